@@ -1,0 +1,108 @@
+// The three callers of the invalidation, as inputs (KERNEL-FACTS §3): punch hole through
+// fallocate (vfs_fallocate() then kvm_gmem_fallocate()), release of the file, and memory
+// failure of a folio. Each yields the [start, end) file-index range handed to
+// kvm_gmem_invalidate_begin/_end, or the errno that stops the call before any invalidation.
+
+import { Errno, ModelInputError, requireS64 } from './errno';
+import { Layout, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from './layout';
+import { Word } from './word';
+
+// include/uapi/linux/falloc.h
+export const FALLOC_FL_KEEP_SIZE = 0x01;
+export const FALLOC_FL_PUNCH_HOLE = 0x02;
+export const FALLOC_FL_NO_HIDE_STALE = 0x04;
+export const FALLOC_FL_COLLAPSE_RANGE = 0x08;
+export const FALLOC_FL_ZERO_RANGE = 0x10;
+export const FALLOC_FL_INSERT_RANGE = 0x20;
+export const FALLOC_FL_UNSHARE_RANGE = 0x40;
+/** include/linux/falloc.h, Linux 6.8: every flag but NO_HIDE_STALE. */
+export const FALLOC_FL_SUPPORTED_MASK =
+  FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE |
+  FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE;
+/** The guest_memfd inode's s_maxbytes: MAX_LFS_FILESIZE, LLONG_MAX on 64-bit. */
+const S_MAXBYTES = LLONG_MAX;
+
+export type Operation =
+  | { readonly kind: 'punch'; readonly mode: number; readonly offset: bigint; readonly len: bigint }
+  | { readonly kind: 'release' }
+  | { readonly kind: 'memory-failure'; readonly index: bigint; readonly order: number };
+
+/** What the caller does: invalidate [start, end), allocate (no invalidation), or fail with an errno. */
+export type Resolved =
+  | { readonly kind: 'invalidate'; readonly start: bigint; readonly end: bigint }
+  | { readonly kind: 'allocate' }
+  | { readonly kind: 'error'; readonly errno: Errno; readonly rule: string };
+
+/** fallocate(fd, mode, offset, len) on a guest_memfd: vfs_fallocate's checks, then kvm_gmem_fallocate's. */
+export function fallocate(mode: number, offset: bigint, len: bigint): Resolved {
+  if (!Number.isInteger(mode) || mode < -0x8000_0000 || mode > 0x7fff_ffff) {
+    throw new ModelInputError(`mode must be a C int, got ${mode}`);
+  }
+  requireS64('offset', offset);
+  requireS64('len', len);
+  const fail = (errno: Errno, rule: string): Resolved => ({ kind: 'error', errno, rule });
+  // vfs_fallocate (fs/open.c), in its order
+  if (offset < 0n || len <= 0n) return fail('EINVAL', 'vfs_fallocate: offset < 0 or len <= 0');
+  if (mode & ~FALLOC_FL_SUPPORTED_MASK) return fail('EOPNOTSUPP', 'vfs_fallocate: unknown mode bits');
+  const punchZero = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
+  if ((mode & punchZero) === punchZero) return fail('EOPNOTSUPP', 'vfs_fallocate: PUNCH_HOLE with ZERO_RANGE');
+  if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) {
+    return fail('EOPNOTSUPP', 'vfs_fallocate: PUNCH_HOLE without KEEP_SIZE');
+  }
+  if (mode & FALLOC_FL_COLLAPSE_RANGE && mode & ~FALLOC_FL_COLLAPSE_RANGE) {
+    return fail('EINVAL', 'vfs_fallocate: COLLAPSE_RANGE with other flags');
+  }
+  if (mode & FALLOC_FL_INSERT_RANGE && mode & ~FALLOC_FL_INSERT_RANGE) {
+    return fail('EINVAL', 'vfs_fallocate: INSERT_RANGE with other flags');
+  }
+  if (mode & FALLOC_FL_UNSHARE_RANGE && mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE)) {
+    return fail('EINVAL', 'vfs_fallocate: UNSHARE_RANGE with flags other than KEEP_SIZE');
+  }
+  // offset + len in loff_t: a signed overflow wraps negative, and both cases are -EFBIG
+  if (offset + len > S_MAXBYTES) return fail('EFBIG', 'vfs_fallocate: offset + len overflows or exceeds s_maxbytes');
+  // kvm_gmem_fallocate (virt/kvm/guest_memfd.c)
+  if (!(mode & FALLOC_FL_KEEP_SIZE)) return fail('EOPNOTSUPP', 'kvm_gmem_fallocate: mode must contain KEEP_SIZE');
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) {
+    return fail('EOPNOTSUPP', 'kvm_gmem_fallocate: only KEEP_SIZE and PUNCH_HOLE are supported');
+  }
+  if (offset % PAGE_SIZE !== 0n || len % PAGE_SIZE !== 0n) {
+    return fail('EINVAL', 'kvm_gmem_fallocate: offset and len must be page aligned');
+  }
+  if (!(mode & FALLOC_FL_PUNCH_HOLE)) return { kind: 'allocate' };
+  // kvm_gmem_punch_hole: no size check, punching past EOF is allowed
+  return { kind: 'invalidate', start: offset >> PAGE_SHIFT, end: (offset + len) >> PAGE_SHIFT };
+}
+
+/** kvm_gmem_release: the whole file, (0, ULONG_MAX); the walk covers [0, ULONG_MAX - 1] (§3). */
+export function release(word: Word): Resolved {
+  return { kind: 'invalidate', start: 0n, end: word.MAX };
+}
+
+/** The largest folio memory failure reports on: 1 GiB, 2^18 pages (§3). */
+export const MAX_FOLIO_ORDER = 18;
+
+/**
+ * kvm_gmem_error_folio: [folio index, folio index + nr_pages). A folio lives in the page cache,
+ * so its index is inside the file and aligned to its size; it may run past the end of the file.
+ */
+export function memoryFailure(layout: Layout, index: bigint, order: number): Resolved {
+  if (!Number.isInteger(order) || order < 0 || order > MAX_FOLIO_ORDER) {
+    throw new ModelInputError(`folio order must be in [0, ${MAX_FOLIO_ORDER}], got ${order}`);
+  }
+  const nr = 1n << BigInt(order);
+  if (index < 0n || index >= layout.filePages || index % nr !== 0n) {
+    throw new ModelInputError(
+      `a folio of ${nr} pages must start inside the file (${layout.filePages} pages) at a multiple of ${nr}, got ${index}`,
+    );
+  }
+  return { kind: 'invalidate', start: index, end: index + nr };
+}
+
+export function resolve(layout: Layout, op: Operation, word: Word): Resolved {
+  switch (op.kind) {
+    case 'punch': return fallocate(op.mode, op.offset, op.len);
+    case 'release': return release(word);
+    case 'memory-failure': return memoryFailure(layout, op.index, op.order);
+  }
+}
+

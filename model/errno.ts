@@ -1,0 +1,31 @@
+// The kernel's refusal of a call: an errno and the rule that produced it, never a silent fix-up.
+
+export type Errno = 'EINVAL' | 'EEXIST' | 'EOPNOTSUPP' | 'EFBIG';
+
+/** A call the kernel refuses. `rule` names the check (and where it lives) in words. */
+export class KernelError extends Error {
+  constructor(readonly errno: Errno, readonly rule: string) {
+    super(`-${errno}: ${rule}`);
+    this.name = 'KernelError';
+  }
+}
+
+/** An input userspace cannot even express (for example a __u64 field given a negative value). */
+export class ModelInputError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelInputError';
+  }
+}
+
+export function requireU64(name: string, x: bigint): void {
+  if (typeof x !== 'bigint' || x < 0n || x > 0xffff_ffff_ffff_ffffn) {
+    throw new ModelInputError(`${name} must be a __u64 (a bigint in [0, 2^64)), got ${String(x)}`);
+  }
+}
+
+export function requireS64(name: string, x: bigint): void {
+  if (typeof x !== 'bigint' || x < -(1n << 63n) || x >= 1n << 63n) {
+    throw new ModelInputError(`${name} must be a loff_t (a bigint in [-2^63, 2^63)), got ${String(x)}`);
+  }
+}

@@ -1,0 +1,156 @@
+// A recorder of the KVM side effects an invalidation performs, named after the kernel's
+// functions (virt/kvm/kvm_main.c): MMU lock, the mmu_invalidate_in_progress count, range
+// bookkeeping, unmaps, TLB flushes and WARNs. It judges nothing; the properties read its log.
+
+import { Layout, Memslot } from './layout';
+import { Range, intersect, normalize, subtract } from './ranges';
+import { slotGfns } from './reference';
+import { Word } from './word';
+
+/** One recorded call. `phase` says which variant function made it. */
+export type KvmEvent =
+  | { readonly op: 'lock' | 'unlock' | 'invalidate_begin' | 'invalidate_end' | 'flush'; readonly phase: Phase }
+  | { readonly op: 'range_add'; readonly phase: Phase; readonly start: bigint; readonly end: bigint }
+  | {
+      readonly op: 'unmap';
+      readonly phase: Phase;
+      readonly slot: number;
+      readonly start: bigint;
+      readonly end: bigint;
+      /** What kvm_unmap_gfn_range returned: something in the range was mapped (a flush is due). */
+      readonly flush: boolean;
+    }
+  /** A WARN splat: from the variant's own WARN_ON_ONCE, or from a KVM helper it called. */
+  | { readonly op: 'warn'; readonly phase: Phase; readonly source: 'variant' | 'kvm'; readonly message: string };
+
+export type Phase = 'begin' | 'end';
+
+/** struct kvm_gfn_range, the fields the invalidation sets. */
+export interface KvmGfnRange {
+  start: bigint;
+  end: bigint;
+  slot: KvmMemorySlot;
+  may_block?: boolean;
+  attr_filter?: number;
+}
+
+/** struct kvm_memory_slot as a variant sees it; gmem.index is the 2023 name of gmem.pgoff. */
+export interface KvmMemorySlot {
+  readonly id: number;
+  readonly base_gfn: bigint;
+  readonly npages: bigint;
+  readonly gmem: { readonly pgoff: bigint; readonly index: bigint };
+}
+
+/** A variant called a KVM function with something the kernel's types cannot hold. */
+export class VariantFault extends Error {
+  constructor(readonly call: string, detail: string) {
+    super(`${call}: ${detail}`);
+    this.name = 'VariantFault';
+  }
+}
+
+export class KvmRecorder {
+  readonly events: KvmEvent[] = [];
+  phase: Phase = 'begin';
+  /** gfns with a live mapping; every slot's frames start out mapped. */
+  private mapped: Range[];
+  private readonly slotsById: Map<number, Memslot>;
+  /** kvm->mmu_invalidate_in_progress, and whether a range was added since it left 0. */
+  private inProgress = 0;
+  private rangeAdded = false;
+
+  constructor(layout: Layout, readonly word: Word) {
+    this.mapped = normalize(layout.slots.map(slotGfns));
+    this.slotsById = new Map(layout.slots.map((s) => [s.id, s]));
+  }
+
+  KVM_MMU_LOCK(): void { this.push({ op: 'lock', phase: this.phase }); }
+  KVM_MMU_UNLOCK(): void { this.push({ op: 'unlock', phase: this.phase }); }
+  // kvm_main.c (6.8): begin counts up and, from 0, forgets the range; end counts down, is a
+  // KVM_BUG_ON below 0 and WARNs if no range was added in between.
+  kvm_mmu_invalidate_begin(): void {
+    this.push({ op: 'invalidate_begin', phase: this.phase });
+    if (++this.inProgress === 1) this.rangeAdded = false;
+  }
+  kvm_mmu_invalidate_end(): void {
+    this.push({ op: 'invalidate_end', phase: this.phase });
+    if (--this.inProgress < 0) this.kvmWarn('kvm_mmu_invalidate_end: KVM_BUG_ON(mmu_invalidate_in_progress < 0)');
+    if (!this.rangeAdded) this.kvmWarn('kvm_mmu_invalidate_end: WARN_ON_ONCE(mmu_invalidate_range_start == INVALID_GPA)');
+  }
+  kvm_flush_remote_tlbs(): void { this.push({ op: 'flush', phase: this.phase }); }
+
+  kvm_mmu_invalidate_range_add(start: unknown, end: unknown): void {
+    const call = 'kvm_mmu_invalidate_range_add';
+    this.push({ op: 'range_add', phase: this.phase, start: this.gfn(call, 'start', start), end: this.gfn(call, 'end', end) });
+    if (this.inProgress === 0) this.kvmWarn('kvm_mmu_invalidate_range_add: WARN_ON_ONCE(!mmu_invalidate_in_progress)');
+    this.rangeAdded = true;
+  }
+
+  /** 6.8's helper: records the range for the retry check, then unmaps. */
+  kvm_mmu_unmap_gfn_range(range: KvmGfnRange): boolean {
+    this.checkRange('kvm_mmu_unmap_gfn_range', range);
+    this.kvm_mmu_invalidate_range_add(range.start, range.end);
+    return this.unmap(range);
+  }
+
+  /** The arch unmap alone, as the 2023 code called it after its own range_add. */
+  kvm_unmap_gfn_range(range: KvmGfnRange): boolean {
+    this.checkRange('kvm_unmap_gfn_range', range);
+    return this.unmap(range);
+  }
+
+  /** The variant's WARN_ON_ONCE: reported every time it fires (the splat is once, the skip is not). */
+  WARN_ON_ONCE(cond: unknown): boolean {
+    if (typeof cond !== 'boolean') throw new VariantFault('WARN_ON_ONCE', `condition must be a boolean, got ${typeof cond}`);
+    if (cond) this.push({ op: 'warn', phase: this.phase, source: 'variant', message: 'WARN_ON_ONCE in the variant' });
+    return cond;
+  }
+
+  private kvmWarn(message: string): void {
+    this.push({ op: 'warn', phase: this.phase, source: 'kvm', message });
+  }
+
+  private unmap(range: KvmGfnRange): boolean {
+    const start = range.start, end = range.end;
+    // The TDP MMU zaps by gfn whatever the slot: a range outside the slot is a wild unmap.
+    const hit = start < end && this.mapped.some((m) => intersect(m, { start, end }) !== null);
+    if (hit) this.mapped = subtract(this.mapped, [{ start, end }]);
+    this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit });
+    return hit;
+  }
+
+  private checkRange(call: string, range: KvmGfnRange): void {
+    if (typeof range !== 'object' || range === null) throw new VariantFault(call, 'range must be a struct kvm_gfn_range');
+    this.gfn(call, 'range->start', range.start);
+    this.gfn(call, 'range->end', range.end);
+    const slot = range.slot as unknown;
+    const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
+    if (typeof id !== 'number' || !this.slotsById.has(id)) {
+      throw new VariantFault(call, 'range->slot is not a memslot bound to this file');
+    }
+  }
+
+  /** A gfn_t argument: a bigint the word holds. C converts implicitly; a port writes ul(). */
+  private gfn(call: string, what: string, x: unknown): bigint {
+    return requireWord(this.word, call, what, x);
+  }
+
+  private push(e: KvmEvent): void {
+    this.events.push(Object.freeze(e));
+  }
+}
+
+/**
+ * A value crossing into the kernel API must already be a word. JavaScript bigints do not wrap;
+ * where C converts implicitly (a struct field, a parameter), the port writes ul().
+ */
+export function requireWord(word: Word, call: string, what: string, x: unknown): bigint {
+  if (typeof x !== 'bigint') {
+    throw new VariantFault(call, `${what} must be a ${word.bits}-bit unsigned bigint, got ${typeof x} ${String(x)}`);
+  }
+  if (!word.fits(x)) {
+    throw new VariantFault(call, `${what} = ${x} is not a ${word.bits}-bit unsigned value (wrap it with ul() as C would)`);
+  }
+  return x;
+}

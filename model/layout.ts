@@ -1,0 +1,126 @@
+// A layout: one guest_memfd file and the memslots bound to it, built only through the
+// kernel's own checks (KERNEL-FACTS §3 "Bind"): kvm_gmem_create(), __kvm_set_memory_region()
+// and kvm_gmem_bind(), in the order the kernel applies them.
+
+import { KernelError, requireU64 } from './errno';
+
+export const PAGE_SHIFT = 12n;
+export const PAGE_SIZE = 1n << PAGE_SHIFT;
+/** KVM_MEM_MAX_NR_PAGES: (1 << 31) - 1 (§3). */
+export const KVM_MEM_MAX_NR_PAGES = (1n << 31n) - 1n;
+/** x86's KVM_USER_MEM_SLOTS: SHRT_MAX less the 3 internal slots (kvm_vm_ioctl_set_memory_region). */
+export const KVM_USER_MEM_SLOTS = 32764;
+/** loff_t's maximum, the largest i_size a guest_memfd can have (kvm_gmem_create takes a loff_t). */
+export const LLONG_MAX = (1n << 63n) - 1n;
+
+/** A memslot bound to the file: file indices [pgoff, pgoff+npages) back gfns [base_gfn, base_gfn+npages) (§1). */
+export interface Memslot {
+  readonly id: number;
+  readonly pgoff: bigint;
+  readonly npages: bigint;
+  readonly base_gfn: bigint;
+}
+
+export interface Layout {
+  /** i_size of the guest_memfd file, in pages. */
+  readonly filePages: bigint;
+  /** Bound slots, in the order they were bound. */
+  readonly slots: readonly Memslot[];
+}
+
+/** The userspace request: struct kvm_userspace_memory_region2 with KVM_MEM_GUEST_MEMFD set. */
+export interface Region2 {
+  slot: number;
+  guest_phys_addr: bigint;
+  memory_size: bigint;
+  guest_memfd_offset: bigint;
+}
+
+const aligned = (x: bigint) => (x & (PAGE_SIZE - 1n)) === 0n;
+const U64_MOD = 1n << 64n;
+
+/** KVM_CREATE_GUEST_MEMFD: kvm_gmem_create() refuses a size that is not positive or not page aligned. */
+export function createGmem(size: bigint): Layout {
+  if (size <= 0n || !aligned(size)) {
+    throw new KernelError('EINVAL', 'kvm_gmem_create: size must be > 0 and page aligned');
+  }
+  if (size > LLONG_MAX) {
+    throw new KernelError('EINVAL', 'kvm_gmem_create: size is a loff_t and must not be negative');
+  }
+  return Object.freeze({ filePages: size >> PAGE_SHIFT, slots: Object.freeze([]) });
+}
+
+/**
+ * KVM_SET_USER_MEMORY_REGION2 for a KVM_MEM_GUEST_MEMFD slot bound to this layout's file.
+ * Returns the new layout; throws KernelError with the kernel's errno for a refused call.
+ * A memory_size of 0 deletes the slot, which unbinds it without invalidating (§3).
+ */
+export function bind(layout: Layout, r: Region2): Layout {
+  requireU64('guest_phys_addr', r.guest_phys_addr);
+  requireU64('memory_size', r.memory_size);
+  requireU64('guest_memfd_offset', r.guest_memfd_offset);
+  if (!Number.isInteger(r.slot) || r.slot < 0 || r.slot > 0xffff) {
+    throw new KernelError('EINVAL', `slot id ${r.slot} is not a u16`);
+  }
+
+  // kvm_vm_ioctl_set_memory_region
+  if (r.slot >= KVM_USER_MEM_SLOTS) {
+    throw new KernelError('EINVAL', `slot id must be below KVM_USER_MEM_SLOTS (${KVM_USER_MEM_SLOTS})`);
+  }
+  // __kvm_set_memory_region, in its order
+  if (!aligned(r.memory_size)) {
+    throw new KernelError('EINVAL', '__kvm_set_memory_region: memory_size must be page aligned');
+  }
+  if (!aligned(r.guest_phys_addr)) {
+    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_phys_addr must be page aligned');
+  }
+  if (!aligned(r.guest_memfd_offset) || r.guest_memfd_offset + r.memory_size >= U64_MOD) {
+    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_memfd_offset must be page aligned and offset + size must not wrap');
+  }
+  if (r.guest_phys_addr + r.memory_size >= U64_MOD) {
+    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_phys_addr + memory_size must not wrap');
+  }
+  const npages = r.memory_size >> PAGE_SHIFT;
+  if (npages > KVM_MEM_MAX_NR_PAGES) {
+    throw new KernelError('EINVAL', '__kvm_set_memory_region: npages must not exceed KVM_MEM_MAX_NR_PAGES (2^31 - 1)');
+  }
+  const old = layout.slots.find((s) => s.id === r.slot);
+  if (npages === 0n) {
+    if (!old) throw new KernelError('EINVAL', '__kvm_set_memory_region: deleting a slot that does not exist');
+    return unbind(layout, r.slot);
+  }
+  if (old) {
+    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_memfd slots are immutable, they can only be deleted');
+  }
+  const base_gfn = r.guest_phys_addr >> PAGE_SHIFT;
+  const clash = layout.slots.find((s) => base_gfn < s.base_gfn + s.npages && s.base_gfn < base_gfn + npages);
+  if (clash) {
+    throw new KernelError('EEXIST', `__kvm_set_memory_region: gfns overlap slot ${clash.id} in the same address space`);
+  }
+
+  // kvm_gmem_bind: offset and size are loff_t there, so a __u64 above LLONG_MAX is negative,
+  // and offset + size is a signed sum that wraps negative past LLONG_MAX (the kernel builds
+  // with -fno-strict-overflow) and then passes the size check: modelled as the kernel does it.
+  const offset = r.guest_memfd_offset;
+  if (offset > LLONG_MAX || BigInt.asIntN(64, offset + r.memory_size) > layout.filePages << PAGE_SHIFT) {
+    throw new KernelError('EINVAL', 'kvm_gmem_bind: offset must not be negative and offset + size must not exceed the file size');
+  }
+  const pgoff = offset >> PAGE_SHIFT;
+  const taken = layout.slots.find((s) => pgoff < s.pgoff + s.npages && s.pgoff < pgoff + npages);
+  if (taken) {
+    // -EINVAL through the 2026 tip (torvalds/linux @01f492e1), not -EEXIST as §3 says
+    throw new KernelError('EINVAL', `kvm_gmem_bind: file range overlaps the binding of slot ${taken.id}`);
+  }
+  const slot: Memslot = Object.freeze({ id: r.slot, pgoff, npages, base_gfn });
+  return Object.freeze({ ...layout, slots: Object.freeze([...layout.slots, slot]) });
+}
+
+/** Deleting the slot clears its xarray range and does not invalidate (§3 "Unbind"). */
+export function unbind(layout: Layout, id: number): Layout {
+  return Object.freeze({ ...layout, slots: Object.freeze(layout.slots.filter((s) => s.id !== id)) });
+}
+
+/** The bindings in file-index order, as the xarray holds them. */
+export function bindingsByPgoff(layout: Layout): Memslot[] {
+  return [...layout.slots].sort((a, b) => (a.pgoff < b.pgoff ? -1 : a.pgoff > b.pgoff ? 1 : 0));
+}

@@ -1,0 +1,53 @@
+// Half-open ranges [start, end) of unbounded integers (gfns or file indices), and the set
+// arithmetic the reference and the properties need: intersect, union, subtract.
+
+export interface Range {
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+export const isEmpty = (r: Range): boolean => r.start >= r.end;
+export const length = (r: Range): bigint => (r.end > r.start ? r.end - r.start : 0n);
+
+export function intersect(a: Range, b: Range): Range | null {
+  const start = a.start > b.start ? a.start : b.start;
+  const end = a.end < b.end ? a.end : b.end;
+  return start < end ? { start, end } : null;
+}
+
+/** Sorted, disjoint, non-adjacent ranges covering the same indices as `rs`. */
+export function normalize(rs: readonly Range[]): Range[] {
+  const sorted = rs.filter((r) => !isEmpty(r)).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const out: Range[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) {
+      if (r.end > last.end) out[out.length - 1] = { start: last.start, end: r.end };
+    } else {
+      out.push({ start: r.start, end: r.end });
+    }
+  }
+  return out;
+}
+
+/** The indices of `from` that no range of `minus` covers. */
+export function subtract(from: readonly Range[], minus: readonly Range[]): Range[] {
+  const cut = normalize(minus);
+  const out: Range[] = [];
+  for (const r of normalize(from)) {
+    let cursor = r.start;
+    for (const m of cut) {
+      if (m.end <= cursor) continue;
+      if (m.start >= r.end) break;
+      if (m.start > cursor) out.push({ start: cursor, end: m.start });
+      cursor = m.end > cursor ? m.end : cursor;
+      if (cursor >= r.end) break;
+    }
+    if (cursor < r.end) out.push({ start: cursor, end: r.end });
+  }
+  return out;
+}
+
+export const totalLength = (rs: readonly Range[]): bigint => rs.reduce((n, r) => n + length(r), 0n);
+
+export const show = (r: Range): string => `[${r.start}, ${r.end})`;

@@ -1,0 +1,46 @@
+// The reference: which gfns each slot must lose when file indices [start, end) are
+// invalidated (KERNEL-FACTS §1), computed with unbounded integers so nothing can wrap,
+// plus a page-by-page oracle for small layouts that the reference is held against.
+
+import { Layout, Memslot } from './layout';
+import { Range } from './ranges';
+
+export interface SlotGfns {
+  readonly slot: Memslot;
+  /** The gfns backed by the overlap of [start, end) with the slot's binding. */
+  readonly gfns: Range;
+}
+
+/** For every slot whose binding [p, p+n) overlaps [start, end): [b + max(p,start) - p, b + min(p+n,end) - p). */
+export function expectedUnmaps(layout: Layout, start: bigint, end: bigint): SlotGfns[] {
+  const out: SlotGfns[] = [];
+  for (const slot of layout.slots) {
+    const { pgoff: p, npages: n, base_gfn: b } = slot;
+    const is = p > start ? p : start;
+    const ie = p + n < end ? p + n : end;
+    if (is < ie) out.push({ slot, gfns: { start: b + is - p, end: b + ie - p } });
+  }
+  return out;
+}
+
+/** The gfns of the slot's own frames: [base_gfn, base_gfn + npages). */
+export const slotGfns = (slot: Memslot): Range => ({ start: slot.base_gfn, end: slot.base_gfn + slot.npages });
+
+/**
+ * The oracle: walk [start, end) one file index at a time, find the binding that holds it and
+ * the gfn it backs (index i of slot s backs b + (i - p)). Only for small ranges.
+ */
+export function oracleGfns(layout: Layout, start: bigint, end: bigint, limit = 1n << 16n): Map<number, bigint[]> {
+  const lo = start > 0n ? start : 0n;
+  const hi = end < layout.filePages ? end : layout.filePages; // no binding lies past the file
+  if (hi - lo > limit) throw new RangeError(`oracle asked to walk ${hi - lo} indices (limit ${limit})`);
+  const out = new Map<number, bigint[]>();
+  for (let i = lo; i < hi; i++) {
+    const s = layout.slots.find((x) => x.pgoff <= i && i < x.pgoff + x.npages);
+    if (!s) continue;
+    const list = out.get(s.id) ?? [];
+    list.push(s.base_gfn + (i - s.pgoff));
+    out.set(s.id, list);
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+// The file's bindings xarray as the kernel's lib/xarray.c stores and walks it (KERNEL-FACTS §4):
+// xa_store_range() cuts a binding into multi-index chunks, xa_for_each_range() visits each
+// overlapping chunk once, and xa_find() returns the first present entry. A walk is computed
+// as data, a list of (index, slot) visits, which a variant (TypeScript or C) then iterates.
+
+import { Layout, Memslot, bindingsByPgoff } from './layout';
+
+/** CONFIG_XARRAY_MULTI with XA_CHUNK_SHIFT 6: a node has 64 slots (§4). */
+export const XA_CHUNK_SHIFT = 6n;
+const XA_CHUNK_SIZE = 1n << XA_CHUNK_SHIFT;
+
+/** One multi-index entry, [first, last] inclusive, holding a slot. */
+export interface Chunk {
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly slot: Memslot;
+}
+
+export interface Visit {
+  readonly index: bigint;
+  readonly slot: Memslot;
+}
+
+/**
+ * Which index the first visit of a walk yields when `start` lies inside an entry.
+ * faithful: `start` itself, as lib/xarray.c does (measured, §4).
+ * contract: any index inside the found entry, the only promise lib/test_xarray.c makes
+ * (check_multi_find_1); `pick` chooses it as an offset into the entry, modulo its size.
+ */
+export type XarrayMode = { readonly kind: 'faithful' } | { readonly kind: 'contract'; readonly pick: bigint };
+
+export const FAITHFUL: XarrayMode = Object.freeze({ kind: 'faithful' });
+
+/**
+ * The chunks xa_store_range(first, last) creates, left to right (§4): from position f with
+ * len indices left, the largest level k with f a multiple of 64^k and len >= 64^k, taking
+ * u = min(len / 64^k, 64 - (f / 64^k) mod 64) units so the chunk never crosses its parent node.
+ */
+export function storeRangeChunks(first: bigint, last: bigint): Array<[bigint, bigint]> {
+  if (first > last) throw new RangeError(`xa_store_range: first ${first} > last ${last}`);
+  const out: Array<[bigint, bigint]> = [];
+  let f = first;
+  for (;;) {
+    const len = last - f + 1n;
+    let unit = 1n;
+    while (f % (unit * XA_CHUNK_SIZE) === 0n && len >= unit * XA_CHUNK_SIZE) unit *= XA_CHUNK_SIZE;
+    const room = XA_CHUNK_SIZE - (f / unit) % XA_CHUNK_SIZE;
+    const units = len / unit < room ? len / unit : room;
+    const chunkLast = f + units * unit - 1n;
+    out.push([f, chunkLast]);
+    if (chunkLast === last) return out;
+    f = chunkLast + 1n;
+  }
+}
+
+const chunkCache = new WeakMap<Layout, readonly Chunk[]>();
+
+/** Every chunk of every binding in index order: the xarray after each bind's xa_store_range. */
+export function chunksOf(layout: Layout): readonly Chunk[] {
+  let chunks = chunkCache.get(layout);
+  if (!chunks) {
+    chunks = Object.freeze(
+      bindingsByPgoff(layout).flatMap((slot) =>
+        storeRangeChunks(slot.pgoff, slot.pgoff + slot.npages - 1n).map(([first, last]) =>
+          Object.freeze({ first, last, slot }),
+        ),
+      ),
+    );
+    chunkCache.set(layout, chunks);
+  }
+  return chunks;
+}
+
+function firstIndex(chunk: Chunk, start: bigint, mode: XarrayMode): bigint {
+  if (start < chunk.first) return chunk.first; // the walk entered the entry from below
+  if (mode.kind === 'faithful') return start;
+  return chunk.first + (mode.pick % (chunk.last - chunk.first + 1n));
+}
+
+/** xa_for_each_range(xa, index, entry, start, last): the visits, in order (§4). */
+export function walk(layout: Layout, start: bigint, last: bigint, mode: XarrayMode = FAITHFUL): Visit[] {
+  const visits: Visit[] = [];
+  if (start > last) return visits;
+  for (const chunk of chunksOf(layout)) {
+    if (chunk.last < start) continue;
+    if (chunk.first > last) break;
+    const index = visits.length === 0 ? firstIndex(chunk, start, mode) : chunk.first;
+    visits.push(Object.freeze({ index, slot: chunk.slot }));
+  }
+  return visits;
+}
+
+/** xa_find(xa, &index, max, XA_PRESENT): the first entry in [index, max], or null (index unchanged). */
+export function xaFind(layout: Layout, index: bigint, max: bigint, mode: XarrayMode = FAITHFUL): Visit | null {
+  if (index > max) return null;
+  for (const chunk of chunksOf(layout)) {
+    if (chunk.last < index) continue;
+    if (chunk.first > max) return null;
+    return Object.freeze({ index: firstIndex(chunk, index, mode), slot: chunk.slot });
+  }
+  return null;
+}

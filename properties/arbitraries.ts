@@ -1,0 +1,209 @@
+// Generators of kernel-reachable cases, built by mapping tuples (no .chain) so they shrink
+// toward small layouts and punches: 1-6 slots, adjacent or gapped, sizes at xarray chunk edges,
+// file offsets up to 2^51 pages and gfns up to 2^52, punches anchored at slot edges +-1.
+
+import fc from 'fast-check';
+import {
+  FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE,
+  MAX_FOLIO_ORDER, Operation,
+} from '../model/callers';
+import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
+import { Case, LayoutSpec, SlotSpec } from './case';
+
+/** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
+export const MAX_FILE_PAGES = LLONG_MAX >> PAGE_SHIFT;
+/** gpa + size must not wrap a u64 (a sum of exactly 2^64 wraps to 0), so a slot ends below gfn 2^52. */
+export const MAX_GFN_END = (1n << 52n) - 1n;
+/** A punch ends at or below (LLONG_MAX >> 12) pages: offset + len <= LLONG_MAX. */
+const MAX_PUNCH_END = LLONG_MAX >> PAGE_SHIFT;
+
+const big = (min: bigint, max: bigint) => fc.bigInt({ min, max });
+
+/** Sizes that sit on xarray chunk edges (one unit of 64 and of 64^2, +-1), small, and huge. */
+const npagesArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(1n, 63n, 64n, 65n, 4095n, 4096n, 4097n) },
+  { weight: 3, arbitrary: big(1n, 300n) },
+  { weight: 1, arbitrary: big(1n, KVM_MEM_MAX_NR_PAGES) },
+);
+
+/** The gap before a binding: adjacent, a page or a few, chunk-sized, or far away. */
+const gapArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(0n) },
+  { weight: 3, arbitrary: big(1n, 70n) },
+  { weight: 1, arbitrary: fc.constantFrom(63n, 64n, 65n, 4096n) },
+  { weight: 1, arbitrary: big(0n, 1n << 40n) },
+);
+
+const firstPgoffArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0n) },
+  { weight: 3, arbitrary: fc.constantFrom(1n, 63n, 64n, 65n, 4095n, 4096n, 4097n, 1n << 18n) },
+  { weight: 2, arbitrary: big(0n, 300n) },
+  { weight: 1, arbitrary: big(0n, MAX_FILE_PAGES) },
+);
+
+const baseGfnArb = fc.oneof(
+  { weight: 3, arbitrary: big(0n, 4096n) },
+  { weight: 1, arbitrary: big(0n, MAX_GFN_END) },
+);
+
+const slotArb = fc.record({
+  npages: npagesArb,
+  gap: gapArb,
+  /** Slots are laid out in gfn space in the order of these keys: every order of bases. */
+  gfnKey: fc.nat(5),
+  gfnGap: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 2, arbitrary: big(1n, 1n << 40n) }),
+});
+
+export const layoutArb: fc.Arbitrary<LayoutSpec> = fc
+  .tuple(fc.array(slotArb, { minLength: 1, maxLength: 6 }), firstPgoffArb, baseGfnArb, fc.oneof(fc.constant(0n), big(1n, 100n)))
+  .map(([raw, firstPgoff, baseGfn, tail]) => {
+    // file indices: bindings in array order, each after its gap; shift down to fit the file
+    let span = tail;
+    raw.forEach((r, i) => { span += r.npages + (i > 0 ? r.gap : 0n); });
+    let pgoff = firstPgoff < MAX_FILE_PAGES - span ? firstPgoff : MAX_FILE_PAGES - span;
+    const pgoffs = raw.map((r, i) => {
+      if (i > 0) pgoff += r.gap;
+      const p = pgoff;
+      pgoff += r.npages;
+      return p;
+    });
+    const filePages = pgoff + tail;
+    // gfns: slots in gfnKey order, each after its gfn gap, shifted down to end by 2^52
+    const order = raw.map((_, i) => i).sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
+    let gfnSpan = 0n;
+    for (const i of order) gfnSpan += raw[i].npages + raw[i].gfnGap;
+    let gfn = baseGfn < MAX_GFN_END - gfnSpan ? baseGfn : MAX_GFN_END - gfnSpan;
+    const bases = new Array<bigint>(raw.length);
+    for (const i of order) {
+      gfn += raw[i].gfnGap;
+      bases[i] = gfn;
+      gfn += raw[i].npages;
+    }
+    const slots: SlotSpec[] = raw.map((r, i) => ({ id: i, pgoff: pgoffs[i], npages: r.npages, base_gfn: bases[i] }));
+    return { filePages, slots };
+  });
+
+/** A file index named by a slot edge (or the file's ends) plus a small delta, biased to +-1. */
+interface Anchor {
+  readonly slot: number;
+  readonly edge: 'start' | 'end' | 'zero' | 'file-end';
+  readonly delta: bigint;
+}
+
+const anchorArb: fc.Arbitrary<Anchor> = fc.record({
+  slot: fc.nat(5),
+  edge: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom<Anchor['edge']>('start', 'end') },
+    { weight: 1, arbitrary: fc.constantFrom<Anchor['edge']>('zero', 'file-end') },
+  ),
+  delta: fc.oneof(
+    { weight: 4, arbitrary: big(-1n, 1n) },
+    { weight: 2, arbitrary: big(-70n, 70n) },
+    { weight: 1, arbitrary: big(-(1n << 20n), 1n << 20n) },
+  ),
+});
+
+function resolveAnchor(layout: LayoutSpec, a: Anchor): bigint {
+  const s = layout.slots[a.slot % layout.slots.length];
+  const at = a.edge === 'start' ? s.pgoff : a.edge === 'end' ? s.pgoff + s.npages : a.edge === 'zero' ? 0n : layout.filePages;
+  const x = at + a.delta;
+  return x < 0n ? 0n : x > MAX_PUNCH_END ? MAX_PUNCH_END : x;
+}
+
+/** A punch [s, e): from one anchor to another, or an anchor and a length in pages. */
+interface PunchSpec {
+  readonly from: Anchor;
+  readonly to: { readonly kind: 'anchor'; readonly a: Anchor } | { readonly kind: 'len'; readonly n: bigint };
+}
+
+const punchSpecArb: fc.Arbitrary<PunchSpec> = fc.record({
+  from: anchorArb,
+  to: fc.oneof(
+    { weight: 3, arbitrary: anchorArb.map((a) => ({ kind: 'anchor' as const, a })) },
+    { weight: 2, arbitrary: fc.oneof(big(1n, 3n), fc.constantFrom(63n, 64n, 65n, 4096n), big(1n, 1n << 32n)).map((n) => ({ kind: 'len' as const, n })) },
+  ),
+});
+
+function punchRange(layout: LayoutSpec, p: PunchSpec): [bigint, bigint] {
+  let s = resolveAnchor(layout, p.from);
+  let e = p.to.kind === 'anchor' ? resolveAnchor(layout, p.to.a) : s + p.to.n;
+  if (e < s) [s, e] = [e, s];
+  if (e === s) e = s + 1n;
+  if (e > MAX_PUNCH_END) e = MAX_PUNCH_END;
+  if (s >= e) s = e - 1n;
+  return [s, e];
+}
+
+const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
+
+/** The ways userspace gets fallocate wrong, each refused before any invalidation (§3). */
+export const CORRUPTIONS = [
+  'no-keep-size', 'zero-range', 'unknown-mode', 'collapse', 'allocate',
+  'offset-unaligned', 'len-unaligned', 'len-zero', 'len-negative', 'offset-negative', 'too-big',
+] as const;
+type Corruption = (typeof CORRUPTIONS)[number];
+
+function corrupt(offset: bigint, len: bigint, how: Corruption, by: bigint): Operation {
+  const punch = (mode: number, o: bigint, l: bigint): Operation => ({ kind: 'punch', mode, offset: o, len: l });
+  switch (how) {
+    case 'no-keep-size': return punch(FALLOC_FL_PUNCH_HOLE, offset, len);
+    case 'zero-range': return punch(FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE, offset, len);
+    case 'unknown-mode': return punch(PUNCH | 0x100, offset, len);
+    case 'collapse': return punch(PUNCH | FALLOC_FL_COLLAPSE_RANGE, offset, len);
+    case 'allocate': return punch(FALLOC_FL_KEEP_SIZE, offset, len);
+    case 'offset-unaligned': return punch(PUNCH, offset + by, len);
+    case 'len-unaligned': return punch(PUNCH, offset, len + by);
+    case 'len-zero': return punch(PUNCH, offset, 0n);
+    case 'len-negative': return punch(PUNCH, offset, -len);
+    case 'offset-negative': return punch(PUNCH, -offset - PAGE_SIZE, len);
+    case 'too-big': return punch(PUNCH, LLONG_MAX - (LLONG_MAX % PAGE_SIZE), len);
+  }
+}
+
+type OpSpec =
+  | { kind: 'punch'; p: PunchSpec }
+  | { kind: 'bad-punch'; p: PunchSpec; how: Corruption; by: bigint }
+  | { kind: 'release' }
+  | { kind: 'memory-failure'; at: Anchor; order: number };
+
+const opSpecArb: fc.Arbitrary<OpSpec> = fc.oneof(
+  { weight: 12, arbitrary: punchSpecArb.map((p) => ({ kind: 'punch' as const, p })) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ p: punchSpecArb, how: fc.constantFrom(...CORRUPTIONS), by: big(1n, PAGE_SIZE - 1n) })
+      .map((r) => ({ kind: 'bad-punch' as const, ...r })),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: 'release' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ at: anchorArb, order: fc.oneof(fc.constant(0), fc.constantFrom(9, MAX_FOLIO_ORDER), fc.nat(MAX_FOLIO_ORDER)) })
+      .map((r) => ({ kind: 'memory-failure' as const, ...r })),
+  },
+);
+
+function operation(layout: LayoutSpec, spec: OpSpec): Operation {
+  switch (spec.kind) {
+    case 'release': return { kind: 'release' };
+    case 'memory-failure': {
+      const nr = 1n << BigInt(spec.order);
+      let at = resolveAnchor(layout, spec.at);
+      if (at >= layout.filePages) at = layout.filePages - 1n;
+      return { kind: 'memory-failure', index: at - (at % nr), order: spec.order };
+    }
+    case 'punch': {
+      const [s, e] = punchRange(layout, spec.p);
+      return { kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: (e - s) << PAGE_SHIFT };
+    }
+    case 'bad-punch': {
+      const [s, e] = punchRange(layout, spec.p);
+      return corrupt(s << PAGE_SHIFT, (e - s) << PAGE_SHIFT, spec.how, spec.by);
+    }
+  }
+}
+
+/** Contract mode's pick: small offsets, the entry's edges (via wrap-around) and anything. */
+const pickArb = fc.oneof(big(0n, 3n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
+
+export const caseArb: fc.Arbitrary<Case> = fc
+  .tuple(layoutArb, opSpecArb, pickArb)
+  .map(([layout, spec, pick]) => ({ layout, op: operation(layout, spec), pick }));

@@ -1,0 +1,46 @@
+// A case in the generators' terms: a layout (concrete slots), a caller operation, and the pick
+// that chooses the walk's first index in the xarray's contract mode. Materialized only through
+// the model's own bind() and callers, so a generated case is one the kernel would accept.
+
+import { Operation } from '../model/callers';
+import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
+import { FAITHFUL, XarrayMode } from '../model/xarray';
+
+export interface SlotSpec {
+  readonly id: number;
+  readonly pgoff: bigint;
+  readonly npages: bigint;
+  readonly base_gfn: bigint;
+}
+
+export interface LayoutSpec {
+  readonly filePages: bigint;
+  readonly slots: readonly SlotSpec[];
+}
+
+export interface Case {
+  readonly layout: LayoutSpec;
+  readonly op: Operation;
+  /** Contract mode's choice of first index, as an offset into the entry found (model/xarray). */
+  readonly pick: bigint;
+}
+
+/** 'faithful': the walk lib/xarray.c does; 'contract': the first index the case's pick chooses. */
+export type XarrayChoice = 'faithful' | 'contract';
+
+export const xarrayMode = (c: Case, choice: XarrayChoice): XarrayMode =>
+  choice === 'faithful' ? FAITHFUL : { kind: 'contract', pick: c.pick };
+
+/** KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's errno. */
+export function materialize(spec: LayoutSpec): Layout {
+  let layout = createGmem(spec.filePages << PAGE_SHIFT);
+  for (const s of spec.slots) {
+    layout = bind(layout, {
+      slot: s.id,
+      guest_phys_addr: s.base_gfn << PAGE_SHIFT,
+      memory_size: s.npages << PAGE_SHIFT,
+      guest_memfd_offset: s.pgoff << PAGE_SHIFT,
+    });
+  }
+  return layout;
+}

@@ -1,0 +1,68 @@
+// Counterexamples and verdicts printed for people: decimal with hex beside it, one line per
+// slot, the caller as the syscall userspace made, and what was expected against what happened.
+
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, Operation } from '../model/callers';
+import { Range } from '../model/ranges';
+import { decHex } from '../model/word';
+import { diff } from './diff';
+import { Outcome } from './execute';
+import { Verdict } from './engine';
+
+const FLAG_NAMES: Array<[number, string]> = [
+  [FALLOC_FL_KEEP_SIZE, 'KEEP_SIZE'], [FALLOC_FL_PUNCH_HOLE, 'PUNCH_HOLE'], [0x04, 'NO_HIDE_STALE'],
+  [0x08, 'COLLAPSE_RANGE'], [0x10, 'ZERO_RANGE'], [0x20, 'INSERT_RANGE'], [0x40, 'UNSHARE_RANGE'],
+];
+
+export function modeName(mode: number): string {
+  const names = FLAG_NAMES.filter(([bit]) => mode & bit).map(([, n]) => `FALLOC_FL_${n}`);
+  const rest = mode & ~FLAG_NAMES.reduce((m, [bit]) => m | bit, 0);
+  if (rest) names.push(`0x${rest.toString(16)}`);
+  return names.join('|') || '0';
+}
+
+const range = (r: Range) => `[${decHex(r.start)}, ${decHex(r.end)})`;
+
+export function formatOperation(op: Operation): string {
+  switch (op.kind) {
+    case 'punch': return `fallocate(fd, ${modeName(op.mode)}, offset ${decHex(op.offset)}, len ${decHex(op.len)})`;
+    case 'release': return 'release of the file (last reference dropped)';
+    case 'memory-failure': return `memory failure of the folio at index ${decHex(op.index)}, order ${op.order}`;
+  }
+}
+
+/** The case and its outcome, as a reviewer reads it. */
+export function formatOutcome(o: Outcome): string {
+  const lines: string[] = [];
+  lines.push(`guest_memfd of ${decHex(o.layout.filePages)} pages`);
+  for (const s of o.case.layout.slots) {
+    lines.push(`  slot ${s.id}: pgoff ${decHex(s.pgoff)}, npages ${decHex(s.npages)}, base_gfn ${decHex(s.base_gfn)}` +
+      `  (file [${decHex(s.pgoff)}, ${decHex(s.pgoff + s.npages)}) -> gfns [${decHex(s.base_gfn)}, ${decHex(s.base_gfn + s.npages)}))`);
+  }
+  lines.push(`caller: ${formatOperation(o.case.op)}`);
+  const r = o.resolved;
+  if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); no invalidation`);
+  else if (r.kind === 'allocate') lines.push('  -> allocation; no invalidation');
+  else lines.push(`  -> invalidate [start ${decHex(r.start)}, end ${decHex(r.end)})`);
+  if (o.mode.kind === 'contract') lines.push(`xarray: contract mode, pick ${decHex(o.case.pick)}`);
+  for (const w of o.walks) {
+    lines.push(`walk [${decHex(w.start)}, ${decHex(w.last)}]: ${w.visits.map((v) => `(${decHex(v.index)}, slot ${v.slot.id})`).join(' ') || 'no visits'}`);
+  }
+  for (const d of diff(o)) {
+    lines.push(`slot ${d.slot}: expected ${d.expected.map(range).join(' ') || 'nothing'}; unmapped ${d.unmapped.map(range).join(' ') || 'nothing'}`);
+    if (d.missed.length) lines.push(`  missed ${d.missed.map(range).join(' ')}`);
+    if (d.extra.length) lines.push(`  extra  ${d.extra.map(range).join(' ')}`);
+  }
+  const log = o.events.map((e) => (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
+  lines.push(`kvm calls: ${log.join(', ') || 'none'}`);
+  if (o.fault) lines.push(`invalidate_${o.fault.phase} threw: ${o.fault.message}`);
+  return lines.join('\n');
+}
+
+/** One failed verdict in full: the property, why, the case, and how to replay it. */
+export function formatFailure(v: Verdict): string {
+  const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : ' (UNEXPECTED)');
+  const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
+  const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
+  const replay = `replay: FC_SEED=${v.seed} (path ${v.path ?? '?'}, ${v.numShrinks ?? 0} shrinks)`;
+  return `${head}\n${why}\n${body}\n${replay}`;
+}

@@ -1,0 +1,172 @@
+// The properties, each with a stable id, as functions from an outcome to the violations found
+// (empty when it holds). Correctness ones judge the unmaps, WARNs and MMU bookkeeping; the
+// advisory ones (redundant unmaps, robustness to the xarray's contract) are reported.
+
+import { KvmEvent } from '../model/kvm';
+import { Range, intersect, show } from '../model/ranges';
+import { slotGfns } from '../model/reference';
+import { PropertyId, isAdvisory } from '../model/variant';
+import { chunksOf } from '../model/xarray';
+import { Case } from './case';
+import { diff, unmapsOf } from './diff';
+import { Outcome } from './execute';
+
+/** Runs the same variant on the same case under another xarray mode (for xarray-contract-robust). */
+export type Rerun = (pick: bigint) => Outcome;
+
+export interface Property {
+  readonly id: PropertyId;
+  readonly title: string;
+  check(o: Outcome, rerun: Rerun): string[];
+}
+
+const ranges = (rs: readonly Range[]) => rs.map(show).join(' ');
+
+const noStaleMapping: Property = {
+  id: 'no-stale-mapping',
+  title: 'every gfn backed by an invalidated index is unmapped, under its own slot',
+  check: (o) => diff(o).filter((d) => d.missed.length > 0).map((d) => `slot ${d.slot}: gfns ${ranges(d.missed)} still mapped`),
+};
+
+const noCollateralUnmap: Property = {
+  id: 'no-collateral-unmap',
+  title: 'nothing else is unmapped, nothing outside the slot',
+  check: (o) => diff(o).filter((d) => d.extra.length > 0).map((d) => `slot ${d.slot}: gfns ${ranges(d.extra)} unmapped for nothing`),
+};
+
+const rangesWellFormed: Property = {
+  id: 'ranges-well-formed',
+  title: 'each unmapped range is non-empty, not wrapped, inside its slot',
+  check: (o) =>
+    unmapsOf(o).flatMap((u) => {
+      const slot = o.layout.slots.find((s) => s.id === u.slot)!;
+      const own = slotGfns(slot);
+      const r = { start: u.start, end: u.end };
+      if (u.start > u.end) return [`slot ${u.slot}: range ${show(r)} is wrapped`];
+      if (u.start === u.end) return [`slot ${u.slot}: range ${show(r)} is empty`];
+      if (u.start < own.start || u.end > own.end) return [`slot ${u.slot}: range ${show(r)} leaves the slot's gfns ${show(own)}`];
+      return [];
+    }),
+};
+
+const noWarn: Property = {
+  id: 'no-warn',
+  title: 'no WARN fires, in the variant or in the KVM helpers it calls',
+  check: (o) => o.events.flatMap((e) => (e.op === 'warn' ? [`${e.message} (in invalidate_${e.phase})`] : [])),
+};
+
+/** Replays the log against the rules of virt/kvm/kvm_main.c (6.8) and the mmu_notifier protocol. */
+function bookkeeping(events: readonly KvmEvent[]): string[] {
+  const out: string[] = [];
+  let locked = false, inProgress = 0, flushDue = false;
+  let added: Range | null = null; // kvm_mmu_invalidate_range_add keeps the hull of what was added
+  const need = (e: KvmEvent, what: string, ok: boolean) => { if (!ok) out.push(`${what} (in invalidate_${e.phase})`); };
+  const phaseEnd = (phase: string) => {
+    if (locked) out.push(`invalidate_${phase} returned with the MMU lock held`);
+    if (flushDue) out.push(`invalidate_${phase} unmapped something and returned without a TLB flush`);
+    flushDue = false;
+  };
+  events.forEach((e, i) => {
+    switch (e.op) {
+      case 'lock': need(e, 'KVM_MMU_LOCK with the lock already held', !locked); locked = true; break;
+      case 'unlock': need(e, 'KVM_MMU_UNLOCK without the lock', locked); locked = false; break;
+      case 'invalidate_begin':
+        need(e, 'kvm_mmu_invalidate_begin outside the MMU lock', locked);
+        if (++inProgress === 1) added = null;
+        break;
+      case 'invalidate_end':
+        need(e, 'kvm_mmu_invalidate_end outside the MMU lock', locked);
+        need(e, 'kvm_mmu_invalidate_end with no invalidation in progress', inProgress > 0);
+        inProgress--;
+        break;
+      case 'range_add':
+        need(e, 'kvm_mmu_invalidate_range_add outside the MMU lock', locked);
+        need(e, 'kvm_mmu_invalidate_range_add with no invalidation in progress', inProgress > 0);
+        added = added ? { start: added.start < e.start ? added.start : e.start, end: added.end > e.end ? added.end : e.end } : { start: e.start, end: e.end };
+        break;
+      case 'unmap': {
+        const r = { start: e.start, end: e.end };
+        need(e, `unmap of ${show(r)} outside the MMU lock`, locked);
+        need(e, `unmap of ${show(r)} with no invalidation in progress`, inProgress > 0);
+        const covered = e.start >= e.end || (added !== null && added.start <= r.start && r.end <= added.end);
+        need(e, `unmap of ${show(r)} outside the ranges added to the invalidation (a racing fault would not retry)`, covered);
+        if (e.flush) flushDue = true;
+        break;
+      }
+      case 'flush': flushDue = false; break;
+      case 'warn': break;
+    }
+    const next = events[i + 1];
+    if (next === undefined || next.phase !== e.phase) phaseEnd(e.phase);
+  });
+  if (inProgress !== 0) out.push(`mmu_invalidate_in_progress is ${inProgress} after invalidate_begin + invalidate_end, not 0`);
+  return out;
+}
+
+const mmuBookkeeping: Property = {
+  id: 'mmu-bookkeeping',
+  title: 'unmaps under the lock inside an invalidation, begin/end balanced, flush after work',
+  check: (o) => bookkeeping(o.events),
+};
+
+const noRedundantUnmap: Property = {
+  id: 'no-redundant-unmap',
+  title: 'no gfn is unmapped twice (advisory: a multi-chunk binding is visited once per chunk)',
+  check: (o) => {
+    const us = unmapsOf(o).filter((u) => u.start < u.end);
+    const out: string[] = [];
+    for (let i = 0; i < us.length; i++) {
+      for (let j = i + 1; j < us.length; j++) {
+        const both = intersect(us[i], us[j]);
+        if (both) out.push(`gfns ${show(both)} unmapped twice (slot ${us[i].slot} and slot ${us[j].slot})`);
+      }
+    }
+    return out.slice(0, 4);
+  },
+};
+
+/** The correctness properties an outcome fails: its verdict, for comparing two xarray modes. */
+const failing = (o: Outcome): string[] =>
+  PROPERTIES.filter((p) => !isAdvisory(p.id) && violations(p, o, () => o).length > 0).map((p) => p.id);
+
+/**
+ * The picks worth trying when `start` lies inside an entry: the entry's first and last index,
+ * the indices either side of start, and the case's own pick. Empty when the walk cannot vary.
+ */
+function contractPicks(c: Case, o: Outcome): bigint[] {
+  if (o.resolved.kind !== 'invalidate') return [];
+  const start = o.resolved.start;
+  const chunk = chunksOf(o.layout).find((ch) => ch.first <= start && start <= ch.last);
+  if (!chunk) return [];
+  const at = start - chunk.first, size = chunk.last - chunk.first + 1n;
+  return [0n, at - 1n, at + 1n, size - 1n, c.pick % size].filter((p) => p >= 0n && p < size && p !== at);
+}
+
+const xarrayContractRobust: Property = {
+  id: 'xarray-contract-robust',
+  title: 'the same verdict whatever first index the xarray contract allows (advisory)',
+  check: (o, rerun) => {
+    const faithful = failing(o).join(', ') || 'none';
+    for (const pick of contractPicks(o.case, o)) {
+      const other = rerun(pick);
+      const verdict = failing(other).join(', ') || 'none';
+      if (verdict !== faithful) {
+        const first = other.walks[0]?.visits[0]?.index;
+        return [`with the walk's first index at ${first} (inside the entry holding start) the correctness failures are [${verdict}], faithfully [${faithful}]`];
+      }
+    }
+    return [];
+  },
+};
+
+export const PROPERTIES: readonly Property[] = [
+  noStaleMapping, noCollateralUnmap, rangesWellFormed, noWarn, mmuBookkeeping, noRedundantUnmap, xarrayContractRobust,
+];
+
+export const property = (id: PropertyId): Property => PROPERTIES.find((p) => p.id === id)!;
+
+/** The violations of one property; a variant that threw violates every property. */
+export function violations(p: Property, o: Outcome, rerun: Rerun): string[] {
+  if (o.fault) return [`invalidate_${o.fault.phase} threw: ${o.fault.message}`];
+  return p.check(o, rerun);
+}

@@ -1,0 +1,44 @@
+// The registry: every variant file in variants/ is picked up without editing a list. A file
+// must default-export a variant (name, origin, expectations, invalidate_begin/_end).
+
+import fs from 'fs';
+import path from 'path';
+import { PROPERTY_IDS, Variant } from '../model/variant';
+
+export const VARIANTS_DIR = path.join(__dirname, '..', 'variants');
+
+/** History order of the shipped variants (KERNEL-FACTS §2); others follow by name. */
+const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base'];
+
+/** Why a file is not a usable variant, naming the file. */
+export class VariantFileError extends Error {
+  constructor(readonly file: string, fault: string) {
+    super(`${file}: ${fault}`);
+    this.name = 'VariantFileError';
+  }
+}
+
+export function loadVariantFile(file: string): Variant {
+  const mod = require(path.resolve(file)) as { default?: unknown };
+  const v = mod.default as Partial<Variant> | undefined;
+  if (!v || typeof v !== 'object') throw new VariantFileError(file, 'does not default-export a variant (export default defineVariant({...}))');
+  if (typeof v.name !== 'string' || v.name === '') throw new VariantFileError(file, 'the variant has no name');
+  for (const fn of ['invalidate_begin', 'invalidate_end'] as const) {
+    if (typeof v[fn] !== 'function') throw new VariantFileError(file, `the variant has no ${fn} function`);
+  }
+  const missing = PROPERTY_IDS.filter((id) => !['pass', 'fail', 'report'].includes(v.expect?.[id] as string));
+  if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
+  return v as Variant;
+}
+
+const rank = (name: string) => { const i = HISTORY.indexOf(name); return i < 0 ? HISTORY.length : i; };
+
+export function loadVariants(dir: string = VARIANTS_DIR): Variant[] {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'));
+  const variants = files.map((f) => loadVariantFile(path.join(dir, f)));
+  const seen = new Map<string, number>();
+  for (const v of variants) seen.set(v.name, (seen.get(v.name) ?? 0) + 1);
+  const twice = [...seen].filter(([, n]) => n > 1).map(([name]) => name);
+  if (twice.length) throw new VariantFileError(dir, `variant names used twice: ${twice.join(', ')}`);
+  return variants.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+}

@@ -1,0 +1,20 @@
+// The verdict table: one row per variant, one column per property; an unexpected verdict is
+// marked with '!' so a reader sees at once where a variant and its expectation disagree.
+
+import { PROPERTY_IDS, isAdvisory } from '../model/variant';
+import { Verdict } from './engine';
+
+export function verdictCell(v: Verdict | undefined): string {
+  if (!v) return '-';
+  const word = v.actual === 'pass' ? 'pass' : 'FAIL';
+  return v.matches ? word : `${word}!`;
+}
+
+export function verdictTable(verdicts: readonly Verdict[]): string {
+  const names = [...new Set(verdicts.map((v) => v.variant))];
+  const header = ['variant', ...PROPERTY_IDS.map((id) => (isAdvisory(id) ? `(${id})` : id))];
+  const rows = names.map((name) => [name, ...PROPERTY_IDS.map((id) => verdictCell(verdicts.find((v) => v.variant === name && v.property === id)))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
