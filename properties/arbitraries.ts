@@ -19,29 +19,38 @@ const MAX_PUNCH_END = LLONG_MAX >> PAGE_SHIFT;
 
 const big = (min: bigint, max: bigint) => fc.bigInt({ min, max });
 
+/**
+ * fc.oneof that may shrink a value into its first, smallest branch (withCrossShrink). The
+ * constant lists below start with 0, 1 or 2 for the same reason: constantFrom shrinks toward
+ * its first constants, so a case found with a 63-page punch can still shrink to 2 pages.
+ */
+function oneof<T>(...arbs: Array<fc.Arbitrary<T> | fc.WeightedArbitrary<T>>): fc.Arbitrary<T> {
+  return fc.oneof({ withCrossShrink: true }, ...arbs);
+}
+
 /** Sizes that sit on xarray chunk edges (one unit of 64 and of 64^2, +-1), small, and huge. */
-const npagesArb = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(1n, 63n, 64n, 65n, 4095n, 4096n, 4097n) },
+const npagesArb = oneof(
+  { weight: 3, arbitrary: fc.constantFrom(1n, 2n, 63n, 64n, 65n, 4095n, 4096n, 4097n) },
   { weight: 3, arbitrary: big(1n, 300n) },
   { weight: 1, arbitrary: big(1n, KVM_MEM_MAX_NR_PAGES) },
 );
 
 /** The gap before a binding: adjacent, a page or a few, chunk-sized, or far away. */
-const gapArb = fc.oneof(
+const gapArb = oneof(
   { weight: 4, arbitrary: fc.constant(0n) },
   { weight: 3, arbitrary: big(1n, 70n) },
-  { weight: 1, arbitrary: fc.constantFrom(63n, 64n, 65n, 4096n) },
+  { weight: 1, arbitrary: fc.constantFrom(0n, 1n, 63n, 64n, 65n, 4096n) },
   { weight: 1, arbitrary: big(0n, 1n << 40n) },
 );
 
-const firstPgoffArb = fc.oneof(
+const firstPgoffArb = oneof(
   { weight: 3, arbitrary: fc.constant(0n) },
-  { weight: 3, arbitrary: fc.constantFrom(1n, 63n, 64n, 65n, 4095n, 4096n, 4097n, 1n << 18n) },
+  { weight: 3, arbitrary: fc.constantFrom(0n, 1n, 63n, 64n, 65n, 4095n, 4096n, 4097n, 1n << 18n) },
   { weight: 2, arbitrary: big(0n, 300n) },
   { weight: 1, arbitrary: big(0n, MAX_FILE_PAGES) },
 );
 
-const baseGfnArb = fc.oneof(
+const baseGfnArb = oneof(
   { weight: 3, arbitrary: big(0n, 4096n) },
   { weight: 1, arbitrary: big(0n, MAX_GFN_END) },
 );
@@ -51,11 +60,11 @@ const slotArb = fc.record({
   gap: gapArb,
   /** Slots are laid out in gfn space in the order of these keys: every order of bases. */
   gfnKey: fc.nat(5),
-  gfnGap: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 2, arbitrary: big(1n, 1n << 40n) }),
+  gfnGap: oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 2, arbitrary: big(1n, 1n << 40n) }),
 });
 
 export const layoutArb: fc.Arbitrary<LayoutSpec> = fc
-  .tuple(fc.array(slotArb, { minLength: 1, maxLength: 6 }), firstPgoffArb, baseGfnArb, fc.oneof(fc.constant(0n), big(1n, 100n)))
+  .tuple(fc.array(slotArb, { minLength: 1, maxLength: 6 }), firstPgoffArb, baseGfnArb, oneof(fc.constant(0n), big(1n, 100n)))
   .map(([raw, firstPgoff, baseGfn, tail]) => {
     // file indices: bindings in array order, each after its gap; shift down to fit the file
     let span = tail;
@@ -92,12 +101,13 @@ interface Anchor {
 
 const anchorArb: fc.Arbitrary<Anchor> = fc.record({
   slot: fc.nat(5),
-  edge: fc.oneof(
+  edge: oneof(
     { weight: 4, arbitrary: fc.constantFrom<Anchor['edge']>('start', 'end') },
     { weight: 1, arbitrary: fc.constantFrom<Anchor['edge']>('zero', 'file-end') },
   ),
-  delta: fc.oneof(
-    { weight: 4, arbitrary: big(-1n, 1n) },
+  delta: oneof(
+    { weight: 3, arbitrary: fc.constant(0n) },
+    { weight: 3, arbitrary: big(-1n, 1n) },
     { weight: 2, arbitrary: big(-70n, 70n) },
     { weight: 1, arbitrary: big(-(1n << 20n), 1n << 20n) },
   ),
@@ -118,9 +128,9 @@ interface PunchSpec {
 
 const punchSpecArb: fc.Arbitrary<PunchSpec> = fc.record({
   from: anchorArb,
-  to: fc.oneof(
+  to: oneof<PunchSpec['to']>(
     { weight: 3, arbitrary: anchorArb.map((a) => ({ kind: 'anchor' as const, a })) },
-    { weight: 2, arbitrary: fc.oneof(big(1n, 3n), fc.constantFrom(63n, 64n, 65n, 4096n), big(1n, 1n << 32n)).map((n) => ({ kind: 'len' as const, n })) },
+    { weight: 2, arbitrary: oneof(big(1n, 3n), fc.constantFrom(1n, 2n, 63n, 64n, 65n, 4096n), big(1n, 1n << 32n)).map((n) => ({ kind: 'len' as const, n })) },
   ),
 });
 
@@ -166,7 +176,7 @@ type OpSpec =
   | { kind: 'release' }
   | { kind: 'memory-failure'; at: Anchor; order: number };
 
-const opSpecArb: fc.Arbitrary<OpSpec> = fc.oneof(
+const opSpecArb: fc.Arbitrary<OpSpec> = oneof<OpSpec>(
   { weight: 12, arbitrary: punchSpecArb.map((p) => ({ kind: 'punch' as const, p })) },
   {
     weight: 2,
@@ -176,7 +186,7 @@ const opSpecArb: fc.Arbitrary<OpSpec> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'release' as const }) },
   {
     weight: 2,
-    arbitrary: fc.record({ at: anchorArb, order: fc.oneof(fc.constant(0), fc.constantFrom(9, MAX_FOLIO_ORDER), fc.nat(MAX_FOLIO_ORDER)) })
+    arbitrary: fc.record({ at: anchorArb, order: oneof(fc.constant(0), fc.constantFrom(0, 1, 9, MAX_FOLIO_ORDER), fc.nat(MAX_FOLIO_ORDER)) })
       .map((r) => ({ kind: 'memory-failure' as const, ...r })),
   },
 );
@@ -202,7 +212,7 @@ function operation(layout: LayoutSpec, spec: OpSpec): Operation {
 }
 
 /** Contract mode's pick: small offsets, the entry's edges (via wrap-around) and anything. */
-const pickArb = fc.oneof(big(0n, 3n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
+const pickArb = oneof(big(0n, 3n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
 
 export const caseArb: fc.Arbitrary<Case> = fc
   .tuple(layoutArb, opSpecArb, pickArb)

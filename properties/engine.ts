@@ -1,6 +1,6 @@
 // The checking engine: every property of a variant run through fast-check (fc.check, so a
-// failure is a verdict, not a throw), shrunk to a smallest counterexample, and compared with
-// the variant's expectation. Seeds and run counts come from FC_SEED and FC_NUM_RUNS.
+// failure is a verdict, not a throw), shrunk by fast-check and then by minimize(), and
+// compared with the variant's expectation. Seeds and run counts come from FC_SEED and FC_NUM_RUNS.
 
 import fc from 'fast-check';
 import { Expectation, PropertyId, Variant } from '../model/variant';
@@ -8,6 +8,7 @@ import { WORD64, Word } from '../model/word';
 import { caseArb } from './arbitraries';
 import { Case, XarrayChoice, xarrayMode } from './case';
 import { Outcome, execute } from './execute';
+import { minimize } from './minimize';
 import { PROPERTIES, Property, violations } from './properties';
 
 export interface CheckOptions {
@@ -38,7 +39,7 @@ export interface Verdict {
   readonly harnessError?: string;
 }
 
-export const DEFAULT_NUM_RUNS = 300;
+export const DEFAULT_NUM_RUNS = 1000;
 
 /** FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
@@ -70,10 +71,12 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
   if (!details.failed) {
     return { ...base, actual: 'pass', matches: expected !== 'fail' };
   }
-  const [c] = details.counterexample!;
   // A predicate that threw (rather than found violations) means the harness broke on this case.
+  let c = details.counterexample![0];
   let found: string[] = [], harnessError: string | undefined;
   try {
+    found = run(c);
+    c = minimize(c, (x) => { try { return run(x).length > 0; } catch { return false; } });
     found = run(c);
   } catch (e) {
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

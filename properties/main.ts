@@ -9,7 +9,7 @@ import { loadVariants } from './registry';
 import { verdictTable } from './table';
 
 const USAGE = `usage: npm run check -- [--runs N] [--seed S] [--xarray faithful|contract] [--verbose]
-  --runs N      cases per property (default FC_NUM_RUNS or 300)
+  --runs N      cases per property (default FC_NUM_RUNS or 1000)
   --seed S      fast-check seed (default FC_SEED or random); printed so a run can be replayed
   --xarray M    walk the bindings as lib/xarray.c does (faithful, default) or as its contract allows
   --verbose     print every failure's counterexample, expected ones too`;

@@ -1,0 +1,76 @@
+// A domain-aware pass after fast-check's shrinking, which can stop in a local minimum (an
+// anchor that only fails with its 63-page length, say). It greedily tries smaller concrete
+// cases (a slot dropped, a shorter punch, a smaller slot, everything pulled toward 0) and keeps
+// each one that still fails, until none does. Every candidate goes through bind() again.
+
+import { Operation } from '../model/callers';
+import { PAGE_SHIFT } from '../model/layout';
+import { Case, LayoutSpec, SlotSpec, materialize } from './case';
+
+const valid = (c: Case): boolean => {
+  try {
+    const layout = materialize(c.layout);
+    return c.op.kind !== 'memory-failure' || (c.op.index < layout.filePages);
+  } catch {
+    return false;
+  }
+};
+
+const withSlots = (l: LayoutSpec, slots: SlotSpec[]): LayoutSpec => ({ ...l, slots });
+
+function* smallerOps(op: Operation): Generator<Operation> {
+  if (op.kind === 'memory-failure' && op.order > 0) {
+    for (const order of [0, op.order - 1]) {
+      const nr = 1n << BigInt(order);
+      for (const index of [op.index, op.index + (1n << BigInt(op.order)) - nr]) yield { ...op, index, order };
+    }
+  }
+  if (op.kind !== 'punch' || op.offset < 0n || op.len <= 0n) return;
+  const page = 1n << PAGE_SHIFT;
+  const s = op.offset >> PAGE_SHIFT, n = op.len >> PAGE_SHIFT;
+  const punch = (start: bigint, pages: bigint): Operation => ({ ...op, offset: start * page, len: pages * page });
+  for (const pages of [1n, 2n, n / 2n, n - 1n]) if (pages >= 1n && pages < n) { yield punch(s, pages); yield punch(s + n - pages, pages); }
+  for (const start of [0n, s / 2n, s - 1n]) if (start >= 0n && start < s) yield punch(start, n);
+}
+
+function* smallerLayouts(l: LayoutSpec): Generator<LayoutSpec> {
+  for (let i = 0; i < l.slots.length && l.slots.length > 1; i++) yield withSlots(l, l.slots.filter((_, j) => j !== i).map((x, id) => ({ ...x, id })));
+  for (const [i, s] of l.slots.entries()) {
+    const put = (t: SlotSpec) => withSlots(l, l.slots.map((x, j) => (j === i ? t : x)));
+    for (const n of [1n, 2n, s.npages / 2n, s.npages - 1n]) if (n >= 1n && n < s.npages) yield put({ ...s, npages: n });
+    for (const g of [0n, s.base_gfn / 2n, s.base_gfn - 1n]) if (g >= 0n && g < s.base_gfn) yield put({ ...s, base_gfn: g });
+  }
+  const used = l.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 1n);
+  for (const f of [used, l.filePages - 1n]) if (f >= used && f < l.filePages) yield { ...l, filePages: f };
+}
+
+/** Moves every file index (bindings and punch) left by `by` pages, when everything stays >= 0. */
+function shiftedLeft(c: Case, by: bigint): Case | null {
+  if (c.layout.slots.some((s) => s.pgoff < by)) return null;
+  const slots = c.layout.slots.map((s) => ({ ...s, pgoff: s.pgoff - by }));
+  let op = c.op;
+  if (op.kind === 'punch') { if (op.offset < by << PAGE_SHIFT) return null; op = { ...op, offset: op.offset - (by << PAGE_SHIFT) }; }
+  if (op.kind === 'memory-failure') return null; // folio alignment would change
+  return { ...c, layout: { filePages: c.layout.filePages - by, slots }, op };
+}
+
+function* candidates(c: Case): Generator<Case> {
+  for (const layout of smallerLayouts(c.layout)) yield { ...c, layout };
+  for (const op of smallerOps(c.op)) yield { ...c, op };
+  const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0].pgoff);
+  for (const by of [low, low / 2n, 1n]) if (by > 0n) { const d = shiftedLeft(c, by); if (d) yield d; }
+  if (c.pick > 0n) yield { ...c, pick: 0n };
+}
+
+/** The smallest case reachable by greedy steps that still `fails`; at most `budget` tries. */
+export function minimize(c: Case, fails: (c: Case) => boolean, budget = 3000): Case {
+  let best = c;
+  for (let tries = 0, improved = true; improved && tries < budget; ) {
+    improved = false;
+    for (const next of candidates(best)) {
+      if (++tries > budget) break;
+      if (valid(next) && fails(next)) { best = next; improved = true; break; }
+    }
+  }
+  return best;
+}

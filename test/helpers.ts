@@ -1,0 +1,19 @@
+// Small builders shared by the suites: a layout from (pgoff, npages, base_gfn) triples, bound
+// through the model's own bind(), and the fast-check options taken from FC_SEED / FC_NUM_RUNS.
+
+import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
+import { LayoutSpec } from '../properties/case';
+
+export type Triple = [pgoff: bigint, npages: bigint, base_gfn: bigint];
+
+export function spec(filePages: bigint, triples: Triple[]): LayoutSpec {
+  return { filePages, slots: triples.map(([pgoff, npages, base_gfn], id) => ({ id, pgoff, npages, base_gfn })) };
+}
+
+export function layoutOf(filePages: bigint, triples: Triple[]): Layout {
+  let l = createGmem(filePages << PAGE_SHIFT);
+  triples.forEach(([pgoff, npages, base_gfn], id) => {
+    l = bind(l, { slot: id, guest_phys_addr: base_gfn << PAGE_SHIFT, memory_size: npages << PAGE_SHIFT, guest_memfd_offset: pgoff << PAGE_SHIFT });
+  });
+  return l;
+}

@@ -1,0 +1,35 @@
+// A new file in a variants folder is picked up without editing a list; a file that is not a
+// variant is refused with a message naming the file and the fault.
+
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { VariantFileError, loadVariants } from '../properties/registry';
+
+const MODEL = path.join(__dirname, '..', 'model', 'variant');
+const UPSTREAM = path.join(__dirname, '..', 'variants', 'upstream');
+
+function folder(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'variants-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+test('a new variant file is found by the registry', () => {
+  const dir = folder({
+    'mine.ts': `import { defineVariant, expectations } from ${JSON.stringify(MODEL)};
+import upstream from ${JSON.stringify(UPSTREAM)};
+export default defineVariant({ ...upstream, name: 'mine', origin: 'a test', expect: expectations() });`,
+  });
+  expect(loadVariants(dir).map((v) => v.name)).toEqual(['mine']);
+});
+
+test.each([
+  ['no default export', 'export const x = 1;', /nothing\.ts: does not default-export a variant/],
+  ['no invalidate_end', `export default { name: 'x', origin: '', expect: {}, invalidate_begin() {} };`, /nothing\.ts: the variant has no invalidate_end function/],
+  ['missing expectations', `export default { name: 'x', origin: '', expect: {}, invalidate_begin() {}, invalidate_end() {} };`, /no valid expectation for no-stale-mapping/],
+])('a file with %s is refused, naming the file', (_, text, message) => {
+  const dir = folder({ 'nothing.ts': text });
+  expect(() => loadVariants(dir)).toThrow(VariantFileError);
+  expect(() => loadVariants(dir)).toThrow(message);
+});
