@@ -10,6 +10,12 @@ import { Case, XarrayChoice, xarrayMode } from './case';
 import { Outcome, execute } from './execute';
 import { minimize } from './minimize';
 import { PROPERTIES, Property, violations } from './properties';
+import { variantSourceHash } from './registry';
+import { reportPage } from './reports/page';
+import { Found, buildRecord } from './reports/record';
+import { examplesFor, replay } from './reports/replay';
+import { SavedReport, saveReport } from './reports/store';
+import { reportSvg } from './reports/svg';
 
 export interface CheckOptions {
   readonly numRuns: number;
@@ -19,6 +25,8 @@ export interface CheckOptions {
   /** fast-check's replay path, with the seed that produced it. */
   readonly path?: string;
   readonly properties?: readonly PropertyId[];
+  /** Saved reports: replayed first, and where a failure is written (none: nothing is saved). */
+  readonly reports?: { readonly dir: string; readonly saved: readonly SavedReport[] };
 }
 
 export interface Verdict {
@@ -37,6 +45,10 @@ export interface Verdict {
   readonly numShrinks?: number;
   /** The harness itself broke on this case (not the variant): a bug to fix here. */
   readonly harnessError?: string;
+  /** The report written (or already saved) for this failure. */
+  readonly report?: { readonly stem: string; readonly written: boolean };
+  /** Saved reports of this variant and property that no longer fail: fixed. */
+  readonly fixedReports?: readonly string[];
 }
 
 export const DEFAULT_NUM_RUNS = 1000;
@@ -60,14 +72,20 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
     const o = execute(variant, c, mode(c), word);
     return violations(prop, o, (pick) => execute(variant, c, { kind: 'contract', pick }, word));
   };
+  const saved = opts.reports?.saved ?? [];
+  const examples = examplesFor(variant, prop.id, opts.xarray, saved).map((c): [Case] => [c]);
   const details = fc.check(fc.property(caseArb, (c) => run(c).length === 0), {
     numRuns: opts.numRuns,
     seed: opts.seed,
     path: opts.path,
     endOnFailure: false,
+    examples,
   });
   const expected = variant.expect[prop.id];
-  const base = { variant: variant.name, property: prop.id, expected, seed: opts.seed, numRuns: details.numRuns };
+  const fixedReports = saved
+    .filter((s) => s.record.variant.name === variant.name && s.record.property === prop.id && replay(s, variant).violations.length === 0)
+    .map((s) => s.stem);
+  const base = { variant: variant.name, property: prop.id, expected, seed: opts.seed, numRuns: details.numRuns, fixedReports };
   if (!details.failed) {
     return { ...base, actual: 'pass', matches: expected !== 'fail' };
   }
@@ -81,16 +99,27 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
   } catch (e) {
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
+  const counterexample = harnessError ? undefined : execute(variant, c, mode(c), word);
+  const path = details.counterexamplePath ?? '';
+  const report = counterexample && opts.reports
+    ? saveFailure(opts.reports.dir, variant, prop.id, counterexample, opts.xarray, found, { seed: opts.seed, path, numRuns: details.numRuns, numShrinks: details.numShrinks })
+    : undefined;
   return {
     ...base,
     actual: 'fail',
     matches: harnessError === undefined && expected !== 'pass',
-    counterexample: harnessError ? undefined : execute(variant, c, mode(c), word),
+    counterexample,
     violations: harnessError ? [harnessError] : found,
-    path: details.counterexamplePath ?? undefined,
+    path,
     numShrinks: details.numShrinks,
     harnessError,
+    report,
   };
+}
+
+function saveFailure(dir: string, variant: Variant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found) {
+  const record = buildRecord({ name: variant.name, sourceHash: variantSourceHash(variant) }, id, o, xarray, violations, found);
+  return saveReport(dir, record, (stem) => ({ markdown: reportPage(stem, record, o, variant.expect[id]), svg: reportSvg(o) }));
 }
 
 export function checkVariant(variant: Variant, opts: CheckOptions): Verdict[] {

@@ -1,6 +1,7 @@
 // The registry: every variant file in variants/ is picked up without editing a list. A file
 // must default-export a variant (name, origin, expectations, invalidate_begin/_end).
 
+import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { PROPERTY_IDS, Variant } from '../model/variant';
@@ -18,6 +19,14 @@ export class VariantFileError extends Error {
   }
 }
 
+const sources = new WeakMap<Variant, string>();
+
+/** sha256 of the variant's file (or of its functions' text), so a stale report is recognisable. */
+export function variantSourceHash(v: Variant): string {
+  const text = sources.get(v) ?? `${v.invalidate_begin.toString()}\n${v.invalidate_end.toString()}`;
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
 export function loadVariantFile(file: string): Variant {
   const mod = require(path.resolve(file)) as { default?: unknown };
   const v = mod.default as Partial<Variant> | undefined;
@@ -28,6 +37,7 @@ export function loadVariantFile(file: string): Variant {
   }
   const missing = PROPERTY_IDS.filter((id) => !['pass', 'fail', 'report'].includes(v.expect?.[id] as string));
   if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
+  sources.set(v as Variant, fs.readFileSync(file, 'utf8'));
   return v as Variant;
 }
 

@@ -7,10 +7,13 @@ import { checkProperty, optionsFromEnv } from '../properties/engine';
 import { formatFailure } from '../properties/format';
 import { PROPERTIES } from '../properties/properties';
 import { loadVariants } from '../properties/registry';
+import { loadReports, reportsDir } from '../properties/reports/store';
 
 const variants = loadVariants();
 const { seed, numRuns } = optionsFromEnv();
-const opts = { seed, numRuns, xarray: 'faithful' as const, word: WORD64 };
+// the committed reports are replayed first; a new failure is saved beside them
+const reports = { dir: reportsDir(), saved: loadReports() };
+const opts = { seed, numRuns, xarray: 'faithful' as const, word: WORD64, reports };
 
 test('the registry finds the eight shipped variants', () => {
   expect(variants.map((v) => v.name)).toEqual(['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base']);
@@ -24,6 +27,7 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s', (_, variant) => {
       throw new Error(`${variant.name} / ${prop.id}: expected ${v.expected}, got ${v.actual}\n${why}`);
     }
     expect(v.harnessError).toBeUndefined();
+    expect(v.fixedReports).toEqual([]);
   });
 });
 

@@ -1,0 +1,38 @@
+// npm run reports:index and reports:prune: regenerate shrink-reports/README.md, and delete the
+// reports whose variant now passes (the only way a report is ever deleted).
+
+import path from 'path';
+import { loadVariants } from '../registry';
+import { indexPage, indexRows } from './index-page';
+import { deleteReport, loadReports, reportsDir, writeAtomic } from './store';
+
+function main(argv: string[]): number {
+  const [command] = argv;
+  const dir = reportsDir();
+  const rows = indexRows(loadReports(dir), loadVariants());
+  if (command === 'prune') {
+    const fixed = rows.filter((r) => r.status === 'fixed');
+    for (const r of fixed) {
+      deleteReport(dir, r.report.stem);
+      console.log(`pruned ${r.report.stem} (${r.report.record.variant.name} now passes ${r.report.record.property})`);
+    }
+    if (fixed.length === 0) console.log('no fixed reports to prune');
+    writeAtomic(path.join(dir, 'README.md'), indexPage(rows.filter((r) => r.status !== 'fixed')));
+    return 0;
+  }
+  if (command === 'index') {
+    writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
+    const by = (s: string) => rows.filter((r) => r.status === s).length;
+    console.log(`${rows.length} reports: ${by('reproduces')} reproduce, ${by('fixed')} fixed, ${by('no such variant')} of unknown variants`);
+    return 0;
+  }
+  console.error('usage: npm run reports:index | npm run reports:prune');
+  return 2;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  console.error((e as Error).message);
+  process.exitCode = 2;
+}

@@ -1,0 +1,119 @@
+// The report page a kernel developer reads on the code host: a one-line verdict, the case as a
+// table (decimal and hex), the picture, what was expected against what happened, the kernel's
+// own story of the failure, the userspace steps with a selftest snippet, and the replay command.
+
+import { PAGE_SHIFT } from '../../model/layout';
+import { show } from '../../model/ranges';
+import { Expectation, PropertyId } from '../../model/variant';
+import { decHex } from '../../model/word';
+import { diff } from '../diff';
+import { Outcome } from '../execute';
+import { formatOperation } from '../format';
+import { ReportRecord } from './record';
+import { selftestSnippet } from './selftest';
+
+const cell = (x: bigint) => `${x} | 0x${x.toString(16)}`;
+
+/** Two or three sentences, in the kernel's terms, of what goes wrong on a real host. */
+export function story(property: PropertyId, o: Outcome, violations: readonly string[]): string {
+  const r = o.resolved;
+  const what = r.kind === 'invalidate' ? `file pages [${r.start}, ${r.end})` : 'nothing';
+  const first = violations[0] ?? '';
+  switch (property) {
+    case 'no-stale-mapping':
+      return `The caller frees ${what} of the guest_memfd, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^slot (\d+): gfns (.*) still mapped$/, 'gfns $2 of slot $1')} mapped. ` +
+        'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
+        'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
+    case 'no-collateral-unmap':
+      return `Invalidating ${what}, kvm_gmem_invalidate_begin() also unmaps ${first.replace(/^slot (\d+): gfns (.*) unmapped for nothing$/, 'gfns $2 under slot $1')}, which that range does not back. ` +
+        'Those mappings are torn down for nothing (the guest faults them back in), and a range outside the slot is a wild unmap of memory another slot owns.';
+    case 'ranges-well-formed':
+      return `kvm_gmem_invalidate_begin() hands the MMU a gfn range that is empty, wrapped or outside its slot (${first}). ` +
+        'The arch unmap walks whatever it is given: an empty or wrapped range silently unmaps nothing, one outside the slot unmaps someone else\'s memory.';
+    case 'no-warn':
+      return `A WARN fires while invalidating ${what} (${first}). ` +
+        'Userspace can trigger it at will with fallocate(), and with panic_on_warn set it takes the host down.';
+    case 'mmu-bookkeeping':
+      return `The MMU notifier bookkeeping is broken (${first}). ` +
+        (/in_progress is [1-9]/.test(first)
+          ? 'kvm->mmu_invalidate_in_progress stays raised, so every later page fault of the VM sees an invalidation in progress and retries forever: the vCPUs hang.'
+          : 'Unmapping outside the lock or outside a registered invalidation lets a racing page fault install a mapping to memory that is being freed.');
+    case 'no-redundant-unmap':
+      return `The same gfns are unmapped more than once (${first}). ` +
+        'The bindings xarray stores a binding as several multi-index entries and the walk visits the slot once per entry; the repeated unmaps are harmless but wasted.';
+    case 'xarray-contract-robust':
+      return `The variant depends on which index xa_for_each_range() yields first (${first}). ` +
+        'lib/xarray.c yields start today, but the xarray API only promises an index inside the entry found; another implementation would break this function.';
+  }
+}
+
+export function reportPage(stem: string, record: ReportRecord, o: Outcome, expected: Expectation): string {
+  const { variant, property } = record;
+  const c = o.case;
+  const verdict = `**${variant.name}** fails **${property}**` +
+    (expected === 'fail' ? ' (expected: the variant is known to fail it)' : expected === 'pass' ? ' (UNEXPECTED: the variant is expected to pass it)' : ' (advisory)') +
+    `: ${record.difference.violations[0] ?? ''}`;
+  const rows: string[] = ['| | decimal | hex |', '|---|---:|---:|', `| guest_memfd size, pages | ${cell(c.layout.filePages)} |`];
+  for (const s of c.layout.slots) {
+    rows.push(`| slot ${s.id} pgoff | ${cell(s.pgoff)} |`, `| slot ${s.id} npages | ${cell(s.npages)} |`, `| slot ${s.id} base_gfn | ${cell(s.base_gfn)} |`);
+  }
+  const op = c.op;
+  if (op.kind === 'punch') rows.push(`| fallocate offset, bytes | ${cell(op.offset)} |`, `| fallocate len, bytes | ${cell(op.len)} |`);
+  if (op.kind === 'memory-failure') rows.push(`| folio index | ${cell(op.index)} |`, `| folio pages | ${cell(1n << BigInt(op.order))} |`);
+  const r = o.resolved;
+  if (r.kind === 'invalidate') rows.push(`| invalidated start | ${cell(r.start)} |`, `| invalidated end | ${cell(r.end)} |`);
+
+  const happened = ['| slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|'];
+  for (const d of diff(o)) {
+    const list = (rs: readonly { start: bigint; end: bigint }[]) => rs.map(show).join(' ') || '-';
+    happened.push(`| ${d.slot} | ${list(d.expected)} | ${list(d.unmapped)} | ${list(d.missed)} | ${list(d.extra)} |`);
+  }
+
+  const steps = [`1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes.`];
+  for (const s of c.layout.slots) {
+    steps.push(`1. \`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
+      `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);
+  }
+  steps.push(`1. ${formatOperation(op)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
+
+  const f = record.found;
+  return [
+    `# ${variant.name} fails ${property}`,
+    '',
+    verdict,
+    '',
+    `![file index axis, bindings, the punched range, and per slot the gfns to unmap, unmapped, missed and extra](${stem}.svg)`,
+    '',
+    '## The case',
+    '',
+    ...rows,
+    '',
+    `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.`,
+    '',
+    '## What happened',
+    '',
+    ...happened,
+    '',
+    `KVM calls: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant threw: ${record.actual.fault}` : ''}.`,
+    '',
+    '## What it means in the kernel',
+    '',
+    story(property, o, record.difference.violations),
+    '',
+    '## Reproduce from userspace',
+    '',
+    ...steps,
+    '',
+    '```c',
+    selftestSnippet(o, `${variant.name} fails ${property}: shrink-reports/${stem}.md`, `test_${stem.replace(/[^a-zA-Z0-9_]/g, '_')}`),
+    '```',
+    '',
+    '## Replay',
+    '',
+    `\`npm run check -- --report shrink-reports/${stem}.json\``,
+    '',
+    `Found with \`FC_SEED=${f.seed}\` (path \`${f.path}\`) after ${f.numRuns} runs and ${f.numShrinks} shrinks, fast-check ${f.fastCheck}; ` +
+      `variant source sha256 \`${variant.sourceHash.slice(0, 12)}\`.`,
+    '',
+  ].join('\n');
+}

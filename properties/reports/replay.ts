@@ -1,0 +1,43 @@
+// Saved counterexamples run again: each against its own variant (does it still reproduce, or
+// is it fixed?), and as fast-check examples before any generated case.
+
+import { PropertyId, Variant } from '../../model/variant';
+import { WORD64 } from '../../model/word';
+import { Case, XarrayChoice, xarrayMode } from '../case';
+import { Outcome, execute } from '../execute';
+import { property, violations } from '../properties';
+import { caseOf } from './record';
+import { SavedReport } from './store';
+
+export type ReportStatus = 'reproduces' | 'fixed' | 'no such variant';
+
+export interface Replayed {
+  readonly outcome: Outcome;
+  readonly violations: readonly string[];
+}
+
+/** The report's case run on `variant` in the report's xarray mode, judged by its property. */
+export function replay(saved: SavedReport, variant: Variant): Replayed {
+  const c = caseOf(saved.record.counterexample);
+  const mode = xarrayMode(c, saved.record.counterexample.xarray);
+  const outcome = execute(variant, c, mode, WORD64);
+  const found = violations(property(saved.record.property), outcome, (pick) => execute(variant, c, { kind: 'contract', pick }, WORD64));
+  return { outcome, violations: found };
+}
+
+export function status(saved: SavedReport, variants: readonly Variant[]): ReportStatus {
+  const v = variants.find((x) => x.name === saved.record.variant.name);
+  if (!v) return 'no such variant';
+  return replay(saved, v).violations.length > 0 ? 'reproduces' : 'fixed';
+}
+
+/**
+ * The saved cases to try first for (variant, property): the variant's own reports, then, if the
+ * variant must pass the property, every other variant's: a bug one had is a regression test for all.
+ */
+export function examplesFor(variant: Variant, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReport[]): Case[] {
+  const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
+  const own = same.filter((s) => s.record.variant.name === variant.name);
+  const others = variant.expect[id] === 'pass' ? same.filter((s) => s.record.variant.name !== variant.name) : [];
+  return [...own, ...others].map((s) => caseOf(s.record.counterexample));
+}

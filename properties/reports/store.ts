@@ -1,0 +1,88 @@
+// The shrink-reports folder: each report is <stem>.json (the record), <stem>.md (the page) and
+// <stem>.svg (its picture). Files are written atomically (a temporary file, then rename), a
+// report whose body is already saved is left alone, and a broken file is refused by name.
+
+import fs from 'fs';
+import path from 'path';
+import { ReportRecord, body, reportStem, schemaFault } from './record';
+
+export const REPORTS_DIR = path.join(__dirname, '..', '..', 'shrink-reports');
+
+/** The reports folder: REPORTS_DIR in the environment, or shrink-reports/ in the repo. */
+export const reportsDir = (): string => process.env.REPORTS_DIR || REPORTS_DIR;
+
+export class ReportFileError extends Error {
+  constructor(readonly file: string, fault: string) {
+    super(`${file}: ${fault}`);
+    this.name = 'ReportFileError';
+  }
+}
+
+export interface SavedReport {
+  readonly file: string;
+  readonly stem: string;
+  readonly record: ReportRecord;
+}
+
+export function loadReport(file: string): SavedReport {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ReportFileError(file, `is not readable JSON (${(e as Error).message})`);
+  }
+  const fault = schemaFault(parsed);
+  if (fault) throw new ReportFileError(file, fault);
+  const record = parsed as ReportRecord;
+  const stem = path.basename(file, '.json');
+  const want = reportStem(record.variant.name, record.property, record.counterexample);
+  if (stem !== want) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
+  return { file, stem, record };
+}
+
+export function loadReports(dir: string = reportsDir()): SavedReport[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => loadReport(path.join(dir, f)));
+}
+
+/** Write `text` to `file` through a temporary file in the same folder, unless it is already there. */
+export function writeAtomic(file: string, text: string): boolean {
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+  return true;
+}
+
+export interface Rendered {
+  readonly markdown: string;
+  readonly svg: string;
+}
+
+/**
+ * Saves a report under its content-derived stem. If a report with that stem already says the
+ * same thing (everything but how it was found), nothing is written: the first finding stands.
+ * The JSON goes last, so a reader never sees a record without its page.
+ */
+export function saveReport(dir: string, record: ReportRecord, render: (stem: string) => Rendered): { stem: string; written: boolean } {
+  const stem = reportStem(record.variant.name, record.property, record.counterexample);
+  const json = path.join(dir, `${stem}.json`);
+  if (fs.existsSync(json)) {
+    try {
+      if (body(loadReport(json).record) === body(record)) return { stem, written: false };
+    } catch {
+      // a broken file under this name is replaced by the good record
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const { markdown, svg } = render(stem);
+  writeAtomic(path.join(dir, `${stem}.svg`), svg);
+  writeAtomic(path.join(dir, `${stem}.md`), markdown);
+  writeAtomic(json, `${JSON.stringify(record, null, 2)}\n`);
+  return { stem, written: true };
+}
+
+/** Removes a report's three files. */
+export function deleteReport(dir: string, stem: string): void {
+  for (const ext of ['json', 'md', 'svg']) fs.rmSync(path.join(dir, `${stem}.${ext}`), { force: true });
+}

@@ -1,0 +1,32 @@
+// The committed reports in shrink-reports/ load, still reproduce against their variant as that
+// variant expects, and are all listed, with their status, in the regenerated index page.
+
+import fs from 'fs';
+import path from 'path';
+import { loadVariants } from '../properties/registry';
+import { indexPage, indexRows } from '../properties/reports/index-page';
+import { replay } from '../properties/reports/replay';
+import { REPORTS_DIR, loadReports } from '../properties/reports/store';
+
+const saved = loadReports(REPORTS_DIR);
+const variants = loadVariants();
+
+test('reports are shipped for every expected failure of the shipped variants', () => {
+  const covered = new Set(saved.map((s) => `${s.record.variant.name}/${s.record.property}`));
+  const expectedFailures = variants.flatMap((v) => Object.entries(v.expect).filter(([, e]) => e === 'fail').map(([id]) => `${v.name}/${id}`));
+  expect(expectedFailures.filter((k) => !covered.has(k))).toEqual([]);
+});
+
+test.each(saved.map((s) => [s.stem, s] as const))('%s still reproduces as its variant expects', (_, report) => {
+  const variant = variants.find((v) => v.name === report.record.variant.name);
+  expect(variant).toBeDefined();
+  expect(replay(report, variant!).violations).not.toEqual([]);
+  expect(['fail', 'report']).toContain(variant!.expect[report.record.property]);
+  expect(fs.existsSync(path.join(REPORTS_DIR, `${report.stem}.md`))).toBe(true);
+  expect(fs.existsSync(path.join(REPORTS_DIR, `${report.stem}.svg`))).toBe(true);
+});
+
+test('the index page is up to date (npm run reports:index)', () => {
+  const onDisk = fs.readFileSync(path.join(REPORTS_DIR, 'README.md'), 'utf8');
+  expect(onDisk).toBe(indexPage(indexRows(saved, variants)));
+});
