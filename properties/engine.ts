@@ -7,7 +7,8 @@ import { Expectation, PropertyId, Variant } from '../model/variant';
 import { WORD64, Word } from '../model/word';
 import { caseArb } from './arbitraries';
 import { Case, XarrayChoice, xarrayMode } from './case';
-import { Outcome, execute } from './execute';
+import { XarrayMode } from '../model/xarray';
+import { Outcome, execute, faultOutcome } from './execute';
 import { minimize } from './minimize';
 import { PROPERTIES, Property, violations } from './properties';
 import { variantSourceHash } from './registry';
@@ -16,6 +17,15 @@ import { Found, buildRecord } from './reports/record';
 import { examplesFor, replay } from './reports/replay';
 import { SavedReport, saveReport } from './reports/store';
 import { reportSvg } from './reports/svg';
+
+/** Runs one case of one variant: in this process by default, or isolated (properties/isolate). */
+export type Executor = (c: Case, mode: XarrayMode) => Outcome;
+
+/** An executor that can stop a variant that never returns: the case it hung on, once it has. */
+export interface Isolated {
+  readonly run: Executor;
+  hungOn(): { readonly case: Case; readonly mode: XarrayMode; readonly message: string } | undefined;
+}
 
 export interface CheckOptions {
   readonly numRuns: number;
@@ -27,6 +37,10 @@ export interface CheckOptions {
   readonly properties?: readonly PropertyId[];
   /** Saved reports: replayed first, and where a failure is written (none: nothing is saved). */
   readonly reports?: { readonly dir: string; readonly saved: readonly SavedReport[] };
+  /** Where the variant runs; in this process when absent. */
+  readonly isolated?: Isolated;
+  /** Called once per case run, for progress on a terminal. */
+  readonly onCase?: () => void;
 }
 
 export interface Verdict {
@@ -68,9 +82,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns:
 export function checkProperty(variant: Variant, prop: Property, opts: CheckOptions): Verdict {
   const word = opts.word ?? WORD64;
   const mode = (c: Case) => xarrayMode(c, opts.xarray);
+  const exec: Executor = opts.isolated?.run ?? ((c, m) => execute(variant, c, m, word));
   const run = (c: Case) => {
-    const o = execute(variant, c, mode(c), word);
-    return violations(prop, o, (pick) => execute(variant, c, { kind: 'contract', pick }, word));
+    opts.onCase?.();
+    const o = exec(c, mode(c));
+    return violations(prop, o, (pick) => exec(c, { kind: 'contract', pick }));
   };
   const saved = opts.reports?.saved ?? [];
   const examples = examplesFor(variant, prop.id, opts.xarray, saved).map((c): [Case] => [c]);
@@ -83,7 +99,7 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
   });
   const expected = variant.expect[prop.id];
   const fixedReports = saved
-    .filter((s) => s.record.variant.name === variant.name && s.record.property === prop.id && replay(s, variant).violations.length === 0)
+    .filter((s) => s.record.variant.name === variant.name && s.record.property === prop.id && replay(s, variant, exec).violations.length === 0)
     .map((s) => s.stem);
   const base = { variant: variant.name, property: prop.id, expected, seed: opts.seed, numRuns: details.numRuns, fixedReports };
   if (!details.failed) {
@@ -92,14 +108,21 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
   // A predicate that threw (rather than found violations) means the harness broke on this case.
   let c = details.counterexample![0];
   let found: string[] = [], harnessError: string | undefined;
+  const hung = opts.isolated?.hungOn();
   try {
-    found = run(c);
-    c = minimize(c, (x) => { try { return run(x).length > 0; } catch { return false; } });
-    found = run(c);
+    if (hung) {
+      // the variant never returned on this case: keep it as found, there is no shrinking a hang
+      c = hung.case;
+      found = [`invalidate_begin/_end did not return: ${hung.message}`];
+    } else {
+      found = run(c);
+      c = minimize(c, (x) => { try { return run(x).length > 0; } catch { return false; } });
+      found = run(c);
+    }
   } catch (e) {
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
-  const counterexample = harnessError ? undefined : execute(variant, c, mode(c), word);
+  const counterexample = harnessError ? undefined : hung ? faultOutcome(c, hung.mode, hung.message, word) : exec(c, mode(c));
   const path = details.counterexamplePath ?? '';
   const report = counterexample && opts.reports
     ? saveFailure(opts.reports.dir, variant, prop.id, counterexample, opts.xarray, found, { seed: opts.seed, path, numRuns: details.numRuns, numShrinks: details.numShrinks })

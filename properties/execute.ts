@@ -44,3 +44,11 @@ export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word 
   }
   return { case: c, layout, resolved, mode, expected, events: recorder.events, walks, fault };
 }
+
+/** The outcome of a case the variant never finished (a hang), or was not run on. */
+export function faultOutcome(c: Case, mode: XarrayMode, message: string, word: Word = WORD64): Outcome {
+  const layout = materialize(c.layout);
+  const resolved = resolve(layout, c.op, word);
+  const expected = resolved.kind === 'invalidate' ? expectedUnmaps(layout, resolved.start, resolved.end) : [];
+  return { case: c, layout, resolved, mode, expected, events: [], walks: [], fault: { phase: 'begin', message } };
+}

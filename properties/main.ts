@@ -1,99 +1,155 @@
-// The command (npm run check): checks every variant in variants/ against every property and
-// prints the verdict table, then each unexpected verdict's shrunk counterexample. Exit 0 when
-// every verdict matches its variant's expectation, 1 when one does not, 2 on a broken command.
+// The command (npm run check, bin gmem-check): checks variant files against the properties and
+// prints the verdict table, each failure's shrunk counterexample and its report. Each file runs
+// in a worker thread with a per-case time limit, so a variant that throws, hangs or records
+// garbage is a reported failure and the run goes on. Exit 0/1/2: see HELP in args.ts.
 
+import fs from 'fs';
+import path from 'path';
+import { Variant } from '../model/variant';
+import { HELP, UsageError, parseArgs } from './args';
 import { XarrayChoice } from './case';
-import { Verdict, checkVariant, optionsFromEnv } from './engine';
+import { Verdict, checkVariant } from './engine';
 import { formatFailure, formatOutcome } from './format';
-import { loadVariants } from './registry';
+import { IsolatedVariant } from './isolate';
+import { PROPERTIES } from './properties';
+import { Progress } from './progress';
+import { VARIANTS_DIR, VariantFileError, historyRank, loadVariantFile } from './registry';
+import { caseRecord } from './reports/record';
 import { replay } from './reports/replay';
 import { loadReport, loadReports, reportsDir } from './reports/store';
 import { verdictTable } from './table';
+import { typecheckVariants } from './typecheck';
 
-const USAGE = `usage: npm run check -- [--runs N] [--seed S] [--xarray faithful|contract] [--verbose]
-       npm run check -- --report shrink-reports/<name>.json
-  --runs N      cases per property (default FC_NUM_RUNS or 1000)
-  --seed S      fast-check seed (default FC_SEED or random); printed so a run can be replayed
-  --xarray M    walk the bindings as lib/xarray.c does (faithful, default) or as its contract allows
-  --verbose     print every failure's counterexample, expected ones too
-  --report F    replay one saved report against its variant and say whether it still reproduces
-Failures are saved under shrink-reports/ (or REPORTS_DIR), and saved reports are replayed first.`;
+const EXIT = { ok: 0, failed: 1, broken: 2 } as const;
 
-function parse(argv: string[]) {
-  const env = optionsFromEnv();
-  const opts = { numRuns: env.numRuns, seed: env.seed, xarray: 'faithful' as XarrayChoice, verbose: false, report: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (v: string) => { const n = Number(v); if (!Number.isSafeInteger(n)) throw new Error(`${a} needs an integer, got "${v}"`); return n; };
-    if (a === '--runs') opts.numRuns = int(value());
-    else if (a === '--seed') opts.seed = int(value());
-    else if (a === '--xarray') {
-      const m = value();
-      if (m !== 'faithful' && m !== 'contract') throw new Error(`--xarray is faithful or contract, got "${m}"`);
-      opts.xarray = m;
-    } else if (a === '--verbose') opts.verbose = true;
-    else if (a === '--report') opts.report = value();
-    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
-    else throw new Error(`unknown argument "${a}"`);
-  }
-  return opts;
+/** Variant files named on the command line (folders expanded), or every file in variants/. */
+export function variantFiles(targets: readonly string[]): string[] {
+  const isVariant = (f: string) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts');
+  const expand = (t: string): string[] => {
+    if (!fs.existsSync(t)) throw new VariantFileError(t, 'no such file or folder');
+    if (!fs.statSync(t).isDirectory()) return [t];
+    return fs.readdirSync(t).filter(isVariant).sort().map((f) => path.join(t, f));
+  };
+  return (targets.length ? targets : [VARIANTS_DIR]).flatMap(expand);
 }
 
-function main(): number {
-  let opts;
-  try {
-    opts = parse(process.argv.slice(2));
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
+interface Loaded {
+  readonly file: string;
+  readonly variant: Variant;
+  readonly isolated?: IsolatedVariant;
+}
+
+/** Loads a file in its (already started) worker, if any, and in this process for its name and expectations. */
+function load(file: string, isolated: IsolatedVariant | undefined, shipped: ReadonlySet<string>): Loaded {
+  isolated?.ready();
+  const variant = loadVariantFile(file);
+  const inVariants = path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
+  if (!inVariants && shipped.has(variant.name)) {
+    isolated?.close();
+    throw new VariantFileError(file, `the name "${variant.name}" belongs to variants/${variant.name}.ts; give your variant a name of its own`);
   }
-  if (opts.report) return replayOne(opts.report);
+  return { file, variant, isolated };
+}
+
+function run(argv: string[]): number {
+  const args = parseArgs(argv);
+  if (args.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  if (args.report) return replayOne(args.report);
+
+  const files = variantFiles(args.targets);
+  const broken: Array<{ file: string; message: string }> = [];
+  if (args.typecheck) {
+    for (const [file, e] of typecheckVariants(files)) broken.push({ file, message: e.message });
+  }
+  const shipped = new Set(fs.readdirSync(VARIANTS_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)));
+  const runnable = files.filter((f) => !broken.some((b) => b.file === f));
+  const workers = runnable.map((f) => (args.isolate ? new IsolatedVariant(f, args.timeoutMs) : undefined));
+  const loaded: Loaded[] = [];
+  runnable.forEach((file, i) => {
+    try {
+      loaded.push(load(file, workers[i], shipped));
+    } catch (e) {
+      broken.push({ file, message: (e as Error).message });
+    }
+  });
+  loaded.sort((a, b) => historyRank(a.variant.name) - historyRank(b.variant.name));
+
   const dir = reportsDir();
   const reports = { dir, saved: loadReports(dir) };
-  const verdicts: Verdict[] = [];
-  for (const variant of loadVariants()) verdicts.push(...checkVariant(variant, { ...opts, reports }));
-  console.log(`seed ${opts.seed}, ${opts.numRuns} cases per property, xarray ${opts.xarray}\n`);
-  console.log(verdictTable(verdicts));
-  const shown = verdicts.filter((v) => v.actual === 'fail' && (opts.verbose || !v.matches));
-  for (const v of shown) console.log(`\n${formatFailure(v)}`);
+  const props = args.properties ?? PROPERTIES.map((p) => p.id);
+  const progress = new Progress(loaded.length * args.xarray.length * props.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
+  const verdicts: Array<Verdict & { xarray: XarrayChoice; label: string }> = [];
+  try {
+    for (const { variant, isolated } of loaded) {
+      for (const xarray of args.xarray) {
+        const label = args.xarray.length > 1 ? `${variant.name} [${xarray}]` : variant.name;
+        const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, reports, isolated, onCase: progress.tick };
+        verdicts.push(...checkVariant(variant, opts).map((v) => ({ ...v, xarray, label })));
+      }
+    }
+  } finally {
+    progress.finish();
+    for (const l of loaded) l.isolated?.close();
+  }
+
+  const code = broken.length ? EXIT.broken : verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
+  if (args.json) {
+    console.log(JSON.stringify({
+      seed: args.seed, numRuns: args.numRuns, exitCode: code, broken,
+      verdicts: verdicts.map((v) => ({
+        variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
+        violations: v.violations ?? [], path: v.path ?? null, report: v.report ? path.join(dir, `${v.report.stem}.md`) : null,
+        counterexample: v.counterexample ? caseRecord(v.counterexample.case, v.xarray) : null,
+      })),
+    }, null, 2));
+    return code;
+  }
+  for (const b of broken) console.error(`broken: ${b.message}\n`);
+  if (verdicts.length) {
+    console.log(`seed ${args.seed}, ${args.numRuns} cases per property, xarray ${args.xarray.join(' and ')}\n`);
+    console.log(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
+  }
+  for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
+    console.log(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(dir, `${v.report.stem}.md`)}` : ''}`);
+  }
   const written = verdicts.filter((v) => v.report?.written).map((v) => v.report!.stem);
   if (written.length) console.log(`\nnew reports in ${dir}:\n${written.map((s) => `  ${s}.md`).join('\n')}`);
   const fixed = verdicts.flatMap((v) => v.fixedReports ?? []);
   if (fixed.length) console.log(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
-  const bad = verdicts.filter((v) => !v.matches);
-  console.log(bad.length === 0 ? '\nevery verdict matches its expectation' : `\n${bad.length} verdict(s) differ from their expectation (marked !)`);
-  return bad.length === 0 ? 0 : 1;
+  const bad = verdicts.filter((v) => !v.matches).length;
+  console.log(code === EXIT.ok ? '\nevery verdict matches its expectation'
+    : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} variant file(s) broken` : ''}`);
+  return code;
 }
 
 /** --report: the saved case run again on today's variant of that name. */
 function replayOne(file: string): number {
   const saved = loadReport(file);
   const { name } = saved.record.variant;
-  const variant = loadVariants().find((v) => v.name === name);
-  if (!variant) {
-    console.error(`${file}: no variant named "${name}" in variants/`);
-    return 2;
-  }
-  const { outcome, violations } = replay(saved, variant);
+  const found = variantFiles([]).map((f) => loadVariantFile(f)).find((v) => v.name === name);
+  if (!found) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
+  const { outcome, violations } = replay(saved, found);
   console.log(formatOutcome(outcome));
-  const expected = variant.expect[saved.record.property];
+  const expected = found.expect[saved.record.property];
   if (violations.length > 0) {
     console.log(`\n${name} still fails ${saved.record.property}:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
-    return expected === 'pass' ? 1 : 0;
+    return expected === 'pass' ? EXIT.failed : EXIT.ok;
   }
   console.log(`\n${name} now passes ${saved.record.property} on this case: the report is fixed (npm run reports:prune removes it)`);
-  return expected === 'fail' ? 1 : 0;
+  return expected === 'fail' ? EXIT.failed : EXIT.ok;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  // a broken report or variant file: one clear paragraph, not a stack trace
-  console.error((e as Error).message);
-  process.exitCode = 2;
+export function main(argv: string[]): number {
+  try {
+    return run(argv);
+  } catch (e) {
+    // a bad command line, report or variant file: one clear paragraph, not a stack trace
+    console.error(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
+    return EXIT.broken;
+  }
 }
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -41,7 +41,8 @@ export function loadVariantFile(file: string): Variant {
   return v as Variant;
 }
 
-const rank = (name: string) => { const i = HISTORY.indexOf(name); return i < 0 ? HISTORY.length : i; };
+/** Where a variant sorts: the shipped ones in history order, then the rest. */
+export const historyRank = (name: string): number => { const i = HISTORY.indexOf(name); return i < 0 ? HISTORY.length : i; };
 
 export function loadVariants(dir: string = VARIANTS_DIR): Variant[] {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'));
@@ -50,5 +51,5 @@ export function loadVariants(dir: string = VARIANTS_DIR): Variant[] {
   for (const v of variants) seen.set(v.name, (seen.get(v.name) ?? 0) + 1);
   const twice = [...seen].filter(([, n]) => n > 1).map(([name]) => name);
   if (twice.length) throw new VariantFileError(dir, `variant names used twice: ${twice.join(', ')}`);
-  return variants.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  return variants.sort((a, b) => historyRank(a.name) - historyRank(b.name) || a.name.localeCompare(b.name));
 }

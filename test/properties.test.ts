@@ -107,6 +107,7 @@ test.each([
   }) as Begin, /returned without a TLB flush/],
   ['returning with the lock held', ((k) => { k.KVM_MMU_LOCK(k.kvm); k.kvm_mmu_invalidate_begin(k.kvm); }) as Begin, /returned with the MMU lock held/],
   ['taking the lock twice', ((k) => { k.KVM_MMU_LOCK(k.kvm); k.KVM_MMU_LOCK(k.kvm); }) as Begin, /lock already held/],
+  ['an unlock without the lock', ((k) => { k.KVM_MMU_UNLOCK(k.kvm); }) as Begin, /KVM_MMU_UNLOCK without the lock \(in invalidate_begin\)/],
   ['an unmap with no invalidation in progress', ((k, start, end) => {
     k.KVM_MMU_LOCK(k.kvm);
     const [[, slot]] = k.xa_for_each_range(k.gmem.bindings, start, k.ul(end - 1n));

@@ -3,6 +3,7 @@
 
 import { PropertyId, Variant } from '../../model/variant';
 import { WORD64 } from '../../model/word';
+import { XarrayMode } from '../../model/xarray';
 import { Case, XarrayChoice, xarrayMode } from '../case';
 import { Outcome, execute } from '../execute';
 import { property, violations } from '../properties';
@@ -16,12 +17,12 @@ export interface Replayed {
   readonly violations: readonly string[];
 }
 
-/** The report's case run on `variant` in the report's xarray mode, judged by its property. */
-export function replay(saved: SavedReport, variant: Variant): Replayed {
+/** The report's case run on `variant` (in this process, or by `exec`), judged by its property. */
+export function replay(saved: SavedReport, variant: Variant, exec?: (c: Case, mode: XarrayMode) => Outcome): Replayed {
+  const run = exec ?? ((c: Case, mode: XarrayMode) => execute(variant, c, mode, WORD64));
   const c = caseOf(saved.record.counterexample);
-  const mode = xarrayMode(c, saved.record.counterexample.xarray);
-  const outcome = execute(variant, c, mode, WORD64);
-  const found = violations(property(saved.record.property), outcome, (pick) => execute(variant, c, { kind: 'contract', pick }, WORD64));
+  const outcome = run(c, xarrayMode(c, saved.record.counterexample.xarray));
+  const found = violations(property(saved.record.property), outcome, (pick) => run(c, { kind: 'contract', pick }));
   return { outcome, violations: found };
 }
 

@@ -1,0 +1,106 @@
+// The command line of `npm run check`: what to check (variant files or folders, or a saved
+// report) and how (properties, runs, seed, path, xarray mode, time limit, output).
+
+import { PROPERTY_IDS, PropertyId } from '../model/variant';
+import { XarrayChoice } from './case';
+import { optionsFromEnv } from './engine';
+
+export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
+
+usage: npm run check -- [options] [variant.ts | folder ...]
+       npx gmem-check [options] [variant.ts | folder ...]
+
+With no file, every variant in variants/ is checked. A file or folder outside variants/ is
+checked by path; a new file under variants/ is picked up by name.
+
+  --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
+  --runs N            cases per property (default FC_NUM_RUNS or 1000)
+  --seed S            fast-check seed (default FC_SEED or random); printed, so a run can be replayed
+  --path P            replay fast-check's path P of that seed (printed with each failure)
+  --xarray M          faithful (default: the walk lib/xarray.c does), contract (any first index
+                      the xarray API allows, chosen by the case) or both
+  --timeout MS        time limit per case, after which a variant counts as hung (default 2000)
+  --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
+  --no-typecheck      skip type-checking the variant files before running them
+  --no-isolate        run variants in this process: about 4x faster per case, but a variant
+                      that never returns then hangs the command (use for trusted variants)
+  --json              print one JSON object instead of the table
+  --verbose           print every failure's counterexample, expected ones too
+  -h, --help          this text
+
+exit status: 0 every verdict matches the variant's expectation (a new variant expects to pass
+every correctness property); 1 a property verdict differs; 2 a variant file or the command is broken.
+
+examples:
+  npm run check                                      # every shipped variant, the verdict table
+  npm run check -- my-patch.ts                       # a variant of your own, by path
+  npm run check -- --runs 100000 --property no-stale-mapping variants/upstream.ts
+  npm run check -- --seed 42 --path 3:1:1 variants/buggy.ts    # replay one failure
+  npm run check -- --report shrink-reports/buggy--no-stale-mapping--0470a8a4e997.json`;
+
+export interface Args {
+  targets: string[];
+  properties?: PropertyId[];
+  numRuns: number;
+  seed: number;
+  path?: string;
+  xarray: XarrayChoice[];
+  timeoutMs: number;
+  report?: string;
+  typecheck: boolean;
+  isolate: boolean;
+  json: boolean;
+  verbose: boolean;
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
+  const { numRuns, seed } = optionsFromEnv(env);
+  const a: Args = { targets: [], numRuns, seed, xarray: ['faithful'], timeoutMs: 2000, typecheck: true, isolate: true, json: false, verbose: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    const int = (min: number): number => {
+      const raw = value();
+      const n = Number(raw);
+      if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} needs an integer >= ${min}, got "${raw}"`);
+      return n;
+    };
+    switch (flag) {
+      case '--property': {
+        const ids = value().split(',');
+        const bad = ids.filter((id) => !(PROPERTY_IDS as readonly string[]).includes(id));
+        if (bad.length) throw new UsageError(`unknown property ${bad.join(', ')}; the properties are ${PROPERTY_IDS.join(', ')}`);
+        a.properties = ids as PropertyId[];
+        break;
+      }
+      case '--runs': a.numRuns = int(1); break;
+      case '--seed': a.seed = int(-(2 ** 31)); break;
+      case '--path': a.path = value(); break;
+      case '--xarray': {
+        const m = value();
+        if (m === 'both') a.xarray = ['faithful', 'contract'];
+        else if (m === 'faithful' || m === 'contract') a.xarray = [m];
+        else throw new UsageError(`--xarray is faithful, contract or both, got "${m}"`);
+        break;
+      }
+      case '--timeout': a.timeoutMs = int(1); break;
+      case '--report': a.report = value(); break;
+      case '--no-typecheck': a.typecheck = false; break;
+      case '--no-isolate': a.isolate = false; break;
+      case '--json': a.json = true; break;
+      case '--verbose': a.verbose = true; break;
+      case '-h': case '--help': a.help = true; break;
+      default:
+        if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag} (see --help)`);
+        a.targets.push(flag);
+    }
+  }
+  return a;
+}

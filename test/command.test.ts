@@ -1,0 +1,104 @@
+// The command as a developer runs it: a folder of their own variants (one hangs, one throws,
+// one is right), files that do not compile or export nothing, odd names, and the flags.
+
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { parseArgs, UsageError } from '../properties/args';
+import { safeName } from '../properties/reports/record';
+
+const ROOT = path.join(__dirname, '..');
+const USER = path.join(__dirname, 'fixtures', 'user-variants');
+
+function check(args: string[], env: Record<string, string> = {}) {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'properties/main.ts', ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: reports, FC_SEED: '5', ...env },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - started, reports };
+}
+
+/** A folder inside the repo (so imports like ../model/variant resolve), removed afterwards. */
+function scratch(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(ROOT, '.scratch-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+afterAll(() => {
+  for (const d of fs.readdirSync(ROOT).filter((f) => f.startsWith('.scratch-'))) fs.rmSync(path.join(ROOT, d), { recursive: true, force: true });
+});
+
+test('a folder with a hanging, a throwing and a correct variant: all three reported, within the time limit', () => {
+  const r = check([USER, '--runs', '60', '--timeout', '400', '--json', '--no-typecheck']);
+  expect(r.code).toBe(1); // properties failed, nothing broken
+  const out = JSON.parse(r.out);
+  const of = (name: string) => out.verdicts.filter((v: { variant: string }) => v.variant === name);
+  expect(of('user-correct').every((v: { matches: boolean }) => v.matches)).toBe(true);
+  const hang = of('user-hangs');
+  expect(hang.every((v: { actual: string }) => v.actual === 'fail')).toBe(true);
+  expect(hang[0].violations[0]).toMatch(/did not return: hang: no return within 400 ms/);
+  expect(hang[0].counterexample).not.toBeNull(); // the case it hung on
+  expect(hang[0].report).toMatch(/user-hangs--no-stale-mapping--[0-9a-f]{12}\.md$/);
+  const thrown = of('user-throws').find((v: { property: string }) => v.property === 'no-stale-mapping');
+  expect(thrown.violations[0]).toMatch(/invalidate_begin threw: TypeError: Cannot read properties of undefined/);
+  // one hang costs one time limit; the rest of the run is ordinary work
+  expect(r.ms).toBeLessThan(400 + 15000);
+}, 30000);
+
+test('a file that does not compile is refused with the file, the TypeScript message and exit 2', () => {
+  const dir = scratch({ 'typo.ts': `import { defineVariant, expectations } from '../model/variant';
+export default defineVariant({ name: 'typo', origin: '', expect: expectations(),
+  invalidate_begin(k, start, end) { k.KVM_MMU_LOCK(k.kvm, start); void end; },
+  invalidate_end() {} });
+` });
+  const r = check([path.join(dir, 'typo.ts'), '--runs', '5']);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/broken: .*typo\.ts: does not compile:\n.*typo\.ts\(3,\d+\): error TS2554: Expected 1 arguments, but got 2/);
+}, 30000);
+
+test('a file that exports no variant is refused in one paragraph with exit 2', () => {
+  const dir = scratch({ 'empty.ts': 'export const nothing = 1;\n' });
+  const r = check([path.join(dir, 'empty.ts'), '--runs', '5']);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/empty\.ts: does not default-export a variant/);
+  expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+}, 30000);
+
+test('a variant may not take a shipped variant\'s name', () => {
+  const dir = scratch({ 'copy.ts': `import upstream from '../variants/upstream';\nexport default upstream;\n` });
+  const r = check([path.join(dir, 'copy.ts'), '--runs', '5', '--no-typecheck']);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/the name "upstream" belongs to variants\/upstream\.ts/);
+}, 30000);
+
+test('a strange variant name makes a safe report path', () => {
+  expect(safeName('../../etc/passwd')).toBe('etc-passwd');
+  expect(safeName('my patch v2.1/final')).toBe('my-patch-v2-1-final');
+  expect(safeName('...')).toBe('variant');
+  const dir = scratch({ 'odd.ts': `import { defineVariant, expectations } from '../model/variant';
+import fixed from '../variants/fixed';
+export default defineVariant({ ...fixed, name: '../my patch v2.1', origin: '', expect: expectations() });
+` });
+  const r = check([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json']);
+  expect(r.code).toBe(1);
+  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md'))).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
+}, 30000);
+
+test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
+  const help = check(['--help']);
+  expect(help.code).toBe(0);
+  for (const flag of ['--property', '--runs', '--seed', '--path', '--xarray', '--timeout', '--report', '--json', '--verbose', '--no-isolate', '--no-typecheck']) expect(help.out).toContain(flag);
+  expect(help.out).toMatch(/examples:/);
+  const bad = check(['--runs', 'many']);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toMatch(/^--runs needs an integer >= 1, got "many"/);
+}, 30000);
+
+test('arguments parse into what the engine needs', () => {
+  const a = parseArgs(['--property', 'no-warn,no-stale-mapping', '--xarray', 'both', '--seed', '9', 'x.ts'], {});
+  expect(a).toMatchObject({ properties: ['no-warn', 'no-stale-mapping'], xarray: ['faithful', 'contract'], seed: 9, targets: ['x.ts'] });
+  expect(() => parseArgs(['--property', 'no-such'], {})).toThrow(UsageError);
+  expect(() => parseArgs(['--xarray', 'sometimes'], {})).toThrow(/faithful, contract or both/);
+});
