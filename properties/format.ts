@@ -1,7 +1,10 @@
 // Counterexamples and verdicts printed for people: decimal with hex beside it, one line per
 // slot, the caller as the syscall userspace made, and what was expected against what happened.
 
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, Operation } from '../model/callers';
+import {
+  FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_NO_HIDE_STALE,
+  FALLOC_FL_PUNCH_HOLE, FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_ZERO_RANGE, Operation,
+} from '../model/callers';
 import { Range } from '../model/ranges';
 import { decHex } from '../model/word';
 import { diff } from './diff';
@@ -9,8 +12,9 @@ import { Outcome } from './execute';
 import { Verdict } from './engine';
 
 const FLAG_NAMES: Array<[number, string]> = [
-  [FALLOC_FL_KEEP_SIZE, 'KEEP_SIZE'], [FALLOC_FL_PUNCH_HOLE, 'PUNCH_HOLE'], [0x04, 'NO_HIDE_STALE'],
-  [0x08, 'COLLAPSE_RANGE'], [0x10, 'ZERO_RANGE'], [0x20, 'INSERT_RANGE'], [0x40, 'UNSHARE_RANGE'],
+  [FALLOC_FL_KEEP_SIZE, 'KEEP_SIZE'], [FALLOC_FL_PUNCH_HOLE, 'PUNCH_HOLE'], [FALLOC_FL_NO_HIDE_STALE, 'NO_HIDE_STALE'],
+  [FALLOC_FL_COLLAPSE_RANGE, 'COLLAPSE_RANGE'], [FALLOC_FL_ZERO_RANGE, 'ZERO_RANGE'], [FALLOC_FL_INSERT_RANGE, 'INSERT_RANGE'],
+  [FALLOC_FL_UNSHARE_RANGE, 'UNSHARE_RANGE'],
 ];
 
 export function modeName(mode: number): string {
