@@ -1,6 +1,7 @@
 // The command line of `npm run check`: what to check (variant files or folders, or a saved
 // report) and how (properties, runs, seed, path, xarray mode, time limit, output).
 
+import path from 'path';
 import { PROPERTY_IDS, PropertyId } from '../model/variant';
 import { XarrayChoice } from './case';
 import { optionsFromEnv } from './engine';
@@ -16,7 +17,8 @@ checked by path; a new file under variants/ is picked up by name.
   --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
   --runs N            cases per property (default FC_NUM_RUNS or 1000)
   --seed S            fast-check seed (default FC_SEED or random); printed, so a run can be replayed
-  --path P            replay fast-check's path P of that seed (printed with each failure)
+  --path P            replay fast-check's path P of that seed for one --property (printed with
+                      each failure); saved reports are not replayed first then
   --xarray M          faithful (default: the walk lib/xarray.c does), contract (any first index
                       the xarray API allows, chosen by the case) or both
   --timeout MS        time limit per case, after which a variant counts as hung (default 2000)
@@ -35,7 +37,7 @@ examples:
   npm run check                                      # every shipped variant, the verdict table
   npm run check -- my-patch.ts                       # a variant of your own, by path
   npm run check -- --runs 100000 --property no-stale-mapping variants/upstream.ts
-  npm run check -- --seed 42 --path 3:1:1 variants/buggy.ts    # replay one failure
+  npm run check -- --seed 42 --path 0 --property no-stale-mapping variants/buggy.ts   # replay a failure
   npm run check -- --report shrink-reports/buggy--no-stale-mapping--0470a8a4e997.json`;
 
 export interface Args {
@@ -102,5 +104,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         a.targets.push(flag);
     }
   }
+  if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   return a;
 }
+
+/** Where npm was run from: relative paths on the command line are the user's, not the package's. */
+export const userPath = (p: string): string => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);

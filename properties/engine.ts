@@ -3,6 +3,7 @@
 // compared with the variant's expectation. Seeds and run counts come from FC_SEED and FC_NUM_RUNS.
 
 import fc from 'fast-check';
+import path from 'path';
 import { Expectation, PropertyId, Variant } from '../model/variant';
 import { WORD64, Word } from '../model/word';
 import { caseArb } from './arbitraries';
@@ -11,7 +12,7 @@ import { XarrayMode } from '../model/xarray';
 import { Outcome, execute, faultOutcome } from './execute';
 import { minimize } from './minimize';
 import { PROPERTIES, Property, violations } from './properties';
-import { variantSourceHash } from './registry';
+import { VARIANTS_DIR, variantFile, variantSourceHash } from './registry';
 import { reportPage } from './reports/page';
 import { Found, buildRecord } from './reports/record';
 import { examplesFor, replay } from './reports/replay';
@@ -63,6 +64,8 @@ export interface Verdict {
   readonly report?: { readonly stem: string; readonly written: boolean };
   /** Saved reports of this variant and property that no longer fail: fixed. */
   readonly fixedReports?: readonly string[];
+  /** The failure was found by replaying a saved report, not by a generated case. */
+  readonly fromSavedReport?: boolean;
 }
 
 export const DEFAULT_NUM_RUNS = 1000;
@@ -89,7 +92,8 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
     return violations(prop, o, (pick) => exec(c, { kind: 'contract', pick }));
   };
   const saved = opts.reports?.saved ?? [];
-  const examples = examplesFor(variant, prop.id, opts.xarray, saved).map((c): [Case] => [c]);
+  // a replayed path only makes sense over the generated runs, without saved cases in front
+  const examples = opts.path ? [] : examplesFor(variant, prop.id, opts.xarray, saved).map((c): [Case] => [c]);
   const details = fc.check(fc.property(caseArb, (c) => run(c).length === 0), {
     numRuns: opts.numRuns,
     seed: opts.seed,
@@ -123,9 +127,9 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
   const counterexample = harnessError ? undefined : hung ? faultOutcome(c, hung.mode, hung.message, word) : exec(c, mode(c));
-  const path = details.counterexamplePath ?? '';
+  const replayPath = details.counterexamplePath ?? '';
   const report = counterexample && opts.reports
-    ? saveFailure(opts.reports.dir, variant, prop.id, counterexample, opts.xarray, found, { seed: opts.seed, path, numRuns: details.numRuns, numShrinks: details.numShrinks })
+    ? saveFailure(opts.reports.dir, variant, prop.id, counterexample, opts.xarray, found, { seed: opts.seed, path: replayPath, numRuns: details.numRuns, numShrinks: details.numShrinks })
     : undefined;
   return {
     ...base,
@@ -133,15 +137,19 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
     matches: harnessError === undefined && expected !== 'pass',
     counterexample,
     violations: harnessError ? [harnessError] : found,
-    path,
+    path: replayPath,
     numShrinks: details.numShrinks,
     harnessError,
     report,
+    fromSavedReport: details.numRuns <= examples.length,
   };
 }
 
 function saveFailure(dir: string, variant: Variant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found) {
-  const record = buildRecord({ name: variant.name, sourceHash: variantSourceHash(variant) }, id, o, xarray, violations, found);
+  const file = variantFile(variant);
+  const shipped = file === undefined || path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
+  const who = { name: variant.name, sourceHash: variantSourceHash(variant), ...(shipped ? {} : { file: path.relative(dir, file) }) };
+  const record = buildRecord(who, id, o, xarray, violations, found);
   return saveReport(dir, record, (stem) => ({ markdown: reportPage(stem, record, o, variant.expect[id]), svg: reportSvg(o) }));
 }
 

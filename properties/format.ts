@@ -67,6 +67,8 @@ export function formatFailure(v: Verdict): string {
   const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : ' (UNEXPECTED)');
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
   const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
-  const replay = `replay: FC_SEED=${v.seed} (path ${v.path ?? '?'}, ${v.numShrinks ?? 0} shrinks)`;
+  const replay = v.fromSavedReport
+    ? 'found by replaying a saved report (npm run check -- --report <its .json>)'
+    : `replay: npm run check -- --seed ${v.seed} --path ${v.path ?? '?'} --property ${v.property} <variant> (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

@@ -6,7 +6,7 @@
 import fs from 'fs';
 import path from 'path';
 import { Variant } from '../model/variant';
-import { HELP, UsageError, parseArgs } from './args';
+import { HELP, UsageError, parseArgs, userPath } from './args';
 import { XarrayChoice } from './case';
 import { Verdict, checkVariant } from './engine';
 import { formatFailure, formatOutcome } from './format';
@@ -16,7 +16,8 @@ import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, loadVariantFile } from './registry';
 import { caseRecord } from './reports/record';
 import { replay } from './reports/replay';
-import { loadReport, loadReports, reportsDir } from './reports/store';
+import { writeIndex } from './reports/index-page';
+import { SavedReport, loadReport, loadReports, reportsDir } from './reports/store';
 import { verdictTable } from './table';
 import { typecheckVariants } from './typecheck';
 
@@ -24,6 +25,7 @@ const EXIT = { ok: 0, failed: 1, broken: 2 } as const;
 
 /** Variant files named on the command line (folders expanded), or every file in variants/. */
 export function variantFiles(targets: readonly string[]): string[] {
+  targets = targets.map(userPath);
   const isVariant = (f: string) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts');
   const expand = (t: string): string[] => {
     if (!fs.existsSync(t)) throw new VariantFileError(t, 'no such file or folder');
@@ -57,7 +59,7 @@ function run(argv: string[]): number {
     console.log(HELP);
     return EXIT.ok;
   }
-  if (args.report) return replayOne(args.report);
+  if (args.report) return replayOne(userPath(args.report));
 
   const files = variantFiles(args.targets);
   const broken: Array<{ file: string; message: string }> = [];
@@ -77,19 +79,23 @@ function run(argv: string[]): number {
   });
   loaded.sort((a, b) => historyRank(a.variant.name) - historyRank(b.variant.name));
 
-  const dir = reportsDir();
-  const reports = { dir, saved: loadReports(dir) };
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   const progress = new Progress(loaded.length * args.xarray.length * props.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
-  const verdicts: Array<Verdict & { xarray: XarrayChoice; label: string }> = [];
+  const verdicts: Array<Verdict & { xarray: XarrayChoice; label: string; dir: string }> = [];
   try {
-    for (const { variant, isolated } of loaded) {
+    for (const { file, variant, isolated } of loaded) {
+      const reports = reportsFor(file);
       for (const xarray of args.xarray) {
         const label = args.xarray.length > 1 ? `${variant.name} [${xarray}]` : variant.name;
         const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, reports, isolated, onCase: progress.tick };
-        verdicts.push(...checkVariant(variant, opts).map((v) => ({ ...v, xarray, label })));
+        verdicts.push(...checkVariant(variant, opts).map((v) => ({ ...v, xarray, label, dir: reports.dir })));
       }
     }
+    // index the folders that got a new report, replaying through the same workers: a variant
+    // that hangs must not get a second chance to hang this process
+    const touched = [...new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))];
+    const execFor = (v: Variant) => loaded.find((l) => l.variant === v)?.isolated?.run;
+    for (const dir of touched) writeIndex(dir, loaded.map((l) => l.variant), execFor);
   } finally {
     progress.finish();
     for (const l of loaded) l.isolated?.close();
@@ -101,7 +107,7 @@ function run(argv: string[]): number {
       seed: args.seed, numRuns: args.numRuns, exitCode: code, broken,
       verdicts: verdicts.map((v) => ({
         variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
-        violations: v.violations ?? [], path: v.path ?? null, report: v.report ? path.join(dir, `${v.report.stem}.md`) : null,
+        violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
         counterexample: v.counterexample ? caseRecord(v.counterexample.case, v.xarray) : null,
       })),
     }, null, 2));
@@ -113,10 +119,10 @@ function run(argv: string[]): number {
     console.log(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
   }
   for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
-    console.log(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(dir, `${v.report.stem}.md`)}` : ''}`);
+    console.log(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(v.dir, `${v.report.stem}.md`)}` : ''}`);
   }
-  const written = verdicts.filter((v) => v.report?.written).map((v) => v.report!.stem);
-  if (written.length) console.log(`\nnew reports in ${dir}:\n${written.map((s) => `  ${s}.md`).join('\n')}`);
+  const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
+  if (written.length) console.log(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
   const fixed = verdicts.flatMap((v) => v.fixedReports ?? []);
   if (fixed.length) console.log(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
   const bad = verdicts.filter((v) => !v.matches).length;
@@ -125,11 +131,23 @@ function run(argv: string[]): number {
   return code;
 }
 
-/** --report: the saved case run again on today's variant of that name. */
+/**
+ * Reports of a shipped variant (a file in variants/) go to shrink-reports/; those of a variant
+ * checked by path go beside it, in <its folder>/shrink-reports/. REPORTS_DIR overrides both.
+ */
+function reportsFor(file: string): { dir: string; saved: SavedReport[] } {
+  const shipped = path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
+  const dir = process.env.REPORTS_DIR || (shipped ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports'));
+  return { dir, saved: loadReports(dir) };
+}
+
+/** --report: the saved case run again on today's variant of that name (or at the file it names). */
 function replayOne(file: string): number {
   const saved = loadReport(file);
-  const { name } = saved.record.variant;
-  const found = variantFiles([]).map((f) => loadVariantFile(f)).find((v) => v.name === name);
+  const { name, file: where } = saved.record.variant;
+  const found = where
+    ? loadVariantFile(path.resolve(path.dirname(file), where))
+    : variantFiles([]).map((f) => loadVariantFile(f)).find((v) => v.name === name);
   if (!found) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
   const { outcome, violations } = replay(saved, found);
   console.log(formatOutcome(outcome));

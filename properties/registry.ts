@@ -20,6 +20,10 @@ export class VariantFileError extends Error {
 }
 
 const sources = new WeakMap<Variant, string>();
+const files = new WeakMap<Variant, string>();
+
+/** The file a variant was loaded from, if it came from one. */
+export const variantFile = (v: Variant): string | undefined => files.get(v);
 
 /** sha256 of the variant's file (or of its functions' text), so a stale report is recognisable. */
 export function variantSourceHash(v: Variant): string {
@@ -38,6 +42,7 @@ export function loadVariantFile(file: string): Variant {
   const missing = PROPERTY_IDS.filter((id) => !['pass', 'fail', 'report'].includes(v.expect?.[id] as string));
   if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
   sources.set(v as Variant, fs.readFileSync(file, 'utf8'));
+  files.set(v as Variant, path.resolve(file));
   return v as Variant;
 }
 

@@ -21,13 +21,15 @@ function check(args: string[], env: Record<string, string> = {}) {
 }
 
 /** A folder inside the repo (so imports like ../model/variant resolve), removed afterwards. */
+const made: string[] = [];
 function scratch(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(ROOT, '.scratch-'));
+  made.push(dir);
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }
 afterAll(() => {
-  for (const d of fs.readdirSync(ROOT).filter((f) => f.startsWith('.scratch-'))) fs.rmSync(path.join(ROOT, d), { recursive: true, force: true });
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
 
 test('a folder with a hanging, a throwing and a correct variant: all three reported, within the time limit', () => {
@@ -83,8 +85,28 @@ export default defineVariant({ ...fixed, name: '../my patch v2.1', origin: '', e
 ` });
   const r = check([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json']);
   expect(r.code).toBe(1);
-  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md'))).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
+  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
 }, 30000);
+
+test('a variant checked by path keeps its reports beside it, and --report replays them from there', () => {
+  const dir = scratch({ 'mine.ts': `import { defineVariant, expectations } from '../model/variant';
+import fixed from '../variants/fixed';
+export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expectations() });
+` });
+  const r = check([path.join(dir, 'mine.ts'), '--runs', '50', '--property', 'mmu-bookkeeping'], { REPORTS_DIR: '' });
+  expect(r.code).toBe(1);
+  const beside = path.join(dir, 'shrink-reports');
+  const json = fs.readdirSync(beside).filter((f) => f.endsWith('.json'));
+  expect(json).toEqual([expect.stringMatching(/^mine--mmu-bookkeeping--/)]);
+  expect(fs.readFileSync(path.join(beside, 'README.md'), 'utf8')).toMatch(/\| mine \| mmu-bookkeeping \|/);
+  const again = check(['--report', path.join(beside, json[0])], { REPORTS_DIR: '' });
+  expect(again.out).toMatch(/mine still fails mmu-bookkeeping/);
+  expect(again.code).toBe(1); // it was expected to pass
+}, 30000);
+
+test('--path needs the one --property it replays', () => {
+  expect(() => parseArgs(['--seed', '1', '--path', '0'], {})).toThrow(/give it with --property/);
+});
 
 test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
   const help = check(['--help']);

@@ -1,9 +1,10 @@
-// npm run reports:index and reports:prune: regenerate shrink-reports/README.md, and delete the
-// reports whose variant now passes (the only way a report is ever deleted).
+// npm run reports:index and reports:prune: regenerate shrink-reports/README.md (and re-render the
+// pages from their records), and delete the reports whose variant now passes (the only way a
+// report is ever deleted).
 
 import path from 'path';
 import { loadVariants } from '../registry';
-import { indexPage, indexRows } from './index-page';
+import { indexPage, indexRows, rerenderPages, writeIndex } from './index-page';
 import { deleteReport, loadReports, reportsDir, writeAtomic } from './store';
 
 function main(argv: string[]): number {
@@ -21,7 +22,9 @@ function main(argv: string[]): number {
     return 0;
   }
   if (command === 'index') {
-    writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
+    const pages = rerenderPages(dir, loadVariants());
+    if (pages) console.log(`re-rendered ${pages} report pages`);
+    writeIndex(dir, loadVariants());
     const by = (s: string) => rows.filter((r) => r.status === s).length;
     console.log(`${rows.length} reports: ${by('reproduces')} reproduce, ${by('fixed')} fixed, ${by('no such variant')} of unknown variants`);
     return 0;

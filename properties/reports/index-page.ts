@@ -1,10 +1,16 @@
 // shrink-reports/README.md: every saved report with its one-line verdict and whether it still
 // reproduces against the variant of that name today.
 
+import path from 'path';
 import { Variant } from '../../model/variant';
+import { XarrayMode } from '../../model/xarray';
+import { Case } from '../case';
+import { Outcome } from '../execute';
 import { variantSourceHash } from '../registry';
-import { ReportStatus, status } from './replay';
-import { SavedReport } from './store';
+import { reportPage } from './page';
+import { ReportStatus, replay, status } from './replay';
+import { reportSvg } from './svg';
+import { SavedReport, loadReports, writeAtomic } from './store';
 
 export interface IndexRow {
   readonly report: SavedReport;
@@ -13,10 +19,13 @@ export interface IndexRow {
   readonly sourceChanged: boolean;
 }
 
-export function indexRows(saved: readonly SavedReport[], variants: readonly Variant[]): IndexRow[] {
+/** How a variant's cases run: in this process unless an isolated executor is given for it. */
+export type ExecFor = (v: Variant) => ((c: Case, mode: XarrayMode) => Outcome) | undefined;
+
+export function indexRows(saved: readonly SavedReport[], variants: readonly Variant[], execFor: ExecFor = () => undefined): IndexRow[] {
   return saved.map((report) => {
     const v = variants.find((x) => x.name === report.record.variant.name);
-    return { report, status: status(report, variants), sourceChanged: v !== undefined && variantSourceHash(v) !== report.record.variant.sourceHash };
+    return { report, status: status(report, variants, execFor), sourceChanged: v !== undefined && variantSourceHash(v) !== report.record.variant.sourceHash };
   });
 }
 
@@ -40,4 +49,24 @@ export function indexPage(rows: readonly IndexRow[]): string {
   }
   if (rows.length === 0) lines.push('| (none) | | | | |');
   return `${lines.join('\n')}\n`;
+}
+
+/** Regenerates <dir>/README.md from the reports on disk. */
+export function writeIndex(dir: string, variants: readonly Variant[], execFor?: ExecFor): IndexRow[] {
+  const rows = indexRows(loadReports(dir), variants, execFor);
+  writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
+  return rows;
+}
+
+/** Re-renders each report's page and picture from its record (after the renderer changed). */
+export function rerenderPages(dir: string, variants: readonly Variant[]): number {
+  let n = 0;
+  for (const saved of loadReports(dir)) {
+    const v = variants.find((x) => x.name === saved.record.variant.name);
+    if (!v) continue;
+    const { outcome } = replay(saved, v);
+    if (writeAtomic(path.join(dir, `${saved.stem}.md`), reportPage(saved.stem, saved.record, outcome, v.expect[saved.record.property]))) n++;
+    writeAtomic(path.join(dir, `${saved.stem}.svg`), reportSvg(outcome));
+  }
+  return n;
 }

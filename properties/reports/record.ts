@@ -30,7 +30,8 @@ export interface RangeRecord { readonly start: Dec; readonly end: Dec }
 
 export interface ReportRecord {
   readonly format: number;
-  readonly variant: { readonly name: string; readonly sourceHash: string };
+  /** `file`, for a variant checked by path: where it lives, relative to the reports folder. */
+  readonly variant: { readonly name: string; readonly sourceHash: string; readonly file?: string };
   readonly property: PropertyId;
   readonly counterexample: CaseRecord;
   readonly invalidated: RangeRecord | null;
@@ -82,7 +83,7 @@ export function callLine(e: KvmEvent): string {
 
 export interface Found { seed: number; path: string; numRuns: number; numShrinks: number }
 
-export function buildRecord(variant: { name: string; sourceHash: string }, property: PropertyId, o: Outcome, xarray: XarrayChoice, violations: readonly string[], found: Found): ReportRecord {
+export function buildRecord(variant: ReportRecord['variant'], property: PropertyId, o: Outcome, xarray: XarrayChoice, violations: readonly string[], found: Found): ReportRecord {
   const r = o.resolved;
   return {
     format: FORMAT,
@@ -128,6 +129,7 @@ export function schemaFault(x: unknown): string | null {
   if (typeof x !== 'object' || x === null) return 'not a JSON object';
   if (r.format !== FORMAT) return `format is ${JSON.stringify(r.format)}, this harness reads format ${FORMAT}`;
   if (typeof r.variant?.name !== 'string' || typeof r.variant?.sourceHash !== 'string') return 'variant must have a name and a sourceHash';
+  if (r.variant.file !== undefined && typeof r.variant.file !== 'string') return 'variant.file must be a path';
   if (!PROPERTY_IDS.includes(r.property)) return `property ${JSON.stringify(r.property)} is not a known property id`;
   const c = r.counterexample;
   if (typeof c !== 'object' || c === null) return 'counterexample is missing';

@@ -17,8 +17,10 @@ export interface Replayed {
   readonly violations: readonly string[];
 }
 
+type Exec = (c: Case, mode: XarrayMode) => Outcome;
+
 /** The report's case run on `variant` (in this process, or by `exec`), judged by its property. */
-export function replay(saved: SavedReport, variant: Variant, exec?: (c: Case, mode: XarrayMode) => Outcome): Replayed {
+export function replay(saved: SavedReport, variant: Variant, exec?: Exec): Replayed {
   const run = exec ?? ((c: Case, mode: XarrayMode) => execute(variant, c, mode, WORD64));
   const c = caseOf(saved.record.counterexample);
   const outcome = run(c, xarrayMode(c, saved.record.counterexample.xarray));
@@ -26,10 +28,10 @@ export function replay(saved: SavedReport, variant: Variant, exec?: (c: Case, mo
   return { outcome, violations: found };
 }
 
-export function status(saved: SavedReport, variants: readonly Variant[]): ReportStatus {
+export function status(saved: SavedReport, variants: readonly Variant[], execFor: (v: Variant) => Exec | undefined = () => undefined): ReportStatus {
   const v = variants.find((x) => x.name === saved.record.variant.name);
   if (!v) return 'no such variant';
-  return replay(saved, v).violations.length > 0 ? 'reproduces' : 'fixed';
+  return replay(saved, v, execFor(v)).violations.length > 0 ? 'reproduces' : 'fixed';
 }
 
 /**

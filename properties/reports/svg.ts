@@ -7,7 +7,7 @@ import { diff } from '../diff';
 import { Outcome } from '../execute';
 
 const W = 760, LEFT = 120, ROW = 46, BAR = 16;
-const COLOURS = { binding: '#d0d7de', punch: '#cf222e', slot: '#eaeef2', expected: '#1a7f37', unmapped: '#0969da', missed: '#cf222e', extra: '#bc4c00' };
+const COLOURS = { binding: '#d0d7de', punch: '#8250df', slot: '#eaeef2', expected: '#1a7f37', unmapped: '#0969da', missed: '#cf222e', extra: '#bc4c00' };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const label = (x: bigint) => (x < 100000n ? `${x}` : `0x${x.toString(16)}`);
