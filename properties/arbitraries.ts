@@ -50,7 +50,9 @@ const firstPgoffArb = oneof(
   { weight: 1, arbitrary: big(0n, MAX_FILE_PAGES) },
 );
 
+/** gfn 0 first: guest memory at GPA 0 is common, and a range start one below it wraps. */
 const baseGfnArb = oneof(
+  { weight: 2, arbitrary: fc.constant(0n) },
   { weight: 3, arbitrary: big(0n, 4096n) },
   { weight: 1, arbitrary: big(0n, MAX_GFN_END) },
 );
@@ -106,9 +108,9 @@ const anchorArb: fc.Arbitrary<Anchor> = fc.record({
     { weight: 1, arbitrary: fc.constantFrom<Anchor['edge']>('zero', 'file-end') },
   ),
   delta: oneof(
-    { weight: 3, arbitrary: fc.constant(0n) },
-    { weight: 3, arbitrary: big(-1n, 1n) },
-    { weight: 2, arbitrary: big(-70n, 70n) },
+    { weight: 1, arbitrary: fc.constant(0n) },
+    { weight: 4, arbitrary: big(-1n, 1n) },
+    { weight: 3, arbitrary: big(-70n, 70n) },
     { weight: 1, arbitrary: big(-(1n << 20n), 1n << 20n) },
   ),
 });
@@ -174,16 +176,22 @@ type OpSpec =
   | { kind: 'punch'; p: PunchSpec }
   | { kind: 'bad-punch'; p: PunchSpec; how: Corruption; by: bigint }
   | { kind: 'release' }
+  /** A punch just past the last binding: it meets none (where begin/end imbalances show). */
+  | { kind: 'beyond'; d: bigint; n: bigint }
+  /** A punch that starts strictly inside a slot (where over-invalidating from base_gfn shows). */
+  | { kind: 'inside'; slot: number; d: bigint; n: bigint }
   | { kind: 'memory-failure'; at: Anchor; order: number };
 
 const opSpecArb: fc.Arbitrary<OpSpec> = oneof<OpSpec>(
-  { weight: 12, arbitrary: punchSpecArb.map((p) => ({ kind: 'punch' as const, p })) },
+  { weight: 10, arbitrary: punchSpecArb.map((p) => ({ kind: 'punch' as const, p })) },
   {
     weight: 2,
     arbitrary: fc.record({ p: punchSpecArb, how: fc.constantFrom(...CORRUPTIONS), by: big(1n, PAGE_SIZE - 1n) })
       .map((r) => ({ kind: 'bad-punch' as const, ...r })),
   },
   { weight: 2, arbitrary: fc.constant({ kind: 'release' as const }) },
+  { weight: 5, arbitrary: fc.record({ d: big(0n, 3n), n: big(1n, 3n) }).map((r) => ({ kind: 'beyond' as const, ...r })) },
+  { weight: 4, arbitrary: fc.record({ slot: fc.nat(5), d: big(0n, 70n), n: big(1n, 3n) }).map((r) => ({ kind: 'inside' as const, ...r })) },
   {
     weight: 2,
     arbitrary: fc.record({ at: anchorArb, order: oneof(fc.constant(0), fc.constantFrom(0, 1, 9, MAX_FOLIO_ORDER), fc.nat(MAX_FOLIO_ORDER)) })
@@ -194,6 +202,17 @@ const opSpecArb: fc.Arbitrary<OpSpec> = oneof<OpSpec>(
 function operation(layout: LayoutSpec, spec: OpSpec): Operation {
   switch (spec.kind) {
     case 'release': return { kind: 'release' };
+    case 'beyond': {
+      const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
+      let s = last + spec.d;
+      if (s + spec.n > MAX_PUNCH_END) s = MAX_PUNCH_END - spec.n;
+      return { kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: spec.n << PAGE_SHIFT };
+    }
+    case 'inside': {
+      const sl = layout.slots[spec.slot % layout.slots.length];
+      const s = sl.npages > 1n ? sl.pgoff + 1n + (spec.d % (sl.npages - 1n)) : sl.pgoff;
+      return { kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: spec.n << PAGE_SHIFT };
+    }
     case 'memory-failure': {
       const nr = 1n << BigInt(spec.order);
       let at = resolveAnchor(layout, spec.at);

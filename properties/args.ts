@@ -23,6 +23,11 @@ checked by path; a new file under variants/ is picked up by name.
                       the xarray API allows, chosen by the case) or both
   --timeout MS        time limit per case, after which a variant counts as hung (default 2000)
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
+  --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of up to N
+                      pages against every punch [s, e) with e <= N + 1, release and every folio
+                      (runs in this process); a property a variant must fail may pass in a scope
+                      too small to reach its failure
+  --shard I/N         with --exhaustive: check only shard I of N (0-based), to split the job
   --no-typecheck      skip type-checking the variant files before running them
   --no-isolate        run variants in this process: about 4x faster per case, but a variant
                       that never returns then hangs the command (use for trusted variants)
@@ -38,7 +43,8 @@ examples:
   npm run check -- my-patch.ts                       # a variant of your own, by path
   npm run check -- --runs 100000 --property no-stale-mapping variants/upstream.ts
   npm run check -- --seed 42 --path 0 --property no-stale-mapping variants/buggy.ts   # replay a failure
-  npm run check -- --report shrink-reports/buggy--no-stale-mapping--0470a8a4e997.json`;
+  npm run check -- --report shrink-reports/<name>.json
+  npm run check -- --exhaustive 6 --shard 0/4 variants/upstream.ts`;
 
 export interface Args {
   targets: string[];
@@ -49,6 +55,8 @@ export interface Args {
   xarray: XarrayChoice[];
   timeoutMs: number;
   report?: string;
+  exhaustive?: number;
+  shard?: string;
   typecheck: boolean;
   isolate: boolean;
   json: boolean;
@@ -94,6 +102,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       }
       case '--timeout': a.timeoutMs = int(1); break;
       case '--report': a.report = value(); break;
+      case '--exhaustive': a.exhaustive = int(1); break;
+      case '--shard': a.shard = value(); break;
       case '--no-typecheck': a.typecheck = false; break;
       case '--no-isolate': a.isolate = false; break;
       case '--json': a.json = true; break;
@@ -104,6 +114,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         a.targets.push(flag);
     }
   }
+  if (a.shard !== undefined && a.exhaustive === undefined) throw new UsageError('--shard splits an --exhaustive run: give --exhaustive N too');
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   return a;
 }

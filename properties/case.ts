@@ -31,8 +31,21 @@ export type XarrayChoice = 'faithful' | 'contract';
 export const xarrayMode = (c: Case, choice: XarrayChoice): XarrayMode =>
   choice === 'faithful' ? FAITHFUL : { kind: 'contract', pick: c.pick };
 
-/** KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's errno. */
+const built = new WeakMap<LayoutSpec, Layout>();
+
+/**
+ * KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's
+ * errno. Cached per spec object: every property and contract re-run of a case shares one layout.
+ */
 export function materialize(spec: LayoutSpec): Layout {
+  let layout = built.get(spec);
+  if (layout) return layout;
+  layout = bindAll(spec);
+  built.set(spec, layout);
+  return layout;
+}
+
+function bindAll(spec: LayoutSpec): Layout {
   let layout = createGmem(spec.filePages << PAGE_SHIFT);
   for (const s of spec.slots) {
     layout = bind(layout, {

@@ -145,7 +145,8 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
   };
 }
 
-function saveFailure(dir: string, variant: Variant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found) {
+/** Saves a failure as a report (its page rendered now), beside the others in `dir`. */
+export function saveFailure(dir: string, variant: Variant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found) {
   const file = variantFile(variant);
   const shipped = file === undefined || path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
   const who = { name: variant.name, sourceHash: variantSourceHash(variant), ...(shipped ? {} : { file: path.relative(dir, file) }) };

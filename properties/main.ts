@@ -6,9 +6,10 @@
 import fs from 'fs';
 import path from 'path';
 import { Variant } from '../model/variant';
-import { HELP, UsageError, parseArgs, userPath } from './args';
+import { Args, HELP, UsageError, parseArgs, userPath } from './args';
+import { WHOLE, checkExhaustive, countScope, parseShard } from './exhaustive';
 import { XarrayChoice } from './case';
-import { Verdict, checkVariant } from './engine';
+import { Verdict, checkVariant, saveFailure } from './engine';
 import { formatFailure, formatOutcome } from './format';
 import { IsolatedVariant } from './isolate';
 import { PROPERTIES } from './properties';
@@ -79,6 +80,7 @@ function run(argv: string[]): number {
   });
   loaded.sort((a, b) => historyRank(a.variant.name) - historyRank(b.variant.name));
 
+  if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   const progress = new Progress(loaded.length * args.xarray.length * props.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
   const verdicts: Array<Verdict & { xarray: XarrayChoice; label: string; dir: string }> = [];
@@ -128,6 +130,32 @@ function run(argv: string[]): number {
   const bad = verdicts.filter((v) => !v.matches).length;
   console.log(code === EXIT.ok ? '\nevery verdict matches its expectation'
     : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} variant file(s) broken` : ''}`);
+  return code;
+}
+
+/** --exhaustive N: every case of the small scope, in this process, failures saved as reports. */
+function exhaustive(args: Args, loaded: readonly Loaded[], broken: ReadonlyArray<{ file: string; message: string }>): number {
+  for (const l of loaded) l.isolated?.close();
+  const shard = args.shard ? parseShard(args.shard) : WHOLE;
+  const scope = { maxPages: args.exhaustive! };
+  const verdicts = loaded.flatMap(({ file, variant }) => {
+    const reports = reportsFor(file);
+    return checkExhaustive(variant, { ...scope, shard, xarray: args.xarray[0], properties: args.properties }).map((v) => {
+      const found = { seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numRuns: v.numRuns, numShrinks: 0 };
+      const report = v.counterexample ? saveFailure(reports.dir, variant, v.property, v.counterexample, args.xarray[0], [...(v.violations ?? [])], found) : undefined;
+      return { ...v, report, dir: reports.dir };
+    });
+  });
+  const code = broken.length ? EXIT.broken : verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
+  for (const b of broken) console.error(`broken: ${b.message}\n`);
+  const { cases } = countScope(scope);
+  console.log(`exhaustive: files of up to ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant and property\n`);
+  console.log(verdictTable(verdicts));
+  for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
+    console.log(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
+    if (v.report) console.log(`report: ${path.join(v.dir, `${v.report.stem}.md`)}`);
+  }
+  console.log(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
 }
 

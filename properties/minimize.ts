@@ -39,6 +39,8 @@ function* smallerLayouts(l: LayoutSpec): Generator<LayoutSpec> {
     const put = (t: SlotSpec) => withSlots(l, l.slots.map((x, j) => (j === i ? t : x)));
     for (const n of [1n, 2n, s.npages / 2n, s.npages - 1n]) if (n >= 1n && n < s.npages) yield put({ ...s, npages: n });
     for (const g of [0n, s.base_gfn / 2n, s.base_gfn - 1n]) if (g >= 0n && g < s.base_gfn) yield put({ ...s, base_gfn: g });
+    // one binding moved toward index 0 on its own (bind() refuses it if it lands on another)
+    for (const p of [0n, s.pgoff / 2n, s.pgoff - 1n]) if (p >= 0n && p < s.pgoff) yield put({ ...s, pgoff: p });
   }
   const used = l.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 1n);
   for (const f of [used, l.filePages - 1n]) if (f >= used && f < l.filePages) yield { ...l, filePages: f };

@@ -69,7 +69,13 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
   events.forEach((e, i) => {
     switch (e.op) {
       case 'lock': need(e, 'KVM_MMU_LOCK with the lock already held', !locked); locked = true; break;
-      case 'unlock': need(e, 'KVM_MMU_UNLOCK without the lock', locked); locked = false; break;
+      case 'unlock':
+        need(e, 'KVM_MMU_UNLOCK without the lock', locked);
+        // __kvm_handle_hva_range() flushes before unlocking: after it, a vCPU can miss the flush
+        need(e, 'KVM_MMU_UNLOCK before the TLB flush that the unmaps need', !flushDue);
+        locked = false;
+        flushDue = false;
+        break;
       case 'invalidate_begin':
         need(e, 'kvm_mmu_invalidate_begin outside the MMU lock', locked);
         if (++inProgress === 1) added = null;
@@ -105,7 +111,7 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
 
 const mmuBookkeeping: Property = {
   id: 'mmu-bookkeeping',
-  title: 'unmaps under the lock inside an invalidation, begin/end balanced, flush after work',
+  title: 'unmaps under the lock inside an invalidation, begin/end balanced, flush after work and before unlock',
   check: (o) => bookkeeping(o.events),
 };
 

@@ -2,15 +2,21 @@
 // marked with '!' so a reader sees at once where a variant and its expectation disagree.
 
 import { PROPERTY_IDS, isAdvisory } from '../model/variant';
-import { Verdict } from './engine';
+/** What a cell needs of a verdict (a generated or an exhaustive one). */
+export interface Cell {
+  readonly variant: string;
+  readonly property: string;
+  readonly actual: 'pass' | 'fail';
+  readonly matches: boolean;
+}
 
-export function verdictCell(v: Verdict | undefined): string {
+export function verdictCell(v: Cell | undefined): string {
   if (!v) return '-';
   const word = v.actual === 'pass' ? 'pass' : 'FAIL';
   return v.matches ? word : `${word}!`;
 }
 
-export function verdictTable(verdicts: readonly Verdict[]): string {
+export function verdictTable(verdicts: readonly Cell[]): string {
   const names = [...new Set(verdicts.map((v) => v.variant))];
   const header = ['variant', ...PROPERTY_IDS.map((id) => (isAdvisory(id) ? `(${id})` : id))];
   const rows = names.map((name) => [name, ...PROPERTY_IDS.map((id) => verdictCell(verdicts.find((v) => v.variant === name && v.property === id)))]);

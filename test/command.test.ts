@@ -104,6 +104,14 @@ export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expec
   expect(again.code).toBe(1); // it was expected to pass
 }, 30000);
 
+test('--exhaustive checks the whole small scope and saves the smallest failure as a report', () => {
+  const r = check(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck']);
+  expect(r.code).toBe(0); // buggy is expected to fail it, and does
+  expect(r.out).toMatch(/exhaustive: files of up to 2 pages, shard 0\/1 of \d+ cases/);
+  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^buggy--no-stale-mapping--/)]);
+  expect(() => parseArgs(['--shard', '0/2'], {})).toThrow(/--shard splits an --exhaustive run/);
+}, 30000);
+
 test('--path needs the one --property it replays', () => {
   expect(() => parseArgs(['--seed', '1', '--path', '0'], {})).toThrow(/give it with --property/);
 });

@@ -1,0 +1,31 @@
+// A case on one line for the results tables: each binding as file [pgoff, end) @ base_gfn, then
+// the caller as the invalidated range. Large numbers are printed in hex.
+
+import { PAGE_SHIFT } from '../model/layout';
+import { Case } from '../properties/case';
+import { caseSize } from '../properties/exhaustive';
+
+const num = (x: bigint): string => (x < 0x10000n ? String(x) : `0x${x.toString(16)}`);
+
+export function caseText(c: Case): string {
+  const slots = c.layout.slots.map((s) => `[${num(s.pgoff)}, ${num(s.pgoff + s.npages)})@${num(s.base_gfn)}`).join(' ');
+  let op: string;
+  switch (c.op.kind) {
+    case 'punch': {
+      const aligned = c.op.offset % (1n << PAGE_SHIFT) === 0n && c.op.len % (1n << PAGE_SHIFT) === 0n;
+      op = aligned && c.op.mode === 3 && c.op.offset >= 0n && c.op.len > 0n
+        ? `punch [${num(c.op.offset >> PAGE_SHIFT)}, ${num((c.op.offset + c.op.len) >> PAGE_SHIFT)})`
+        : `fallocate(mode ${c.op.mode}, offset ${num(c.op.offset)}, len ${num(c.op.len)})`;
+      break;
+    }
+    case 'release': op = 'release'; break;
+    case 'memory-failure': op = `folio [${num(c.op.index)}, ${num(c.op.index + (1n << BigInt(c.op.order)))})`; break;
+  }
+  return `${slots}; ${op}`;
+}
+
+/** caseSize as text: slots / pages bound / pages invalidated / highest index touched. */
+export function sizeText(c: Case): string {
+  const [slots, pages, length, span] = caseSize(c);
+  return `${slots}/${num(pages)}/${num(length)}/${num(span)}`;
+}

@@ -1,0 +1,40 @@
+// u-lock-per-slot: upstream taking the MMU lock and beginning the invalidation per slot visited, the way per-slot code usually looks.
+
+import { defineVariant, expectations } from '../../model/variant';
+import { kvm_gmem_invalidate_end_6_8 } from '../../variants/upstream';
+
+export default defineVariant({
+  name: 'u-lock-per-slot',
+  origin: 'mutant of upstream',
+  expect: expectations({ 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+
+  invalidate_begin(k, start, end) {
+    const { gmem, kvm, ul, min, max, xa_for_each_range } = k;
+    const { KVM_MMU_LOCK, KVM_MMU_UNLOCK, kvm_mmu_invalidate_begin } = k;
+    const { kvm_mmu_unmap_gfn_range, kvm_flush_remote_tlbs } = k;
+    let flush = false;
+
+    for (const [, slot] of xa_for_each_range(gmem.bindings, start, ul(end - 1n))) {
+      const pgoff = slot.gmem.pgoff;
+
+      const gfn_range = {
+        start: ul(slot.base_gfn + max(pgoff, start) - pgoff),
+        end: ul(slot.base_gfn + min(pgoff + slot.npages, end) - pgoff),
+        slot,
+        may_block: true,
+      };
+
+      KVM_MMU_LOCK(kvm);  // mutated: per slot
+      kvm_mmu_invalidate_begin(kvm);
+
+      flush = kvm_mmu_unmap_gfn_range(kvm, gfn_range) || flush;
+      KVM_MMU_UNLOCK(kvm);
+    }
+
+    if (flush)
+      kvm_flush_remote_tlbs(kvm);
+
+  },
+
+  invalidate_end: kvm_gmem_invalidate_end_6_8,
+});

@@ -1,0 +1,48 @@
+// u-min-signed: upstream clamping the end with min_t(long, ...), copied from loff_t code: release's end ULONG_MAX becomes -1.
+
+import { defineVariant, expectations } from '../../model/variant';
+import { kvm_gmem_invalidate_end_6_8 } from '../../variants/upstream';
+
+/** min_t(long, a, b): both converted to a signed 64-bit long before comparing. */
+const min_t_long = (a: bigint, b: bigint): bigint => { const x = BigInt.asIntN(64, a), y = BigInt.asIntN(64, b); return x < y ? x : y; };
+
+export default defineVariant({
+  name: 'u-min-signed',
+  origin: 'mutant of upstream',
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-collateral-unmap': 'fail', 'ranges-well-formed': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+
+  invalidate_begin(k, start, end) {
+    const { gmem, kvm, ul, max, xa_for_each_range } = k;
+    const { KVM_MMU_LOCK, KVM_MMU_UNLOCK, kvm_mmu_invalidate_begin } = k;
+    const { kvm_mmu_unmap_gfn_range, kvm_flush_remote_tlbs } = k;
+    let flush = false, found_memslot = false;
+
+    for (const [, slot] of xa_for_each_range(gmem.bindings, start, ul(end - 1n))) {
+      const pgoff = slot.gmem.pgoff;
+
+      const gfn_range = {
+        start: ul(slot.base_gfn + max(pgoff, start) - pgoff),
+        end: ul(slot.base_gfn + min_t_long(pgoff + slot.npages, end) - pgoff),  // mutated
+        slot,
+        may_block: true,
+      };
+
+      if (!found_memslot) {
+        found_memslot = true;
+
+        KVM_MMU_LOCK(kvm);
+        kvm_mmu_invalidate_begin(kvm);
+      }
+
+      flush = kvm_mmu_unmap_gfn_range(kvm, gfn_range) || flush;
+    }
+
+    if (flush)
+      kvm_flush_remote_tlbs(kvm);
+
+    if (found_memslot)
+      KVM_MMU_UNLOCK(kvm);
+  },
+
+  invalidate_end: kvm_gmem_invalidate_end_6_8,
+});

@@ -1,0 +1,45 @@
+// u-minmax-swapped: upstream with min and max swapped on both ends of the range, as a search-and-replace would.
+
+import { defineVariant, expectations } from '../../model/variant';
+import { kvm_gmem_invalidate_end_6_8 } from '../../variants/upstream';
+
+export default defineVariant({
+  name: 'u-minmax-swapped',
+  origin: 'mutant of upstream',
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-collateral-unmap': 'fail', 'ranges-well-formed': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+
+  invalidate_begin(k, start, end) {
+    const { gmem, kvm, ul, min, max, xa_for_each_range } = k;
+    const { KVM_MMU_LOCK, KVM_MMU_UNLOCK, kvm_mmu_invalidate_begin } = k;
+    const { kvm_mmu_unmap_gfn_range, kvm_flush_remote_tlbs } = k;
+    let flush = false, found_memslot = false;
+
+    for (const [, slot] of xa_for_each_range(gmem.bindings, start, ul(end - 1n))) {
+      const pgoff = slot.gmem.pgoff;
+
+      const gfn_range = {
+        start: ul(slot.base_gfn + min(pgoff, start) - pgoff),  // mutated
+        end: ul(slot.base_gfn + max(pgoff + slot.npages, end) - pgoff),  // mutated
+        slot,
+        may_block: true,
+      };
+
+      if (!found_memslot) {
+        found_memslot = true;
+
+        KVM_MMU_LOCK(kvm);
+        kvm_mmu_invalidate_begin(kvm);
+      }
+
+      flush = kvm_mmu_unmap_gfn_range(kvm, gfn_range) || flush;
+    }
+
+    if (flush)
+      kvm_flush_remote_tlbs(kvm);
+
+    if (found_memslot)
+      KVM_MMU_UNLOCK(kvm);
+  },
+
+  invalidate_end: kvm_gmem_invalidate_end_6_8,
+});

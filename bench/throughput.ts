@@ -1,0 +1,175 @@
+// Throughput on one core: where a case's time goes (generator, model set-up, reference, variant,
+// checks), cases per second per variant and property as the engine runs them (generate, execute,
+// judge one property), and how the cost grows with the number of slots and of xarray chunks.
+
+import fc from 'fast-check';
+import { resolve } from '../model/callers';
+import { makeKernel } from '../model/kernel';
+import { expectedUnmaps } from '../model/reference';
+import { PropertyId, Variant } from '../model/variant';
+import { WORD64 } from '../model/word';
+import { FAITHFUL, storeRangeChunks } from '../model/xarray';
+import { caseArb } from '../properties/arbitraries';
+import { Case, LayoutSpec, materialize } from '../properties/case';
+import { checkProperty } from '../properties/engine';
+import { Outcome, execute } from '../properties/execute';
+import { PROPERTIES, property, violations } from '../properties/properties';
+
+export interface ThroughputConfig {
+  readonly cases: number;
+  readonly seed: number;
+}
+
+/** Microseconds per case of each phase, for one variant over the same generated cases. */
+export interface Phases {
+  readonly variant: string;
+  readonly generator: number;
+  readonly model: number;
+  readonly reference: number;
+  readonly run: number;
+  readonly checks: Record<PropertyId, number>;
+}
+
+export interface Rate {
+  readonly variant: string;
+  readonly property: PropertyId;
+  /** Derived from the phases: generate + execute + judge this one property. */
+  readonly casesPerSecond: number;
+}
+
+export interface Growth {
+  readonly label: string;
+  readonly slots: number;
+  readonly chunks: number;
+  /** Microseconds per case: execute() alone, and the checks of every property on its outcome. */
+  readonly execute: number;
+  readonly checks: number;
+}
+
+const now = () => performance.now();
+const perCase = (ms: number, n: number) => (ms * 1000) / n;
+/** The fastest of `rounds` timings of fn, in ms: the least disturbed by GC and other processes. */
+function fastest(rounds: number, fn: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    const t = now();
+    fn();
+    best = Math.min(best, now() - t);
+  }
+  return best;
+}
+const ROUNDS = 3;
+const rerunOf = (v: Variant, c: Case) => (pick: bigint) => execute(v, c, { kind: 'contract', pick }, WORD64);
+
+/** The generator's cost, measured once: fc.sample draws cases as fc.check does. */
+export function generatorCost(cfg: ThroughputConfig): { cases: Case[]; usPerCase: number } {
+  let cases: Case[] = [];
+  const ms = fastest(ROUNDS, () => { cases = fc.sample(caseArb, { numRuns: cfg.cases, seed: cfg.seed }); });
+  return { cases, usPerCase: perCase(ms, cfg.cases) };
+}
+
+/** The phases of execute() timed one at a time over all cases, then each property's checks. */
+export function phases(v: Variant, cases: readonly Case[], generator: number): Phases {
+  const layouts = cases.map((c) => materialize(c.layout));
+  const resolved = cases.map((c, i) => resolve(layouts[i], c.op, WORD64));
+  const model = perCase(fastest(ROUNDS, () => cases.forEach((c) => resolve(materialize(c.layout), c.op, WORD64))), cases.length);
+  const reference = perCase(fastest(ROUNDS, () => resolved.forEach((r, i) => {
+    if (r.kind === 'invalidate') expectedUnmaps(layouts[i], r.start, r.end);
+  })), cases.length);
+  const run = perCase(fastest(ROUNDS, () => resolved.forEach((r, i) => {
+    if (r.kind !== 'invalidate') return;
+    const { kernel, recorder } = makeKernel(layouts[i], WORD64, FAITHFUL);
+    try {
+      recorder.phase = 'begin';
+      v.invalidate_begin(kernel, r.start, r.end);
+      recorder.phase = 'end';
+      v.invalidate_end(kernel, r.start, r.end);
+    } catch { /* a fault is judged by the checks, not timed here */ }
+  })), cases.length);
+  const outcomes: Outcome[] = cases.map((c) => execute(v, c, FAITHFUL, WORD64));
+  const checks = {} as Record<PropertyId, number>;
+  for (const p of PROPERTIES) {
+    checks[p.id] = perCase(fastest(ROUNDS, () => outcomes.forEach((o, i) => violations(p, o, rerunOf(v, cases[i])))), cases.length);
+  }
+  return { variant: v.name, generator, model, reference, run, checks };
+}
+
+/** Cases per second per property, as the engine spends them: generate, execute, judge. */
+export function rates(p: Phases): Rate[] {
+  const exec = p.model + p.reference + p.run;
+  return PROPERTIES.map((prop) => ({
+    variant: p.variant,
+    property: prop.id,
+    casesPerSecond: 1e6 / (p.generator + exec + p.checks[prop.id]),
+  }));
+}
+
+/** One real fc.check through the engine, to hold the derived rates against (a property the variant passes). */
+export function measuredRate(v: Variant, id: PropertyId, numRuns: number, seed: number): number {
+  const run = () => {
+    const verdict = checkProperty(v, property(id), { seed, numRuns, xarray: 'faithful' });
+    if (verdict.actual !== 'pass') throw new Error(`${v.name} fails ${id}: pick a property it passes to time`);
+  };
+  run(); // warm: fast-check's runner is cold on the first call
+  return numRuns / (fastest(ROUNDS, run) / 1000);
+}
+
+function timeCase(v: Variant, c: Case, label: string, slots: number, chunks: number, reps: number): Growth {
+  const o = execute(v, c, FAITHFUL);
+  const exec = () => { for (let i = 0; i < reps; i++) execute(v, c, FAITHFUL); };
+  const check = () => { for (let i = 0; i < reps; i++) for (const p of PROPERTIES) violations(p, o, rerunOf(v, c)); };
+  exec(); check(); // warm
+  return { label, slots, chunks, execute: perCase(fastest(ROUNDS, exec), reps), checks: perCase(fastest(ROUNDS, check), reps) };
+}
+
+const release = (layout: LayoutSpec): Case => ({ layout, op: { kind: 'release' }, pick: 0n });
+
+/** k slots of 64 pages each, one xarray chunk per binding, released (every binding is visited). */
+export function growthWithSlots(v: Variant, counts: readonly number[], reps: number): Growth[] {
+  return counts.map((k) => {
+    const slots = Array.from({ length: k }, (_, i) => ({ id: i, pgoff: 64n * BigInt(i), npages: 64n, base_gfn: 64n * BigInt(i) }));
+    return timeCase(v, release({ filePages: 64n * BigInt(k), slots }), `${k} x 64 pages`, k, k, reps);
+  });
+}
+
+/** One binding from index 1 of increasing size, so that it is stored as more and more chunks, released. */
+export function growthWithChunks(v: Variant, reps: number): Growth[] {
+  const byCount = new Map<number, bigint>();
+  for (let bits = 1n; bits <= 31n; bits++) {
+    for (const npages of [(1n << bits) - 1n, (1n << bits) + 1n]) {
+      if (npages < 1n || npages > (1n << 31n) - 1n) continue;
+      const n = storeRangeChunks(1n, npages).length;
+      if (!byCount.has(n)) byCount.set(n, npages);
+    }
+  }
+  return [...byCount].sort((a, b) => a[0] - b[0]).map(([chunks, npages]) => {
+    const layout = { filePages: npages + 1n, slots: [{ id: 0, pgoff: 1n, npages, base_gfn: 0n }] };
+    return timeCase(v, release(layout), `npages ${npages}`, 1, chunks, reps);
+  });
+}
+
+export interface ThroughputResults {
+  readonly phases: Phases[];
+  readonly rates: Rate[];
+  readonly measured: { readonly variant: string; readonly property: PropertyId; readonly casesPerSecond: number; readonly derived: number };
+  readonly growthSlots: Growth[];
+  readonly growthChunks: Growth[];
+}
+
+/** Every measurement of this section, after a warm-up pass so the first variant timed does not pay for the JIT. */
+export function measureThroughput(variants: readonly Variant[], cfg: ThroughputConfig & { readonly reps: number }): ThroughputResults {
+  const warm = generatorCost({ cases: Math.min(cfg.cases, 500), seed: cfg.seed + 1 });
+  for (const v of variants) phases(v, warm.cases, 0);
+  const gen = generatorCost(cfg);
+  const all = variants.map((v) => phases(v, gen.cases, gen.usPerCase));
+  const upstream = variants.find((v) => v.name === 'upstream')!;
+  const id: PropertyId = 'no-stale-mapping';
+  const derived = rates(all.find((p) => p.variant === upstream.name)!).find((x) => x.property === id)!.casesPerSecond;
+  return {
+    phases: all,
+    rates: all.flatMap(rates),
+    measured: { variant: upstream.name, property: id, casesPerSecond: measuredRate(upstream, id, cfg.cases, cfg.seed), derived },
+    growthSlots: growthWithSlots(upstream, [1, 2, 3, 4, 6, 8, 16, 32, 64], cfg.reps),
+    growthChunks: growthWithChunks(upstream, cfg.reps),
+  };
+}

@@ -1,0 +1,257 @@
+// Exhaustive small scope: every layout of up to 3 slots in a file of N pages (every placement,
+// every order of gfn bases, adjacent or gapped) against every punch [s, e) with
+// 0 <= s < e <= N + 1, release and every folio, each case checked as the engine checks it
+// (execute, then every property). Shardable by layout, so CI machines can split the job.
+
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../model/callers';
+import { PAGE_SHIFT } from '../model/layout';
+import { Expectation, PropertyId, Variant } from '../model/variant';
+import { WORD64, Word } from '../model/word';
+import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from './case';
+import { Outcome, execute } from './execute';
+import { PROPERTIES, violations } from './properties';
+
+/** This machine's part of the job: layouts whose number is `index` modulo `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+export const WHOLE: Shard = Object.freeze({ index: 0, count: 1 });
+
+export interface Scope {
+  /** N: the file has N pages past `origin`, and punches end at most at origin + N + 1. */
+  readonly maxPages: number;
+  readonly maxSlots?: number;
+  /** The fewest slots (default 0; the generators never make fewer than 1). */
+  readonly minSlots?: number;
+  /**
+   * The first file index of the window (default 0). A window across index 64, say origin 60,
+   * makes bindings of two xarray chunks, which a window at 0 never has for N < 64.
+   */
+  readonly origin?: bigint;
+}
+
+export interface ExhaustiveOptions extends Scope {
+  readonly shard?: Shard;
+  readonly xarray?: XarrayChoice;
+  readonly word?: Word;
+  /** The properties to check (default: all of them). */
+  readonly properties?: readonly PropertyId[];
+  /** Stop checking a property at its first failure, and stop when every property has failed. */
+  readonly firstFailureOnly?: boolean;
+}
+
+/**
+ * One property's verdict over the scope, with the fields of the engine's Verdict but seed, path
+ * and numShrinks (numRuns is the number of cases this shard checked). A pass proves the property
+ * for every case of the scope; a 'fail' expectation is never contradicted by a pass, since the
+ * scope may be too small to reach the failure (multi-chunk bindings, say).
+ */
+export interface ExhaustiveVerdict {
+  readonly variant: string;
+  readonly property: PropertyId;
+  readonly expected: Expectation;
+  readonly actual: 'pass' | 'fail';
+  readonly matches: boolean;
+  readonly numRuns: number;
+  /** The smallest failing case found (caseSize order), what happened, and why. */
+  readonly counterexample?: Outcome;
+  readonly violations?: readonly string[];
+  readonly harnessError?: string;
+  readonly scope: Required<Scope>;
+  readonly shard: Shard;
+  /** Cases of this shard that violate the property. */
+  readonly failures: number;
+  /** False when firstFailureOnly stopped the enumeration early. */
+  readonly complete: boolean;
+}
+
+const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
+
+/** "i/n" as given on the command line, 0 <= i < n. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1) || !(index < count)) throw new Error(`a shard is i/n with 0 <= i < n, got "${text}"`);
+  return { index, count };
+}
+
+const scopeOf = (s: Scope): Required<Scope> => {
+  if (!Number.isInteger(s.maxPages) || s.maxPages < 1) throw new RangeError(`maxPages must be a positive integer, got ${s.maxPages}`);
+  return { maxPages: s.maxPages, maxSlots: s.maxSlots ?? 3, minSlots: s.minSlots ?? 0, origin: s.origin ?? 0n };
+};
+
+/** Every set of minSlots to maxSlots disjoint bindings [pgoff, pgoff + npages) inside [origin, origin + N), in pgoff order. */
+export function* placements(scope: Scope): Generator<Array<[pgoff: bigint, npages: bigint]>> {
+  const { maxPages, maxSlots, minSlots, origin } = scopeOf(scope);
+  const limit = origin + BigInt(maxPages);
+  function* from(at: bigint, k: number): Generator<Array<[bigint, bigint]>> {
+    if (k === 0) { yield []; return; }
+    for (let p = at; p < limit; p++) {
+      for (let e = p + 1n; e <= limit; e++) {
+        for (const rest of from(e, k - 1)) yield [[p, e - p], ...rest];
+      }
+    }
+  }
+  for (let k = minSlots; k <= maxSlots; k++) yield* from(origin, k);
+}
+
+function* permutations(n: number): Generator<number[]> {
+  if (n <= 1) { yield Array.from({ length: n }, (_, i) => i); return; }
+  for (const rest of permutations(n - 1)) {
+    for (let at = 0; at <= rest.length; at++) yield [...rest.slice(0, at), n - 1, ...rest.slice(at)];
+  }
+}
+
+/**
+ * The gfn bases that matter for bindings in pgoff order: every order of the slots in gfn
+ * space, each next slot adjacent to the previous one or one page after it, the first at gfn 0.
+ */
+export function* gfnPlacements(bindings: ReadonlyArray<readonly [bigint, bigint]>): Generator<SlotSpec[]> {
+  const k = bindings.length;
+  for (const order of permutations(k)) {
+    for (let gaps = 0; gaps < 1 << Math.max(k - 1, 0); gaps++) {
+      const bases = new Array<bigint>(k);
+      let gfn = 0n;
+      order.forEach((slot, i) => {
+        if (i > 0 && gaps & (1 << (i - 1))) gfn += 1n;
+        bases[slot] = gfn;
+        gfn += bindings[slot][1];
+      });
+      yield bindings.map(([pgoff, npages], id) => ({ id, pgoff, npages, base_gfn: bases[id] }));
+    }
+  }
+}
+
+export function* layouts(scope: Scope): Generator<LayoutSpec> {
+  const { maxPages, origin } = scopeOf(scope);
+  const filePages = origin + BigInt(maxPages);
+  for (const bindings of placements(scope)) {
+    for (const slots of gfnPlacements(bindings)) yield { filePages, slots };
+  }
+}
+
+/** Every punch [s, e) of the window, shortest first, then release, then every folio reaching the window. */
+export function* operations(scope: Scope): Generator<Operation> {
+  const { maxPages, origin } = scopeOf(scope);
+  const top = BigInt(maxPages) + 1n, filePages = origin + BigInt(maxPages);
+  for (let len = 1n; len <= top; len++) {
+    for (let s = 0n; s + len <= top; s++) {
+      yield { kind: 'punch', mode: PUNCH, offset: (origin + s) << PAGE_SHIFT, len: len << PAGE_SHIFT };
+    }
+  }
+  yield { kind: 'release' };
+  for (let order = 0; order <= MAX_FOLIO_ORDER; order++) {
+    const nr = 1n << BigInt(order);
+    for (let index = 0n; index < filePages; index += nr) {
+      if (index + nr > origin) yield { kind: 'memory-failure', index, order };
+    }
+  }
+}
+
+/** The cases of one shard, layout by layout (the pick is 0: xarray-contract-robust tries its own). */
+export function* cases(scope: Scope, shard: Shard = WHOLE): Generator<Case> {
+  const ops = [...operations(scope)];
+  let n = 0;
+  for (const layout of layouts(scope)) {
+    if (n++ % shard.count !== shard.index) continue;
+    for (const op of ops) yield { layout, op, pick: 0n };
+  }
+}
+
+/** How many layouts, operations and cases the whole scope has, without checking any. */
+export function countScope(scope: Scope): { layouts: number; operations: number; cases: number } {
+  let nLayouts = 0;
+  for (const bindings of placements(scope)) {
+    const k = bindings.length;
+    let perms = 1;
+    for (let i = 2; i <= k; i++) perms *= i;
+    nLayouts += perms * (1 << Math.max(k - 1, 0));
+  }
+  let nOps = 0;
+  for (const _ of operations(scope)) nOps++;
+  return { layouts: nLayouts, operations: nOps, cases: nLayouts * nOps };
+}
+
+/** How big a case is for a reader: slots, then pages bound, then pages invalidated, then the highest index touched. */
+export function caseSize(c: Case): [slots: number, pages: bigint, length: bigint, span: bigint] {
+  const slots = c.layout.slots;
+  const pages = slots.reduce((n, s) => n + s.npages, 0n);
+  const ends = slots.map((s) => s.pgoff + s.npages);
+  let length: bigint, last: bigint;
+  switch (c.op.kind) {
+    case 'punch': length = c.op.len >> PAGE_SHIFT; last = (c.op.offset + c.op.len) >> PAGE_SHIFT; break;
+    case 'memory-failure': length = 1n << BigInt(c.op.order); last = c.op.index + length; break;
+    case 'release': length = c.layout.filePages; last = c.layout.filePages; break;
+  }
+  const span = [last, ...ends].reduce((m, x) => (x > m ? x : m), 0n);
+  return [slots.length, pages, length, span];
+}
+
+export function compareCases(a: Case, b: Case): number {
+  const x = caseSize(a), y = caseSize(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  return 0;
+}
+
+interface Tally {
+  failures: number;
+  smallest?: { c: Case; outcome?: Outcome; violations: string[]; harnessError?: string };
+}
+
+/** Checks one variant over the scope (this shard of it); one verdict per property. */
+export function checkExhaustive(variant: Variant, opts: ExhaustiveOptions): ExhaustiveVerdict[] {
+  const scope = scopeOf(opts);
+  const shard = opts.shard ?? WHOLE;
+  const word = opts.word ?? WORD64;
+  const choice = opts.xarray ?? 'faithful';
+  const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
+  const tallies = new Map(props.map((p) => [p.id, { failures: 0 } as Tally]));
+  let pending = props.length, checked = 0, complete = true;
+  const fail = (t: Tally, c: Case, found: string[], outcome?: Outcome, harnessError?: string) => {
+    if (t.failures++ === 0) pending--;
+    if (!t.smallest || compareCases(c, t.smallest.c) < 0) t.smallest = { c, outcome, violations: found, harnessError };
+  };
+  for (const c of cases(scope, shard)) {
+    if (opts.firstFailureOnly && pending === 0) { complete = false; break; }
+    checked++;
+    let o: Outcome;
+    try {
+      o = execute(variant, c, xarrayMode(c, choice), word);
+    } catch (e) {
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      for (const t of tallies.values()) fail(t, c, [why], undefined, why);
+      continue;
+    }
+    for (const p of props) {
+      const t = tallies.get(p.id)!;
+      if (opts.firstFailureOnly && t.failures > 0) continue;
+      const found = violations(p, o, (pick) => execute(variant, c, { kind: 'contract', pick }, word));
+      if (found.length) fail(t, c, found, o);
+    }
+  }
+  return props.map((p) => {
+    const t = tallies.get(p.id)!;
+    const expected = variant.expect[p.id];
+    const base = { variant: variant.name, property: p.id, expected, numRuns: checked, scope, shard, failures: t.failures, complete };
+    if (!t.smallest) return { ...base, actual: 'pass' as const, matches: true };
+    const { outcome, violations: found, harnessError } = t.smallest;
+    return {
+      ...base,
+      actual: 'fail' as const,
+      matches: harnessError === undefined && expected !== 'pass',
+      counterexample: outcome,
+      violations: found,
+      harnessError,
+    };
+  });
+}
+
+/**
+ * The exhaustive mode of the main command (`--exhaustive N [--shard i/n]`): every variant over
+ * the scope, this shard of it.
+ */
+export function runExhaustive(variants: readonly Variant[], opts: ExhaustiveOptions): ExhaustiveVerdict[] {
+  return variants.flatMap((v) => checkExhaustive(v, opts));
+}
