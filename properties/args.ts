@@ -8,11 +8,12 @@ import { optionsFromEnv } from './engine';
 
 export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
 
-usage: npm run check -- [options] [variant.ts | folder ...]
-       npx gmem-check [options] [variant.ts | folder ...]
+usage: npm run check -- [options] [variant.ts | variant.c | folder ...]
+       npx gmem-check [options] [variant.ts | variant.c | folder ...]
 
-With no file, every variant in variants/ is checked. A file or folder outside variants/ is
-checked by path; a new file under variants/ is picked up by name.
+With no file, every TypeScript variant in variants/ is checked. A file or folder outside
+variants/ is checked by path; a new file under variants/ is picked up by name. A .c file is
+compiled with gcc and checked the same way (see the README's "Variants in C").
 
   --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
   --runs N            cases per property (default FC_NUM_RUNS or 1000)
@@ -22,6 +23,8 @@ checked by path; a new file under variants/ is picked up by name.
   --xarray M          faithful (default: the walk lib/xarray.c does), contract (any first index
                       the xarray API allows, chosen by the case) or both
   --timeout MS        time limit per case, after which a variant counts as hung (default 2000)
+  --from-kernel PATH  check the invalidation functions of a kernel tree (or its guest_memfd.c),
+                      taken as they are, with the era read from their signatures
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
   --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of up to N
                       pages against every punch [s, e) with e <= N + 1, release and every folio
@@ -41,6 +44,8 @@ every correctness property); 1 a property verdict differs; 2 a variant file or t
 examples:
   npm run check                                      # every shipped variant, the verdict table
   npm run check -- my-patch.ts                       # a variant of your own, by path
+  npm run check -- variants/c/upstream.c             # a variant in C, compiled with gcc
+  npm run check -- --from-kernel ~/linux             # the functions of a kernel tree
   npm run check -- --runs 100000 --property no-stale-mapping variants/upstream.ts
   npm run check -- --seed 42 --path 0 --property no-stale-mapping variants/buggy.ts   # replay a failure
   npm run check -- --report shrink-reports/<name>.json
@@ -48,6 +53,7 @@ examples:
 
 export interface Args {
   targets: string[];
+  fromKernel: string[];
   properties?: PropertyId[];
   numRuns: number;
   seed: number;
@@ -68,7 +74,7 @@ export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
   const { numRuns, seed } = optionsFromEnv(env);
-  const a: Args = { targets: [], numRuns, seed, xarray: ['faithful'], timeoutMs: 2000, typecheck: true, isolate: true, json: false, verbose: false, help: false };
+  const a: Args = { targets: [], fromKernel: [], numRuns, seed, xarray: ['faithful'], timeoutMs: 2000, typecheck: true, isolate: true, json: false, verbose: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -102,6 +108,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       }
       case '--timeout': a.timeoutMs = int(1); break;
       case '--report': a.report = value(); break;
+      case '--from-kernel': a.fromKernel.push(value()); break;
       case '--exhaustive': a.exhaustive = int(1); break;
       case '--shard': a.shard = value(); break;
       case '--no-typecheck': a.typecheck = false; break;

@@ -9,7 +9,7 @@ import { Variant } from '../model/variant';
 import { Args, HELP, UsageError, parseArgs, userPath } from './args';
 import { WHOLE, checkExhaustive, countScope, parseShard } from './exhaustive';
 import { XarrayChoice } from './case';
-import { Verdict, checkVariant, saveFailure } from './engine';
+import { Isolated, Verdict, checkVariant, saveFailure } from './engine';
 import { formatFailure, formatOutcome } from './format';
 import { IsolatedVariant } from './isolate';
 import { PROPERTIES } from './properties';
@@ -18,6 +18,7 @@ import { VARIANTS_DIR, VariantFileError, historyRank, loadVariantFile } from './
 import { caseRecord } from './reports/record';
 import { replay } from './reports/replay';
 import { writeIndex } from './reports/index-page';
+import { variantOf } from './reports/variant-of';
 import { SavedReport, loadReport, loadReports, reportsDir } from './reports/store';
 import { verdictTable } from './table';
 import { typecheckVariants } from './typecheck';
@@ -27,7 +28,7 @@ const EXIT = { ok: 0, failed: 1, broken: 2 } as const;
 /** Variant files named on the command line (folders expanded), or every file in variants/. */
 export function variantFiles(targets: readonly string[]): string[] {
   targets = targets.map(userPath);
-  const isVariant = (f: string) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts');
+  const isVariant = (f: string) => (f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')) || f.endsWith('.c');
   const expand = (t: string): string[] => {
     if (!fs.existsSync(t)) throw new VariantFileError(t, 'no such file or folder');
     if (!fs.statSync(t).isDirectory()) return [t];
@@ -36,14 +37,31 @@ export function variantFiles(targets: readonly string[]): string[] {
   return (targets.length ? targets : [VARIANTS_DIR]).flatMap(expand);
 }
 
+/** Where a variant's cases run when not in this process: a worker thread, or a compiled C child. */
+type Runner = Isolated & { ready(): void; close(): void; prefetch?(seed: number, numRuns: number, xarray: XarrayChoice): void };
+
 interface Loaded {
   readonly file: string;
   readonly variant: Variant;
-  readonly isolated?: IsolatedVariant;
+  readonly isolated?: Runner;
+}
+
+/**
+ * A C variant (a .c file, or the functions of a kernel tree): compiled with gcc and run in a
+ * child process. native/ is loaded only here, so a machine without gcc still runs TypeScript.
+ */
+function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
+  const native = require('../native/cvariant') as typeof import('../native/cvariant');
+  const { CIsolated } = require('../native/isolated') as typeof import('../native/isolated');
+  const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs }) : native.loadCVariant(file, { timeoutMs });
+  if (variant.warnings.trim()) console.error(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
+  const isolated = new CIsolated(variant);
+  isolated.ready();
+  return { file, variant, isolated };
 }
 
 /** Loads a file in its (already started) worker, if any, and in this process for its name and expectations. */
-function load(file: string, isolated: IsolatedVariant | undefined, shipped: ReadonlySet<string>): Loaded {
+function load(file: string, isolated: Runner | undefined, shipped: ReadonlySet<string>): Loaded {
   isolated?.ready();
   const variant = loadVariantFile(file);
   const inVariants = path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
@@ -62,7 +80,8 @@ function run(argv: string[]): number {
   }
   if (args.report) return replayOne(userPath(args.report));
 
-  const files = variantFiles(args.targets);
+  const all = variantFiles(args.targets);
+  const files = all.filter((f) => f.endsWith('.ts'));
   const broken: Array<{ file: string; message: string }> = [];
   if (args.typecheck) {
     for (const [file, e] of typecheckVariants(files)) broken.push({ file, message: e.message });
@@ -78,6 +97,14 @@ function run(argv: string[]): number {
       broken.push({ file, message: (e as Error).message });
     }
   });
+  const cFiles = [...all.filter((f) => f.endsWith('.c')).map((f) => [f, false] as const), ...args.fromKernel.map((f) => [userPath(f), true] as const)];
+  for (const [file, fromKernel] of cFiles) {
+    try {
+      loaded.push(loadC(file, fromKernel, args.timeoutMs));
+    } catch (e) {
+      broken.push({ file, message: (e as Error).message });
+    }
+  }
   loaded.sort((a, b) => historyRank(a.variant.name) - historyRank(b.variant.name));
 
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
@@ -90,6 +117,7 @@ function run(argv: string[]): number {
       for (const xarray of args.xarray) {
         const label = args.xarray.length > 1 ? `${variant.name} [${xarray}]` : variant.name;
         const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, reports, isolated, onCase: progress.tick };
+        isolated?.prefetch?.(args.seed, args.numRuns, xarray);
         verdicts.push(...checkVariant(variant, opts).map((v) => ({ ...v, xarray, label, dir: reports.dir })));
       }
     }
@@ -164,7 +192,8 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: ReadonlyArray
  * checked by path go beside it, in <its folder>/shrink-reports/. REPORTS_DIR overrides both.
  */
 function reportsFor(file: string): { dir: string; saved: SavedReport[] } {
-  const shipped = path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
+  const folder = path.resolve(path.dirname(file));
+  const shipped = folder === path.resolve(VARIANTS_DIR) || folder === path.resolve(VARIANTS_DIR, 'c');
   const dir = process.env.REPORTS_DIR || (shipped ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports'));
   return { dir, saved: loadReports(dir) };
 }
@@ -172,12 +201,12 @@ function reportsFor(file: string): { dir: string; saved: SavedReport[] } {
 /** --report: the saved case run again on today's variant of that name (or at the file it names). */
 function replayOne(file: string): number {
   const saved = loadReport(file);
-  const { name, file: where } = saved.record.variant;
-  const found = where
-    ? loadVariantFile(path.resolve(path.dirname(file), where))
-    : variantFiles([]).map((f) => loadVariantFile(f)).find((v) => v.name === name);
-  if (!found) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
-  const { outcome, violations } = replay(saved, found);
+  const { name } = saved.record.variant;
+  const of = variantOf(saved, variantFiles([]).filter((f) => f.endsWith('.ts')).map((f) => loadVariantFile(f)));
+  if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
+  const found = of.variant;
+  const { outcome, violations } = replay(saved, found, of.exec);
+  of.close();
   console.log(formatOutcome(outcome));
   const expected = found.expect[saved.record.property];
   if (violations.length > 0) {

@@ -22,8 +22,11 @@ export class VariantFileError extends Error {
 const sources = new WeakMap<Variant, string>();
 const files = new WeakMap<Variant, string>();
 
-/** The file a variant was loaded from, if it came from one. */
-export const variantFile = (v: Variant): string | undefined => files.get(v);
+/** The file a variant was loaded from, if it came from one (a C variant carries its own). */
+export const variantFile = (v: Variant): string | undefined => {
+  const own = (v as { file?: unknown }).file;
+  return files.get(v) ?? (typeof own === 'string' ? path.resolve(own) : undefined);
+};
 
 /** sha256 of the variant's file (or of its functions' text), so a stale report is recognisable. */
 export function variantSourceHash(v: Variant): string {

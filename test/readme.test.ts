@@ -10,7 +10,7 @@ const ROOT = path.join(__dirname, '..');
 
 test('the "port your patch" example compiles, runs and passes as the README says', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Port your patch in five minutes'));
+  const section = readme.slice(readme.indexOf('## Port your patch in five minutes'));
   const code = section.split('```ts\n')[1].split('```')[0];
   expect(code).toMatch(/^\/\/ variants\/my-patch\.ts/);
   expect(section).toMatch(/npm run check -- variants\/my-patch\.ts/);

@@ -10,6 +10,7 @@ import { variantSourceHash } from '../registry';
 import { reportPage } from './page';
 import { ReportStatus, replay, status } from './replay';
 import { reportSvg } from './svg';
+import { variantOf } from './variant-of';
 import { SavedReport, loadReports, writeAtomic } from './store';
 
 export interface IndexRow {
@@ -24,8 +25,16 @@ export type ExecFor = (v: Variant) => ((c: Case, mode: XarrayMode) => Outcome) |
 
 export function indexRows(saved: readonly SavedReport[], variants: readonly Variant[], execFor: ExecFor = () => undefined): IndexRow[] {
   return saved.map((report) => {
-    const v = variants.find((x) => x.name === report.record.variant.name);
-    return { report, status: status(report, variants, execFor), sourceChanged: v !== undefined && variantSourceHash(v) !== report.record.variant.sourceHash };
+    // a shipped variant by name, or the file the record names (TypeScript, or C in a child)
+    const found = report.record.variant.file ? variantOf(report, variants) : undefined;
+    const pool = found ? [found.variant] : variants;
+    const exec = found?.exec ? () => found.exec : execFor;
+    try {
+      const v = pool.find((x) => x.name === report.record.variant.name);
+      return { report, status: status(report, pool, exec), sourceChanged: v !== undefined && variantSourceHash(v) !== report.record.variant.sourceHash };
+    } finally {
+      found?.close();
+    }
   });
 }
 
@@ -62,9 +71,11 @@ export function writeIndex(dir: string, variants: readonly Variant[], execFor?: 
 export function rerenderPages(dir: string, variants: readonly Variant[]): number {
   let n = 0;
   for (const saved of loadReports(dir)) {
-    const v = variants.find((x) => x.name === saved.record.variant.name);
-    if (!v) continue;
-    const { outcome } = replay(saved, v);
+    const found = variantOf(saved, variants);
+    if (!found) continue;
+    const v = found.variant;
+    const { outcome } = replay(saved, v, found.exec);
+    found.close();
     if (writeAtomic(path.join(dir, `${saved.stem}.md`), reportPage(saved.stem, saved.record, outcome, v.expect[saved.record.property]))) n++;
     writeAtomic(path.join(dir, `${saved.stem}.svg`), reportSvg(outcome));
   }

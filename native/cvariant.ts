@@ -1,0 +1,81 @@
+// C variants as the engine sees them: a Variant (name, origin, expectations) whose cases run
+// through its own runner. loadCVariant() takes a .c file written for the harness;
+// loadKernelVariant() takes a kernel tree or its guest_memfd.c (--from-kernel).
+//
+// How a C case runs, and why so: fast-check's property is synchronous, so a C variant cannot
+// be called like a TypeScript one. Each variant is compiled once (native/compile.ts, cached by
+// content hash) with native/driver.c into a program that runs as one persistent child process.
+// A worker thread owns the child (native/pipe-worker.js); a synchronous run() posts a batch to
+// it and blocks on Atomics.wait() until the replies are in (native/sync-child.ts). The engine
+// reaches run() through its `isolated` executor (native/isolated.ts). The model computes each
+// case's walk, C replays it, and the call log C writes back is replayed through model/kvm.ts
+// (native/replay.ts), so verdicts come from the same code as for TypeScript. Outcomes are
+// cached per case and mode: fast-check feeds every property the same cases for one seed, so
+// each runs in C once; shrinking asks for a few new cases at a time. A crash, a hang or garbled
+// output fails that case (its Outcome has a fault) and the child is restarted; a compile error
+// is a CCompileError; no gcc is a GccNotFoundError.
+
+import fs from 'fs';
+import { Variant } from '../model/variant';
+import { CompileOptions, compileUnit, unitOf } from './compile';
+import { EraInfo, eraOfSource, glue } from './era';
+import { extractInvalidation } from './extract';
+import { parseHeader } from './header';
+import { CRunner, CRunnerOptions } from './runner';
+
+export interface CVariant extends Variant {
+  readonly file: string;
+  readonly era: EraInfo;
+  readonly binary: string;
+  /** gcc's warnings ('' if none), for the command to show. */
+  readonly warnings: string;
+  readonly runner: CRunner;
+}
+
+export type LoadOptions = CompileOptions & CRunnerOptions;
+
+/**
+ * The Variant functions of a C variant cannot run in process. Their toString() is the C that
+ * was compiled, so that properties/registry.ts variantSourceHash(), which hashes a variant's
+ * functions, tells a changed C file (and a stale saved report) from an unchanged one.
+ */
+function notInProcess(name: string, source: string): () => never {
+  const f = () => {
+    throw new Error(`${name} is a C variant: run its cases through variant.runner.run(case, mode)`);
+  };
+  Object.defineProperty(f, 'toString', { value: () => source });
+  return f;
+}
+
+function make(file: string, header: { name: string; origin: string; expect: Variant['expect'] }, era: EraInfo, source: string, binary: string, warnings: string, opts: LoadOptions): CVariant {
+  return Object.freeze({
+    ...header,
+    file,
+    era,
+    binary,
+    warnings,
+    runner: new CRunner(binary, opts),
+    invalidate_begin: notInProcess(header.name, source),
+    invalidate_end: notInProcess(header.name, source),
+  });
+}
+
+/** A .c variant: its harness comment, its era, compiled. */
+export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
+  const src = fs.readFileSync(file, 'utf8');
+  const header = parseHeader(file, src);
+  const era = eraOfSource(file, src);
+  const unit = unitOf(file, src, glue(era));
+  const { binary, warnings } = compileUnit(unit, opts);
+  return make(file, header, era, unit.text, binary, warnings, opts);
+}
+
+/** --from-kernel: the invalidation functions of a tree's guest_memfd.c, expected to pass every correctness property. */
+export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}): CVariant {
+  const x = extractInvalidation(treeOrFile);
+  const { binary, warnings } = compileUnit({ file: x.file, text: x.unit }, opts);
+  const header = { name: `kernel-${x.era.era}`, origin: `${x.file} (${x.taken.join(', ')})`, expect: parseHeader(x.file, '').expect };
+  return make(x.file, header, x.era, x.unit, binary, warnings, opts);
+}
+
+export const isCVariant = (v: Variant): v is CVariant => (v as Partial<CVariant>).runner instanceof CRunner;

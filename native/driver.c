@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * driver.c: the user-space runtime under a C variant.  It reads one case per line on stdin,
+ * runs the variant's _begin and _end on it, and writes one block of log lines per case:
+ * every KVM call with its arguments, the walks and xa_find()s asked for, the WARNs, and a
+ * fault if the variant broke a rule of the kernel API.  The TypeScript side (native/replay.ts)
+ * replays the log through model/kvm.ts; the only state kept here is which gfns are still
+ * mapped, so that kvm_unmap_gfn_range() can return what KVM would.
+ *
+ * Request:  case SEQ START END NSLOTS {ID BASE_GFN NPAGES PGOFF}... NVISITS {INDEX ID}...
+ *           FOUND [INDEX ID]
+ * Reply:    "ready" once at start; per case, log lines, then "end SEQ".  The log goes to a
+ *           private copy of stdout; the variant's own stdout is sent to stderr so that a
+ *           printf cannot corrupt it, and stderr gets the line "\1" after each case.
+ */
+#define _GNU_SOURCE
+/* glibc's loff_t is a long, the kernel's (the shim's) a long long: keep glibc's out of the way */
+#define loff_t glibc_loff_t
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#undef loff_t
+#undef offsetof
+
+#include "kvm_gmem_shim.h"
+
+struct kvm harness_kvm;
+struct kvm_gmem harness_gmem = { .kvm = &harness_kvm };
+struct gmem_file harness_gmem_file = { .kvm = &harness_kvm };
+static struct address_space harness_mapping;
+static struct gmem_inode harness_gmem_inode;
+struct inode *harness_inode = &harness_gmem_inode.vfs_inode;
+
+struct visit {
+	unsigned long index;
+	struct kvm_memory_slot *slot;
+};
+
+struct gfn_interval {
+	u64 start, end;
+};
+
+/* The case being run; globals so that they survive the longjmp() of a fault. */
+static struct {
+	unsigned long seq;
+	pgoff_t start, end;
+	struct kvm_memory_slot *slots;
+	size_t nslots;
+	struct visit *visits;
+	size_t nvisits;
+	bool found;
+	struct visit find;
+	struct gfn_interval *mapped;	/* sorted, disjoint */
+	size_t nmapped;
+	const char *phase;
+} cs;
+
+static jmp_buf fault_env;
+
+/* The log of the case so far: flushed before each variant call and by the crash handler. */
+static char *out;
+static size_t out_len, out_cap;
+static int proto_fd = 1;
+
+static void flush_out(void)
+{
+	size_t done = 0;
+
+	while (done < out_len) {
+		ssize_t n = write(proto_fd, out + done, out_len - done);
+
+		if (n <= 0)
+			_exit(4);
+		done += (size_t)n;
+	}
+	out_len = 0;
+}
+
+static void __attribute__((__format__(__printf__, 1, 2))) emit(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(out + out_len, out_cap - out_len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < out_cap - out_len)
+			break;
+		out_cap = out_cap * 2 + (size_t)n + 64;
+		out = realloc(out, out_cap);
+		if (!out)
+			abort();
+	}
+	out_len += (size_t)n;
+}
+
+static void __attribute__((__noreturn__, __format__(__printf__, 2, 3)))
+harness_fault(const char *call, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit("fault %s %s: %s\n", cs.phase, call, msg);
+	longjmp(fault_env, 1);
+}
+
+/* A crash: hand over the log so far, then die of the same signal. */
+static void on_crash(int sig)
+{
+	flush_out();
+	raise(sig);
+}
+
+static void install_crash_handlers(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+	static char altstack[1 << 16];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+	size_t i;
+
+	sigaltstack(&ss, NULL);	/* so that a stack overflow is reported too */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static void need_kvm(const char *call, struct kvm *kvm)
+{
+	if (kvm != &harness_kvm)
+		harness_fault(call, "kvm is not this VM");
+}
+
+static void need_xa(const char *call, struct xarray *xa)
+{
+	if (xa != &harness_gmem.bindings && xa != &harness_gmem_file.bindings)
+		harness_fault(call, "xa is not the file's bindings (gmem->bindings)");
+}
+
+static int slot_id(const char *call, const struct kvm_gfn_range *range)
+{
+	size_t i;
+
+	for (i = 0; i < cs.nslots; i++)
+		if (range->slot == &cs.slots[i])
+			return cs.slots[i].id;
+	harness_fault(call, "range->slot is not a memslot bound to this file");
+}
+
+/* The model computed the walk of [start, end - 1] only: any other range is the variant's fault. */
+static void need_range(const char *call, const char *first_name, unsigned long first,
+		       const char *last_name, unsigned long last)
+{
+	if (first != cs.start || last != cs.end - 1)
+		harness_fault(call, "%s(%s=%lu, %s=%lu) is not the replayed range [start, end-1] = [%lu, %lu]",
+			      call, first_name, first, last_name, last, cs.start, cs.end - 1);
+}
+
+struct harness_walk harness_walk_begin(struct xarray *xa, unsigned long first,
+				       unsigned long last)
+{
+	need_xa("xa_for_each_range", xa);
+	need_range("xa_for_each_range", "first", first, "last", last);
+	emit("walk %lu %lu\n", first, last);
+	return (struct harness_walk) { 0 };
+}
+
+void *harness_walk_next(struct harness_walk *walk, unsigned long *index)
+{
+	const struct visit *v;
+
+	if (walk->next >= cs.nvisits)
+		return NULL;
+	v = &cs.visits[walk->next++];
+	*index = v->index;
+	return v->slot;
+}
+
+void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max,
+	      xa_mark_t filter)
+{
+	need_xa("xa_find", xa);
+	if (filter != XA_PRESENT)
+		harness_fault("xa_find", "only XA_PRESENT is modelled");
+	need_range("xa_find", "index", *indexp, "max", max);
+	emit("find %lu %lu %d\n", *indexp, max, cs.found);
+	if (!cs.found)
+		return NULL;	/* the index is left as it was */
+	*indexp = cs.find.index;
+	return cs.find.slot;
+}
+
+void harness_kvm_mmu_lock(struct kvm *kvm)
+{
+	need_kvm("KVM_MMU_LOCK", kvm);
+	emit("lock\n");
+}
+
+void harness_kvm_mmu_unlock(struct kvm *kvm)
+{
+	need_kvm("KVM_MMU_UNLOCK", kvm);
+	emit("unlock\n");
+}
+
+void kvm_mmu_invalidate_begin(struct kvm *kvm)
+{
+	need_kvm("kvm_mmu_invalidate_begin", kvm);
+	emit("inv_begin\n");
+}
+
+void kvm_mmu_invalidate_end(struct kvm *kvm)
+{
+	need_kvm("kvm_mmu_invalidate_end", kvm);
+	emit("inv_end\n");
+}
+
+void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end)
+{
+	need_kvm("kvm_mmu_invalidate_range_add", kvm);
+	emit("range_add %llu %llu\n", start, end);
+}
+
+void kvm_flush_remote_tlbs(struct kvm *kvm)
+{
+	need_kvm("kvm_flush_remote_tlbs", kvm);
+	emit("flush\n");
+}
+
+/* The TDP MMU zaps by gfn whatever the slot: true if anything in [start, end) was mapped. */
+static bool zap(u64 start, u64 end)
+{
+	struct gfn_interval *keep = cs.mapped;
+	size_t i, n = 0, total = cs.nmapped;
+	struct gfn_interval tail = { 0, 0 };
+	bool hit = false, split = false;
+
+	if (start >= end)
+		return false;
+	for (i = 0; i < total; i++) {
+		struct gfn_interval m = cs.mapped[i];
+
+		if (m.end <= start || m.start >= end) {
+			keep[n++] = m;
+			continue;
+		}
+		hit = true;
+		if (m.start < start)
+			keep[n++] = (struct gfn_interval) { m.start, start };
+		if (m.end > end) {
+			/* at most one interval straddles end: it goes after what is kept so far */
+			tail = (struct gfn_interval) { end, m.end };
+			split = true;
+			i++;
+			break;
+		}
+	}
+	if (split) {
+		size_t rest = total - i;
+
+		cs.mapped = realloc(cs.mapped, (n + 1 + rest) * sizeof(*cs.mapped));
+		if (!cs.mapped)
+			abort();
+		memmove(cs.mapped + n + 1, cs.mapped + i, rest * sizeof(*cs.mapped));
+		cs.mapped[n] = tail;
+		n += 1 + rest;
+	}
+	cs.nmapped = n;
+	return hit;
+}
+
+static bool unmap(const char *call, const char *op, struct kvm *kvm,
+		  struct kvm_gfn_range *range)
+{
+	int id;
+	bool hit;
+
+	need_kvm(call, kvm);
+	id = slot_id(call, range);
+	hit = zap(range->start, range->end);
+	emit("%s %d %llu %llu %d %u\n", op, id, range->start, range->end, hit,
+	     (unsigned int)range->attr_filter);
+	return hit;
+}
+
+/* 6.8's helper: adds the range to the invalidation, then unmaps (one log line for both). */
+bool kvm_mmu_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range)
+{
+	return unmap("kvm_mmu_unmap_gfn_range", "mmu_unmap", kvm, range);
+}
+
+/* The arch unmap alone, as the 2023 code called it after its own range_add. */
+bool kvm_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range)
+{
+	return unmap("kvm_unmap_gfn_range", "unmap", kvm, range);
+}
+
+int harness_warn(int cond, const char *what, const char *file, int line)
+{
+	if (cond)
+		emit("warn %s %s:%d\n", what, file, line);
+	return cond;
+}
+
+void harness_bug(const char *file, int line)
+{
+	harness_fault("BUG", "BUG() at %s:%d", file, line);
+}
+
+int harness_printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static void list_init_one(struct list_head *head, struct list_head *entry)
+{
+	head->next = head->prev = entry;
+	entry->next = entry->prev = head;
+}
+
+static void world_init(void)
+{
+	harness_gmem_inode.vfs_inode.i_mapping = &harness_mapping;
+	harness_mapping.host = &harness_gmem_inode.vfs_inode;
+	/* one guest_memfd instance, listed where each era looks for it; no INIT_SHARED */
+	list_init_one(&harness_mapping.i_private_list, &harness_gmem.entry);
+	list_init_one(&harness_gmem_inode.gmem_file_list, &harness_gmem_file.entry);
+	harness_mapping.private_data = &harness_gmem;
+}
+
+static void __attribute__((__noreturn__)) bad_request(const char *why)
+{
+	fprintf(stderr, "driver: malformed request: %s\n", why);
+	exit(3);
+}
+
+static unsigned long long take(char **p)
+{
+	char *end;
+	unsigned long long v;
+
+	while (**p == ' ')
+		(*p)++;
+	if (**p < '0' || **p > '9')
+		bad_request("expected a number");
+	v = strtoull(*p, &end, 10);
+	*p = end;
+	return v;
+}
+
+static struct kvm_memory_slot *slot_by_id(unsigned long long id)
+{
+	size_t i;
+
+	for (i = 0; i < cs.nslots; i++)
+		if ((unsigned long long)cs.slots[i].id == id)
+			return &cs.slots[i];
+	bad_request("a visit names an unknown slot");
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct gfn_interval *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void parse_case(char *line)
+{
+	char *p = line;
+	size_t i, n;
+
+	if (strncmp(p, "case ", 5))
+		bad_request("expected \"case\"");
+	p += 5;
+	cs.seq = take(&p);
+	cs.start = take(&p);
+	cs.end = take(&p);
+	cs.nslots = take(&p);
+	cs.slots = realloc(cs.slots, (cs.nslots + 1) * sizeof(*cs.slots));
+	cs.mapped = realloc(cs.mapped, (cs.nslots + 1) * sizeof(*cs.mapped));
+	if (!cs.slots || !cs.mapped)
+		abort();
+	for (i = 0; i < cs.nslots; i++) {
+		struct kvm_memory_slot *s = &cs.slots[i];
+
+		memset(s, 0, sizeof(*s));
+		s->id = (short)take(&p);
+		s->base_gfn = take(&p);
+		s->npages = take(&p);
+		s->gmem.pgoff = take(&p);
+		cs.mapped[i] = (struct gfn_interval) { s->base_gfn, s->base_gfn + s->npages };
+	}
+	/* every slot's frames start out mapped; memslots never overlap in gfn space */
+	qsort(cs.mapped, cs.nslots, sizeof(*cs.mapped), by_start);
+	cs.nmapped = cs.nslots;
+	n = take(&p);
+	cs.visits = realloc(cs.visits, (n + 1) * sizeof(*cs.visits));
+	if (!cs.visits)
+		abort();
+	cs.nvisits = n;
+	for (i = 0; i < n; i++) {
+		cs.visits[i].index = take(&p);
+		cs.visits[i].slot = slot_by_id(take(&p));
+	}
+	cs.found = take(&p);
+	if (cs.found) {
+		cs.find.index = take(&p);
+		cs.find.slot = slot_by_id(take(&p));
+	}
+}
+
+static void run_case(void)
+{
+	cs.phase = "begin";
+	emit("phase begin\n");
+	if (!setjmp(fault_env)) {
+		flush_out();
+		harness_call_begin(cs.start, cs.end);
+		cs.phase = "end";
+		emit("phase end\n");
+		flush_out();
+		harness_call_end(cs.start, cs.end);
+	}
+	emit("end %lu\n", cs.seq);
+	flush_out();
+	/* a mark on stderr too, so that the reader knows the case's printk has all arrived */
+	fflush(stdout);
+	fflush(stderr);
+	if (write(2, "\1\n", 2) != 2)
+		return;
+}
+
+int main(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+
+	/* the log gets a private descriptor; the variant's stdout goes to stderr */
+	proto_fd = dup(1);
+	if (proto_fd < 0 || dup2(2, 1) < 0)
+		return 5;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	install_crash_handlers();
+	world_init();
+	/* the reader starts each case's clock from here, not from exec() */
+	emit("ready\n");
+	flush_out();
+	while (getline(&line, &cap, stdin) > 0) {
+		parse_case(line);
+		run_case();
+	}
+	return 0;
+}

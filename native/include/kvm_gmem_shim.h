@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm_gmem_shim.h: the kernel API a kvm_gmem_invalidate_begin()/_end() body uses, in user
+ * space, so that a body taken from any era of virt/kvm/guest_mem{,fd}.c compiles unchanged:
+ * the types, struct kvm_memory_slot / kvm_gfn_range / kvm_gmem / gmem_file / gmem_inode,
+ * min()/max() with the kernel's type check, WARN_ON_ONCE, the MMU lock and invalidation
+ * calls, and xa_for_each_range()/xa_find().
+ *
+ * The xarray is not implemented here.  xa_for_each_range() replays the visit list that the
+ * TypeScript model computed for the case (model/xarray.ts), and xa_find() returns the
+ * model's answer, so C and TypeScript variants see exactly the same iteration.  The KVM
+ * calls are implemented in native/driver.c, which logs each one for the TypeScript side.
+ *
+ * guest_memfd.c's own file-local helpers (GMEM_I, kvm_gmem_for_each_file) are macros here:
+ * native/extract.ts #undefs them before it takes the tree's own definitions.
+ */
+#ifndef KVM_GMEM_SHIM_H
+#define KVM_GMEM_SHIM_H
+
+/* No libc header: a kernel body sees kernel types only (glibc's loff_t is a long). */
+typedef _Bool bool;
+#define true	1
+#define false	0
+#ifndef NULL
+#define NULL	((void *)0)
+#endif
+#define offsetof(type, member)	__builtin_offsetof(type, member)
+#ifndef ULONG_MAX
+#define ULONG_MAX	(~0UL)
+#endif
+
+/* include/linux/types.h, 64-bit */
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef signed long long s64;
+typedef long long loff_t;
+typedef unsigned long pgoff_t;
+typedef u64 gfn_t;
+typedef u64 gpa_t;
+typedef u64 kvm_pfn_t;
+
+typedef struct { unsigned long pte; } pte_t;
+#define __pte(x)	((pte_t) { (x) })
+
+#define __rcu
+#define __user
+#define __bitwise
+#undef __always_inline
+#define __always_inline	inline __attribute__((__always_inline__))
+#define __maybe_unused	__attribute__((__unused__))
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define BIT(nr)		(1UL << (nr))
+#define BIT_ULL(nr)	(1ULL << (nr))
+#define READ_ONCE(x)	(*(const volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, val)	do { *(volatile typeof(x) *)&(x) = (val); } while (0)
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/*
+ * min()/max() refuse operands of different types at compile time, as the kernel's
+ * __typecheck() did: min(pgoff_t, gfn_t) is an error here (unsigned long vs u64), not a
+ * silent conversion.  Each operand is evaluated once.
+ */
+#define __harness_cmp(op, x, y) ({						\
+	_Static_assert(__builtin_types_compatible_p(typeof(x), typeof(y)),	\
+		       "min()/max() of distinct types (the kernel's __typecheck): " #x ", " #y); \
+	typeof(x) __x = (x);							\
+	typeof(y) __y = (y);							\
+	__x op __y ? __x : __y; })
+#define min(x, y)	__harness_cmp(<, x, y)
+#define max(x, y)	__harness_cmp(>, x, y)
+#define min_t(type, x, y)	({ type __x = (x); type __y = (y); __x < __y ? __x : __y; })
+#define max_t(type, x, y)	({ type __x = (x); type __y = (y); __x > __y ? __x : __y; })
+#define clamp(val, lo, hi)	min(max(val, lo), hi)
+
+/* include/linux/list.h, the part a walk over gmem instances needs */
+struct list_head {
+	struct list_head *next, *prev;
+};
+#define list_entry(ptr, type, member)	container_of(ptr, type, member)
+#define list_first_entry(ptr, type, member)	list_entry((ptr)->next, type, member)
+#define list_next_entry(pos, member)	list_entry((pos)->member.next, typeof(*(pos)), member)
+#define list_entry_is_head(pos, head, member)	(&(pos)->member == (head))
+#define list_for_each_entry(pos, head, member)				\
+	for (pos = list_first_entry(head, typeof(*pos), member);	\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = list_next_entry(pos, member))
+
+/* Locks exist so that lockdep assertions compile; the MMU lock is KVM_MMU_LOCK(). */
+typedef struct { int locked; } rwlock_t;
+struct mutex { int locked; };
+#define lockdep_assert_held(l)	((void)(l))
+
+struct kvm {
+	rwlock_t mmu_lock;
+	struct mutex slots_lock;
+};
+
+struct file;
+
+/* include/linux/kvm_host.h; gmem.index is the 2023 name of gmem.pgoff */
+struct kvm_memory_slot {
+	gfn_t base_gfn;
+	unsigned long npages;
+	unsigned long userspace_addr;
+	u32 flags;
+	short id;
+	u16 as_id;
+	struct {
+		struct file __rcu *file;
+		union {
+			pgoff_t pgoff;
+			pgoff_t index;
+		};
+	} gmem;
+};
+
+union kvm_mmu_notifier_arg {
+	unsigned long attributes;
+};
+
+enum kvm_gfn_range_filter {
+	KVM_FILTER_SHARED	= 1 << 0,
+	KVM_FILTER_PRIVATE	= 1 << 1,
+};
+
+/* googleprodkernel/linux-cc 2023: the range came from guest_memfd */
+#define KVM_GFN_RANGE_FLAGS_GMEM	BIT(0)
+
+struct kvm_gfn_range {
+	struct kvm_memory_slot *slot;
+	gfn_t start;
+	gfn_t end;
+	pte_t pte;				/* 2023 */
+	union kvm_mmu_notifier_arg arg;		/* 6.6 on */
+	enum kvm_gfn_range_filter attr_filter;	/* 6.14 on */
+	bool may_block;
+	bool lockless;
+	unsigned int flags;			/* linux-cc 2023 */
+};
+
+/* The file's bindings: the driver knows which xarray is this file's. */
+struct xarray {
+	unsigned int xa_flags;
+};
+typedef unsigned int __bitwise xa_mark_t;
+#define XA_PRESENT	((xa_mark_t)8U)
+
+/* include/linux/fs.h, the fields the eras that take an inode read */
+struct address_space {
+	struct inode *host;
+	struct list_head i_private_list;
+	void *private_data;
+};
+
+struct inode {
+	struct address_space *i_mapping;
+	void *i_private;
+	loff_t i_size;
+};
+
+/* include/uapi/linux/kvm.h */
+#define GUEST_MEMFD_FLAG_MMAP		(1ULL << 0)
+#define GUEST_MEMFD_FLAG_INIT_SHARED	(1ULL << 1)
+
+/* virt/kvm/guest_memfd.c: one instance per VM, 6.8 to 2025 ... */
+struct kvm_gmem {
+	struct kvm *kvm;
+	struct xarray bindings;
+	struct list_head entry;
+};
+
+/* ... renamed, with the inode's state split out, in 2026 trees */
+struct gmem_file {
+	struct kvm *kvm;
+	struct xarray bindings;
+	struct list_head entry;
+};
+
+struct shared_policy {
+	int unused;
+};
+
+struct gmem_inode {
+	struct shared_policy policy;
+	struct inode vfs_inode;
+	struct list_head gmem_file_list;
+	u64 flags;
+};
+
+#define GMEM_I(inode)	container_of(inode, struct gmem_inode, vfs_inode)
+#define kvm_gmem_for_each_file(f, inode) \
+	list_for_each_entry(f, &GMEM_I(inode)->gmem_file_list, entry)
+
+/* The walk: a replay of the model's visits for [start, end - 1] (native/driver.c). */
+struct harness_walk {
+	unsigned long next;
+};
+struct harness_walk harness_walk_begin(struct xarray *xa, unsigned long first,
+				       unsigned long last);
+void *harness_walk_next(struct harness_walk *walk, unsigned long *index);
+
+#define xa_for_each_range(xa, index, entry, start, last)			\
+	for (struct harness_walk __harness_walk = harness_walk_begin(xa, start, last); \
+	     ((entry) = harness_walk_next(&__harness_walk, &(index))) != NULL; )
+#define xa_for_each(xa, index, entry)	xa_for_each_range(xa, index, entry, 0, ULONG_MAX)
+
+void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max,
+	      xa_mark_t filter);
+
+/* virt/kvm/kvm_main.c and kvm_mm.h, implemented by the driver, which logs each call */
+void harness_kvm_mmu_lock(struct kvm *kvm);
+void harness_kvm_mmu_unlock(struct kvm *kvm);
+#define KVM_MMU_LOCK(kvm)	harness_kvm_mmu_lock(kvm)
+#define KVM_MMU_UNLOCK(kvm)	harness_kvm_mmu_unlock(kvm)
+
+void kvm_mmu_invalidate_begin(struct kvm *kvm);
+void kvm_mmu_invalidate_end(struct kvm *kvm);
+void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end);
+bool kvm_mmu_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range);
+bool kvm_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range);
+void kvm_flush_remote_tlbs(struct kvm *kvm);
+/* the names proposed in 2026 for kvm_mmu_invalidate_begin() */
+#define kvm_mmu_invalidate_start	kvm_mmu_invalidate_begin
+
+/* A WARN is logged each time it fires: the splat is once, the skip that follows is not. */
+int harness_warn(int cond, const char *what, const char *file, int line);
+#define WARN_ON_ONCE(condition)	harness_warn(!!(condition), "WARN_ON_ONCE", __FILE__, __LINE__)
+#define WARN_ON(condition)	harness_warn(!!(condition), "WARN_ON", __FILE__, __LINE__)
+#define WARN_ONCE(condition, ...)	harness_warn(!!(condition), "WARN_ONCE", __FILE__, __LINE__)
+#define WARN(condition, ...)	harness_warn(!!(condition), "WARN", __FILE__, __LINE__)
+
+/* BUG() ends the case as a fault naming the line; the run goes on. */
+void __attribute__((__noreturn__)) harness_bug(const char *file, int line);
+#define BUG()	harness_bug(__FILE__, __LINE__)
+#define BUG_ON(condition)	do { if (unlikely(condition)) BUG(); } while (0)
+
+/* printk goes to stderr, never into the log the TypeScript side reads. */
+int harness_printk(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
+#define printk(...)	harness_printk(__VA_ARGS__)
+#define pr_err(...)	harness_printk(__VA_ARGS__)
+#define pr_warn(...)	harness_printk(__VA_ARGS__)
+#define pr_info(...)	harness_printk(__VA_ARGS__)
+#define pr_debug(...)	harness_printk(__VA_ARGS__)
+#define pr_warn_ratelimited(...)	harness_printk(__VA_ARGS__)
+
+/* The world one case runs in: one VM, one guest_memfd file, one inode (native/driver.c). */
+extern struct kvm harness_kvm;
+extern struct kvm_gmem harness_gmem;
+extern struct gmem_file harness_gmem_file;
+extern struct inode *harness_inode;
+
+/* Written by native/era.ts after the variant: call its _begin/_end the way its era does. */
+void harness_call_begin(pgoff_t start, pgoff_t end);
+void harness_call_end(pgoff_t start, pgoff_t end);
+
+#endif /* KVM_GMEM_SHIM_H */

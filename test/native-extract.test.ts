@@ -1,0 +1,94 @@
+// --from-kernel on kernel-style fixture trees written for these tests: the invalidation
+// functions (and only what they use) are taken out by brace matching, their era told from the
+// signatures, compiled unmodified under the shim, and judged like any variant.
+
+import { FAITHFUL } from '../model/xarray';
+import { Variant, expectations } from '../model/variant';
+import { execute } from '../properties/execute';
+import { CVariant, loadKernelVariant } from '../native/cvariant';
+import { EraError } from '../native/era';
+import { ExtractError, extractInvalidation } from '../native/extract';
+import { requestLine } from '../native/replay';
+import { SyncChild } from '../native/sync-child';
+import { materialize } from '../properties/case';
+import buggy from '../variants/buggy';
+import upstream from '../variants/upstream';
+import { observable, sampleCases, seed } from './native-helpers';
+
+const opened: CVariant[] = [];
+const load = (p: string) => { const v = loadKernelVariant(p); opened.push(v); return v; };
+afterAll(() => opened.forEach((v) => v.runner.close()));
+
+const cases = sampleCases(200, 1);
+const sameAs = (v: CVariant, twin: Variant) => {
+  for (const c of cases) expect(observable(v.runner.run(c, FAITHFUL))).toEqual(observable(execute(twin, c, FAITHFUL)));
+};
+
+describe('a 6.8-era tree', () => {
+  test('gives exactly the two functions, with the 6.8 signatures', () => {
+    const x = extractInvalidation('test/fixtures/linux-6.8');
+    expect(x.file).toBe('test/fixtures/linux-6.8/virt/kvm/guest_memfd.c');
+    expect(x.era).toEqual({ era: '6.8', begin: 'kvm_gmem_invalidate_begin', end: 'kvm_gmem_invalidate_end' });
+    expect(x.taken).toEqual(['kvm_gmem_invalidate_begin', 'kvm_gmem_invalidate_end']);
+    // the unit holds the file's text as it is, under #line directives pointing into the file
+    expect(x.unit).toMatch(/#line 52 "test\/fixtures\/linux-6\.8\/virt\/kvm\/guest_memfd\.c"\nstatic void kvm_gmem_invalidate_begin\(struct kvm_gmem \*gmem, pgoff_t start,\n\t\t\t\t      pgoff_t end\)\n\{/);
+    expect(x.unit).not.toMatch(/kvm_gmem_get_folio|kvm_gmem_fops|gmem_for_each_instance/);
+  });
+
+  test(`compiles without warnings and is judged as upstream (FC_SEED=${seed})`, () => {
+    const v = load('test/fixtures/linux-6.8');
+    expect([v.name, v.warnings, v.expect]).toEqual(['kernel-6.8', '', expectations()]);
+    sameAs(v, upstream);
+  });
+});
+
+describe('a 2026-era guest_memfd.c', () => {
+  const file = 'test/fixtures/linux-2026/virt/kvm/guest_memfd.c';
+
+  test('gives the inode-taking pair with the helpers and macros they use, nothing else', () => {
+    const x = extractInvalidation(file);
+    expect(x.era.era).toBe('2026');
+    expect(x.taken).toEqual([
+      'GMEM_I', 'kvm_gmem_for_each_file', 'kvm_gmem_get_invalidate_filter',
+      '__kvm_gmem_invalidate_begin', 'kvm_gmem_invalidate_begin', '__kvm_gmem_invalidate_end', 'kvm_gmem_invalidate_end',
+    ]);
+  });
+
+  test(`compiles without warnings and is judged as upstream (FC_SEED=${seed})`, () => {
+    const v = load(file);
+    expect([v.name, v.warnings]).toEqual(['kernel-2026', '']);
+    sameAs(v, upstream);
+  });
+
+  test('each unmap carries the filter kvm_gmem_get_invalidate_filter() chose: KVM_FILTER_PRIVATE', () => {
+    const v = load(file);
+    const layout = materialize({ filePages: 8n, slots: [{ id: 0, pgoff: 0n, npages: 8n, base_gfn: 100n }] });
+    const child = new SyncChild(v.binary, { timeoutMs: 2000, onStderr: () => undefined });
+    try {
+      const [reply] = child.exchange([requestLine(0, layout, 2n, 4n, FAITHFUL)]);
+      expect(reply.lines).toContain('mmu_unmap 0 102 104 1 2');
+    } finally {
+      child.close();
+    }
+  });
+});
+
+describe('a 2023-era tree (guest_mem.c)', () => {
+  test(`is found, recognised, and fails as buggy does (FC_SEED=${seed})`, () => {
+    const v = load('test/fixtures/linux-2023');
+    expect([v.name, v.era.era, v.file]).toEqual(['kernel-2023', '2023', 'test/fixtures/linux-2023/virt/kvm/guest_mem.c']);
+    sameAs(v, buggy);
+  });
+});
+
+describe('what extraction refuses', () => {
+  test('a folder that is not a kernel tree', () => {
+    expect(() => extractInvalidation('test/fixtures/c')).toThrow(ExtractError);
+    expect(() => extractInvalidation('test/fixtures/c')).toThrow(/is a folder without virt\/kvm\/guest_memfd\.c or virt\/kvm\/guest_mem\.c/);
+  });
+
+  test('a file without the functions', () => {
+    expect(() => extractInvalidation('native/driver.c')).toThrow(EraError);
+    expect(() => extractInvalidation('native/driver.c')).toThrow(/no definition of kvm_gmem_invalidate_begin or kvm_gmem_invalidate_start and kvm_gmem_invalidate_end/);
+  });
+});

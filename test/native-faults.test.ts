@@ -1,0 +1,130 @@
+// What goes wrong in C is reported, per case, and the run goes on: a crash (with its signal),
+// a hang (time limit, child killed and restarted), a child that blocks, malformed output, a
+// walk of another range.
+// Compile errors name the variant's file and line; without gcc the message says what to install.
+
+import fs from 'fs';
+import path from 'path';
+import { resolve } from '../model/callers';
+import { WORD64 } from '../model/word';
+import { FAITHFUL } from '../model/xarray';
+import { CCompileError, GccNotFoundError } from '../native/compile';
+import { CVariant, loadCVariant } from '../native/cvariant';
+import { Case, materialize } from '../properties/case';
+import { Outcome } from '../properties/execute';
+import { sampleCases, stderrSink } from './native-helpers';
+
+const fixture = (name: string) => `test/fixtures/c/${name}.c`;
+const opened: CVariant[] = [];
+const open = (name: string, opts = {}) => { const v = loadCVariant(fixture(name), opts); opened.push(v); return v; };
+afterAll(() => opened.forEach((v) => v.runner.close()));
+
+const start = (o: Outcome) => (o.resolved.kind === 'invalidate' ? o.resolved.start : -1n);
+const invalidations = (cs: Case[], v: CVariant) => v.runner.runMany(cs.map((c) => [c, FAITHFUL])).filter((o) => o.resolved.kind === 'invalidate');
+
+describe('a crash', () => {
+  test('fails the crashing cases with the signal, and the cases after them still run', () => {
+    const outs = invalidations(sampleCases(80), open('crash'));
+    const odd = outs.filter((o) => start(o) % 2n === 1n), even = outs.filter((o) => start(o) % 2n === 0n);
+    expect(odd.length).toBeGreaterThan(3);
+    expect(even.length).toBeGreaterThan(3);
+    for (const o of odd) {
+      expect(o.fault).toEqual({ phase: 'begin', message: expect.stringMatching(/^Crash: .*SIGSEGV/) });
+      // the log up to the crash is kept: the lock and the begin came before the bad load
+      expect(o.events.map((e) => e.op)).toEqual(['lock', 'invalidate_begin']);
+    }
+    for (const o of even) expect(o.fault).toBeUndefined();
+  });
+});
+
+describe('a hang', () => {
+  test('is cut at the time limit, reported with its phase, and the child restarted', () => {
+    // the model says which cases start at an odd index (those spin); only two of them are run
+    const startOf = (c: Case) => { const r = resolve(materialize(c.layout), c.op, WORD64); return r.kind === 'invalidate' ? r.start : -1n; };
+    const cs = sampleCases(60);
+    const hung = cs.filter((c) => startOf(c) % 2n === 1n).slice(0, 2);
+    const fine = cs.filter((c) => startOf(c) >= 0n && startOf(c) % 2n === 0n).slice(0, 4);
+    expect([hung.length, fine.length]).toEqual([2, 4]);
+    const v = open('hang', { timeoutMs: 600 });
+    const t0 = Date.now();
+    const outs = v.runner.runMany([fine[0], hung[0], fine[1], hung[1], fine[2], fine[3]].map((c) => [c, FAITHFUL]));
+    expect(Date.now() - t0).toBeLessThan(2 * 600 + 4000); // each hang costs one time limit, no more
+    expect(outs[1].fault).toEqual({ phase: 'end', message: 'Hang: no answer within 600 ms; the C program was killed and restarted' });
+    expect(outs[1].events.map((e) => e.op)).toEqual(['lock', 'unlock']); // what _begin() did before
+    expect(outs[3].fault?.message).toMatch(/^Hang/);
+    for (const o of [outs[0], outs[2], outs[4], outs[5]]) expect(o.fault).toBeUndefined();
+  });
+});
+
+describe('a child that blocks', () => {
+  test('is a hang after four time limits, not one: it used no CPU, as on a machine too busy to run it', () => {
+    const v = open('block', { timeoutMs: 200 });
+    const one = sampleCases(20).find((c) => resolve(materialize(c.layout), c.op, WORD64).kind === 'invalidate')!;
+    const t0 = Date.now();
+    const o = v.runner.run(one, FAITHFUL);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(4 * 200);
+    expect(took).toBeLessThan(4 * 200 + 3000);
+    expect(o.fault).toEqual({ phase: 'begin', message: 'Hang: no answer within 200 ms; the C program was killed and restarted' });
+  });
+});
+
+describe('malformed output', () => {
+  test('fails the case; the variant\'s own printf goes to stderr, not into the log', () => {
+    const err = stderrSink();
+    const outs = invalidations(sampleCases(60), open('malformed', { onStderr: err.write }));
+    const odd = outs.filter((o) => start(o) % 2n === 1n), even = outs.filter((o) => start(o) % 2n === 0n);
+    expect(odd.length).toBeGreaterThan(3);
+    for (const o of odd) expect(o.fault?.message).toMatch(/^MalformedOutput: line \d+ of the C program's log, "unmap slot 0 everything"/);
+    for (const o of even) expect(o.fault).toBeUndefined();
+    expect(err.text).toMatch(/^begin \d+ \d+$/m);
+  });
+});
+
+describe('a walk of another range', () => {
+  test('is the variant\'s fault, naming the range it asked for', () => {
+    const [o] = invalidations(sampleCases(30), open('wrong-range'));
+    const r = o.resolved as { start: bigint; end: bigint };
+    expect(o.fault).toEqual({
+      phase: 'begin',
+      message: `VariantFault: xa_for_each_range: xa_for_each_range(first=${r.start}, last=${r.end}) is not the replayed range [start, end-1] = [${r.start}, ${BigInt.asUintN(64, r.end - 1n)}]`,
+    });
+  });
+});
+
+describe('a compile error', () => {
+  test('min() of a pgoff_t and a gfn_t is refused at the variant\'s line, as the kernel\'s type check does', () => {
+    const e = (() => { try { loadCVariant(fixture('mixed-minmax')); } catch (x) { return x; } return null; })();
+    expect(e).toBeInstanceOf(CCompileError);
+    const c = e as CCompileError;
+    expect([c.file, c.line]).toEqual([fixture('mixed-minmax'), 16]);
+    expect(c.message).toMatch(/^test\/fixtures\/c\/mixed-minmax\.c:16:\d+: error: static assertion failed: "min\(\)\/max\(\) of distinct types/);
+  });
+
+  test('a syntax error names the file and line gcc gives', () => {
+    expect(() => loadCVariant(fixture('syntax-error'))).toThrow(/^test\/fixtures\/c\/syntax-error\.c:8:\d+: error: expected ‘;’/);
+  });
+});
+
+describe('no gcc', () => {
+  const message = /C variants need gcc\. Install it \(Debian\/Ubuntu: apt-get install gcc;.*the TypeScript variants run without it/;
+
+  test('a compiler that is not there is named, with what to install', () => {
+    expect(() => loadCVariant('variants/c/upstream.c', { gcc: '/nonexistent/gcc' })).toThrow(GccNotFoundError);
+    expect(() => loadCVariant('variants/c/upstream.c', { gcc: '/nonexistent/gcc' })).toThrow(message);
+  });
+
+  test('a PATH without gcc gives the same message, even for a variant compiled before', () => {
+    loadCVariant('variants/c/upstream.c').runner.close(); // in the cache now
+    expect(() => loadCVariant('variants/c/upstream.c', { env: { PATH: '/nonexistent' } })).toThrow(message);
+  });
+
+  test('nothing the TypeScript variants load imports native/ (so they run without gcc)', () => {
+    const eager = /^import\s+(?!type\b)[^;]*from\s+'\.\.?\/(\.\.\/)?native\//m;
+    for (const dir of ['model', 'properties', 'variants']) {
+      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.ts'))) {
+        expect([`${dir}/${f}`, eager.test(fs.readFileSync(path.join(dir, f), 'utf8'))]).toEqual([`${dir}/${f}`, false]);
+      }
+    }
+  });
+});

@@ -1,0 +1,26 @@
+// Shared by the native suites: cases sampled from the generators with the run's seed, and a
+// compact, readable form of an outcome for comparing a C variant with its TypeScript twin.
+
+import fc from 'fast-check';
+import { Outcome } from '../properties/execute';
+import { caseArb } from '../properties/arbitraries';
+import { Case } from '../properties/case';
+import { optionsFromEnv } from '../properties/engine';
+
+export const { seed } = optionsFromEnv();
+
+export const sampleCases = (numRuns: number, offset = 0): Case[] => fc.sample(caseArb, { seed: seed + offset, numRuns });
+
+/** What a property can see of an outcome: the caller's result, every KVM event, the walks, a fault. */
+export const observable = (o: Outcome) => ({
+  resolved: o.resolved,
+  events: o.events,
+  walks: o.walks.map((w) => ({ start: w.start, last: w.last, visits: w.visits.map((v) => [v.index, v.slot.id]) })),
+  fault: o.fault,
+});
+
+/** Collects a runner's stderr instead of printing it. */
+export function stderrSink(): { text: string; write: (t: string) => void } {
+  const sink = { text: '', write: (t: string) => { sink.text += t; } };
+  return sink;
+}

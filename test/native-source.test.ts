@@ -1,0 +1,83 @@
+// The small readers under the native runner: C masking and top-level definitions (cparse),
+// era recognition from signatures (era), and the harness comment of a C variant (header).
+
+import { expectations } from '../model/variant';
+import { maskC, paramTypes, topLevel } from '../native/cparse';
+import { EraError, eraOfSource, glue } from '../native/era';
+import { CVariantFileError, parseHeader } from '../native/header';
+
+describe('cparse', () => {
+  test('masks comments and literals, keeping offsets and newlines', () => {
+    const src = 'a = "{ /* x */"; /* } */ b = \'}\'; // {\nc';
+    const m = maskC(src);
+    expect(m.length).toBe(src.length);
+    const blank = (n: number) => ' '.repeat(n);
+    expect(m).toBe(`a = "${blank(9)}"; ${blank(7)} b = ' '; ${blank(4)}\nc`);
+  });
+
+  test('finds functions by brace matching, past initializers, structs and macros with braces', () => {
+    const src = [
+      'struct s { int a; };',
+      '#define M(x) do { if (x) { } } while (0)',
+      'static const struct ops o = { .f = g, };',
+      '/* static void fake(void) { } */',
+      'static int f(struct s *p,',
+      '\t     unsigned long n)',
+      '{',
+      '\tif (n) { return "}"[0]; }',
+      '\treturn 0;',
+      '}',
+      'int g(void) { return f(0, 1); }',
+    ].join('\n');
+    const t = topLevel(src);
+    expect(t.functions.map((f) => [f.name, f.line, paramTypes(f.params)])).toEqual([
+      ['f', 5, ['struct s *', 'unsigned long']],
+      ['g', 11, ['void']],
+    ]);
+    expect(t.functions[0].text.endsWith('return 0;\n}')).toBe(true);
+    expect(t.macros.map((m) => m.name)).toEqual(['M']);
+  });
+});
+
+describe('era', () => {
+  const pair = (params: string, body = '') =>
+    `static void kvm_gmem_invalidate_begin(${params}) { ${body} }\nstatic void kvm_gmem_invalidate_end(${params}) { }\n`;
+
+  test.each([
+    ['struct kvm *kvm, struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', '', '2023'],
+    ['struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', '', '6.8'],
+    ['struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', 'struct kvm_gfn_range r = { .attr_filter = KVM_FILTER_PRIVATE };', '6.14'],
+    ['struct inode *inode, pgoff_t start, pgoff_t end', 'struct kvm_gmem *gmem;', '2025'],
+    ['struct inode *inode, pgoff_t start, pgoff_t end', 'struct gmem_file *f;', '2026'],
+  ])('(%s) %s is %s', (params, body, era) => {
+    expect(eraOfSource('x.c', pair(params, body)).era).toBe(era);
+  });
+
+  test('the glue calls the pair with what each era takes', () => {
+    expect(glue(eraOfSource('x.c', pair('struct kvm *kvm, struct kvm_gmem *gmem, pgoff_t start, pgoff_t end')))).toMatch(/kvm_gmem_invalidate_begin\(&harness_kvm, &harness_gmem, start, end\)/);
+    expect(glue(eraOfSource('x.c', pair('struct inode *inode, pgoff_t start, pgoff_t end')))).toMatch(/kvm_gmem_invalidate_end\(harness_inode, start, end\)/);
+  });
+
+  test('an unknown signature is refused, listing the known ones', () => {
+    expect(() => eraOfSource('x.c', pair('struct kvm_gmem *gmem, loff_t offset, loff_t len'))).toThrow(EraError);
+    expect(() => eraOfSource('x.c', pair('struct kvm_gmem *gmem, loff_t offset, loff_t len'))).toThrow(/unrecognised signature kvm_gmem_invalidate_begin\(struct kvm_gmem \*, loff_t, loff_t\); known: /);
+  });
+});
+
+describe('the harness comment', () => {
+  test('name, origin and expect, the rest defaulted as expectations() does', () => {
+    const h = parseHeader('v/x.c', '/*\n * harness: name=x-c\n *   origin="a tree @abc (6.8)"\n *   expect=no-warn:fail,no-redundant-unmap:pass\n *\n * prose after a blank line\n */');
+    expect(h).toEqual({ name: 'x-c', origin: 'a tree @abc (6.8)', expect: expectations({ 'no-warn': 'fail', 'no-redundant-unmap': 'pass' }) });
+  });
+
+  test('a file without one is named after itself and expected to pass', () => {
+    expect(parseHeader('v/plain.c', 'int x;')).toEqual({ name: 'plain', origin: 'v/plain.c', expect: expectations() });
+  });
+
+  test('unknown properties, verdicts and fields are refused with the file named', () => {
+    expect(() => parseHeader('v/x.c', '/* harness: expect=no-wrap:fail */')).toThrow(CVariantFileError);
+    expect(() => parseHeader('v/x.c', '/* harness: expect=no-wrap:fail */')).toThrow(/^v\/x\.c: unknown property "no-wrap"/);
+    expect(() => parseHeader('v/x.c', '/* harness: expect=no-warn:maybe */')).toThrow(/the verdict is pass, fail or report/);
+    expect(() => parseHeader('v/x.c', '/* harness: colour=red */')).toThrow(/unknown harness field "colour"/);
+  });
+});

@@ -1,0 +1,71 @@
+// The engine's verdicts for C variants, run through its own `isolated` hook (native/isolated.ts):
+// a prefetch sends exactly the generated cases, upstream-c gets every verdict the TypeScript
+// upstream gets, buggy-c fails as buggy does with the same shrunk report, and a C hang is one
+// reported failure, not a stalled run.
+
+import { WORD64 } from '../model/word';
+import { FAITHFUL } from '../model/xarray';
+import { Case } from '../properties/case';
+import { checkProperty } from '../properties/engine';
+import { formatFailure } from '../properties/format';
+import { PROPERTIES, property } from '../properties/properties';
+import { loadCVariant } from '../native/cvariant';
+import { CIsolated } from '../native/isolated';
+import buggy from '../variants/buggy';
+import upstream from '../variants/upstream';
+import { seed } from './native-helpers';
+
+const opts = { seed, numRuns: 1000, xarray: 'faithful' as const, word: WORD64 };
+const upstreamC = new CIsolated(loadCVariant('variants/c/upstream.c'));
+const buggyC = new CIsolated(loadCVariant('variants/c/buggy.c'));
+const hangC = new CIsolated(loadCVariant('test/fixtures/c/hang.c', { timeoutMs: 600 }));
+afterAll(() => [upstreamC, buggyC, hangC].forEach((i) => i.close()));
+
+test('prefetch sends, in batches, exactly the cases fc.check then generates', () => {
+  upstreamC.prefetch(seed, opts.numRuns, 'faithful');
+  const sent = upstreamC.variant.runner.sent;
+  expect(sent).toBeGreaterThan(opts.numRuns / 2);
+  const v = checkProperty(upstreamC.variant, property('no-stale-mapping'), { ...opts, isolated: upstreamC });
+  expect(v.actual).toBe('pass');
+  expect(upstreamC.variant.runner.sent).toBe(sent); // every case came from the cache
+});
+
+test.each(PROPERTIES.map((p) => [p.id, p] as const))(`upstream-c gets the TypeScript upstream's verdict on %s (FC_SEED=${seed})`, (_, prop) => {
+  const c = checkProperty(upstreamC.variant, prop, { ...opts, isolated: upstreamC });
+  const t = checkProperty(upstream, prop, opts);
+  expect(c.harnessError).toBeUndefined();
+  expect([c.actual, c.matches]).toEqual([t.actual, t.matches]);
+  expect(c.matches).toBe(true);
+});
+
+test(`buggy-c fails no-stale-mapping with the shrunk report buggy gets (FC_SEED=${seed})`, () => {
+  const c = checkProperty(buggyC.variant, property('no-stale-mapping'), { ...opts, isolated: buggyC });
+  const t = checkProperty(buggy, property('no-stale-mapping'), opts);
+  expect([c.actual, c.matches]).toEqual(['fail', true]);
+  // the same engine on the same events: the same counterexample, shrunk the same way
+  expect(c.counterexample!.case).toEqual(t.counterexample!.case);
+  const text = formatFailure(c);
+  expect(text).toMatch(/^buggy-c fails no-stale-mapping \(expected\)/);
+  expect(text).toMatch(/still mapped/);
+  expect(text).toMatch(/WARN\[WARN_ON_ONCE in the variant\]/);
+  expect(text.replace(/^buggy-c/, 'buggy')).toBe(formatFailure(t));
+});
+
+test('a C hang fails its property once, unshrunk, and the next case runs normally', () => {
+  const t0 = Date.now();
+  const v = checkProperty(hangC.variant, property('no-warn'), { ...opts, numRuns: 300, isolated: hangC });
+  expect(Date.now() - t0).toBeLessThan(600 + 5000);
+  expect(v.actual).toBe('fail');
+  expect(v.violations).toEqual(['invalidate_begin/_end did not return: Hang: no answer within 600 ms; the C program was killed and restarted']);
+  const r = v.counterexample!.resolved;
+  expect(r.kind === 'invalidate' && r.start % 2n).toBe(1n);
+  // hungOn() was asked, so the next case runs, in the restarted child
+  const even: Case = {
+    layout: { filePages: 4n, slots: [{ id: 0, pgoff: 0n, npages: 4n, base_gfn: 0n }] },
+    op: { kind: 'punch', mode: 3, offset: 0n, len: 8192n },
+    pick: 0n,
+  };
+  const o = hangC.run(even, FAITHFUL);
+  expect(o.fault).toBeUndefined();
+  expect(o.events.map((e) => e.op)).toEqual(['lock', 'unlock']);
+});
