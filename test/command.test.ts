@@ -112,6 +112,22 @@ test('--exhaustive checks the whole small scope and saves the smallest failure a
   expect(() => parseArgs(['--shard', '0/2'], {})).toThrow(/--shard splits an --exhaustive run/);
 }, 30000);
 
+test('a C file that does not compile is broken (exit 2), and the TypeScript variants still run', () => {
+  const r = check([path.join(__dirname, 'fixtures', 'c', 'syntax-error.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '50', '--no-typecheck']);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/broken: .*syntax-error\.c:\d+/);
+  expect(r.out).toMatch(/^upstream +pass +pass +pass +pass +pass +FAIL +pass$/m);
+}, 60000);
+
+test('npm run check on the C upstream gives the TypeScript upstream\'s verdicts', () => {
+  const r = check([path.join(ROOT, 'variants', 'c', 'upstream.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '200', '--json', '--no-typecheck']);
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.out);
+  const of = (name: string) => out.verdicts.filter((v: { variant: string }) => v.variant === name).map((v: { property: string; actual: string }) => `${v.property}:${v.actual}`);
+  expect(of('upstream-c')).toEqual(of('upstream'));
+  expect(of('upstream')).toHaveLength(7);
+}, 60000);
+
 test('--path needs the one --property it replays', () => {
   expect(() => parseArgs(['--seed', '1', '--path', '0'], {})).toThrow(/give it with --property/);
 });
