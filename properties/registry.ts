@@ -30,7 +30,8 @@ export const variantFile = (v: Variant): string | undefined => {
 
 /** sha256 of the variant's file (or of its functions' text), so a stale report is recognisable. */
 export function variantSourceHash(v: Variant): string {
-  const text = sources.get(v) ?? `${v.invalidate_begin.toString()}\n${v.invalidate_end.toString()}`;
+  const file = variantFile(v); // a C variant's own file: its text, not where it was compiled
+  const text = sources.get(v) ?? (file && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `${v.invalidate_begin.toString()}\n${v.invalidate_end.toString()}`);
   return crypto.createHash('sha256').update(text).digest('hex');
 }
 
