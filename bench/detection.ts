@@ -6,7 +6,7 @@ import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
 import { caseArb } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { DEFAULT_NUM_RUNS } from '../properties/engine';
-import { naiveCaseArb } from '../properties/naive';
+import { naiveCaseArb } from './naive';
 import { detect } from './detect';
 import { median, within, worst } from './stats';
 

@@ -152,7 +152,7 @@ function detectionSection(r: BenchResults): string[] {
     '## 2. Time to detection of the shipped buggy variants',
     '',
     `Cases until the first failure of each expected failure (\`no-redundant-unmap\`, upstream's design, left out), over seeds 1-${c.seeds}, counted as fc.check counts them in the engine. ` +
-      `Project: \`caseArb\` (cap ${c.cap}). Naive: \`properties/naive.ts\`, the same case shape with every number uniform over its valid range and no edge bias (cap ${c.naiveCap}).`,
+      `Project: \`caseArb\` (cap ${c.cap}). Naive: \`bench/naive.ts\`, the same case shape with every number uniform over its valid range and no edge bias (cap ${c.naiveCap}).`,
     '',
     table(['variant', 'property', '>project median', '>project worst', `>project <= ${DEFAULT_NUM_RUNS}`, '>naive median', '>naive worst', `>naive <= ${DEFAULT_NUM_RUNS}`], rows),
     '',

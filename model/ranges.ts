@@ -7,7 +7,6 @@ export interface Range {
 }
 
 export const isEmpty = (r: Range): boolean => r.start >= r.end;
-export const length = (r: Range): bigint => (r.end > r.start ? r.end - r.start : 0n);
 
 export function intersect(a: Range, b: Range): Range | null {
   const start = a.start > b.start ? a.start : b.start;
@@ -47,7 +46,5 @@ export function subtract(from: readonly Range[], minus: readonly Range[]): Range
   }
   return out;
 }
-
-export const totalLength = (rs: readonly Range[]): bigint => rs.reduce((n, r) => n + length(r), 0n);
 
 export const show = (r: Range): string => `[${r.start}, ${r.end})`;

@@ -17,13 +17,21 @@ export interface SlotDiff {
 
 export const unmapsOf = (o: Outcome): Unmap[] => o.events.filter((e): e is Unmap => e.op === 'unmap');
 
-/** Per slot named by the reference or by an unmap: expected, unmapped (under that slot), missed, extra. */
+/**
+ * Per slot named by the reference or by an unmap: expected, unmapped (under that slot), missed,
+ * extra. Only unmaps made in invalidate_begin cover anything: the caller truncates the folios
+ * between begin and end, so an unmap in invalidate_end comes after the host freed the pages.
+ * Every unmap, early or late, counts toward extra.
+ */
 export function diff(o: Outcome): SlotDiff[] {
   const unmaps = unmapsOf(o);
   const ids = new Set<number>([...o.expected.map((e) => e.slot.id), ...unmaps.map((u) => u.slot)]);
+  const ranges = (us: Unmap[]) => normalize(us.map((u) => ({ start: u.start, end: u.end })));
   return [...ids].sort((a, b) => a - b).map((slot) => {
     const expected = o.expected.filter((e) => e.slot.id === slot).map((e) => e.gfns);
-    const unmapped = normalize(unmaps.filter((u) => u.slot === slot).map((u) => ({ start: u.start, end: u.end })));
-    return { slot, expected, unmapped, missed: subtract(expected, unmapped), extra: subtract(unmapped, expected) };
+    const mine = unmaps.filter((u) => u.slot === slot);
+    const inTime = ranges(mine.filter((u) => u.phase === 'begin'));
+    const unmapped = ranges(mine);
+    return { slot, expected, unmapped, missed: subtract(expected, inTime), extra: subtract(unmapped, expected) };
   });
 }

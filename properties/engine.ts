@@ -12,10 +12,10 @@ import { XarrayMode } from '../model/xarray';
 import { Outcome, execute, faultOutcome } from './execute';
 import { minimize } from './minimize';
 import { PROPERTIES, Property, violations } from './properties';
-import { VARIANTS_DIR, variantFile, variantSourceHash } from './registry';
+import { isShipped, variantFile, variantSourceHash } from './registry';
 import { reportPage } from './reports/page';
 import { Found, buildRecord } from './reports/record';
-import { examplesFor, replay } from './reports/replay';
+import { savedCasesFor } from './reports/replay';
 import { SavedReport, saveReport } from './reports/store';
 import { reportSvg } from './reports/svg';
 
@@ -25,7 +25,11 @@ export type Executor = (c: Case, mode: XarrayMode) => Outcome;
 /** An executor that can stop a variant that never returns: the case it hung on, once it has. */
 export interface Isolated {
   readonly run: Executor;
-  hungOn(): { readonly case: Case; readonly mode: XarrayMode; readonly message: string } | undefined;
+  /**
+   * The case it hung on, if any. `first: false` says an earlier property already reported this
+   * hang (the runner was not restarted); absent or true, this property reports it.
+   */
+  hungOn(): { readonly case: Case; readonly mode: XarrayMode; readonly message: string; readonly first?: boolean } | undefined;
 }
 
 export interface CheckOptions {
@@ -91,67 +95,81 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
     const o = exec(c, mode(c));
     return violations(prop, o, (pick) => exec(c, { kind: 'contract', pick }));
   };
-  const saved = opts.reports?.saved ?? [];
-  // a replayed path only makes sense over the generated runs, without saved cases in front
-  const examples = opts.path ? [] : examplesFor(variant, prop.id, opts.xarray, saved).map((c): [Case] => [c]);
-  const details = fc.check(fc.property(caseArb, (c) => run(c).length === 0), {
+  const expected = variant.expect[prop.id];
+  // Saved cases run first, in a pass of their own: as fast-check examples they would take up
+  // runs and shift the replay path. The variant's own reports that pass now are fixed.
+  const fixedReports: string[] = [];
+  let fromSaved: Case | undefined;
+  let savedRuns = 0;
+  if (!opts.path) {
+    for (const s of savedCasesFor(variant, prop.id, opts.xarray, opts.reports?.saved ?? [])) {
+      if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
+      savedRuns++;
+      if (run(s.case).length > 0) fromSaved ??= s.case;
+      else if (s.own) fixedReports.push(s.stem);
+    }
+  }
+  const details = fromSaved ? undefined : fc.check(fc.property(caseArb, (c) => run(c).length === 0), {
     numRuns: opts.numRuns,
     seed: opts.seed,
     path: opts.path,
     endOnFailure: false,
-    examples,
   });
-  const expected = variant.expect[prop.id];
-  const fixedReports = saved
-    .filter((s) => s.record.variant.name === variant.name && s.record.property === prop.id && replay(s, variant, exec).violations.length === 0)
-    .map((s) => s.stem);
-  const base = { variant: variant.name, property: prop.id, expected, seed: opts.seed, numRuns: details.numRuns, fixedReports };
-  if (!details.failed) {
+  const base = { variant: variant.name, property: prop.id, expected, seed: opts.seed, numRuns: details ? details.numRuns : savedRuns, fixedReports };
+  if (details && !details.failed) {
     return { ...base, actual: 'pass', matches: expected !== 'fail' };
   }
   // A predicate that threw (rather than found violations) means the harness broke on this case.
-  let c = details.counterexample![0];
+  let c = fromSaved ?? details!.counterexample![0];
   let found: string[] = [], harnessError: string | undefined;
-  const hung = opts.isolated?.hungOn();
+  let hung = opts.isolated?.hungOn();
   try {
-    if (hung) {
-      // the variant never returned on this case: keep it as found, there is no shrinking a hang
-      c = hung.case;
-      found = [`invalidate_begin/_end did not return: ${hung.message}`];
-    } else {
+    if (!hung) {
       found = run(c);
       c = minimize(c, (x) => { try { return run(x).length > 0; } catch { return false; } });
       found = run(c);
+      // a hang while re-running or minimizing: that case is the counterexample, unshrunk
+      hung = opts.isolated?.hungOn();
+    }
+    if (hung) {
+      c = hung.case;
+      found = hung.first === false
+        ? [`not run: the variant hung on an earlier case (${hung.message}); see the report of the first property`]
+        : [`invalidate_begin/_end did not return: ${hung.message}`];
     }
   } catch (e) {
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
   const counterexample = harnessError ? undefined : hung ? faultOutcome(c, hung.mode, hung.message, word) : exec(c, mode(c));
-  const replayPath = details.counterexamplePath ?? '';
-  const report = counterexample && opts.reports
-    ? saveFailure(opts.reports.dir, variant, prop.id, counterexample, opts.xarray, found, { seed: opts.seed, path: replayPath, numRuns: details.numRuns, numShrinks: details.numShrinks })
+  const replayPath = details?.counterexamplePath ?? '';
+  const numShrinks = details?.numShrinks ?? 0;
+  const report = counterexample && opts.reports && hung?.first !== false
+    ? saveFailure(opts.reports.dir, variant, prop.id, counterexample, opts.xarray, found, { seed: opts.seed, path: replayPath, numRuns: base.numRuns, numShrinks })
     : undefined;
+  // a crash or a hang is never the failure a variant is expected to have
+  const crashed = counterexample?.fault !== undefined;
   return {
     ...base,
     actual: 'fail',
-    matches: harnessError === undefined && expected !== 'pass',
+    matches: harnessError === undefined && (expected === 'report' || (expected === 'fail' && !crashed)),
     counterexample,
     violations: harnessError ? [harnessError] : found,
     path: replayPath,
-    numShrinks: details.numShrinks,
+    numShrinks,
     harnessError,
     report,
-    fromSavedReport: details.numRuns <= examples.length,
+    fromSavedReport: fromSaved !== undefined,
   };
 }
 
 /** Saves a failure as a report (its page rendered now), beside the others in `dir`. */
 export function saveFailure(dir: string, variant: Variant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found) {
   const file = variantFile(variant);
-  const shipped = file === undefined || path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
-  const who = { name: variant.name, sourceHash: variantSourceHash(variant), ...(shipped ? {} : { file: path.relative(dir, file) }) };
+  // a shipped TypeScript variant is found by name; any other by the file the record names
+  const byName = file === undefined || (isShipped(file) && file.endsWith('.ts'));
+  const who = { name: variant.name, sourceHash: variantSourceHash(variant), ...(byName ? {} : { file: path.relative(dir, file) }) };
   const record = buildRecord(who, id, o, xarray, violations, found);
-  return saveReport(dir, record, (stem) => ({ markdown: reportPage(stem, record, o, variant.expect[id]), svg: reportSvg(o) }));
+  return saveReport(dir, record, (stem) => ({ markdown: reportPage(dir, stem, record, o, variant.expect[id]), svg: reportSvg(o) }));
 }
 
 export function checkVariant(variant: Variant, opts: CheckOptions): Verdict[] {

@@ -247,11 +247,3 @@ export function checkExhaustive(variant: Variant, opts: ExhaustiveOptions): Exha
     };
   });
 }
-
-/**
- * The exhaustive mode of the main command (`--exhaustive N [--shard i/n]`): every variant over
- * the scope, this shard of it.
- */
-export function runExhaustive(variants: readonly Variant[], opts: ExhaustiveOptions): ExhaustiveVerdict[] {
-  return variants.flatMap((v) => checkExhaustive(v, opts));
-}

@@ -18,16 +18,22 @@ export type WorkerReply = { kind: 'ready'; name: string } | { kind: 'load-error'
 const LOAD_LIMIT_MS = 60_000;
 
 export class IsolatedVariant implements Isolated {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
+  private worker!: Worker;
+  private port!: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private hung?: { case: Case; mode: XarrayMode; message: string };
+  private reported = false;
 
   constructor(readonly file: string, readonly timeoutMs: number, readonly word: Word = WORD64) {
+    this.start();
+  }
+
+  private start(): void {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
+    Atomics.store(this.flag, 0, 0);
     this.worker = new Worker(path.join(__dirname, 'isolate-worker.js'), {
-      workerData: { file: path.resolve(file), port: port2, flag: this.flag, bits: word.bits },
+      workerData: { file: path.resolve(this.file), port: port2, flag: this.flag, bits: this.word.bits },
       transferList: [port2],
       stdout: false,
       stderr: false,
@@ -58,8 +64,16 @@ export class IsolatedVariant implements Isolated {
     return reply.outcome;
   };
 
+  /**
+   * The case it hung on, if it has; `first` only on the first call after the hang. The worker
+   * is not restarted: a function that never returns breaks every property, and a restart per
+   * property would cost a start-up and a time limit each to learn nothing new.
+   */
   hungOn() {
-    return this.hung;
+    if (!this.hung) return undefined;
+    const first = !this.reported;
+    this.reported = true;
+    return { ...this.hung, first };
   }
 
   close(): void {

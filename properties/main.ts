@@ -14,7 +14,7 @@ import { formatFailure, formatOutcome } from './format';
 import { IsolatedVariant } from './isolate';
 import { PROPERTIES } from './properties';
 import { Progress } from './progress';
-import { VARIANTS_DIR, VariantFileError, historyRank, loadVariantFile } from './registry';
+import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, loadVariants } from './registry';
 import { caseRecord } from './reports/record';
 import { replay } from './reports/replay';
 import { writeIndex } from './reports/index-page';
@@ -64,8 +64,7 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
 function load(file: string, isolated: Runner | undefined, shipped: ReadonlySet<string>): Loaded {
   isolated?.ready();
   const variant = loadVariantFile(file);
-  const inVariants = path.resolve(path.dirname(file)) === path.resolve(VARIANTS_DIR);
-  if (!inVariants && shipped.has(variant.name)) {
+  if (!isShipped(file) && shipped.has(variant.name)) {
     isolated?.close();
     throw new VariantFileError(file, `the name "${variant.name}" belongs to variants/${variant.name}.ts; give your variant a name of its own`);
   }
@@ -88,7 +87,8 @@ function run(argv: string[]): number {
   }
   const shipped = new Set(fs.readdirSync(VARIANTS_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)));
   const runnable = files.filter((f) => !broken.some((b) => b.file === f));
-  const workers = runnable.map((f) => (args.isolate ? new IsolatedVariant(f, args.timeoutMs) : undefined));
+  // --exhaustive runs in this process: no worker to start
+  const workers = runnable.map((f) => (args.isolate && args.exhaustive === undefined ? new IsolatedVariant(f, args.timeoutMs) : undefined));
   const loaded: Loaded[] = [];
   runnable.forEach((file, i) => {
     try {
@@ -106,6 +106,15 @@ function run(argv: string[]): number {
     }
   }
   loaded.sort((a, b) => historyRank(a.variant.name) - historyRank(b.variant.name));
+  // two files of one name would share a table row and report names: the second is refused
+  for (let i = loaded.length - 1; i > 0; i--) {
+    const first = loaded.findIndex((l) => l.variant.name === loaded[i].variant.name);
+    if (first < i) {
+      broken.push({ file: loaded[i].file, message: `${loaded[i].file}: the name "${loaded[i].variant.name}" is also the name of ${loaded[first].file}` });
+      loaded[i].isolated?.close();
+      loaded.splice(i, 1);
+    }
+  }
 
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
@@ -125,13 +134,22 @@ function run(argv: string[]): number {
     // that hangs must not get a second chance to hang this process
     const touched = [...new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))];
     const execFor = (v: Variant) => loaded.find((l) => l.variant === v)?.isolated?.run;
-    for (const dir of touched) writeIndex(dir, loaded.map((l) => l.variant), execFor);
+    const mine = loaded.map((l) => l.variant);
+    const known = [...mine, ...loadVariants().filter((v) => !mine.some((m) => m.name === v.name))];
+    for (const dir of touched) {
+      try {
+        writeIndex(dir, known, execFor);
+      } catch (e) {
+        console.error(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
+      }
+    }
   } finally {
     progress.finish();
     for (const l of loaded) l.isolated?.close();
   }
 
-  const code = broken.length ? EXIT.broken : verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
+  const harness = verdicts.filter((v) => v.harnessError);
+  const code = broken.length || harness.length ? EXIT.broken : verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
   if (args.json) {
     console.log(JSON.stringify({
       seed: args.seed, numRuns: args.numRuns, exitCode: code, broken,
@@ -191,11 +209,12 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: ReadonlyArray
  * Reports of a shipped variant (a file in variants/) go to shrink-reports/; those of a variant
  * checked by path go beside it, in <its folder>/shrink-reports/. REPORTS_DIR overrides both.
  */
+const savedIn = new Map<string, SavedReport[]>();
+
 function reportsFor(file: string): { dir: string; saved: SavedReport[] } {
-  const folder = path.resolve(path.dirname(file));
-  const shipped = folder === path.resolve(VARIANTS_DIR) || folder === path.resolve(VARIANTS_DIR, 'c');
-  const dir = process.env.REPORTS_DIR || (shipped ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports'));
-  return { dir, saved: loadReports(dir) };
+  const dir = process.env.REPORTS_DIR || (isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports'));
+  if (!savedIn.has(dir)) savedIn.set(dir, loadReports(dir));
+  return { dir, saved: savedIn.get(dir)! };
 }
 
 /** --report: the saved case run again on today's variant of that name (or at the file it names). */

@@ -92,6 +92,7 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
         break;
       case 'unmap': {
         const r = { start: e.start, end: e.end };
+        need(e, `unmap of ${show(r)} in invalidate_end, after the caller truncated the folios`, e.phase === 'begin');
         need(e, `unmap of ${show(r)} outside the MMU lock`, locked);
         need(e, `unmap of ${show(r)} with no invalidation in progress`, inProgress > 0);
         const covered = e.start >= e.end || (added !== null && added.start <= r.start && r.end <= added.end);

@@ -11,6 +11,12 @@ export const VARIANTS_DIR = path.join(__dirname, '..', 'variants');
 /** History order of the shipped variants (KERNEL-FACTS §2); others follow by name. */
 const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base'];
 
+/** A file of the shipped suite: variants/*.ts or variants/c/*.c. Its reports go to shrink-reports/. */
+export function isShipped(file: string): boolean {
+  const folder = path.resolve(path.dirname(file));
+  return folder === path.resolve(VARIANTS_DIR) || folder === path.resolve(VARIANTS_DIR, 'c');
+}
+
 /** Why a file is not a usable variant, naming the file. */
 export class VariantFileError extends Error {
   constructor(readonly file: string, fault: string) {

@@ -12,19 +12,19 @@ const { seed } = optionsFromEnv();
 const shares = featureShares(2000, seed);
 
 const FLOORS: Array<[Feature, number]> = [
-  // floors at about half the shares measured with seeds 1-5 at 2000 cases
-  ['several slots', 0.6],
-  ['punch spans slots', 0.15],
-  ['starts on a slot edge', 0.15],
-  ['ends on a slot edge', 0.07],
-  ['starts or ends one page off an edge', 0.12],
-  ['multi-chunk binding', 0.3],
-  ['overlaps no binding', 0.07],
-  ['refused by fallocate', 0.05],
-  ['release', 0.05],
-  ['memory failure', 0.05],
-  ['gfns above 2^32', 0.2],
-  ['pgoff above 2^32', 0.1],
+  // floors at about half the smallest share measured over 40 seeds at 2000 cases (24 Nov 2026)
+  ['several slots', 0.4],
+  ['punch spans slots', 0.1],
+  ['starts on a slot edge', 0.09],
+  ['ends on a slot edge', 0.03],
+  ['starts or ends one page off an edge', 0.13],
+  ['multi-chunk binding', 0.45],
+  ['overlaps no binding', 0.13],
+  ['refused by fallocate', 0.03],
+  ['release', 0.03],
+  ['memory failure', 0.03],
+  ['gfns above 2^32', 0.35],
+  ['pgoff above 2^32', 0.13],
 ];
 
 test.each(FLOORS)(`at least a share of cases has the feature "%s" (FC_SEED=${seed})`, (feature, floor) => {

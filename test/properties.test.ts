@@ -131,6 +131,27 @@ test.each([
   expect(failed(variant(begin))['mmu-bookkeeping']?.join('\n')).toMatch(message);
 });
 
+test('an unmap made in invalidate_end is too late: a stale mapping and a bookkeeping fault', () => {
+  // the caller truncates the folios between begin and end: unmapping in end leaves a window
+  const late = variant(
+    (k) => { k.KVM_MMU_LOCK(k.kvm); k.kvm_mmu_invalidate_begin(k.kvm); k.KVM_MMU_UNLOCK(k.kvm); },
+    (k, start, end) => {
+      k.KVM_MMU_LOCK(k.kvm);
+      for (const [, slot] of k.xa_for_each_range(k.gmem.bindings, start, k.ul(end - 1n))) {
+        const p = slot.gmem.pgoff;
+        k.kvm_mmu_unmap_gfn_range(k.kvm, { start: k.ul(slot.base_gfn + k.max(p, start) - p), end: k.ul(slot.base_gfn + k.min(p + slot.npages, end) - p), slot });
+      }
+      k.kvm_flush_remote_tlbs(k.kvm);
+      k.kvm_mmu_invalidate_end(k.kvm);
+      k.KVM_MMU_UNLOCK(k.kvm);
+    },
+  );
+  const f = failed(late);
+  expect(f['no-stale-mapping']).toEqual(['slot 0: gfns [102, 104) still mapped', 'slot 1: gfns [200, 202) still mapped']);
+  expect(f['mmu-bookkeeping']?.[0]).toMatch(/unmap of \[102, 104\) in invalidate_end, after the caller truncated the folios/);
+  expect(f['no-collateral-unmap']).toBeUndefined();
+});
+
 test('begin unconditional with end conditional leaves an invalidation in progress when nothing overlaps', () => {
   const v = variant(
     (k) => { k.KVM_MMU_LOCK(k.kvm); k.kvm_mmu_invalidate_begin(k.kvm); k.KVM_MMU_UNLOCK(k.kvm); },

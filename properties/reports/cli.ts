@@ -4,13 +4,18 @@
 
 import path from 'path';
 import { loadVariants } from '../registry';
-import { indexPage, indexRows, rerenderPages, writeIndex } from './index-page';
+import { indexPage, indexRows, rerenderPages } from './index-page';
 import { deleteReport, loadReports, reportsDir, writeAtomic } from './store';
 
 function main(argv: string[]): number {
   const [command] = argv;
   const dir = reportsDir();
-  const rows = indexRows(loadReports(dir), loadVariants());
+  const variants = loadVariants();
+  if (command === 'index') {
+    const pages = rerenderPages(dir, variants);
+    if (pages) console.log(`re-rendered ${pages} report pages`);
+  }
+  const rows = indexRows(loadReports(dir), variants);
   if (command === 'prune') {
     const fixed = rows.filter((r) => r.status === 'fixed');
     for (const r of fixed) {
@@ -22,9 +27,7 @@ function main(argv: string[]): number {
     return 0;
   }
   if (command === 'index') {
-    const pages = rerenderPages(dir, loadVariants());
-    if (pages) console.log(`re-rendered ${pages} report pages`);
-    writeIndex(dir, loadVariants());
+    writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
     const by = (s: string) => rows.filter((r) => r.status === s).length;
     console.log(`${rows.length} reports: ${by('reproduces')} reproduce, ${by('fixed')} fixed, ${by('no such variant')} of unknown variants`);
     return 0;

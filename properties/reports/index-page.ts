@@ -25,8 +25,14 @@ export type ExecFor = (v: Variant) => ((c: Case, mode: XarrayMode) => Outcome) |
 
 export function indexRows(saved: readonly SavedReport[], variants: readonly Variant[], execFor: ExecFor = () => undefined): IndexRow[] {
   return saved.map((report) => {
-    // a shipped variant by name, or the file the record names (TypeScript, or C in a child)
-    const found = report.record.variant.file ? variantOf(report, variants) : undefined;
+    // a shipped variant by name, or the file the record names (TypeScript, or C in a child);
+    // a file that is gone or broken makes that report's variant unknown, not the index fail
+    let found: ReturnType<typeof variantOf>;
+    try {
+      found = report.record.variant.file ? variantOf(report, variants) : undefined;
+    } catch {
+      return { report, status: 'no such variant' as const, sourceChanged: false };
+    }
     const pool = found ? [found.variant] : variants;
     const exec = found?.exec ? () => found.exec : execFor;
     try {
@@ -76,7 +82,7 @@ export function rerenderPages(dir: string, variants: readonly Variant[]): number
     const v = found.variant;
     const { outcome } = replay(saved, v, found.exec);
     found.close();
-    if (writeAtomic(path.join(dir, `${saved.stem}.md`), reportPage(saved.stem, saved.record, outcome, v.expect[saved.record.property]))) n++;
+    if (writeAtomic(path.join(dir, `${saved.stem}.md`), reportPage(dir, saved.stem, saved.record, outcome, v.expect[saved.record.property]))) n++;
     writeAtomic(path.join(dir, `${saved.stem}.svg`), reportSvg(outcome));
   }
   return n;

@@ -2,6 +2,7 @@
 // table (decimal and hex), the picture, what was expected against what happened, the kernel's
 // own story of the failure, the userspace steps with a selftest snippet, and the replay command.
 
+import path from 'path';
 import { PAGE_SHIFT } from '../../model/layout';
 import { show } from '../../model/ranges';
 import { Expectation, PropertyId } from '../../model/variant';
@@ -47,7 +48,15 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
   }
 }
 
-export function reportPage(stem: string, record: ReportRecord, o: Outcome, expected: Expectation): string {
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Where a report's file is, as the replay command should name it: from the repo, or absolute. */
+function shown(dir: string, file: string): string {
+  const rel = path.relative(ROOT, path.join(dir, file));
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(dir, file) : rel;
+}
+
+export function reportPage(dir: string, stem: string, record: ReportRecord, o: Outcome, expected: Expectation): string {
   const { variant, property } = record;
   const c = o.case;
   const verdict = `**${variant.name}** fails **${property}**` +
@@ -105,12 +114,12 @@ export function reportPage(stem: string, record: ReportRecord, o: Outcome, expec
     ...steps,
     '',
     '```c',
-    selftestSnippet(o, `${variant.name} fails ${property}: shrink-reports/${stem}.md`, `test_${stem.replace(/[^a-zA-Z0-9_]/g, '_')}`),
+    selftestSnippet(o, `${variant.name} fails ${property}: ${shown(dir, `${stem}.md`)}`, `test_${stem.replace(/[^a-zA-Z0-9_]/g, '_')}`),
     '```',
     '',
     '## Replay',
     '',
-    `\`npm run check -- --report shrink-reports/${stem}.json\``,
+    `\`npm run check -- --report ${shown(dir, `${stem}.json`)}\``,
     '',
     `Found with \`FC_SEED=${f.seed}\` (path \`${f.path}\`) after ${f.numRuns} runs and ${f.numShrinks} shrinks, fast-check ${f.fastCheck}; ` +
       `variant source sha256 \`${variant.sourceHash.slice(0, 12)}\`.`,

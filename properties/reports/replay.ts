@@ -34,13 +34,21 @@ export function status(saved: SavedReport, variants: readonly Variant[], execFor
   return replay(saved, v, execFor(v)).violations.length > 0 ? 'reproduces' : 'fixed';
 }
 
+/** A saved case to run before generating: whose report it is, and whether it is this variant's own. */
+export interface SavedCase {
+  readonly stem: string;
+  readonly own: boolean;
+  readonly case: Case;
+}
+
 /**
  * The saved cases to try first for (variant, property): the variant's own reports, then, if the
  * variant must pass the property, every other variant's: a bug one had is a regression test for all.
  */
-export function examplesFor(variant: Variant, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReport[]): Case[] {
+export function savedCasesFor(variant: Variant, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReport[]): SavedCase[] {
   const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
   const own = same.filter((s) => s.record.variant.name === variant.name);
   const others = variant.expect[id] === 'pass' ? same.filter((s) => s.record.variant.name !== variant.name) : [];
-  return [...own, ...others].map((s) => caseOf(s.record.counterexample));
+  return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
+    .map(({ s, own: mine }) => ({ stem: s.stem, own: mine, case: caseOf(s.record.counterexample) }));
 }

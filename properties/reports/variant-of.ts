@@ -6,8 +6,11 @@ import { Variant } from '../../model/variant';
 import { XarrayMode } from '../../model/xarray';
 import { Case } from '../case';
 import { Outcome } from '../execute';
+import { IsolatedVariant } from '../isolate';
 import { loadVariantFile } from '../registry';
 import { SavedReport } from './store';
+
+const REPLAY_LIMIT_MS = 2000;
 
 export interface ReportVariant {
   readonly variant: Variant;
@@ -23,7 +26,12 @@ export function variantOf(saved: SavedReport, shipped: readonly Variant[]): Repo
     return v && { variant: v, close: () => undefined };
   }
   const file = path.resolve(path.dirname(saved.file), where);
-  if (!file.endsWith('.c')) return { variant: loadVariantFile(file), close: () => undefined };
+  if (!file.endsWith('.c')) {
+    // a variant checked by path may be the one that hung: replay it under the time limit
+    const worker = new IsolatedVariant(file, REPLAY_LIMIT_MS);
+    worker.ready();
+    return { variant: loadVariantFile(file), exec: worker.run, close: () => worker.close() };
+  }
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   const { CIsolated } = require('../../native/isolated') as typeof import('../../native/isolated');
   const runner = new CIsolated(native.loadCVariant(file));

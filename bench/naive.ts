@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
-import { MAX_FILE_PAGES, MAX_GFN_END } from './arbitraries';
-import { Case, SlotSpec, materialize } from './case';
+import { MAX_FILE_PAGES, MAX_GFN_END } from '../properties/arbitraries';
+import { Case, SlotSpec, materialize } from '../properties/case';
 
 const U64 = (1n << 64n) - 1n;
 /** A uniform unsigned 64-bit value: fast-check's bias toward small values switched off. */

@@ -1,0 +1,69 @@
+// The command's options as a developer uses them: odd names, reports beside a path-checked
+// variant, --exhaustive, --path, --help, and the parsing behind them.
+
+import fs from 'fs';
+import path from 'path';
+import { parseArgs, UsageError } from '../properties/args';
+import { safeName } from '../properties/reports/record';
+import { ROOT, check, scratchFolders } from './command-helpers';
+
+const { scratch, cleanup } = scratchFolders();
+afterAll(cleanup);
+
+test('a strange variant name makes a safe report path', () => {
+  expect(safeName('../../etc/passwd')).toBe('etc-passwd');
+  expect(safeName('my patch v2.1/final')).toBe('my-patch-v2-1-final');
+  expect(safeName('...')).toBe('variant');
+  const dir = scratch({ 'odd.ts': `import { defineVariant, expectations } from '../model/variant';
+import fixed from '../variants/fixed';
+export default defineVariant({ ...fixed, name: '../my patch v2.1', origin: '', expect: expectations() });
+` });
+  const r = check([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json']);
+  expect(r.code).toBe(1);
+  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
+}, 30000);
+
+test('a variant checked by path keeps its reports beside it, and --report replays them from there', () => {
+  const dir = scratch({ 'mine.ts': `import { defineVariant, expectations } from '../model/variant';
+import fixed from '../variants/fixed';
+export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expectations() });
+` });
+  const r = check([path.join(dir, 'mine.ts'), '--runs', '50', '--property', 'mmu-bookkeeping'], { REPORTS_DIR: '' });
+  expect(r.code).toBe(1);
+  const beside = path.join(dir, 'shrink-reports');
+  const json = fs.readdirSync(beside).filter((f) => f.endsWith('.json'));
+  expect(json).toEqual([expect.stringMatching(/^mine--mmu-bookkeeping--/)]);
+  expect(fs.readFileSync(path.join(beside, 'README.md'), 'utf8')).toMatch(/\| mine \| mmu-bookkeeping \|/);
+  const again = check(['--report', path.join(beside, json[0])], { REPORTS_DIR: '' });
+  expect(again.out).toMatch(/mine still fails mmu-bookkeeping/);
+  expect(again.code).toBe(1); // it was expected to pass
+}, 30000);
+
+test('--exhaustive checks the whole small scope and saves the smallest failure as a report', () => {
+  const r = check(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck']);
+  expect(r.code).toBe(0); // buggy is expected to fail it, and does
+  expect(r.out).toMatch(/exhaustive: files of up to 2 pages, shard 0\/1 of \d+ cases/);
+  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^buggy--no-stale-mapping--/)]);
+  expect(() => parseArgs(['--shard', '0/2'], {})).toThrow(/--shard splits an --exhaustive run/);
+}, 30000);
+
+test('--path needs the one --property it replays', () => {
+  expect(() => parseArgs(['--seed', '1', '--path', '0'], {})).toThrow(/give it with --property/);
+});
+
+test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
+  const help = check(['--help']);
+  expect(help.code).toBe(0);
+  for (const flag of ['--property', '--runs', '--seed', '--path', '--xarray', '--timeout', '--report', '--json', '--verbose', '--no-isolate', '--no-typecheck']) expect(help.out).toContain(flag);
+  expect(help.out).toMatch(/examples:/);
+  const bad = check(['--runs', 'many']);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toMatch(/^--runs needs an integer >= 1, got "many"/);
+}, 30000);
+
+test('arguments parse into what the engine needs', () => {
+  const a = parseArgs(['--property', 'no-warn,no-stale-mapping', '--xarray', 'both', '--seed', '9', 'x.ts'], {});
+  expect(a).toMatchObject({ properties: ['no-warn', 'no-stale-mapping'], xarray: ['faithful', 'contract'], seed: 9, targets: ['x.ts'] });
+  expect(() => parseArgs(['--property', 'no-such'], {})).toThrow(UsageError);
+  expect(() => parseArgs(['--xarray', 'sometimes'], {})).toThrow(/faithful, contract or both/);
+});
