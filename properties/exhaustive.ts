@@ -197,7 +197,11 @@ export function compareCases(a: Case, b: Case): number {
 
 interface Tally {
   failures: number;
-  smallest?: { c: Case; outcome?: Outcome; violations: string[]; harnessError?: string };
+  /** Cases on which the variant threw (any of them makes the verdict a mismatch, as in engine.ts). */
+  crashes: number;
+  /** The first case on which the harness itself broke, anywhere in the scope. */
+  harnessError?: string;
+  smallest?: { c: Case; outcome?: Outcome; violations: string[] };
 }
 
 /** Checks one variant over the scope (this shard of it); one verdict per property. */
@@ -207,11 +211,13 @@ export function checkExhaustive(variant: Variant, opts: ExhaustiveOptions): Exha
   const word = opts.word ?? WORD64;
   const choice = opts.xarray ?? 'faithful';
   const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
-  const tallies = new Map(props.map((p) => [p.id, { failures: 0 } as Tally]));
+  const tallies = new Map(props.map((p) => [p.id, { failures: 0, crashes: 0 } as Tally]));
   let pending = props.length, checked = 0, complete = true;
   const fail = (t: Tally, c: Case, found: string[], outcome?: Outcome, harnessError?: string) => {
     if (t.failures++ === 0) pending--;
-    if (!t.smallest || compareCases(c, t.smallest.c) < 0) t.smallest = { c, outcome, violations: found, harnessError };
+    if (outcome?.fault) t.crashes++;
+    t.harnessError ??= harnessError;
+    if (!t.smallest || compareCases(c, t.smallest.c) < 0) t.smallest = { c, outcome, violations: found };
   };
   for (const c of cases(scope, shard)) {
     if (opts.firstFailureOnly && pending === 0) { complete = false; break; }
@@ -236,11 +242,13 @@ export function checkExhaustive(variant: Variant, opts: ExhaustiveOptions): Exha
     const expected = variant.expect[p.id];
     const base = { variant: variant.name, property: p.id, expected, numRuns: checked, scope, shard, failures: t.failures, complete };
     if (!t.smallest) return { ...base, actual: 'pass' as const, matches: true };
-    const { outcome, violations: found, harnessError } = t.smallest;
+    const { outcome, violations: found } = t.smallest;
+    const harnessError = t.harnessError;
     return {
       ...base,
       actual: 'fail' as const,
-      matches: harnessError === undefined && expected !== 'pass',
+      // the engine's rule: a crash or a broken harness is never the failure a variant expects
+      matches: harnessError === undefined && t.crashes === 0 && expected !== 'pass',
       counterexample: outcome,
       violations: found,
       harnessError,
