@@ -90,11 +90,13 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
   const word = opts.word ?? WORD64;
   const mode = (c: Case) => xarrayMode(c, opts.xarray);
   const exec: Executor = opts.isolated?.run ?? ((c, m) => execute(variant, c, m, word));
-  const run = (c: Case) => {
+  /** The case's outcome and the property's violations on it. */
+  const judge = (c: Case) => {
     opts.onCase?.();
-    const o = exec(c, mode(c));
-    return violations(prop, o, (pick) => exec(c, { kind: 'contract', pick }));
+    const outcome = exec(c, mode(c));
+    return { outcome, found: violations(prop, outcome, (pick) => exec(c, { kind: 'contract', pick })) };
   };
+  const fails = (c: Case) => judge(c).found.length > 0;
   const expected = variant.expect[prop.id];
   // Saved cases run first, in a pass of their own: as fast-check examples they would take up
   // runs and shift the replay path. The variant's own reports that pass now are fixed.
@@ -105,11 +107,11 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
     for (const s of savedCasesFor(variant, prop.id, opts.xarray, opts.reports?.saved ?? [])) {
       if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
       savedRuns++;
-      if (run(s.case).length > 0) fromSaved ??= s.case;
+      if (fails(s.case)) fromSaved ??= s.case;
       else if (s.own) fixedReports.push(s.stem);
     }
   }
-  const details = fromSaved ? undefined : fc.check(fc.property(caseArb, (c) => run(c).length === 0), {
+  const details = fromSaved ? undefined : fc.check(fc.property(caseArb, (c) => !fails(c)), {
     numRuns: opts.numRuns,
     seed: opts.seed,
     path: opts.path,
@@ -121,26 +123,27 @@ export function checkProperty(variant: Variant, prop: Property, opts: CheckOptio
   }
   // A predicate that threw (rather than found violations) means the harness broke on this case.
   let c = fromSaved ?? details!.counterexample![0];
-  let found: string[] = [], harnessError: string | undefined;
+  let found: string[] = [], harnessError: string | undefined, counterexample: Outcome | undefined;
   let hung = opts.isolated?.hungOn();
   try {
     if (!hung) {
-      found = run(c);
-      c = minimize(c, (x) => { try { return run(x).length > 0; } catch { return false; } });
-      found = run(c);
+      judge(c); // throws here, outside minimize's guard, if the harness breaks on this case
+      c = minimize(c, (x) => { try { return fails(x); } catch { return false; } });
+      ({ outcome: counterexample, found } = judge(c));
       // a hang while re-running or minimizing: that case is the counterexample, unshrunk
       hung = opts.isolated?.hungOn();
     }
     if (hung) {
       c = hung.case;
+      counterexample = faultOutcome(c, hung.mode, hung.message, word);
       found = hung.first === false
         ? [`not run: the variant hung on an earlier case (${hung.message}); see the report of the first property`]
         : [`invalidate_begin/_end did not return: ${hung.message}`];
     }
   } catch (e) {
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    counterexample = undefined;
   }
-  const counterexample = harnessError ? undefined : hung ? faultOutcome(c, hung.mode, hung.message, word) : exec(c, mode(c));
   const replayPath = details?.counterexamplePath ?? '';
   const numShrinks = details?.numShrinks ?? 0;
   const report = counterexample && opts.reports && hung?.first !== false

@@ -21,17 +21,23 @@ export interface Outcome {
   readonly events: readonly KvmEvent[];
   readonly walks: readonly WalkRecord[];
   /** The variant threw: which function, and the error's message. */
-  readonly fault?: { readonly phase: 'begin' | 'end'; readonly message: string };
+  /** `hang`: it did not return within the time limit (a worker or a C child was stopped). */
+  readonly fault?: { readonly phase: 'begin' | 'end'; readonly message: string; readonly hang?: boolean };
+}
+
+/** The case as the kernel sees it before any variant runs: layout, caller, reference. */
+export function prepare(c: Case, mode: XarrayMode, word: Word): Outcome {
+  const layout = materialize(c.layout);
+  const resolved = resolve(layout, c.op, word);
+  const expected = resolved.kind === 'invalidate' ? expectedUnmaps(layout, resolved.start, resolved.end) : [];
+  return { case: c, layout, resolved, mode, expected, events: [], walks: [] };
 }
 
 export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word = WORD64): Outcome {
-  const layout = materialize(c.layout);
-  const resolved = resolve(layout, c.op, word);
-  if (resolved.kind !== 'invalidate') {
-    return { case: c, layout, resolved, mode, expected: [], events: [], walks: [] };
-  }
+  const before = prepare(c, mode, word);
+  const { layout, resolved } = before;
+  if (resolved.kind !== 'invalidate') return before;
   const { start, end } = resolved;
-  const expected = expectedUnmaps(layout, start, end);
   const { kernel, recorder, walks } = makeKernel(layout, word, mode);
   let fault: Outcome['fault'];
   try {
@@ -42,13 +48,10 @@ export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word 
   } catch (e) {
     fault = { phase: recorder.phase, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
-  return { case: c, layout, resolved, mode, expected, events: recorder.events, walks, fault };
+  return { ...before, events: recorder.events, walks, fault };
 }
 
 /** The outcome of a case the variant never finished (a hang), or was not run on. */
-export function faultOutcome(c: Case, mode: XarrayMode, message: string, word: Word = WORD64): Outcome {
-  const layout = materialize(c.layout);
-  const resolved = resolve(layout, c.op, word);
-  const expected = resolved.kind === 'invalidate' ? expectedUnmaps(layout, resolved.start, resolved.end) : [];
-  return { case: c, layout, resolved, mode, expected, events: [], walks: [], fault: { phase: 'begin', message } };
+export function faultOutcome(c: Case, mode: XarrayMode, message: string, word: Word = WORD64, hang = false): Outcome {
+  return { ...prepare(c, mode, word), fault: { phase: 'begin', message, ...(hang ? { hang } : {}) } };
 }

@@ -22,7 +22,7 @@ function reply(r: WorkerReply): void {
 let variant: Variant | undefined;
 try {
   variant = loadVariantFile(file);
-  reply({ kind: 'ready', name: variant.name });
+  reply({ kind: 'ready' });
 } catch (e) {
   reply({ kind: 'load-error', message: e instanceof Error ? e.message : String(e) });
 }

@@ -13,25 +13,20 @@ import { Outcome, faultOutcome } from './execute';
 import { VariantFileError } from './registry';
 
 /** What the worker posts back. */
-export type WorkerReply = { kind: 'ready'; name: string } | { kind: 'load-error'; message: string } | { kind: 'outcome'; outcome: Outcome };
+export type WorkerReply = { kind: 'ready' } | { kind: 'load-error'; message: string } | { kind: 'outcome'; outcome: Outcome };
 
 const LOAD_LIMIT_MS = 60_000;
 
 export class IsolatedVariant implements Isolated {
-  private worker!: Worker;
-  private port!: MessagePort;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private hung?: { case: Case; mode: XarrayMode; message: string };
   private reported = false;
 
   constructor(readonly file: string, readonly timeoutMs: number, readonly word: Word = WORD64) {
-    this.start();
-  }
-
-  private start(): void {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    Atomics.store(this.flag, 0, 0);
     this.worker = new Worker(path.join(__dirname, 'isolate-worker.js'), {
       workerData: { file: path.resolve(this.file), port: port2, flag: this.flag, bits: this.word.bits },
       transferList: [port2],
@@ -58,7 +53,7 @@ export class IsolatedVariant implements Isolated {
     if (!reply) {
       this.close();
       this.hung = { case: c, mode, message: `hang: no return within ${this.timeoutMs} ms; the worker was stopped` };
-      return faultOutcome(c, mode, this.hung.message, this.word);
+      return faultOutcome(c, mode, this.hung.message, this.word, true);
     }
     if (reply.kind !== 'outcome') throw new Error(`${this.file}: unexpected reply ${reply.kind} from the variant's worker`);
     return reply.outcome;

@@ -14,7 +14,7 @@ import { formatFailure, formatOutcome } from './format';
 import { IsolatedVariant } from './isolate';
 import { PROPERTIES } from './properties';
 import { Progress } from './progress';
-import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, loadVariants } from './registry';
+import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, loadVariants, variantFile } from './registry';
 import { caseRecord } from './reports/record';
 import { replay } from './reports/replay';
 import { writeIndex } from './reports/index-page';
@@ -61,50 +61,45 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
 }
 
 /** Loads a file in its (already started) worker, if any, and in this process for its name and expectations. */
-function load(file: string, isolated: Runner | undefined, shipped: ReadonlySet<string>): Loaded {
+function load(file: string, isolated: Runner | undefined, shipped: readonly Variant[]): Loaded {
   isolated?.ready();
   const variant = loadVariantFile(file);
-  if (!isShipped(file) && shipped.has(variant.name)) {
+  const owner = isShipped(file) ? undefined : shipped.find((v) => v.name === variant.name);
+  if (owner) {
     isolated?.close();
-    throw new VariantFileError(file, `the name "${variant.name}" belongs to variants/${variant.name}.ts; give your variant a name of its own`);
+    const where = path.relative(path.dirname(VARIANTS_DIR), variantFile(owner) ?? VARIANTS_DIR);
+    throw new VariantFileError(file, `the name "${variant.name}" belongs to ${where}; give your variant a name of its own`);
   }
   return { file, variant, isolated };
 }
 
-function run(argv: string[]): number {
-  const args = parseArgs(argv);
-  if (args.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
-  if (args.report) return replayOne(userPath(args.report));
+type Broken = Array<{ file: string; message: string }>;
 
+/**
+ * Every variant the command line names, type-checked, loaded and started where it will run;
+ * what cannot be is `broken`. Workers start together and are waited on in turn.
+ */
+function loadAll(args: Args, shipped: readonly Variant[]): { loaded: Loaded[]; broken: Broken } {
   const all = variantFiles(args.targets);
   const files = all.filter((f) => f.endsWith('.ts'));
-  const broken: Array<{ file: string; message: string }> = [];
+  const broken: Broken = [];
   if (args.typecheck) {
     for (const [file, e] of typecheckVariants(files)) broken.push({ file, message: e.message });
   }
-  const shipped = new Set(fs.readdirSync(VARIANTS_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)));
   const runnable = files.filter((f) => !broken.some((b) => b.file === f));
   // --exhaustive runs in this process: no worker to start
   const workers = runnable.map((f) => (args.isolate && args.exhaustive === undefined ? new IsolatedVariant(f, args.timeoutMs) : undefined));
   const loaded: Loaded[] = [];
-  runnable.forEach((file, i) => {
+  const attempt = (file: string, get: () => Loaded) => {
     try {
-      loaded.push(load(file, workers[i], shipped));
+      loaded.push(get());
     } catch (e) {
       broken.push({ file, message: (e as Error).message });
     }
-  });
-  const cFiles = [...all.filter((f) => f.endsWith('.c')).map((f) => [f, false] as const), ...args.fromKernel.map((f) => [userPath(f), true] as const)];
-  for (const [file, fromKernel] of cFiles) {
-    try {
-      loaded.push(loadC(file, fromKernel, args.timeoutMs));
-    } catch (e) {
-      broken.push({ file, message: (e as Error).message });
-    }
-  }
+  };
+  runnable.forEach((file, i) => attempt(file, () => load(file, workers[i], shipped)));
+  for (const file of all.filter((f) => f.endsWith('.c'))) attempt(file, () => loadC(file, false, args.timeoutMs));
+  for (const tree of args.fromKernel.map(userPath)) attempt(tree, () => loadC(tree, true, args.timeoutMs));
   loaded.sort((a, b) => historyRank(a.variant.name) - historyRank(b.variant.name));
   // two files of one name would share a table row and report names: the second is refused
   for (let i = loaded.length - 1; i > 0; i--) {
@@ -115,11 +110,16 @@ function run(argv: string[]): number {
       loaded.splice(i, 1);
     }
   }
+  return { loaded, broken };
+}
 
-  if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
+type Checked = Verdict & { xarray: XarrayChoice; label: string; dir: string };
+
+/** Every property of every loaded variant, in each xarray mode asked for; new reports indexed. */
+function checkAll(args: Args, loaded: readonly Loaded[], shipped: readonly Variant[]): Checked[] {
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   const progress = new Progress(loaded.length * args.xarray.length * props.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
-  const verdicts: Array<Verdict & { xarray: XarrayChoice; label: string; dir: string }> = [];
+  const verdicts: Checked[] = [];
   try {
     for (const { file, variant, isolated } of loaded) {
       const reports = reportsFor(file);
@@ -135,7 +135,7 @@ function run(argv: string[]): number {
     const touched = [...new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))];
     const execFor = (v: Variant) => loaded.find((l) => l.variant === v)?.isolated?.run;
     const mine = loaded.map((l) => l.variant);
-    const known = [...mine, ...loadVariants().filter((v) => !mine.some((m) => m.name === v.name))];
+    const known = [...mine, ...shipped.filter((v) => !mine.some((m) => m.name === v.name))];
     for (const dir of touched) {
       try {
         writeIndex(dir, known, execFor);
@@ -147,20 +147,27 @@ function run(argv: string[]): number {
     progress.finish();
     for (const l of loaded) l.isolated?.close();
   }
+  return verdicts;
+}
 
-  const harness = verdicts.filter((v) => v.harnessError);
-  const code = broken.length || harness.length ? EXIT.broken : verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
-  if (args.json) {
-    console.log(JSON.stringify({
-      seed: args.seed, numRuns: args.numRuns, exitCode: code, broken,
-      verdicts: verdicts.map((v) => ({
-        variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
-        violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
-        counterexample: v.counterexample ? caseRecord(v.counterexample.case, v.xarray) : null,
-      })),
-    }, null, 2));
-    return code;
-  }
+/** 2 if anything is broken (a file, or the harness on some case), else 1 if a verdict differs, else 0. */
+function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; harnessError?: string }>): number {
+  if (broken.length || verdicts.some((v) => v.harnessError)) return EXIT.broken;
+  return verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
+}
+
+function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[]): void {
+  console.log(JSON.stringify({
+    seed: args.seed, numRuns: args.numRuns, exitCode: code, broken,
+    verdicts: verdicts.map((v) => ({
+      variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
+      violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
+      counterexample: v.counterexample ? caseRecord(v.counterexample.case, v.xarray) : null,
+    })),
+  }, null, 2));
+}
+
+function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[]): void {
   for (const b of broken) console.error(`broken: ${b.message}\n`);
   if (verdicts.length) {
     console.log(`seed ${args.seed}, ${args.numRuns} cases per property, xarray ${args.xarray.join(' and ')}\n`);
@@ -176,11 +183,26 @@ function run(argv: string[]): number {
   const bad = verdicts.filter((v) => !v.matches).length;
   console.log(code === EXIT.ok ? '\nevery verdict matches its expectation'
     : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} variant file(s) broken` : ''}`);
+}
+
+function run(argv: string[]): number {
+  const args = parseArgs(argv);
+  if (args.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const shipped = loadVariants();
+  if (args.report) return replayOne(userPath(args.report), shipped);
+  const { loaded, broken } = loadAll(args, shipped);
+  if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
+  const verdicts = checkAll(args, loaded, shipped);
+  const code = exitCode(broken, verdicts);
+  (args.json ? printJson : printText)(args, code, broken, verdicts);
   return code;
 }
 
 /** --exhaustive N: every case of the small scope, in this process, failures saved as reports. */
-function exhaustive(args: Args, loaded: readonly Loaded[], broken: ReadonlyArray<{ file: string; message: string }>): number {
+function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): number {
   for (const l of loaded) l.isolated?.close();
   const shard = args.shard ? parseShard(args.shard) : WHOLE;
   const scope = { maxPages: args.exhaustive! };
@@ -192,7 +214,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: ReadonlyArray
       return { ...v, report, dir: reports.dir };
     });
   });
-  const code = broken.length ? EXIT.broken : verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
+  const code = exitCode(broken, verdicts);
   for (const b of broken) console.error(`broken: ${b.message}\n`);
   const { cases } = countScope(scope);
   console.log(`exhaustive: files of up to ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant and property\n`);
@@ -218,10 +240,10 @@ function reportsFor(file: string): { dir: string; saved: SavedReport[] } {
 }
 
 /** --report: the saved case run again on today's variant of that name (or at the file it names). */
-function replayOne(file: string): number {
+function replayOne(file: string, shipped: readonly Variant[]): number {
   const saved = loadReport(file);
   const { name } = saved.record.variant;
-  const of = variantOf(saved, variantFiles([]).filter((f) => f.endsWith('.ts')).map((f) => loadVariantFile(f)));
+  const of = variantOf(saved, shipped);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
   const found = of.variant;
   const { outcome, violations } = replay(saved, found, of.exec);

@@ -3,20 +3,20 @@
 // cases (a slot dropped, a shorter punch, a smaller slot, everything pulled toward 0) and keeps
 // each one that still fails, until none does. Every candidate goes through bind() again.
 
-import { Operation } from '../model/callers';
+import { Operation, resolve } from '../model/callers';
+import { WORD64 } from '../model/word';
 import { PAGE_SHIFT } from '../model/layout';
 import { Case, LayoutSpec, SlotSpec, materialize } from './case';
 
+/** A candidate the kernel accepts: bind() takes the layout and the caller takes the operation. */
 const valid = (c: Case): boolean => {
   try {
-    const layout = materialize(c.layout);
-    return c.op.kind !== 'memory-failure' || (c.op.index < layout.filePages);
+    resolve(materialize(c.layout), c.op, WORD64);
+    return true;
   } catch {
     return false;
   }
 };
-
-const withSlots = (l: LayoutSpec, slots: SlotSpec[]): LayoutSpec => ({ ...l, slots });
 
 function* smallerOps(op: Operation): Generator<Operation> {
   if (op.kind === 'memory-failure' && op.order > 0) {
@@ -34,9 +34,9 @@ function* smallerOps(op: Operation): Generator<Operation> {
 }
 
 function* smallerLayouts(l: LayoutSpec): Generator<LayoutSpec> {
-  for (let i = 0; i < l.slots.length && l.slots.length > 1; i++) yield withSlots(l, l.slots.filter((_, j) => j !== i).map((x, id) => ({ ...x, id })));
+  for (let i = 0; i < l.slots.length && l.slots.length > 1; i++) yield { ...l, slots: l.slots.filter((_, j) => j !== i).map((x, id) => ({ ...x, id })) };
   for (const [i, s] of l.slots.entries()) {
-    const put = (t: SlotSpec) => withSlots(l, l.slots.map((x, j) => (j === i ? t : x)));
+    const put = (t: SlotSpec): LayoutSpec => ({ ...l, slots: l.slots.map((x, j) => (j === i ? t : x)) });
     for (const n of [1n, 2n, s.npages / 2n, s.npages - 1n]) if (n >= 1n && n < s.npages) yield put({ ...s, npages: n });
     for (const g of [0n, s.base_gfn / 2n, s.base_gfn - 1n]) if (g >= 0n && g < s.base_gfn) yield put({ ...s, base_gfn: g });
     // one binding moved toward index 0 on its own (bind() refuses it if it lands on another)

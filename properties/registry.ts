@@ -25,7 +25,6 @@ export class VariantFileError extends Error {
   }
 }
 
-const sources = new WeakMap<Variant, string>();
 const files = new WeakMap<Variant, string>();
 
 /** The file a variant was loaded from, if it came from one (a C variant carries its own). */
@@ -36,8 +35,8 @@ export const variantFile = (v: Variant): string | undefined => {
 
 /** sha256 of the variant's file (or of its functions' text), so a stale report is recognisable. */
 export function variantSourceHash(v: Variant): string {
-  const file = variantFile(v); // a C variant's own file: its text, not where it was compiled
-  const text = sources.get(v) ?? (file && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `${v.invalidate_begin.toString()}\n${v.invalidate_end.toString()}`);
+  const file = variantFile(v); // for a C variant its own file: its text, not where it was compiled
+  const text = file && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `${v.invalidate_begin.toString()}\n${v.invalidate_end.toString()}`;
   return crypto.createHash('sha256').update(text).digest('hex');
 }
 
@@ -51,8 +50,8 @@ export function loadVariantFile(file: string): Variant {
   }
   const missing = PROPERTY_IDS.filter((id) => !['pass', 'fail', 'report'].includes(v.expect?.[id] as string));
   if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
-  sources.set(v as Variant, fs.readFileSync(file, 'utf8'));
-  files.set(v as Variant, path.resolve(file));
+  // a file may re-export another's variant object: it stays the first file's
+  if (!files.has(v as Variant)) files.set(v as Variant, path.resolve(file));
   return v as Variant;
 }
 

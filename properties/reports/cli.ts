@@ -10,12 +10,7 @@ import { deleteReport, loadReports, reportsDir, writeAtomic } from './store';
 function main(argv: string[]): number {
   const [command] = argv;
   const dir = reportsDir();
-  const variants = loadVariants();
-  if (command === 'index') {
-    const pages = rerenderPages(dir, variants);
-    if (pages) console.log(`re-rendered ${pages} report pages`);
-  }
-  const rows = indexRows(loadReports(dir), variants);
+  const rows = indexRows(loadReports(dir), loadVariants());
   if (command === 'prune') {
     const fixed = rows.filter((r) => r.status === 'fixed');
     for (const r of fixed) {
@@ -27,6 +22,8 @@ function main(argv: string[]): number {
     return 0;
   }
   if (command === 'index') {
+    const pages = rerenderPages(dir, rows);
+    if (pages) console.log(`re-rendered ${pages} report pages`);
     writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
     const by = (s: string) => rows.filter((r) => r.status === s).length;
     console.log(`${rows.length} reports: ${by('reproduces')} reproduce, ${by('fixed')} fixed, ${by('no such variant')} of unknown variants`);

@@ -1,45 +1,57 @@
 // shrink-reports/README.md: every saved report with its one-line verdict and whether it still
-// reproduces against the variant of that name today.
+// reproduces against its variant today; the same replay re-renders the pages.
 
 import path from 'path';
-import { Variant } from '../../model/variant';
+import { Expectation, Variant } from '../../model/variant';
 import { XarrayMode } from '../../model/xarray';
 import { Case } from '../case';
 import { Outcome } from '../execute';
 import { variantSourceHash } from '../registry';
 import { reportPage } from './page';
-import { ReportStatus, replay, status } from './replay';
+import { replay } from './replay';
 import { reportSvg } from './svg';
 import { variantOf } from './variant-of';
 import { SavedReport, loadReports, writeAtomic } from './store';
+
+export type ReportStatus = 'reproduces' | 'fixed' | 'no such variant';
 
 export interface IndexRow {
   readonly report: SavedReport;
   readonly status: ReportStatus;
   /** The variant's source changed since the report was saved. */
   readonly sourceChanged: boolean;
+  /** The case replayed today, with the expectation of the variant it ran on (absent: no variant). */
+  readonly replayed?: { readonly outcome: Outcome; readonly expected: Expectation };
 }
 
 /** How a variant's cases run: in this process unless an isolated executor is given for it. */
 export type ExecFor = (v: Variant) => ((c: Case, mode: XarrayMode) => Outcome) | undefined;
 
+/**
+ * Every report replayed once against its variant (a shipped one by name, or the file its record
+ * names); a variant file that is gone or broken makes that report's variant unknown, not the
+ * index fail.
+ */
 export function indexRows(saved: readonly SavedReport[], variants: readonly Variant[], execFor: ExecFor = () => undefined): IndexRow[] {
   return saved.map((report) => {
-    // a shipped variant by name, or the file the record names (TypeScript, or C in a child);
-    // a file that is gone or broken makes that report's variant unknown, not the index fail
-    let found: ReturnType<typeof variantOf>;
+    let of: ReturnType<typeof variantOf>;
     try {
-      found = report.record.variant.file ? variantOf(report, variants) : undefined;
+      of = variantOf(report, variants);
     } catch {
-      return { report, status: 'no such variant' as const, sourceChanged: false };
+      of = undefined;
     }
-    const pool = found ? [found.variant] : variants;
-    const exec = found?.exec ? () => found.exec : execFor;
+    if (!of) return { report, status: 'no such variant', sourceChanged: false };
     try {
-      const v = pool.find((x) => x.name === report.record.variant.name);
-      return { report, status: status(report, pool, exec), sourceChanged: v !== undefined && variantSourceHash(v) !== report.record.variant.sourceHash };
+      const v = of.variant;
+      const { outcome, violations } = replay(report, v, of.exec ?? execFor(v));
+      return {
+        report,
+        status: violations.length > 0 ? 'reproduces' : 'fixed',
+        sourceChanged: variantSourceHash(v) !== report.record.variant.sourceHash,
+        replayed: { outcome, expected: v.expect[report.record.property] },
+      };
     } finally {
-      found?.close();
+      of.close();
     }
   });
 }
@@ -73,17 +85,13 @@ export function writeIndex(dir: string, variants: readonly Variant[], execFor?: 
   return rows;
 }
 
-/** Re-renders each report's page and picture from its record (after the renderer changed). */
-export function rerenderPages(dir: string, variants: readonly Variant[]): number {
+/** Re-renders each report's page and picture from its record and replay (after the renderer changed). */
+export function rerenderPages(dir: string, rows: readonly IndexRow[]): number {
   let n = 0;
-  for (const saved of loadReports(dir)) {
-    const found = variantOf(saved, variants);
-    if (!found) continue;
-    const v = found.variant;
-    const { outcome } = replay(saved, v, found.exec);
-    found.close();
-    if (writeAtomic(path.join(dir, `${saved.stem}.md`), reportPage(dir, saved.stem, saved.record, outcome, v.expect[saved.record.property]))) n++;
-    writeAtomic(path.join(dir, `${saved.stem}.svg`), reportSvg(outcome));
+  for (const { report, replayed } of rows) {
+    if (!replayed) continue;
+    if (writeAtomic(path.join(dir, `${report.stem}.md`), reportPage(dir, report.stem, report.record, replayed.outcome, replayed.expected))) n++;
+    writeAtomic(path.join(dir, `${report.stem}.svg`), reportSvg(replayed.outcome));
   }
   return n;
 }

@@ -1,5 +1,5 @@
-// Saved counterexamples run again: each against its own variant (does it still reproduce, or
-// is it fixed?), and as fast-check examples before any generated case.
+// Saved counterexamples run again: one report against a variant (does it still reproduce?), and
+// the saved cases a check runs before generating any (properties/engine.ts).
 
 import { PropertyId, Variant } from '../../model/variant';
 import { WORD64 } from '../../model/word';
@@ -9,8 +9,6 @@ import { Outcome, execute } from '../execute';
 import { property, violations } from '../properties';
 import { caseOf } from './record';
 import { SavedReport } from './store';
-
-export type ReportStatus = 'reproduces' | 'fixed' | 'no such variant';
 
 export interface Replayed {
   readonly outcome: Outcome;
@@ -26,12 +24,6 @@ export function replay(saved: SavedReport, variant: Variant, exec?: Exec): Repla
   const outcome = run(c, xarrayMode(c, saved.record.counterexample.xarray));
   const found = violations(property(saved.record.property), outcome, (pick) => run(c, { kind: 'contract', pick }));
   return { outcome, violations: found };
-}
-
-export function status(saved: SavedReport, variants: readonly Variant[], execFor: (v: Variant) => Exec | undefined = () => undefined): ReportStatus {
-  const v = variants.find((x) => x.name === saved.record.variant.name);
-  if (!v) return 'no such variant';
-  return replay(saved, v, execFor(v)).violations.length > 0 ? 'reproduces' : 'fixed';
 }
 
 /** A saved case to run before generating: whose report it is, and whether it is this variant's own. */

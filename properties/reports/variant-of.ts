@@ -14,7 +14,7 @@ const REPLAY_LIMIT_MS = 2000;
 
 export interface ReportVariant {
   readonly variant: Variant;
-  /** How its cases run when not in this process (a C variant's child). */
+  /** How its cases run when not in this process: a C variant's child, or a path-checked file's worker. */
   readonly exec?: (c: Case, mode: XarrayMode) => Outcome;
   close(): void;
 }
