@@ -16,7 +16,7 @@
 // is a CCompileError; no gcc is a GccNotFoundError.
 
 import fs from 'fs';
-import { Variant } from '../model/variant';
+import { Variant, expectations } from '../model/variant';
 import { CompileOptions, compileUnit, unitOf } from './compile';
 import { EraInfo, eraOfSource, glue } from './era';
 import { extractInvalidation } from './extract';
@@ -74,8 +74,7 @@ export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
 export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}): CVariant {
   const x = extractInvalidation(treeOrFile);
   const { binary, warnings } = compileUnit({ file: x.file, text: x.unit }, opts);
-  const header = { name: `kernel-${x.era.era}`, origin: `${x.file} (${x.taken.join(', ')})`, expect: parseHeader(x.file, '').expect };
+  const header = { name: `kernel-${x.era.era}`, origin: `${x.file} (${x.taken.join(', ')})`, expect: expectations() };
   return make(x.file, header, x.era, x.unit, binary, warnings, opts);
 }
 
-export const isCVariant = (v: Variant): v is CVariant => (v as Partial<CVariant>).runner instanceof CRunner;

@@ -23,7 +23,7 @@ export class CIsolated implements Isolated {
   readonly run = (c: Case, mode: XarrayMode): Outcome => {
     if (this.hung) return faultOutcome(c, mode, 'not run: the C program hung on an earlier case of this property');
     const o = this.variant.runner.run(c, mode);
-    if (o.fault?.message.startsWith('Hang:')) this.hung = { case: c, mode, message: o.fault.message };
+    if (o.fault?.hang) this.hung = { case: c, mode, message: o.fault.message };
     return o;
   };
 

@@ -65,7 +65,7 @@ export function replay(layout: Layout, mode: XarrayMode, reply: Reply, binary: s
     s.id, { id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: { pgoff: s.pgoff, index: s.pgoff } },
   ]));
   let fault: Replayed['fault'];
-  const end = (message: string) => { fault ??= { phase: recorder.phase, message }; };
+  const end = (message: string, hang = false) => { fault ??= { phase: recorder.phase, message, ...(hang ? { hang } : {}) }; };
   const disagree = (what: string, c: boolean, ts: boolean) => {
     throw new NativeHarnessError(`${binary}: ${what} returned ${c} in C but ${ts} in the model's replay`);
   };
@@ -125,7 +125,7 @@ export function replay(layout: Layout, mode: XarrayMode, reply: Reply, binary: s
       end(`Crash: the C program was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'}); it was restarted`);
       break;
     case 'hang':
-      end(`Hang: no answer within ${reply.ms} ms; the C program was killed and restarted`);
+      end(`Hang: no answer within ${reply.ms} ms; the C program was killed and restarted`, true);
       break;
     case 'exit':
       if (reply.code === 3) throw new NativeHarnessError(`${binary} rejected a request (see its stderr)`);

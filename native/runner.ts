@@ -5,22 +5,12 @@
 // feeds the same cases for one seed, run each case in C once; prefetch() sends a known list
 // of cases in batches.
 
-import { resolve } from '../model/callers';
-import { expectedUnmaps } from '../model/reference';
 import { WORD64 } from '../model/word';
 import { XarrayMode } from '../model/xarray';
-import { Case, materialize } from '../properties/case';
-import { Outcome } from '../properties/execute';
+import { Case } from '../properties/case';
+import { Outcome, prepare } from '../properties/execute';
 import { replay, requestLine } from './replay';
 import { SyncChild } from './sync-child';
-
-/** What the engine needs of a variant it cannot call in process: an outcome per case and mode. */
-export interface CaseRunner {
-  run(c: Case, mode: XarrayMode): Outcome;
-  /** Run these cases now, in batches, so that later run()s are answered from the cache. */
-  prefetch?(cases: readonly Case[], mode: XarrayMode): void;
-  close?(): void;
-}
 
 export interface CRunnerOptions {
   /** A case not finished in this time is a hang (default 2000 ms). */
@@ -42,7 +32,7 @@ export function caseKey(c: Case, mode: XarrayMode): string {
   return `${m}|${c.layout.filePages}|${slots}|${op}|${c.pick}`;
 }
 
-export class CRunner implements CaseRunner {
+export class CRunner {
   private readonly child: SyncChild;
   private readonly cache = new Map<string, Outcome>();
   private readonly batchSize: number;
@@ -105,25 +95,24 @@ export class CRunner implements CaseRunner {
   private runBatch(batch: ReadonlyArray<readonly [string, readonly [Case, XarrayMode]]>): Outcome[] {
     const outcomes: Outcome[] = new Array(batch.length);
     const requests: string[] = [];
-    const waiting: Array<{ at: number; base: Omit<Outcome, 'events' | 'walks' | 'fault'> }> = [];
+    const waiting: Array<{ at: number; base: Outcome }> = [];
     batch.forEach(([, [c, mode]], at) => {
-      // as properties/execute.ts: the caller through the model's front end first
-      const layout = materialize(c.layout);
-      const resolved = resolve(layout, c.op, WORD64);
+      // the caller through the model's front end, as for a TypeScript variant
+      const base = prepare(c, mode, WORD64);
+      const { layout, resolved } = base;
       if (resolved.kind !== 'invalidate') {
-        outcomes[at] = { case: c, layout, resolved, mode, expected: [], events: [], walks: [] };
+        outcomes[at] = base;
         return;
       }
-      const expected = expectedUnmaps(layout, resolved.start, resolved.end);
       requests.push(requestLine(requests.length, layout, resolved.start, resolved.end, mode));
-      waiting.push({ at, base: { case: c, layout, resolved, mode, expected } });
+      waiting.push({ at, base });
     });
     if (requests.length) {
       const replies = this.child.exchange(requests);
       this.sent += requests.length;
       waiting.forEach(({ at, base }, i) => {
         const r = replay(base.layout, base.mode, replies[i], this.binary);
-        outcomes[at] = r.fault ? { ...base, events: r.events, walks: r.walks, fault: r.fault } : { ...base, events: r.events, walks: r.walks };
+        outcomes[at] = { ...base, ...r };
       });
     }
     batch.forEach(([k], at) => this.remember(k, outcomes[at]));
