@@ -3,7 +3,7 @@
 
 import { Variant } from '../model/variant';
 import { loadVariants } from '../properties/registry';
-import { loadMutants } from './catalogue';
+import { Mutant, loadMutants } from './catalogue';
 import { DetectionConfig, DetectionRow, detectionRows } from './detection';
 import { ScopeRun, largestWithin, scopeRun } from './exhaustive-scope';
 import { KillConfig, KillRow, killRow } from './kill-matrix';
@@ -23,6 +23,7 @@ export type JobResult =
   | { readonly kind: 'scope'; readonly runs: ScopeRun[] };
 
 let shipped: Variant[] | undefined;
+let mutants: Mutant[] | undefined;
 const variantNamed = (name: string): Variant => {
   shipped ??= loadVariants();
   const v = shipped.find((x) => x.name === name);
@@ -33,7 +34,8 @@ const variantNamed = (name: string): Variant => {
 export function runJob(job: Job): JobResult {
   switch (job.kind) {
     case 'kill': {
-      const m = loadMutants().find((x) => x.variant.name === job.mutant);
+      mutants ??= loadMutants(); // once per worker process, not once per job
+      const m = mutants.find((x) => x.variant.name === job.mutant);
       if (!m) throw new Error(`no mutant named ${job.mutant}`);
       return { kind: 'kill', row: killRow(m, variantNamed(m.base), job.cfg) };
     }

@@ -46,7 +46,6 @@ const k = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(0)}k` : x.toFixed(
 export function summary(r: BenchResults): string[] {
   const real = r.kills.filter((x) => !x.equivalent);
   const killed = real.filter((x) => x.status === 'killed');
-  const holes = real.filter((x) => x.status === 'hole');
   const equivalent = r.kills.filter((x) => x.status === 'equivalent');
   const slowest = killed.reduce<KillRow | null>((m, x) => (!m || (x.best?.worst ?? 0) > (m.best?.worst ?? 0) ? x : m), null);
   const best = bestPerVariant(r.detections);
@@ -54,7 +53,6 @@ export function summary(r: BenchResults): string[] {
   const problems = problemsOf(r);
   return [
     `- **Mutants:** ${killed.length} of ${real.length} non-equivalent mutants killed within ${DEFAULT_NUM_RUNS} cases in every one of ${r.config.kill.seeds} seeds` +
-      (holes.length ? `; ${holes.length} survive${holes.length === 1 ? 's' : ''} through a known hole (${holes.map((x) => x.name).join(', ')})` : '') +
       `; ${equivalent.length} equivalent; ${r.kills.length} in all.` +
       (slowest?.best ? ` Slowest kill: ${slowest.name}, worst ${slowest.best.worst} cases.` : ''),
     `- **Time to detection** (best property, median / worst over ${r.config.detection.seeds} seeds, project generators vs naive): ` +
@@ -103,7 +101,7 @@ function killSection(r: BenchResults): string[] {
     x.best ? count(x.best.worst, r.config.kill.cap) : '-',
     `${x.killedSeeds}/${x.seeds}`,
     x.shrunk ? `\`${x.shrunk.text}\` (${x.shrunk.size})` : '-',
-    x.status === 'hole' ? `survives: ${x.hole}` : x.status + (x.agrees ? '' : ' (declaration differs)'),
+    x.status + (x.agrees ? '' : ' (declaration differs)'),
   ]);
   const eq = r.kills.filter((x) => x.equivalent).map((x) => [
     x.name, x.base, x.header, x.equivalent!,

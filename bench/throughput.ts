@@ -62,7 +62,7 @@ const ROUNDS = 3;
 const rerunOf = (v: Variant, c: Case) => (pick: bigint) => execute(v, c, { kind: 'contract', pick }, WORD64);
 
 /** The generator's cost, measured once: fc.sample draws cases as fc.check does. */
-export function generatorCost(cfg: ThroughputConfig): { cases: Case[]; usPerCase: number } {
+function generatorCost(cfg: ThroughputConfig): { cases: Case[]; usPerCase: number } {
   let cases: Case[] = [];
   const ms = fastest(ROUNDS, () => { cases = fc.sample(caseArb, { numRuns: cfg.cases, seed: cfg.seed }); });
   return { cases, usPerCase: perCase(ms, cfg.cases) };
@@ -72,7 +72,8 @@ export function generatorCost(cfg: ThroughputConfig): { cases: Case[]; usPerCase
 export function phases(v: Variant, cases: readonly Case[], generator: number): Phases {
   const layouts = cases.map((c) => materialize(c.layout));
   const resolved = cases.map((c, i) => resolve(layouts[i], c.op, WORD64));
-  const model = perCase(fastest(ROUNDS, () => cases.forEach((c) => resolve(materialize(c.layout), c.op, WORD64))), cases.length);
+  // a fresh spec each time: materialize() caches per spec object, and the binding is the cost
+  const model = perCase(fastest(ROUNDS, () => cases.forEach((c) => resolve(materialize({ ...c.layout }), c.op, WORD64))), cases.length);
   const reference = perCase(fastest(ROUNDS, () => resolved.forEach((r, i) => {
     if (r.kind === 'invalidate') expectedUnmaps(layouts[i], r.start, r.end);
   })), cases.length);
@@ -105,7 +106,7 @@ export function rates(p: Phases): Rate[] {
 }
 
 /** One real fc.check through the engine, to hold the derived rates against (a property the variant passes). */
-export function measuredRate(v: Variant, id: PropertyId, numRuns: number, seed: number): number {
+function measuredRate(v: Variant, id: PropertyId, numRuns: number, seed: number): number {
   const run = () => {
     const verdict = checkProperty(v, property(id), { seed, numRuns, xarray: 'faithful' });
     if (verdict.actual !== 'pass') throw new Error(`${v.name} fails ${id}: pick a property it passes to time`);
@@ -116,7 +117,7 @@ export function measuredRate(v: Variant, id: PropertyId, numRuns: number, seed: 
 
 function timeCase(v: Variant, c: Case, label: string, slots: number, chunks: number, reps: number): Growth {
   const o = execute(v, c, FAITHFUL);
-  const exec = () => { for (let i = 0; i < reps; i++) execute(v, c, FAITHFUL); };
+  const exec = () => { for (let i = 0; i < reps; i++) execute(v, { ...c, layout: { ...c.layout } }, FAITHFUL); };
   const check = () => { for (let i = 0; i < reps; i++) for (const p of PROPERTIES) violations(p, o, rerunOf(v, c)); };
   exec(); check(); // warm
   return { label, slots, chunks, execute: perCase(fastest(ROUNDS, exec), reps), checks: perCase(fastest(ROUNDS, check), reps) };
@@ -125,7 +126,7 @@ function timeCase(v: Variant, c: Case, label: string, slots: number, chunks: num
 const release = (layout: LayoutSpec): Case => ({ layout, op: { kind: 'release' }, pick: 0n });
 
 /** k slots of 64 pages each, one xarray chunk per binding, released (every binding is visited). */
-export function growthWithSlots(v: Variant, counts: readonly number[], reps: number): Growth[] {
+function growthWithSlots(v: Variant, counts: readonly number[], reps: number): Growth[] {
   return counts.map((k) => {
     const slots = Array.from({ length: k }, (_, i) => ({ id: i, pgoff: 64n * BigInt(i), npages: 64n, base_gfn: 64n * BigInt(i) }));
     return timeCase(v, release({ filePages: 64n * BigInt(k), slots }), `${k} x 64 pages`, k, k, reps);
@@ -133,7 +134,7 @@ export function growthWithSlots(v: Variant, counts: readonly number[], reps: num
 }
 
 /** One binding from index 1 of increasing size, so that it is stored as more and more chunks, released. */
-export function growthWithChunks(v: Variant, reps: number): Growth[] {
+function growthWithChunks(v: Variant, reps: number): Growth[] {
   const byCount = new Map<number, bigint>();
   for (let bits = 1n; bits <= 31n; bits++) {
     for (const npages of [(1n << bits) - 1n, (1n << bits) + 1n]) {

@@ -1,11 +1,11 @@
 // The mutant catalogue (bench/mutants/): each non-equivalent mutant is killed within the run
-// count npm test uses, each equivalent one makes exactly its base's KVM calls, and a known hole
-// stays marked as one until a property closes it. Seeds come from FC_SEED, as in every suite.
+// count npm test uses, and each equivalent one makes exactly its base's KVM calls. Seeds come
+// from FC_SEED, as in every suite.
 
 import { checkProperty, DEFAULT_NUM_RUNS, optionsFromEnv } from '../properties/engine';
 import { property } from '../properties/properties';
 import { loadVariants } from '../properties/registry';
-import { declaredKillers, killable, loadMutants, parseOrigin } from '../bench/catalogue';
+import { declaredKillers, loadMutants, parseOrigin } from '../bench/catalogue';
 import { detect } from '../bench/detect';
 import { firstDifference } from '../bench/equivalence';
 
@@ -21,19 +21,18 @@ test('the catalogue holds at least 30 mutants of upstream and fixed, each saying
     expect(m.header.length).toBeGreaterThan(20);
     // a mutant of fixed keeps fixed's own failure, so only range-math properties can kill it
     if (m.base === 'fixed') expect(m.variant.expect['mmu-bookkeeping']).toBe('fail');
-    // a mutant is killed, equivalent, or a known hole: never two of these, never none
-    const kinds = [declaredKillers(m, baseOf(m.base)).length > 0, m.equivalent !== undefined, m.hole !== undefined];
-    expect([m.variant.name, kinds.filter(Boolean).length]).toEqual([m.variant.name, 1]);
+    // a mutant is either killed by a property it declares to fail, or argued equivalent: one of the two
+    expect([m.variant.name, declaredKillers(m, baseOf(m.base)).length > 0]).toEqual([m.variant.name, m.equivalent === undefined]);
   }
 });
 
-test('an origin names the base and any equivalence argument or hole', () => {
-  expect(parseOrigin('mutant of upstream')).toEqual({ base: 'upstream', equivalent: undefined, hole: undefined });
-  expect(parseOrigin('mutant of fixed; equivalent: max() is commutative')).toEqual({ base: 'fixed', equivalent: 'max() is commutative', hole: undefined });
+test('an origin names the base and any equivalence argument', () => {
+  expect(parseOrigin('mutant of upstream')).toEqual({ base: 'upstream', equivalent: undefined });
+  expect(parseOrigin('mutant of fixed; equivalent: max() is commutative')).toEqual({ base: 'fixed', equivalent: 'max() is commutative' });
   expect(parseOrigin('googleprodkernel/linux-cc @bcc304e3')).toBeNull();
 });
 
-const killed = mutants.filter((m) => !m.equivalent && !m.hole);
+const killed = mutants.filter((m) => !m.equivalent);
 
 test.each(killed.map((m) => [m.variant.name, m] as const))(
   `%s is killed within ${DEFAULT_NUM_RUNS} cases by a property it declares to fail (FC_SEED=${seed})`,
@@ -51,15 +50,6 @@ test.each(mutants.filter((m) => m.equivalent).map((m) => [m.variant.name, m] as 
     expect(firstDifference(m.variant, baseOf(m.base), seed, DEFAULT_NUM_RUNS)).toBeNull();
   },
 );
-
-// A known hole: the test fails today (so test.failing passes); when a property closes the hole,
-// jest reports it, and the mutant's file should then declare the property that kills it.
-for (const m of mutants.filter((x) => x.hole)) {
-  test.failing(`${m.variant.name} is killed (known hole: ${m.hole})`, () => {
-    const d = detect(m.variant, { seed, cap: DEFAULT_NUM_RUNS, properties: killable(baseOf(m.base)) });
-    expect(Object.keys(d.first)).not.toEqual([]);
-  });
-}
 
 test('detect() counts cases exactly as the engine does', () => {
   for (const [name, id] of [['buggy', 'no-stale-mapping'], ['fixed', 'mmu-bookkeeping'], ['mike-index', 'xarray-contract-robust']] as const) {
