@@ -20,6 +20,9 @@ export const CFLAGS = [
   '-fno-strict-overflow', '-fno-strict-aliasing', '-fdiagnostics-color=never',
 ];
 
+/** Added by `sanitize: true`: ASan and UBSan, every finding fatal (the child exits with status 1, its report on stderr, with lines: -g). */
+export const SANITIZE_CFLAGS = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all', '-g'];
+
 export interface CompileOptions {
   /** The compiler to run; default $CC or gcc on PATH. */
   readonly gcc?: string;
@@ -27,6 +30,8 @@ export interface CompileOptions {
   readonly cacheDir?: string;
   /** The environment gcc runs in (PATH decides which gcc when `gcc` is a bare name). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Build with SANITIZE_CFLAGS too (a program of its own in the cache); for the harness's tests. */
+  readonly sanitize?: boolean;
 }
 
 export interface TranslationUnit {
@@ -121,8 +126,9 @@ export function compileUnit(unit: TranslationUnit, opts: CompileOptions = {}): C
   const gcc = opts.gcc ?? env.CC ?? 'gcc';
   const version = gccVersion(gcc, env);
   const dir = opts.cacheDir ?? defaultCacheDir();
+  const flags = opts.sanitize ? [...CFLAGS, ...SANITIZE_CFLAGS] : CFLAGS;
   const hash = crypto.createHash('sha256');
-  for (const part of [gcc, version, CFLAGS.join(' '), fs.readFileSync(SHIM_HEADER, 'utf8'), fs.readFileSync(DRIVER_C, 'utf8'), unit.text]) {
+  for (const part of [gcc, version, flags.join(' '), fs.readFileSync(SHIM_HEADER, 'utf8'), fs.readFileSync(DRIVER_C, 'utf8'), unit.text]) {
     hash.update(part).update('\0');
   }
   const key = hash.digest('hex').slice(0, 24);
@@ -136,7 +142,7 @@ export function compileUnit(unit: TranslationUnit, opts: CompileOptions = {}): C
   const tmp = `${binary}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
   fs.writeFileSync(`${tmp}.c`, unit.text);
   try {
-    const r = spawnSync(gcc, [...CFLAGS, '-I', INCLUDE_DIR, '-o', tmp, `${tmp}.c`, DRIVER_C], { encoding: 'utf8', env });
+    const r = spawnSync(gcc, [...flags, '-I', INCLUDE_DIR, '-o', tmp, `${tmp}.c`, DRIVER_C], { encoding: 'utf8', env });
     if (r.error) throw new GccNotFoundError(gcc);
     const output = (r.stderr ?? '').split(`${tmp}.c`).join(`<harness unit of ${unit.file}>`);
     if (r.status !== 0) {

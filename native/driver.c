@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 /* glibc's loff_t is a long, the kernel's (the shim's) a long long: keep glibc's out of the way */
 #define loff_t glibc_loff_t
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -55,7 +56,7 @@ static struct {
 	bool found;
 	struct visit find;
 	struct gfn_interval *mapped;	/* sorted, disjoint */
-	size_t nmapped;
+	size_t nmapped, mapped_cap;
 	const char *phase;
 } cs;
 
@@ -89,7 +90,9 @@ static void __attribute__((__format__(__printf__, 1, 2))) emit(const char *fmt, 
 		va_start(ap, fmt);
 		n = vsnprintf(out + out_len, out_cap - out_len, fmt, ap);
 		va_end(ap);
-		if (n >= 0 && (size_t)n < out_cap - out_len)
+		if (n < 0)
+			abort();
+		if ((size_t)n < out_cap - out_len)
 			break;
 		out_cap = out_cap * 2 + (size_t)n + 64;
 		out = realloc(out, out_cap);
@@ -236,6 +239,22 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 	emit("flush\n");
 }
 
+/* Room for at least n intervals in cs.mapped, its contents kept: it only ever grows. */
+static void mapped_reserve(size_t n)
+{
+	struct gfn_interval *p;
+
+	if (n <= cs.mapped_cap)
+		return;
+	if (n < 2 * cs.mapped_cap)
+		n = 2 * cs.mapped_cap;
+	p = realloc(cs.mapped, n * sizeof(*p));
+	if (!p)
+		abort();
+	cs.mapped = p;
+	cs.mapped_cap = n;
+}
+
 /* The TDP MMU zaps by gfn whatever the slot: true if anything in [start, end) was mapped. */
 static bool zap(u64 start, u64 end)
 {
@@ -267,9 +286,11 @@ static bool zap(u64 start, u64 end)
 	if (split) {
 		size_t rest = total - i;
 
-		cs.mapped = realloc(cs.mapped, (n + 1 + rest) * sizeof(*cs.mapped));
-		if (!cs.mapped)
-			abort();
+		/*
+		 * The rest still lies at [i, total) and moves to [n + 1, n + 1 + rest): make room
+		 * first, without ever shrinking (that would free the rest before it is read).
+		 */
+		mapped_reserve(n + 1 + rest);
 		memmove(cs.mapped + n + 1, cs.mapped + i, rest * sizeof(*cs.mapped));
 		cs.mapped[n] = tail;
 		n += 1 + rest;
@@ -358,9 +379,25 @@ static unsigned long long take(char **p)
 		(*p)++;
 	if (**p < '0' || **p > '9')
 		bad_request("expected a number");
+	errno = 0;
 	v = strtoull(*p, &end, 10);
+	if (errno == ERANGE)
+		bad_request("a number does not fit in 64 bits");
+	if (*end != ' ' && *end != '\n' && *end != '\0')
+		bad_request("a number runs into other characters");
 	*p = end;
 	return v;
+}
+
+/* A count of items of `width` numbers each: the rest of the line must be able to hold them. */
+static size_t take_count(char **p, size_t width)
+{
+	unsigned long long n = take(p);
+
+	/* each number takes a digit and a space at least */
+	if (n > strlen(*p) / (2 * width))
+		bad_request("a count is larger than the rest of the line");
+	return (size_t)n;
 }
 
 static struct kvm_memory_slot *slot_by_id(unsigned long long id)
@@ -391,11 +428,11 @@ static void parse_case(char *line)
 	cs.seq = take(&p);
 	cs.start = take(&p);
 	cs.end = take(&p);
-	cs.nslots = take(&p);
+	cs.nslots = take_count(&p, 4);
 	cs.slots = realloc(cs.slots, (cs.nslots + 1) * sizeof(*cs.slots));
-	cs.mapped = realloc(cs.mapped, (cs.nslots + 1) * sizeof(*cs.mapped));
-	if (!cs.slots || !cs.mapped)
+	if (!cs.slots)
 		abort();
+	mapped_reserve(cs.nslots + 1);
 	for (i = 0; i < cs.nslots; i++) {
 		struct kvm_memory_slot *s = &cs.slots[i];
 
@@ -409,7 +446,7 @@ static void parse_case(char *line)
 	/* every slot's frames start out mapped; memslots never overlap in gfn space */
 	qsort(cs.mapped, cs.nslots, sizeof(*cs.mapped), by_start);
 	cs.nmapped = cs.nslots;
-	n = take(&p);
+	n = take_count(&p, 2);
 	cs.visits = realloc(cs.visits, (n + 1) * sizeof(*cs.visits));
 	if (!cs.visits)
 		abort();
@@ -418,11 +455,21 @@ static void parse_case(char *line)
 		cs.visits[i].index = take(&p);
 		cs.visits[i].slot = slot_by_id(take(&p));
 	}
-	cs.found = take(&p);
-	if (cs.found) {
+	switch (take(&p)) {
+	case 0:
+		cs.found = false;
+		break;
+	case 1:
+		cs.found = true;
 		cs.find.index = take(&p);
 		cs.find.slot = slot_by_id(take(&p));
+		break;
+	default:
+		bad_request("FOUND is neither 0 nor 1");
 	}
+	p += strspn(p, " \n");
+	if (*p)
+		bad_request("characters after the last field");
 }
 
 static void run_case(void)
@@ -465,5 +512,6 @@ int main(void)
 		parse_case(line);
 		run_case();
 	}
+	free(line);
 	return 0;
 }
