@@ -19,6 +19,12 @@ export interface Variant {
   /** Where the code comes from: tree, path, commit or message id. */
   readonly origin: string;
   readonly expect: Expectations;
+  /**
+   * Verdicts that differ when the walk runs in the xarray's contract mode (model/xarray.ts):
+   * a variant that relies on the first index lib/xarray.c yields may pass faithfully and fail
+   * there. Properties left out take `expect`'s verdict. See expectationOf().
+   */
+  readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
   invalidate_begin(k: Kernel, start: pgoff_t, end: pgoff_t): void;
   invalidate_end(k: Kernel, start: pgoff_t, end: pgoff_t): void;
 }
@@ -30,6 +36,11 @@ export function expectations(overrides: Partial<Record<PropertyId, Expectation>>
   const out = {} as Record<PropertyId, Expectation>;
   for (const id of PROPERTY_IDS) out[id] = overrides[id] ?? (isAdvisory(id) ? 'report' : 'pass');
   return Object.freeze(out);
+}
+
+/** The verdict expected of `variant` on property `id` with the walk in xarray mode `xarray`. */
+export function expectationOf(variant: Pick<Variant, 'expect' | 'expectContract'>, id: PropertyId, xarray: 'faithful' | 'contract'): Expectation {
+  return (xarray === 'contract' ? variant.expectContract?.[id] : undefined) ?? variant.expect[id];
 }
 
 export function defineVariant(v: Variant): Variant {

@@ -22,10 +22,22 @@ export interface Visit {
 }
 
 /**
- * Which index the first visit of a walk yields when `start` lies inside an entry.
- * faithful: `start` itself, as lib/xarray.c does (measured, §4).
- * contract: any index inside the found entry, the only promise lib/test_xarray.c makes
- * (check_multi_find_1); `pick` chooses it as an offset into the entry, modulo its size.
+ * Which index the first visit of a walk (and xa_find()) yields when `start` lies inside an entry.
+ * Every other visit is fixed: an entry entered from below yields its first index, and each later
+ * visit the first index of its entry (xa_find_after(), see firstIndex()).
+ *
+ * faithful: `start` itself, as lib/xarray.c does (measured, KERNEL-FACTS §4).
+ * contract: what the xarray's documented contract allows, which is the same single index:
+ *   Documentation/core-api/xarray.rst, "Multi-Index Entries": "When iterating over an XArray or
+ *   calling xas_find(), if the initial index is in the middle of a multi-index entry, it will not
+ *   be altered"; xa_find()'s kernel-doc (lib/xarray.c): the entry that "has the lowest index that
+ *   is at least @indexp and no more than @max". lib/test_xarray.c's check_multi_find_1 checks
+ *   less (after xa_find() from `multi + 1` it accepts any index of the entry, even below the one
+ *   asked for), but a test's tolerance is not a promise, and the kernel-doc rules out part of it.
+ *   KERNEL-FACTS §4 says the contract only promises an index inside the found entry: the
+ *   documents above say otherwise, so a variant that uses the index (mike-index) relies on a
+ *   documented guarantee, not on an implementation detail. Contract mode is kept so that a
+ *   check can name the documents it judges by; `pick` chooses nothing any more.
  */
 export type XarrayMode = { readonly kind: 'faithful' } | { readonly kind: 'contract'; readonly pick: bigint };
 
@@ -71,32 +83,41 @@ export function chunksOf(layout: Layout): readonly Chunk[] {
   return chunks;
 }
 
-function firstIndex(chunk: Chunk, start: bigint, mode: XarrayMode): bigint {
-  if (start < chunk.first) return chunk.first; // the walk entered the entry from below
-  if (mode.kind === 'faithful') return start;
-  return chunk.first + (mode.pick % (chunk.last - chunk.first + 1n));
+/**
+ * The index a walk (or xa_find()) yields for `chunk`, the first entry present in [start, last],
+ * in either mode (see XarrayMode):
+ * - entered from below (start < chunk.first): the entry's first index. xa_find(): "the lowest
+ *   index that is at least @indexp"; lib/test_xarray.c check_multi_find_1 checks `index != multi`
+ *   after xa_find() from 0. Every later visit of a walk is made by xa_find_after(): "the lowest
+ *   index that is above @indexp and no more than @max", the next entry's first index
+ *   (check_multi_find_1: `index != next`; xarray.rst: "Subsequent calls or iterations will move
+ *   the index to the first index in the range. Each entry will only be returned once");
+ * - start inside the entry: start ("it will not be altered").
+ */
+function firstIndex(chunk: Chunk, start: bigint): bigint {
+  return start < chunk.first ? chunk.first : start;
 }
 
-/** xa_for_each_range(xa, index, entry, start, last): the visits, in order (§4). */
-export function walk(layout: Layout, start: bigint, last: bigint, mode: XarrayMode = FAITHFUL): Visit[] {
+/** xa_for_each_range(xa, index, entry, start, last): the visits, in order (§4); both modes walk alike. */
+export function walk(layout: Layout, start: bigint, last: bigint, _mode: XarrayMode = FAITHFUL): Visit[] {
   const visits: Visit[] = [];
   if (start > last) return visits;
   for (const chunk of chunksOf(layout)) {
     if (chunk.last < start) continue;
     if (chunk.first > last) break;
-    const index = visits.length === 0 ? firstIndex(chunk, start, mode) : chunk.first;
+    const index = visits.length === 0 ? firstIndex(chunk, start) : chunk.first;
     visits.push(Object.freeze({ index, slot: chunk.slot }));
   }
   return visits;
 }
 
 /** xa_find(xa, &index, max, XA_PRESENT): the first entry in [index, max], or null (index unchanged). */
-export function xaFind(layout: Layout, index: bigint, max: bigint, mode: XarrayMode = FAITHFUL): Visit | null {
+export function xaFind(layout: Layout, index: bigint, max: bigint, _mode: XarrayMode = FAITHFUL): Visit | null {
   if (index > max) return null;
   for (const chunk of chunksOf(layout)) {
     if (chunk.last < index) continue;
     if (chunk.first > max) return null;
-    return Object.freeze({ index: firstIndex(chunk, index, mode), slot: chunk.slot });
+    return Object.freeze({ index: firstIndex(chunk, index), slot: chunk.slot });
   }
   return null;
 }

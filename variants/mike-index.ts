@@ -1,7 +1,9 @@
 // mike-index: Michael Roth's suggestion in the seed thread, start the range at the index the
-// xarray walk yields. Right only while xa_for_each_range yields `start` first (an implementation
-// detail, KERNEL-FACTS §4). The suggestion is judged inside the 6.8 body so that nothing but
-// the range math differs from upstream.
+// xarray walk yields. Right because xa_for_each_range yields `start` first when start lies in
+// an entry: lib/xarray.c does, and Documentation/core-api/xarray.rst promises it ("it will not be
+// altered"; model/xarray.ts), so the suggestion rests on the documented contract, not on an
+// implementation detail as the thread feared. It is judged inside the 6.8 body so that nothing
+// but the range math differs from upstream.
 
 import { defineVariant, expectations } from '../model/variant';
 import { kvm_gmem_invalidate_end_6_8 } from './upstream';
@@ -11,7 +13,6 @@ export default defineVariant({
   origin: 'seed thread suggestion (Michael Roth, 2023), in the Linux 6.8 body',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'fail',
   }),
 
   invalidate_begin(k, start, end) {
