@@ -5,16 +5,17 @@
 // How a C case runs, and why so: fast-check's property is synchronous, so a C variant cannot
 // be called like a TypeScript one. Each variant is compiled once (native/compile.ts, cached by
 // content hash) with native/driver.c into a program that runs as one persistent child process.
-// A worker thread owns the child (native/pipe-worker.js); a synchronous run() posts a batch to
-// it and blocks on Atomics.wait() until the replies are in (native/sync-child.ts). The engine
+// A worker thread owns the child (properties/isolation/supervisor.js); a synchronous run() posts
+// a batch to it and blocks on Atomics.wait() until the replies are in (isolation/sync-child.ts). The engine
 // reaches run() through its `isolated` executor (native/isolated.ts). The model computes each
 // case's walk, C replays it, and the call log C writes back is replayed through model/kvm.ts
-// (native/replay.ts), so verdicts come from the same code as for TypeScript. Outcomes are
+// (properties/isolation/log.ts), so verdicts come from the same code as for TypeScript. Outcomes are
 // cached per case and mode: fast-check feeds every property the same cases for one seed, so
 // each runs in C once; shrinking asks for a few new cases at a time. A crash, a hang or garbled
 // output fails that case (its Outcome has a fault) and the child is restarted; a compile error
 // is a CCompileError; no gcc is a GccNotFoundError.
 
+import crypto from 'crypto';
 import fs from 'fs';
 import { Variant, expectations } from '../model/variant';
 import { CompileOptions, compileUnit, unitOf } from './compile';
@@ -70,11 +71,16 @@ export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
   return make(file, header, era, unit.text, binary, warnings, opts);
 }
 
-/** --from-kernel: the invalidation functions of a tree's guest_memfd.c, expected to pass every correctness property. */
+/**
+ * --from-kernel: the invalidation functions of a tree's guest_memfd.c, expected to pass every
+ * correctness property. Named `kernel-<era>-<first 8 hex of the file's sha256>`, so reports of
+ * two trees never share a name, and a tree's reports follow its file's content.
+ */
 export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}): CVariant {
   const x = extractInvalidation(treeOrFile);
   const { binary, warnings } = compileUnit({ file: x.file, text: x.unit }, opts);
-  const header = { name: `kernel-${x.era.era}`, origin: `${x.file} (${x.taken.join(', ')})`, expect: expectations() };
+  const tag = crypto.createHash('sha256').update(fs.readFileSync(x.file)).digest('hex').slice(0, 8);
+  const header = { name: `kernel-${x.era.era}-${tag}`, origin: `${x.file} (${x.taken.join(', ')})`, expect: expectations() };
   return make(x.file, header, x.era, x.unit, binary, warnings, opts);
 }
 

@@ -11,7 +11,7 @@ export const HELP = `Check guest_memfd invalidation variants against the harness
 usage: npm run check -- [options] [variant.ts | variant.c | folder ...]
        npx gmem-check [options] [variant.ts | variant.c | folder ...]
 
-With no file, every TypeScript variant in variants/ is checked. A file or folder outside
+With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or folder outside
 variants/ is checked by path; a new file under variants/ is picked up by name. A .c file is
 compiled with gcc and checked the same way (see the README's "Variants in C").
 
@@ -20,12 +20,20 @@ compiled with gcc and checked the same way (see the README's "Variants in C").
   --seed S            fast-check seed (default FC_SEED or random); printed, so a run can be replayed
   --path P            replay fast-check's path P of that seed for one --property (printed with
                       each failure); saved reports are not replayed first then
-  --xarray M          faithful (default: the walk lib/xarray.c does), contract (any first index
-                      the xarray API allows, chosen by the case) or both
-  --timeout MS        time limit per case, after which a variant counts as hung (default 2000)
+  --xarray M          faithful (default: the walk lib/xarray.c does, first index start), contract
+                      (the first index anywhere in [start, min(last, end of the entry holding
+                      start)], chosen by the case: the freedom the kernel's own test leaves the
+                      xarray) or both
+  --timeout MS        CPU time a case may use before the variant is suspected of hanging (default
+                      2000); a suspected hang is run again alone in a fresh process with twice the
+                      limits and only a second hang is reported (a case that uses no CPU is
+                      suspected after four limits of wall time)
   --from-kernel PATH  check the invalidation functions of a kernel tree (or its guest_memfd.c),
                       taken as they are, with the era read from their signatures
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
+  --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
+                      for shipped variants and kernel trees, and a shrink-reports/ folder beside a
+                      variant checked by path)
   --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of up to N
                       pages against every punch [s, e) with e <= N + 1, release and every folio
                       (runs in this process); a property a variant must fail may pass in a scope
@@ -34,7 +42,8 @@ compiled with gcc and checked the same way (see the README's "Variants in C").
   --no-typecheck      skip type-checking the variant files before running them
   --no-isolate        run variants in this process: about 4x faster per case, but a variant
                       that never returns then hangs the command (use for trusted variants)
-  --json              print one JSON object instead of the table
+  --json              print one JSON object instead of the table (use npm run -s, or npx gmem-check,
+                      so that npm's own banner does not come before it)
   --verbose           print every failure's counterexample, expected ones too
   -h, --help          this text
 
@@ -61,6 +70,7 @@ export interface Args {
   xarray: XarrayChoice[];
   timeoutMs: number;
   report?: string;
+  reportsDir?: string;
   exhaustive?: number;
   shard?: string;
   typecheck: boolean;
@@ -108,6 +118,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       }
       case '--timeout': a.timeoutMs = int(1); break;
       case '--report': a.report = value(); break;
+      case '--reports-dir': a.reportsDir = value(); break;
       case '--from-kernel': a.fromKernel.push(value()); break;
       case '--exhaustive': a.exhaustive = int(1); break;
       case '--shard': a.shard = value(); break;

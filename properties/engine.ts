@@ -1,36 +1,51 @@
 // The checking engine: every property of a variant run through fast-check (fc.check, so a
 // failure is a verdict, not a throw), shrunk by fast-check and then by minimize(), and
-// compared with the variant's expectation. Seeds and run counts come from FC_SEED and FC_NUM_RUNS.
+// compared with the variant's expectation. A failure of a variant run in its own process is
+// confirmed before it is a verdict anyone saves: replayed alone in a fresh process, and if it
+// does not fail there, after the cases that ran before it (a history-dependent variant). The
+// engine returns verdicts; saving and rendering them is the reporter's job (reports/reporter).
+// Seeds and run counts come from FC_SEED and FC_NUM_RUNS.
 
 import fc from 'fast-check';
-import path from 'path';
-import { Expectation, PropertyId, Variant } from '../model/variant';
+import { Expectation, PropertyId, Variant, expectationOf } from '../model/variant';
 import { WORD64, Word } from '../model/word';
+import { XarrayMode } from '../model/xarray';
 import { caseArb } from './arbitraries';
 import { Case, XarrayChoice, xarrayMode } from './case';
-import { XarrayMode } from '../model/xarray';
 import { Outcome, execute, faultOutcome } from './execute';
 import { minimize } from './minimize';
 import { PROPERTIES, Property, violations } from './properties';
-import { isShipped, variantFile, variantSourceHash } from './registry';
-import { reportPage } from './reports/page';
-import { Found, buildRecord } from './reports/record';
 import { savedCasesFor } from './reports/replay';
-import { SavedReport, saveReport } from './reports/store';
-import { reportSvg } from './reports/svg';
+import type { SavedReport } from './reports/store';
 
-/** Runs one case of one variant: in this process by default, or isolated (properties/isolate). */
+/** Runs one case of one variant: in this process, or in the variant's own (properties/isolation). */
 export type Executor = (c: Case, mode: XarrayMode) => Outcome;
 
-/** An executor that can stop a variant that never returns: the case it hung on, once it has. */
+/** A case and the xarray mode it ran in. */
+export type Ran = readonly [Case, XarrayMode];
+
+/** What replaying a failure in fresh processes showed. */
+export type Confirmation =
+  /** It fails alone in a fresh process. */
+  | { readonly kind: 'reproduced' }
+  /** It fails in a fresh process only after these cases: the variant keeps state across calls. */
+  | { readonly kind: 'history'; readonly history: readonly Ran[] }
+  /** It failed once and then neither alone nor after its whole history: the variant is not deterministic. */
+  | { readonly kind: 'not-reproduced' };
+
+/** An executor that runs a variant in its own process: it confirms hangs and failures. */
 export interface Isolated {
   readonly run: Executor;
-  /**
-   * The case it hung on, if any. `first: false` says an earlier property already reported this
-   * hang (the runner was not restarted); absent or true, this property reports it.
-   */
-  hungOn(): { readonly case: Case; readonly mode: XarrayMode; readonly message: string; readonly first?: boolean } | undefined;
+  /** The confirmed hang of this variant, if any: every case after it is "not run". */
+  hungOn(): { readonly case: Case; readonly mode: XarrayMode; readonly message: string } | undefined;
+  /** True for the first property that asks after a hang: that one reports it, the rest are "not run". */
+  claimHang(): boolean;
+  /** Replays a failure in fresh processes: `fails` judges the property with the executor it is given. */
+  confirm?(c: Case, mode: XarrayMode, fails: (exec: Executor) => boolean): Confirmation;
 }
+
+/** What the engine needs of a variant: its declarations, and its functions if it runs in this process. */
+export type VariantInfo = Omit<Variant, 'invalidate_begin' | 'invalidate_end'> & Partial<Pick<Variant, 'invalidate_begin' | 'invalidate_end'>>;
 
 export interface CheckOptions {
   readonly numRuns: number;
@@ -40,9 +55,9 @@ export interface CheckOptions {
   /** fast-check's replay path, with the seed that produced it. */
   readonly path?: string;
   readonly properties?: readonly PropertyId[];
-  /** Saved reports: replayed first, and where a failure is written (none: nothing is saved). */
-  readonly reports?: { readonly dir: string; readonly saved: readonly SavedReport[] };
-  /** Where the variant runs; in this process when absent. */
+  /** Saved reports, whose cases are replayed first. */
+  readonly saved?: readonly SavedReport[];
+  /** Where the variant runs; in this process when absent (the variant's functions are needed then). */
   readonly isolated?: Isolated;
   /** Called once per case run, for progress on a terminal. */
   readonly onCase?: () => void;
@@ -51,6 +66,7 @@ export interface CheckOptions {
 export interface Verdict {
   readonly variant: string;
   readonly property: PropertyId;
+  readonly xarray: XarrayChoice;
   readonly expected: Expectation;
   readonly actual: 'pass' | 'fail';
   /** The actual verdict is what the variant expects ('report' always matches). */
@@ -64,7 +80,16 @@ export interface Verdict {
   readonly numShrinks?: number;
   /** The harness itself broke on this case (not the variant): a bug to fix here. */
   readonly harnessError?: string;
-  /** The report written (or already saved) for this failure. */
+  /**
+   * How the failure was confirmed: by a fresh process (alone, or after a history), a confirmed
+   * hang, or not at all ('in-process': the variant ran here, deterministic by construction).
+   */
+  readonly confirmation?: Confirmation['kind'] | 'hang' | 'in-process';
+  /** For a history-dependent failure: the cases to run before it in a fresh process. */
+  readonly history?: readonly Ran[];
+  /** Not run: the variant hung on a case of an earlier property. Nothing to save. */
+  readonly notRun?: boolean;
+  /** The report written (or already saved) for this failure, once a reporter has seen it. */
   readonly report?: { readonly stem: string; readonly written: boolean };
   /** Saved reports of this variant and property that no longer fail: fixed. */
   readonly fixedReports?: readonly string[];
@@ -86,96 +111,118 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns:
   return { numRuns: num('FC_NUM_RUNS', DEFAULT_NUM_RUNS), seed: num('FC_SEED', Date.now() ^ (Math.random() * 0x7fffffff)) };
 }
 
-export function checkProperty(variant: Variant, prop: Property, opts: CheckOptions): Verdict {
+export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckOptions): Verdict {
   const word = opts.word ?? WORD64;
   const mode = (c: Case) => xarrayMode(c, opts.xarray);
-  const exec: Executor = opts.isolated?.run ?? ((c, m) => execute(variant, c, m, word));
-  /** The case's outcome and the property's violations on it. */
+  const isolated = opts.isolated;
+  const exec: Executor = isolated?.run ?? inProcess(variant, word);
+  const judgeWith = (run: Executor, c: Case) => {
+    const outcome = run(c, mode(c));
+    return { outcome, found: violations(prop, outcome, (pick) => run(c, { kind: 'contract', pick })) };
+  };
   const judge = (c: Case) => {
     opts.onCase?.();
-    const outcome = exec(c, mode(c));
-    return { outcome, found: violations(prop, outcome, (pick) => exec(c, { kind: 'contract', pick })) };
+    return judgeWith(exec, c);
   };
   const fails = (c: Case) => judge(c).found.length > 0;
-  const expected = variant.expect[prop.id];
+  const expected = expectationOf(variant, prop.id, opts.xarray);
+  const base = { variant: variant.name, property: prop.id, xarray: opts.xarray, expected, seed: opts.seed };
+
+  // a variant whose hang an earlier property reported runs nothing more
+  const before = isolated?.hungOn();
+  if (before && !isolated!.claimHang()) {
+    return {
+      ...base, numRuns: 0, actual: 'fail', matches: false, notRun: true,
+      counterexample: faultOutcome(before.case, before.mode, before.message, word, true),
+      violations: [`not run: the variant hung on a case of an earlier property (${before.message})`],
+    };
+  }
+
   // Saved cases run first, in a pass of their own: as fast-check examples they would take up
   // runs and shift the replay path. The variant's own reports that pass now are fixed.
   const fixedReports: string[] = [];
   let fromSaved: Case | undefined;
   let savedRuns = 0;
-  if (!opts.path) {
-    for (const s of savedCasesFor(variant, prop.id, opts.xarray, opts.reports?.saved ?? [])) {
+  if (!opts.path && !before) {
+    for (const s of savedCasesFor(variant, prop.id, opts.xarray, opts.saved ?? [])) {
       if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
       savedRuns++;
       if (fails(s.case)) fromSaved ??= s.case;
       else if (s.own) fixedReports.push(s.stem);
     }
   }
-  const details = fromSaved ? undefined : fc.check(fc.property(caseArb, (c) => !fails(c)), {
+  const details = fromSaved || isolated?.hungOn() ? undefined : fc.check(fc.property(caseArb, (c) => !fails(c)), {
     numRuns: opts.numRuns,
     seed: opts.seed,
     path: opts.path,
     endOnFailure: false,
   });
-  const base = { variant: variant.name, property: prop.id, expected, seed: opts.seed, numRuns: details ? details.numRuns : savedRuns, fixedReports };
+  const found0 = { ...base, numRuns: details ? details.numRuns : savedRuns, fixedReports };
   if (details && !details.failed) {
-    return { ...base, actual: 'pass', matches: expected !== 'fail' };
+    return { ...found0, actual: 'pass', matches: expected !== 'fail' };
   }
   // A predicate that threw (rather than found violations) means the harness broke on this case.
-  let c = fromSaved ?? details!.counterexample![0];
+  let c = fromSaved ?? details?.counterexample?.[0];
   let found: string[] = [], harnessError: string | undefined, counterexample: Outcome | undefined;
-  let hung = opts.isolated?.hungOn();
+  let confirmation: Verdict['confirmation'] = isolated ? undefined : 'in-process';
+  let history: readonly Ran[] | undefined;
+  let hung = isolated?.hungOn();
   try {
-    if (!hung) {
+    if (!hung && c) {
       judge(c); // throws here, outside minimize's guard, if the harness breaks on this case
       c = minimize(c, (x) => { try { return fails(x); } catch { return false; } });
       ({ outcome: counterexample, found } = judge(c));
       // a hang while re-running or minimizing: that case is the counterexample, unshrunk
-      hung = opts.isolated?.hungOn();
+      hung = isolated?.hungOn();
     }
     if (hung) {
+      isolated!.claimHang();
       c = hung.case;
-      counterexample = faultOutcome(c, hung.mode, hung.message, word);
-      found = hung.first === false
-        ? [`not run: the variant hung on an earlier case (${hung.message}); see the report of the first property`]
-        : [`invalidate_begin/_end did not return: ${hung.message}`];
+      counterexample = faultOutcome(c, hung.mode, hung.message, word, true);
+      found = [`invalidate_begin/_end did not return: ${hung.message}`];
+      confirmation = 'hang';
+    } else if (isolated?.confirm && c) {
+      const at = c;
+      const confirmed = isolated.confirm(at, mode(at), (run) => judgeWith(run, at).found.length > 0);
+      confirmation = confirmed.kind;
+      if (confirmed.kind === 'history') {
+        history = confirmed.history;
+        found = [...found, `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`];
+      } else if (confirmed.kind === 'not-reproduced') {
+        found = [...found, 'not reproduced: replayed in a fresh process, alone and after every case that ran before it, it passes (the variant is not deterministic); nothing is saved'];
+      }
     }
   } catch (e) {
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     counterexample = undefined;
   }
-  const replayPath = details?.counterexamplePath ?? '';
-  const numShrinks = details?.numShrinks ?? 0;
-  const report = counterexample && opts.reports && hung?.first !== false
-    ? saveFailure(opts.reports.dir, variant, prop.id, counterexample, opts.xarray, found, { seed: opts.seed, path: replayPath, numRuns: base.numRuns, numShrinks })
-    : undefined;
-  // a crash or a hang is never the failure a variant is expected to have
+  // a crash or a hang is never the failure a variant is expected to have, nor one that comes and goes
   const crashed = counterexample?.fault !== undefined;
+  const unsound = confirmation === 'not-reproduced';
   return {
-    ...base,
+    ...found0,
     actual: 'fail',
-    matches: harnessError === undefined && (expected === 'report' || (expected === 'fail' && !crashed)),
+    matches: harnessError === undefined && (expected === 'report' || (expected === 'fail' && !crashed && !unsound)),
     counterexample,
     violations: harnessError ? [harnessError] : found,
-    path: replayPath,
-    numShrinks,
+    path: details?.counterexamplePath ?? '',
+    numShrinks: details?.numShrinks ?? 0,
     harnessError,
-    report,
+    confirmation,
+    ...(history ? { history } : {}),
     fromSavedReport: fromSaved !== undefined,
   };
 }
 
-/** Saves a failure as a report (its page rendered now), beside the others in `dir`. */
-export function saveFailure(dir: string, variant: Variant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found) {
-  const file = variantFile(variant);
-  // a shipped TypeScript variant is found by name; any other by the file the record names
-  const byName = file === undefined || (isShipped(file) && file.endsWith('.ts'));
-  const who = { name: variant.name, sourceHash: variantSourceHash(variant), ...(byName ? {} : { file: path.relative(dir, file) }) };
-  const record = buildRecord(who, id, o, xarray, violations, found);
-  return saveReport(dir, record, (stem) => ({ markdown: reportPage(dir, stem, record, o, variant.expect[id]), svg: reportSvg(o) }));
+/** The variant's own functions, run here: only for variants trusted to (--no-isolate, tests, the bench). */
+export function inProcess(variant: VariantInfo, word: Word = WORD64): Executor {
+  const { invalidate_begin, invalidate_end } = variant;
+  if (!invalidate_begin || !invalidate_end) throw new Error(`${variant.name} runs in its own process: give its isolated executor`);
+  const v = { ...variant, invalidate_begin, invalidate_end };
+  return (c, m) => execute(v, c, m, word);
 }
 
-export function checkVariant(variant: Variant, opts: CheckOptions): Verdict[] {
+export function checkVariant(variant: VariantInfo, opts: CheckOptions): Verdict[] {
   const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
   return props.map((p) => checkProperty(variant, p, opts));
 }

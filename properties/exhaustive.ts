@@ -5,10 +5,13 @@
 
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { PAGE_SHIFT } from '../model/layout';
-import { Expectation, PropertyId, Variant } from '../model/variant';
+import { Expectation, PropertyId, expectationOf } from '../model/variant';
 import { WORD64, Word } from '../model/word';
 import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from './case';
-import { Outcome, execute } from './execute';
+import { XarrayMode } from '../model/xarray';
+import type { Executor, VariantInfo } from './engine';
+import { inProcess } from './engine';
+import { Outcome } from './execute';
 import { PROPERTIES, violations } from './properties';
 
 /** This machine's part of the job: layouts whose number is `index` modulo `count`. */
@@ -40,7 +43,15 @@ export interface ExhaustiveOptions extends Scope {
   readonly properties?: readonly PropertyId[];
   /** Stop checking a property at its first failure, and stop when every property has failed. */
   readonly firstFailureOnly?: boolean;
+  /**
+   * Where the variant runs: its own process (the command's), sent `runMany` batches ahead of
+   * the checks; in this process when absent (the variant's functions are needed then).
+   */
+  readonly exec?: { readonly run: Executor; readonly runMany?: (items: ReadonlyArray<readonly [Case, XarrayMode]>) => unknown };
 }
+
+/** Cases sent to a variant's process at once. */
+const BATCH = 512;
 
 /**
  * One property's verdict over the scope, with the fields of the engine's Verdict but seed, path
@@ -205,7 +216,7 @@ interface Tally {
 }
 
 /** Checks one variant over the scope (this shard of it); one verdict per property. */
-export function checkExhaustive(variant: Variant, opts: ExhaustiveOptions): ExhaustiveVerdict[] {
+export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): ExhaustiveVerdict[] {
   const scope = scopeOf(opts);
   const shard = opts.shard ?? WHOLE;
   const word = opts.word ?? WORD64;
@@ -219,27 +230,39 @@ export function checkExhaustive(variant: Variant, opts: ExhaustiveOptions): Exha
     t.harnessError ??= harnessError;
     if (!t.smallest || compareCases(c, t.smallest.c) < 0) t.smallest = { c, outcome, violations: found };
   };
-  for (const c of cases(scope, shard)) {
-    if (opts.firstFailureOnly && pending === 0) { complete = false; break; }
+  const run: Executor = opts.exec?.run ?? inProcess(variant, word);
+  const one = (c: Case) => {
     checked++;
     let o: Outcome;
     try {
-      o = execute(variant, c, xarrayMode(c, choice), word);
+      o = run(c, xarrayMode(c, choice));
     } catch (e) {
       const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       for (const t of tallies.values()) fail(t, c, [why], undefined, why);
-      continue;
+      return;
     }
     for (const p of props) {
       const t = tallies.get(p.id)!;
       if (opts.firstFailureOnly && t.failures > 0) continue;
-      const found = violations(p, o, (pick) => execute(variant, c, { kind: 'contract', pick }, word));
+      const found = violations(p, o, (pick) => run(c, { kind: 'contract', pick }));
       if (found.length) fail(t, c, found, o);
+    }
+  };
+  // in batches, so that a variant in its own process gets them BATCH at a time
+  const all = cases(scope, shard);
+  scan: for (;;) {
+    const chunk: Case[] = [];
+    for (let r = all.next(); !r.done; r = all.next()) if (chunk.push(r.value) === BATCH) break;
+    if (chunk.length === 0) break;
+    opts.exec?.runMany?.(chunk.map((c) => [c, xarrayMode(c, choice)]));
+    for (const c of chunk) {
+      if (opts.firstFailureOnly && pending === 0) { complete = false; break scan; }
+      one(c);
     }
   }
   return props.map((p) => {
     const t = tallies.get(p.id)!;
-    const expected = variant.expect[p.id];
+    const expected = expectationOf(variant, p.id, choice);
     const base = { variant: variant.name, property: p.id, expected, numRuns: checked, scope, shard, failures: t.failures, complete };
     if (!t.smallest) return { ...base, actual: 'pass' as const, matches: true };
     const { outcome, violations: found } = t.smallest;

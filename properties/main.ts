@@ -1,32 +1,38 @@
 // The command (npm run check, bin gmem-check): checks variant files against the properties and
 // prints the verdict table, each failure's shrunk counterexample and its report. Each file runs
-// in a worker thread with a per-case time limit, so a variant that throws, hangs or records
-// garbage is a reported failure and the run goes on. Exit 0/1/2: see HELP in args.ts.
+// in a process of its own (properties/isolation), so a variant that throws, hangs, crashes,
+// prints or poisons its copy of the model is a reported failure and the run goes on; no
+// variant code runs in this process. Exit 0/1/2: see HELP in args.ts.
 
 import fs from 'fs';
 import path from 'path';
-import { Variant } from '../model/variant';
+import { PropertyId, expectationOf } from '../model/variant';
 import { Args, HELP, UsageError, parseArgs, userPath } from './args';
 import { WHOLE, checkExhaustive, countScope, parseShard } from './exhaustive';
 import { XarrayChoice } from './case';
-import { Isolated, Verdict, checkVariant, saveFailure } from './engine';
+import { Verdict, VariantInfo, checkVariant } from './engine';
 import { formatFailure, formatOutcome } from './format';
-import { IsolatedVariant } from './isolate';
+import { IsolatedRunner } from './isolation/isolated';
+import { warm } from './isolation/transpile';
+import { TsVariant } from './isolation/ts-variant';
 import { PROPERTIES } from './properties';
 import { Progress } from './progress';
-import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, loadVariants, variantFile } from './registry';
+import { VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from './registry';
 import { caseRecord } from './reports/record';
 import { replay } from './reports/replay';
+import { ReportedVariant, reportVerdict, saveFailure } from './reports/reporter';
 import { writeIndex } from './reports/index-page';
-import { variantOf } from './reports/variant-of';
+import { ReportVariant, childResolver, isolatedVariant } from './reports/variant-of';
 import { SavedReport, loadReport, loadReports, reportsDir } from './reports/store';
 import { verdictTable } from './table';
-import { typecheckVariants } from './typecheck';
+import { typecheckInChild } from './typecheck';
 
 const EXIT = { ok: 0, failed: 1, broken: 2 } as const;
+/** The type check of every file together, in its own process, before it counts as stuck. */
+const TYPECHECK_LIMIT_MS = 120_000;
 
-/** Variant files named on the command line (folders expanded), or every file in variants/. */
-export function variantFiles(targets: readonly string[]): string[] {
+/** Variant files named on the command line (folders expanded); every file in variants/ when nothing is named. */
+export function variantFiles(targets: readonly string[], orNone = false): string[] {
   targets = targets.map(userPath);
   const isVariant = (f: string) => (f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')) || f.endsWith('.c');
   const expand = (t: string): string[] => {
@@ -34,16 +40,29 @@ export function variantFiles(targets: readonly string[]): string[] {
     if (!fs.statSync(t).isDirectory()) return [t];
     return fs.readdirSync(t).filter(isVariant).sort().map((f) => path.join(t, f));
   };
-  return (targets.length ? targets : [VARIANTS_DIR]).flatMap(expand);
+  if (targets.length === 0) return orNone ? [] : expand(path.join(__dirname, '..', 'variants'));
+  return targets.flatMap(expand);
 }
 
-/** Where a variant's cases run when not in this process: a worker thread, or a compiled C child. */
-type Runner = Isolated & { ready(): void; close(): void; prefetch?(seed: number, numRuns: number, xarray: XarrayChoice): void };
+type Runner = IsolatedRunner & { prefetch(seed: number, numRuns: number, xarray: XarrayChoice): void };
 
 interface Loaded {
   readonly file: string;
-  readonly variant: Variant;
+  readonly info: VariantInfo;
+  readonly who: ReportedVariant;
+  /** Where its cases run: its own process (absent only with --no-isolate). */
   readonly isolated?: Runner;
+  readonly kernelTree: boolean;
+}
+
+type Broken = Array<{ file: string; message: string }>;
+
+function reportedVariant(file: string, info: VariantInfo, sourceHash: string): ReportedVariant {
+  return {
+    name: info.name, sourceHash, file: path.resolve(file),
+    byName: isShipped(file) && file.endsWith('.ts'),
+    expected: (id: PropertyId) => info.expect[id],
+  };
 }
 
 /**
@@ -52,43 +71,42 @@ interface Loaded {
  */
 function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
   const native = require('../native/cvariant') as typeof import('../native/cvariant');
-  const { CIsolated } = require('../native/isolated') as typeof import('../native/isolated');
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs }) : native.loadCVariant(file, { timeoutMs });
   if (variant.warnings.trim()) console.error(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
-  const isolated = new CIsolated(variant);
-  isolated.ready();
-  return { file, variant, isolated };
+  const { name, origin, expect, expectContract } = variant;
+  const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}) };
+  return { file: variant.file, info, who: reportedVariant(variant.file, info, sourceHashOf(variant.file)), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
 }
 
-/** Loads a file in its (already started) worker, if any, and in this process for its name and expectations. */
-function load(file: string, isolated: Runner | undefined, shipped: readonly Variant[]): Loaded {
-  isolated?.ready();
-  const variant = loadVariantFile(file);
-  const owner = isShipped(file) ? undefined : shipped.find((v) => v.name === variant.name);
-  if (owner) {
-    isolated?.close();
-    const where = path.relative(path.dirname(VARIANTS_DIR), variantFile(owner) ?? VARIANTS_DIR);
-    throw new VariantFileError(file, `the name "${variant.name}" belongs to ${where}; give your variant a name of its own`);
-  }
-  return { file, variant, isolated };
+/** A TypeScript file: its declarations from its own process (or, with --no-isolate, loaded here). */
+function loadTs(file: string, child: TsVariant | undefined): Loaded {
+  const info: VariantInfo = child ? child.ready() : loadVariantFile(file);
+  const refuse = (why: string) => {
+    child?.runner.close();
+    throw new VariantFileError(file, why);
+  };
+  const stem = path.basename(file, '.ts');
+  if (isShipped(file) && info.name !== stem) refuse(`a variant under variants/ is named after its file: name it "${stem}" (or rename the file to ${info.name}.ts)`);
+  const owner = isShipped(file) ? undefined : shippedNames().get(info.name);
+  if (owner) refuse(`the name "${info.name}" belongs to ${path.relative(path.join(__dirname, '..'), owner)}; give your variant a name of its own`);
+  const isolated = child ? new IsolatedRunner(child.runner) : undefined;
+  return { file, info, who: reportedVariant(file, info, sourceHashOf(file)), isolated, kernelTree: false };
 }
-
-type Broken = Array<{ file: string; message: string }>;
 
 /**
  * Every variant the command line names, type-checked, loaded and started where it will run;
- * what cannot be is `broken`. Workers start together and are waited on in turn.
+ * what cannot be is `broken`. The variants' processes start together, while the type check runs.
  */
-function loadAll(args: Args, shipped: readonly Variant[]): { loaded: Loaded[]; broken: Broken } {
-  const all = variantFiles(args.targets);
+function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
+  const all = variantFiles(args.targets, args.fromKernel.length > 0);
   const files = all.filter((f) => f.endsWith('.ts'));
   const broken: Broken = [];
-  if (args.typecheck) {
-    for (const [file, e] of typecheckVariants(files)) broken.push({ file, message: e.message });
+  const children = new Map<string, TsVariant>();
+  if (args.isolate) {
+    warm(files);
+    for (const f of files) children.set(f, new TsVariant(f, { timeoutMs: args.timeoutMs }));
   }
-  const runnable = files.filter((f) => !broken.some((b) => b.file === f));
-  // --exhaustive runs in this process: no worker to start
-  const workers = runnable.map((f) => (args.isolate && args.exhaustive === undefined ? new IsolatedVariant(f, args.timeoutMs) : undefined));
+  const typeErrors = args.typecheck ? typecheckInChild(files, TYPECHECK_LIMIT_MS) : new Map<string, VariantFileError>();
   const loaded: Loaded[] = [];
   const attempt = (file: string, get: () => Loaded) => {
     try {
@@ -97,15 +115,23 @@ function loadAll(args: Args, shipped: readonly Variant[]): { loaded: Loaded[]; b
       broken.push({ file, message: (e as Error).message });
     }
   };
-  runnable.forEach((file, i) => attempt(file, () => load(file, workers[i], shipped)));
+  for (const file of files) {
+    const typeError = typeErrors.get(file);
+    if (typeError) {
+      children.get(file)?.runner.close();
+      broken.push({ file, message: typeError.message });
+      continue;
+    }
+    attempt(file, () => loadTs(file, children.get(file)));
+  }
   for (const file of all.filter((f) => f.endsWith('.c'))) attempt(file, () => loadC(file, false, args.timeoutMs));
   for (const tree of args.fromKernel.map(userPath)) attempt(tree, () => loadC(tree, true, args.timeoutMs));
-  loaded.sort((a, b) => historyRank(a.variant.name) - historyRank(b.variant.name));
+  loaded.sort((a, b) => historyRank(a.info.name) - historyRank(b.info.name));
   // two files of one name would share a table row and report names: the second is refused
   for (let i = loaded.length - 1; i > 0; i--) {
-    const first = loaded.findIndex((l) => l.variant.name === loaded[i].variant.name);
+    const first = loaded.findIndex((l) => l.info.name === loaded[i].info.name);
     if (first < i) {
-      broken.push({ file: loaded[i].file, message: `${loaded[i].file}: the name "${loaded[i].variant.name}" is also the name of ${loaded[first].file}` });
+      broken.push({ file: loaded[i].file, message: `${loaded[i].file}: the name "${loaded[i].info.name}" is also the name of ${loaded[first].file}` });
       loaded[i].isolated?.close();
       loaded.splice(i, 1);
     }
@@ -113,32 +139,58 @@ function loadAll(args: Args, shipped: readonly Variant[]): { loaded: Loaded[]; b
   return { loaded, broken };
 }
 
-type Checked = Verdict & { xarray: XarrayChoice; label: string; dir: string };
+/**
+ * Where a variant's reports are read and written: --reports-dir, else REPORTS_DIR, else
+ * shrink-reports/ for a shipped variant or a kernel tree (never inside the tree), and a
+ * shrink-reports/ folder beside a variant checked by path.
+ */
+function reportsFolder(args: Args, l: Pick<Loaded, 'file' | 'kernelTree'>): string {
+  if (args.reportsDir) return userPath(args.reportsDir);
+  if (process.env.REPORTS_DIR) return process.env.REPORTS_DIR;
+  if (isShipped(l.file) || l.kernelTree) return reportsDir();
+  return path.join(path.dirname(path.resolve(l.file)), 'shrink-reports');
+}
 
-/** Every property of every loaded variant, in each xarray mode asked for; new reports indexed. */
-function checkAll(args: Args, loaded: readonly Loaded[], shipped: readonly Variant[]): Checked[] {
+const savedIn = new Map<string, SavedReport[]>();
+function savedReports(dir: string): SavedReport[] {
+  if (!savedIn.has(dir)) savedIn.set(dir, loadReports(dir));
+  return savedIn.get(dir)!;
+}
+
+type Checked = Verdict & { label: string; dir: string };
+
+/** Variants already running, for replaying reports (the index) without starting them again. */
+function reuseFrom(loaded: readonly Loaded[]) {
+  return (name: string, file?: string): ReportVariant | undefined => {
+    const l = loaded.find((x) => x.info.name === name && (file === undefined || path.resolve(x.file) === path.resolve(file)));
+    return l?.isolated ? isolatedVariant(l.info, l.who.sourceHash, l.isolated.runner, () => undefined) : undefined;
+  };
+}
+
+/** Every property of every loaded variant, in each xarray mode asked for; confirmed failures saved and indexed. */
+function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   const progress = new Progress(loaded.length * args.xarray.length * props.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
   const verdicts: Checked[] = [];
   try {
-    for (const { file, variant, isolated } of loaded) {
-      const reports = reportsFor(file);
+    for (const { file, info, who, isolated, kernelTree } of loaded) {
+      const dir = reportsFolder(args, { file, kernelTree });
+      const saved = savedReports(dir);
       for (const xarray of args.xarray) {
-        const label = args.xarray.length > 1 ? `${variant.name} [${xarray}]` : variant.name;
-        const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, reports, isolated, onCase: progress.tick };
-        isolated?.prefetch?.(args.seed, args.numRuns, xarray);
-        verdicts.push(...checkVariant(variant, opts).map((v) => ({ ...v, xarray, label, dir: reports.dir })));
+        const label = args.xarray.length > 1 ? `${info.name} [${xarray}]` : info.name;
+        const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, saved, isolated, onCase: progress.tick };
+        if (!args.path) isolated?.prefetch(args.seed, args.numRuns, xarray);
+        for (const v of checkVariant(info, opts)) {
+          const r = reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id, xarray) }, { dir, saved });
+          verdicts.push({ ...r, label, dir });
+        }
       }
     }
-    // index the folders that got a new report, replaying through the same workers: a variant
-    // that hangs must not get a second chance to hang this process
+    // index the folders that got a new report, replaying through the same processes
     const touched = [...new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))];
-    const execFor = (v: Variant) => loaded.find((l) => l.variant === v)?.isolated?.run;
-    const mine = loaded.map((l) => l.variant);
-    const known = [...mine, ...shipped.filter((v) => !mine.some((m) => m.name === v.name))];
     for (const dir of touched) {
       try {
-        writeIndex(dir, known, execFor);
+        writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, reuse: reuseFrom(loaded) }));
       } catch (e) {
         console.error(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
       }
@@ -156,13 +208,22 @@ function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; ha
   return verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
 }
 
-function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[]): void {
+interface Ran {
+  readonly name: string;
+  readonly file: string;
+  /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
+  readonly hangConfirmations: number;
+}
+
+function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly Ran[]): void {
   console.log(JSON.stringify({
-    seed: args.seed, numRuns: args.numRuns, exitCode: code, broken,
+    seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran,
     verdicts: verdicts.map((v) => ({
       variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
       violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
+      confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
       counterexample: v.counterexample ? caseRecord(v.counterexample.case, v.xarray) : null,
+      history: v.history ? v.history.map(([c, mode]) => caseRecord(mode.kind === 'contract' ? { ...c, pick: mode.pick } : c, mode.kind)) : null,
     })),
   }, null, 2));
 }
@@ -173,7 +234,7 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
     console.log(`seed ${args.seed}, ${args.numRuns} cases per property, xarray ${args.xarray.join(' and ')}\n`);
     console.log(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
   }
-  for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
+  for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
     console.log(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(v.dir, `${v.report.stem}.md`)}` : ''}`);
   }
   const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
@@ -191,28 +252,34 @@ function run(argv: string[]): number {
     console.log(HELP);
     return EXIT.ok;
   }
-  const shipped = loadVariants();
-  if (args.report) return replayOne(userPath(args.report), shipped);
-  const { loaded, broken } = loadAll(args, shipped);
+  if (args.report) return replayOne(args, userPath(args.report));
+  const { loaded, broken } = loadAll(args);
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
-  const verdicts = checkAll(args, loaded, shipped);
+  const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  (args.json ? printJson : printText)(args, code, broken, verdicts);
+  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
+  if (args.json) printJson(args, code, broken, verdicts, ran);
+  else printText(args, code, broken, verdicts);
   return code;
 }
 
-/** --exhaustive N: every case of the small scope, in this process, failures saved as reports. */
+/** --exhaustive N: every case of the small scope, each variant in its own process, failures saved as reports. */
 function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): number {
-  for (const l of loaded) l.isolated?.close();
   const shard = args.shard ? parseShard(args.shard) : WHOLE;
   const scope = { maxPages: args.exhaustive! };
-  const verdicts = loaded.flatMap(({ file, variant }) => {
-    const reports = reportsFor(file);
-    return checkExhaustive(variant, { ...scope, shard, xarray: args.xarray[0], properties: args.properties }).map((v) => {
-      const found = { seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numRuns: v.numRuns, numShrinks: 0 };
-      const report = v.counterexample ? saveFailure(reports.dir, variant, v.property, v.counterexample, args.xarray[0], [...(v.violations ?? [])], found) : undefined;
-      return { ...v, report, dir: reports.dir };
-    });
+  const verdicts = loaded.flatMap(({ file, info, who, isolated, kernelTree }) => {
+    const dir = reportsFolder(args, { file, kernelTree });
+    try {
+      const runner = isolated?.runner;
+      const exec = isolated ? { run: isolated.run, runMany: (items: Parameters<NonNullable<typeof runner>['runMany']>[0]) => runner!.runMany(items) } : undefined;
+      return checkExhaustive(info, { ...scope, shard, xarray: args.xarray[0], properties: args.properties, exec }).map((v) => {
+        const found = { seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numRuns: v.numRuns, numShrinks: 0 };
+        const report = v.counterexample ? saveFailure(dir, who, v.property, v.counterexample, args.xarray[0], [...(v.violations ?? [])], found, isolated ? 'reproduced' : 'in-process') : undefined;
+        return { ...v, report, dir };
+      });
+    } finally {
+      isolated?.close();
+    }
   });
   const code = exitCode(broken, verdicts);
   for (const b of broken) console.error(`broken: ${b.message}\n`);
@@ -228,34 +295,39 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
 }
 
 /**
- * Reports of a shipped variant (a file in variants/) go to shrink-reports/; those of a variant
- * checked by path go beside it, in <its folder>/shrink-reports/. REPORTS_DIR overrides both.
+ * --report: the saved case run again on today's variant of that name (or at the file it names),
+ * after its history when it has one. A hang report is run under the same confirmation as a
+ * check: it "still hangs" or "returns now", and is never called fixed for that.
  */
-const savedIn = new Map<string, SavedReport[]>();
-
-function reportsFor(file: string): { dir: string; saved: SavedReport[] } {
-  const dir = process.env.REPORTS_DIR || (isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports'));
-  if (!savedIn.has(dir)) savedIn.set(dir, loadReports(dir));
-  return { dir, saved: savedIn.get(dir)! };
-}
-
-/** --report: the saved case run again on today's variant of that name (or at the file it names). */
-function replayOne(file: string, shipped: readonly Variant[]): number {
+function replayOne(args: Args, file: string): number {
   const saved = loadReport(file);
   const { name } = saved.record.variant;
-  const of = variantOf(saved, shipped);
+  const of = childResolver({ timeoutMs: args.timeoutMs })(saved);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
-  const found = of.variant;
-  const { outcome, violations } = replay(saved, found, of.exec);
-  of.close();
-  console.log(formatOutcome(outcome));
-  const expected = found.expect[saved.record.property];
-  if (violations.length > 0) {
-    console.log(`\n${name} still fails ${saved.record.property}:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
-    return expected === 'pass' ? EXIT.failed : EXIT.ok;
+  const { property, counterexample } = saved.record;
+  const expected = of.expected(property, counterexample.xarray);
+  try {
+    const { outcome, violations } = replay(saved, of);
+    console.log(formatOutcome(outcome));
+    const wasHang = saved.record.confirmation === 'hang';
+    if (outcome.fault?.hang) {
+      console.log(`\n${name} still hangs on this case: ${outcome.fault.message}`);
+      return expected === 'pass' ? EXIT.failed : EXIT.ok;
+    }
+    if (wasHang) {
+      const now = violations.length ? `fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}` : `passes ${property}`;
+      console.log(`\n${name} returns now on the case it hung on (under the same confirmation); on it, it ${now}`);
+      return violations.length && expected === 'pass' ? EXIT.failed : EXIT.ok;
+    }
+    if (violations.length > 0) {
+      console.log(`\n${name} still fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
+      return expected === 'pass' ? EXIT.failed : EXIT.ok;
+    }
+    console.log(`\n${name} now passes ${property} on this case: the report is fixed (npm run reports:prune removes it)`);
+    return expected === 'fail' ? EXIT.failed : EXIT.ok;
+  } finally {
+    of.close();
   }
-  console.log(`\n${name} now passes ${saved.record.property} on this case: the report is fixed (npm run reports:prune removes it)`);
-  return expected === 'fail' ? EXIT.failed : EXIT.ok;
 }
 
 export function main(argv: string[]): number {

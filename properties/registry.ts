@@ -36,8 +36,20 @@ export const variantFile = (v: Variant): string | undefined => {
 /** sha256 of the variant's file (or of its functions' text), so a stale report is recognisable. */
 export function variantSourceHash(v: Variant): string {
   const file = variantFile(v); // for a C variant its own file: its text, not where it was compiled
-  const text = file && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `${v.invalidate_begin.toString()}\n${v.invalidate_end.toString()}`;
-  return crypto.createHash('sha256').update(text).digest('hex');
+  if (file && fs.existsSync(file)) return sourceHashOf(file);
+  return crypto.createHash('sha256').update(`${v.invalidate_begin.toString()}\n${v.invalidate_end.toString()}`).digest('hex');
+}
+
+/** sha256 of a variant file's text: read, never run. */
+export const sourceHashOf = (file: string): string => crypto.createHash('sha256').update(fs.readFileSync(file, 'utf8')).digest('hex');
+
+/**
+ * The names of the shipped TypeScript variants, known without running them: a shipped variant
+ * is named after its file (test/registry.test.ts holds every shipped file to it).
+ */
+export function shippedNames(dir: string = VARIANTS_DIR): Map<string, string> {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'));
+  return new Map(files.map((f) => [f.slice(0, -'.ts'.length), path.join(dir, f)]));
 }
 
 export function loadVariantFile(file: string): Variant {

@@ -11,11 +11,10 @@ export const USER = path.join(__dirname, 'fixtures', 'user-variants');
 
 export function check(args: string[], env: Record<string, string> = {}) {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
-  const started = Date.now();
   const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'properties/main.ts', ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: reports, FC_SEED: '5', ...env },
   });
-  return { code: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - started, reports };
+  return { code: r.status, out: r.stdout, err: r.stderr, reports };
 }
 
 /** Scratch folders made by one test file, removed by it (never another file's). */

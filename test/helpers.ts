@@ -2,7 +2,13 @@
 // through the model's own bind(), and the fast-check options taken from FC_SEED / FC_NUM_RUNS.
 
 import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
+import { PropertyId, Variant } from '../model/variant';
 import { LayoutSpec } from '../properties/case';
+import { CheckOptions, Verdict, checkProperty } from '../properties/engine';
+import { Property } from '../properties/properties';
+import { isShipped, variantFile, variantSourceHash } from '../properties/registry';
+import { reportVerdict } from '../properties/reports/reporter';
+import { SavedReport } from '../properties/reports/store';
 
 export type Triple = [pgoff: bigint, npages: bigint, base_gfn: bigint];
 
@@ -16,4 +22,19 @@ export function layoutOf(filePages: bigint, triples: Triple[]): Layout {
     l = bind(l, { slot: id, guest_phys_addr: base_gfn << PAGE_SHIFT, memory_size: npages << PAGE_SHIFT, guest_memfd_offset: pgoff << PAGE_SHIFT });
   });
   return l;
+}
+
+/**
+ * A property checked in this process and its failure handed to the reporter, as the command
+ * does: saved in `reports.dir` when it is one to save.
+ */
+export function checkAndReport(variant: Variant, prop: Property, o: Omit<CheckOptions, 'saved'> & { reports?: { dir: string; saved: SavedReport[] } }): Verdict {
+  const v = checkProperty(variant, prop, { ...o, saved: o.reports?.saved });
+  if (!o.reports) return v;
+  const file = variantFile(variant);
+  const who = {
+    name: variant.name, sourceHash: variantSourceHash(variant), file,
+    byName: file === undefined || (isShipped(file) && file.endsWith('.ts')), expected: (id: PropertyId) => variant.expect[id],
+  };
+  return reportVerdict(v, who, o.reports);
 }

@@ -7,17 +7,17 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { Variant } from '../model/variant';
-import { checkProperty } from '../properties/engine';
 import { property } from '../properties/properties';
 import { ReportFileError, loadReports, saveReport } from '../properties/reports/store';
 import { indexPage, indexRows } from '../properties/reports/index-page';
+import { inProcessResolver } from '../properties/reports/variant-of';
 import { buildRecord, reportStem } from '../properties/reports/record';
 import { execute } from '../properties/execute';
 import { FAITHFUL } from '../model/xarray';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';
 import upstream from '../variants/upstream';
-import { spec } from './helpers';
+import { checkAndReport, spec } from './helpers';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'reports-'));
 const opts = (dir: string, seed = 7) => ({ seed, numRuns: 300, xarray: 'faithful' as const, reports: { dir, saved: loadReports(dir) } });
@@ -25,10 +25,10 @@ const files = (dir: string) => fs.readdirSync(dir).sort();
 
 test('the same counterexample found twice, with other seeds, is one unchanged report', () => {
   const dir = tmp();
-  const first = checkProperty(buggy, property('no-stale-mapping'), opts(dir, 1));
+  const first = checkAndReport(buggy, property('no-stale-mapping'), opts(dir, 1));
   expect(first.report?.written).toBe(true);
   const before = new Map(files(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-  const again = checkProperty(buggy, property('no-stale-mapping'), opts(dir, 2));
+  const again = checkAndReport(buggy, property('no-stale-mapping'), opts(dir, 2));
   expect(again.report).toEqual({ stem: first.report!.stem, written: false }); // replayed first, same case
   expect(new Map(files(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]))).toEqual(before);
   expect(files(dir)).toEqual([`${first.report!.stem}.json`, `${first.report!.stem}.md`, `${first.report!.stem}.svg`]);
@@ -50,7 +50,7 @@ test('concurrent writers lose nothing and leave no temporary files', async () =>
 
 test('a corrupt or hand-edited report fails with the file name and what is wrong', () => {
   const dir = tmp();
-  const v = checkProperty(buggy, property('no-warn'), opts(dir));
+  const v = checkAndReport(buggy, property('no-warn'), opts(dir));
   const json = path.join(dir, `${v.report!.stem}.json`);
   const good = fs.readFileSync(json, 'utf8');
   fs.writeFileSync(json, good.slice(0, 40));
@@ -65,16 +65,16 @@ test('a corrupt or hand-edited report fails with the file name and what is wrong
 test('a report whose variant now passes is reported as fixed and deleted only by prune', () => {
   const dir = tmp();
   // buggy's own counterexample, saved as if it were upstream's: upstream passes it
-  const v = checkProperty(buggy, property('no-stale-mapping'), opts(dir));
+  const v = checkAndReport(buggy, property('no-stale-mapping'), opts(dir));
   const record = JSON.parse(fs.readFileSync(path.join(dir, `${v.report!.stem}.json`), 'utf8'));
   const asUpstream = { ...record, variant: { ...record.variant, name: 'upstream' } };
   const stem = reportStem('upstream', 'no-stale-mapping', asUpstream.counterexample);
   fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(asUpstream));
-  const verdict = checkProperty(upstream, property('no-stale-mapping'), opts(dir));
+  const verdict = checkAndReport(upstream, property('no-stale-mapping'), opts(dir));
   expect(verdict.actual).toBe('pass');
   expect(verdict.fixedReports).toEqual([stem]);
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(true); // checking never deletes
-  const rows = indexRows(loadReports(dir), [buggy, upstream]);
+  const rows = indexRows(loadReports(dir), inProcessResolver([buggy, upstream]));
   expect(indexPage(rows)).toMatch(new RegExp(`${stem}.*\\*\\*fixed\\*\\*`));
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'properties/reports/cli.ts', 'prune'], {
     cwd: path.join(__dirname, '..'), env: { ...process.env, REPORTS_DIR: dir }, stdio: 'pipe',
@@ -106,7 +106,7 @@ const broken: Variant = {
 
 test('breaking a variant writes a page a kernel developer can act on, with a selftest that compiles', () => {
   const dir = tmp();
-  const v = checkProperty(broken, property('no-collateral-unmap'), opts(dir));
+  const v = checkAndReport(broken, property('no-collateral-unmap'), opts(dir));
   expect(v.actual).toBe('fail');
   expect(v.matches).toBe(false);
   const page = fs.readFileSync(path.join(dir, `${v.report!.stem}.md`), 'utf8');

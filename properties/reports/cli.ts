@@ -3,22 +3,26 @@
 // report is ever deleted).
 
 import path from 'path';
-import { loadVariants } from '../registry';
 import { indexPage, indexRows, rerenderPages } from './index-page';
+import { childResolver } from './variant-of';
 import { deleteReport, loadReports, reportsDir, writeAtomic } from './store';
 
 function main(argv: string[]): number {
   const [command] = argv;
   const dir = reportsDir();
-  const rows = indexRows(loadReports(dir), loadVariants());
+  // each variant in its own process, as a check runs it
+  const rows = indexRows(loadReports(dir), childResolver({ timeoutMs: 2000 }));
   if (command === 'prune') {
-    const fixed = rows.filter((r) => r.status === 'fixed');
+    // a hang report whose case returns now goes too: its hang is gone
+    const gone = (s: string) => s === 'fixed' || s === 'returns now';
+    const fixed = rows.filter((r) => gone(r.status));
     for (const r of fixed) {
       deleteReport(dir, r.report.stem);
-      console.log(`pruned ${r.report.stem} (${r.report.record.variant.name} now passes ${r.report.record.property})`);
+      const now = r.status === 'fixed' ? 'now passes' : 'now returns on the case it hung on, for';
+      console.log(`pruned ${r.report.stem} (${r.report.record.variant.name} ${now} ${r.report.record.property})`);
     }
     if (fixed.length === 0) console.log('no fixed reports to prune');
-    writeAtomic(path.join(dir, 'README.md'), indexPage(rows.filter((r) => r.status !== 'fixed')));
+    writeAtomic(path.join(dir, 'README.md'), indexPage(rows.filter((r) => !gone(r.status))));
     return 0;
   }
   if (command === 'index') {

@@ -2,18 +2,15 @@
 // reproduces against its variant today; the same replay re-renders the pages.
 
 import path from 'path';
-import { Expectation, Variant } from '../../model/variant';
-import { XarrayMode } from '../../model/xarray';
-import { Case } from '../case';
+import { Expectation } from '../../model/variant';
 import { Outcome } from '../execute';
-import { variantSourceHash } from '../registry';
 import { reportPage } from './page';
 import { replay } from './replay';
 import { reportSvg } from './svg';
-import { variantOf } from './variant-of';
+import { Resolver } from './variant-of';
 import { SavedReport, loadReports, writeAtomic } from './store';
 
-export type ReportStatus = 'reproduces' | 'fixed' | 'no such variant';
+export type ReportStatus = 'reproduces' | 'fixed' | 'returns now' | 'no such variant';
 
 export interface IndexRow {
   readonly report: SavedReport;
@@ -24,31 +21,31 @@ export interface IndexRow {
   readonly replayed?: { readonly outcome: Outcome; readonly expected: Expectation };
 }
 
-/** How a variant's cases run: in this process unless an isolated executor is given for it. */
-export type ExecFor = (v: Variant) => ((c: Case, mode: XarrayMode) => Outcome) | undefined;
-
 /**
  * Every report replayed once against its variant (a shipped one by name, or the file its record
- * names); a variant file that is gone or broken makes that report's variant unknown, not the
- * index fail.
+ * names, as `resolve` finds it); a variant file that is gone or broken makes that report's
+ * variant unknown, not the index fail.
  */
-export function indexRows(saved: readonly SavedReport[], variants: readonly Variant[], execFor: ExecFor = () => undefined): IndexRow[] {
+export function indexRows(saved: readonly SavedReport[], resolve: Resolver): IndexRow[] {
   return saved.map((report) => {
-    let of: ReturnType<typeof variantOf>;
+    let of: ReturnType<Resolver>;
     try {
-      of = variantOf(report, variants);
+      of = resolve(report);
     } catch {
       of = undefined;
     }
     if (!of) return { report, status: 'no such variant', sourceChanged: false };
     try {
-      const v = of.variant;
-      const { outcome, violations } = replay(report, v, of.exec ?? execFor(v));
+      const { outcome, violations } = replay(report, of);
+      // a hang report is about the hang: a case that now returns is not called fixed for that
+      const status: ReportStatus = report.record.confirmation === 'hang'
+        ? (outcome.fault?.hang ? 'reproduces' : 'returns now')
+        : violations.length > 0 ? 'reproduces' : 'fixed';
       return {
         report,
-        status: violations.length > 0 ? 'reproduces' : 'fixed',
-        sourceChanged: variantSourceHash(v) !== report.record.variant.sourceHash,
-        replayed: { outcome, expected: v.expect[report.record.property] },
+        status,
+        sourceChanged: of.sourceHash !== report.record.variant.sourceHash,
+        replayed: { outcome, expected: of.expected(report.record.property, report.record.counterexample.xarray) },
       };
     } finally {
       of.close();
@@ -79,8 +76,8 @@ export function indexPage(rows: readonly IndexRow[]): string {
 }
 
 /** Regenerates <dir>/README.md from the reports on disk. */
-export function writeIndex(dir: string, variants: readonly Variant[], execFor?: ExecFor): IndexRow[] {
-  const rows = indexRows(loadReports(dir), variants, execFor);
+export function writeIndex(dir: string, resolve: Resolver): IndexRow[] {
+  const rows = indexRows(loadReports(dir), resolve);
   writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
   return rows;
 }

@@ -44,7 +44,8 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
         'The bindings xarray stores a binding as several multi-index entries and the walk visits the slot once per entry; the repeated unmaps are harmless but wasted.';
     case 'xarray-contract-robust':
       return `The variant depends on which index xa_for_each_range() yields first (${first}). ` +
-        'lib/xarray.c yields start today, but the xarray API only promises an index inside the entry found; another implementation would break this function.';
+        'lib/xarray.c yields start, and xa_find()\'s kernel-doc and Documentation/core-api/xarray.rst describe it so, but lib/test_xarray.c (check_multi_find_1) checks no more than an index inside the entry found; ' +
+        'with the first index anywhere in [start, min(last, end of that entry)] this function gives another verdict.';
   }
 }
 

@@ -43,6 +43,14 @@ export interface ReportRecord {
     readonly violations: readonly string[];
   };
   readonly found: { readonly seed: number; readonly path: string; readonly numRuns: number; readonly numShrinks: number; readonly fastCheck: string };
+  /**
+   * How the failure was confirmed before it was saved: 'reproduced' alone in a fresh process,
+   * 'history' only after `history` (run first, in order, in a fresh process), 'hang' a confirmed
+   * hang, 'in-process' run in the command itself. Absent in reports saved before confirmation.
+   */
+  readonly confirmation?: 'reproduced' | 'history' | 'hang' | 'in-process';
+  /** For 'history': the cases to run before the counterexample, each in its xarray mode. */
+  readonly history?: readonly CaseRecord[];
 }
 
 const dec = (x: bigint): Dec => x.toString();
@@ -83,7 +91,13 @@ export function callLine(e: KvmEvent): string {
 
 export interface Found { seed: number; path: string; numRuns: number; numShrinks: number }
 
-export function buildRecord(variant: ReportRecord['variant'], property: PropertyId, o: Outcome, xarray: XarrayChoice, violations: readonly string[], found: Found): ReportRecord {
+/** How a failure was confirmed, as the record keeps it. */
+export interface Confirmed {
+  readonly confirmation?: ReportRecord['confirmation'];
+  readonly history?: readonly CaseRecord[];
+}
+
+export function buildRecord(variant: ReportRecord['variant'], property: PropertyId, o: Outcome, xarray: XarrayChoice, violations: readonly string[], found: Found, confirmed: Confirmed = {}): ReportRecord {
   const r = o.resolved;
   return {
     format: FORMAT,
@@ -99,12 +113,15 @@ export function buildRecord(variant: ReportRecord['variant'], property: Property
       violations: [...violations],
     },
     found: { ...found, fastCheck: fc.__version },
+    ...(confirmed.confirmation ? { confirmation: confirmed.confirmation } : {}),
+    ...(confirmed.history?.length ? { history: confirmed.history } : {}),
   };
 }
 
 /** Names only the counterexample and what it breaks: the same case is always the same file. */
-export function reportStem(variant: string, property: PropertyId, c: CaseRecord): string {
-  const key = JSON.stringify({ variant, property, c });
+export function reportStem(variant: string, property: PropertyId, c: CaseRecord, history?: readonly CaseRecord[]): string {
+  // a history is part of the counterexample; without one the key is what it always was
+  const key = JSON.stringify(history?.length ? { variant, property, c, history } : { variant, property, c });
   const hash = crypto.createHash('sha256').update(key).digest('hex').slice(0, 12);
   return `${safeName(variant)}--${property}--${hash}`;
 }
@@ -123,6 +140,23 @@ export const body = (r: ReportRecord): string => JSON.stringify({ ...r, found: u
 const isDec = (x: unknown): x is string => typeof x === 'string' && /^(0|-?[1-9][0-9]*)$/.test(x);
 const isRange = (x: unknown): boolean => typeof x === 'object' && x !== null && isDec((x as RangeRecord).start) && isDec((x as RangeRecord).end);
 
+/** The first thing wrong with a case record at `where`, or null. */
+function caseFault(x: unknown, where: string): string | null {
+  const c = x as CaseRecord;
+  if (typeof c !== 'object' || c === null) return `${where} is missing`;
+  if (!isDec(c.layout?.filePages) || !Array.isArray(c.layout?.slots)) return `${where}.layout must have filePages and slots`;
+  for (const [i, s] of c.layout.slots.entries()) {
+    if (!Number.isInteger(s?.id) || !isDec(s.pgoff) || !isDec(s.npages) || !isDec(s.base_gfn)) return `${where}.layout.slots[${i}] must have id, pgoff, npages, base_gfn`;
+  }
+  const op = c.op as CaseRecord['op'] | undefined;
+  if (!op || !['punch', 'release', 'memory-failure'].includes(op.kind)) return `${where}.op.kind must be punch, release or memory-failure`;
+  if (op.kind === 'punch' && (!Number.isInteger(op.mode) || !isDec(op.offset) || !isDec(op.len))) return 'a punch needs mode, offset and len';
+  if (op.kind === 'memory-failure' && (!isDec(op.index) || !Number.isInteger(op.order))) return 'a memory failure needs index and order';
+  if (c.xarray !== 'faithful' && c.xarray !== 'contract') return `${where}.xarray must be faithful or contract`;
+  if (!isDec(c.pick)) return `${where}.pick must be a decimal string`;
+  return null;
+}
+
 /** The first thing wrong with a parsed report, or null when it is well formed. */
 export function schemaFault(x: unknown): string | null {
   const r = x as ReportRecord;
@@ -131,23 +165,21 @@ export function schemaFault(x: unknown): string | null {
   if (typeof r.variant?.name !== 'string' || typeof r.variant?.sourceHash !== 'string') return 'variant must have a name and a sourceHash';
   if (r.variant.file !== undefined && typeof r.variant.file !== 'string') return 'variant.file must be a path';
   if (!PROPERTY_IDS.includes(r.property)) return `property ${JSON.stringify(r.property)} is not a known property id`;
-  const c = r.counterexample;
-  if (typeof c !== 'object' || c === null) return 'counterexample is missing';
-  if (!isDec(c.layout?.filePages) || !Array.isArray(c.layout?.slots)) return 'counterexample.layout must have filePages and slots';
-  for (const [i, s] of c.layout.slots.entries()) {
-    if (!Number.isInteger(s?.id) || !isDec(s.pgoff) || !isDec(s.npages) || !isDec(s.base_gfn)) return `counterexample.layout.slots[${i}] must have id, pgoff, npages, base_gfn`;
-  }
-  const op = c.op as CaseRecord['op'] | undefined;
-  if (!op || !['punch', 'release', 'memory-failure'].includes(op.kind)) return 'counterexample.op.kind must be punch, release or memory-failure';
-  if (op.kind === 'punch' && (!Number.isInteger(op.mode) || !isDec(op.offset) || !isDec(op.len))) return 'a punch needs mode, offset and len';
-  if (op.kind === 'memory-failure' && (!isDec(op.index) || !Number.isInteger(op.order))) return 'a memory failure needs index and order';
-  if (c.xarray !== 'faithful' && c.xarray !== 'contract') return 'counterexample.xarray must be faithful or contract';
-  if (!isDec(c.pick)) return 'counterexample.pick must be a decimal string';
+  const bad = caseFault(r.counterexample, 'counterexample');
+  if (bad) return bad;
   if (r.invalidated !== null && !isRange(r.invalidated)) return 'invalidated must be a range or null';
   if (!Array.isArray(r.expected) || !r.expected.every((e) => Number.isInteger(e.slot) && isRange(e.gfns))) return 'expected must be a list of { slot, gfns }';
   if (!Array.isArray(r.actual?.calls) || !r.actual.calls.every((s) => typeof s === 'string')) return 'actual.calls must be a list of strings';
   const d = r.difference;
   if (!Array.isArray(d?.slots) || !Array.isArray(d.warnings) || !Array.isArray(d.violations)) return 'difference must have slots, warnings and violations';
+  if (r.confirmation !== undefined && !['reproduced', 'history', 'hang', 'in-process'].includes(r.confirmation)) return 'confirmation must be reproduced, history, hang or in-process';
+  if (r.history !== undefined) {
+    if (!Array.isArray(r.history)) return 'history must be a list of cases';
+    for (const [i, h] of r.history.entries()) {
+      const f = caseFault(h, `history[${i}]`);
+      if (f) return f;
+    }
+  }
   const f = r.found;
   if (!Number.isInteger(f?.seed) || typeof f.path !== 'string' || !Number.isInteger(f.numRuns) || !Number.isInteger(f.numShrinks) || typeof f.fastCheck !== 'string') {
     return 'found must have seed, path, numRuns, numShrinks and fastCheck';

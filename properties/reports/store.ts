@@ -35,7 +35,7 @@ export function loadReport(file: string): SavedReport {
   if (fault) throw new ReportFileError(file, fault);
   const record = parsed as ReportRecord;
   const stem = path.basename(file, '.json');
-  const want = reportStem(record.variant.name, record.property, record.counterexample);
+  const want = reportStem(record.variant.name, record.property, record.counterexample, record.history);
   if (stem !== want) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
   return { file, stem, record };
 }
@@ -65,7 +65,7 @@ export interface Rendered {
  * The JSON goes last, so a reader never sees a record without its page.
  */
 export function saveReport(dir: string, record: ReportRecord, render: (stem: string) => Rendered): { stem: string; written: boolean } {
-  const stem = reportStem(record.variant.name, record.property, record.counterexample);
+  const stem = reportStem(record.variant.name, record.property, record.counterexample, record.history);
   const json = path.join(dir, `${stem}.json`);
   if (fs.existsSync(json)) {
     try {

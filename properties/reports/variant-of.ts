@@ -1,39 +1,95 @@
-// The variant a saved report speaks of: a shipped TypeScript variant found by name, or the file
-// its record names (a variant checked by path, or one in C, compiled and run in a child).
+// The variant a saved report speaks of, ready to replay its case: a shipped TypeScript variant
+// found by name, or the file its record names (a variant checked by path, a C variant, a kernel
+// tree). The command's resolver runs each in its own process, as a check does; tests may hand
+// variants in to run in their own process (inProcessResolver).
 
 import path from 'path';
-import { Variant } from '../../model/variant';
-import { XarrayMode } from '../../model/xarray';
-import { Case } from '../case';
-import { Outcome } from '../execute';
-import { IsolatedVariant } from '../isolate';
-import { loadVariantFile } from '../registry';
+import { Expectation, PropertyId, Variant, expectationOf } from '../../model/variant';
+import { WORD64 } from '../../model/word';
+import { XarrayChoice } from '../case';
+import type { Executor, Ran } from '../engine';
+import { execute } from '../execute';
+import { IsolatedRunner } from '../isolation/isolated';
+import { ChildRunner } from '../isolation/runner';
+import { TsVariant } from '../isolation/ts-variant';
+import { shippedNames, sourceHashOf, variantSourceHash } from '../registry';
 import { SavedReport } from './store';
 
-const REPLAY_LIMIT_MS = 2000;
-
 export interface ReportVariant {
-  readonly variant: Variant;
-  /** How its cases run when not in this process: a C variant's child, or a path-checked file's worker. */
-  readonly exec?: (c: Case, mode: XarrayMode) => Outcome;
+  readonly name: string;
+  readonly expected: (id: PropertyId, xarray: XarrayChoice) => Expectation;
+  readonly sourceHash: string;
+  readonly exec: Executor;
+  /** A fresh process that has run `history` first, when the variant runs in one. */
+  readonly probe?: (history: readonly Ran[]) => { readonly run: Executor; close(): void };
+  /** The runner, when the variant runs in its own process (for its confirmed hang). */
+  readonly runner?: ChildRunner;
   close(): void;
 }
 
-export function variantOf(saved: SavedReport, shipped: readonly Variant[]): ReportVariant | undefined {
-  const where = saved.record.variant.file;
-  if (!where) {
-    const v = shipped.find((x) => x.name === saved.record.variant.name);
-    return v && { variant: v, close: () => undefined };
-  }
-  const file = path.resolve(path.dirname(saved.file), where);
-  if (!file.endsWith('.c')) {
-    // a variant checked by path may be the one that hung: replay it under the time limit
-    const worker = new IsolatedVariant(file, REPLAY_LIMIT_MS);
-    worker.ready();
-    return { variant: loadVariantFile(file), exec: worker.run, close: () => worker.close() };
-  }
-  const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
-  const { CIsolated } = require('../../native/isolated') as typeof import('../../native/isolated');
-  const runner = new CIsolated(native.loadCVariant(file));
-  return { variant: runner.variant, exec: runner.run, close: () => runner.close() };
+export type Resolver = (saved: SavedReport) => ReportVariant | undefined;
+
+/** A variant running in its own process, as a report replays it. */
+export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'expectContract'>, sourceHash: string, runner: ChildRunner, close = () => runner.close()): ReportVariant {
+  const isolated = new IsolatedRunner(runner);
+  return {
+    name: meta.name,
+    expected: (id, x) => expectationOf(meta, id, x),
+    sourceHash,
+    exec: isolated.run,
+    probe: (history) => runner.probe(history),
+    runner,
+    close,
+  };
+}
+
+/** Runs `variants` in this process (tests, the bench); other reports still resolve through their files. */
+export function inProcessResolver(variants: readonly Variant[], timeoutMs = 2000): Resolver {
+  const files = childResolver({ timeoutMs });
+  return (saved) => {
+    const v = saved.record.variant.file === undefined ? variants.find((x) => x.name === saved.record.variant.name) : undefined;
+    if (!v) return files(saved);
+    return {
+      name: v.name,
+      expected: (id, x) => expectationOf(v, id, x),
+      sourceHash: variantSourceHash(v),
+      exec: (c, mode) => execute(v, c, mode, WORD64),
+      close: () => undefined,
+    };
+  };
+}
+
+export interface ChildResolverOptions {
+  readonly timeoutMs: number;
+  /** Variants already running (the command's own), by name and file, tried first. */
+  readonly reuse?: (name: string, file?: string) => ReportVariant | undefined;
+}
+
+/**
+ * The command's resolver: a shipped TypeScript variant by its name (variants/<name>.ts), any
+ * other by the file its record names, relative to the report's folder; a C file compiled and
+ * a kernel tree extracted as `--from-kernel` does. Each runs in its own process.
+ */
+export function childResolver(opts: ChildResolverOptions): Resolver {
+  return (saved) => {
+    const { name, file: where } = saved.record.variant;
+    const file = where === undefined ? shippedNames().get(name) : path.resolve(path.dirname(saved.file), where);
+    if (!file) return undefined;
+    const reused = opts.reuse?.(name, file);
+    if (reused) return { ...reused, close: () => undefined };
+    if (file.endsWith('.ts')) {
+      const ts = new TsVariant(file, { timeoutMs: opts.timeoutMs });
+      const meta = ts.ready();
+      if (meta.name !== name) {
+        ts.runner.close();
+        return undefined;
+      }
+      return isolatedVariant(meta, sourceHashOf(file), ts.runner);
+    }
+    const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
+    const v = name.startsWith('kernel-')
+      ? native.loadKernelVariant(file, { timeoutMs: opts.timeoutMs })
+      : native.loadCVariant(file, { timeoutMs: opts.timeoutMs });
+    return isolatedVariant(v, sourceHashOf(file), v.runner);
+  };
 }

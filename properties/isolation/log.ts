@@ -1,0 +1,159 @@
+// The call log a variant's child writes for one case (the C driver, or a TypeScript variant's
+// child through logged-kernel.ts), replayed through a fresh model kernel in the command. KVM's
+// own WARNs, the walks and the events the properties judge come from this one replay, never
+// from the variant's process; a return value the child reports that the replay disagrees with
+// is a harness error.
+
+import { WalkRecord, XA_PRESENT, makeKernel } from '../../model/kernel';
+import { KvmEvent, KvmMemorySlot, Phase } from '../../model/kvm';
+import { Layout } from '../../model/layout';
+import { Word } from '../../model/word';
+import { XarrayMode } from '../../model/xarray';
+import { Reply } from './sync-child';
+
+/** The harness itself is wrong (a child and the model disagree, or the child rejected a request). */
+export class NativeHarnessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NativeHarnessError';
+  }
+}
+
+export interface Replayed {
+  readonly events: readonly KvmEvent[];
+  readonly walks: readonly WalkRecord[];
+  readonly fault?: { readonly phase: Phase; readonly message: string; readonly hang?: boolean };
+}
+
+export interface LogSource {
+  /** The program, as errors name it. */
+  readonly who: string;
+  /** 'C' or 'TypeScript': how a crash or an exit is told. */
+  readonly language: 'C' | 'TypeScript';
+  readonly word: Word;
+  /** An exit status that means the child refused the request (a harness bug), if it has one. */
+  readonly rejectStatus?: number;
+}
+
+class Malformed extends Error {}
+
+const SIGNALS: Record<string, string> = {
+  SIGSEGV: 'invalid memory reference', SIGBUS: 'bus error', SIGILL: 'illegal instruction',
+  SIGFPE: 'arithmetic exception', SIGABRT: 'abort', SIGTRAP: 'trap', SIGSYS: 'bad system call',
+  SIGKILL: 'killed', SIGTERM: 'terminated',
+};
+
+const flag = (s: string | undefined): boolean => {
+  if (s !== '0' && s !== '1') throw new Malformed(`"${s ?? ''}" is not 0 or 1`);
+  return s === '1';
+};
+
+/** A fault's message: JSON-quoted from TypeScript, bare from C (always a VariantFault there). */
+function message(rest: string[], bareIsFault: boolean): string {
+  const text = rest.join(' ');
+  if (!text.startsWith('"')) return bareIsFault ? `VariantFault: ${text}` : text;
+  try {
+    const m = JSON.parse(text) as unknown;
+    if (typeof m === 'string') return m;
+  } catch { /* fall through */ }
+  throw new Malformed(`the message ${text.slice(0, 60)} is not a JSON string`);
+}
+
+/** Replays a child's log of one case through a fresh model kernel. */
+export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: LogSource): Replayed {
+  const { kernel: k, recorder, walks } = makeKernel(layout, src.word, mode);
+  const u64 = (s: string | undefined): bigint => {
+    if (s === undefined || !/^\d{1,20}$/.test(s)) throw new Malformed(`"${s ?? ''}" is not a number`);
+    const x = BigInt(s);
+    if (!src.word.fits(x)) throw new Malformed(`${s} does not fit in ${src.word.bits} bits`);
+    return x;
+  };
+  const slots = new Map<number, KvmMemorySlot>(layout.slots.map((s) => [
+    s.id, { id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: { pgoff: s.pgoff, index: s.pgoff } },
+  ]));
+  let fault: Replayed['fault'];
+  const end = (text: string, hang = false) => { fault ??= { phase: recorder.phase, message: text, ...(hang ? { hang } : {}) }; };
+  // C has no model of its own: a disagreement is the harness's bug. A TypeScript variant's
+  // process runs its own copy of the model, which the variant can change: then it is the case's fault.
+  const disagree = (what: string, child: boolean, model: boolean) => {
+    const said = `${what} returned ${child} in the variant's process but ${model} in the model's replay`;
+    if (src.language === 'C') throw new NativeHarnessError(`${src.who}: ${said}`);
+    throw new Malformed(`${said}: the variant changed its process's copy of the model or of JavaScript's built-ins`);
+  };
+  const program = src.language === 'C' ? 'the C program' : "the variant's process";
+
+  reply.lines.forEach((line, i) => {
+    if (fault) return;
+    const [op, ...a] = line.split(' ');
+    try {
+      if (i === 0 && line !== 'phase begin') throw new Malformed('the reply does not start with "phase begin"');
+      switch (op) {
+        case 'phase':
+          if (a[0] !== 'begin' && a[0] !== 'end') throw new Malformed(`unknown phase "${a[0]}"`);
+          recorder.phase = a[0];
+          break;
+        case 'lock': k.KVM_MMU_LOCK(k.kvm); break;
+        case 'unlock': k.KVM_MMU_UNLOCK(k.kvm); break;
+        case 'inv_begin': k.kvm_mmu_invalidate_begin(k.kvm); break;
+        case 'inv_end': k.kvm_mmu_invalidate_end(k.kvm); break;
+        case 'flush': k.kvm_flush_remote_tlbs(k.kvm); break;
+        case 'range_add': k.kvm_mmu_invalidate_range_add(k.kvm, u64(a[0]), u64(a[1])); break;
+        case 'mmu_unmap':
+        case 'unmap': {
+          const slot = slots.get(Number(u64(a[0])));
+          if (!slot) throw new Malformed(`slot ${a[0]} is not bound`);
+          const range = { start: u64(a[1]), end: u64(a[2]), slot, may_block: true, attr_filter: Number(u64(a[4])) };
+          const child = flag(a[3]);
+          const model = op === 'mmu_unmap' ? k.kvm_mmu_unmap_gfn_range(k.kvm, range) : k.kvm_unmap_gfn_range(k.kvm, range);
+          if (child !== model) disagree(op === 'mmu_unmap' ? 'kvm_mmu_unmap_gfn_range' : 'kvm_unmap_gfn_range', child, model);
+          break;
+        }
+        case 'warn': k.WARN_ON_ONCE(true); break;
+        case 'walk': k.xa_for_each_range(k.gmem.bindings, u64(a[0]), u64(a[1])); break;
+        case 'find': {
+          const model = k.xa_find(k.gmem.bindings, u64(a[0]), u64(a[1]), XA_PRESENT) !== null;
+          const child = flag(a[2]);
+          if (child !== model) disagree('xa_find', child, model);
+          break;
+        }
+        case 'fault':
+        case 'throw':
+          if (a[0] !== 'begin' && a[0] !== 'end') throw new Malformed(`unknown phase "${a[0]}"`);
+          fault = { phase: a[0], message: message(a.slice(1), op === 'fault') };
+          break;
+        default:
+          throw new Malformed(`unknown record "${op}"`);
+      }
+    } catch (e) {
+      if (!(e instanceof Malformed)) throw e;
+      end(`MalformedOutput: line ${i + 1} of ${program}'s log, "${line.slice(0, 120)}": ${e.message}`);
+    }
+  });
+
+  switch (reply.kind) {
+    case 'ok':
+      if (reply.lines.length === 0) end(`MalformedOutput: ${program} wrote nothing for the case`);
+      break;
+    case 'signal':
+      end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'}) in the middle of the case; it was restarted`);
+      break;
+    case 'exit':
+      if (src.rejectStatus !== undefined && reply.code === src.rejectStatus) throw new NativeHarnessError(`${src.who} rejected a request (see its stderr)`);
+      end(reply.why
+        ? `Exit: ${program} could not start: ${reply.why}`
+        : `Exit: ${program} exited with status ${reply.code} in the middle of the case; it was restarted`);
+      break;
+    case 'hang':
+      end(`Hang: no return after ${reply.cpuMs} ms of CPU in ${reply.wallMs} ms`, true);
+      break;
+    case 'not-run':
+      end('not run: the variant hung on an earlier case');
+      break;
+    case 'malformed':
+      end(`MalformedOutput: ${reply.why}; ${program} was restarted`);
+      break;
+    case 'spawn-error':
+      throw new NativeHarnessError(`cannot run ${src.who}: ${reply.message}`);
+  }
+  return { events: recorder.events, walks, fault };
+}

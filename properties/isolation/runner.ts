@@ -1,0 +1,233 @@
+// The runner of one variant in its own child process (a compiled C program, or Node running a
+// TypeScript variant): each case is resolved by the model in the command (layout, caller,
+// reference), sent in batches, and the call log that comes back is replayed into the Outcome
+// (log.ts). Outcomes are cached per case and xarray mode, so the properties, which fast-check
+// feeds the same cases for one seed, run each case once.
+//
+// A hang is only a hang once confirmed: a case that used its limit of CPU (or, using none,
+// stayed blocked) is run again alone in a fresh process with twice the limits. If it returns
+// there, its outcome stands and the run goes on; if not, the hang is confirmed and every later
+// case of this variant is "not run", at no cost. The runner also keeps, per process, the order
+// in which cases ran, so a failure can be replayed alone and after its history (probe()).
+
+import { Case } from '../case';
+import { Outcome, prepare } from '../execute';
+import { XarrayMode } from '../../model/xarray';
+import { LogSource, NativeHarnessError, replayLog } from './log';
+import { Limits, Reply, SyncChild, SyncChildOptions } from './sync-child';
+
+export interface ChildProgram extends LogSource {
+  readonly child: SyncChildOptions;
+  /** The request line of a case that reaches the invalidation; `seq` is its place in the batch. */
+  encode(seq: number, base: Outcome): string;
+}
+
+export interface RunnerOptions {
+  /** CPU time per case before it is a hang candidate (default 2000 ms). */
+  readonly timeoutMs?: number;
+  /** Cases per batch written to the child (default 512). */
+  readonly batchSize?: number;
+  /** Outcomes kept, the least recently used dropped first (default 20000). */
+  readonly cacheLimit?: number;
+}
+
+/** A confirmed hang: the case, and what both runs used. */
+export interface Hang {
+  readonly case: Case;
+  readonly mode: XarrayMode;
+  readonly message: string;
+}
+
+export type Item = readonly [Case, XarrayMode];
+
+/** A canonical key for a case run in a mode. */
+export function caseKey(c: Case, mode: XarrayMode): string {
+  const op = c.op.kind === 'punch' ? `p${c.op.mode},${c.op.offset},${c.op.len}`
+    : c.op.kind === 'memory-failure' ? `m${c.op.index},${c.op.order}` : 'r';
+  const slots = c.layout.slots.map((s) => `${s.id},${s.pgoff},${s.npages},${s.base_gfn}`).join(';');
+  const m = mode.kind === 'faithful' ? 'f' : `c${mode.pick}`;
+  return `${m}|${c.layout.filePages}|${slots}|${op}|${c.pick}`;
+}
+
+/** Time to start a child and load its variant, on the slowest machine we run on, before it is "not starting". */
+export const STARTUP_MS = 60_000;
+/** A child that uses no CPU is a hang candidate after this many CPU limits of wall time. */
+const BLOCKED_FACTOR = 4;
+/** The confirming run's limits are this many times the first's. */
+const CONFIRM_FACTOR = 2;
+
+const limitsFor = (timeoutMs: number, factor = 1): Limits => ({ limitMs: timeoutMs * factor, blockedMs: timeoutMs * BLOCKED_FACTOR * factor });
+
+function hangStory(first: Extract<Reply, { kind: 'hang' }>, second: Extract<Reply, { kind: 'hang' }>): string {
+  const used = (r: Extract<Reply, { kind: 'hang' }>) => r.blocked
+    ? `used ${Math.max(0, r.cpuMs)} ms of CPU and stayed blocked for ${r.wallMs} ms`
+    : `used ${r.cpuMs} ms of CPU (its limit, ${r.limitMs} ms) in ${r.wallMs} ms`;
+  return `hang, confirmed: the case did not return and ${used(first)}; run again alone in a fresh process with twice the limits, it ${used(second)} without returning`;
+}
+
+export class ChildRunner {
+  private readonly child: SyncChild;
+  private readonly cache = new Map<string, Outcome>();
+  private readonly timeoutMs: number;
+  private readonly batchSize: number;
+  private readonly cacheLimit: number;
+  /** Cases in the order the current process ran them, and where each cached outcome ran. */
+  private history: Item[] = [];
+  private readonly ranAt = new Map<string, { readonly history: Item[]; readonly at: number }>();
+  /** Cases sent to a child, for measuring; hang confirmations run, for the hostile-variant test. */
+  sent = 0;
+  confirmations = 0;
+  hung?: Hang;
+  private starting?: number;
+  private hello?: string;
+
+  constructor(readonly program: ChildProgram, opts: RunnerOptions = {}) {
+    this.child = new SyncChild(program.child);
+    this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.batchSize = opts.batchSize ?? 512;
+    this.cacheLimit = opts.cacheLimit ?? 20000;
+  }
+
+  /** Starts the child without waiting (children of several variants start together): then start(). */
+  begin(): void {
+    this.starting ??= this.child.beginStart();
+  }
+
+  /** Waits for the child to start; its first line after "ready", or throws why it did not start. */
+  start(): string {
+    if (this.hello !== undefined) return this.hello;
+    this.begin();
+    const { hello, why } = this.child.started(this.starting!, STARTUP_MS);
+    if (hello === null || !hello.startsWith('ready')) {
+      this.close();
+      throw new NativeHarnessError(`${this.program.who}: the variant's process did not start: ${why ?? `it said "${hello}"`}`);
+    }
+    return (this.hello = hello.slice('ready'.length).trim());
+  }
+
+  run(c: Case, mode: XarrayMode): Outcome {
+    return this.cached(caseKey(c, mode)) ?? this.runMany([[c, mode]])[0];
+  }
+
+  /** The outcomes of (case, mode) pairs, in order; those not cached are run in batches. */
+  runMany(items: readonly Item[]): Outcome[] {
+    const keys = items.map(([c, mode]) => caseKey(c, mode));
+    const todo = new Map<string, Item>();
+    keys.forEach((k, i) => { if (!this.cache.has(k)) todo.set(k, items[i]); });
+    const pending = [...todo];
+    for (let i = 0; i < pending.length; i += this.batchSize) this.runBatch(pending.slice(i, i + this.batchSize));
+    // a list longer than the cache has evicted its own first outcomes: run those again
+    return keys.map((k, i) => this.cached(k) ?? this.runBatch([[k, items[i]]])[0]);
+  }
+
+  /** The cases the process that ran (c, mode) had run before it, oldest first. */
+  historyOf(c: Case, mode: XarrayMode): Item[] | undefined {
+    const where = this.ranAt.get(caseKey(c, mode));
+    return where && where.history.slice(0, where.at);
+  }
+
+  /**
+   * A fresh process that has run `history` (outcomes discarded): run() executes cases there,
+   * in order, uncached. For confirming a failure alone or after the cases before it.
+   */
+  probe(history: readonly Item[]): { run: (c: Case, mode: XarrayMode) => Outcome; close: () => void } {
+    const fresh = new ChildRunner(this.program, { timeoutMs: this.timeoutMs, batchSize: this.batchSize, cacheLimit: 0 });
+    fresh.start();
+    const all = history.map(([c, mode]) => [caseKey(c, mode), [c, mode]] as const);
+    for (let i = 0; i < all.length; i += this.batchSize) fresh.runBatch(all.slice(i, i + this.batchSize));
+    return {
+      run: (c, mode) => (fresh.hung ? this.notRun(c, mode) : fresh.runBatch([[caseKey(c, mode), [c, mode]]])[0]),
+      close: () => fresh.close(),
+    };
+  }
+
+  close(): void {
+    this.child.close();
+  }
+
+  private notRun(c: Case, mode: XarrayMode): Outcome {
+    const base = prepare(c, mode, this.program.word);
+    if (base.resolved.kind !== 'invalidate') return base;
+    return { ...base, fault: { phase: 'begin', message: `not run: the variant hung on an earlier case (${this.hung?.message ?? 'in this process'})` } };
+  }
+
+  /** A cached outcome, marked as recently used (a Map keeps insertion order: oldest first). */
+  private cached(key: string): Outcome | undefined {
+    const o = this.cache.get(key);
+    if (o) {
+      this.cache.delete(key);
+      this.cache.set(key, o);
+    }
+    return o;
+  }
+
+  private remember(key: string, o: Outcome): void {
+    if (this.cacheLimit === 0) return;
+    this.cache.set(key, o);
+    if (this.cache.size > this.cacheLimit) {
+      for (const old of this.cache.keys()) {
+        this.cache.delete(old);
+        this.ranAt.delete(old);
+        if (this.cache.size <= this.cacheLimit * 0.9) break;
+      }
+    }
+  }
+
+  /** Runs a batch, confirming any hang candidate before anything after it runs. */
+  private runBatch(batch: ReadonlyArray<readonly [string, Item]>): Outcome[] {
+    const outcomes: Outcome[] = new Array(batch.length);
+    const waiting: Array<{ at: number; base: Outcome }> = [];
+    batch.forEach(([, [c, mode]], at) => {
+      // the caller through the model's front end: only a case that reaches the invalidation runs
+      const base = prepare(c, mode, this.program.word);
+      if (base.resolved.kind !== 'invalidate') outcomes[at] = base;
+      else waiting.push({ at, base });
+    });
+    let next = 0;
+    const notRun = new Set<number>();
+    while (next < waiting.length) {
+      if (this.hung) {
+        for (const { at, base } of waiting.slice(next)) {
+          outcomes[at] = this.notRun(base.case, base.mode);
+          notRun.add(at);
+        }
+        break;
+      }
+      const rest = waiting.slice(next);
+      const replies = this.child.exchange(rest.map(({ base }, seq) => this.program.encode(seq, base)), limitsFor(this.timeoutMs));
+      this.sent += rest.length;
+      for (let i = 0; i < rest.length; i++) {
+        const { at, base } = rest[i];
+        const r = replies[i];
+        if (r.kind === 'not-run') break; // after a hang candidate, which is confirmed first
+        next++;
+        this.history.push([base.case, base.mode]);
+        this.ranAt.set(batch[at][0], { history: this.history, at: this.history.length - 1 });
+        if (r.kind === 'hang') {
+          outcomes[at] = this.confirmHang(base, r);
+          break;
+        }
+        outcomes[at] = { ...base, ...replayLog(base.layout, base.mode, r, this.program) };
+        if (r.kind !== 'ok') this.history = []; // the process died or was replaced: a new history
+      }
+    }
+    batch.forEach(([k], at) => { if (!notRun.has(at)) this.remember(k, outcomes[at]); });
+    return outcomes;
+  }
+
+  /** A hang candidate, run again alone in a fresh process with twice the limits. */
+  private confirmHang(base: Outcome, first: Extract<Reply, { kind: 'hang' }>): Outcome {
+    this.confirmations++;
+    const [again] = this.child.exchange([this.program.encode(0, base)], limitsFor(this.timeoutMs, CONFIRM_FACTOR), true);
+    if (again.kind !== 'hang') {
+      this.history = again.kind === 'ok' ? [[base.case, base.mode]] : [];
+      // it returns when given the chance: the first limit was the machine's, not the variant's
+      return { ...base, ...replayLog(base.layout, base.mode, again, this.program) };
+    }
+    const message = hangStory(first, again);
+    this.hung = { case: base.case, mode: base.mode, message };
+    // what the variant did before it hung, from the first run's log
+    const before = replayLog(base.layout, base.mode, first, this.program);
+    return { ...base, ...before, fault: { phase: before.fault?.phase ?? 'begin', message, hang: true } };
+  }
+}

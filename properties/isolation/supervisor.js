@@ -1,0 +1,347 @@
+// @ts-check
+// The worker thread behind properties/isolation/sync-child.ts: it owns one child process (a
+// compiled C driver, or a Node process running a TypeScript variant), writes it a batch of
+// request lines, splits the child's protocol output into one reply per case ("end SEQ" closes
+// a case), and watches it:
+//  - a case is a hang candidate when the child's process group has used `limitMs` of CPU on
+//    it, or when `blockedMs` of wall time have passed (a child blocked for good uses no CPU);
+//    wall time alone never declares a hang before that, so a busy machine cannot fake one;
+//  - a candidate, a crash (a signal) or an exit ends that case with what it wrote so far, and
+//    is reported at once. After a hang candidate the rest of the batch is "not-run": the caller
+//    confirms the hang before spending anything more on this variant;
+//  - the child runs in its own process group (detached), and the whole group is SIGKILLed when
+//    it hangs, crashes, is replaced or closed, so forked children do not outlive it.
+// The child's own output (stdout when the protocol has its own descriptor, and stderr) goes
+// back with the batch, capped, so a variant's printing never reaches the command's stdout.
+// Every reply carries the batch's sequence number, and the shared flag is set to it only
+// after the reply is posted: the caller waits for its number, never for "something changed".
+// Plain JavaScript so that a worker thread loads it without a TypeScript loader.
+'use strict';
+
+const { workerData } = require('worker_threads');
+const { spawn } = require('child_process');
+const fs = require('fs');
+
+/** USER_HZ: /proc reports CPU time in ticks of 1/100 s on Linux. */
+const CLK_TCK = 100;
+/** The child's own output kept per batch; the rest is counted, not kept. */
+const OUTPUT_LIMIT = 64 * 1024;
+
+/**
+ * @type {{ port: import('worker_threads').MessagePort, flag: SharedArrayBuffer, command: string,
+ *   args: string[], env?: NodeJS.ProcessEnv, protocolFd: number, outputMarks: boolean, testNotifyDelayMs?: number }}
+ */
+const config = workerData;
+const { port, command, args, protocolFd } = config;
+const flag = new Int32Array(config.flag);
+
+/** @typedef {import('child_process').ChildProcess} Child */
+/** @type {Child | null} */
+let child = null;
+/** The first line the child writes ("ready ..."), once it has. */
+/** @type {string | null} */
+let hello = null;
+/** @type {null | ((why: string | null) => void)} */
+let onHello = null;
+let output = '';
+let dropped = 0;
+/** The start of the child's first line, until it is whole. */
+let pending = '';
+/** @type {null | { seq: number, requests: string[], next: number, replies: object[], lines: string[], partial: string,
+ *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean } }} */
+let job = null;
+
+/** The message being served, whose reply the caller waits for. */
+/** @type {number | null} */
+let serving = null;
+
+function reply(/** @type {object} */ msg) {
+  serving = null;
+  port.postMessage(msg);
+  if (config.testNotifyDelayMs) {
+    // test hook (test/isolation-wait.test.ts): a late notify must not be taken for a reply
+    Atomics.store(flag, 0, /** @type {{seq: number}} */ (msg).seq);
+    setTimeout(() => Atomics.notify(flag, 0), config.testNotifyDelayMs);
+    return;
+  }
+  Atomics.store(flag, 0, /** @type {{seq: number}} */ (msg).seq);
+  Atomics.notify(flag, 0);
+}
+
+/**
+ * With `outputMarks` (the C driver), the child ends each case's stderr with "\x01\n", and a batch
+ * is finished only once the marks of its cases have arrived, so a case's printk comes back
+ * with that case's batch. Counted per child; a partial mark waits for its newline.
+ */
+let marks = 0, finishedOk = 0, partialMark = false;
+/** @type {NodeJS.Timeout | null} */
+let markTimer = null;
+
+function keepOutput(/** @type {string} */ text, /** @type {boolean} */ current) {
+  if (config.outputMarks && current) {
+    if (partialMark) text = `\x01${text}`;
+    partialMark = text.endsWith('\x01');
+    if (partialMark) text = text.slice(0, -1);
+    marks += text.split('\x01\n').length - 1;
+  }
+  text = text.split('\x01\n').join('');
+  const room = OUTPUT_LIMIT - output.length;
+  if (text.length <= room) output += text;
+  else {
+    output += text.slice(0, Math.max(0, room));
+    dropped += text.length - Math.max(0, room);
+  }
+}
+
+function takeOutput() {
+  const text = dropped ? `${output}\n[${dropped} more characters of the variant's output not shown]\n` : output;
+  output = '';
+  dropped = 0;
+  return text;
+}
+
+function startChild() {
+  /** @type {import('child_process').StdioOptions} */
+  const stdio = protocolFd === 3 ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
+  const me = spawn(command, args, { stdio, detached: true, env: config.env ?? process.env });
+  child = me;
+  hello = null;
+  const proto = /** @type {import('stream').Readable} */ (me.stdio[protocolFd]);
+  proto.setEncoding('utf8');
+  proto.on('data', (d) => { if (me === child) onData(d); });
+  marks = 0;
+  finishedOk = 0;
+  partialMark = false;
+  for (const fd of protocolFd === 3 ? [1, 2] : [2]) {
+    const s = /** @type {import('stream').Readable} */ (me.stdio[fd]);
+    s.setEncoding('utf8');
+    s.on('data', (d) => { keepOutput(d, me === child && fd === 2); if (me === child) maybeFinish(); });
+  }
+  me.stdin?.on('error', () => { /* the child died; 'close' reports it */ });
+  me.on('error', (e) => { if (me === child) onSpawnError(e); });
+  me.on('close', (code, signal) => { if (me === child) onDeath(code, signal); });
+}
+
+/** SIGKILL to the child's whole process group (it is its leader: spawned detached). */
+function killGroup(/** @type {Child | null} */ c) {
+  if (!c || c.pid === undefined) return;
+  try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone already */ }
+  try { c.kill('SIGKILL'); } catch { /* gone already */ }
+}
+
+/** [utime + stime, cutime + cstime] of /proc/PID/stat in ms, or undefined (gone, or not Linux). */
+function statOf(/** @type {string} */ pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pgrp: Number(f[2]), own: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK, reaped: ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time the child itself has used so far (with its reaped children), in ms: one small read. */
+function leaderCpuMs() {
+  const pid = child?.pid;
+  const s = pid === undefined ? undefined : statOf(String(pid));
+  return s && s.own + s.reaped;
+}
+
+/**
+ * CPU time of the whole process group, in ms: the leader, its reaped children and every live
+ * member (a variant's fork). Scans /proc, so only when a limit has passed, never per case.
+ */
+function groupCpuMs() {
+  const pid = child?.pid;
+  const leader = leaderCpuMs();
+  if (pid === undefined || leader === undefined) return undefined;
+  let total = leader;
+  let others = [];
+  try { others = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(pid)); } catch { /* not Linux */ }
+  for (const d of others) {
+    const s = statOf(d);
+    if (s && s.pgrp === pid) total += s.own;
+  }
+  return total;
+}
+
+/** The case's clock: CPU time decides a hang; wall time only for a child that uses none. */
+function armTimer() {
+  if (!job) return;
+  const j = job;
+  if (j.timer) clearTimeout(j.timer);
+  // the case's CPU is counted from the leader's at its start; a fork's CPU counts in full
+  const cpu0 = leaderCpuMs(), t0 = Date.now();
+  const check = () => {
+    if (job !== j || !child || j.next >= j.requests.length) return;
+    const cpu = groupCpuMs();
+    const used = cpu !== undefined && cpu0 !== undefined ? cpu - cpu0 : undefined;
+    const wall = Date.now() - t0;
+    const cpuBound = used === undefined ? wall >= j.limitMs : used >= j.limitMs;
+    if (cpuBound || wall >= j.blockedMs) {
+      j.hung = { cpuMs: used ?? -1, wallMs: wall, blocked: !cpuBound };
+      killGroup(child);
+      return;
+    }
+    const cpuLeft = used === undefined ? j.limitMs - wall : j.limitMs - used;
+    j.timer = setTimeout(check, Math.max(10, Math.min(cpuLeft, j.blockedMs - wall)));
+  };
+  j.timer = setTimeout(check, j.limitMs);
+}
+
+/** Starts the child if there is none and calls back once it has said hello (or died trying). */
+function ensureStarted(/** @type {(why: string | null) => void} */ then) {
+  if (child && hello !== null) { then(null); return; }
+  if (!child) startChild();
+  onHello = then;
+}
+
+function sendRest() {
+  if (!job) return;
+  const j = job;
+  ensureStarted((why) => {
+    if (job !== j) return;
+    if (why !== null) {
+      while (job === j && j.next < j.requests.length) settle({ kind: 'exit', lines: [], code: null, why });
+      return;
+    }
+    j.lines = [];
+    j.partial = '';
+    armTimer();
+    /** @type {NonNullable<Child['stdin']>} */ (/** @type {Child} */ (child).stdin).write(j.requests.slice(j.next).join('\n') + '\n');
+  });
+}
+
+/** @param {{ kind: string }} r */
+function settle(r) {
+  if (!job) return;
+  job.replies.push(r);
+  job.next++;
+  job.lines = [];
+  if (r.kind === 'ok') finishedOk++;
+  if (job.next < job.requests.length) armTimer();
+  else {
+    if (job.timer) clearTimeout(job.timer);
+    maybeFinish();
+  }
+}
+
+/** The batch is done once its output marks have caught up (a dead child has sent all it will). */
+function maybeFinish() {
+  if (!job || job.next < job.requests.length) return;
+  if (!config.outputMarks || !child || marks >= finishedOk) { finish(); return; }
+  // a variant that closed its stderr sends no marks: do not wait for them long
+  markTimer ??= setTimeout(finish, 1000);
+}
+
+function finish() {
+  if (markTimer) clearTimeout(markTimer);
+  markTimer = null;
+  if (!job) return;
+  if (job.timer) clearTimeout(job.timer);
+  const { seq, replies } = job;
+  job = null;
+  reply({ seq, replies, output: takeOutput(), pid: child?.pid ?? null });
+}
+
+function onData(/** @type {string} */ d) {
+  if (hello === null) {
+    const at = d.indexOf('\n');
+    if (at < 0) { pending += d; return; }
+    hello = pending + d.slice(0, at);
+    pending = '';
+    d = d.slice(at + 1);
+    const cb = onHello;
+    onHello = null;
+    cb?.(null);
+  }
+  if (!job) return;
+  const text = job.partial + d;
+  const lines = text.split('\n');
+  job.partial = /** @type {string} */ (lines.pop());
+  for (const line of lines) {
+    if (!job) return;
+    const m = /^end (\d+)$/.exec(line);
+    if (!m) { job.lines.push(line); continue; }
+    if (Number(m[1]) !== job.next) {
+      // the stream is out of step with the batch: nothing after this can be trusted
+      settle({ kind: 'malformed', lines: job.lines, why: `"end ${m[1]}" where case ${job.next} was due` });
+      replace();
+      return;
+    }
+    settle({ kind: 'ok', lines: job.lines });
+  }
+}
+/** Kills the child's group and, if the batch goes on, starts another for the rest. */
+function replace() {
+  const old = child;
+  child = null;
+  pending = '';
+  killGroup(old);
+  if (job && job.next < job.requests.length) sendRest();
+}
+
+/**
+ * @param {number | null} code
+ * @param {NodeJS.Signals | null} signal
+ */
+function onDeath(code, signal) {
+  const was = child;
+  child = null;
+  pending = '';
+  killGroup(was); // anything it forked goes with it
+  if (onHello) {
+    const cb = onHello;
+    onHello = null;
+    cb(signal ? `it was killed by ${signal} before it was ready` : `it exited with status ${code} before it was ready`);
+    return;
+  }
+  if (!job || job.next >= job.requests.length) return;
+  const lines = job.partial ? [...job.lines, job.partial] : job.lines;
+  if (job.hung) {
+    settle({ kind: 'hang', lines, ...job.hung, limitMs: job.limitMs });
+    // the caller confirms a hang before anything more of this variant runs
+    while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
+    return;
+  }
+  if (signal) settle({ kind: 'signal', lines, signal });
+  else settle({ kind: 'exit', lines, code });
+  if (job) sendRest();
+}
+
+function onSpawnError(/** @type {Error} */ e) {
+  child = null;
+  if (onHello) {
+    const cb = onHello;
+    onHello = null;
+    cb(`cannot run ${command}: ${e.message}`);
+  }
+  while (job && job.next < job.requests.length) settle({ kind: 'spawn-error', lines: [], message: e.message });
+}
+
+// A bug here must not leave the caller waiting for a reply that never comes: it gets the error.
+process.on('uncaughtException', (e) => {
+  const c = child;
+  child = null;
+  killGroup(c);
+  job = null;
+  if (serving !== null) reply({ seq: serving, error: `the supervisor failed: ${e instanceof Error ? e.stack : String(e)}` });
+});
+
+port.on('message', (msg) => {
+  if (msg.type !== 'close') serving = msg.seq;
+  if (msg.type === 'start') {
+    if (msg.fresh) replace();
+    ensureStarted((why) => reply({ seq: msg.seq, hello, why, output: takeOutput(), pid: child?.pid ?? null }));
+  } else if (msg.type === 'batch') {
+    if (msg.fresh) replace();
+    job = { seq: msg.seq, requests: msg.requests, next: 0, replies: [], lines: [], partial: '', timer: null, limitMs: msg.limitMs, blockedMs: msg.blockedMs, hung: null };
+    if (msg.requests.length === 0) finish();
+    else sendRest();
+  } else if (msg.type === 'close') {
+    const c = child;
+    child = null;
+    killGroup(c);
+    port.close();
+  }
+});

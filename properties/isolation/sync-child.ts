@@ -1,0 +1,174 @@
+// A child process that a synchronous caller can talk to: a worker thread (supervisor.js) owns
+// the process and its pipes, and the caller blocks on Atomics.wait() until the worker has the
+// replies of a whole batch. This is what lets fast-check's synchronous property call a variant
+// that runs in another process, shrinking included, without a process per case.
+
+import path from 'path';
+import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
+
+/** What became of one request: its protocol lines, and how the case ended if not normally. */
+export type Reply =
+  | { readonly kind: 'ok'; readonly lines: readonly string[] }
+  | { readonly kind: 'signal'; readonly lines: readonly string[]; readonly signal: string }
+  | { readonly kind: 'exit'; readonly lines: readonly string[]; readonly code: number | null; readonly why?: string }
+  /** A hang candidate: `cpuMs` of CPU (-1 unknown) in `wallMs`; `blocked` when wall time, not CPU, ran out. */
+  | { readonly kind: 'hang'; readonly lines: readonly string[]; readonly cpuMs: number; readonly wallMs: number; readonly blocked: boolean; readonly limitMs: number }
+  /** Not sent: an earlier case of the batch was a hang candidate. */
+  | { readonly kind: 'not-run'; readonly lines: readonly string[] }
+  | { readonly kind: 'malformed'; readonly lines: readonly string[]; readonly why: string }
+  | { readonly kind: 'spawn-error'; readonly lines: readonly string[]; readonly message: string };
+
+export interface Limits {
+  /** CPU time a case may use before it is a hang candidate. */
+  readonly limitMs: number;
+  /** Wall time after which a case that uses no CPU (blocked) is a hang candidate. */
+  readonly blockedMs: number;
+}
+
+export interface SyncChildOptions {
+  readonly command: string;
+  readonly args?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** The descriptor the child writes its protocol on: 1 (its stdout) or 3 (then stdout is output). */
+  readonly protocolFd?: 1 | 3;
+  /** The child ends each case's stderr with "\x01\n" (the C driver): a batch waits for its cases' output. */
+  readonly outputMarks?: boolean;
+  /** Whatever the child printed (its printk, a variant's console.log), at the end of each batch. */
+  readonly onOutput?: (text: string) => void;
+  /** Test hook: the supervisor notifies this late after each reply (test/isolation-wait.test.ts). */
+  readonly testNotifyDelayMs?: number;
+}
+
+/** The worker or its child broke the protocol: a bug of the harness, not a verdict. */
+export class IsolationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IsolationError';
+  }
+}
+
+const SUPERVISOR = path.join(__dirname, 'supervisor.js');
+/** The worker answers every message within the limits it was given; this bounds a broken worker. */
+const WORKER_SLACK_MS = 120_000;
+/** How long a reply whose flag is set may take to become receivable before that is a harness error. */
+const MESSAGE_GRACE_MS = 5_000;
+
+/** Every live group, killed when this process exits however it exits. */
+const live = new Set<SyncChild>();
+process.on('exit', () => { for (const c of live) c.close(); });
+
+export class SyncChild {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** Never notified: a 1 ms sleep for the main thread. */
+  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
+  private seq = 0;
+  /** The child's process group (its pid), as the worker last said. */
+  private pid: number | null = null;
+
+  constructor(private readonly opts: SyncChildOptions) {}
+
+  /** Starts the child (a fresh one if `fresh`) without waiting for it: finish with started(). */
+  beginStart(fresh = false): number {
+    return this.post({ type: 'start', fresh });
+  }
+
+  /** Waits for the start begun as `seq`: the child's first line, or why it did not start. */
+  started(seq: number, startupMs: number): { hello: string | null; why: string | null } {
+    const r = this.wait(seq, startupMs + WORKER_SLACK_MS) as { hello: string | null; why: string | null };
+    return { hello: r.hello, why: r.why };
+  }
+
+  /** Runs the batch (in a fresh child if `fresh`) and blocks until every request has its reply, in order. */
+  exchange(requests: readonly string[], limits: Limits, fresh = false): Reply[] {
+    const bound = WORKER_SLACK_MS + requests.length * (limits.blockedMs + 1000);
+    const r = this.wait(this.post({ type: 'batch', requests, ...limits, fresh }), bound) as { replies: Reply[] };
+    if (r.replies.length !== requests.length) {
+      this.close();
+      throw new IsolationError(`${this.opts.command}: the supervisor answered ${r.replies.length} of ${requests.length} requests`);
+    }
+    return r.replies;
+  }
+
+  close(): void {
+    live.delete(this);
+    if (this.port) {
+      this.port.postMessage({ type: 'close' });
+      this.port.close();
+    }
+    // the worker may not get to its 'close' before this process ends: kill the group here too
+    if (this.pid !== null) {
+      try { process.kill(-this.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    void this.worker?.terminate();
+    this.worker = null;
+    this.port = null;
+    this.pid = null;
+  }
+
+  private post(msg: object): number {
+    const seq = ++this.seq;
+    this.ensureWorker().postMessage({ ...msg, seq });
+    return seq;
+  }
+
+  /**
+   * Waits for the reply that carries `seq`. The worker sets the flag to that number after it
+   * has posted the reply; a wake-up for an older number (a late notify of an earlier batch) or
+   * for none is waited through, so only the real reply, or the bound, ends the wait.
+   */
+  private wait(seq: number, boundMs: number): Record<string, unknown> {
+    const port = this.ensureWorker();
+    const deadline = Date.now() + boundMs;
+    for (;;) {
+      const seen = Atomics.load(this.flag, 0);
+      if (seen === seq) break;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.close();
+        throw new IsolationError(`${this.opts.command}: no answer from its supervisor within ${boundMs} ms`);
+      }
+      Atomics.wait(this.flag, 0, seen, left);
+    }
+    // The reply was posted before the flag was set. Node delivers a posted message to its port
+    // at once, but nothing here depends on it: a reply not yet receivable is polled for.
+    const pollUntil = Date.now() + MESSAGE_GRACE_MS;
+    for (;;) {
+      const got = receiveMessageOnPort(port)?.message as ({ seq: number; output?: string; pid?: number | null } & Record<string, unknown>) | undefined;
+      if (!got) {
+        if (Date.now() < pollUntil) { Atomics.wait(this.nap, 0, 0, 1); continue; }
+        this.close();
+        throw new IsolationError(`${this.opts.command}: the supervisor set reply ${seq} but posted none`);
+      }
+      if (got.seq !== seq) continue; // an older reply (none is expected): dropped
+      if (typeof got.error === 'string') {
+        this.close();
+        throw new IsolationError(`${this.opts.command}: ${got.error}`);
+      }
+      if (got.pid !== undefined) this.pid = got.pid;
+      if (got.output) (this.opts.onOutput ?? ((t) => process.stderr.write(t)))(got.output);
+      return got;
+    }
+  }
+
+  private ensureWorker(): MessagePort {
+    if (this.port) return this.port;
+    const { port1, port2 } = new MessageChannel();
+    this.worker = new Worker(SUPERVISOR, {
+      workerData: {
+        port: port2, flag: this.flag.buffer, command: this.opts.command, args: [...(this.opts.args ?? [])],
+        env: this.opts.env, protocolFd: this.opts.protocolFd ?? 1, outputMarks: this.opts.outputMarks ?? false, testNotifyDelayMs: this.opts.testNotifyDelayMs,
+      },
+      transferList: [port2],
+      stdout: true,
+      stderr: true,
+    });
+    // neither keeps the process alive: at exit the child's stdin closes and 'exit' kills the group
+    this.worker.unref();
+    port1.unref();
+    this.port = port1;
+    live.add(this);
+    return port1;
+  }
+}

@@ -1,0 +1,73 @@
+// Inside a TypeScript variant's child process: load the variant file (its top-level code runs
+// here, never in the command), say "ready" with its name and expectations, then run each case
+// read on stdin and write its call log, closed by "end SEQ", on descriptor 3. The variant's
+// console output goes to stdout and stderr, which the supervisor keeps apart from the log.
+
+import fs from 'fs';
+import { makeKernel } from '../../model/kernel';
+import { VariantFault } from '../../model/kvm';
+import { Variant } from '../../model/variant';
+import { loadVariantFile } from '../registry';
+import { loggedKernel } from './logged-kernel';
+import { decodeRequest } from './ts-wire';
+
+const PROTOCOL_FD = 3;
+
+function send(text: string): void {
+  const buf = Buffer.from(text);
+  for (let done = 0; done < buf.length;) done += fs.writeSync(PROTOCOL_FD, buf, done);
+}
+
+function describe(e: unknown): string {
+  try {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } catch {
+    return 'an exception that cannot be printed';
+  }
+}
+
+function runCase(v: Variant, line: string): string {
+  const r = decodeRequest(line);
+  const machine = makeKernel(r.layout, r.word, r.mode);
+  const log: string[] = ['phase begin'];
+  const k = loggedKernel(machine, log);
+  try {
+    machine.recorder.phase = 'begin';
+    v.invalidate_begin(k, r.start, r.end);
+    log.push('phase end');
+    machine.recorder.phase = 'end';
+    v.invalidate_end(k, r.start, r.end);
+  } catch (e) {
+    const what = e instanceof VariantFault ? 'fault' : 'throw';
+    log.push(`${what} ${machine.recorder.phase} ${JSON.stringify(describe(e))}`);
+  }
+  log.push(`end ${r.seq}`);
+  return log.join('\n') + '\n';
+}
+
+function serve(v: Variant): void {
+  let partial = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (line) send(runCase(v, line));
+  });
+  process.stdin.on('end', () => process.exit(0));
+}
+
+const file = process.argv[2];
+let variant: Variant | undefined;
+try {
+  variant = loadVariantFile(file);
+} catch (e) {
+  send(`ready ${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n`);
+}
+if (variant) {
+  const { name, origin, expect } = variant;
+  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: (variant as { expectContract?: unknown }).expectContract ?? null })}\n`);
+  serve(variant);
+} else {
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+}

@@ -1,0 +1,63 @@
+// A TypeScript variant file in its own Node process (ts-child.js): its top-level code, its
+// console output and anything it does to its copy of the model stay there. The command learns
+// its name and expectations from the child's "ready" line and runs its cases through a runner.
+
+import path from 'path';
+import { Expectations, PropertyId, Expectation } from '../../model/variant';
+import { WORD64, Word } from '../../model/word';
+import { VariantFileError } from '../registry';
+import { ChildRunner, RunnerOptions } from './runner';
+import { encodeRequest } from './ts-wire';
+
+const TS_CHILD = path.join(__dirname, 'ts-child.js');
+
+/** What the command knows of a variant without running its code: what it declares. */
+export interface VariantMeta {
+  readonly name: string;
+  readonly origin: string;
+  readonly expect: Expectations;
+  readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
+}
+
+export interface TsVariantOptions extends RunnerOptions {
+  readonly word?: Word;
+  /** The child's console output; default: this process's stderr. */
+  readonly onOutput?: (text: string) => void;
+}
+
+/** The variant file's process, started but not yet waited for (see TsVariant.ready). */
+export class TsVariant {
+  readonly runner: ChildRunner;
+
+  constructor(readonly file: string, opts: TsVariantOptions = {}) {
+    const word = opts.word ?? WORD64;
+    this.runner = new ChildRunner({
+      who: file,
+      language: 'TypeScript',
+      word,
+      child: { command: process.execPath, args: [TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
+      encode: (seq, base) => {
+        if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
+        return encodeRequest({ seq, layout: base.layout, start: base.resolved.start, end: base.resolved.end, mode: base.mode, word });
+      },
+    }, opts);
+    this.runner.begin();
+  }
+
+  /** Waits for the child to load the file: its declarations, or the file's fault. */
+  ready(): VariantMeta {
+    let said: { error?: string } & Partial<VariantMeta>;
+    try {
+      said = JSON.parse(this.runner.start()) as typeof said;
+    } catch (e) {
+      this.runner.close();
+      throw new VariantFileError(this.file, (e as Error).message);
+    }
+    if (said.error !== undefined || said.name === undefined) {
+      this.runner.close();
+      // the child's message already names the file
+      throw Object.assign(new VariantFileError(this.file, ''), { message: said.error ?? `${this.file}: the variant's process said nothing of it` });
+    }
+    return { name: said.name, origin: said.origin ?? '', expect: said.expect!, ...(said.expectContract ? { expectContract: said.expectContract } : {}) };
+  }
+}

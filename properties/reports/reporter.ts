@@ -1,0 +1,70 @@
+// The reporter: what becomes of the engine's verdicts on disk. A failure is saved as a report
+// (record, page, picture) only once it is confirmed, and an expected failure that the variant's
+// reports already show for that property is not saved again, so re-running a check, in one
+// xarray mode or both, leaves the tree as it was.
+
+import path from 'path';
+import { Expectation, PropertyId } from '../../model/variant';
+import { Verdict } from '../engine';
+import { Outcome } from '../execute';
+import { XarrayChoice } from '../case';
+import { reportPage } from './page';
+import { Found, buildRecord, caseRecord, reportStem } from './record';
+import { SavedReport, saveReport } from './store';
+import { reportSvg } from './svg';
+
+/** The variant a report speaks of: its name and source hash, and its file when it is not found by name. */
+export interface ReportedVariant {
+  readonly name: string;
+  readonly sourceHash: string;
+  /** The variant's file; recorded (relative to the reports folder) unless `byName`. */
+  readonly file?: string;
+  /** A shipped TypeScript variant: found again by its name, not its file. */
+  readonly byName: boolean;
+  readonly expected: (id: PropertyId) => Expectation;
+}
+
+export interface SaveContext {
+  readonly dir: string;
+  /** The reports already in `dir`. */
+  readonly saved: readonly SavedReport[];
+}
+
+/** A failure confirmed enough to save: by a fresh process, a confirmed hang, or run in this process. */
+const confirmed = (v: Verdict): boolean =>
+  v.actual === 'fail' && v.counterexample !== undefined && !v.notRun && v.harnessError === undefined
+  && v.confirmation !== undefined && v.confirmation !== 'not-reproduced';
+
+/** The saved reports that already show this expected failure (same variant and property), if it is one. */
+function alreadyShown(v: Verdict, saved: readonly SavedReport[]): SavedReport[] {
+  if (!(v.matches && v.expected === 'fail')) return [];
+  return saved.filter((s) => s.record.variant.name === v.variant && s.record.property === v.property);
+}
+
+/**
+ * The verdict with its report: saved now if it is a confirmed failure not already shown, else
+ * the saved report that shows it (the one of the same case if there is one), else none.
+ */
+export function reportVerdict(v: Verdict, who: ReportedVariant, ctx: SaveContext): Verdict {
+  if (!confirmed(v)) return v;
+  const shown = alreadyShown(v, ctx.saved);
+  if (shown.length) {
+    const stem = reportStem(v.variant, v.property, caseRecord(v.counterexample!.case, v.xarray));
+    return { ...v, report: { stem: shown.find((s) => s.stem === stem)?.stem ?? shown[0].stem, written: false } };
+  }
+  const found = { seed: v.seed, path: v.path ?? '', numRuns: v.numRuns, numShrinks: v.numShrinks ?? 0 };
+  const how = v.confirmation as 'reproduced' | 'history' | 'hang' | 'in-process';
+  const report = saveFailure(ctx.dir, who, v.property, v.counterexample!, v.xarray, [...(v.violations ?? [])], found, how, v.history);
+  return { ...v, report };
+}
+
+/** Saves a failure as a report (its page rendered now), beside the others in `dir`. */
+export function saveFailure(
+  dir: string, who: ReportedVariant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found,
+  confirmation?: 'reproduced' | 'history' | 'hang' | 'in-process', history?: Verdict['history'],
+) {
+  const variant = { name: who.name, sourceHash: who.sourceHash, ...(who.byName || !who.file ? {} : { file: path.relative(dir, who.file) }) };
+  const historyRecords = history?.map(([c, mode]) => caseRecord(mode.kind === 'contract' ? { ...c, pick: mode.pick } : c, mode.kind));
+  const record = buildRecord(variant, id, o, xarray, violations, found, { confirmation, history: historyRecords });
+  return saveReport(dir, record, (stem) => ({ markdown: reportPage(dir, stem, record, o, who.expected(id)), svg: reportSvg(o) }));
+}

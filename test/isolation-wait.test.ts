@@ -1,0 +1,67 @@
+// The reply path between the command and a variant's supervisor (properties/isolation), and the
+// cause of the false hangs users saw under load: the worker stored its flag and then notified,
+// so a notify that came late woke the main thread's wait for the *next* request while the flag
+// was still 0; the port was empty and the old waiter called that a hang. The supervisor here
+// notifies 5 ms late on purpose (its test hook): the old waiting rule misfires, the sequence-
+// numbered one never does.
+
+import path from 'path';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'worker_threads';
+import { SyncChild } from '../properties/isolation/sync-child';
+
+/**
+ * A child that speaks the protocol and nothing else: "ready", then for "case SEQ MS" the line
+ * "end SEQ" after MS milliseconds (a case that takes a little longer, as any does on a busy machine).
+ */
+const ECHO = ['-e', `process.stdout.write('ready\\n');
+let rest = '', queue = Promise.resolve();
+process.stdin.on('data', (d) => {
+  const lines = (rest + d).split('\\n'); rest = lines.pop();
+  for (const l of lines) {
+    const [, seq, ms] = l.split(' ');
+    queue = queue.then(() => new Promise((done) => setTimeout(() => { process.stdout.write('end ' + seq + '\\n'); done(); }, Number(ms))));
+  }
+});
+process.stdin.on('end', () => queue.then(() => process.exit(0)));`];
+
+const LIMITS = { limitMs: 5000, blockedMs: 20000 };
+/** The supervisor's notify comes this late after its flag is set; the slow case takes longer still. */
+const LATE_MS = 200, SLOW_MS = 800;
+const SUPERVISOR = path.join(__dirname, '..', 'properties', 'isolation', 'supervisor.js');
+
+test('the old rule (flag 0, post, wait while 0, read the port) takes a late notify for a reply that is not there', () => {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(SUPERVISOR, {
+    workerData: { port: port2, flag: flag.buffer, command: process.execPath, args: ECHO, protocolFd: 1, outputMarks: false, testNotifyDelayMs: LATE_MS },
+    transferList: [port2],
+  });
+  try {
+    // a quick case whose reply lands before the main thread waits: the flag is set, the notify still due
+    Atomics.store(flag, 0, 0);
+    port1.postMessage({ type: 'batch', seq: 1, requests: ['case 0 0'], ...LIMITS });
+    while (Atomics.load(flag, 0) === 0) { /* the main thread, busy elsewhere */ }
+    expect(receiveMessageOnPort(port1)?.message.seq).toBe(1);
+    // then a slow one: the first case's notify wakes this wait while the flag is still 0
+    Atomics.store(flag, 0, 0);
+    port1.postMessage({ type: 'batch', seq: 2, requests: [`case 0 ${SLOW_MS}`], ...LIMITS });
+    expect(Atomics.wait(flag, 0, 0, 10_000)).toBe('ok');
+    expect(Atomics.load(flag, 0)).toBe(0);
+    // the old IsolatedVariant.await() read the port here, found nothing, and reported a hang
+    expect(receiveMessageOnPort(port1)).toBeUndefined();
+  } finally {
+    port1.postMessage({ type: 'close' });
+    void worker.terminate();
+  }
+});
+
+test('SyncChild waits for its own sequence number: the same late notifies never end a wait early', () => {
+  const child = new SyncChild({ command: process.execPath, args: ECHO, testNotifyDelayMs: LATE_MS });
+  try {
+    for (const ms of [0, SLOW_MS, 0, 0]) expect(child.exchange([`case 0 ${ms}`], LIMITS)).toEqual([{ kind: 'ok', lines: [] }]);
+    // a batch still gets all its replies, in order
+    expect(child.exchange(['case 0 0', `case 1 ${SLOW_MS}`, 'case 2 0'], LIMITS).map((r) => r.kind)).toEqual(['ok', 'ok', 'ok']);
+  } finally {
+    child.close();
+  }
+});
