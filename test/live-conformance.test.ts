@@ -1,0 +1,141 @@
+// The live check (npm run kvm, live/): a bounded conformance pass against this machine's
+// kernel, the comparison itself on hand-made results (no KVM needed), and the skip where there
+// is no usable /dev/kvm (simulated with GMEM_KVM_DEVICE). No assertion on time.
+
+import { spawnSync } from 'child_process';
+import path from 'path';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../model/callers';
+import { Case } from '../properties/case';
+import { GfnRead, LiveResult, caseLine, compileRunner, liveKvm } from '../live/kernel';
+import { compareLive, formatLiveCase, runConformance } from '../live/conformance';
+
+const ROOT = path.join(__dirname, '..');
+const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
+
+/** Two slots: file [0, 4) -> gfns [16, 20), file [4, 6) -> gfns [100, 102); a punch of file pages [3, 5). */
+const twoSlots: Case = {
+  layout: { filePages: 8n, slots: [{ id: 0, pgoff: 0n, npages: 4n, base_gfn: 16n }, { id: 1, pgoff: 4n, npages: 2n, base_gfn: 100n }] },
+  op: { kind: 'punch', mode: PUNCH, offset: 3n << 12n, len: 2n << 12n },
+  pick: 0n,
+};
+
+const page = (i: number): GfnRead => ({ kind: 'page', index: BigInt(i) });
+const zero: GfnRead = { kind: 'zero' };
+
+/** What the kernel gives when it does exactly what the reference says: gfns 19 and 100 unmapped. */
+function agreeing(over: Partial<Extract<LiveResult, { kind: 'ran' }>> = {}): LiveResult {
+  return {
+    kind: 'ran', vm: 0, gmem: 0, binds: [0, 0], op: { kind: 'punch', errno: 0 },
+    slots: [
+      { id: 0, before: [page(0), page(1), page(2), page(3)], after: [page(0), page(1), page(2), zero] },
+      { id: 1, before: [page(4), page(5)], after: [zero, page(5)] },
+    ],
+    stats: { pages_4k: [20, 18, 20], pf_fixed: [10, 10, 12] },
+    line: '{}',
+    ...over,
+  };
+}
+
+describe('the comparison', () => {
+  test('a kernel that does what the reference says agrees', () => {
+    expect(compareLive(twoSlots, agreeing())).toEqual([]);
+  });
+
+  test('a missed unmap (a punched gfn still reads its page) is a disagreement, by slot and gfn', () => {
+    const r = agreeing({
+      slots: [
+        { id: 0, before: [page(0), page(1), page(2), page(3)], after: [page(0), page(1), page(2), page(3)] },
+        { id: 1, before: [page(4), page(5)], after: [zero, page(5)] },
+      ],
+    });
+    expect(compareLive(twoSlots, r)).toEqual(['slot 0 after the punch: gfns [19 (0x13), 20 (0x14)) read file pages (kept), expected zero']);
+  });
+
+  test('an extra unmap shows in the counters only', () => {
+    const r = agreeing({ stats: { pages_4k: [20, 17, 20], pf_fixed: [10, 10, 13] } });
+    const found = compareLive(twoSlots, r);
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(/removed 3 4K mappings .* the reference unmaps 2 gfns/);
+    expect(found[1]).toMatch(/fixed 3 page faults .* expected 2/);
+    expect(compareLive(twoSlots, r, { counters: false })).toEqual([]);
+  });
+
+  test('an invalidation that unmapped gfns must request a TLB flush, one that unmapped none must not', () => {
+    const noFlush = agreeing({ stats: { pages_4k: [20, 18, 20], pf_fixed: [10, 10, 12], remote_tlb_flush_requests: [1, 1, 1] } });
+    expect(compareLive(twoSlots, noFlush)).toEqual([expect.stringMatching(/made 0 remote TLB flush requests .* expected at least one/)]);
+    const twoFlushes = agreeing({ stats: { pages_4k: [20, 18, 20], pf_fixed: [10, 10, 12], remote_tlb_flush_requests: [1, 3, 3] } });
+    expect(compareLive(twoSlots, twoFlushes)).toEqual([]);
+  });
+
+  test('errnos are compared, and a refused slot has no data on either side', () => {
+    const gfnClash: Case = { ...twoSlots, layout: { ...twoSlots.layout, slots: [twoSlots.layout.slots[0], { ...twoSlots.layout.slots[1], base_gfn: 18n }] } };
+    expect(compareLive(gfnClash, agreeing())[0]).toMatch(/^slot 1 .*KVM_SET_USER_MEMORY_REGION2: kernel 0, model -EEXIST/);
+    const refused = agreeing({
+      binds: [0, 17],
+      slots: [{ id: 0, before: [page(0), page(1), page(2), page(3)], after: [page(0), page(1), page(2), zero] }],
+      stats: { pages_4k: [20, 19, 20], pf_fixed: [10, 10, 11] },
+    });
+    expect(compareLive(gfnClash, refused)).toEqual([]);
+    const unaligned: Case = { ...twoSlots, op: { kind: 'punch', mode: PUNCH, offset: 1n, len: 4096n } };
+    expect(compareLive(unaligned, agreeing())[0]).toMatch(/kernel 0, model -EINVAL/);
+  });
+
+  test('after a release every bound gfn must exit, however it exits', () => {
+    const release: Case = { ...twoSlots, op: { kind: 'release' } };
+    const gone = (n: number): GfnRead[] => Array.from({ length: n }, (_, k) => (k % 2 ? { kind: 'mmio' } : { kind: 'fault' }));
+    const r = agreeing({
+      op: { kind: 'release', errno: 0 },
+      slots: [
+        { id: 0, before: [page(0), page(1), page(2), page(3)], after: gone(4) },
+        { id: 1, before: [page(4), page(5)], after: [{ kind: 'fault' }, page(5)] },
+      ],
+      stats: { pages_4k: [20, 14, 14], pf_fixed: [10, 10, 10] },
+    });
+    expect(compareLive(release, r)).toEqual(['slot 1 after the release: gfns [101 (0x65), 102 (0x66)) read file pages (kept), expected an exit (no access)']);
+  });
+
+  test('a live run that broke is not a disagreement but an error', () => {
+    expect(() => compareLive(twoSlots, { kind: 'error', why: 'timeout' })).toThrow('timeout');
+  });
+
+  test('the runner line carries the case as the runner reads it', () => {
+    expect(caseLine('7', twoSlots)).toBe('C 7 8 punch 3 12288 8192 2 0 0 4 16 1 4 2 100');
+    expect(formatLiveCase(twoSlots, agreeing())).toContain('reference unmaps: slot 0 gfns [19 (0x13), 20 (0x14)), slot 1 gfns [100 (0x64), 101 (0x65))');
+  });
+});
+
+test('the runner compiles without a warning', () => {
+  expect(compileRunner().warnings).toBe('');
+});
+
+describe('without a usable /dev/kvm', () => {
+  const env = { ...process.env, GMEM_KVM_DEVICE: '/nonexistent' };
+
+  test('the probe says why', () => {
+    expect(liveKvm(env)).toEqual({ ok: false, why: '/nonexistent does not exist (no KVM here)' });
+  });
+
+  test('npm run kvm prints one line and exits 0', () => {
+    const r = spawnSync('npm', ['run', '--silent', 'kvm'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout).toBe('kvm: skipped: /nonexistent does not exist (no KVM here)\n');
+    expect(r.status).toBe(0);
+  }, 130_000);
+});
+
+const live = liveKvm();
+if (!live.ok) console.log(`live-conformance: skipped, no usable KVM: ${live.why}`);
+
+(live.ok ? test : test.skip)(
+  live.ok ? 'a bounded pass on the live kernel: every case agrees with the model' : `live conformance skipped: ${live.why}`,
+  () => {
+    const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261126;
+    const s = runConformance({ runs: 300, seed, progress: false });
+    const kinds = s.kinds.map((k) => `${k.cases} cases like: ${k.example}`).join('\n');
+    const shown = s.shrunk
+      ? `${kinds}\nshrunk (seed ${seed}, path ${s.shrunk.path}):\n${[...s.shrunk.found, s.shrunk.harnessError ?? ''].join('\n')}\n${formatLiveCase(s.shrunk.case, s.shrunk.result)}`
+      : 'none';
+    expect(shown).toBe('none');
+    expect({ cases: s.cases, disagreements: s.disagreements }).toEqual({ cases: 300, disagreements: 0 });
+  },
+  300_000,
+);
