@@ -11,7 +11,7 @@ export async function runPool(jobs: readonly Job[], workers: number, onDone?: (j
   const results = new Array<JobResult>(jobs.length);
   const queue = jobs.map((job, i) => ({ job, i }));
   const spawn = (): ChildProcess =>
-    fork(path.join(__dirname, 'worker.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: 'inherit' });
+    fork(path.join(__dirname, 'worker.ts'), [], { execArgv: ['-r', path.join(__dirname, '..', 'properties', 'isolation', 'register.js')], stdio: 'inherit' });
   const procs = Array.from({ length: Math.max(1, Math.min(workers, jobs.length)) }, spawn);
   try {
     await Promise.all(procs.map((proc) => (async () => {

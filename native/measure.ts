@@ -1,7 +1,7 @@
 // Measures how fast a C variant runs cases against its TypeScript twin: in batches (prefetch,
 // as a whole fast-check run can be sent), one case at a time (as shrinking asks), and from the
 // cache (as the second and later properties of one seed ask). Run:
-//   npx ts-node --transpile-only native/measure.ts [cases] [variants/c/upstream.c] [variants/upstream.ts]
+//   node -r ./properties/isolation/register.js native/measure.ts [cases] [variants/c/upstream.c] [variants/upstream.ts]
 
 import fc from 'fast-check';
 import path from 'path';

@@ -31,6 +31,9 @@ compiled with gcc and checked the same way (see the README's "Variants in C").
   --from-kernel PATH  check the invalidation functions of a kernel tree (or its guest_memfd.c),
                       taken as they are, with the era read from their signatures
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
+  --live              with --report: build the report's self-checking C program instead and run it
+                      on this machine's /dev/kvm; exit 0 PASS, 1 FAIL (no usable KVM: one line
+                      "live: skipped: <why>", exit 0)
   --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
                       for shipped variants and kernel trees, and a shrink-reports/ folder beside a
                       variant checked by path)
@@ -70,6 +73,7 @@ export interface Args {
   xarray: XarrayChoice[];
   timeoutMs: number;
   report?: string;
+  live: boolean;
   reportsDir?: string;
   exhaustive?: number;
   shard?: string;
@@ -84,7 +88,7 @@ export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
   const { numRuns, seed } = optionsFromEnv(env);
-  const a: Args = { targets: [], fromKernel: [], numRuns, seed, xarray: ['faithful'], timeoutMs: 2000, typecheck: true, isolate: true, json: false, verbose: false, help: false };
+  const a: Args = { targets: [], fromKernel: [], numRuns, seed, xarray: ['faithful'], timeoutMs: 2000, live: false, typecheck: true, isolate: true, json: false, verbose: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -118,6 +122,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       }
       case '--timeout': a.timeoutMs = int(1); break;
       case '--report': a.report = value(); break;
+      case '--live': a.live = true; break;
       case '--reports-dir': a.reportsDir = value(); break;
       case '--from-kernel': a.fromKernel.push(value()); break;
       case '--exhaustive': a.exhaustive = int(1); break;
@@ -132,6 +137,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         a.targets.push(flag);
     }
   }
+  if (a.live && a.report === undefined) throw new UsageError('--live runs the program of one saved report: give --report FILE too');
   if (a.shard !== undefined && a.exhaustive === undefined) throw new UsageError('--shard splits an --exhaustive run: give --exhaustive N too');
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   return a;

@@ -9,7 +9,7 @@ import { Expectation, PropertyId, expectationOf } from '../model/variant';
 import { WORD64, Word } from '../model/word';
 import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from './case';
 import { XarrayMode } from '../model/xarray';
-import type { Executor, VariantInfo } from './engine';
+import type { Executor, VariantInfo } from './executor';
 import { inProcess } from './engine';
 import { Outcome } from './execute';
 import { PROPERTIES, violations } from './properties';

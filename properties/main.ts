@@ -301,6 +301,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
  */
 function replayOne(args: Args, file: string): number {
   const saved = loadReport(file);
+  if (args.live) return (require('../live/repro') as typeof import('../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file) });
   const { name } = saved.record.variant;
   const of = childResolver({ timeoutMs: args.timeoutMs })(saved);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);

@@ -6,13 +6,16 @@ import { spawnSync } from 'child_process';
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import ts from 'typescript';
+import type * as TS from 'typescript';
 import { closure, cacheDir, typescriptVersion } from './isolation/transpile';
 import { VariantFileError } from './registry';
 
 const ROOT = path.join(__dirname, '..');
 
-function compilerOptions(): ts.CompilerOptions {
+/** The compiler, loaded only when a check really runs (a cached verdict needs none). */
+const compiler = (): typeof TS => require('typescript') as typeof TS;
+
+function compilerOptions(ts: typeof TS): TS.CompilerOptions {
   const config = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   return ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT).options;
 }
@@ -22,7 +25,8 @@ export function typecheckVariants(files: readonly string[]): Map<string, Variant
   const out = new Map<string, VariantFileError>();
   if (files.length === 0) return out;
   const byPath = new Map(files.map((f) => [path.resolve(f), f]));
-  const program = ts.createProgram([...byPath.keys()], { ...compilerOptions(), noEmit: true });
+  const ts = compiler();
+  const program = ts.createProgram([...byPath.keys()], { ...compilerOptions(ts), noEmit: true });
   const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
   const diagnostics = ts.getPreEmitDiagnostics(program);
   for (const [abs, file] of byPath) {

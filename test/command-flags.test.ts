@@ -2,6 +2,7 @@
 // variant, --exhaustive, --path, --help, and the parsing behind them.
 
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { parseArgs, UsageError } from '../properties/args';
 import { safeName } from '../properties/reports/record';
@@ -67,3 +68,26 @@ test('arguments parse into what the engine needs', () => {
   expect(() => parseArgs(['--property', 'no-such'], {})).toThrow(UsageError);
   expect(() => parseArgs(['--xarray', 'sometimes'], {})).toThrow(/faithful, contract or both/);
 });
+
+test('--from-kernel judges the tree alone; its reports go to --reports-dir, named by the file\'s content, and are indexed', () => {
+  const fine = check(['--from-kernel', path.join(ROOT, 'test', 'fixtures', 'linux-6.8'), '--runs', '100', '--json']);
+  expect(fine.code).toBe(0);
+  expect([...new Set(JSON.parse(fine.out).verdicts.map((v: { variant: string }) => v.variant))]).toEqual([expect.stringMatching(/^kernel-6\.8-[0-9a-f]{8}$/)]);
+
+  const tree = path.join(ROOT, 'test', 'fixtures', 'mutant-6.8-end-no-pgoff');
+  const before = fs.readdirSync(tree, { recursive: true });
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kernel-reports-'));
+  const r = check(['--from-kernel', tree, '--runs', '300', '--reports-dir', out, '--json'], { REPORTS_DIR: '' });
+  expect(r.code).toBe(1); // ordinary failing verdicts of the mutant, nothing broken
+  const failed = JSON.parse(r.out).verdicts.filter((v: { actual: string }) => v.actual === 'fail');
+  expect(failed.length).toBeGreaterThan(0);
+  const name = failed[0].variant as string;
+  expect(name).toMatch(/^kernel-6\.8-[0-9a-f]{8}$/);
+  expect(name).not.toBe(JSON.parse(fine.out).verdicts[0].variant); // another file, another name
+  const json = fs.readdirSync(out).filter((f) => f.endsWith('.json'));
+  expect(json.length).toBe(failed.length);
+  for (const f of json) expect(f.startsWith(`${safeName(name)}--`)).toBe(true);
+  expect(fs.readdirSync(tree, { recursive: true })).toEqual(before); // nothing written into the tree
+  const index = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  for (const f of json) expect(index).toMatch(new RegExp(`\\| \\[${f.replace(/\.json$/, '')}\\].*\\| reproduces \\|`));
+}, 120000);

@@ -1,4 +1,4 @@
-// Runs the command as a developer does (a child process), in a scratch folder beside variants/
+// Runs the command as a developer does (a child process, through the bin npm run check runs), in a scratch folder beside variants/
 // so a variant file's imports resolve as in the README, with reports in a temporary folder.
 
 import { spawnSync } from 'child_process';
@@ -11,7 +11,7 @@ export const USER = path.join(__dirname, 'fixtures', 'user-variants');
 
 export function check(args: string[], env: Record<string, string> = {}) {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'properties/main.ts', ...args], {
+  const r = spawnSync(process.execPath, ['properties/bin.js', ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: reports, FC_SEED: '5', ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr, reports };

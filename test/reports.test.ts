@@ -38,7 +38,7 @@ test('concurrent writers lose nothing and leave no temporary files', async () =>
   const dir = tmp();
   const writer = path.join(__dirname, 'fixtures', 'write-reports.ts');
   const run = (who: number) => new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', writer, dir, String(who)], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
+    const child = spawn(process.execPath, ['-r', './properties/isolation/register.js', writer, dir, String(who)], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${who} exited ${code}`))));
   });
   await Promise.all([0, 1, 2, 3].map(run));
@@ -76,7 +76,7 @@ test('a report whose variant now passes is reported as fixed and deleted only by
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(true); // checking never deletes
   const rows = indexRows(loadReports(dir), inProcessResolver([buggy, upstream]));
   expect(indexPage(rows)).toMatch(new RegExp(`${stem}.*\\*\\*fixed\\*\\*`));
-  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'properties/reports/cli.ts', 'prune'], {
+  execFileSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/reports/cli.ts', 'prune'], {
     cwd: path.join(__dirname, '..'), env: { ...process.env, REPORTS_DIR: dir }, stdio: 'pipe',
   });
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(false);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { XarrayMode } from '../../model/xarray';
 import { caseArb } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
-import type { Confirmation, Executor, Isolated } from '../engine';
+import type { Confirmation, Executor, Isolated } from '../executor';
 import { ChildRunner, Item } from './runner';
 
 export class IsolatedRunner implements Isolated {
@@ -17,11 +17,14 @@ export class IsolatedRunner implements Isolated {
 
   readonly run = (c: Case, mode: XarrayMode) => this.runner.run(c, mode);
 
-  /** The cases fc.check() will generate for this seed and run count (fc.sample gives the same), run in batches. */
+  /**
+   * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
+   * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
+   */
   prefetch(seed: number, numRuns: number, xarray: XarrayChoice): void {
     const cases = fc.sample(caseArb, { seed, numRuns });
     try {
-      this.runner.runMany(cases.map((c) => [c, xarrayMode(c, xarray)]));
+      this.runner.setPlan(cases.map((c) => [c, xarrayMode(c, xarray)]));
     } catch {
       // only speed is lost: a case the harness breaks on breaks again, and is reported, where a property runs it
     }

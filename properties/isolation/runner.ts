@@ -55,6 +55,8 @@ export const STARTUP_MS = 60_000;
 const BLOCKED_FACTOR = 4;
 /** The confirming run's limits are this many times the first's. */
 const CONFIRM_FACTOR = 2;
+/** Cases of a process's history kept for replaying a failure after them; older ones are dropped. */
+const HISTORY_LIMIT = 100_000;
 
 const limitsFor = (timeoutMs: number, factor = 1): Limits => ({ limitMs: timeoutMs * factor, blockedMs: timeoutMs * BLOCKED_FACTOR * factor });
 
@@ -74,12 +76,15 @@ export class ChildRunner {
   /** Cases in the order the current process ran them, and where each cached outcome ran. */
   private history: Item[] = [];
   private readonly ranAt = new Map<string, { readonly history: Item[]; readonly at: number }>();
-  /** Cases sent to a child, for measuring; hang confirmations run, for the hostile-variant test. */
+  /** Cases sent to a child and batches sent, for measuring; hang confirmations run, for the hostile-variant test. */
   sent = 0;
+  exchanges = 0;
   confirmations = 0;
   hung?: Hang;
   private starting?: number;
   private hello?: string;
+  private plan: readonly Item[] = [];
+  private planAt = new Map<string, number>();
 
   constructor(readonly program: ChildProgram, opts: RunnerOptions = {}) {
     this.child = new SyncChild(program.child);
@@ -106,7 +111,40 @@ export class ChildRunner {
   }
 
   run(c: Case, mode: XarrayMode): Outcome {
-    return this.cached(caseKey(c, mode)) ?? this.runMany([[c, mode]])[0];
+    const key = caseKey(c, mode);
+    const hit = this.cached(key);
+    if (hit) return hit;
+    const at = this.planAt.get(key);
+    if (at !== undefined) this.readAhead(at);
+    return this.cached(key) ?? this.runMany([[c, mode]])[0];
+  }
+
+  /**
+   * The cases a check will ask for, in order (fast-check's, for its seed): a case of the plan not
+   * in the cache is sent with the next batch of the plan after it, so a long run goes in batches
+   * however many cases it has, holding only the cache's worth of outcomes.
+   */
+  setPlan(items: readonly Item[]): void {
+    this.plan = items;
+    this.planAt = new Map();
+    items.forEach(([c, mode], i) => {
+      const k = caseKey(c, mode);
+      if (!this.planAt.has(k)) this.planAt.set(k, i);
+    });
+    if (items.length) this.readAhead(0);
+  }
+
+  private readAhead(from: number): void {
+    const batch: Array<readonly [string, Item]> = [];
+    const seen = new Set<string>();
+    for (let i = from; i < this.plan.length && batch.length < this.batchSize; i++) {
+      const k = caseKey(this.plan[i][0], this.plan[i][1]);
+      if (!this.cache.has(k) && !seen.has(k)) {
+        seen.add(k);
+        batch.push([k, this.plan[i]]);
+      }
+    }
+    if (batch.length) this.runBatch(batch);
   }
 
   /** The outcomes of (case, mode) pairs, in order; those not cached are run in batches. */
@@ -196,11 +234,13 @@ export class ChildRunner {
       const rest = waiting.slice(next);
       const replies = this.child.exchange(rest.map(({ base }, seq) => this.program.encode(seq, base)), limitsFor(this.timeoutMs));
       this.sent += rest.length;
+      this.exchanges++;
       for (let i = 0; i < rest.length; i++) {
         const { at, base } = rest[i];
         const r = replies[i];
         if (r.kind === 'not-run') break; // after a hang candidate, which is confirmed first
         next++;
+        if (this.history.length >= HISTORY_LIMIT) this.history = this.history.slice(HISTORY_LIMIT / 2);
         this.history.push([base.case, base.mode]);
         this.ranAt.set(batch[at][0], { history: this.history, at: this.history.length - 1 });
         if (r.kind === 'hang') {

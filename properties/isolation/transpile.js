@@ -74,13 +74,16 @@ function install() {
   };
 }
 
-/** The relative imports of a .ts file that are .ts files themselves. */
+/**
+ * The relative imports of a .ts file that are .ts files themselves, found by a plain scan of
+ * `from '...'`, `require('...')` and `import('...')` (no compiler needed: a specifier in a comment
+ * only warms one file more).
+ */
 function localImports(/** @type {string} */ file, /** @type {string} */ text) {
-  ts ??= require('typescript');
   const out = [];
-  for (const { fileName } of /** @type {typeof import('typescript')} */ (ts).preProcessFile(text, true, false).importedFiles) {
-    if (!fileName.startsWith('.')) continue;
-    const base = path.resolve(path.dirname(file), fileName);
+  const specifier = /(?:\bfrom\s*|\brequire\(\s*|\bimport\(\s*|^\s*import\s+)['"](\.[^'"]*)['"]/gm;
+  for (let m = specifier.exec(text); m; m = specifier.exec(text)) {
+    const base = path.resolve(path.dirname(file), m[1]);
     for (const candidate of [base, `${base}.ts`, path.join(base, 'index.ts')]) {
       if (candidate.endsWith('.ts') && fs.existsSync(candidate) && fs.statSync(candidate).isFile()) { out.push(candidate); break; }
     }

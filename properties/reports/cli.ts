@@ -1,11 +1,12 @@
 // npm run reports:index and reports:prune: regenerate shrink-reports/README.md (and re-render the
-// pages from their records), and delete the reports whose variant now passes (the only way a
+// pages from their records, and write the format's JSON Schema, report.schema.json), and delete the reports whose variant now passes (the only way a
 // report is ever deleted).
 
 import path from 'path';
 import { indexPage, indexRows, rerenderPages } from './index-page';
 import { childResolver } from './variant-of';
-import { deleteReport, loadReports, reportsDir, writeAtomic } from './store';
+import { reportJsonSchema } from './schema';
+import { SCHEMA_FILE, deleteReport, loadReports, reportsDir, writeAtomic } from './store';
 
 function main(argv: string[]): number {
   const [command] = argv;
@@ -26,6 +27,7 @@ function main(argv: string[]): number {
     return 0;
   }
   if (command === 'index') {
+    if (writeAtomic(path.join(dir, SCHEMA_FILE), `${JSON.stringify(reportJsonSchema(), null, 2)}\n`)) console.log(`wrote ${SCHEMA_FILE}`);
     const pages = rerenderPages(dir, rows);
     if (pages) console.log(`re-rendered ${pages} report pages`);
     writeAtomic(path.join(dir, 'README.md'), indexPage(rows));

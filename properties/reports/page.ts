@@ -12,6 +12,7 @@ import { Outcome } from '../execute';
 import { formatOperation } from '../format';
 import { ReportRecord } from './record';
 import { selftestSnippet } from './selftest';
+import { withTheBug } from '../../live/repro';
 
 const cell = (x: bigint) => `${x} | 0x${x.toString(16)}`;
 
@@ -44,9 +45,24 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
         'The bindings xarray stores a binding as several multi-index entries and the walk visits the slot once per entry; the repeated unmaps are harmless but wasted.';
     case 'xarray-contract-robust':
       return `The variant depends on which index xa_for_each_range() yields first (${first}). ` +
-        'lib/xarray.c yields start, and xa_find()\'s kernel-doc and Documentation/core-api/xarray.rst describe it so, but lib/test_xarray.c (check_multi_find_1) checks no more than an index inside the entry found; ' +
-        'with the first index anywhere in [start, min(last, end of that entry)] this function gives another verdict.';
+        'Documentation/core-api/xarray.rst promises the walk starts at start when start lies inside a multi-index entry ("it will not be altered"); ' +
+        'a verdict that changes with the walk relies on something the documents do not promise.';
   }
+}
+
+/** The story of a case the variant never finished, or broke on: it says what happened, not what a property would mean. */
+function faultStory(o: Outcome): string | undefined {
+  const f = o.fault;
+  if (!f) return undefined;
+  const r = o.resolved;
+  const what = r.kind === 'invalidate' ? `invalidating file pages [${r.start}, ${r.end})` : 'on this case';
+  if (f.hang) {
+    return `kvm_gmem_invalidate_${f.phase}() does not return when ${what}: ${f.message}. ` +
+      'In the kernel the caller holds the file\'s invalidate lock (and, inside begin, the MMU lock) around it, so a punch hole, a release or a memory failure ' +
+      'that reaches this case never finishes, and every vCPU fault on the VM waits behind it.';
+  }
+  return `kvm_gmem_invalidate_${f.phase}() breaks off when ${what}: ${f.message}. ` +
+    'No property can judge what it would have unmapped; in the kernel a fault here is an oops with the MMU lock possibly held.';
 }
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -55,6 +71,37 @@ const ROOT = path.join(__dirname, '..', '..');
 function shown(dir: string, file: string): string {
   const rel = path.relative(ROOT, path.join(dir, file));
   return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(dir, file) : rel;
+}
+
+/** For a history-dependent failure: the cases a fresh process runs first, as the replay does. */
+function historySection(record: ReportRecord): string[] {
+  const h = record.history ?? [];
+  if (h.length === 0) return [];
+  const shown = h.slice(0, 20).map((c, i) => {
+    const op = c.op.kind === 'punch' ? `punch offset ${c.op.offset} len ${c.op.len} (mode ${c.op.mode})` : c.op.kind === 'release' ? 'release' : `memory failure at ${c.op.index}, order ${c.op.order}`;
+    const slots = c.layout.slots.map((x) => `slot ${x.id}: pgoff ${x.pgoff}, npages ${x.npages}, base_gfn ${x.base_gfn}`).join('; ');
+    return `${i + 1}. file of ${c.layout.filePages} pages; ${slots}; ${op}`;
+  });
+  return [
+    '## History: it fails only after these',
+    '',
+    `Alone in a fresh process the case passes; it fails after the ${h.length} case(s) below ran in the same process first, so the variant keeps state ` +
+      'from one call to the next (a `static` variable, say). The replay runs them first, in order, in a fresh process.',
+    '',
+    ...shown,
+    ...(h.length > 20 ? [`1. ... and ${h.length - 20} more (the record has them all)`] : []),
+    '',
+  ];
+}
+
+/** How to run the case as a self-checking program on a live kernel, and what it would print with the bug. */
+function liveParagraph(json: string, stem: string, record: ReportRecord): string[] {
+  const bug = withTheBug({ stem, record });
+  const run = `\`npm run check -- --report ${json} --live\` builds this case as a self-checking program (live/repro.ts: a guest reads every ` +
+    'gfn before and after the operation) and runs it on the machine\'s /dev/kvm: exit 0 PASS, 1 FAIL.';
+  if (!bug.lines) return [`${run} On a kernel that invalidates as the reference says it passes. ${bug.note}`, ''];
+  return [`${run} On a kernel that invalidates as the reference says it passes; on a kernel with this bug it would print:`, '', '```', ...bug.lines, '```', '',
+    ...(bug.note ? [bug.note, ''] : [])];
 }
 
 export function reportPage(dir: string, stem: string, record: ReportRecord, o: Outcome, expected: Expectation): string {
@@ -108,7 +155,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     '## What it means in the kernel',
     '',
-    story(property, o, record.difference.violations),
+    faultStory(o) ?? story(property, o, record.difference.violations),
     '',
     '## Reproduce from userspace',
     '',
@@ -118,6 +165,8 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     selftestSnippet(o, `${variant.name} fails ${property}: ${shown(dir, `${stem}.md`)}`, `test_${stem.replace(/[^a-zA-Z0-9_]/g, '_')}`),
     '```',
     '',
+    ...liveParagraph(shown(dir, `${stem}.json`), stem, record),
+    ...historySection(record),
     '## Replay',
     '',
     `\`npm run check -- --report ${shown(dir, `${stem}.json`)}\``,

@@ -1,9 +1,8 @@
-// Saved counterexamples run again: one report against a variant (does it still reproduce?), and
-// the saved cases a check runs before generating any (properties/engine.ts).
+// A saved counterexample run again against a variant: does it still reproduce? (The cases a
+// check runs before generating any are properties/saved-cases.ts.)
 
-import { PropertyId, Variant, expectationOf } from '../../model/variant';
-import { Case, XarrayChoice, xarrayMode } from '../case';
-import type { Executor, Ran } from '../engine';
+import { xarrayMode } from '../case';
+import type { Executor, Ran } from '../executor';
 import { Outcome } from '../execute';
 import { property, violations } from '../properties';
 import { caseOf, CaseRecord } from './record';
@@ -38,24 +37,4 @@ export function replay(saved: SavedReport, v: Pick<ReportVariant, 'exec' | 'prob
   } finally {
     fresh?.close();
   }
-}
-
-/** A saved case to run before generating: whose report it is, and whether it is this variant's own. */
-export interface SavedCase {
-  readonly stem: string;
-  readonly own: boolean;
-  readonly case: Case;
-}
-
-/**
- * The saved cases to try first for (variant, property): the variant's own reports, then, if the
- * variant must pass the property, every other variant's: a bug one had is a regression test for all.
- * A report that needs a history is left to --report and the index: alone, its case proves nothing.
- */
-export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReport[]): SavedCase[] {
-  const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray && !s.record.history?.length);
-  const own = same.filter((s) => s.record.variant.name === variant.name);
-  const others = expectationOf(variant, id, xarray) === 'pass' ? same.filter((s) => s.record.variant.name !== variant.name) : [];
-  return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
-    .map(({ s, own: mine }) => ({ stem: s.stem, own: mine, case: caseOf(s.record.counterexample) }));
 }

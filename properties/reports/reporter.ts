@@ -35,9 +35,9 @@ const confirmed = (v: Verdict): boolean =>
   v.actual === 'fail' && v.counterexample !== undefined && !v.notRun && v.harnessError === undefined
   && v.confirmation !== undefined && v.confirmation !== 'not-reproduced';
 
-/** The saved reports that already show this expected failure (same variant and property), if it is one. */
+/** The saved reports that already show this expected (or advisory) failure: same variant and property. */
 function alreadyShown(v: Verdict, saved: readonly SavedReport[]): SavedReport[] {
-  if (!(v.matches && v.expected === 'fail')) return [];
+  if (!(v.matches && v.expected !== 'pass')) return [];
   return saved.filter((s) => s.record.variant.name === v.variant && s.record.property === v.property);
 }
 
@@ -46,12 +46,12 @@ function alreadyShown(v: Verdict, saved: readonly SavedReport[]): SavedReport[] 
  * the saved report that shows it (the one of the same case if there is one), else none.
  */
 export function reportVerdict(v: Verdict, who: ReportedVariant, ctx: SaveContext): Verdict {
-  if (!confirmed(v)) return v;
-  const shown = alreadyShown(v, ctx.saved);
+  const shown = v.counterexample && !v.notRun ? alreadyShown(v, ctx.saved) : [];
   if (shown.length) {
     const stem = reportStem(v.variant, v.property, caseRecord(v.counterexample!.case, v.xarray));
     return { ...v, report: { stem: shown.find((s) => s.stem === stem)?.stem ?? shown[0].stem, written: false } };
   }
+  if (!confirmed(v)) return v;
   const found = { seed: v.seed, path: v.path ?? '', numRuns: v.numRuns, numShrinks: v.numShrinks ?? 0 };
   const how = v.confirmation as 'reproduced' | 'history' | 'hang' | 'in-process';
   const report = saveFailure(ctx.dir, who, v.property, v.counterexample!, v.xarray, [...(v.violations ?? [])], found, how, v.history);

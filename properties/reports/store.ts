@@ -40,9 +40,12 @@ export function loadReport(file: string): SavedReport {
   return { file, stem, record };
 }
 
+/** The report format's JSON Schema, kept beside the reports (generated from schema.ts by reports:index). */
+export const SCHEMA_FILE = 'report.schema.json';
+
 export function loadReports(dir: string = reportsDir()): SavedReport[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => loadReport(path.join(dir, f)));
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE).sort().map((f) => loadReport(path.join(dir, f)));
 }
 
 /** Write `text` to `file` through a temporary file in the same folder, unless it is already there. */

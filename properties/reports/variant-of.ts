@@ -7,7 +7,7 @@ import path from 'path';
 import { Expectation, PropertyId, Variant, expectationOf } from '../../model/variant';
 import { WORD64 } from '../../model/word';
 import { XarrayChoice } from '../case';
-import type { Executor, Ran } from '../engine';
+import type { Executor, Ran } from '../executor';
 import { execute } from '../execute';
 import { IsolatedRunner } from '../isolation/isolated';
 import { ChildRunner } from '../isolation/runner';

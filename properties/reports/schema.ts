@@ -1,0 +1,78 @@
+// The report format as one schema (zod): the TypeScript types of a record are inferred from it,
+// a record read from disk is checked against it, and shrink-reports/report.schema.json is
+// generated from it, so that any other tool can validate a report.
+
+import { z } from 'zod';
+import { PROPERTY_IDS } from '../../model/variant';
+
+export const FORMAT = 1;
+
+/** A bigint as JSON holds it: a decimal string. */
+const Dec = z.string().regex(/^(0|-?[1-9][0-9]*)$/, 'must be a decimal string');
+const Int = z.number().int();
+
+export const RangeRecord = z.object({ start: Dec, end: Dec }).strict();
+
+export const CaseRecord = z.object({
+  layout: z.object({
+    filePages: Dec,
+    slots: z.array(z.object({ id: Int, pgoff: Dec, npages: Dec, base_gfn: Dec }).strict()),
+  }).strict(),
+  op: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('punch'), mode: Int, offset: Dec, len: Dec }).strict(),
+    z.object({ kind: z.literal('release') }).strict(),
+    z.object({ kind: z.literal('memory-failure'), index: Dec, order: Int }).strict(),
+  ]),
+  xarray: z.enum(['faithful', 'contract']),
+  pick: Dec,
+}).strict();
+
+const Property = z.enum(PROPERTY_IDS, { error: (issue) => `property ${JSON.stringify(issue.input)} is not a known property id` });
+
+export const ReportRecord = z.object({
+  format: z.literal(FORMAT, { error: (issue) => `format is ${JSON.stringify(issue.input)}, this harness reads format ${FORMAT}` }),
+  /** `file`, for a variant checked by path: where it lives, relative to the reports folder. */
+  variant: z.object({ name: z.string(), sourceHash: z.string(), file: z.string().optional() }).strict(),
+  property: Property,
+  counterexample: CaseRecord,
+  invalidated: RangeRecord.nullable(),
+  expected: z.array(z.object({ slot: Int, gfns: RangeRecord }).strict()),
+  actual: z.object({ calls: z.array(z.string()), fault: z.string().nullable() }).strict(),
+  difference: z.object({
+    slots: z.array(z.object({ slot: Int, missed: z.array(RangeRecord), extra: z.array(RangeRecord) }).strict()),
+    warnings: z.array(z.string()),
+    violations: z.array(z.string()),
+  }).strict(),
+  found: z.object({ seed: Int, path: z.string(), numRuns: Int, numShrinks: Int, fastCheck: z.string() }).strict(),
+  /**
+   * How the failure was confirmed before it was saved: 'reproduced' alone in a fresh process,
+   * 'history' only after `history` (run first, in order, in a fresh process), 'hang' a confirmed
+   * hang, 'in-process' run in the command itself. Absent in reports saved before confirmation.
+   */
+  confirmation: z.enum(['reproduced', 'history', 'hang', 'in-process']).optional(),
+  /** For 'history': the cases to run before the counterexample, each in its xarray mode. */
+  history: z.array(CaseRecord).optional(),
+}).strict();
+
+export type RangeRecord = z.infer<typeof RangeRecord>;
+export type CaseRecord = z.infer<typeof CaseRecord>;
+export type ReportRecord = z.infer<typeof ReportRecord>;
+
+/** The first thing wrong with a parsed report, with where it is, or null when it is well formed. */
+export function schemaFault(x: unknown): string | null {
+  const r = ReportRecord.safeParse(x);
+  if (r.success) return null;
+  const issue = r.error.issues[0];
+  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return where && !issue.message.includes(where.split('.')[0]) ? `${where}: ${issue.message}` : issue.message;
+}
+
+/** The report format as JSON Schema (draft 2020-12), for shrink-reports/report.schema.json. */
+export function reportJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(ReportRecord, { target: 'draft-2020-12' }),
+    $id: 'https://gmem-invalidate-harness/report.schema.json',
+    title: 'gmem-invalidate-harness counterexample report',
+    description: 'One counterexample of one property of one guest_memfd invalidation variant (properties/reports/schema.ts).',
+  };
+}

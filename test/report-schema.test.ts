@@ -1,0 +1,44 @@
+// The report format as one schema (properties/reports/schema.ts): the committed JSON Schema is
+// the one the code generates, every committed report validates against that file with an
+// independent validator (ajv), and a report broken by hand is refused naming the file and what.
+
+import Ajv2020 from 'ajv/dist/2020';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { reportJsonSchema } from '../properties/reports/schema';
+import { REPORTS_DIR, ReportFileError, SCHEMA_FILE, loadReport, loadReports } from '../properties/reports/store';
+
+const onDisk = JSON.parse(fs.readFileSync(path.join(REPORTS_DIR, SCHEMA_FILE), 'utf8'));
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(onDisk);
+const reports = loadReports(REPORTS_DIR);
+
+test('shrink-reports/report.schema.json is the schema the code has (npm run reports:index)', () => {
+  expect(onDisk).toEqual(reportJsonSchema());
+});
+
+test.each(reports.map((r) => [r.stem, r.file] as const))('%s validates against report.schema.json (ajv)', (_, file) => {
+  const ok = validate(JSON.parse(fs.readFileSync(file, 'utf8')));
+  expect(validate.errors ?? []).toEqual([]);
+  expect(ok).toBe(true);
+});
+
+test('a report broken by hand is refused by both, with the file and the field', () => {
+  const good = JSON.parse(fs.readFileSync(reports[0].file, 'utf8'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-'));
+  const cases: Array<[string, (r: Record<string, any>) => void, RegExp]> = [
+    ['a slot without pgoff', (r) => { delete r.counterexample.layout.slots[0].pgoff; }, /counterexample\.layout\.slots\[0\]\.pgoff/],
+    ['a gfn as a number', (r) => { r.expected = [{ slot: 0, gfns: { start: 1, end: '2' } }]; }, /expected\[0\]\.gfns\.start/],
+    ['an unknown field', (r) => { r.verdict = 'pass'; }, /verdict/],
+    ['a punch without len', (r) => { r.counterexample.op = { kind: 'punch', mode: 3, offset: '0' }; }, /counterexample\.op/],
+  ];
+  for (const [what, breakIt, where] of cases) {
+    const bad = structuredClone(good);
+    breakIt(bad);
+    expect([what, validate(bad)]).toEqual([what, false]);
+    const file = path.join(dir, path.basename(reports[0].file));
+    fs.writeFileSync(file, JSON.stringify(bad));
+    expect(() => loadReport(file)).toThrow(ReportFileError);
+    expect(() => loadReport(file)).toThrow(new RegExp(`${path.basename(file).replace(/\./g, '\\.')}: .*${where.source}`));
+  }
+});
