@@ -1,7 +1,9 @@
 // The command line of `npm run check`: what to check (variant files or folders, or a saved
-// report) and how (properties, runs, seed, path, xarray mode, time limit, output).
+// report) and how (properties, runs, seed, path, xarray mode, time limit, output), read by
+// node:util's parseArgs (strict: an unknown option is an error) and checked value by value.
 
 import path from 'path';
+import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../model/variant';
 import { XarrayChoice } from './case';
 import { optionsFromEnv } from './engine';
@@ -11,19 +13,20 @@ export const HELP = `Check guest_memfd invalidation variants against the harness
 usage: npm run check -- [options] [variant.ts | variant.c | folder ...]
        npx gmem-check [options] [variant.ts | variant.c | folder ...]
 
-With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or folder outside
-variants/ is checked by path; a new file under variants/ is picked up by name. A .c file is
-compiled with gcc and checked the same way (see the README's "Variants in C").
+With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or
+folder outside variants/ is checked by path; a new file under variants/ is picked up by name. A
+.c file is compiled with gcc and checked the same way (see the README's "Variants in C"). Each
+variant runs in a process of its own; nothing of it runs in the command.
 
   --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
   --runs N            cases per property (default FC_NUM_RUNS or 1000)
   --seed S            fast-check seed (default FC_SEED or random); printed, so a run can be replayed
+                      (a negative one is written --seed=-S)
   --path P            replay fast-check's path P of that seed for one --property (printed with
                       each failure); saved reports are not replayed first then
-  --xarray M          faithful (default: the walk lib/xarray.c does, first index start), contract
-                      (the first index anywhere in [start, min(last, end of the entry holding
-                      start)], chosen by the case: the freedom the kernel's own test leaves the
-                      xarray) or both
+  --xarray M          faithful (default: the walk lib/xarray.c does), contract (the walk the
+                      xarray's documents allow; they pin every index, so today it is the same
+                      walk) or both
   --timeout MS        CPU time a case may use before the variant is suspected of hanging (default
                       2000); a suspected hang is run again alone in a fresh process with twice the
                       limits and only a second hang is reported (a case that uses no CPU is
@@ -39,8 +42,8 @@ compiled with gcc and checked the same way (see the README's "Variants in C").
                       variant checked by path)
   --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of up to N
                       pages against every punch [s, e) with e <= N + 1, release and every folio
-                      (runs in this process); a property a variant must fail may pass in a scope
-                      too small to reach its failure
+                      (a property a variant must fail may pass in a scope too small to reach its
+                      failure)
   --shard I/N         with --exhaustive: check only shard I of N (0-based), to split the job
   --no-typecheck      skip type-checking the variant files before running them
   --no-isolate        run variants in this process: about 4x faster per case, but a variant
@@ -59,7 +62,7 @@ examples:
   npm run check -- variants/c/upstream.c             # a variant in C, compiled with gcc
   npm run check -- --from-kernel ~/linux             # the functions of a kernel tree
   npm run check -- --runs 100000 --property no-stale-mapping variants/upstream.ts
-  npm run check -- --seed 42 --path 0 --property no-stale-mapping variants/buggy.ts   # replay a failure
+  npm run check -- --seed=42 --path 0 --property no-stale-mapping variants/buggy.ts   # replay a failure
   npm run check -- --report shrink-reports/<name>.json
   npm run check -- --exhaustive 6 --shard 0/4 variants/upstream.ts`;
 
@@ -86,57 +89,84 @@ export interface Args {
 
 export class UsageError extends Error {}
 
+/** The options, as node:util parseArgs() reads them; every value is checked below. */
+const OPTIONS = {
+  property: { type: 'string' },
+  runs: { type: 'string' },
+  seed: { type: 'string' },
+  path: { type: 'string' },
+  xarray: { type: 'string' },
+  timeout: { type: 'string' },
+  report: { type: 'string' },
+  live: { type: 'boolean' },
+  'reports-dir': { type: 'string' },
+  'from-kernel': { type: 'string', multiple: true },
+  exhaustive: { type: 'string' },
+  shard: { type: 'string' },
+  'no-typecheck': { type: 'boolean' },
+  'no-isolate': { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** node:util's own words for a bad command line, as one sentence of ours. */
+function usageOf(e: unknown): UsageError {
+  const m = e instanceof Error ? e.message : String(e);
+  const unknown = /^Unknown option '([^']+)'/.exec(m);
+  if (unknown) return new UsageError(`unknown option ${unknown[1]} (see --help)`);
+  const missing = /^Option '(--[\w-]+)(?: <value>)?' argument missing/.exec(m);
+  if (missing) return new UsageError(`${missing[1]} needs a value`);
+  const dashed = /^Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(m);
+  if (dashed) return new UsageError(`${dashed[1]} needs a value; one that starts with "-" is written ${dashed[1]}=VALUE`);
+  return new UsageError(m.split('\n')[0]);
+}
+
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
-  const { numRuns, seed } = optionsFromEnv(env);
-  const a: Args = { targets: [], fromKernel: [], numRuns, seed, xarray: ['faithful'], timeoutMs: 2000, live: false, typecheck: true, isolate: true, json: false, verbose: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min: number): number => {
-      const raw = value();
-      const n = Number(raw);
-      if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} needs an integer >= ${min}, got "${raw}"`);
-      return n;
-    };
-    switch (flag) {
-      case '--property': {
-        const ids = value().split(',');
-        const bad = ids.filter((id) => !(PROPERTY_IDS as readonly string[]).includes(id));
-        if (bad.length) throw new UsageError(`unknown property ${bad.join(', ')}; the properties are ${PROPERTY_IDS.join(', ')}`);
-        a.properties = ids as PropertyId[];
-        break;
-      }
-      case '--runs': a.numRuns = int(1); break;
-      case '--seed': a.seed = int(-(2 ** 31)); break;
-      case '--path': a.path = value(); break;
-      case '--xarray': {
-        const m = value();
-        if (m === 'both') a.xarray = ['faithful', 'contract'];
-        else if (m === 'faithful' || m === 'contract') a.xarray = [m];
-        else throw new UsageError(`--xarray is faithful, contract or both, got "${m}"`);
-        break;
-      }
-      case '--timeout': a.timeoutMs = int(1); break;
-      case '--report': a.report = value(); break;
-      case '--live': a.live = true; break;
-      case '--reports-dir': a.reportsDir = value(); break;
-      case '--from-kernel': a.fromKernel.push(value()); break;
-      case '--exhaustive': a.exhaustive = int(1); break;
-      case '--shard': a.shard = value(); break;
-      case '--no-typecheck': a.typecheck = false; break;
-      case '--no-isolate': a.isolate = false; break;
-      case '--json': a.json = true; break;
-      case '--verbose': a.verbose = true; break;
-      case '-h': case '--help': a.help = true; break;
-      default:
-        if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag} (see --help)`);
-        a.targets.push(flag);
-    }
+  let parsed: ReturnType<typeof utilParseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = utilParseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw usageOf(e);
   }
+  const o = parsed.values;
+  const int = (flag: string, raw: string | undefined, min: number, fallback: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} needs an integer >= ${min}, got "${raw}"`);
+    return n;
+  };
+  const { numRuns, seed } = optionsFromEnv(env);
+  let properties: PropertyId[] | undefined;
+  if (o.property !== undefined) {
+    const ids = o.property.split(',');
+    const bad = ids.filter((id) => !(PROPERTY_IDS as readonly string[]).includes(id));
+    if (bad.length) throw new UsageError(`unknown property ${bad.join(', ')}; the properties are ${PROPERTY_IDS.join(', ')}`);
+    properties = ids as PropertyId[];
+  }
+  const xarrays: Record<string, XarrayChoice[]> = { faithful: ['faithful'], contract: ['contract'], both: ['faithful', 'contract'] };
+  const xarray = xarrays[o.xarray ?? 'faithful'];
+  if (!xarray) throw new UsageError(`--xarray is faithful, contract or both, got "${o.xarray}"`);
+  const a: Args = {
+    targets: parsed.positionals,
+    fromKernel: o['from-kernel'] ?? [],
+    ...(properties ? { properties } : {}),
+    numRuns: int('runs', o.runs, 1, numRuns),
+    seed: int('seed', o.seed, -(2 ** 31), seed),
+    ...(o.path !== undefined ? { path: o.path } : {}),
+    xarray,
+    timeoutMs: int('timeout', o.timeout, 1, 2000),
+    ...(o.report !== undefined ? { report: o.report } : {}),
+    live: o.live ?? false,
+    ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
+    ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, 1, 0) } : {}),
+    ...(o.shard !== undefined ? { shard: o.shard } : {}),
+    typecheck: !o['no-typecheck'],
+    isolate: !o['no-isolate'],
+    json: o.json ?? false,
+    verbose: o.verbose ?? false,
+    help: o.help ?? false,
+  };
   if (a.live && a.report === undefined) throw new UsageError('--live runs the program of one saved report: give --report FILE too');
   if (a.shard !== undefined && a.exhaustive === undefined) throw new UsageError('--shard splits an --exhaustive run: give --exhaustive N too');
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');

@@ -69,6 +69,6 @@ export function formatFailure(v: Verdict): string {
   const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
   const replay = v.fromSavedReport
     ? 'found by replaying a saved report (npm run check -- --report <its .json>)'
-    : `replay: npm run check -- --seed ${v.seed} --path ${v.path ?? '?'} --property ${v.property} <variant> (then ${v.numShrinks ?? 0} shrinks)`;
+    : `replay: npm run check -- --seed=${v.seed} --path ${v.path ?? '?'} --property ${v.property} <variant> (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

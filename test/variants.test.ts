@@ -75,6 +75,6 @@ test('the shrunk counterexample of buggy is small and printed for people', () =>
   expect(text).toMatch(/^buggy fails no-stale-mapping \(expected\)/);
   expect(text).toMatch(/slot 0: pgoff \d+/);
   expect(text).toMatch(/still mapped/);
-  expect(text).toMatch(new RegExp(`replay: npm run check -- --seed ${seed} --path [\\d:]+ --property no-stale-mapping`));
+  expect(text).toMatch(new RegExp(`replay: npm run check -- --seed=${seed} --path [\\d:]+ --property no-stale-mapping`));
   expect(text).not.toMatch(/[{}"]/); // no JSON soup
 });
