@@ -3,7 +3,7 @@
 
 import { PAGE_SHIFT } from '../model/layout';
 import { Case } from '../properties/case';
-import { caseSize } from '../properties/exhaustive';
+import { caseSize } from '../properties/engine/exhaustive';
 
 const num = (x: bigint): string => (x < 0x10000n ? String(x) : `0x${x.toString(16)}`);
 

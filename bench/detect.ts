@@ -8,7 +8,7 @@ import { WORD64 } from '../model/word';
 import { FAITHFUL } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { Case } from '../properties/case';
-import { execute } from '../properties/execute';
+import { execute } from '../properties/engine/execute';
 import { property, violations } from '../properties/properties';
 
 export interface DetectOptions {

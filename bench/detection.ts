@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
 import { caseArb } from '../properties/arbitraries';
 import { Case } from '../properties/case';
-import { DEFAULT_NUM_RUNS } from '../properties/engine';
+import { DEFAULT_NUM_RUNS } from '../properties/engine/engine';
 import { naiveCaseArb } from './naive';
 import { detect } from './detect';
 import { median, within, worst } from './stats';

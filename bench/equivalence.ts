@@ -6,7 +6,7 @@ import { Variant } from '../model/variant';
 import { FAITHFUL } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { Case } from '../properties/case';
-import { execute } from '../properties/execute';
+import { execute } from '../properties/engine/execute';
 
 const calls = (v: Variant, c: Case): string => {
   const o = execute(v, c, FAITHFUL);

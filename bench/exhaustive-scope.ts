@@ -2,7 +2,7 @@
 // (N grows while the next scope's predicted time fits), and fixed-N runs for the buggy variants.
 
 import { PropertyId, Variant } from '../model/variant';
-import { checkExhaustive, countScope } from '../properties/exhaustive';
+import { checkExhaustive, countScope } from '../properties/engine/exhaustive';
 import { caseText } from './case-text';
 
 export interface ScopeVerdict {

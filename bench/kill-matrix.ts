@@ -3,7 +3,7 @@
 // equivalent mutant the evidence that it makes the same KVM calls as its base.
 
 import { PropertyId, Variant } from '../model/variant';
-import { DEFAULT_NUM_RUNS, checkProperty } from '../properties/engine';
+import { DEFAULT_NUM_RUNS, checkProperty } from '../properties/engine/engine';
 import { property } from '../properties/properties';
 import { Mutant, declaredKillers, killable } from './catalogue';
 import { caseText, sizeText } from './case-text';

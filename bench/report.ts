@@ -2,7 +2,7 @@
 // measurement (kill matrix, time to detection, shrink quality, throughput, exhaustive scope).
 
 import { PROPERTY_IDS } from '../model/variant';
-import { DEFAULT_NUM_RUNS } from '../properties/engine';
+import { DEFAULT_NUM_RUNS } from '../properties/engine/engine';
 import { DetectionRow } from './detection';
 import { ScopeRun } from './exhaustive-scope';
 import { KillRow } from './kill-matrix';
@@ -226,7 +226,7 @@ function scopeSection(r: BenchResults): string[] {
     '',
     'Every layout of up to 3 slots in a file of N pages (every placement; every order of the slots in gfn space, each adjacent to the previous or one page apart), ' +
       'against every punch [s, e) with 0 <= s < e <= N + 1, release, and every folio of every order up to 18 that starts in the file; each case checked as the engine checks it ' +
-      '(`execute`, then every property). `properties/exhaustive.ts`, sharded by layout (`--shard i/n`).',
+      '(`execute`, then every property). `properties/engine/exhaustive.ts`, sharded by layout (`--shard i/n`).',
     '',
     `N grows while the next scope, at the last measured rate, fits ${ms(c.budgetMs)} on one core (upstream and fixed run side by side, one core each):`,
     '',

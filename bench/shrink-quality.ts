@@ -3,8 +3,8 @@
 // small scope holds, and the time spent shrinking (the whole check less the detection).
 
 import { PropertyId, Variant } from '../model/variant';
-import { DEFAULT_NUM_RUNS, checkProperty } from '../properties/engine';
-import { checkExhaustive, compareCases } from '../properties/exhaustive';
+import { DEFAULT_NUM_RUNS, checkProperty } from '../properties/engine/engine';
+import { checkExhaustive, compareCases } from '../properties/engine/exhaustive';
 import { property } from '../properties/properties';
 import { caseText, sizeText } from './case-text';
 import { detect } from './detect';

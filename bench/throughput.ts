@@ -11,8 +11,8 @@ import { WORD64 } from '../model/word';
 import { FAITHFUL, storeRangeChunks } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { Case, LayoutSpec, materialize } from '../properties/case';
-import { checkProperty } from '../properties/engine';
-import { Outcome, execute } from '../properties/execute';
+import { checkProperty } from '../properties/engine/engine';
+import { Outcome, execute } from '../properties/engine/execute';
 import { PROPERTIES, property, violations } from '../properties/properties';
 
 export interface ThroughputConfig {

@@ -32,7 +32,7 @@ import { WORD64, decHex } from '../model/word';
 import { Case } from '../properties/case';
 import { formatOperation } from '../properties/format';
 import { liveCaseArb } from '../properties/live-arbitraries';
-import { Progress } from '../properties/progress';
+import { Progress } from '../properties/command/progress';
 import { Counter, ERRNO, GfnRead, LiveResult, caseLine, errnoName, kvmDevice, liveKvm, runLive } from './kernel';
 
 // ---- the model's answers ----

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import path from 'path';
 import { FAITHFUL } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
-import { execute } from '../properties/execute';
+import { execute } from '../properties/engine/execute';
 import { loadVariantFile } from '../properties/registry';
 import { loadCVariant } from './cvariant';
 

@@ -7,7 +7,7 @@
 import { WORD64 } from '../model/word';
 import { XarrayMode } from '../model/xarray';
 import { Case } from '../properties/case';
-import { Outcome } from '../properties/execute';
+import { Outcome } from '../properties/engine/execute';
 import { ChildRunner, RunnerOptions } from '../properties/isolation/runner';
 import { requestLine } from './replay';
 

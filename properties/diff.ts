@@ -3,7 +3,7 @@
 
 import { KvmEvent } from '../model/kvm';
 import { Range, normalize, subtract } from '../model/ranges';
-import { Outcome } from './execute';
+import { Outcome } from './engine/execute';
 
 export type Unmap = Extract<KvmEvent, { op: 'unmap' }>;
 

@@ -8,8 +8,8 @@ import {
 import { Range } from '../model/ranges';
 import { decHex } from '../model/word';
 import { diff } from './diff';
-import { Outcome } from './execute';
-import { Verdict } from './engine';
+import { Outcome } from './engine/execute';
+import { Verdict } from './engine/engine';
 
 const FLAG_NAMES: Array<[number, string]> = [
   [FALLOC_FL_KEEP_SIZE, 'KEEP_SIZE'], [FALLOC_FL_PUNCH_HOLE, 'PUNCH_HOLE'], [FALLOC_FL_NO_HIDE_STALE, 'NO_HIDE_STALE'],

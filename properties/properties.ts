@@ -8,7 +8,7 @@ import { slotGfns } from '../model/reference';
 import { PropertyId, isAdvisory } from '../model/variant';
 import { Case } from './case';
 import { diff, unmapsOf } from './diff';
-import { Outcome } from './execute';
+import { Outcome } from './engine/execute';
 
 /** Runs the same variant on the same case under another xarray mode (for xarray-contract-robust). */
 export type Rerun = (pick: bigint) => Outcome;

@@ -4,7 +4,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { parseArgs, UsageError } from '../properties/args';
+import { parseArgs, UsageError } from '../properties/command/args';
 import { safeName } from '../properties/reports/record';
 import { ROOT, check, scratchFolders } from './command-helpers';
 

@@ -11,7 +11,7 @@ export const USER = path.join(__dirname, 'fixtures', 'user-variants');
 
 export function check(args: string[], env: Record<string, string> = {}) {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
-  const r = spawnSync(process.execPath, ['properties/bin.js', ...args], {
+  const r = spawnSync(process.execPath, ['properties/command/bin.js', ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: reports, FC_SEED: '5', ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr, reports };

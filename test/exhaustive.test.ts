@@ -9,7 +9,7 @@ import { bugsOf } from '../bench/detection';
 import { materialize } from '../properties/case';
 import {
   caseSize, cases, checkExhaustive, countScope, gfnPlacements, layouts, operations, parseShard, placements,
-} from '../properties/exhaustive';
+} from '../properties/engine/exhaustive';
 import { loadVariantFile, loadVariants } from '../properties/registry';
 
 const variants = loadVariants();

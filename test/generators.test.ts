@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { caseArb } from '../properties/arbitraries';
 import { materialize } from '../properties/case';
-import { optionsFromEnv } from '../properties/engine';
+import { optionsFromEnv } from '../properties/engine/engine';
 import { Feature, featureShares } from '../properties/statistics';
 
 const { seed } = optionsFromEnv();

@@ -4,7 +4,7 @@
 import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
 import { PropertyId, Variant } from '../model/variant';
 import { LayoutSpec } from '../properties/case';
-import { CheckOptions, Verdict, checkProperty } from '../properties/engine';
+import { CheckOptions, Verdict, checkProperty } from '../properties/engine/engine';
 import { Property } from '../properties/properties';
 import { isShipped, variantFile, variantSourceHash } from '../properties/registry';
 import { reportVerdict } from '../properties/reports/reporter';

@@ -58,8 +58,10 @@ test('a hang, in TypeScript or C, spinning or blocked, is confirmed once and sto
     expect(out.variants.find((v) => v.name === name)!.hangConfirmations).toBe(1);
   }
   expect(of('hostile-blocks')[0].violations[0]).toMatch(/stayed blocked/);
-  // nothing else was suspected of hanging
-  for (const v of out.variants.filter((x) => !['hostile-loops', 'hostile-blocks', 'hostile-loops-c'].includes(x.name))) expect([v.name, v.hangConfirmations]).toEqual([v.name, 0]);
+  // no other file costs more than one confirmation either (a case the machine starved may be
+  // suspected once; run again alone, it returns, and nothing is reported)
+  for (const v of out.variants) expect([v.name, v.hangConfirmations <= 1]).toEqual([v.name, true]);
+  for (const name of ['hostile-prints', 'hostile-forks', 'hostile-forks-c', 'hostile-bad-copy']) expect(of(name).every((v) => v.confirmation !== 'hang')).toBe(true);
 });
 
 test('a variant that exits or throws fails every property with what happened, at once', () => {

@@ -51,7 +51,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 const graph = new Map(files().map((f) => [f, importsOf(f)] as const));
 
 test('the walk sees the imports (a known edge is found)', () => {
-  expect(graph.get(path.join('properties', 'engine.ts'))).toContain(path.join('properties', 'properties.ts'));
+  expect(graph.get(path.join('properties', 'engine', 'engine.ts'))).toContain(path.join('properties', 'properties.ts'));
   expect(graph.size).toBeGreaterThan(40);
 });
 
@@ -61,4 +61,14 @@ test('no import cycle among model/, properties/ and native/', () => {
 
 test('model/ imports only model/', () => {
   for (const [f, to] of graph) if (f.startsWith('model')) expect([f, to.filter((t) => !t.startsWith('model'))]).toEqual([f, []]);
+});
+
+test('the README\'s layout table names every folder of the code, and no folder that is gone', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('## How it is built'), readme.indexOf('### Environment'));
+  const named = new Set([...table.matchAll(/^\| `([\w/.-]+)\/` \|/gm)].map((m) => m[1]));
+  const folders = ['model', 'variants', 'properties', 'native', 'bench', 'test', 'shrink-reports', 'live', 'findings']
+    .flatMap((d) => [d, ...(['properties'].includes(d) ? fs.readdirSync(path.join(ROOT, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${d}/${e.name}`) : [])]);
+  expect([...folders].sort()).toEqual([...named].filter((n) => !n.startsWith('variants/')).sort());
+  for (const n of named) expect([n, fs.existsSync(path.join(ROOT, n))]).toEqual([n, true]);
 });

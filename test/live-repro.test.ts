@@ -55,7 +55,7 @@ function matchesPrediction(stdout: string, predicted: readonly string[]): void {
 }
 
 const node = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  spawnSync(process.execPath, [path.join(ROOT, 'properties', 'bin.js'), ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, [path.join(ROOT, 'properties', 'command', 'bin.js'), ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
 
 describe('without a kernel', () => {
   test.each(Object.entries(THREE))('the repro of %s compiles with -Wall -Wextra and no warning', (_, src) => {

@@ -2,7 +2,7 @@
 // count npm test uses, and each equivalent one makes exactly its base's KVM calls. Seeds come
 // from FC_SEED, as in every suite.
 
-import { checkProperty, DEFAULT_NUM_RUNS, optionsFromEnv } from '../properties/engine';
+import { checkProperty, DEFAULT_NUM_RUNS, optionsFromEnv } from '../properties/engine/engine';
 import { property } from '../properties/properties';
 import { loadVariants } from '../properties/registry';
 import { declaredKillers, loadMutants, parseOrigin } from '../bench/catalogue';

@@ -4,7 +4,7 @@
 
 import { FAITHFUL } from '../model/xarray';
 import { Variant, expectations } from '../model/variant';
-import { execute } from '../properties/execute';
+import { execute } from '../properties/engine/execute';
 import { CVariant, loadKernelVariant } from '../native/cvariant';
 import { EraError } from '../native/era';
 import { ExtractError, extractInvalidation } from '../native/extract';

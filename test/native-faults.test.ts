@@ -12,7 +12,7 @@ import { FAITHFUL } from '../model/xarray';
 import { CCompileError, GccNotFoundError } from '../native/compile';
 import { CVariant, loadCVariant } from '../native/cvariant';
 import { Case, materialize } from '../properties/case';
-import { Outcome } from '../properties/execute';
+import { Outcome } from '../properties/engine/execute';
 import { sampleCases, stderrSink } from './native-helpers';
 
 const fixture = (name: string) => `test/fixtures/c/${name}.c`;

@@ -2,10 +2,10 @@
 // compact, readable form of an outcome for comparing a C variant with its TypeScript twin.
 
 import fc from 'fast-check';
-import { Outcome } from '../properties/execute';
+import { Outcome } from '../properties/engine/execute';
 import { caseArb } from '../properties/arbitraries';
 import { Case } from '../properties/case';
-import { optionsFromEnv } from '../properties/engine';
+import { optionsFromEnv } from '../properties/engine/engine';
 
 export const { seed } = optionsFromEnv();
 

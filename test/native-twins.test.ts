@@ -4,7 +4,7 @@
 import { FAITHFUL } from '../model/xarray';
 import { Variant } from '../model/variant';
 import { xarrayMode } from '../properties/case';
-import { execute } from '../properties/execute';
+import { execute } from '../properties/engine/execute';
 import { CVariant, loadCVariant } from '../native/cvariant';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';

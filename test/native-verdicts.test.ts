@@ -10,7 +10,7 @@ import { FAITHFUL } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { materialize } from '../properties/case';
 import { caseKey } from '../native/runner';
-import { checkProperty } from '../properties/engine';
+import { checkProperty } from '../properties/engine/engine';
 import { formatFailure } from '../properties/format';
 import { PROPERTIES, property } from '../properties/properties';
 import { loadCVariant } from '../native/cvariant';

@@ -6,7 +6,7 @@ import { KvmGfnRange } from '../model/kvm';
 import { Variant, expectations } from '../model/variant';
 import { FAITHFUL } from '../model/xarray';
 import { Case } from '../properties/case';
-import { execute } from '../properties/execute';
+import { execute } from '../properties/engine/execute';
 import { PROPERTIES, violations } from '../properties/properties';
 import mikeIndex from '../variants/mike-index';
 import upstream from '../variants/upstream';

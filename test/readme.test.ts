@@ -19,7 +19,7 @@ test('the "port your patch" example compiles, runs and passes as the README says
   try {
     const file = path.join(dir, 'my-patch.ts');
     fs.writeFileSync(file, code.replace("from './upstream'", "from '../variants/upstream'"));
-    const r = spawnSync(process.execPath, ['properties/bin.js', file, '--json'], {
+    const r = spawnSync(process.execPath, ['properties/command/bin.js', file, '--json'], {
       cwd: ROOT, encoding: 'utf8', env: { ...process.env, FC_SEED: '11', REPORTS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'readme-')) },
     });
     expect(r.stderr).toBe('');

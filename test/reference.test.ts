@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { expectedUnmaps, oracleGfns } from '../model/reference';
-import { optionsFromEnv } from '../properties/engine';
+import { optionsFromEnv } from '../properties/engine/engine';
 import { layoutOf, Triple } from './helpers';
 
 const { seed, numRuns } = optionsFromEnv();

@@ -12,7 +12,7 @@ import { ReportFileError, loadReports, saveReport } from '../properties/reports/
 import { indexPage, indexRows } from '../properties/reports/index-page';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { buildRecord, reportStem } from '../properties/reports/record';
-import { execute } from '../properties/execute';
+import { execute } from '../properties/engine/execute';
 import { FAITHFUL } from '../model/xarray';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';

@@ -3,7 +3,7 @@
 
 import { PROPERTY_IDS, PropertyId } from '../model/variant';
 import { WORD64 } from '../model/word';
-import { checkProperty, optionsFromEnv } from '../properties/engine';
+import { checkProperty, optionsFromEnv } from '../properties/engine/engine';
 import { checkAndReport } from './helpers';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { formatFailure } from '../properties/format';

@@ -1,5 +1,5 @@
 // A variant in its own process as the engine's `isolated` executor (CheckOptions.isolated in
-// properties/engine.ts), for C and TypeScript alike: run() answers from the variant's runner,
+// properties/engine/engine.ts), for C and TypeScript alike: run() answers from the variant's runner,
 // prefetch() sends the cases a check will generate in batches, hungOn() tells the engine of a
 // confirmed hang, and confirm() replays a failure in fresh processes: alone, then after
 // the cases that ran before it, to tell a real failure from one that depends on history.
@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { XarrayMode } from '../../model/xarray';
 import { caseArb } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
-import type { Confirmation, Executor, Isolated } from '../executor';
+import type { Confirmation, Executor, Isolated } from '../engine/executor';
 import { ChildRunner, Item } from './runner';
 
 export class IsolatedRunner implements Isolated {

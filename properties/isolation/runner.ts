@@ -11,7 +11,7 @@
 // in which cases ran, so a failure can be replayed alone and after its history (probe()).
 
 import { Case } from '../case';
-import { Outcome, prepare } from '../execute';
+import { Outcome, prepare } from '../engine/execute';
 import { XarrayMode } from '../../model/xarray';
 import { LogSource, NativeHarnessError, replayLog } from './log';
 import { Limits, Reply, SyncChild, SyncChildOptions } from './sync-child';

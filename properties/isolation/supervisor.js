@@ -165,22 +165,29 @@ function groupCpuMs() {
   return total;
 }
 
-/** The case's clock: CPU time decides a hang; wall time only for a child that uses none. */
+/**
+ * The case's clock: CPU time decides a hang; wall time only for a child that uses none. Armed
+ * only for a child that is up (its start-up is not the case's time); a clock whose child has
+ * been replaced since stops, and the new child's start arms another.
+ */
 function armTimer() {
   if (!job) return;
   const j = job;
   if (j.timer) clearTimeout(j.timer);
+  j.timer = null;
+  const me = child;
+  if (!me || hello === null) return;
   // the case's CPU is counted from the leader's at its start; a fork's CPU counts in full
   const cpu0 = leaderCpuMs(), t0 = Date.now();
   const check = () => {
-    if (job !== j || !child || j.next >= j.requests.length) return;
+    if (job !== j || child !== me || j.next >= j.requests.length) return;
     const cpu = groupCpuMs();
     const used = cpu !== undefined && cpu0 !== undefined ? cpu - cpu0 : undefined;
     const wall = Date.now() - t0;
     const cpuBound = used === undefined ? wall >= j.limitMs : used >= j.limitMs;
     if (cpuBound || wall >= j.blockedMs) {
       j.hung = { cpuMs: used ?? -1, wallMs: wall, blocked: !cpuBound };
-      killGroup(child);
+      killGroup(me);
       return;
     }
     const cpuLeft = used === undefined ? j.limitMs - wall : j.limitMs - used;

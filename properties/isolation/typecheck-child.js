@@ -5,7 +5,7 @@
 'use strict';
 
 require('./transpile').install();
-const { typecheckVariants } = require('../typecheck.ts');
+const { typecheckVariants } = require('./typecheck.ts');
 
 const out = [...typecheckVariants(process.argv.slice(2))].map(([file, e]) => ({ file, message: e.message }));
 process.stdout.write(JSON.stringify(out));

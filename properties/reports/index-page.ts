@@ -3,7 +3,7 @@
 
 import path from 'path';
 import { Expectation } from '../../model/variant';
-import { Outcome } from '../execute';
+import { Outcome } from '../engine/execute';
 import { reportPage } from './page';
 import { replay } from './replay';
 import { reportSvg } from './svg';

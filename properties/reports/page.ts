@@ -8,7 +8,7 @@ import { show } from '../../model/ranges';
 import { Expectation, PropertyId } from '../../model/variant';
 import { decHex } from '../../model/word';
 import { diff } from '../diff';
-import { Outcome } from '../execute';
+import { Outcome } from '../engine/execute';
 import { formatOperation } from '../format';
 import { ReportRecord } from './record';
 import { selftestSnippet } from './selftest';

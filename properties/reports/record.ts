@@ -10,7 +10,7 @@ import { KvmEvent } from '../../model/kvm';
 import { PropertyId } from '../../model/variant';
 import { Case, LayoutSpec, XarrayChoice } from '../case';
 import { diff } from '../diff';
-import { Outcome } from '../execute';
+import { Outcome } from '../engine/execute';
 import { CaseRecord, FORMAT, RangeRecord, ReportRecord } from './schema';
 
 export { FORMAT, schemaFault } from './schema';

@@ -2,8 +2,8 @@
 // check runs before generating any are properties/saved-cases.ts.)
 
 import { xarrayMode } from '../case';
-import type { Executor, Ran } from '../executor';
-import { Outcome } from '../execute';
+import type { Executor, Ran } from '../engine/executor';
+import { Outcome } from '../engine/execute';
 import { property, violations } from '../properties';
 import { caseOf, CaseRecord } from './record';
 import { SavedReport } from './store';

@@ -5,8 +5,8 @@
 
 import path from 'path';
 import { Expectation, PropertyId } from '../../model/variant';
-import { Verdict } from '../engine';
-import { Outcome } from '../execute';
+import { Verdict } from '../engine/engine';
+import { Outcome } from '../engine/execute';
 import { XarrayChoice } from '../case';
 import { reportPage } from './page';
 import { Found, buildRecord, caseRecord, reportStem } from './record';

@@ -3,7 +3,7 @@
 
 import { PAGE_SHIFT } from '../../model/layout';
 import { modeName } from '../format';
-import { Outcome } from '../execute';
+import { Outcome } from '../engine/execute';
 
 const hex = (x: bigint) => `0x${x.toString(16)}ul`;
 

@@ -4,7 +4,7 @@
 
 import { Range } from '../../model/ranges';
 import { diff } from '../diff';
-import { Outcome } from '../execute';
+import { Outcome } from '../engine/execute';
 
 const W = 760, LEFT = 120, ROW = 46, BAR = 16;
 const COLOURS = { binding: '#d0d7de', punch: '#8250df', slot: '#eaeef2', expected: '#1a7f37', unmapped: '#0969da', missed: '#cf222e', extra: '#bc4c00' };

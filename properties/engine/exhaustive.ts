@@ -3,16 +3,16 @@
 // 0 <= s < e <= N + 1, release and every folio, each case checked as the engine checks it
 // (execute, then every property). Shardable by layout, so CI machines can split the job.
 
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../model/callers';
-import { PAGE_SHIFT } from '../model/layout';
-import { Expectation, PropertyId, expectationOf } from '../model/variant';
-import { WORD64, Word } from '../model/word';
-import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from './case';
-import { XarrayMode } from '../model/xarray';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../../model/callers';
+import { PAGE_SHIFT } from '../../model/layout';
+import { Expectation, PropertyId, expectationOf } from '../../model/variant';
+import { WORD64, Word } from '../../model/word';
+import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from '../case';
+import { XarrayMode } from '../../model/xarray';
 import type { Executor, VariantInfo } from './executor';
 import { inProcess } from './engine';
 import { Outcome } from './execute';
-import { PROPERTIES, violations } from './properties';
+import { PROPERTIES, violations } from '../properties';
 
 /** This machine's part of the job: layouts whose number is `index` modulo `count`. */
 export interface Shard {

@@ -3,10 +3,10 @@
 // cases (a slot dropped, a shorter punch, a smaller slot, everything pulled toward 0) and keeps
 // each one that still fails, until none does. Every candidate goes through bind() again.
 
-import { Operation, resolve } from '../model/callers';
-import { WORD64 } from '../model/word';
-import { PAGE_SHIFT } from '../model/layout';
-import { Case, LayoutSpec, SlotSpec, materialize } from './case';
+import { Operation, resolve } from '../../model/callers';
+import { WORD64 } from '../../model/word';
+import { PAGE_SHIFT } from '../../model/layout';
+import { Case, LayoutSpec, SlotSpec, materialize } from '../case';
 
 /** A candidate the kernel accepts: bind() takes the layout and the caller takes the operation. */
 const valid = (c: Case): boolean => {

@@ -3,9 +3,9 @@
 // variant the engine needs. Types only, so that the engine, properties/isolation and the reports
 // can share them without importing one another.
 
-import type { Variant } from '../model/variant';
-import type { XarrayMode } from '../model/xarray';
-import type { Case } from './case';
+import type { Variant } from '../../model/variant';
+import type { XarrayMode } from '../../model/xarray';
+import type { Case } from '../case';
 import type { Outcome } from './execute';
 
 /** Runs one case of one variant: in this process, or in the variant's own (properties/isolation). */

@@ -1,15 +1,15 @@
 // Runs one variant on one case: resolve the caller through the kernel's front end, then call
 // invalidate_begin and invalidate_end on a fresh kernel and keep what it recorded.
 
-import { Resolved, resolve } from '../model/callers';
-import { WalkRecord, makeKernel } from '../model/kernel';
-import { KvmEvent } from '../model/kvm';
-import { Layout } from '../model/layout';
-import { SlotGfns, expectedUnmaps } from '../model/reference';
-import { Variant } from '../model/variant';
-import { WORD64, Word } from '../model/word';
-import { XarrayMode } from '../model/xarray';
-import { Case, materialize } from './case';
+import { Resolved, resolve } from '../../model/callers';
+import { WalkRecord, makeKernel } from '../../model/kernel';
+import { KvmEvent } from '../../model/kvm';
+import { Layout } from '../../model/layout';
+import { SlotGfns, expectedUnmaps } from '../../model/reference';
+import { Variant } from '../../model/variant';
+import { WORD64, Word } from '../../model/word';
+import { XarrayMode } from '../../model/xarray';
+import { Case, materialize } from '../case';
 
 export interface Outcome {
   readonly case: Case;

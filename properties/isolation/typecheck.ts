@@ -7,10 +7,10 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type * as TS from 'typescript';
-import { closure, cacheDir, typescriptVersion } from './isolation/transpile';
-import { VariantFileError } from './registry';
+import { closure, cacheDir, typescriptVersion } from './transpile';
+import { VariantFileError } from '../registry';
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 
 /** The compiler, loaded only when a check really runs (a cached verdict needs none). */
 const compiler = (): typeof TS => require('typescript') as typeof TS;
@@ -36,7 +36,7 @@ export function typecheckVariants(files: readonly string[]): Map<string, Variant
   return out;
 }
 
-const CHILD = path.join(__dirname, 'isolation', 'typecheck-child.js');
+const CHILD = path.join(__dirname, 'typecheck-child.js');
 
 /**
  * The files' verdict is a function of their text, what they import, the compiler and the

@@ -6,26 +6,26 @@
 
 import fs from 'fs';
 import path from 'path';
-import { PropertyId, expectationOf } from '../model/variant';
+import { PropertyId, expectationOf } from '../../model/variant';
 import { Args, HELP, UsageError, parseArgs, userPath } from './args';
-import { WHOLE, checkExhaustive, countScope, parseShard } from './exhaustive';
-import { XarrayChoice } from './case';
-import { Verdict, VariantInfo, checkVariant } from './engine';
-import { formatFailure, formatOutcome } from './format';
-import { IsolatedRunner } from './isolation/isolated';
-import { warm } from './isolation/transpile';
-import { TsVariant } from './isolation/ts-variant';
-import { PROPERTIES } from './properties';
+import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
+import { XarrayChoice } from '../case';
+import { Verdict, VariantInfo, checkVariant } from '../engine/engine';
+import { formatFailure, formatOutcome } from '../format';
+import { IsolatedRunner } from '../isolation/isolated';
+import { warm } from '../isolation/transpile';
+import { TsVariant } from '../isolation/ts-variant';
+import { PROPERTIES } from '../properties';
 import { Progress } from './progress';
-import { VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from './registry';
-import { caseRecord } from './reports/record';
-import { replay } from './reports/replay';
-import { ReportedVariant, reportVerdict, saveFailure } from './reports/reporter';
-import { writeIndex } from './reports/index-page';
-import { ReportVariant, childResolver, isolatedVariant } from './reports/variant-of';
-import { SavedReport, loadReport, loadReports, reportsDir } from './reports/store';
+import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
+import { caseRecord } from '../reports/record';
+import { replay } from '../reports/replay';
+import { ReportedVariant, reportVerdict, saveFailure } from '../reports/reporter';
+import { writeIndex } from '../reports/index-page';
+import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
+import { SavedReport, loadReport, loadReports, reportsDir } from '../reports/store';
 import { verdictTable } from './table';
-import { typecheckInChild } from './typecheck';
+import { typecheckInChild } from '../isolation/typecheck';
 
 const EXIT = { ok: 0, failed: 1, broken: 2 } as const;
 /** The type check of every file together, in its own process, before it counts as stuck. */
@@ -40,7 +40,7 @@ export function variantFiles(targets: readonly string[], orNone = false): string
     if (!fs.statSync(t).isDirectory()) return [t];
     return fs.readdirSync(t).filter(isVariant).sort().map((f) => path.join(t, f));
   };
-  if (targets.length === 0) return orNone ? [] : expand(path.join(__dirname, '..', 'variants'));
+  if (targets.length === 0) return orNone ? [] : expand(VARIANTS_DIR);
   return targets.flatMap(expand);
 }
 
@@ -70,7 +70,7 @@ function reportedVariant(file: string, info: VariantInfo, sourceHash: string): R
  * child process. native/ is loaded only here, so a machine without gcc still runs TypeScript.
  */
 function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
-  const native = require('../native/cvariant') as typeof import('../native/cvariant');
+  const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs }) : native.loadCVariant(file, { timeoutMs });
   if (variant.warnings.trim()) console.error(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
   const { name, origin, expect, expectContract } = variant;
@@ -88,7 +88,7 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
   const stem = path.basename(file, '.ts');
   if (isShipped(file) && info.name !== stem) refuse(`a variant under variants/ is named after its file: name it "${stem}" (or rename the file to ${info.name}.ts)`);
   const owner = isShipped(file) ? undefined : shippedNames().get(info.name);
-  if (owner) refuse(`the name "${info.name}" belongs to ${path.relative(path.join(__dirname, '..'), owner)}; give your variant a name of its own`);
+  if (owner) refuse(`the name "${info.name}" belongs to ${path.relative(path.join(VARIANTS_DIR, '..'), owner)}; give your variant a name of its own`);
   const isolated = child ? new IsolatedRunner(child.runner) : undefined;
   return { file, info, who: reportedVariant(file, info, sourceHashOf(file)), isolated, kernelTree: false };
 }
@@ -301,7 +301,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
  */
 function replayOne(args: Args, file: string): number {
   const saved = loadReport(file);
-  if (args.live) return (require('../live/repro') as typeof import('../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file) });
+  if (args.live) return (require('../../live/repro') as typeof import('../../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file) });
   const { name } = saved.record.variant;
   const of = childResolver({ timeoutMs: args.timeoutMs })(saved);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);

@@ -1,7 +1,7 @@
 // The verdict table: one row per variant, one column per property; an unexpected verdict is
 // marked with '!' so a reader sees at once where a variant and its expectation disagree.
 
-import { PROPERTY_IDS, isAdvisory } from '../model/variant';
+import { PROPERTY_IDS, isAdvisory } from '../../model/variant';
 /** What a cell needs of a verdict (a generated or an exhaustive one). */
 export interface Cell {
   readonly variant: string;

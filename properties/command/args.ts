@@ -4,9 +4,9 @@
 
 import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
-import { PROPERTY_IDS, PropertyId } from '../model/variant';
-import { XarrayChoice } from './case';
-import { optionsFromEnv } from './engine';
+import { PROPERTY_IDS, PropertyId } from '../../model/variant';
+import { XarrayChoice } from '../case';
+import { optionsFromEnv } from '../engine/engine';
 
 export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
 

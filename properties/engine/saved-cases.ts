@@ -1,11 +1,11 @@
-// The saved cases a check runs before generating any (properties/engine.ts): a variant's own
+// The saved cases a check runs before generating any (engine.ts): a variant's own
 // reports, then, for a property it must pass, every other variant's, so a bug one variant had is
 // a regression test for all. Reports are read as data; the engine knows nothing of their files.
 
-import { PropertyId, Variant, expectationOf } from '../model/variant';
-import { Case, XarrayChoice } from './case';
-import { caseOf } from './reports/record';
-import type { CaseRecord } from './reports/schema';
+import { PropertyId, Variant, expectationOf } from '../../model/variant';
+import { Case, XarrayChoice } from '../case';
+import { caseOf } from '../reports/record';
+import type { CaseRecord } from '../reports/schema';
 
 /** What the engine reads of a saved report. */
 export interface SavedReportLike {

@@ -7,13 +7,13 @@
 // Seeds and run counts come from FC_SEED and FC_NUM_RUNS.
 
 import fc from 'fast-check';
-import { Expectation, PropertyId, expectationOf } from '../model/variant';
-import { WORD64, Word } from '../model/word';
-import { caseArb } from './arbitraries';
-import { Case, XarrayChoice, xarrayMode } from './case';
+import { Expectation, PropertyId, expectationOf } from '../../model/variant';
+import { WORD64, Word } from '../../model/word';
+import { caseArb } from '../arbitraries';
+import { Case, XarrayChoice, xarrayMode } from '../case';
 import { Outcome, execute, faultOutcome } from './execute';
 import { minimize } from './minimize';
-import { PROPERTIES, Property, violations } from './properties';
+import { PROPERTIES, Property, violations } from '../properties';
 import type { Confirmation, Executor, Isolated, Ran, VariantInfo } from './executor';
 import { SavedReportLike, savedCasesFor } from './saved-cases';
 
