@@ -5,6 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { parseArgs, UsageError } from '../properties/command/args';
+import { portWarnings } from '../properties/command/port-check';
 import { safeName } from '../properties/reports/record';
 import { ROOT, check, scratchFolders } from './command-helpers';
 
@@ -91,3 +92,19 @@ test('--from-kernel judges the tree alone; its reports go to --reports-dir, name
   const index = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
   for (const f of json) expect(index).toMatch(new RegExp(`\\| \\[${f.replace(/\.json$/, '')}\\].*\\| reproduces \\|`));
 }, 120000);
+
+test('a port that short-circuits the unmap is warned of at its line, before the verdicts (TypeScript and C)', () => {
+  expect(portWarnings('v.c', 'int x;\n\t\tflush = flush || kvm_mmu_unmap_gfn_range(kvm, &gfn_range);\n')).toEqual([
+    { file: 'v.c', line: 2, message: expect.stringMatching(/^`flush = flush \|\| f\(\)` skips f\(\) once flush is true/) },
+  ]);
+  expect(portWarnings('v.ts', 'flush = kvm_mmu_unmap_gfn_range(kvm, r) || flush;\nflush |= 0;')).toEqual([]); // the right ports
+  const dir = scratch({ 'short.ts': fs.readFileSync(path.join(ROOT, 'variants', 'upstream.ts'), 'utf8')
+    .replace("name: 'upstream'", "name: 'short-circuit'").replace(/from '\.\//g, "from '../variants/").replace(/from '\.\.\/model/g, "from '../model")
+    .replace('flush = kvm_mmu_unmap_gfn_range(kvm, gfn_range) || flush;', 'flush ||= kvm_mmu_unmap_gfn_range(kvm, gfn_range);') });
+  const r = check([path.join(dir, 'short.ts'), '--runs', '300', '--property', 'no-stale-mapping', '--json']);
+  const line = fs.readFileSync(path.join(dir, 'short.ts'), 'utf8').split('\n').findIndex((l) => l.includes('||=')) + 1;
+  expect(line).toBeGreaterThan(0);
+  expect(r.err).toMatch(new RegExp(`^warning: .*short\\.ts:${line}: \`flush \\|\\|= f\\(\\)\` skips f\\(\\) once flush is true`, 'm'));
+  expect(JSON.parse(r.out).warnings).toEqual([expect.objectContaining({ line })]);
+  expect(JSON.parse(r.out).verdicts[0]).toMatchObject({ property: 'no-stale-mapping', actual: 'fail' }); // and it is wrong
+}, 60000);

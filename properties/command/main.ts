@@ -16,6 +16,7 @@ import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
 import { PROPERTIES } from '../properties';
+import { PortWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
@@ -215,9 +216,9 @@ interface Ran {
   readonly hangConfirmations: number;
 }
 
-function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly Ran[]): void {
+function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly Ran[], warnings: readonly PortWarning[]): void {
   console.log(JSON.stringify({
-    seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran,
+    seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran, warnings,
     verdicts: verdicts.map((v) => ({
       variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
       violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
@@ -254,11 +255,14 @@ function run(argv: string[]): number {
   }
   if (args.report) return replayOne(args, userPath(args.report));
   const { loaded, broken } = loadAll(args);
+  // port mistakes, where they are written, before any verdict
+  const warnings = loaded.flatMap((l) => portWarnings(l.file));
+  for (const w of warnings) console.error(formatPortWarning(w));
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
   const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
-  if (args.json) printJson(args, code, broken, verdicts, ran);
+  if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
   else printText(args, code, broken, verdicts);
   return code;
 }

@@ -16,33 +16,73 @@ import { withTheBug } from '../../live/repro';
 
 const cell = (x: bigint) => `${x} | 0x${x.toString(16)}`;
 
-/** Two or three sentences, in the kernel's terms, of what goes wrong on a real host. */
+/** What the caller frees, as the case has it: only pages the file has (a punch may run past its end). */
+function freed(o: Outcome): string {
+  const r = o.resolved;
+  if (r.kind !== 'invalidate') return 'nothing';
+  const size = o.layout.filePages;
+  if (o.case.op.kind === 'release') return `the whole guest_memfd (${size} pages; the invalidation covers [0, ULONG_MAX))`;
+  const what = o.case.op.kind === 'memory-failure' ? 'the poisoned folio' : 'file pages';
+  if (r.start >= size) return `nothing the guest_memfd has (${what} [${r.start}, ${r.end}), past its end at ${size})`;
+  if (r.end > size) return `${what} [${r.start}, ${size}) of the guest_memfd (the range [${r.start}, ${r.end}) runs past the file's end at ${size})`;
+  return `${what} [${r.start}, ${r.end}) of the guest_memfd`;
+}
+
+/** The extra unmaps of the case, told apart: inside their slot's gfns (for nothing) or outside them (wild). */
+function collateral(o: Outcome): string {
+  const parts: string[] = [];
+  let inside = false, outside = false;
+  for (const d of diff(o)) {
+    if (!d.extra.length) continue;
+    const slot = o.layout.slots.find((x) => x.id === d.slot)!;
+    const own = { start: slot.base_gfn, end: slot.base_gfn + slot.npages };
+    for (const e of d.extra) {
+      const within = e.start >= own.start && e.end <= own.end;
+      inside ||= within;
+      outside ||= !within;
+      parts.push(`gfns ${show(e)} ${within ? `of slot ${d.slot}` : `outside slot ${d.slot}'s gfns ${show(own)}`}`);
+    }
+  }
+  const why = [
+    inside ? 'Mappings inside the slot are torn down for nothing: the guest faults them back in, at a cost' : '',
+    outside ? 'a range outside the slot is a wild unmap of memory another slot, or no slot, owns' : '',
+  ].filter(Boolean).join('; ');
+  return `${parts.join(', ')}, which that range does not back. ${why}.`;
+}
+
+/** Two or three sentences, in the kernel's terms, of what goes wrong on a real host, derived from the case. */
 export function story(property: PropertyId, o: Outcome, violations: readonly string[]): string {
   const r = o.resolved;
-  const what = r.kind === 'invalidate' ? `file pages [${r.start}, ${r.end})` : 'nothing';
+  const what = freed(o);
   const first = violations[0] ?? '';
   switch (property) {
     case 'no-stale-mapping':
-      return `The caller frees ${what} of the guest_memfd, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^slot (\d+): gfns (.*) still mapped$/, 'gfns $2 of slot $1')} mapped. ` +
+      return `The caller frees ${what}, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^slot (\d+): gfns (.*) still mapped$/, 'gfns $2 of slot $1')} mapped. ` +
         'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
         'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
     case 'no-collateral-unmap':
-      return `Invalidating ${what}, kvm_gmem_invalidate_begin() also unmaps ${first.replace(/^slot (\d+): gfns (.*) unmapped for nothing$/, 'gfns $2 under slot $1')}, which that range does not back. ` +
-        'Those mappings are torn down for nothing (the guest faults them back in), and a range outside the slot is a wild unmap of memory another slot owns.';
+      return `Invalidating ${r.kind === 'invalidate' ? `[${r.start}, ${r.end})` : 'nothing'}, kvm_gmem_invalidate_begin() also unmaps ${collateral(o)}`;
     case 'ranges-well-formed':
       return `kvm_gmem_invalidate_begin() hands the MMU a gfn range that is empty, wrapped or outside its slot (${first}). ` +
         'The arch unmap walks whatever it is given: an empty or wrapped range silently unmaps nothing, one outside the slot unmaps someone else\'s memory.';
     case 'no-warn':
-      return `A WARN fires while invalidating ${what} (${first}). ` +
+      return `A WARN fires while the caller frees ${what} (${first}). ` +
         'Userspace can trigger it at will with fallocate(), and with panic_on_warn set it takes the host down.';
     case 'mmu-bookkeeping':
       return `The MMU notifier bookkeeping is broken (${first}). ` +
         (/in_progress is [1-9]/.test(first)
           ? 'kvm->mmu_invalidate_in_progress stays raised, so every later page fault of the VM sees an invalidation in progress and retries forever: the vCPUs hang.'
           : 'Unmapping outside the lock or outside a registered invalidation lets a racing page fault install a mapping to memory that is being freed.');
-    case 'no-redundant-unmap':
-      return `The same gfns are unmapped more than once (${first}). ` +
-        'The bindings xarray stores a binding as several multi-index entries and the walk visits the slot once per entry; the repeated unmaps are harmless but wasted.';
+    case 'no-redundant-unmap': {
+      const calls = o.events.filter((e) => e.op === 'unmap').length;
+      const visits = o.walks[0]?.visits ?? [];
+      const again = visits.filter((v, i) => visits.findIndex((w) => w.slot.id === v.slot.id) !== i).map((v) => v.slot.id);
+      const cause = again.length
+        ? `The bindings xarray stores slot ${[...new Set(again)].join(' and slot ')}'s binding as several multi-index entries, and the walk visits the slot once per entry (${visits.length} visits); each visit unmaps again.`
+        : 'The walk visits each slot once here, so the variant itself unmaps twice.';
+      return `The same gfns are unmapped more than once (${first}): ${calls} unmap calls for this case, each drawn as its own bar in the picture. ${cause} ` +
+        'The repeated unmaps are harmless but wasted.';
+    }
     case 'xarray-contract-robust':
       return `The variant depends on which index xa_for_each_range() yields first (${first}). ` +
         'Documentation/core-api/xarray.rst promises the walk starts at start when start lies inside a multi-index entry ("it will not be altered"); ' +

@@ -2,6 +2,7 @@
 // (tools/testing/selftests/kvm style: vm_create_guest_memfd, vm_mem_add, fallocate).
 
 import { PAGE_SHIFT } from '../../model/layout';
+import { normalize, show, subtract } from '../../model/ranges';
 import { modeName } from '../format';
 import { Outcome } from '../engine/execute';
 
@@ -44,9 +45,17 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
     lines.push('\t * MADV_HWPOISON on a mapping of that folio where the kernel allows mapping guest_memfd. */');
     lines.push('\tret = 0;');
   }
-  const gfns = o.expected.map((e) => `slot ${e.slot.id} gfns [${e.gfns.start}, ${e.gfns.end})`).join(', ') || 'nothing';
-  lines.push(`\t/* Now ${gfns} must be unmapped: a guest read there must fault back in a`);
-  lines.push('\t * fresh (zeroed) page, not find the data written before the punch. */');
+  // what must go and what must stay, per slot: the reference's gfns, and the rest of the slot
+  const go: string[] = [], stay: string[] = [];
+  for (const s of o.layout.slots) {
+    const own = { start: s.base_gfn, end: s.base_gfn + s.npages };
+    const gone = normalize(o.expected.filter((e) => e.slot.id === s.id).map((e) => e.gfns));
+    for (const g of gone) go.push(`slot ${s.id} gfns ${show(g)}`);
+    for (const k of subtract([own], gone)) stay.push(`slot ${s.id} gfns ${show(k)}`);
+  }
+  lines.push(`\t/* Must be unmapped now: ${go.join(', ') || 'nothing'}: a guest read there faults`);
+  lines.push('\t * back in a fresh (zeroed) page, not the data written before the operation.');
+  lines.push(`\t * Must stay mapped, with their data: ${stay.join(', ') || 'nothing'}. */`);
   lines.push('\t(void)ret;');
   lines.push('\tkvm_vm_free(vm);');
   lines.push('}');

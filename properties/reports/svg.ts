@@ -1,70 +1,89 @@
-// The report's picture: the file index axis with each binding and the punched range, then one
-// gfn row per slot with its frames, what had to be unmapped, what was, and what was missed or
-// unmapped for nothing. Axes are ordinal (each edge evenly spaced), so 2^51 and 3 both fit.
+// The report's picture: the file index axis with each binding and the invalidated range, then
+// per slot its gfns, what had to be unmapped, each unmap call the variant made (one bar per
+// call, so a repeated unmap shows as a second bar), and what was missed or unmapped for
+// nothing. Axes are ordinal (each distinct edge evenly spaced, not to scale), so 2^51 and 3 both
+// fit; the picture says so.
 
 import { Range } from '../../model/ranges';
 import { diff } from '../diff';
 import { Outcome } from '../engine/execute';
 
-const W = 760, LEFT = 120, ROW = 46, BAR = 16;
+const W = 820, LEFT = 150, RIGHT = 30, BAR = 18, LANE = 14, GAP = 4;
 const COLOURS = { binding: '#d0d7de', punch: '#8250df', slot: '#eaeef2', expected: '#1a7f37', unmapped: '#0969da', missed: '#cf222e', extra: '#bc4c00' };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const label = (x: bigint) => (x < 100000n ? `${x}` : `0x${x.toString(16)}`);
+const sortedEdges = (points: bigint[]) => [...new Set(points.map(String))].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-/** Maps each distinct edge of a row to evenly spaced x positions. */
+/** Maps each distinct edge of a row to evenly spaced x positions (an ordinal axis). */
 function axis(points: bigint[]): (x: bigint) => number {
-  const sorted = [...new Set(points.map(String))].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const step = sorted.length > 1 ? (W - LEFT - 30) / (sorted.length - 1) : 0;
+  const sorted = sortedEdges(points);
+  const step = sorted.length > 1 ? (W - LEFT - RIGHT) / (sorted.length - 1) : 0;
   return (x) => LEFT + sorted.findIndex((p) => p === x) * step;
 }
 
 function ticks(points: bigint[], x: (v: bigint) => number, y: number): string {
-  return [...new Set(points.map(String))].map(BigInt)
-    .map((p) => `<text x="${x(p).toFixed(1)}" y="${y}" font-size="9" text-anchor="middle" fill="#57606a">${label(p)}</text>`).join('');
+  return sortedEdges(points)
+    .map((p) => `<text x="${x(p).toFixed(1)}" y="${y}" font-size="11" text-anchor="middle" fill="#57606a">${label(p)}</text>`).join('');
 }
 
 const rect = (x0: number, x1: number, y: number, h: number, fill: string, extra = '') =>
-  `<rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(x1 - x0, 2).toFixed(1)}" height="${h}" fill="${fill}" ${extra}/>`;
+  `<rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(x1 - x0, 3).toFixed(1)}" height="${h}" fill="${fill}"${extra ? ` ${extra}` : ''}/>`;
+const text = (x: number, y: number, s: string, size = 12, extra = '') =>
+  `<text x="${x}" y="${y}" font-size="${size}"${extra ? ` ${extra}` : ''}>${esc(s)}</text>`;
 
 export function reportSvg(o: Outcome): string {
   const parts: string[] = [];
   const r = o.resolved;
   const slots = o.layout.slots;
+  let y = 20;
+  parts.push(text(8, y, 'ordinal axes: each edge evenly spaced, not to scale', 11, 'fill="#57606a"'));
+  y += 12;
   // file index row
   const filePoints = [0n, o.layout.filePages, ...slots.flatMap((s) => [s.pgoff, s.pgoff + s.npages])];
   const punch: Range | null = r.kind === 'invalidate' ? { start: r.start, end: r.end } : null;
   if (punch) filePoints.push(punch.start, punch.end);
   const fx = axis(filePoints);
-  let y = 24;
-  parts.push(`<text x="8" y="${y + 12}" font-size="11">file index</text>`);
+  parts.push(text(8, y + 13, 'file index'));
   for (const s of slots) {
     parts.push(rect(fx(s.pgoff), fx(s.pgoff + s.npages), y, BAR, COLOURS.binding, 'stroke="#57606a"'));
-    parts.push(`<text x="${((fx(s.pgoff) + fx(s.pgoff + s.npages)) / 2).toFixed(1)}" y="${y + 12}" font-size="10" text-anchor="middle">slot ${s.id}</text>`);
+    parts.push(text((fx(s.pgoff) + fx(s.pgoff + s.npages)) / 2, y + 13, `slot ${s.id}`, 11, 'text-anchor="middle"'));
   }
-  if (punch) parts.push(rect(fx(punch.start), fx(punch.end), y + BAR + 2, 5, COLOURS.punch));
-  parts.push(ticks(filePoints, fx, y + BAR + 18));
-  // one gfn row per slot
+  if (punch) {
+    parts.push(text(8, y + BAR + GAP + 10, 'invalidated', 11));
+    parts.push(rect(fx(punch.start), fx(punch.end), y + BAR + GAP, LANE - 4, COLOURS.punch));
+  }
+  parts.push(ticks(filePoints, fx, y + BAR + LANE + GAP + 10));
+  y += BAR + LANE + GAP + 26;
+  // per slot: its gfns, must unmap, each unmap call, missed and extra
   const diffs = diff(o);
   for (const s of slots) {
-    y += ROW;
     const d = diffs.find((x) => x.slot === s.id);
     const own = { start: s.base_gfn, end: s.base_gfn + s.npages };
-    const rows: Array<[readonly Range[], string, number, number]> = d
-      ? [[d.expected, COLOURS.expected, 0, 4], [d.unmapped, COLOURS.unmapped, 5, 5], [d.missed, COLOURS.missed, 11, 5], [d.extra, COLOURS.extra, 11, 5]]
-      : [];
-    const points = [own.start, own.end, ...rows.flatMap(([rs]) => rs.flatMap((q) => [q.start, q.end]))];
+    const calls = o.events.flatMap((e) => (e.op === 'unmap' && e.slot === s.id && e.start < e.end ? [{ start: e.start, end: e.end }] : []));
+    const lanes: Array<[string, readonly Range[], string]> = [
+      ['must unmap', d?.expected ?? [], COLOURS.expected],
+      ...calls.map((c, i): [string, readonly Range[], string] => [`unmap call ${i + 1}`, [c], COLOURS.unmapped]),
+      ...(d?.missed.length ? [['missed', d.missed, COLOURS.missed] as [string, readonly Range[], string]] : []),
+      ...(d?.extra.length ? [['extra', d.extra, COLOURS.extra] as [string, readonly Range[], string]] : []),
+    ];
+    const points = [own.start, own.end, ...lanes.flatMap(([, rs]) => rs.flatMap((q) => [q.start, q.end]))];
     const gx = axis(points);
-    parts.push(`<text x="8" y="${y + 12}" font-size="11">slot ${s.id} gfns</text>`);
+    parts.push(text(8, y + 13, `slot ${s.id} gfns`));
     parts.push(rect(gx(own.start), gx(own.end), y, BAR, COLOURS.slot, 'stroke="#8c959f"'));
-    for (const [rs, colour, dy, h] of rows) for (const q of rs) parts.push(rect(gx(q.start), gx(q.end), y + dy, h, colour));
-    parts.push(ticks(points, gx, y + BAR + 12));
+    y += BAR + GAP;
+    for (const [name, rs, colour] of lanes) {
+      parts.push(text(20, y + LANE - 3, name, 11, 'fill="#57606a"'));
+      for (const q of rs) parts.push(rect(gx(q.start), gx(q.end), y, LANE, colour));
+      y += LANE + GAP;
+    }
+    parts.push(ticks(points, gx, y + 10));
+    y += 30;
   }
-  y += ROW;
-  const legend = [['punched', COLOURS.punch], ['must unmap', COLOURS.expected], ['unmapped', COLOURS.unmapped], ['missed', COLOURS.missed], ['extra', COLOURS.extra]];
+  const legend = [['invalidated', COLOURS.punch], ['must unmap', COLOURS.expected], ['unmap call', COLOURS.unmapped], ['missed', COLOURS.missed], ['extra', COLOURS.extra]];
   legend.forEach(([name, colour], i) => {
-    parts.push(rect(LEFT + i * 120, LEFT + i * 120 + 12, y - 10, 10, colour));
-    parts.push(`<text x="${LEFT + i * 120 + 16}" y="${y - 1}" font-size="10">${esc(name)}</text>`);
+    parts.push(rect(LEFT + i * 130, LEFT + i * 130 + 14, y - 12, 12, colour));
+    parts.push(text(LEFT + i * 130 + 18, y - 2, name, 11));
   });
   const height = y + 10;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="monospace">` +

@@ -1,0 +1,34 @@
+// Port mistakes caught where they are written: a scan of a variant's source (TypeScript or C,
+// read, never run) for an accumulation that short-circuits a KVM call. C's `flush |= f()` always
+// calls f; `flush ||= f()` and `flush = flush || f()` stop calling it once flush is true, so
+// every slot after the first that had work is left mapped. Shown before the verdicts.
+
+import fs from 'fs';
+
+/** The KVM calls whose side effect (the unmap) must happen whatever the accumulator holds. */
+const EFFECTFUL = ['kvm_mmu_unmap_gfn_range', 'kvm_unmap_gfn_range', 'kvm_flush_remote_tlbs'];
+const call = `(?:\\w+\\.)?(?:${EFFECTFUL.join('|')})\\s*\\(`;
+const PATTERNS: ReadonlyArray<{ re: RegExp; fix: (v: string) => string }> = [
+  { re: new RegExp(`\\b(\\w+)\\s*\\|\\|=\\s*${call}`), fix: (v) => `\`${v} ||= f()\` skips f() once ${v} is true; write \`${v} = f() || ${v}\`` },
+  { re: new RegExp(`\\b(\\w+)\\s*=\\s*\\1\\s*\\|\\|\\s*${call}`), fix: (v) => `\`${v} = ${v} || f()\` skips f() once ${v} is true; write \`${v} = f() || ${v}\` (in C, \`${v} |= f()\`)` },
+];
+
+export interface PortWarning {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+/** The short-circuited KVM calls in a source text, with their lines (comments are not skipped: a warning there is cheap). */
+export function portWarnings(file: string, text: string = fs.readFileSync(file, 'utf8')): PortWarning[] {
+  const out: PortWarning[] = [];
+  text.split('\n').forEach((l, i) => {
+    for (const p of PATTERNS) {
+      const m = p.re.exec(l);
+      if (m) out.push({ file, line: i + 1, message: `${p.fix(m[1])}: the unmap of every later slot is skipped` });
+    }
+  });
+  return out;
+}
+
+export const formatPortWarning = (w: PortWarning): string => `warning: ${w.file}:${w.line}: ${w.message}`;
