@@ -17,14 +17,14 @@ export const MAX_GFN_END = (1n << 52n) - 1n;
 /** A punch ends at or below (LLONG_MAX >> 12) pages: offset + len <= LLONG_MAX. */
 const MAX_PUNCH_END = LLONG_MAX >> PAGE_SHIFT;
 
-const big = (min: bigint, max: bigint) => fc.bigInt({ min, max });
+export const big = (min: bigint, max: bigint) => fc.bigInt({ min, max });
 
 /**
  * fc.oneof that may shrink a value into its first, smallest branch (withCrossShrink). The
  * constant lists below start with 0, 1 or 2 for the same reason: constantFrom shrinks toward
  * its first constants, so a case found with a 63-page punch can still shrink to 2 pages.
  */
-function oneof<T>(...arbs: Array<fc.Arbitrary<T> | fc.WeightedArbitrary<T>>): fc.Arbitrary<T> {
+export function oneof<T>(...arbs: Array<fc.Arbitrary<T> | fc.WeightedArbitrary<T>>): fc.Arbitrary<T> {
   return fc.oneof({ withCrossShrink: true }, ...arbs);
 }
 
@@ -95,25 +95,28 @@ export const layoutArb: fc.Arbitrary<LayoutSpec> = fc
   });
 
 /** A file index named by a slot edge (or the file's ends) plus a small delta, biased to +-1. */
-interface Anchor {
+export interface Anchor {
   readonly slot: number;
   readonly edge: 'start' | 'end' | 'zero' | 'file-end';
   readonly delta: bigint;
 }
 
-const anchorArb: fc.Arbitrary<Anchor> = fc.record({
-  slot: fc.nat(5),
-  edge: oneof(
-    { weight: 4, arbitrary: fc.constantFrom<Anchor['edge']>('start', 'end') },
-    { weight: 1, arbitrary: fc.constantFrom<Anchor['edge']>('zero', 'file-end') },
-  ),
-  delta: oneof(
-    { weight: 1, arbitrary: fc.constant(0n) },
-    { weight: 4, arbitrary: big(-1n, 1n) },
-    { weight: 3, arbitrary: big(-70n, 70n) },
-    { weight: 1, arbitrary: big(-(1n << 20n), 1n << 20n) },
-  ),
-});
+/** Anchors; `far` adds deltas of up to 2^20 (the live generators, whose files are small, leave them out). */
+export function anchorArbOf(far: boolean): fc.Arbitrary<Anchor> {
+  return fc.record({
+    slot: fc.nat(5),
+    edge: oneof(
+      { weight: 4, arbitrary: fc.constantFrom<Anchor['edge']>('start', 'end') },
+      { weight: 1, arbitrary: fc.constantFrom<Anchor['edge']>('zero', 'file-end') },
+    ),
+    delta: oneof(
+      { weight: 1, arbitrary: fc.constant(0n) },
+      { weight: 4, arbitrary: big(-1n, 1n) },
+      { weight: 3, arbitrary: big(-70n, 70n) },
+      ...(far ? [{ weight: 1, arbitrary: big(-(1n << 20n), 1n << 20n) }] : []),
+    ),
+  });
+}
 
 function resolveAnchor(layout: LayoutSpec, a: Anchor): bigint {
   const s = layout.slots[a.slot % layout.slots.length];
@@ -123,20 +126,27 @@ function resolveAnchor(layout: LayoutSpec, a: Anchor): bigint {
 }
 
 /** A punch [s, e): from one anchor to another, or an anchor and a length in pages. */
-interface PunchSpec {
+export interface PunchSpec {
   readonly from: Anchor;
   readonly to: { readonly kind: 'anchor'; readonly a: Anchor } | { readonly kind: 'len'; readonly n: bigint };
 }
 
-const punchSpecArb: fc.Arbitrary<PunchSpec> = fc.record({
-  from: anchorArb,
-  to: oneof<PunchSpec['to']>(
-    { weight: 3, arbitrary: anchorArb.map((a) => ({ kind: 'anchor' as const, a })) },
-    { weight: 2, arbitrary: oneof(big(1n, 3n), fc.constantFrom(1n, 2n, 63n, 64n, 65n, 4096n), big(1n, 1n << 32n)).map((n) => ({ kind: 'len' as const, n })) },
-  ),
-});
+/** Punches between anchors, or of a length drawn by `lenArb`. */
+export function punchSpecArbOf(anchorArb: fc.Arbitrary<Anchor>, lenArb: fc.Arbitrary<bigint>): fc.Arbitrary<PunchSpec> {
+  return fc.record({
+    from: anchorArb,
+    to: oneof<PunchSpec['to']>(
+      { weight: 3, arbitrary: anchorArb.map((a) => ({ kind: 'anchor' as const, a })) },
+      { weight: 2, arbitrary: lenArb.map((n) => ({ kind: 'len' as const, n })) },
+    ),
+  });
+}
 
-function punchRange(layout: LayoutSpec, p: PunchSpec): [bigint, bigint] {
+const anchorArb = anchorArbOf(true);
+const punchSpecArb = punchSpecArbOf(anchorArb, oneof(big(1n, 3n), fc.constantFrom(1n, 2n, 63n, 64n, 65n, 4096n), big(1n, 1n << 32n)));
+
+/** The punch's [start, end) in pages: never empty, never past what fallocate accepts. */
+export function punchRange(layout: LayoutSpec, p: PunchSpec): [bigint, bigint] {
   let s = resolveAnchor(layout, p.from);
   let e = p.to.kind === 'anchor' ? resolveAnchor(layout, p.to.a) : s + p.to.n;
   if (e < s) [s, e] = [e, s];
@@ -146,16 +156,17 @@ function punchRange(layout: LayoutSpec, p: PunchSpec): [bigint, bigint] {
   return [s, e];
 }
 
-const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
+export const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 
 /** The ways userspace gets fallocate wrong, each refused before any invalidation (§3). */
 export const CORRUPTIONS = [
   'no-keep-size', 'zero-range', 'unknown-mode', 'collapse', 'allocate',
   'offset-unaligned', 'len-unaligned', 'len-zero', 'len-negative', 'offset-negative', 'too-big',
 ] as const;
-type Corruption = (typeof CORRUPTIONS)[number];
+export type Corruption = (typeof CORRUPTIONS)[number];
 
-function corrupt(offset: bigint, len: bigint, how: Corruption, by: bigint): Operation {
+/** A punch made wrong in one of the CORRUPTIONS ways (`by` for an unaligned one). */
+export function corrupt(offset: bigint, len: bigint, how: Corruption, by: bigint): Operation {
   const punch = (mode: number, o: bigint, l: bigint): Operation => ({ kind: 'punch', mode, offset: o, len: l });
   switch (how) {
     case 'no-keep-size': return punch(FALLOC_FL_PUNCH_HOLE, offset, len);

@@ -17,23 +17,15 @@
 // Memory failure is never generated: it is never performed live.
 
 import fc from 'fast-check';
-import {
-  FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, Operation,
-} from '../model/callers';
-import { LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
-import { CORRUPTIONS } from './arbitraries';
+import { Operation } from '../model/callers';
+import { PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
+import { CORRUPTIONS, Corruption, PUNCH, PunchSpec, anchorArbOf, big, corrupt, oneof, punchRange, punchSpecArbOf } from './arbitraries';
 import { Case, LayoutSpec, SlotSpec } from './case';
 
 /** Live cases use gfns below this: 2^24 (the guest maps gpa < 2^36) less the runner's 128. */
 export const LIVE_GFN_LIMIT = (1n << 24n) - 128n;
 /** At most this many gfns in all the slots of a case (the runner reads up to 16384). */
 export const LIVE_MAX_GFNS = 4400n;
-
-const big = (min: bigint, max: bigint) => fc.bigInt({ min, max });
-
-function oneof<T>(...arbs: Array<fc.Arbitrary<T> | fc.WeightedArbitrary<T>>): fc.Arbitrary<T> {
-  return fc.oneof({ withCrossShrink: true }, ...arbs);
-}
 
 /** Sizes at xarray chunk edges (64 +-1), small, a few of 64^2 +-1. */
 const npagesArb = oneof(
@@ -145,74 +137,8 @@ export const liveLayoutArb: fc.Arbitrary<LayoutSpec> = fc
     return { filePages, slots };
   });
 
-/** A file index named by a slot edge (or the file's ends) plus a small delta, biased to +-1. */
-interface Anchor {
-  readonly slot: number;
-  readonly edge: 'start' | 'end' | 'zero' | 'file-end';
-  readonly delta: bigint;
-}
-
-const anchorArb: fc.Arbitrary<Anchor> = fc.record({
-  slot: fc.nat(5),
-  edge: oneof(
-    { weight: 4, arbitrary: fc.constantFrom<Anchor['edge']>('start', 'end') },
-    { weight: 1, arbitrary: fc.constantFrom<Anchor['edge']>('zero', 'file-end') },
-  ),
-  delta: oneof(
-    { weight: 1, arbitrary: fc.constant(0n) },
-    { weight: 4, arbitrary: big(-1n, 1n) },
-    { weight: 3, arbitrary: big(-70n, 70n) },
-  ),
-});
-
-function resolveAnchor(layout: LayoutSpec, a: Anchor): bigint {
-  const s = layout.slots[a.slot % layout.slots.length];
-  const at = a.edge === 'start' ? s.pgoff : a.edge === 'end' ? s.pgoff + s.npages : a.edge === 'zero' ? 0n : layout.filePages;
-  const x = at + a.delta;
-  return x < 0n ? 0n : x;
-}
-
-interface PunchSpec {
-  readonly from: Anchor;
-  readonly to: { readonly kind: 'anchor'; readonly a: Anchor } | { readonly kind: 'len'; readonly n: bigint };
-}
-
-const punchSpecArb: fc.Arbitrary<PunchSpec> = fc.record({
-  from: anchorArb,
-  to: oneof<PunchSpec['to']>(
-    { weight: 3, arbitrary: anchorArb.map((a) => ({ kind: 'anchor' as const, a })) },
-    { weight: 2, arbitrary: oneof(big(1n, 3n), fc.constantFrom(1n, 2n, 63n, 64n, 65n), big(1n, 5000n)).map((n) => ({ kind: 'len' as const, n })) },
-  ),
-});
-
-function punchRange(layout: LayoutSpec, p: PunchSpec): [bigint, bigint] {
-  let s = resolveAnchor(layout, p.from);
-  let e = p.to.kind === 'anchor' ? resolveAnchor(layout, p.to.a) : s + p.to.n;
-  if (e < s) [s, e] = [e, s];
-  if (e === s) e = s + 1n;
-  return [s, e];
-}
-
-const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
-type Corruption = (typeof CORRUPTIONS)[number];
-
-/** The same mistakes as arbitraries.ts's corrupt(), written out again (it is not exported). */
-function corrupt(offset: bigint, len: bigint, how: Corruption, by: bigint): Operation {
-  const punch = (mode: number, o: bigint, l: bigint): Operation => ({ kind: 'punch', mode, offset: o, len: l });
-  switch (how) {
-    case 'no-keep-size': return punch(FALLOC_FL_PUNCH_HOLE, offset, len);
-    case 'zero-range': return punch(FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE, offset, len);
-    case 'unknown-mode': return punch(PUNCH | 0x100, offset, len);
-    case 'collapse': return punch(PUNCH | FALLOC_FL_COLLAPSE_RANGE, offset, len);
-    case 'allocate': return punch(FALLOC_FL_KEEP_SIZE, offset, len);
-    case 'offset-unaligned': return punch(PUNCH, offset + by, len);
-    case 'len-unaligned': return punch(PUNCH, offset, len + by);
-    case 'len-zero': return punch(PUNCH, offset, 0n);
-    case 'len-negative': return punch(PUNCH, offset, -len);
-    case 'offset-negative': return punch(PUNCH, -offset - PAGE_SIZE, len);
-    case 'too-big': return punch(PUNCH, LLONG_MAX - (LLONG_MAX % PAGE_SIZE), len);
-  }
-}
+// anchors without the far deltas (the files are small), and punch lengths up to 5000 pages
+const punchSpecArb = punchSpecArbOf(anchorArbOf(false), oneof(big(1n, 3n), fc.constantFrom(1n, 2n, 63n, 64n, 65n), big(1n, 5000n)));
 
 type OpSpec =
   | { kind: 'punch'; p: PunchSpec }
