@@ -23,6 +23,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { parseArgs as utilParseArgs } from 'util';
 import { Resolved, resolve } from '../model/callers';
 import { Errno, KernelError } from '../model/errno';
 import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
@@ -264,10 +265,37 @@ export function saveDisagreement(dir: string, c: Case, r: LiveResult | undefined
   };
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${stem}.json`);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  const write = (at: string, text: string) => {
+    const tmp = `${at}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, at);
+  };
+  // the page first and the record last, as the other reports: a reader never sees a record without its page
+  write(path.join(dir, `${stem}.md`), disagreementPage(stem, c, r, found, record.kernel));
+  write(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
+}
+
+/** The page of a model-vs-kernel report: who said what, on which case, and how to run it again. */
+function disagreementPage(stem: string, c: Case, r: LiveResult | undefined, found: readonly string[], kernel: string): string {
+  return [
+    `# The live kernel and the model disagree (${stem})`,
+    '',
+    `On ${kernel} (\`${kvmDevice()}\`), this case gives another answer than \`model/\`:`,
+    '',
+    ...found.map((f) => `- ${f}`),
+    '',
+    '## The case, and both answers',
+    '',
+    '```',
+    formatLiveCase(c, r),
+    '```',
+    '',
+    'Either the model encodes a rule the kernel does not have (fix the model, citing the kernel function) or the kernel ' +
+      'does what KERNEL-FACTS says it should not (a finding: see `findings/`). The JSON beside this page holds the case, ' +
+      'both answers and the kernel\'s raw reply; `npm run kvm` with the seed and path it records replays it.',
+    '',
+  ].join('\n');
 }
 
 // ---- the run ----
@@ -437,7 +465,7 @@ usage: npm run kvm -- [options]
   --runs N       cases (default 2000)
   --seed S       fast-check seed (default FC_SEED or random); printed
   --path P       replay fast-check's path P of that seed (printed with a disagreement)
-  --out DIR      where a disagreement is saved as JSON (default shrink-reports/live/)
+  --out DIR      where a disagreement is saved, a page and its JSON (default shrink-reports/live/)
   --no-counters  compare errnos and data only, not the KVM statistics
   --hva H        userspace_addr of the guest_memfd slots: none (default, a PROT_NONE
                  reservation) or mmap (the host mapping of the file: the shadow MMU then
@@ -465,28 +493,33 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     if (raw === undefined || raw === '' || !Number.isSafeInteger(n)) throw new Error(`${name} takes an integer, got "${raw ?? ''}"`);
     return n;
   };
-  const envSeed = env.FC_SEED;
-  const args: CliArgs = {
-    runs: 2000,
-    seed: envSeed ? int('FC_SEED', envSeed) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
-    out: path.join(__dirname, '..', 'shrink-reports', 'live'),
-    counters: true,
-    hva: 'none',
-    help: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
-    if (a === '--runs') { args.runs = int(a, next()); if (args.runs < 1) throw new Error('--runs must be at least 1'); }
-    else if (a === '--seed') args.seed = int(a, next());
-    else if (a === '--path') args.path = next();
-    else if (a === '--out') args.out = path.resolve(next());
-    else if (a === '--no-counters') args.counters = false;
-    else if (a === '--hva') { const h = next(); if (h !== 'none' && h !== 'mmap') throw new Error('--hva takes none or mmap'); args.hva = h; }
-    else if (a === '-h' || a === '--help') args.help = true;
-    else throw new Error(`unknown argument "${a}" (see --help)`);
+  let o;
+  try {
+    o = utilParseArgs({
+      args: [...argv],
+      options: {
+        runs: { type: 'string' }, seed: { type: 'string' }, path: { type: 'string' }, out: { type: 'string' },
+        'no-counters': { type: 'boolean' }, hva: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    throw new Error(`${(e as Error).message.split('\n')[0]} (see --help)`);
   }
-  return args;
+  const runs = o.runs === undefined ? 2000 : int('--runs', o.runs);
+  if (runs < 1) throw new Error('--runs must be at least 1');
+  const hva = o.hva ?? 'none';
+  if (hva !== 'none' && hva !== 'mmap') throw new Error('--hva takes none or mmap');
+  const envSeed = env.FC_SEED;
+  return {
+    runs,
+    seed: o.seed !== undefined ? int('--seed', o.seed) : envSeed ? int('FC_SEED', envSeed) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
+    ...(o.path !== undefined ? { path: o.path } : {}),
+    out: o.out !== undefined ? path.resolve(o.out) : path.join(__dirname, '..', 'shrink-reports', 'live'),
+    counters: !o['no-counters'],
+    hva,
+    help: o.help ?? false,
+  };
 }
 
 export function main(argv: readonly string[] = process.argv.slice(2)): number {
@@ -528,7 +561,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
   console.log(sh.harnessError ? `kvm: the live run broke on this case: ${sh.harnessError}` : 'kvm: the live kernel and the model disagree (shrunk case):');
   for (const f of sh.found) console.log(`  - ${f}`);
   console.log(formatLiveCase(sh.case, sh.result));
-  console.log(`replay: npm run kvm -- --seed ${args.seed} --path ${sh.path} (then ${sh.numShrinks} shrinks)`);
+  console.log(`replay: npm run kvm -- --seed=${args.seed} --path ${sh.path} (then ${sh.numShrinks} shrinks)`);
   if (sh.file) console.log(`saved: ${path.relative(process.cwd(), sh.file)}`);
   return sh.harnessError ? 2 : 1;
 }
