@@ -7,7 +7,7 @@ import path from 'path';
 import { parseArgs, UsageError } from '../properties/command/args';
 import { portWarnings } from '../properties/command/port-check';
 import { safeName } from '../properties/reports/record';
-import { ROOT, check, scratchFolders } from './command-helpers';
+import { ROOT, check, checkHere, scratchFolders } from './command-helpers';
 
 const { scratch, cleanup } = scratchFolders();
 afterAll(cleanup);
@@ -20,7 +20,7 @@ test('a strange variant name makes a safe report path', () => {
 import fixed from '../variants/fixed';
 export default defineVariant({ ...fixed, name: '../my patch v2.1', origin: '', expect: expectations() });
 ` });
-  const r = check([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json']);
+  const r = checkHere([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json']);
   expect(r.code).toBe(1);
   expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
 }, 30000);
@@ -30,19 +30,19 @@ test('a variant checked by path keeps its reports beside it, and --report replay
 import fixed from '../variants/fixed';
 export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expectations() });
 ` });
-  const r = check([path.join(dir, 'mine.ts'), '--runs', '50', '--property', 'mmu-bookkeeping'], { REPORTS_DIR: '' });
+  const r = checkHere([path.join(dir, 'mine.ts'), '--runs', '50', '--property', 'mmu-bookkeeping'], { REPORTS_DIR: '' });
   expect(r.code).toBe(1);
   const beside = path.join(dir, 'shrink-reports');
   const json = fs.readdirSync(beside).filter((f) => f.endsWith('.json'));
   expect(json).toEqual([expect.stringMatching(/^mine--mmu-bookkeeping--/)]);
   expect(fs.readFileSync(path.join(beside, 'README.md'), 'utf8')).toMatch(/\| mine \| mmu-bookkeeping \|/);
-  const again = check(['--report', path.join(beside, json[0])], { REPORTS_DIR: '' });
+  const again = checkHere(['--report', path.join(beside, json[0])], { REPORTS_DIR: '' });
   expect(again.out).toMatch(/mine still fails mmu-bookkeeping/);
   expect(again.code).toBe(1); // it was expected to pass
 }, 30000);
 
 test('--exhaustive checks the whole small scope and saves the smallest failure as a report', () => {
-  const r = check(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck']);
+  const r = checkHere(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck']);
   expect(r.code).toBe(0); // buggy is expected to fail it, and does
   expect(r.out).toMatch(/exhaustive: files of up to 2 pages, shard 0\/1 of \d+ cases/);
   expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^buggy--no-stale-mapping--/)]);
@@ -54,7 +54,7 @@ test('--path needs the one --property it replays', () => {
 });
 
 test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
-  const help = check(['--help']);
+  const help = check(['--help']); // the real bin, as npm run check runs it
   expect(help.code).toBe(0);
   for (const flag of ['--property', '--runs', '--seed', '--path', '--xarray', '--timeout', '--report', '--json', '--verbose', '--no-isolate', '--no-typecheck']) expect(help.out).toContain(flag);
   expect(help.out).toMatch(/examples:/);
@@ -71,14 +71,14 @@ test('arguments parse into what the engine needs', () => {
 });
 
 test('--from-kernel judges the tree alone; its reports go to --reports-dir, named by the file\'s content, and are indexed', () => {
-  const fine = check(['--from-kernel', path.join(ROOT, 'test', 'fixtures', 'linux-6.8'), '--runs', '100', '--json']);
+  const fine = checkHere(['--from-kernel', path.join(ROOT, 'test', 'fixtures', 'linux-6.8'), '--runs', '100', '--json']);
   expect(fine.code).toBe(0);
   expect([...new Set(JSON.parse(fine.out).verdicts.map((v: { variant: string }) => v.variant))]).toEqual([expect.stringMatching(/^kernel-6\.8-[0-9a-f]{8}$/)]);
 
   const tree = path.join(ROOT, 'test', 'fixtures', 'mutant-6.8-end-no-pgoff');
   const before = fs.readdirSync(tree, { recursive: true });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kernel-reports-'));
-  const r = check(['--from-kernel', tree, '--runs', '300', '--reports-dir', out, '--json'], { REPORTS_DIR: '' });
+  const r = checkHere(['--from-kernel', tree, '--runs', '300', '--reports-dir', out, '--json'], { REPORTS_DIR: '' });
   expect(r.code).toBe(1); // ordinary failing verdicts of the mutant, nothing broken
   const failed = JSON.parse(r.out).verdicts.filter((v: { actual: string }) => v.actual === 'fail');
   expect(failed.length).toBeGreaterThan(0);
@@ -101,7 +101,7 @@ test('a port that short-circuits the unmap is warned of at its line, before the 
   const dir = scratch({ 'short.ts': fs.readFileSync(path.join(ROOT, 'variants', 'upstream.ts'), 'utf8')
     .replace("name: 'upstream'", "name: 'short-circuit'").replace(/from '\.\//g, "from '../variants/").replace(/from '\.\.\/model/g, "from '../model")
     .replace('flush = kvm_mmu_unmap_gfn_range(kvm, gfn_range) || flush;', 'flush ||= kvm_mmu_unmap_gfn_range(kvm, gfn_range);') });
-  const r = check([path.join(dir, 'short.ts'), '--runs', '300', '--property', 'no-stale-mapping', '--json']);
+  const r = checkHere([path.join(dir, 'short.ts'), '--runs', '300', '--property', 'no-stale-mapping', '--json']);
   const line = fs.readFileSync(path.join(dir, 'short.ts'), 'utf8').split('\n').findIndex((l) => l.includes('||=')) + 1;
   expect(line).toBeGreaterThan(0);
   expect(r.err).toMatch(new RegExp(`^warning: .*short\\.ts:${line}: \`flush \\|\\|= f\\(\\)\` skips f\\(\\) once flush is true`, 'm'));

@@ -1,20 +1,48 @@
-// Runs the command as a developer does (a child process, through the bin npm run check runs), in a scratch folder beside variants/
-// so a variant file's imports resolve as in the README, with reports in a temporary folder.
+// Runs the command as a developer does, in a scratch folder beside variants/ so a variant file's
+// imports resolve as in the README, with reports in a temporary folder: check() as a child
+// process through the bin npm run check runs; checkHere() calls its main() in this process,
+// where a child process proves nothing more (the variants still run in processes of their own).
 
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { main } from '../properties/command/main';
 
 export const ROOT = path.join(__dirname, '..');
 export const USER = path.join(__dirname, 'fixtures', 'user-variants');
 
-export function check(args: string[], env: Record<string, string> = {}) {
+export interface Ran {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+  readonly reports: string;
+}
+
+export function check(args: string[], env: Record<string, string> = {}): Ran {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
   const r = spawnSync(process.execPath, ['properties/command/bin.js', ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: reports, FC_SEED: '5', ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr, reports };
+}
+
+/** check(), but main() in this process, with the same environment for the run's length. */
+export function checkHere(args: string[], env: Record<string, string> = {}): Ran {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
+  const set: Record<string, string> = { REPORTS_DIR: reports, FC_SEED: '5', ...env };
+  const before = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, set);
+  let out = '', err = '';
+  try {
+    const code = main(args, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+    return { code, out, err, reports };
+  } finally {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
 
 /** Scratch folders made by one test file, removed by it (never another file's). */

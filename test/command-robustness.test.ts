@@ -3,7 +3,7 @@
 // a stolen name, and C beside TypeScript.
 
 import path from 'path';
-import { ROOT, USER, check, scratchFolders } from './command-helpers';
+import { ROOT, USER, check, checkHere, scratchFolders } from './command-helpers';
 
 const { scratch, cleanup } = scratchFolders();
 afterAll(cleanup);
@@ -35,14 +35,14 @@ export default defineVariant({ name: 'typo', origin: '', expect: expectations(),
   invalidate_begin(k, start, end) { k.KVM_MMU_LOCK(k.kvm, start); void end; },
   invalidate_end() {} });
 ` });
-  const r = check([path.join(dir, 'typo.ts'), '--runs', '5']);
+  const r = checkHere([path.join(dir, 'typo.ts'), '--runs', '5']);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/broken: .*typo\.ts: does not compile:\n.*typo\.ts\(3,\d+\): error TS2554: Expected 1 arguments, but got 2/);
 }, 30000);
 
 test('a file that exports no variant is refused in one paragraph with exit 2', () => {
   const dir = scratch({ 'empty.ts': 'export const nothing = 1;\n' });
-  const r = check([path.join(dir, 'empty.ts'), '--runs', '5']);
+  const r = checkHere([path.join(dir, 'empty.ts'), '--runs', '5']);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/empty\.ts: does not default-export a variant/);
   expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
@@ -50,20 +50,20 @@ test('a file that exports no variant is refused in one paragraph with exit 2', (
 
 test('a variant may not take a shipped variant\'s name', () => {
   const dir = scratch({ 'copy.ts': `import upstream from '../variants/upstream';\nexport default upstream;\n` });
-  const r = check([path.join(dir, 'copy.ts'), '--runs', '5', '--no-typecheck']);
+  const r = checkHere([path.join(dir, 'copy.ts'), '--runs', '5', '--no-typecheck']);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/the name "upstream" belongs to variants\/upstream\.ts/);
 }, 30000);
 
 test('a C file that does not compile is broken (exit 2), and the TypeScript variants still run', () => {
-  const r = check([path.join(__dirname, 'fixtures', 'c', 'syntax-error.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '50', '--no-typecheck']);
+  const r = checkHere([path.join(__dirname, 'fixtures', 'c', 'syntax-error.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '50', '--no-typecheck']);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/broken: .*syntax-error\.c:\d+/);
   expect(r.out).toMatch(/^upstream +pass +pass +pass +pass +pass +FAIL +pass$/m);
 }, 60000);
 
 test('npm run check on the C upstream gives the TypeScript upstream\'s verdicts', () => {
-  const r = check([path.join(ROOT, 'variants', 'c', 'upstream.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '200', '--json', '--no-typecheck']);
+  const r = checkHere([path.join(ROOT, 'variants', 'c', 'upstream.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '200', '--json', '--no-typecheck']);
   expect(r.code).toBe(0);
   const out = JSON.parse(r.out);
   const of = (name: string) => out.verdicts.filter((v: { variant: string }) => v.variant === name).map((v: { property: string; actual: string }) => `${v.property}:${v.actual}`);

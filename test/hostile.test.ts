@@ -30,7 +30,7 @@ let out: { exitCode: number; broken: Array<{ file: string; message: string }>; v
 let r: ReturnType<typeof check>;
 
 beforeAll(() => {
-  r = check([HOSTILE, '--runs', '60', '--timeout', '300', '--json'], { GMEM_TEST_MARK: mark });
+  r = check([HOSTILE, '--runs', '30', '--timeout', '250', '--json'], { GMEM_TEST_MARK: mark });
   out = JSON.parse(r.out); // valid JSON: nothing a variant printed reached stdout
 }, 300_000);
 

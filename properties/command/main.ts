@@ -29,6 +29,18 @@ import { verdictTable } from './table';
 import { typecheckInChild } from '../isolation/typecheck';
 
 const EXIT = { ok: 0, failed: 1, broken: 2 } as const;
+
+/** Where the command writes: its stdout and stderr, or a test's sink (main(argv, sink)). */
+export interface Sink {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+const STDIO: Sink = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+let sink: Sink = STDIO;
+const say = (text: string) => sink.out(`${text}\n`);
+const warn = (text: string) => sink.err(`${text}\n`);
+/** A variant's own output (its printk, its console.log): the command's stderr, never its stdout. */
+const variantOutput = (text: string) => sink.err(text);
 /** The type check of every file together, in its own process, before it counts as stuck. */
 const TYPECHECK_LIMIT_MS = 120_000;
 
@@ -72,8 +84,8 @@ function reportedVariant(file: string, info: VariantInfo, sourceHash: string): R
  */
 function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
-  const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs }) : native.loadCVariant(file, { timeoutMs });
-  if (variant.warnings.trim()) console.error(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
+  const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
+  if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
   const { name, origin, expect, expectContract } = variant;
   const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}) };
   return { file: variant.file, info, who: reportedVariant(variant.file, info, sourceHashOf(variant.file)), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
@@ -105,7 +117,7 @@ function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
   const children = new Map<string, TsVariant>();
   if (args.isolate) {
     warm(files);
-    for (const f of files) children.set(f, new TsVariant(f, { timeoutMs: args.timeoutMs }));
+    for (const f of files) children.set(f, new TsVariant(f, { timeoutMs: args.timeoutMs, onOutput: variantOutput }));
   }
   const typeErrors = args.typecheck ? typecheckInChild(files, TYPECHECK_LIMIT_MS) : new Map<string, VariantFileError>();
   const loaded: Loaded[] = [];
@@ -193,7 +205,7 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
       try {
         writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, reuse: reuseFrom(loaded) }));
       } catch (e) {
-        console.error(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
+        warn(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
       }
     }
   } finally {
@@ -217,7 +229,7 @@ interface Ran {
 }
 
 function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly Ran[], warnings: readonly PortWarning[]): void {
-  console.log(JSON.stringify({
+  say(JSON.stringify({
     seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran, warnings,
     verdicts: verdicts.map((v) => ({
       variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
@@ -230,34 +242,34 @@ function printJson(args: Args, code: number, broken: Broken, verdicts: readonly 
 }
 
 function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[]): void {
-  for (const b of broken) console.error(`broken: ${b.message}\n`);
+  for (const b of broken) warn(`broken: ${b.message}\n`);
   if (verdicts.length) {
-    console.log(`seed ${args.seed}, ${args.numRuns} cases per property, xarray ${args.xarray.join(' and ')}\n`);
-    console.log(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
+    say(`seed ${args.seed}, ${args.numRuns} cases per property, xarray ${args.xarray.join(' and ')}\n`);
+    say(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
   }
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
-    console.log(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(v.dir, `${v.report.stem}.md`)}` : ''}`);
+    say(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(v.dir, `${v.report.stem}.md`)}` : ''}`);
   }
   const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
-  if (written.length) console.log(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
+  if (written.length) say(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
   const fixed = verdicts.flatMap((v) => v.fixedReports ?? []);
-  if (fixed.length) console.log(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
+  if (fixed.length) say(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
   const bad = verdicts.filter((v) => !v.matches).length;
-  console.log(code === EXIT.ok ? '\nevery verdict matches its expectation'
+  say(code === EXIT.ok ? '\nevery verdict matches its expectation'
     : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} variant file(s) broken` : ''}`);
 }
 
 function run(argv: string[]): number {
   const args = parseArgs(argv);
   if (args.help) {
-    console.log(HELP);
+    say(HELP);
     return EXIT.ok;
   }
   if (args.report) return replayOne(args, userPath(args.report));
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
   const warnings = loaded.flatMap((l) => portWarnings(l.file));
-  for (const w of warnings) console.error(formatPortWarning(w));
+  for (const w of warnings) warn(formatPortWarning(w));
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
@@ -286,15 +298,15 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     }
   });
   const code = exitCode(broken, verdicts);
-  for (const b of broken) console.error(`broken: ${b.message}\n`);
+  for (const b of broken) warn(`broken: ${b.message}\n`);
   const { cases } = countScope(scope);
-  console.log(`exhaustive: files of up to ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant and property\n`);
-  console.log(verdictTable(verdicts));
+  say(`exhaustive: files of up to ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant and property\n`);
+  say(verdictTable(verdicts));
   for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
-    console.log(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
-    if (v.report) console.log(`report: ${path.join(v.dir, `${v.report.stem}.md`)}`);
+    say(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
+    if (v.report) say(`report: ${path.join(v.dir, `${v.report.stem}.md`)}`);
   }
-  console.log(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
+  say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
 }
 
@@ -313,35 +325,38 @@ function replayOne(args: Args, file: string): number {
   const expected = of.expected(property, counterexample.xarray);
   try {
     const { outcome, violations } = replay(saved, of);
-    console.log(formatOutcome(outcome));
+    say(formatOutcome(outcome));
     const wasHang = saved.record.confirmation === 'hang';
     if (outcome.fault?.hang) {
-      console.log(`\n${name} still hangs on this case: ${outcome.fault.message}`);
+      say(`\n${name} still hangs on this case: ${outcome.fault.message}`);
       return expected === 'pass' ? EXIT.failed : EXIT.ok;
     }
     if (wasHang) {
       const now = violations.length ? `fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}` : `passes ${property}`;
-      console.log(`\n${name} returns now on the case it hung on (under the same confirmation); on it, it ${now}`);
+      say(`\n${name} returns now on the case it hung on (under the same confirmation); on it, it ${now}`);
       return violations.length && expected === 'pass' ? EXIT.failed : EXIT.ok;
     }
     if (violations.length > 0) {
-      console.log(`\n${name} still fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
+      say(`\n${name} still fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
       return expected === 'pass' ? EXIT.failed : EXIT.ok;
     }
-    console.log(`\n${name} now passes ${property} on this case: the report is fixed (npm run reports:prune removes it)`);
+    say(`\n${name} now passes ${property} on this case: the report is fixed (npm run reports:prune removes it)`);
     return expected === 'fail' ? EXIT.failed : EXIT.ok;
   } finally {
     of.close();
   }
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[], to: Sink = STDIO): number {
+  sink = to;
   try {
     return run(argv);
   } catch (e) {
     // a bad command line, report or variant file: one clear paragraph, not a stack trace
-    console.error(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
+    warn(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
     return EXIT.broken;
+  } finally {
+    sink = STDIO;
   }
 }
 

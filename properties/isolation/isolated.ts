@@ -9,10 +9,13 @@ import { XarrayMode } from '../../model/xarray';
 import { caseArb } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
 import type { Confirmation, Executor, Isolated } from '../engine/executor';
-import { ChildRunner, Item } from './runner';
+import { Outcome } from '../engine/execute';
+import { ChildRunner, Item, caseKey } from './runner';
 
 export class IsolatedRunner implements Isolated {
   private hangClaimed = false;
+  /** Outcomes fresh processes gave, by the history they had run, the call's place and the case. */
+  private readonly probed = new Map<string, Outcome>();
   constructor(readonly runner: ChildRunner) {}
 
   readonly run = (c: Case, mode: XarrayMode) => this.runner.run(c, mode);
@@ -41,27 +44,46 @@ export class IsolatedRunner implements Isolated {
     return true;
   }
 
+  /**
+   * A failure replayed in fresh processes, alone and, if it passes alone, after the shortest
+   * prefix of the cases its process ran before it. What a fresh process answered for a case
+   * after a given history is kept: every property failing on the same case (a crash fails them
+   * all) asks the same questions, and one process per question is enough.
+   */
   confirm(c: Case, mode: XarrayMode, fails: (exec: Executor) => boolean): Confirmation {
-    const failsAfter = (history: readonly Item[]): boolean => {
-      const p = this.runner.probe(history);
+    const where = this.runner.historyOf(c, mode);
+    const failsAfter = (history: readonly Item[], name: string): boolean => {
+      let probe: ReturnType<ChildRunner['probe']> | undefined;
+      let calls = 0;
+      const run: Executor = (x, m) => {
+        const key = `${name}|${calls++}|${caseKey(x, m)}`;
+        let o = this.probed.get(key);
+        if (!o) {
+          probe ??= this.runner.probe(history);
+          o = probe.run(x, m);
+          this.probed.set(key, o);
+        }
+        return o;
+      };
       try {
-        return fails(p.run);
+        return fails(run);
       } finally {
-        p.close();
+        probe?.close();
       }
     };
-    if (failsAfter([])) return { kind: 'reproduced' };
-    const history = this.runner.historyOf(c, mode);
-    if (!history?.length || !failsAfter(history)) return { kind: 'not-reproduced' };
+    if (failsAfter([], 'alone')) return { kind: 'reproduced' };
+    const history = where?.history.slice(0, where.at);
+    const prefix = (n: number) => `${where!.id}:${n}`;
+    if (!history?.length || !failsAfter(history, prefix(history.length))) return { kind: 'not-reproduced' };
     // the shortest prefix of the history after which it fails (lo passes, hi fails)
     let lo = 0, hi = history.length;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (failsAfter(history.slice(0, mid))) hi = mid;
+      if (failsAfter(history.slice(0, mid), prefix(mid))) hi = mid;
       else lo = mid;
     }
     const last = history[hi - 1];
-    return { kind: 'history', history: hi > 1 && failsAfter([last]) ? [last] : history.slice(0, hi) };
+    return { kind: 'history', history: hi > 1 && failsAfter([last], `${prefix(hi)}:last`) ? [last] : history.slice(0, hi) };
   }
 
   close(): void {

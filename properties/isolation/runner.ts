@@ -76,6 +76,8 @@ export class ChildRunner {
   /** Cases in the order the current process ran them, and where each cached outcome ran. */
   private history: Item[] = [];
   private readonly ranAt = new Map<string, { readonly history: Item[]; readonly at: number }>();
+  private readonly historyIds = new WeakMap<Item[], number>();
+  private lastHistoryId = 0;
   /** Cases sent to a child and batches sent, for measuring; hang confirmations run, for the hostile-variant test. */
   sent = 0;
   exchanges = 0;
@@ -144,7 +146,7 @@ export class ChildRunner {
         batch.push([k, this.plan[i]]);
       }
     }
-    if (batch.length) this.runBatch(batch);
+    if (batch.length) this.runBatch(batch, true);
   }
 
   /** The outcomes of (case, mode) pairs, in order; those not cached are run in batches. */
@@ -158,10 +160,16 @@ export class ChildRunner {
     return keys.map((k, i) => this.cached(k) ?? this.runBatch([[k, items[i]]])[0]);
   }
 
-  /** The cases the process that ran (c, mode) had run before it, oldest first. */
-  historyOf(c: Case, mode: XarrayMode): Item[] | undefined {
+  /**
+   * The cases the process that ran (c, mode) had run, oldest first, and where (c, mode) is among
+   * them: its history is history.slice(0, at). `id` names that process's history.
+   */
+  historyOf(c: Case, mode: XarrayMode): { readonly id: number; readonly history: readonly Item[]; readonly at: number } | undefined {
     const where = this.ranAt.get(caseKey(c, mode));
-    return where && where.history.slice(0, where.at);
+    if (!where) return undefined;
+    let id = this.historyIds.get(where.history);
+    if (id === undefined) this.historyIds.set(where.history, (id = ++this.lastHistoryId));
+    return { id, history: where.history, at: where.at };
   }
 
   /**
@@ -212,8 +220,14 @@ export class ChildRunner {
   }
 
   /** Runs a batch, confirming any hang candidate before anything after it runs. */
-  private runBatch(batch: ReadonlyArray<readonly [string, Item]>): Outcome[] {
-    const outcomes: Outcome[] = new Array(batch.length);
+  /**
+   * Runs a batch, confirming any hang candidate before anything after it runs. After a case the
+   * process died on, the child is started again for the rest; a `speculative` batch (cases read
+   * ahead, that no property has asked for yet) stops there instead: a variant that dies on every
+   * case pays a start-up per case it is asked for, not per case it might be.
+   */
+  private runBatch(batch: ReadonlyArray<readonly [string, Item]>, speculative = false): Outcome[] {
+    const outcomes: Array<Outcome | undefined> = new Array(batch.length);
     const waiting: Array<{ at: number; base: Outcome }> = [];
     batch.forEach(([, [c, mode]], at) => {
       // the caller through the model's front end: only a case that reaches the invalidation runs
@@ -235,10 +249,11 @@ export class ChildRunner {
       const replies = this.child.exchange(rest.map(({ base }, seq) => this.program.encode(seq, base)), limitsFor(this.timeoutMs));
       this.sent += rest.length;
       this.exchanges++;
+      let died = false;
       for (let i = 0; i < rest.length; i++) {
         const { at, base } = rest[i];
         const r = replies[i];
-        if (r.kind === 'not-run') break; // after a hang candidate, which is confirmed first
+        if (r.kind === 'not-run') break; // after a hang candidate or a death: the rest goes again
         next++;
         if (this.history.length >= HISTORY_LIMIT) this.history = this.history.slice(HISTORY_LIMIT / 2);
         this.history.push([base.case, base.mode]);
@@ -248,11 +263,18 @@ export class ChildRunner {
           break;
         }
         outcomes[at] = { ...base, ...replayLog(base.layout, base.mode, r, this.program) };
-        if (r.kind !== 'ok') this.history = []; // the process died or was replaced: a new history
+        if (r.kind !== 'ok') {
+          this.history = []; // the process died or was replaced: a new history
+          died = true;
+        }
       }
+      if (died && speculative) break;
     }
-    batch.forEach(([k], at) => { if (!notRun.has(at)) this.remember(k, outcomes[at]); });
-    return outcomes;
+    batch.forEach(([k], at) => {
+      const o = outcomes[at];
+      if (o && !notRun.has(at)) this.remember(k, o);
+    });
+    return outcomes as Outcome[];
   }
 
   /** A hang candidate, run again alone in a fresh process with twice the limits. */

@@ -6,9 +6,9 @@
 //  - a case is a hang candidate when the child's process group has used `limitMs` of CPU on
 //    it, or when `blockedMs` of wall time have passed (a child blocked for good uses no CPU);
 //    wall time alone never declares a hang before that, so a busy machine cannot fake one;
-//  - a candidate, a crash (a signal) or an exit ends that case with what it wrote so far, and
-//    is reported at once. After a hang candidate the rest of the batch is "not-run": the caller
-//    confirms the hang before spending anything more on this variant;
+//  - a candidate, a crash (a signal), an exit or output out of step ends that case with what
+//    it wrote so far, and is reported at once; the rest of the batch is "not-run", and the
+//    caller decides what to send again (after a hang candidate, only once it is confirmed);
 //  - the child runs in its own process group (detached), and the whole group is SIGKILLed when
 //    it hangs, crashes, is replaced or closed, so forked children do not outlive it.
 // The child's own output (stdout when the protocol has its own descriptor, and stderr) goes
@@ -273,6 +273,7 @@ function onData(/** @type {string} */ d) {
     if (Number(m[1]) !== job.next) {
       // the stream is out of step with the batch: nothing after this can be trusted
       settle({ kind: 'malformed', lines: job.lines, why: `"end ${m[1]}" where case ${job.next} was due` });
+      while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
       replace();
       return;
     }
@@ -313,7 +314,8 @@ function onDeath(code, signal) {
   }
   if (signal) settle({ kind: 'signal', lines, signal });
   else settle({ kind: 'exit', lines, code });
-  if (job) sendRest();
+  // the caller decides whether the rest is worth a new child (it is not for cases read ahead)
+  while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
 }
 
 function onSpawnError(/** @type {Error} */ e) {
