@@ -31,12 +31,7 @@ export type XarrayChoice = 'faithful' | 'contract';
 export const xarrayMode = (c: Case, choice: XarrayChoice): XarrayMode =>
   choice === 'faithful' ? FAITHFUL : { kind: 'contract', pick: c.pick };
 
-/**
- * Layouts bound lately, by spec object. A bounded map, not a WeakMap: a long run holds its whole
- * plan of cases (properties/isolation), and a layout per planned case would grow without bound.
- */
-const built = new Map<LayoutSpec, Layout>();
-const BUILT_LIMIT = 50_000;
+const built = new WeakMap<LayoutSpec, Layout>();
 
 /**
  * KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's
@@ -46,7 +41,6 @@ export function materialize(spec: LayoutSpec): Layout {
   let layout = built.get(spec);
   if (layout) return layout;
   layout = bindAll(spec);
-  if (built.size >= BUILT_LIMIT) built.delete(built.keys().next().value!);
   built.set(spec, layout);
   return layout;
 }
