@@ -5,6 +5,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { parseArgs } from 'util';
 import { loadVariants } from '../properties/registry';
 import { loadMutants } from './catalogue';
 import { bugsOf } from './detection';
@@ -37,17 +38,15 @@ const QUICK: BenchConfig = {
 };
 
 function parse(argv: string[]) {
-  const opts = { quick: false, workers: Math.min(2, os.cpus().length), out: path.join(__dirname, 'RESULTS.md') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
-    if (a === '--quick') opts.quick = true;
-    else if (a === '--workers') { const n = Number(value()); if (!Number.isSafeInteger(n) || n < 1) throw new Error('--workers needs a positive integer'); opts.workers = n; }
-    else if (a === '--out') opts.out = path.resolve(value());
-    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
-    else throw new Error(`unknown argument "${a}"`);
-  }
-  return opts;
+  const { values: o } = parseArgs({
+    args: argv,
+    options: { quick: { type: 'boolean' }, workers: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (o.help) { console.log(USAGE); process.exit(0); }
+  const workers = o.workers === undefined ? Math.min(2, os.cpus().length) : Number(o.workers);
+  if (!Number.isSafeInteger(workers) || workers < 1) throw new Error('--workers needs a positive integer');
+  return { quick: o.quick ?? false, workers, out: o.out !== undefined ? path.resolve(o.out) : path.join(__dirname, 'RESULTS.md') };
 }
 
 async function main(): Promise<number> {

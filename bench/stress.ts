@@ -7,17 +7,21 @@
 
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import path from 'path';
+import { parseArgs } from 'util';
 
 const ROOT = path.join(__dirname, '..');
 /** The suites that run the command as a user does, child processes and all. */
 const COMMAND_SUITES = ['test/command-flags.test.ts', 'test/command-robustness.test.ts', 'test/hostile.test.ts', 'test/isolation-wait.test.ts'];
 
-function option(argv: string[], name: string, fallback: number): number {
-  const at = argv.indexOf(name);
-  if (at < 0) return fallback;
-  const n = Number(argv[at + 1]);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} needs a whole number, got "${argv[at + 1]}"`);
-  return n;
+function options(argv: string[]): { rounds: number; burners: number; runs: number } {
+  const { values: o } = parseArgs({ args: argv, options: { rounds: { type: 'string' }, burners: { type: 'string' }, runs: { type: 'string' } }, strict: true });
+  const whole = (name: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} needs a whole number, got "${raw}"`);
+    return n;
+  };
+  return { rounds: whole('rounds', o.rounds, 10), burners: whole('burners', o.burners, 4), runs: whole('runs', o.runs, 1000) };
 }
 
 /** `git status --porcelain`: tracked changes and untracked files, which a run must leave as they were. */
@@ -57,7 +61,14 @@ function round(seed: number, runs: number, before: string): Round {
 }
 
 function main(argv: string[]): number {
-  const rounds = option(argv, '--rounds', 10), n = option(argv, '--burners', 4), runs = option(argv, '--runs', 1000);
+  let parsed;
+  try {
+    parsed = options(argv);
+  } catch (e) {
+    console.error(`stress: ${(e as Error).message}\nusage: npm run stress -- [--rounds K] [--burners N] [--runs R]`);
+    return 2;
+  }
+  const { rounds, burners: n, runs } = parsed;
   const before = treeState();
   const burning = burners(n);
   const kill = () => { for (const b of burning) b.kill('SIGKILL'); };
