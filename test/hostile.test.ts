@@ -58,6 +58,10 @@ test('a hang, in TypeScript or C, spinning or blocked, is confirmed once and sto
     expect(out.variants.find((v) => v.name === name)!.hangConfirmations).toBe(1);
   }
   expect(of('hostile-blocks')[0].violations[0]).toMatch(/stayed blocked/);
+  // the hang's page tells the hang's story, not a property's
+  const page = fs.readFileSync(of('hostile-loops')[0].report!, 'utf8');
+  expect(page).toMatch(/kvm_gmem_invalidate_begin\(\) does not return when invalidating file pages/);
+  expect(page).not.toMatch(/use-after-free/);
   // no other file costs more than one confirmation either (a case the machine starved may be
   // suspected once; run again alone, it returns, and nothing is reported)
   for (const v of out.variants) expect([v.name, v.hangConfirmations <= 1]).toEqual([v.name, true]);
