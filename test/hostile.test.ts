@@ -41,7 +41,8 @@ test('every file gets its verdicts or its fault, and the run says it is broken (
   const judged = new Set(out.variants.map((v) => path.basename(v.file)));
   const broken = new Set(out.broken.map((b) => path.basename(b.file)));
   for (const f of files) expect([f, judged.has(f) || broken.has(f)]).toEqual([f, true]);
-  expect([...broken].sort()).toEqual(['no-export.ts', 'typo.ts']);
+  expect([...broken].sort()).toEqual(['loops-on-load.ts', 'no-export.ts', 'typo.ts']);
+  expect(out.broken.find((b) => b.file.endsWith('loops-on-load.ts'))!.message).toMatch(/did not start: it did not say it was ready after \d+ ms of CPU in \d+ ms \(does its top-level code return\?\)/);
   expect(out.broken.find((b) => b.file.endsWith('typo.ts'))!.message).toMatch(/does not compile:\n.*typo\.ts\(6,\d+\): error TS2554/);
   expect(out.broken.find((b) => b.file.endsWith('no-export.ts'))!.message).toMatch(/does not default-export a variant/);
   for (const v of out.variants) expect(of(v.name)).toHaveLength(7);

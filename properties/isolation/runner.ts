@@ -89,8 +89,9 @@ export class ChildRunner {
   private planAt = new Map<string, number>();
 
   constructor(readonly program: ChildProgram, opts: RunnerOptions = {}) {
-    this.child = new SyncChild(program.child);
     this.timeoutMs = opts.timeoutMs ?? 2000;
+    // a start-up may use a few limits of CPU (a cold transpile cache), never an endless loop's worth
+    this.child = new SyncChild({ startupCpuMs: Math.max(2000, 4 * this.timeoutMs), ...program.child });
     this.batchSize = opts.batchSize ?? 512;
     this.cacheLimit = opts.cacheLimit ?? 20000;
   }

@@ -29,7 +29,8 @@ const OUTPUT_LIMIT = 64 * 1024;
 
 /**
  * @type {{ port: import('worker_threads').MessagePort, flag: SharedArrayBuffer, command: string,
- *   args: string[], env?: NodeJS.ProcessEnv, protocolFd: number, outputMarks: boolean, testNotifyDelayMs?: number }}
+ *   args: string[], env?: NodeJS.ProcessEnv, protocolFd: number, outputMarks: boolean, testNotifyDelayMs?: number,
+ *   startupMs: number, startupCpuMs: number }}
  */
 const config = workerData;
 const { port, command, args, protocolFd } = config;
@@ -48,7 +49,7 @@ let dropped = 0;
 /** The start of the child's first line, until it is whole. */
 let pending = '';
 /** @type {null | { seq: number, requests: string[], next: number, replies: object[], lines: string[], partial: string,
- *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean } }} */
+ *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean, at: number } }} */
 let job = null;
 
 /** The message being served, whose reply the caller waits for. */
@@ -100,12 +101,24 @@ function takeOutput() {
   return text;
 }
 
+/**
+ * util-linux's setpriv, if the machine has it: the child is started with PR_SET_PDEATHSIG, so it
+ * dies with the thread that started it, even when the command is killed (Ctrl-C) and nothing
+ * here runs to kill it. (What it forks and leaves running is killed with its group at the end
+ * of a run; after a kill of the command, only the child itself is sure to go.)
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
+
 function startChild() {
   /** @type {import('child_process').StdioOptions} */
   const stdio = protocolFd === 3 ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
-  const me = spawn(command, args, { stdio, detached: true, env: config.env ?? process.env });
+  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+  const me = spawn(cmd, argv, { stdio, detached: true, env: config.env ?? process.env });
   child = me;
   hello = null;
+  // the caller can kill the group without waiting for a reply that names it
+  if (me.pid !== undefined) Atomics.store(flag, 1, me.pid);
+  armStartClock(me);
   const proto = /** @type {import('stream').Readable} */ (me.stdio[protocolFd]);
   proto.setEncoding('utf8');
   proto.on('data', (d) => { if (me === child) onData(d); });
@@ -119,8 +132,34 @@ function startChild() {
   }
   me.stdin?.on('error', () => { /* the child died; 'close' reports it */ });
   me.on('error', (e) => { if (me === child) onSpawnError(e); });
+  // 'exit' as soon as the child dies: its group goes too, so a fork that holds the pipes open
+  // cannot keep 'close' (which comes once they are read to the end) from coming
+  me.on('exit', () => killGroup(me));
   me.on('close', (code, signal) => { if (me === child) onDeath(code, signal); });
 }
+
+/**
+ * The start-up's clock: a child that has not said it is ready after `startupCpuMs` of CPU (its
+ * top-level code does not return) or `startupMs` of wall time is killed, and says why.
+ */
+function armStartClock(/** @type {Child} */ me) {
+  const t0 = Date.now();
+  const check = () => {
+    if (child !== me || hello !== null) return;
+    const cpu = groupCpuMs() ?? 0;
+    const wall = Date.now() - t0;
+    if (cpu >= config.startupCpuMs || wall >= config.startupMs) {
+      startFailure = `it did not say it was ready after ${Math.round(cpu)} ms of CPU in ${wall} ms (does its top-level code return?)`;
+      killGroup(me);
+      return;
+    }
+    setTimeout(check, 250);
+  };
+  setTimeout(check, 250);
+}
+/** Why the last start failed, when the start clock ran out. */
+/** @type {string | null} */
+let startFailure = null;
 
 /** SIGKILL to the child's whole process group (it is its leader: spawned detached). */
 function killGroup(/** @type {Child | null} */ c) {
@@ -186,7 +225,7 @@ function armTimer() {
     const wall = Date.now() - t0;
     const cpuBound = used === undefined ? wall >= j.limitMs : used >= j.limitMs;
     if (cpuBound || wall >= j.blockedMs) {
-      j.hung = { cpuMs: used ?? -1, wallMs: wall, blocked: !cpuBound };
+      j.hung = { cpuMs: used ?? -1, wallMs: wall, blocked: !cpuBound, at: j.next };
       killGroup(me);
       return;
     }
@@ -248,7 +287,7 @@ function finish() {
   if (job.timer) clearTimeout(job.timer);
   const { seq, replies } = job;
   job = null;
-  reply({ seq, replies, output: takeOutput(), pid: child?.pid ?? null });
+  reply({ seq, replies, output: takeOutput()});
 }
 
 function onData(/** @type {string} */ d) {
@@ -301,13 +340,19 @@ function onDeath(code, signal) {
   if (onHello) {
     const cb = onHello;
     onHello = null;
-    cb(signal ? `it was killed by ${signal} before it was ready` : `it exited with status ${code} before it was ready`);
+    const why = startFailure ?? (signal ? `it was killed by ${signal} before it was ready` : `it exited with status ${code} before it was ready`);
+    startFailure = null;
+    cb(why);
     return;
   }
   if (!job || job.next >= job.requests.length) return;
   const lines = job.partial ? [...job.lines, job.partial] : job.lines;
   if (job.hung) {
-    settle({ kind: 'hang', lines, ...job.hung, limitMs: job.limitMs });
+    const { at, ...hung } = job.hung;
+    job.hung = null;
+    // the clock ran out for case `at`; if that case's end was already in the pipe, the child
+    // was killed between cases: nothing hung, and the rest goes again
+    if (at === job.next) settle({ kind: 'hang', lines, ...hung, limitMs: job.limitMs });
     // the caller confirms a hang before anything more of this variant runs
     while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
     return;
@@ -341,7 +386,7 @@ port.on('message', (msg) => {
   if (msg.type !== 'close') serving = msg.seq;
   if (msg.type === 'start') {
     if (msg.fresh) replace();
-    ensureStarted((why) => reply({ seq: msg.seq, hello, why, output: takeOutput(), pid: child?.pid ?? null }));
+    ensureStarted((why) => reply({ seq: msg.seq, hello, why, output: takeOutput()}));
   } else if (msg.type === 'batch') {
     if (msg.fresh) replace();
     job = { seq: msg.seq, requests: msg.requests, next: 0, replies: [], lines: [], partial: '', timer: null, limitMs: msg.limitMs, blockedMs: msg.blockedMs, hung: null };

@@ -37,6 +37,10 @@ export interface SyncChildOptions {
   readonly onOutput?: (text: string) => void;
   /** Test hook: the supervisor notifies this late after each reply (test/isolation-wait.test.ts). */
   readonly testNotifyDelayMs?: number;
+  /** A child that has not said it is ready after this much wall time is killed (default 60 s). */
+  readonly startupMs?: number;
+  /** ... or after this much CPU time: its top-level code does not return (default 10 s). */
+  readonly startupCpuMs?: number;
 }
 
 /** The worker or its child broke the protocol: a bug of the harness, not a verdict. */
@@ -51,7 +55,8 @@ const SUPERVISOR = path.join(__dirname, 'supervisor.js');
 /** The worker answers every message within the limits it was given; this bounds a broken worker. */
 const WORKER_SLACK_MS = 120_000;
 /** How long a reply whose flag is set may take to become receivable before that is a harness error. */
-const MESSAGE_GRACE_MS = 5_000;
+export const MESSAGE_GRACE_MS = 100;
+const DEFAULT_STARTUP_MS = 60_000, DEFAULT_STARTUP_CPU_MS = 10_000;
 
 /** Every live group, killed when this process exits however it exits. */
 const live = new Set<SyncChild>();
@@ -60,12 +65,11 @@ process.on('exit', () => { for (const c of live) c.close(); });
 export class SyncChild {
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: the sequence number last answered; [1]: the child's pid (its group), as soon as it is spawned. */
+  private readonly flag = new Int32Array(new SharedArrayBuffer(8));
   /** Never notified: a 1 ms sleep for the main thread. */
   private readonly nap = new Int32Array(new SharedArrayBuffer(4));
   private seq = 0;
-  /** The child's process group (its pid), as the worker last said. */
-  private pid: number | null = null;
 
   constructor(private readonly opts: SyncChildOptions) {}
 
@@ -97,14 +101,16 @@ export class SyncChild {
       this.port.postMessage({ type: 'close' });
       this.port.close();
     }
-    // the worker may not get to its 'close' before this process ends: kill the group here too
-    if (this.pid !== null) {
-      try { process.kill(-this.pid, 'SIGKILL'); } catch { /* gone */ }
+    // the worker may not get to its 'close' before this process ends: kill the group here too,
+    // by the pid the worker shared when it spawned the child (a reply may never have come)
+    const pid = Atomics.load(this.flag, 1);
+    if (pid) {
+      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+      Atomics.store(this.flag, 1, 0);
     }
     void this.worker?.terminate();
     this.worker = null;
     this.port = null;
-    this.pid = null;
   }
 
   private post(msg: object): number {
@@ -135,7 +141,7 @@ export class SyncChild {
     // at once, but nothing here depends on it: a reply not yet receivable is polled for.
     const pollUntil = Date.now() + MESSAGE_GRACE_MS;
     for (;;) {
-      const got = receiveMessageOnPort(port)?.message as ({ seq: number; output?: string; pid?: number | null } & Record<string, unknown>) | undefined;
+      const got = receiveMessageOnPort(port)?.message as ({ seq: number; output?: string } & Record<string, unknown>) | undefined;
       if (!got) {
         if (Date.now() < pollUntil) { Atomics.wait(this.nap, 0, 0, 1); continue; }
         this.close();
@@ -146,7 +152,6 @@ export class SyncChild {
         this.close();
         throw new IsolationError(`${this.opts.command}: ${got.error}`);
       }
-      if (got.pid !== undefined) this.pid = got.pid;
       if (got.output) (this.opts.onOutput ?? ((t) => process.stderr.write(t)))(got.output);
       return got;
     }
@@ -159,6 +164,7 @@ export class SyncChild {
       workerData: {
         port: port2, flag: this.flag.buffer, command: this.opts.command, args: [...(this.opts.args ?? [])],
         env: this.opts.env, protocolFd: this.opts.protocolFd ?? 1, outputMarks: this.opts.outputMarks ?? false, testNotifyDelayMs: this.opts.testNotifyDelayMs,
+        startupMs: this.opts.startupMs ?? DEFAULT_STARTUP_MS, startupCpuMs: this.opts.startupCpuMs ?? DEFAULT_STARTUP_CPU_MS,
       },
       transferList: [port2],
       stdout: true,
