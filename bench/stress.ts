@@ -42,7 +42,7 @@ interface Round {
 }
 
 function round(seed: number, runs: number, before: string): Round {
-  const check = spawnSync(process.execPath, ['properties/command/bin.js', '--json', '--seed', String(seed), '--runs', String(runs)], {
+  const check = spawnSync(process.execPath, ['properties/command/bin.js', '--json', `--seed=${seed}`, '--runs', String(runs)], {
     cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20,
   });
   const falseVerdicts: string[] = [];

@@ -8,6 +8,7 @@ import {
 import { Range } from '../model/ranges';
 import { decHex } from '../model/word';
 import { diff } from './diff';
+import { faultText } from './properties';
 import { Outcome } from './engine/execute';
 import { Verdict } from './engine/engine';
 
@@ -51,24 +52,32 @@ export function formatOutcome(o: Outcome): string {
   for (const w of o.walks) {
     lines.push(`walk [${decHex(w.start)}, ${decHex(w.last)}]: ${w.visits.map((v) => `(${decHex(v.index)}, slot ${v.slot.id})`).join(' ') || 'no visits'}`);
   }
-  for (const d of diff(o)) {
+  // a case the variant did not finish has no unmaps to compare: say what must have gone, and what happened
+  for (const d of o.fault ? [] : diff(o)) {
     lines.push(`slot ${d.slot}: expected ${d.expected.map(range).join(' ') || 'nothing'}; unmapped ${d.unmapped.map(range).join(' ') || 'nothing'}`);
     if (d.missed.length) lines.push(`  missed ${d.missed.map(range).join(' ')}`);
     if (d.extra.length) lines.push(`  extra  ${d.extra.map(range).join(' ')}`);
   }
   const log = o.events.map((e) => (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
   lines.push(`kvm calls: ${log.join(', ') || 'none'}`);
-  if (o.fault) lines.push(`invalidate_${o.fault.phase} threw: ${o.fault.message}`);
+  if (o.fault) {
+    const must = o.expected.map((e) => `slot ${e.slot.id} gfns ${range(e.gfns)}`).join(', ') || 'nothing';
+    lines.push(`must unmap: ${must}`);
+    lines.push(faultText(o.fault));
+  }
   return lines.join('\n');
 }
 
 /** One failed verdict in full: the property, why, the case, and how to replay it. */
 export function formatFailure(v: Verdict): string {
-  const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : ' (UNEXPECTED)');
+  const crashed = v.counterexample?.fault !== undefined;
+  const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : crashed ? ' (UNEXPECTED: a variant that does not finish a case fails every property)' : ' (UNEXPECTED)');
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
   const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
-  const replay = v.fromSavedReport
-    ? 'found by replaying a saved report (npm run check -- --report <its .json>)'
-    : `replay: npm run check -- --seed=${v.seed} --path ${v.path ?? '?'} --property ${v.property} <variant> (then ${v.numShrinks ?? 0} shrinks)`;
+  const replay = v.confirmation === 'hang'
+    ? 'a hang is not shrunk nor replayed by path: run its case again with --report on its report'
+    : v.fromSavedReport
+      ? `found by replaying a saved report${v.report ? ` (npm run check -- --report ${v.report.stem}.json, in the reports folder)` : ''}`
+      : `replay: npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} <the variant's file> (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

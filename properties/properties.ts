@@ -167,8 +167,17 @@ export const PROPERTIES: readonly Property[] = [
 
 export const property = (id: PropertyId): Property => PROPERTIES.find((p) => p.id === id)!;
 
-/** The violations of one property; a variant that threw violates every property. */
+/** How a case the variant did not finish ended, in words that say what happened (not always a throw). */
+export function faultText(f: NonNullable<Outcome['fault']>): string {
+  if (f.hang) return `invalidate_${f.phase} did not return: ${f.message}`;
+  if (f.notRun) return f.message;
+  if (/^(Crash|Exit):/.test(f.message)) return `the variant's process died in invalidate_${f.phase}: ${f.message}`;
+  if (/^MalformedOutput:/.test(f.message)) return `invalidate_${f.phase}: ${f.message}`;
+  return `invalidate_${f.phase} threw: ${f.message}`;
+}
+
+/** The violations of one property; a variant that did not finish the case violates every property. */
 export function violations(p: Property, o: Outcome, rerun: Rerun): string[] {
-  if (o.fault) return [`invalidate_${o.fault.phase} threw: ${o.fault.message}`];
+  if (o.fault) return [faultText(o.fault)];
   return p.check(o, rerun);
 }

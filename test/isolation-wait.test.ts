@@ -30,7 +30,7 @@ const LATE_MS = 200, SLOW_MS = 800;
 const SUPERVISOR = path.join(__dirname, '..', 'properties', 'isolation', 'supervisor.js');
 
 test('the old rule (flag 0, post, wait while 0, read the port) takes a late notify for a reply that is not there', () => {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const flag = new Int32Array(new SharedArrayBuffer(8)); // [0] the reply's number, [1] the child's pid
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(SUPERVISOR, {
     workerData: { port: port2, flag: flag.buffer, command: process.execPath, args: ECHO, protocolFd: 1, outputMarks: false, testNotifyDelayMs: LATE_MS },
@@ -56,7 +56,9 @@ test('the old rule (flag 0, post, wait while 0, read the port) takes a late noti
 });
 
 test('SyncChild waits for its own sequence number: the same late notifies never end a wait early', () => {
-  const child = new SyncChild({ command: process.execPath, args: ECHO, testNotifyDelayMs: LATE_MS });
+  // it pauses after each post, as a busy machine does, so a quick reply lands before it waits
+  // and that reply's late notify comes while it waits for the next one
+  const child = new SyncChild({ command: process.execPath, args: ECHO, testNotifyDelayMs: LATE_MS, testPauseAfterPostMs: 20 });
   try {
     for (const ms of [0, SLOW_MS, 0, 0]) expect(child.exchange([`case 0 ${ms}`], LIMITS)).toEqual([{ kind: 'ok', lines: [] }]);
     // a batch still gets all its replies, in order

@@ -42,3 +42,20 @@ test('a report broken by hand is refused by both, with the file and the field', 
     expect(() => loadReport(file)).toThrow(new RegExp(`${path.basename(file).replace(/\./g, '\\.')}: .*${where.source}`));
   }
 });
+
+test('a hand edit to what the model derives from the case (not only to the case) is refused too', () => {
+  const src = reports.find((r) => r.record.invalidated !== null && r.record.expected.length > 0)!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'derived-'));
+  const file = path.join(dir, path.basename(src.file));
+  const edits: Array<[(r: Record<string, any>) => void, RegExp]> = [
+    [(r) => { r.invalidated.end = String(BigInt(r.invalidated.end) + 1n); }, /"invalidated" is not the range its case invalidates/],
+    [(r) => { r.expected[0].gfns.end = String(BigInt(r.expected[0].gfns.end) + 1n); }, /"expected" is not what the model says its case must unmap/],
+  ];
+  for (const [edit, why] of edits) {
+    const bad = structuredClone(src.record) as Record<string, any>;
+    edit(bad);
+    expect(validate(bad)).toBe(true); // well formed: only the model can tell
+    fs.writeFileSync(file, JSON.stringify(bad));
+    expect(() => loadReport(file)).toThrow(why);
+  }
+});

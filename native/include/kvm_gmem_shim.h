@@ -240,6 +240,12 @@ void __attribute__((__noreturn__)) harness_bug(const char *file, int line);
 
 /* printk goes to stderr, never into the log the TypeScript side reads. */
 int harness_printk(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
+/*
+ * printf for a variant's own tracing: the driver has turned its stdout into stderr. Declared
+ * here because libc's headers cannot be included beside the kernel's types (loff_t clashes):
+ * declare any other libc function you need yourself.
+ */
+int printf(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
 #define printk(...)	harness_printk(__VA_ARGS__)
 #define pr_err(...)	harness_printk(__VA_ARGS__)
 #define pr_warn(...)	harness_printk(__VA_ARGS__)

@@ -10,18 +10,19 @@ import { PropertyId, expectationOf } from '../../model/variant';
 import { Args, HELP, UsageError, parseArgs, userPath } from './args';
 import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
 import { XarrayChoice } from '../case';
+import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant } from '../engine/engine';
 import { formatFailure, formatOutcome } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
-import { PROPERTIES } from '../properties';
+import { PROPERTIES, property, violations } from '../properties';
 import { PortWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
-import { caseRecord } from '../reports/record';
+import { caseRecord, ranRecord } from '../reports/record';
 import { replay } from '../reports/replay';
-import { ReportedVariant, reportVerdict, saveFailure } from '../reports/reporter';
+import { ReportedVariant, reportVerdict } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
 import { SavedReport, loadReport, loadReports, reportsDir } from '../reports/store';
@@ -57,14 +58,12 @@ export function variantFiles(targets: readonly string[], orNone = false): string
   return targets.flatMap(expand);
 }
 
-type Runner = IsolatedRunner & { prefetch(seed: number, numRuns: number, xarray: XarrayChoice): void };
-
 interface Loaded {
   readonly file: string;
   readonly info: VariantInfo;
   readonly who: ReportedVariant;
   /** Where its cases run: its own process (absent only with --no-isolate). */
-  readonly isolated?: Runner;
+  readonly isolated?: IsolatedRunner;
   readonly kernelTree: boolean;
 }
 
@@ -176,7 +175,8 @@ type Checked = Verdict & { label: string; dir: string };
 function reuseFrom(loaded: readonly Loaded[]) {
   return (name: string, file?: string): ReportVariant | undefined => {
     const l = loaded.find((x) => x.info.name === name && (file === undefined || path.resolve(x.file) === path.resolve(file)));
-    return l?.isolated ? isolatedVariant(l.info, l.who.sourceHash, l.isolated.runner, () => undefined) : undefined;
+    // a runner whose variant hung runs nothing more: its reports are replayed in a fresh one
+    return l?.isolated && !l.isolated.runner.hung ? isolatedVariant(l.info, l.who.sourceHash, l.isolated.runner, () => undefined) : undefined;
   };
 }
 
@@ -199,15 +199,7 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
         }
       }
     }
-    // index the folders that got a new report, replaying through the same processes
-    const touched = [...new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))];
-    for (const dir of touched) {
-      try {
-        writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, reuse: reuseFrom(loaded) }));
-      } catch (e) {
-        warn(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
-      }
-    }
+    refreshIndexes(args, verdicts, loaded);
   } finally {
     progress.finish();
     for (const l of loaded) l.isolated?.close();
@@ -236,7 +228,7 @@ function printJson(args: Args, code: number, broken: Broken, verdicts: readonly 
       violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
       confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
       counterexample: v.counterexample ? caseRecord(v.counterexample.case, v.xarray) : null,
-      history: v.history ? v.history.map(([c, mode]) => caseRecord(mode.kind === 'contract' ? { ...c, pick: mode.pick } : c, mode.kind)) : null,
+      history: v.history ? v.history.map(ranRecord) : null,
     })),
   }, null, 2));
 }
@@ -279,24 +271,27 @@ function run(argv: string[]): number {
   return code;
 }
 
-/** --exhaustive N: every case of the small scope, each variant in its own process, failures saved as reports. */
+/** --exhaustive N: every case of the small scope, each variant in its own process, confirmed failures saved as reports. */
 function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): number {
   const shard = args.shard ? parseShard(args.shard) : WHOLE;
   const scope = { maxPages: args.exhaustive! };
+  const xarray = args.xarray[0];
   const verdicts = loaded.flatMap(({ file, info, who, isolated, kernelTree }) => {
     const dir = reportsFolder(args, { file, kernelTree });
+    const saved = savedReports(dir);
     try {
       const runner = isolated?.runner;
       const exec = isolated ? { run: isolated.run, runMany: (items: Parameters<NonNullable<typeof runner>['runMany']>[0]) => runner!.runMany(items) } : undefined;
-      return checkExhaustive(info, { ...scope, shard, xarray: args.xarray[0], properties: args.properties, exec }).map((v) => {
-        const found = { seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numRuns: v.numRuns, numShrinks: 0 };
-        const report = v.counterexample ? saveFailure(dir, who, v.property, v.counterexample, args.xarray[0], [...(v.violations ?? [])], found, isolated ? 'reproduced' : 'in-process') : undefined;
-        return { ...v, report, dir };
+      return checkExhaustive(info, { ...scope, shard, xarray, properties: args.properties, exec }).map((v) => {
+        const verdict = { ...v, xarray, seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numShrinks: 0, confirmation: confirmSmallest(v, isolated, xarray) };
+        const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id, xarray) }, { dir, saved });
+        return { ...v, ...(r.report ? { report: r.report } : {}), dir };
       });
     } finally {
       isolated?.close();
     }
   });
+  refreshIndexes(args, verdicts, loaded);
   const code = exitCode(broken, verdicts);
   for (const b of broken) warn(`broken: ${b.message}\n`);
   const { cases } = countScope(scope);
@@ -308,6 +303,27 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
   }
   say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
+}
+
+/** The smallest failing case of an exhaustive verdict, confirmed as a check confirms one (a hang already is). */
+function confirmSmallest(v: { counterexample?: Outcome; property: PropertyId }, isolated: IsolatedRunner | undefined, xarray: XarrayChoice): Verdict['confirmation'] {
+  const o = v.counterexample;
+  if (!o) return undefined;
+  if (!isolated) return 'in-process';
+  if (o.fault?.hang) return 'hang';
+  const prop = property(v.property);
+  return isolated.confirm(o.case, o.mode, (run) => violations(prop, run(o.case, o.mode), (pick) => run(o.case, { kind: 'contract', pick })).length > 0).kind;
+}
+
+/** The index of every folder that got a new report, replaying through the processes already running. */
+function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { written: boolean }; dir: string }>, loaded: readonly Loaded[]): void {
+  for (const dir of new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))) {
+    try {
+      writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, reuse: reuseFrom(loaded) }), new Set(loaded.map((l) => l.info.name)));
+    } catch (e) {
+      warn(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
+    }
+  }
 }
 
 /**

@@ -8,10 +8,13 @@ export interface Cell {
   readonly property: string;
   readonly actual: 'pass' | 'fail';
   readonly matches: boolean;
+  /** Not run: the variant hung on a case of an earlier property. */
+  readonly notRun?: boolean;
 }
 
 export function verdictCell(v: Cell | undefined): string {
   if (!v) return '-';
+  if (v.notRun) return 'not-run!';
   const word = v.actual === 'pass' ? 'pass' : 'FAIL';
   return v.matches ? word : `${word}!`;
 }

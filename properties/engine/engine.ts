@@ -97,6 +97,16 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     return judgeWith(exec, c);
   };
   const fails = (c: Case) => judge(c).found.length > 0;
+  /** A case judged after its history: in a fresh process when the variant has one, else after running the history here. */
+  const judgeAfter = (c: Case, history: readonly Ran[]) => {
+    const fresh = isolated?.afterHistory?.(history);
+    try {
+      if (!fresh) for (const [h, m] of history) exec(h, m);
+      return judgeWith(fresh?.run ?? exec, c);
+    } finally {
+      fresh?.close();
+    }
+  };
   const expected = expectationOf(variant, prop.id, opts.xarray);
   const base = { variant: variant.name, property: prop.id, xarray: opts.xarray, expected, seed: opts.seed };
 
@@ -110,40 +120,43 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     };
   }
 
-  // Saved cases run first, in a pass of their own: as fast-check examples they would take up
-  // runs and shift the replay path. The variant's own reports that pass now are fixed.
   const fixedReports: string[] = [];
-  let fromSaved: Case | undefined;
+  let fromSaved: { case: Case; history?: readonly Ran[] } | undefined;
   let savedRuns = 0;
-  if (!opts.path && !before) {
-    for (const s of savedCasesFor(variant, prop.id, opts.xarray, opts.saved ?? [])) {
-      if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
-      savedRuns++;
-      if (fails(s.case)) fromSaved ??= s.case;
-      else if (s.own) fixedReports.push(s.stem);
-    }
-  }
-  const details = fromSaved || isolated?.hungOn() ? undefined : fc.check(fc.property(caseArb, (c) => !fails(c)), {
-    numRuns: opts.numRuns,
-    seed: opts.seed,
-    path: opts.path,
-    endOnFailure: false,
-  });
-  const found0 = { ...base, numRuns: details ? details.numRuns : savedRuns, fixedReports };
-  // An expected failure a saved report already shows (not a crash) needs no confirmation: nothing
-  // will be saved for it, and its verdict matches whether or not it reproduces in a fresh process.
-  const alreadyShown = expected !== 'pass' && (opts.saved ?? []).some((s) => s.record.variant.name === variant.name && s.record.property === prop.id);
-  if (details && !details.failed) {
-    return { ...found0, actual: 'pass', matches: expected !== 'fail' };
-  }
-  // A predicate that threw (rather than found violations) means the harness broke on this case.
-  let c = fromSaved ?? details?.counterexample?.[0];
+  let details: fc.RunDetails<[Case]> | undefined;
+  let c: Case | undefined;
   let found: string[] = [], harnessError: string | undefined, counterexample: Outcome | undefined;
   let confirmation: Verdict['confirmation'] = isolated ? undefined : 'in-process';
   let history: readonly Ran[] | undefined;
-  let hung = isolated?.hungOn();
+  // An expected failure a saved report already shows (not a crash) needs no confirmation: nothing
+  // will be saved for it, and its verdict matches whether or not it reproduces in a fresh process.
+  const alreadyShown = expected !== 'pass' && (opts.saved ?? []).some((s) => s.record.variant.name === variant.name && s.record.property === prop.id);
   try {
-    if (!hung && c) {
+    // Saved cases run first, in a pass of their own: as fast-check examples they would take up
+    // runs and shift the replay path. The variant's own reports that pass now are fixed; a
+    // history-dependent one is run after its history, in a fresh process.
+    if (!opts.path && !before) {
+      for (const s of savedCasesFor(variant, prop.id, opts.xarray, opts.saved ?? [])) {
+        if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
+        savedRuns++;
+        const failed = s.history ? judgeAfter(s.case, s.history).found.length > 0 : fails(s.case);
+        if (failed) fromSaved ??= { case: s.case, ...(s.history ? { history: s.history } : {}) };
+        else if (s.own) fixedReports.push(s.stem);
+      }
+    }
+    if (!fromSaved && !isolated?.hungOn()) {
+      details = fc.check(fc.property(caseArb, (x) => !fails(x)), { numRuns: opts.numRuns, seed: opts.seed, path: opts.path, endOnFailure: false });
+      if (!details.failed) return { ...base, numRuns: details.numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' };
+    }
+    c = fromSaved?.case ?? details?.counterexample?.[0];
+    let hung = isolated?.hungOn();
+    if (fromSaved?.history && !hung) {
+      // a saved history-dependent failure: its case is already the smallest, and its history known
+      history = fromSaved.history;
+      ({ outcome: counterexample, found } = judgeAfter(fromSaved.case, history));
+      confirmation = 'history';
+      found = [...found, historyNote(history)];
+    } else if (!hung && c) {
       judge(c); // throws here, outside minimize's guard, if the harness breaks on this case
       c = minimize(c, (x) => { try { return fails(x); } catch { return false; } });
       ({ outcome: counterexample, found } = judge(c));
@@ -156,13 +169,13 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       counterexample = faultOutcome(c, hung.mode, hung.message, word, true);
       found = [`invalidate_begin/_end did not return: ${hung.message}`];
       confirmation = 'hang';
-    } else if (isolated?.confirm && c && !(alreadyShown && counterexample?.fault === undefined)) {
+    } else if (isolated?.confirm && c && !fromSaved?.history && !(alreadyShown && counterexample?.fault === undefined)) {
       const at = c;
       const confirmed = isolated.confirm(at, mode(at), (run) => judgeWith(run, at).found.length > 0);
       confirmation = confirmed.kind;
       if (confirmed.kind === 'history') {
         history = confirmed.history;
-        found = [...found, `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`];
+        found = [...found, historyNote(history)];
       } else if (confirmed.kind === 'not-reproduced') {
         found = [...found, 'not reproduced: replayed in a fresh process, alone and after every case that ran before it, it passes (the variant is not deterministic); nothing is saved'];
       }
@@ -171,13 +184,16 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     harnessError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     counterexample = undefined;
   }
-  // a crash or a hang is never the failure a variant is expected to have, nor one that comes and goes
+  // a crash or a hang is never the failure a variant is expected to have, not even an advisory
+  // one; nor is a failure that comes and goes
   const crashed = counterexample?.fault !== undefined;
   const unsound = confirmation === 'not-reproduced';
   return {
-    ...found0,
+    ...base,
+    numRuns: details ? details.numRuns : savedRuns,
+    fixedReports,
     actual: 'fail',
-    matches: harnessError === undefined && (expected === 'report' || (expected === 'fail' && !crashed && !unsound)),
+    matches: harnessError === undefined && !crashed && (expected === 'report' || (expected === 'fail' && !unsound)),
     counterexample,
     violations: harnessError ? [harnessError] : found,
     path: details?.counterexamplePath ?? '',
@@ -188,6 +204,9 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     fromSavedReport: fromSaved !== undefined,
   };
 }
+
+const historyNote = (history: readonly Ran[]) =>
+  `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
 
 /** The variant's own functions, run here: only for variants trusted to (--no-isolate, tests, the bench). */
 export function inProcess(variant: VariantInfo, word: Word = WORD64): Executor {

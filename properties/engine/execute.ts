@@ -22,7 +22,8 @@ export interface Outcome {
   readonly walks: readonly WalkRecord[];
   /** The variant threw: which function, and the error's message. */
   /** `hang`: it did not return within the time limit (a worker or a C child was stopped). */
-  readonly fault?: { readonly phase: 'begin' | 'end'; readonly message: string; readonly hang?: boolean };
+  /** `notRun`: never sent (its variant hung on an earlier case): no failure of the case's own. */
+  readonly fault?: { readonly phase: 'begin' | 'end'; readonly message: string; readonly hang?: boolean; readonly notRun?: boolean };
 }
 
 /** The case as the kernel sees it before any variant runs: layout, caller, reference. */

@@ -32,6 +32,8 @@ export interface Isolated {
   claimHang(): boolean;
   /** Replays a failure in fresh processes: `fails` judges the property with the executor it is given. */
   confirm?(c: Case, mode: XarrayMode, fails: (exec: Executor) => boolean): Confirmation;
+  /** A fresh process that has run `history` first: where a history-dependent report is replayed. */
+  afterHistory?(history: readonly Ran[]): { readonly run: Executor; close(): void };
 }
 
 /** What the engine needs of a variant: its declarations, and its functions if it runs in this process. */

@@ -231,14 +231,23 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     if (!t.smallest || compareCases(c, t.smallest.c) < 0) t.smallest = { c, outcome, violations: found };
   };
   const run: Executor = opts.exec?.run ?? inProcess(variant, word);
+  /** A hang stops the scan: the variant runs nothing more, and the case it hung on is every property's failure. */
+  let hungOn: Outcome | undefined;
   const one = (c: Case) => {
-    checked++;
     let o: Outcome;
     try {
       o = run(c, xarrayMode(c, choice));
     } catch (e) {
+      checked++;
       const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       for (const t of tallies.values()) fail(t, c, [why], undefined, why);
+      return;
+    }
+    if (o.fault?.notRun) return;
+    checked++;
+    if (o.fault?.hang) {
+      hungOn = o;
+      for (const t of tallies.values()) { t.smallest = undefined; fail(t, c, [`invalidate_begin/_end did not return: ${o.fault.message}`], o); }
       return;
     }
     for (const p of props) {
@@ -256,7 +265,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     if (chunk.length === 0) break;
     opts.exec?.runMany?.(chunk.map((c) => [c, xarrayMode(c, choice)]));
     for (const c of chunk) {
-      if (opts.firstFailureOnly && pending === 0) { complete = false; break scan; }
+      if ((opts.firstFailureOnly && pending === 0) || hungOn) { complete = false; break scan; }
       one(c);
     }
   }

@@ -4,7 +4,8 @@
 
 import { PropertyId, Variant, expectationOf } from '../../model/variant';
 import { Case, XarrayChoice } from '../case';
-import { caseOf } from '../reports/record';
+import { caseOf, ranOf } from '../reports/record';
+import type { Ran } from './executor';
 import type { CaseRecord } from '../reports/schema';
 
 /** What the engine reads of a saved report. */
@@ -18,22 +19,28 @@ export interface SavedReportLike {
   };
 }
 
-/** A saved case to run before generating: whose report it is, and whether it is this variant's own. */
+/** A saved case to run before generating: whose report it is, whether it is this variant's own, and the cases to run first. */
 export interface SavedCase {
   readonly stem: string;
   readonly own: boolean;
   readonly case: Case;
+  /** A history-dependent report's history: run first, in a fresh process. */
+  readonly history?: readonly Ran[];
 }
 
 /**
- * The saved cases to try first for (variant, property): the variant's own reports, then, if the
- * variant must pass the property, every other variant's: a bug one had is a regression test for all.
- * A report that needs a history is left to --report and the index: alone, its case proves nothing.
+ * The saved cases to try first for (variant, property): the variant's own reports (with their
+ * history, if they have one), then, if the variant must pass the property, every other
+ * variant's without one: a bug one had is a regression test for all; another's history is not.
  */
 export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
-  const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray && !s.record.history?.length);
+  const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
   const own = same.filter((s) => s.record.variant.name === variant.name);
-  const others = expectationOf(variant, id, xarray) === 'pass' ? same.filter((s) => s.record.variant.name !== variant.name) : [];
+  const others = expectationOf(variant, id, xarray) === 'pass'
+    ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length) : [];
   return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
-    .map(({ s, own: mine }) => ({ stem: s.stem, own: mine, case: caseOf(s.record.counterexample) }));
+    .map(({ s, own: mine }) => ({
+      stem: s.stem, own: mine, case: caseOf(s.record.counterexample),
+      ...(s.record.history?.length ? { history: s.record.history.map(ranOf) } : {}),
+    }));
 }

@@ -20,6 +20,8 @@ export class IsolatedRunner implements Isolated {
 
   readonly run = (c: Case, mode: XarrayMode) => this.runner.run(c, mode);
 
+  readonly afterHistory = (history: readonly Item[]) => this.runner.probe(history);
+
   /**
    * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
    * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
@@ -54,7 +56,7 @@ export class IsolatedRunner implements Isolated {
     const where = this.runner.historyOf(c, mode);
     const failsAfter = (history: readonly Item[], name: string): boolean => {
       let probe: ReturnType<ChildRunner['probe']> | undefined;
-      let calls = 0;
+      let calls = 0, unanswered = false;
       const run: Executor = (x, m) => {
         const key = `${name}|${calls++}|${caseKey(x, m)}`;
         let o = this.probed.get(key);
@@ -63,10 +65,12 @@ export class IsolatedRunner implements Isolated {
           o = probe.run(x, m);
           this.probed.set(key, o);
         }
+        // the fresh process hung while it replayed the history: it did not answer, it did not fail
+        if (o.fault?.notRun) unanswered = true;
         return o;
       };
       try {
-        return fails(run);
+        return fails(run) && !unanswered;
       } finally {
         probe?.close();
       }

@@ -135,22 +135,22 @@ export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: L
       if (reply.lines.length === 0) end(`MalformedOutput: ${program} wrote nothing for the case`);
       break;
     case 'signal':
-      end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'}) in the middle of the case; it was restarted`);
+      end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'}) in the middle of the case; a new one is started for the next case`);
       break;
     case 'exit':
       if (src.rejectStatus !== undefined && reply.code === src.rejectStatus) throw new NativeHarnessError(`${src.who} rejected a request (see its stderr)`);
       end(reply.why
         ? `Exit: ${program} could not start: ${reply.why}`
-        : `Exit: ${program} exited with status ${reply.code} in the middle of the case; it was restarted`);
+        : `Exit: ${program} exited with status ${reply.code} in the middle of the case; a new one is started for the next case`);
       break;
     case 'hang':
       end(`Hang: no return after ${reply.cpuMs} ms of CPU in ${reply.wallMs} ms`, true);
       break;
     case 'not-run':
-      end('not run: the variant hung on an earlier case');
-      break;
+      // the runner answers such a case itself, with what stopped it
+      throw new NativeHarnessError(`${src.who}: a case that was not run has no log to replay`);
     case 'malformed':
-      end(`MalformedOutput: ${reply.why}; ${program} was restarted`);
+      end(`MalformedOutput: ${reply.why}; a new process is started for the next case`);
       break;
     case 'spawn-error':
       throw new NativeHarnessError(`cannot run ${src.who}: ${reply.message}`);

@@ -134,7 +134,7 @@ export class ChildRunner {
       const k = caseKey(c, mode);
       if (!this.planAt.has(k)) this.planAt.set(k, i);
     });
-    if (items.length) this.readAhead(0);
+    // nothing is sent yet: the saved cases a check replays first must run before any of these
   }
 
   private readAhead(from: number): void {
@@ -195,7 +195,7 @@ export class ChildRunner {
   private notRun(c: Case, mode: XarrayMode): Outcome {
     const base = prepare(c, mode, this.program.word);
     if (base.resolved.kind !== 'invalidate') return base;
-    return { ...base, fault: { phase: 'begin', message: `not run: the variant hung on an earlier case (${this.hung?.message ?? 'in this process'})` } };
+    return { ...base, fault: { phase: 'begin', message: `not run: the variant hung on an earlier case (${this.hung?.message ?? 'in this process'})`, notRun: true } };
   }
 
   /** A cached outcome, marked as recently used (a Map keeps insertion order: oldest first). */

@@ -117,7 +117,7 @@ function startChild() {
   child = me;
   hello = null;
   // the caller can kill the group without waiting for a reply that names it
-  if (me.pid !== undefined) Atomics.store(flag, 1, me.pid);
+  if (me.pid !== undefined && flag.length > 1) Atomics.store(flag, 1, me.pid);
   armStartClock(me);
   const proto = /** @type {import('stream').Readable} */ (me.stdio[protocolFd]);
   proto.setEncoding('utf8');

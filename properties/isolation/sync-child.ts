@@ -37,6 +37,8 @@ export interface SyncChildOptions {
   readonly onOutput?: (text: string) => void;
   /** Test hook: the supervisor notifies this late after each reply (test/isolation-wait.test.ts). */
   readonly testNotifyDelayMs?: number;
+  /** Test hook: this process pauses this long after each post, before it waits, as a busy machine may. */
+  readonly testPauseAfterPostMs?: number;
   /** A child that has not said it is ready after this much wall time is killed (default 60 s). */
   readonly startupMs?: number;
   /** ... or after this much CPU time: its top-level code does not return (default 10 s). */
@@ -116,6 +118,8 @@ export class SyncChild {
   private post(msg: object): number {
     const seq = ++this.seq;
     this.ensureWorker().postMessage({ ...msg, seq });
+    const pause = this.opts.testPauseAfterPostMs;
+    if (pause) Atomics.wait(this.nap, 0, 0, pause);
     return seq;
   }
 

@@ -14,16 +14,18 @@ function main(argv: string[]): number {
   // each variant in its own process, as a check runs it
   const rows = indexRows(loadReports(dir), childResolver({ timeoutMs: 2000 }));
   if (command === 'prune') {
-    // a hang report whose case returns now goes too: its hang is gone
-    const gone = (s: string) => s === 'fixed' || s === 'returns now';
-    const fixed = rows.filter((r) => gone(r.status));
+    // a hang report whose case returns now goes too (its hang is gone), and a report whose
+    // variant is gone (its file removed, or a kernel tree's file changed since)
+    const why: Record<string, string> = {
+      fixed: 'now passes', 'returns now': 'now returns on the case it hung on, for', 'no such variant': 'is gone; it was checked on',
+    };
+    const fixed = rows.filter((r) => r.status in why);
     for (const r of fixed) {
       deleteReport(dir, r.report.stem);
-      const now = r.status === 'fixed' ? 'now passes' : 'now returns on the case it hung on, for';
-      console.log(`pruned ${r.report.stem} (${r.report.record.variant.name} ${now} ${r.report.record.property})`);
+      console.log(`pruned ${r.report.stem} (${r.report.record.variant.name} ${why[r.status]} ${r.report.record.property})`);
     }
     if (fixed.length === 0) console.log('no fixed reports to prune');
-    writeAtomic(path.join(dir, 'README.md'), indexPage(rows.filter((r) => !gone(r.status))));
+    writeAtomic(path.join(dir, 'README.md'), indexPage(rows.filter((r) => !(r.status in why))));
     return 0;
   }
   if (command === 'index') {

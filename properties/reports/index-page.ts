@@ -1,6 +1,7 @@
 // shrink-reports/README.md: every saved report with its one-line verdict and whether it still
 // reproduces against its variant today; the same replay re-renders the pages.
 
+import fs from 'fs';
 import path from 'path';
 import { Expectation } from '../../model/variant';
 import { Outcome } from '../engine/execute';
@@ -76,10 +77,28 @@ export function indexPage(rows: readonly IndexRow[]): string {
 }
 
 /** Regenerates <dir>/README.md from the reports on disk. */
-export function writeIndex(dir: string, resolve: Resolver): IndexRow[] {
-  const rows = indexRows(loadReports(dir), resolve);
+export function writeIndex(dir: string, resolve: Resolver, only?: ReadonlySet<string>): IndexRow[] {
+  const saved = loadReports(dir);
+  // after a check, only the reports of the variants it checked are replayed; the others keep the
+  // status the index last gave them (npm run reports:index replays them all)
+  const before = only ? lastStatuses(path.join(dir, 'README.md')) : new Map<string, { status: ReportStatus; sourceChanged: boolean }>();
+  const rows = saved.map((report) => {
+    const kept = only && !only.has(report.record.variant.name) ? before.get(report.stem) : undefined;
+    return kept ? { report, ...kept } : indexRows([report], resolve)[0];
+  });
   writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
   return rows;
+}
+
+/** The status column of an index page already written, by report stem. */
+function lastStatuses(file: string): Map<string, { status: ReportStatus; sourceChanged: boolean }> {
+  const out = new Map<string, { status: ReportStatus; sourceChanged: boolean }>();
+  let text = '';
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return out; }
+  for (const m of text.matchAll(/^\| \[([^\]]+)\]\([^)]*\) \|.*\| \**(reproduces|fixed|returns now|no such variant)\**( \(variant changed since\))? \|$/gm)) {
+    out.set(m[1], { status: m[2] as ReportStatus, sourceChanged: m[3] !== undefined });
+  }
+  return out;
 }
 
 /** Re-renders each report's page and picture from its record and replay (after the renderer changed). */

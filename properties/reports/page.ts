@@ -44,10 +44,10 @@ function collateral(o: Outcome): string {
     }
   }
   const why = [
-    inside ? 'Mappings inside the slot are torn down for nothing: the guest faults them back in, at a cost' : '',
+    inside ? 'mappings inside the slot are torn down for nothing: the guest faults them back in, at a cost' : '',
     outside ? 'a range outside the slot is a wild unmap of memory another slot, or no slot, owns' : '',
   ].filter(Boolean).join('; ');
-  return `${parts.join(', ')}, which that range does not back. ${why}.`;
+  return `${parts.join(', ')}, which that range does not back. ${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
 }
 
 /** Two or three sentences, in the kernel's terms, of what goes wrong on a real host, derived from the case. */
@@ -88,6 +88,16 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
         'Documentation/core-api/xarray.rst promises the walk starts at start when start lies inside a multi-index entry ("it will not be altered"); ' +
         'a verdict that changes with the walk relies on something the documents do not promise.';
   }
+}
+
+/** What else the same case shows, when this property's story would leave it out (an advisory story is mild). */
+function alsoShows(property: PropertyId, o: Outcome): string {
+  const missed = diff(o).flatMap((d) => d.missed.map((r) => `gfns ${show(r)} of slot ${d.slot}`));
+  const extra = diff(o).flatMap((d) => d.extra.map((r) => `gfns ${show(r)} under slot ${d.slot}`));
+  const out: string[] = [];
+  if (missed.length && property !== 'no-stale-mapping') out.push(`The same case also leaves ${missed.join(', ')} mapped: a stale mapping (no-stale-mapping).`);
+  if (extra.length && property !== 'no-collateral-unmap') out.push(`It also unmaps ${extra.join(', ')}, which the range does not back (no-collateral-unmap).`);
+  return out.length ? ` ${out.join(' ')}` : '';
 }
 
 /** The story of a case the variant never finished, or broke on: it says what happened, not what a property would mean. */
@@ -195,7 +205,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     '## What it means in the kernel',
     '',
-    faultStory(o) ?? story(property, o, record.difference.violations),
+    faultStory(o) ?? `${story(property, o, record.difference.violations)}${alsoShows(property, o)}`,
     '',
     '## Reproduce from userspace',
     '',

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { Operation } from '../../model/callers';
 import { KvmEvent } from '../../model/kvm';
 import { PropertyId } from '../../model/variant';
-import { Case, LayoutSpec, XarrayChoice } from '../case';
+import { Case, LayoutSpec, XarrayChoice, xarrayMode } from '../case';
+import type { Ran } from '../engine/executor';
 import { diff } from '../diff';
 import { Outcome } from '../engine/execute';
 import { CaseRecord, FORMAT, RangeRecord, ReportRecord } from './schema';
@@ -30,6 +31,15 @@ export function caseRecord(c: Case, xarray: XarrayChoice): CaseRecord {
     pick: dec(c.pick),
   };
 }
+
+/** A case record with its xarray mode, as a history entry or a counterexample runs. */
+export function ranOf(r: CaseRecord): Ran {
+  const c = caseOf(r);
+  return [c, xarrayMode(c, r.xarray)];
+}
+
+/** A case with the xarray mode it ran in, as a history entry is recorded (ranOf's inverse). */
+export const ranRecord = ([c, mode]: Ran): CaseRecord => caseRecord(mode.kind === 'contract' ? { ...c, pick: mode.pick } : c, mode.kind);
 
 export function caseOf(r: CaseRecord): Case {
   const layout: LayoutSpec = {
@@ -95,5 +105,8 @@ export function safeName(name: string): string {
   return s === '' ? 'variant' : s.slice(0, 60);
 }
 
-/** Everything but how it was found: two records with the same body say the same thing. */
-export const body = (r: ReportRecord): string => JSON.stringify({ ...r, found: undefined });
+/**
+ * Everything but how it was found: two records with the same body say the same thing. Times
+ * (a hang's CPU and wall milliseconds) are not what a report says, so they do not count either.
+ */
+export const body = (r: ReportRecord): string => JSON.stringify({ ...r, found: undefined }).replace(/\b\d+ ms\b/g, 'N ms');

@@ -2,22 +2,16 @@
 // check runs before generating any are properties/saved-cases.ts.)
 
 import { xarrayMode } from '../case';
-import type { Executor, Ran } from '../engine/executor';
+import type { Executor } from '../engine/executor';
 import { Outcome } from '../engine/execute';
 import { property, violations } from '../properties';
-import { caseOf, CaseRecord } from './record';
+import { caseOf, ranOf } from './record';
 import { SavedReport } from './store';
 import type { ReportVariant } from './variant-of';
 
 export interface Replayed {
   readonly outcome: Outcome;
   readonly violations: readonly string[];
-}
-
-/** A case record with its xarray mode, as a history entry or a counterexample runs. */
-export function ranOf(r: CaseRecord): Ran {
-  const c = caseOf(r);
-  return [c, xarrayMode(c, r.xarray)];
 }
 
 /**

@@ -9,7 +9,7 @@ import { Verdict } from '../engine/engine';
 import { Outcome } from '../engine/execute';
 import { XarrayChoice } from '../case';
 import { reportPage } from './page';
-import { Found, buildRecord, caseRecord, reportStem } from './record';
+import { Found, buildRecord, caseRecord, ranRecord, reportStem } from './record';
 import { SavedReport, saveReport } from './store';
 import { reportSvg } from './svg';
 
@@ -26,8 +26,8 @@ export interface ReportedVariant {
 
 export interface SaveContext {
   readonly dir: string;
-  /** The reports already in `dir`. */
-  readonly saved: readonly SavedReport[];
+  /** The reports in `dir`; a report saved now is added, so the next verdict (another xarray mode, say) sees it. */
+  readonly saved: SavedReport[];
 }
 
 /** A failure confirmed enough to save: by a fresh process, a confirmed hang, or run in this process. */
@@ -55,7 +55,8 @@ export function reportVerdict(v: Verdict, who: ReportedVariant, ctx: SaveContext
   const found = { seed: v.seed, path: v.path ?? '', numRuns: v.numRuns, numShrinks: v.numShrinks ?? 0 };
   const how = v.confirmation as 'reproduced' | 'history' | 'hang' | 'in-process';
   const report = saveFailure(ctx.dir, who, v.property, v.counterexample!, v.xarray, [...(v.violations ?? [])], found, how, v.history);
-  return { ...v, report };
+  if (!ctx.saved.some((s) => s.stem === report.stem)) ctx.saved.push({ file: path.join(ctx.dir, `${report.stem}.json`), stem: report.stem, record: report.record });
+  return { ...v, report: { stem: report.stem, written: report.written } };
 }
 
 /** Saves a failure as a report (its page rendered now), beside the others in `dir`. */
@@ -64,7 +65,7 @@ export function saveFailure(
   confirmation?: 'reproduced' | 'history' | 'hang' | 'in-process', history?: Verdict['history'],
 ) {
   const variant = { name: who.name, sourceHash: who.sourceHash, ...(who.byName || !who.file ? {} : { file: path.relative(dir, who.file) }) };
-  const historyRecords = history?.map(([c, mode]) => caseRecord(mode.kind === 'contract' ? { ...c, pick: mode.pick } : c, mode.kind));
+  const historyRecords = history?.map(ranRecord);
   const record = buildRecord(variant, id, o, xarray, violations, found, { confirmation, history: historyRecords });
-  return saveReport(dir, record, (stem) => ({ markdown: reportPage(dir, stem, record, o, who.expected(id)), svg: reportSvg(o) }));
+  return { ...saveReport(dir, record, (stem) => ({ markdown: reportPage(dir, stem, record, o, who.expected(id)), svg: reportSvg(o) })), record };
 }

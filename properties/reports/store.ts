@@ -4,7 +4,11 @@
 
 import fs from 'fs';
 import path from 'path';
-import { ReportRecord, body, reportStem, schemaFault } from './record';
+import { resolve } from '../../model/callers';
+import { expectedUnmaps } from '../../model/reference';
+import { WORD64 } from '../../model/word';
+import { materialize } from '../case';
+import { ReportRecord, body, caseOf, reportStem, schemaFault } from './record';
 
 export const REPORTS_DIR = path.join(__dirname, '..', '..', 'shrink-reports');
 
@@ -37,11 +41,32 @@ export function loadReport(file: string): SavedReport {
   const stem = path.basename(file, '.json');
   const want = reportStem(record.variant.name, record.property, record.counterexample, record.history);
   if (stem !== want) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
+  const derived = derivedFault(record);
+  if (derived) throw new ReportFileError(file, `${derived}; was it edited by hand?`);
   return { file, stem, record };
 }
 
 /** The report format's JSON Schema, kept beside the reports (generated from schema.ts by reports:index). */
 export const SCHEMA_FILE = 'report.schema.json';
+
+/**
+ * What the model derives from the case (the range invalidated, what each slot must lose) must be
+ * what the record says: the name covers the case, this covers the rest that is not the variant's.
+ */
+function derivedFault(record: ReportRecord): string | null {
+  let layout;
+  try {
+    layout = materialize(caseOf(record.counterexample).layout);
+  } catch (e) {
+    return `its case is not one the kernel accepts (${(e as Error).message})`;
+  }
+  const r = resolve(layout, caseOf(record.counterexample).op, WORD64);
+  const invalidated = r.kind === 'invalidate' ? { start: `${r.start}`, end: `${r.end}` } : null;
+  if (JSON.stringify(invalidated) !== JSON.stringify(record.invalidated)) return `its "invalidated" is not the range its case invalidates (${JSON.stringify(invalidated)})`;
+  const expected = r.kind === 'invalidate' ? expectedUnmaps(layout, r.start, r.end).map((e) => ({ slot: e.slot.id, gfns: { start: `${e.gfns.start}`, end: `${e.gfns.end}` } })) : [];
+  if (JSON.stringify(expected) !== JSON.stringify(record.expected)) return `its "expected" is not what the model says its case must unmap (${JSON.stringify(expected)})`;
+  return null;
+}
 
 export function loadReports(dir: string = reportsDir()): SavedReport[] {
   if (!fs.existsSync(dir)) return [];

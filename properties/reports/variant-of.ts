@@ -3,6 +3,7 @@
 // tree). The command's resolver runs each in its own process, as a check does; tests may hand
 // variants in to run in their own process (inProcessResolver).
 
+import fs from 'fs';
 import path from 'path';
 import { Expectation, PropertyId, Variant, expectationOf } from '../../model/variant';
 import { WORD64 } from '../../model/word';
@@ -12,7 +13,7 @@ import { execute } from '../engine/execute';
 import { IsolatedRunner } from '../isolation/isolated';
 import { ChildRunner } from '../isolation/runner';
 import { TsVariant } from '../isolation/ts-variant';
-import { shippedNames, sourceHashOf, variantSourceHash } from '../registry';
+import { VariantFileError, shippedNames, sourceHashOf, variantSourceHash } from '../registry';
 import { SavedReport } from './store';
 
 export interface ReportVariant {
@@ -22,8 +23,6 @@ export interface ReportVariant {
   readonly exec: Executor;
   /** A fresh process that has run `history` first, when the variant runs in one. */
   readonly probe?: (history: readonly Ran[]) => { readonly run: Executor; close(): void };
-  /** The runner, when the variant runs in its own process (for its confirmed hang). */
-  readonly runner?: ChildRunner;
   close(): void;
 }
 
@@ -38,7 +37,6 @@ export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'expectC
     sourceHash,
     exec: isolated.run,
     probe: (history) => runner.probe(history),
-    runner,
     close,
   };
 }
@@ -75,6 +73,9 @@ export function childResolver(opts: ChildResolverOptions): Resolver {
     const { name, file: where } = saved.record.variant;
     const file = where === undefined ? shippedNames().get(name) : path.resolve(path.dirname(saved.file), where);
     if (!file) return undefined;
+    if (!fs.existsSync(file)) {
+      throw new VariantFileError(saved.file, `its variant's file ${file} (recorded relative to the report's folder, as ${where}) does not exist: was the report or the variant moved?`);
+    }
     const reused = opts.reuse?.(name, file);
     if (reused) return { ...reused, close: () => undefined };
     if (file.endsWith('.ts')) {
@@ -90,6 +91,11 @@ export function childResolver(opts: ChildResolverOptions): Resolver {
     const v = name.startsWith('kernel-')
       ? native.loadKernelVariant(file, { timeoutMs: opts.timeoutMs })
       : native.loadCVariant(file, { timeoutMs: opts.timeoutMs });
+    if (name.startsWith('kernel-') && v.name !== name) {
+      // a kernel tree's name carries its file's hash: this report is of another version of the file
+      v.runner.close();
+      return undefined;
+    }
     return isolatedVariant(v, sourceHashOf(file), v.runner);
   };
 }
