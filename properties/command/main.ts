@@ -282,10 +282,14 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     try {
       const runner = isolated?.runner;
       const exec = isolated ? { run: isolated.run, runMany: (items: Parameters<NonNullable<typeof runner>['runMany']>[0]) => runner!.runMany(items) } : undefined;
+      let hangShown = false;
       return checkExhaustive(info, { ...scope, shard, xarray, properties: args.properties, exec }).map((v) => {
-        const verdict = { ...v, xarray, seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numShrinks: 0, confirmation: confirmSmallest(v, isolated, xarray) };
+        // a hang stops every property on the same case: the first reports it, as a check does
+        const notRun = v.counterexample?.fault?.hang === true && hangShown;
+        hangShown ||= v.counterexample?.fault?.hang === true;
+        const verdict = { ...v, xarray, seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated, xarray) };
         const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id, xarray) }, { dir, saved });
-        return { ...v, ...(r.report ? { report: r.report } : {}), dir };
+        return { ...v, notRun, ...(r.report ? { report: r.report } : {}), dir };
       });
     } finally {
       isolated?.close();
