@@ -9,7 +9,7 @@ import { FAITHFUL } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { execute } from '../properties/engine/execute';
-import { property, violations } from '../properties/properties';
+import { contractRerun, property, violations } from '../properties/properties';
 
 export interface DetectOptions {
   readonly seed: number;
@@ -47,7 +47,7 @@ export function detect(variant: Variant, opts: DetectOptions): Detection {
     }
     for (const p of props) {
       if (!pending.has(p.id)) continue;
-      if (violations(p, o, (pick) => execute(variant, c, { kind: 'contract', pick }, WORD64)).length > 0) {
+      if (violations(p, o, contractRerun((x, m) => execute(variant, x, m, WORD64), c)).length > 0) {
         first[p.id] = i;
         pending.delete(p.id);
       }

@@ -13,7 +13,7 @@ import { caseArb } from '../properties/arbitraries';
 import { Case, LayoutSpec, materialize } from '../properties/case';
 import { checkProperty } from '../properties/engine/engine';
 import { Outcome, execute } from '../properties/engine/execute';
-import { PROPERTIES, property, violations } from '../properties/properties';
+import { PROPERTIES, contractRerun, property, violations } from '../properties/properties';
 
 export interface ThroughputConfig {
   readonly cases: number;
@@ -59,7 +59,7 @@ function fastest(rounds: number, fn: () => void): number {
   return best;
 }
 const ROUNDS = 3;
-const rerunOf = (v: Variant, c: Case) => (pick: bigint) => execute(v, c, { kind: 'contract', pick }, WORD64);
+const rerunOf = (v: Variant, c: Case) => contractRerun((x, m) => execute(v, x, m, WORD64), c);
 
 /** The generator's cost, measured once: fc.sample draws cases as fc.check does. */
 function generatorCost(cfg: ThroughputConfig): { cases: Case[]; usPerCase: number } {

@@ -6,6 +6,7 @@ import { KvmEvent } from '../model/kvm';
 import { Range, intersect, show } from '../model/ranges';
 import { slotGfns } from '../model/reference';
 import { PropertyId, isAdvisory } from '../model/variant';
+import { XarrayMode } from '../model/xarray';
 import { Case } from './case';
 import { diff, unmapsOf } from './diff';
 import { Outcome } from './engine/execute';
@@ -175,6 +176,9 @@ export function faultText(f: NonNullable<Outcome['fault']>): string {
   if (/^MalformedOutput:/.test(f.message)) return `invalidate_${f.phase}: ${f.message}`;
   return `invalidate_${f.phase} threw: ${f.message}`;
 }
+
+/** The rerun xarray-contract-robust asks for: the same case through `run`, in contract mode with `pick`. */
+export const contractRerun = (run: (c: Case, mode: XarrayMode) => Outcome, c: Case): Rerun => (pick) => run(c, { kind: 'contract', pick });
 
 /** The violations of one property; a variant that did not finish the case violates every property. */
 export function violations(p: Property, o: Outcome, rerun: Rerun): string[] {

@@ -23,6 +23,11 @@ export class VariantFileError extends Error {
     super(`${file}: ${fault}`);
     this.name = 'VariantFileError';
   }
+
+  /** An error whose message already names the file (a compiler's, or the variant's process's). */
+  static said(file: string, message: string): VariantFileError {
+    return Object.assign(new VariantFileError(file, ''), { message });
+  }
 }
 
 const files = new WeakMap<Variant, string>();

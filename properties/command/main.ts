@@ -16,7 +16,7 @@ import { formatFailure, formatOutcome } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
-import { PROPERTIES, property, violations } from '../properties';
+import { PROPERTIES, contractRerun, property, violations } from '../properties';
 import { PortWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
@@ -213,14 +213,15 @@ function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; ha
   return verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
 }
 
-interface Ran {
+/** A variant the command ran, as --json lists it. */
+interface RanVariant {
   readonly name: string;
   readonly file: string;
   /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
   readonly hangConfirmations: number;
 }
 
-function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly Ran[], warnings: readonly PortWarning[]): void {
+function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[]): void {
   say(JSON.stringify({
     seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran, warnings,
     verdicts: verdicts.map((v) => ({
@@ -280,10 +281,8 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     const dir = reportsFolder(args, { file, kernelTree });
     const saved = savedReports(dir);
     try {
-      const runner = isolated?.runner;
-      const exec = isolated ? { run: isolated.run, runMany: (items: Parameters<NonNullable<typeof runner>['runMany']>[0]) => runner!.runMany(items) } : undefined;
       let hangShown = false;
-      return checkExhaustive(info, { ...scope, shard, xarray, properties: args.properties, exec }).map((v) => {
+      return checkExhaustive(info, { ...scope, shard, xarray, properties: args.properties, exec: isolated }).map((v) => {
         // a hang stops every property on the same case: the first reports it, as a check does
         const notRun = v.counterexample?.fault?.hang === true && hangShown;
         hangShown ||= v.counterexample?.fault?.hang === true;
@@ -316,7 +315,7 @@ function confirmSmallest(v: { counterexample?: Outcome; property: PropertyId }, 
   if (!isolated) return 'in-process';
   if (o.fault?.hang) return 'hang';
   const prop = property(v.property);
-  return isolated.confirm(o.case, o.mode, (run) => violations(prop, run(o.case, o.mode), (pick) => run(o.case, { kind: 'contract', pick })).length > 0).kind;
+  return isolated.confirm(o.case, o.mode, (run) => violations(prop, run(o.case, o.mode), contractRerun(run, o.case)).length > 0).kind;
 }
 
 /** The index of every folder that got a new report, replaying through the processes already running. */

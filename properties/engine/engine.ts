@@ -13,7 +13,7 @@ import { caseArb } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
 import { Outcome, execute, faultOutcome } from './execute';
 import { minimize } from './minimize';
-import { PROPERTIES, Property, violations } from '../properties';
+import { PROPERTIES, Property, contractRerun, violations } from '../properties';
 import type { Confirmation, Executor, Isolated, Ran, VariantInfo } from './executor';
 import { SavedReportLike, savedCasesFor } from './saved-cases';
 
@@ -90,7 +90,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   const exec: Executor = isolated?.run ?? inProcess(variant, word);
   const judgeWith = (run: Executor, c: Case) => {
     const outcome = run(c, mode(c));
-    return { outcome, found: violations(prop, outcome, (pick) => run(c, { kind: 'contract', pick })) };
+    return { outcome, found: violations(prop, outcome, contractRerun(run, c)) };
   };
   const judge = (c: Case) => {
     opts.onCase?.();

@@ -8,11 +8,10 @@ import { PAGE_SHIFT } from '../../model/layout';
 import { Expectation, PropertyId, expectationOf } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
 import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from '../case';
-import { XarrayMode } from '../../model/xarray';
-import type { Executor, VariantInfo } from './executor';
+import type { Executor, Ran, VariantInfo } from './executor';
 import { inProcess } from './engine';
 import { Outcome } from './execute';
-import { PROPERTIES, violations } from '../properties';
+import { PROPERTIES, contractRerun, violations } from '../properties';
 
 /** This machine's part of the job: layouts whose number is `index` modulo `count`. */
 export interface Shard {
@@ -47,7 +46,7 @@ export interface ExhaustiveOptions extends Scope {
    * Where the variant runs: its own process (the command's), sent `runMany` batches ahead of
    * the checks; in this process when absent (the variant's functions are needed then).
    */
-  readonly exec?: { readonly run: Executor; readonly runMany?: (items: ReadonlyArray<readonly [Case, XarrayMode]>) => unknown };
+  readonly exec?: { readonly run: Executor; readonly runMany?: (items: readonly Ran[]) => unknown };
 }
 
 /** Cases sent to a variant's process at once. */
@@ -253,7 +252,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     for (const p of props) {
       const t = tallies.get(p.id)!;
       if (opts.firstFailureOnly && t.failures > 0) continue;
-      const found = violations(p, o, (pick) => run(c, { kind: 'contract', pick }));
+      const found = violations(p, o, contractRerun(run, c));
       if (found.length) fail(t, c, found, o);
     }
   };

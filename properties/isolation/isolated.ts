@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { XarrayMode } from '../../model/xarray';
 import { caseArb } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
-import type { Confirmation, Executor, Isolated } from '../engine/executor';
+import type { Confirmation, Executor, Isolated, Ran } from '../engine/executor';
 import { Outcome } from '../engine/execute';
-import { ChildRunner, Item, caseKey } from './runner';
+import { ChildRunner, caseKey } from './runner';
 
 export class IsolatedRunner implements Isolated {
   private hangClaimed = false;
@@ -20,19 +20,17 @@ export class IsolatedRunner implements Isolated {
 
   readonly run = (c: Case, mode: XarrayMode) => this.runner.run(c, mode);
 
-  readonly afterHistory = (history: readonly Item[]) => this.runner.probe(history);
+  /** Cases run (or answered from the cache) in batches, for a caller that knows them all in advance (--exhaustive). */
+  readonly runMany = (items: readonly Ran[]) => this.runner.runMany(items);
+
+  readonly afterHistory = (history: readonly Ran[]) => this.runner.probe(history);
 
   /**
    * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
    * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
    */
   prefetch(seed: number, numRuns: number, xarray: XarrayChoice): void {
-    const cases = fc.sample(caseArb, { seed, numRuns });
-    try {
-      this.runner.setPlan(cases.map((c) => [c, xarrayMode(c, xarray)]));
-    } catch {
-      // only speed is lost: a case the harness breaks on breaks again, and is reported, where a property runs it
-    }
+    this.runner.setPlan(fc.sample(caseArb, { seed, numRuns }).map((c) => [c, xarrayMode(c, xarray)]));
   }
 
   /** The confirmed hang, if any. */
@@ -54,7 +52,7 @@ export class IsolatedRunner implements Isolated {
    */
   confirm(c: Case, mode: XarrayMode, fails: (exec: Executor) => boolean): Confirmation {
     const where = this.runner.historyOf(c, mode);
-    const failsAfter = (history: readonly Item[], name: string): boolean => {
+    const failsAfter = (history: readonly Ran[], name: string): boolean => {
       let probe: ReturnType<ChildRunner['probe']> | undefined;
       let calls = 0, unanswered = false;
       const run: Executor = (x, m) => {

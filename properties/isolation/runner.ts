@@ -11,6 +11,7 @@
 // in which cases ran, so a failure can be replayed alone and after its history (probe()).
 
 import { Case } from '../case';
+import type { Ran } from '../engine/executor';
 import { Outcome, prepare } from '../engine/execute';
 import { XarrayMode } from '../../model/xarray';
 import { LogSource, NativeHarnessError, replayLog } from './log';
@@ -38,8 +39,6 @@ export interface Hang {
   readonly message: string;
 }
 
-export type Item = readonly [Case, XarrayMode];
-
 /** A canonical key for a case run in a mode. */
 export function caseKey(c: Case, mode: XarrayMode): string {
   const op = c.op.kind === 'punch' ? `p${c.op.mode},${c.op.offset},${c.op.len}`
@@ -49,8 +48,6 @@ export function caseKey(c: Case, mode: XarrayMode): string {
   return `${m}|${c.layout.filePages}|${slots}|${op}|${c.pick}`;
 }
 
-/** Time to start a child and load its variant, on the slowest machine we run on, before it is "not starting". */
-export const STARTUP_MS = 60_000;
 /** A child that uses no CPU is a hang candidate after this many CPU limits of wall time. */
 const BLOCKED_FACTOR = 4;
 /** The confirming run's limits are this many times the first's. */
@@ -74,9 +71,9 @@ export class ChildRunner {
   private readonly batchSize: number;
   private readonly cacheLimit: number;
   /** Cases in the order the current process ran them, and where each cached outcome ran. */
-  private history: Item[] = [];
-  private readonly ranAt = new Map<string, { readonly history: Item[]; readonly at: number }>();
-  private readonly historyIds = new WeakMap<Item[], number>();
+  private history: Ran[] = [];
+  private readonly ranAt = new Map<string, { readonly history: Ran[]; readonly at: number }>();
+  private readonly historyIds = new WeakMap<Ran[], number>();
   private lastHistoryId = 0;
   /** Cases sent to a child and batches sent, for measuring; hang confirmations run, for the hostile-variant test. */
   sent = 0;
@@ -85,7 +82,7 @@ export class ChildRunner {
   hung?: Hang;
   private starting?: number;
   private hello?: string;
-  private plan: readonly Item[] = [];
+  private plan: readonly Ran[] = [];
   private planAt = new Map<string, number>();
 
   constructor(readonly program: ChildProgram, opts: RunnerOptions = {}) {
@@ -105,7 +102,7 @@ export class ChildRunner {
   start(): string {
     if (this.hello !== undefined) return this.hello;
     this.begin();
-    const { hello, why } = this.child.started(this.starting!, STARTUP_MS);
+    const { hello, why } = this.child.started(this.starting!);
     if (hello === null || !hello.startsWith('ready')) {
       this.close();
       throw new NativeHarnessError(`${this.program.who}: the variant's process did not start: ${why ?? `it said "${hello}"`}`);
@@ -127,7 +124,7 @@ export class ChildRunner {
    * in the cache is sent with the next batch of the plan after it, so a long run goes in batches
    * however many cases it has, holding only the cache's worth of outcomes.
    */
-  setPlan(items: readonly Item[]): void {
+  setPlan(items: readonly Ran[]): void {
     this.plan = items;
     this.planAt = new Map();
     items.forEach(([c, mode], i) => {
@@ -138,7 +135,7 @@ export class ChildRunner {
   }
 
   private readAhead(from: number): void {
-    const batch: Array<readonly [string, Item]> = [];
+    const batch: Array<readonly [string, Ran]> = [];
     const seen = new Set<string>();
     for (let i = from; i < this.plan.length && batch.length < this.batchSize; i++) {
       const k = caseKey(this.plan[i][0], this.plan[i][1]);
@@ -151,9 +148,9 @@ export class ChildRunner {
   }
 
   /** The outcomes of (case, mode) pairs, in order; those not cached are run in batches. */
-  runMany(items: readonly Item[]): Outcome[] {
+  runMany(items: readonly Ran[]): Outcome[] {
     const keys = items.map(([c, mode]) => caseKey(c, mode));
-    const todo = new Map<string, Item>();
+    const todo = new Map<string, Ran>();
     keys.forEach((k, i) => { if (!this.cache.has(k)) todo.set(k, items[i]); });
     const pending = [...todo];
     for (let i = 0; i < pending.length; i += this.batchSize) this.runBatch(pending.slice(i, i + this.batchSize));
@@ -165,7 +162,7 @@ export class ChildRunner {
    * The cases the process that ran (c, mode) had run, oldest first, and where (c, mode) is among
    * them: its history is history.slice(0, at). `id` names that process's history.
    */
-  historyOf(c: Case, mode: XarrayMode): { readonly id: number; readonly history: readonly Item[]; readonly at: number } | undefined {
+  historyOf(c: Case, mode: XarrayMode): { readonly id: number; readonly history: readonly Ran[]; readonly at: number } | undefined {
     const where = this.ranAt.get(caseKey(c, mode));
     if (!where) return undefined;
     let id = this.historyIds.get(where.history);
@@ -177,7 +174,7 @@ export class ChildRunner {
    * A fresh process that has run `history` (outcomes discarded): run() executes cases there,
    * in order, uncached. For confirming a failure alone or after the cases before it.
    */
-  probe(history: readonly Item[]): { run: (c: Case, mode: XarrayMode) => Outcome; close: () => void } {
+  probe(history: readonly Ran[]): { run: (c: Case, mode: XarrayMode) => Outcome; close: () => void } {
     const fresh = new ChildRunner(this.program, { timeoutMs: this.timeoutMs, batchSize: this.batchSize, cacheLimit: 0 });
     fresh.start();
     const all = history.map(([c, mode]) => [caseKey(c, mode), [c, mode]] as const);
@@ -220,14 +217,13 @@ export class ChildRunner {
     }
   }
 
-  /** Runs a batch, confirming any hang candidate before anything after it runs. */
   /**
    * Runs a batch, confirming any hang candidate before anything after it runs. After a case the
    * process died on, the child is started again for the rest; a `speculative` batch (cases read
    * ahead, that no property has asked for yet) stops there instead: a variant that dies on every
    * case pays a start-up per case it is asked for, not per case it might be.
    */
-  private runBatch(batch: ReadonlyArray<readonly [string, Item]>, speculative = false): Outcome[] {
+  private runBatch(batch: ReadonlyArray<readonly [string, Ran]>, speculative = false): Outcome[] {
     const outcomes: Array<Outcome | undefined> = new Array(batch.length);
     const waiting: Array<{ at: number; base: Outcome }> = [];
     batch.forEach(([, [c, mode]], at) => {

@@ -59,14 +59,10 @@ let serving = null;
 function reply(/** @type {object} */ msg) {
   serving = null;
   port.postMessage(msg);
-  if (config.testNotifyDelayMs) {
-    // test hook (test/isolation-wait.test.ts): a late notify must not be taken for a reply
-    Atomics.store(flag, 0, /** @type {{seq: number}} */ (msg).seq);
-    setTimeout(() => Atomics.notify(flag, 0), config.testNotifyDelayMs);
-    return;
-  }
   Atomics.store(flag, 0, /** @type {{seq: number}} */ (msg).seq);
-  Atomics.notify(flag, 0);
+  // test hook (test/isolation-wait.test.ts): a late notify must not be taken for a reply
+  if (config.testNotifyDelayMs) setTimeout(() => Atomics.notify(flag, 0), config.testNotifyDelayMs);
+  else Atomics.notify(flag, 0);
 }
 
 /**

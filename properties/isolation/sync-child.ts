@@ -39,7 +39,7 @@ export interface SyncChildOptions {
   readonly testNotifyDelayMs?: number;
   /** Test hook: this process pauses this long after each post, before it waits, as a busy machine may. */
   readonly testPauseAfterPostMs?: number;
-  /** A child that has not said it is ready after this much wall time is killed (default 60 s). */
+  /** A child that has not said it is ready after this much wall time (on the slowest machine we run on) is killed (default 60 s). */
   readonly startupMs?: number;
   /** ... or after this much CPU time: its top-level code does not return (default 10 s). */
   readonly startupCpuMs?: number;
@@ -75,14 +75,18 @@ export class SyncChild {
 
   constructor(private readonly opts: SyncChildOptions) {}
 
+  private get startupMs(): number {
+    return this.opts.startupMs ?? DEFAULT_STARTUP_MS;
+  }
+
   /** Starts the child (a fresh one if `fresh`) without waiting for it: finish with started(). */
   beginStart(fresh = false): number {
     return this.post({ type: 'start', fresh });
   }
 
   /** Waits for the start begun as `seq`: the child's first line, or why it did not start. */
-  started(seq: number, startupMs: number): { hello: string | null; why: string | null } {
-    const r = this.wait(seq, startupMs + WORKER_SLACK_MS) as { hello: string | null; why: string | null };
+  started(seq: number): { hello: string | null; why: string | null } {
+    const r = this.wait(seq, this.startupMs + WORKER_SLACK_MS) as { hello: string | null; why: string | null };
     return { hello: r.hello, why: r.why };
   }
 
@@ -168,7 +172,7 @@ export class SyncChild {
       workerData: {
         port: port2, flag: this.flag.buffer, command: this.opts.command, args: [...(this.opts.args ?? [])],
         env: this.opts.env, protocolFd: this.opts.protocolFd ?? 1, outputMarks: this.opts.outputMarks ?? false, testNotifyDelayMs: this.opts.testNotifyDelayMs,
-        startupMs: this.opts.startupMs ?? DEFAULT_STARTUP_MS, startupCpuMs: this.opts.startupCpuMs ?? DEFAULT_STARTUP_CPU_MS,
+        startupMs: this.startupMs, startupCpuMs: this.opts.startupCpuMs ?? DEFAULT_STARTUP_CPU_MS,
       },
       transferList: [port2],
       stdout: true,

@@ -56,7 +56,7 @@ export class TsVariant {
     if (said.error !== undefined || said.name === undefined) {
       this.runner.close();
       // the child's message already names the file
-      throw Object.assign(new VariantFileError(this.file, ''), { message: said.error ?? `${this.file}: the variant's process said nothing of it` });
+      throw VariantFileError.said(this.file, said.error ?? `${this.file}: the variant's process said nothing of it`);
     }
     return { name: said.name, origin: said.origin ?? '', expect: said.expect!, ...(said.expectContract ? { expectContract: said.expectContract } : {}) };
   }

@@ -62,7 +62,7 @@ export function typecheckInChild(files: readonly string[], limitMs: number): Map
   if (fs.existsSync(cached)) {
     try {
       for (const { file, message } of JSON.parse(fs.readFileSync(cached, 'utf8')) as Array<{ file: string; message: string }>) {
-        out.set(file, Object.assign(new VariantFileError(file, ''), { message }));
+        out.set(file, VariantFileError.said(file, message));
       }
       return out;
     } catch { /* a broken cache entry is checked again */ }
@@ -81,7 +81,7 @@ export function typecheckInChild(files: readonly string[], limitMs: number): Map
     return out;
   }
   // the child's messages already name the file
-  for (const { file, message } of said) out.set(file, Object.assign(new VariantFileError(file, ''), { message }));
+  for (const { file, message } of said) out.set(file, VariantFileError.said(file, message));
   try {
     fs.mkdirSync(path.dirname(cached), { recursive: true });
     fs.writeFileSync(`${cached}.${process.pid}.tmp`, JSON.stringify(said));

@@ -4,7 +4,7 @@
 import { xarrayMode } from '../case';
 import type { Executor } from '../engine/executor';
 import { Outcome } from '../engine/execute';
-import { property, violations } from '../properties';
+import { contractRerun, property, violations } from '../properties';
 import { caseOf, ranOf } from './record';
 import { SavedReport } from './store';
 import type { ReportVariant } from './variant-of';
@@ -26,7 +26,7 @@ export function replay(saved: SavedReport, v: Pick<ReportVariant, 'exec' | 'prob
     const run: Executor = fresh?.run ?? v.exec;
     if (!fresh) for (const [h, mode] of history) run(h, mode);
     const outcome = run(c, xarrayMode(c, saved.record.counterexample.xarray));
-    const found = violations(property(saved.record.property), outcome, (pick) => run(c, { kind: 'contract', pick }));
+    const found = violations(property(saved.record.property), outcome, contractRerun(run, c));
     return { outcome, violations: found };
   } finally {
     fresh?.close();
