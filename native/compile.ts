@@ -21,7 +21,7 @@ export const CFLAGS = [
 ];
 
 /** Added by `sanitize: true`: ASan and UBSan, every finding fatal (the child exits with status 1, its report on stderr, with lines: -g). */
-export const SANITIZE_CFLAGS = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all', '-g'];
+const SANITIZE_CFLAGS = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all', '-g'];
 
 export interface CompileOptions {
   /** The compiler to run; default $CC or gcc on PATH. */
@@ -120,19 +120,33 @@ export function firstError(output: string, fallbackFile: string): { file: string
   return { ...where, message: `${m[4]}: ${m[5]}` };
 }
 
-/** The program for `unit`, from the cache or freshly built. Throws GccNotFoundError or CCompileError. */
-export function compileUnit(unit: TranslationUnit, opts: CompileOptions = {}): Compiled {
+/** A program gcc builds, as buildProgram() caches it. */
+export interface ProgramSpec {
+  /** Its name in the cache, before the hash. */
+  readonly name: string;
+  /** What it is built from besides gcc and its flags (source texts): part of the cache key. */
+  readonly inputs: readonly string[];
+  /** A source generated for it (a variant's unit): written for gcc, kept beside the program. */
+  readonly generated?: { readonly text: string; readonly shownAs: string };
+  /** gcc's arguments after the flags: build into `out`, from `generated` (its path) if there is one. */
+  readonly args: (out: string, generated: string) => string[];
+  /** The file a diagnostic is blamed on when gcc's output names none. */
+  readonly file: string;
+}
+
+/**
+ * A program from the cache, or built now: the cache key is gcc, its version, the flags and the
+ * spec's inputs. Throws GccNotFoundError or CCompileError.
+ */
+export function buildProgram(spec: ProgramSpec, opts: CompileOptions = {}): Compiled {
   const env = opts.env ?? process.env;
   const gcc = opts.gcc ?? env.CC ?? 'gcc';
   const version = gccVersion(gcc, env);
   const dir = opts.cacheDir ?? defaultCacheDir();
   const flags = opts.sanitize ? [...CFLAGS, ...SANITIZE_CFLAGS] : CFLAGS;
   const hash = crypto.createHash('sha256');
-  for (const part of [gcc, version, flags.join(' '), fs.readFileSync(SHIM_HEADER, 'utf8'), fs.readFileSync(DRIVER_C, 'utf8'), unit.text]) {
-    hash.update(part).update('\0');
-  }
-  const key = hash.digest('hex').slice(0, 24);
-  const binary = path.join(dir, `variant-${key}`);
+  for (const part of [gcc, version, flags.join(' '), ...spec.inputs, spec.generated?.text ?? '']) hash.update(part).update('\0');
+  const binary = path.join(dir, `${spec.name}-${hash.digest('hex').slice(0, 24)}`);
   const warningsFile = `${binary}.warnings`;
   if (fs.existsSync(binary) && fs.existsSync(warningsFile)) {
     return { binary, warnings: fs.readFileSync(warningsFile, 'utf8'), cached: true };
@@ -140,23 +154,35 @@ export function compileUnit(unit: TranslationUnit, opts: CompileOptions = {}): C
   fs.mkdirSync(dir, { recursive: true });
   // parallel test workers may build the same key: each builds under its own names, then renames
   const tmp = `${binary}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(`${tmp}.c`, unit.text);
+  if (spec.generated) fs.writeFileSync(`${tmp}.c`, spec.generated.text);
   try {
-    const r = spawnSync(gcc, [...flags, '-I', INCLUDE_DIR, '-o', tmp, `${tmp}.c`, DRIVER_C], { encoding: 'utf8', env });
+    const r = spawnSync(gcc, [...flags, ...spec.args(tmp, `${tmp}.c`)], { encoding: 'utf8', env });
     if (r.error) throw new GccNotFoundError(gcc);
-    const output = (r.stderr ?? '').split(`${tmp}.c`).join(`<harness unit of ${unit.file}>`);
+    const raw = r.stderr ?? '';
+    const output = spec.generated ? raw.split(`${tmp}.c`).join(spec.generated.shownAs) : raw;
     if (r.status !== 0) {
-      const e = firstError(output, unit.file);
+      const e = firstError(output, spec.file);
       throw new CCompileError(e.file, e.line, e.column, e.message, output);
     }
     fs.writeFileSync(`${tmp}.warnings`, output);
     fs.renameSync(`${tmp}.warnings`, warningsFile);
-    fs.renameSync(`${tmp}.c`, `${binary}.c`);
+    if (spec.generated) fs.renameSync(`${tmp}.c`, `${binary}.c`);
     fs.renameSync(tmp, binary);
     return { binary, warnings: output, cached: false };
   } finally {
     for (const f of [tmp, `${tmp}.c`, `${tmp}.warnings`]) fs.rmSync(f, { force: true });
   }
+}
+
+/** The program for a variant's `unit` (with the shim and the driver), from the cache or freshly built. */
+export function compileUnit(unit: TranslationUnit, opts: CompileOptions = {}): Compiled {
+  return buildProgram({
+    name: 'variant',
+    inputs: [fs.readFileSync(SHIM_HEADER, 'utf8'), fs.readFileSync(DRIVER_C, 'utf8')],
+    generated: { text: unit.text, shownAs: `<harness unit of ${unit.file}>` },
+    args: (out, source) => ['-I', INCLUDE_DIR, '-o', out, source, DRIVER_C],
+    file: unit.file,
+  }, opts);
 }
 
 /** The translation unit of a C variant file: the shim, the file as written, then the era's glue. */

@@ -7,7 +7,7 @@
 // content hash) with native/driver.c into a program that runs as one persistent child process.
 // A worker thread owns the child (properties/isolation/supervisor.js); a synchronous run() posts
 // a batch to it and blocks on Atomics.wait() until the replies are in (isolation/sync-child.ts). The engine
-// reaches run() through its `isolated` executor (native/isolated.ts). The model computes each
+// reaches run() through its `isolated` executor (properties/isolation/isolated.ts). The model computes each
 // case's walk, C replays it, and the call log C writes back is replayed through model/kvm.ts
 // (properties/isolation/log.ts), so verdicts come from the same code as for TypeScript. Outcomes are
 // cached per case and mode: fast-check feeds every property the same cases for one seed, so

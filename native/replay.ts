@@ -7,8 +7,6 @@ import { Layout } from '../model/layout';
 import { WORD64 } from '../model/word';
 import { XarrayMode, walk, xaFind } from '../model/xarray';
 
-export { NativeHarnessError } from '../properties/isolation/log';
-
 export function requestLine(seq: number, layout: Layout, start: bigint, end: bigint, mode: XarrayMode): string {
   const last = WORD64.ul(end - 1n);
   const parts: Array<string | number | bigint> = ['case', seq, start, end, layout.slots.length];

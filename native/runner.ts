@@ -11,8 +11,6 @@ import { Outcome } from '../properties/engine/execute';
 import { ChildRunner, RunnerOptions } from '../properties/isolation/runner';
 import { requestLine } from './replay';
 
-export { caseKey } from '../properties/isolation/runner';
-
 export interface CRunnerOptions extends RunnerOptions {
   /** The child's stderr (its printk); default: copied to this process's stderr. */
   readonly onStderr?: (text: string) => void;

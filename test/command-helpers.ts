@@ -10,7 +10,15 @@ import path from 'path';
 import { main } from '../properties/command/main';
 
 export const ROOT = path.join(__dirname, '..');
-export const USER = path.join(__dirname, 'fixtures', 'user-variants');
+
+/** The temporary reports folders this test file's runs made, removed when it ends. */
+const reportFolders: string[] = [];
+afterAll(() => { for (const d of reportFolders.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+function reportsFolder(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
+  reportFolders.push(dir);
+  return dir;
+}
 
 export interface Ran {
   readonly code: number | null;
@@ -20,7 +28,7 @@ export interface Ran {
 }
 
 export function check(args: string[], env: Record<string, string> = {}): Ran {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
+  const reports = reportsFolder();
   const r = spawnSync(process.execPath, ['properties/command/bin.js', ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: reports, FC_SEED: '5', ...env },
   });
@@ -29,7 +37,7 @@ export function check(args: string[], env: Record<string, string> = {}): Ran {
 
 /** check(), but main() in this process, with the same environment for the run's length. */
 export function checkHere(args: string[], env: Record<string, string> = {}): Ran {
-  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cmd-reports-'));
+  const reports = reportsFolder();
   const set: Record<string, string> = { REPORTS_DIR: reports, FC_SEED: '5', ...env };
   const before = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
   Object.assign(process.env, set);

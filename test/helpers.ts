@@ -2,12 +2,12 @@
 // through the model's own bind(), and the fast-check options taken from FC_SEED / FC_NUM_RUNS.
 
 import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
-import { PropertyId, Variant } from '../model/variant';
+import { Variant } from '../model/variant';
 import { LayoutSpec } from '../properties/case';
 import { CheckOptions, Verdict, checkProperty } from '../properties/engine/engine';
 import { Property } from '../properties/properties';
-import { isShipped, variantFile, variantSourceHash } from '../properties/registry';
-import { reportVerdict } from '../properties/reports/reporter';
+import { variantFile, variantSourceHash } from '../properties/registry';
+import { reportVerdict, reportedVariant } from '../properties/reports/reporter';
 import { SavedReport } from '../properties/reports/store';
 
 export type Triple = [pgoff: bigint, npages: bigint, base_gfn: bigint];
@@ -31,10 +31,5 @@ export function layoutOf(filePages: bigint, triples: Triple[]): Layout {
 export function checkAndReport(variant: Variant, prop: Property, o: Omit<CheckOptions, 'saved'> & { reports?: { dir: string; saved: SavedReport[] } }): Verdict {
   const v = checkProperty(variant, prop, { ...o, saved: o.reports?.saved });
   if (!o.reports) return v;
-  const file = variantFile(variant);
-  const who = {
-    name: variant.name, sourceHash: variantSourceHash(variant), file,
-    byName: file === undefined || (isShipped(file) && file.endsWith('.ts')), expected: (id: PropertyId) => variant.expect[id],
-  };
-  return reportVerdict(v, who, o.reports);
+  return reportVerdict(v, reportedVariant(variant, variantSourceHash(variant), variantFile(variant)), o.reports);
 }

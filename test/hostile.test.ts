@@ -8,7 +8,7 @@
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import { check } from './command-helpers';
+import { check, checkHere } from './command-helpers';
 
 const HOSTILE = path.join(__dirname, 'fixtures', 'hostile');
 const mark = `gmem-hostile-${crypto.randomBytes(6).toString('hex')}`;
@@ -24,7 +24,7 @@ function leftBehind(): string[] {
   return out;
 }
 
-type V = { variant: string; property: string; actual: string; matches: boolean; violations: string[]; confirmation: string | null; notRun: boolean; report: string | null; history: unknown[] | null };
+type V = { variant: string; property: string; actual: string; matches: boolean; violations: string[]; confirmation: string | null; notRun: boolean; report: string | null; history: unknown[] | null; counterexample: unknown };
 
 let out: { exitCode: number; broken: Array<{ file: string; message: string }>; variants: Array<{ name: string; file: string; hangConfirmations: number }>; verdicts: V[] };
 let r: ReturnType<typeof check>;
@@ -55,9 +55,12 @@ test('a hang, in TypeScript or C, spinning or blocked, is confirmed once and sto
     const vs = of(name);
     expect([name, vs[0].violations[0]]).toEqual([name, expect.stringMatching(/^invalidate_begin\/_end did not return: hang, confirmed: /)]);
     expect(vs[0].confirmation).toBe('hang');
+    expect(vs[0].counterexample).not.toBeNull(); // the case it hung on
+    expect(vs[0].report).toMatch(new RegExp(`${name}--no-stale-mapping--[0-9a-f]{12}\\.md$`));
     for (const v of vs.slice(1)) expect([name, v.notRun, v.report]).toEqual([name, true, null]);
     expect(out.variants.find((v) => v.name === name)!.hangConfirmations).toBe(1);
   }
+  expect(of('hostile-loops')[0].violations[0]).toMatch(/used \d+ ms of CPU \(its limit, 250 ms\)/);
   expect(of('hostile-blocks')[0].violations[0]).toMatch(/stayed blocked/);
   // the hang's page tells the hang's story, not a property's
   const page = fs.readFileSync(of('hostile-loops')[0].report!, 'utf8');
@@ -99,7 +102,7 @@ test('a variant that keeps state across calls is history-dependent, and --report
     expect([name, v.actual, v.confirmation]).toEqual([name, 'fail', 'history']);
     expect(v.history!.length).toBeGreaterThanOrEqual(1);
     expect(v.violations.at(-1)).toMatch(/^history-dependent: in a fresh process it fails only after \d+ earlier case/);
-    const again = check(['--report', v.report!.replace(/\.md$/, '.json')], { REPORTS_DIR: path.dirname(v.report!) });
+    const again = checkHere(['--report', v.report!.replace(/\.md$/, '.json')], { REPORTS_DIR: path.dirname(v.report!), GMEM_TEST_MARK: mark });
     expect([name, again.out]).toEqual([name, expect.stringMatching(new RegExp(`${name} still fails mmu-bookkeeping`))]);
     expect(again.code).toBe(1); // it was expected to pass
   }

@@ -30,7 +30,7 @@ function agreeing(over: Partial<Extract<LiveResult, { kind: 'ran' }>> = {}): Liv
       { id: 0, before: [page(0), page(1), page(2), page(3)], after: [page(0), page(1), page(2), zero] },
       { id: 1, before: [page(4), page(5)], after: [zero, page(5)] },
     ],
-    stats: { pages_4k: [20, 18, 20], pf_fixed: [10, 10, 12] },
+    stats: { pages_4k: [20, 18, 20], pf_fixed: [10, 10, 12], remote_tlb_flush_requests: [1, 2, 2] },
     line: '{}',
     ...over,
   };

@@ -14,7 +14,7 @@ import { Case, xarrayMode } from '../properties/case';
 import { checkVariant } from '../properties/engine/engine';
 import { Outcome } from '../properties/engine/execute';
 import { CVariant, LoadOptions, loadCVariant, loadKernelVariant } from '../native/cvariant';
-import { CIsolated } from '../native/isolated';
+import { IsolatedRunner } from '../properties/isolation/isolated';
 import { sampleCases, seed, stderrSink } from './native-helpers';
 
 const ROOT = path.join(__dirname, '..');
@@ -39,13 +39,15 @@ const load = (target: Target, opts: LoadOptions): CVariant => {
 afterAll(() => { for (const v of loaded) v.runner.close(); });
 
 const cases = sampleCases(1000, 11);
+// contract mode walks as faithful mode does now (model/xarray.ts): a slice of it keeps the
+// driver's parsing of the mode under the sanitizers, without running every case twice
 const items: Array<readonly [Case, XarrayMode]> = [
   ...cases.map((c) => [c, FAITHFUL] as const),
-  ...cases.map((c) => [c, xarrayMode(c, 'contract')] as const),
+  ...cases.slice(0, 100).map((c) => [c, xarrayMode(c, 'contract')] as const),
 ];
 
 /** A case the C program did not finish as a variant does: it crashed, exited, hung or wrote garbage. */
-const broken = (o: Outcome) => o.fault !== undefined && /^(Crash|Exit|Hang|MalformedOutput|not run)/.test(o.fault.message);
+const broken = (o: Outcome) => o.fault !== undefined && (o.fault.hang === true || o.fault.notRun === true || /^(Crash|Exit|MalformedOutput)/.test(o.fault.message));
 
 test('the targets are all there: the shipped C variants, the kernel-style trees and the mutants', () => {
   const names = targets.map(([n]) => n);
@@ -60,7 +62,7 @@ describe.each(targets)('%s', (name, loader) => {
   let v: CVariant;
   beforeAll(() => { v = load([name, loader], { sanitize: true, onStderr: err.write }); }, SLOW_MS);
 
-  test(`${cases.length} cases, faithful and contract xarray, under ASan and UBSan: no finding, no crash (FC_SEED=${seed})`, () => {
+  test(`${cases.length} cases (the first 100 in contract mode too) under ASan and UBSan: no finding, no crash (FC_SEED=${seed})`, () => {
     const outcomes = v.runner.runMany(items); // a NativeHarnessError here is a C/model disagreement
     const bad = outcomes.filter(broken).map((o) => o.fault!.message);
     expect(err.text).not.toMatch(/runtime error|Sanitizer/); // ASan, LSan and UBSan write their reports on stderr
@@ -73,7 +75,7 @@ describe.each(targets)('%s', (name, loader) => {
 describe.each(MUTANTS)('%s, as --from-kernel builds it', (mutant) => {
   test(`gets ordinary outcomes and fails a correctness property with a shrunk counterexample (FC_SEED=${seed})`, () => {
     const v = load([mutant, (opts) => loadKernelVariant(path.join(FIXTURES, mutant), opts)], { onStderr: () => {} });
-    const isolated = new CIsolated(v);
+    const isolated = new IsolatedRunner(v.runner);
     expect(() => isolated.prefetch(seed, 300, 'faithful')).not.toThrow();
     const verdicts = checkVariant(v, { numRuns: 300, seed, xarray: 'faithful', isolated, properties: [...CORRECTNESS] });
     expect(verdicts.filter((x) => x.harnessError !== undefined).map((x) => x.harnessError)).toEqual([]);

@@ -1,4 +1,4 @@
-// The engine's verdicts for C variants, run through its own `isolated` hook (native/isolated.ts):
+// The engine's verdicts for C variants, run through its own `isolated` hook (properties/isolation/isolated.ts):
 // a prefetch sends exactly the generated cases, upstream-c gets every verdict the TypeScript
 // upstream gets, buggy-c fails as buggy does with the same shrunk report, and a C hang is one
 // reported failure, not a stalled run.
@@ -9,20 +9,22 @@ import { WORD64 } from '../model/word';
 import { FAITHFUL } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { materialize } from '../properties/case';
-import { caseKey } from '../native/runner';
+import { caseKey } from '../properties/isolation/runner';
 import { checkProperty } from '../properties/engine/engine';
 import { formatFailure } from '../properties/format';
 import { PROPERTIES, property } from '../properties/properties';
-import { loadCVariant } from '../native/cvariant';
-import { CIsolated } from '../native/isolated';
+import { CVariant, loadCVariant } from '../native/cvariant';
+import { IsolatedRunner } from '../properties/isolation/isolated';
 import buggy from '../variants/buggy';
 import upstream from '../variants/upstream';
 import { seed } from './native-helpers';
 
 const opts = { seed, numRuns: 1000, xarray: 'faithful' as const, word: WORD64 };
-const upstreamC = new CIsolated(loadCVariant('variants/c/upstream.c'));
-const buggyC = new CIsolated(loadCVariant('variants/c/buggy.c'));
-const hangC = new CIsolated(loadCVariant('test/fixtures/c/hang.c', { timeoutMs: 600 }));
+/** The engine's isolated executor over a C variant's runner, with the variant at hand. */
+const isolatedC = (variant: CVariant) => Object.assign(new IsolatedRunner(variant.runner), { variant });
+const upstreamC = isolatedC(loadCVariant('variants/c/upstream.c'));
+const buggyC = isolatedC(loadCVariant('variants/c/buggy.c'));
+const hangC = isolatedC(loadCVariant('test/fixtures/c/hang.c', { timeoutMs: 600 }));
 afterAll(() => [upstreamC, buggyC, hangC].forEach((i) => i.close()));
 
 test('prefetch sends, in batches, exactly the cases fc.check then generates', () => {

@@ -1,12 +1,12 @@
 // The README's worked example, followed as a new user would: saved where it says, checked with
 // the command it gives, and judged as it promises (exit 0, a verdict for every property).
 
-import { spawnSync } from 'child_process';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
+import { ROOT, check, scratchFolders } from './command-helpers';
 
-const ROOT = path.join(__dirname, '..');
+const { scratch, cleanup } = scratchFolders();
+afterAll(cleanup);
 
 test('the "port your patch" example compiles, runs and passes as the README says', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -15,21 +15,13 @@ test('the "port your patch" example compiles, runs and passes as the README says
   expect(code).toMatch(/^\/\/ variants\/my-patch\.ts/);
   expect(section).toMatch(/npm run check -- variants\/my-patch\.ts/);
   // a scratch folder beside variants/, so the example's '../model/variant' resolves unchanged
-  const dir = fs.mkdtempSync(path.join(ROOT, '.scratch-'));
-  try {
-    const file = path.join(dir, 'my-patch.ts');
-    fs.writeFileSync(file, code.replace("from './upstream'", "from '../variants/upstream'"));
-    const r = spawnSync(process.execPath, ['properties/command/bin.js', file, '--json'], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, FC_SEED: '11', REPORTS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'readme-')) },
-    });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout);
-    expect(out.verdicts).toHaveLength(7);
-    expect(out.verdicts.filter((v: { actual: string }) => v.actual === 'fail').map((v: { property: string }) => v.property)).toEqual(['no-redundant-unmap']);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = scratch({ 'my-patch.ts': code.replace("from './upstream'", "from '../variants/upstream'") });
+  const r = check([path.join(dir, 'my-patch.ts'), '--json'], { FC_SEED: '11' });
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.out);
+  expect(out.verdicts).toHaveLength(7);
+  expect(out.verdicts.filter((v: { actual: string }) => v.actual === 'fail').map((v: { property: string }) => v.property)).toEqual(['no-redundant-unmap']);
 }, 30000);
 
 test('every report the README names exists in shrink-reports/', () => {

@@ -22,7 +22,7 @@ import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
 import { caseRecord, ranRecord } from '../reports/record';
 import { replay } from '../reports/replay';
-import { ReportedVariant, reportVerdict } from '../reports/reporter';
+import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
 import { SavedReport, loadReport, loadReports, reportsDir } from '../reports/store';
@@ -69,14 +69,6 @@ interface Loaded {
 
 type Broken = Array<{ file: string; message: string }>;
 
-function reportedVariant(file: string, info: VariantInfo, sourceHash: string): ReportedVariant {
-  return {
-    name: info.name, sourceHash, file: path.resolve(file),
-    byName: isShipped(file) && file.endsWith('.ts'),
-    expected: (id: PropertyId) => info.expect[id],
-  };
-}
-
 /**
  * A C variant (a .c file, or the functions of a kernel tree): compiled with gcc and run in a
  * child process. native/ is loaded only here, so a machine without gcc still runs TypeScript.
@@ -87,7 +79,7 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
   const { name, origin, expect, expectContract } = variant;
   const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}) };
-  return { file: variant.file, info, who: reportedVariant(variant.file, info, sourceHashOf(variant.file)), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
+  return { file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
 }
 
 /** A TypeScript file: its declarations from its own process (or, with --no-isolate, loaded here). */
@@ -102,7 +94,7 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
   const owner = isShipped(file) ? undefined : shippedNames().get(info.name);
   if (owner) refuse(`the name "${info.name}" belongs to ${path.relative(path.join(VARIANTS_DIR, '..'), owner)}; give your variant a name of its own`);
   const isolated = child ? new IsolatedRunner(child.runner) : undefined;
-  return { file, info, who: reportedVariant(file, info, sourceHashOf(file)), isolated, kernelTree: false };
+  return { file, info, who: reportedVariant(info, sourceHashOf(file), file), isolated, kernelTree: false };
 }
 
 /**

@@ -5,9 +5,10 @@
 
 import path from 'path';
 import { Expectation, PropertyId } from '../../model/variant';
-import { Verdict } from '../engine/engine';
+import { Verdict, VariantInfo } from '../engine/engine';
 import { Outcome } from '../engine/execute';
 import { XarrayChoice } from '../case';
+import { isShipped } from '../registry';
 import { reportPage } from './page';
 import { Found, buildRecord, caseRecord, ranRecord, reportStem } from './record';
 import { SavedReport, saveReport } from './store';
@@ -22,6 +23,15 @@ export interface ReportedVariant {
   /** A shipped TypeScript variant: found again by its name, not its file. */
   readonly byName: boolean;
   readonly expected: (id: PropertyId) => Expectation;
+}
+
+/** The variant as its reports name it: a shipped TypeScript variant (or one with no file) by its name, any other by its file. */
+export function reportedVariant(info: Pick<VariantInfo, 'name' | 'expect'>, sourceHash: string, file?: string): ReportedVariant {
+  return {
+    name: info.name, sourceHash, ...(file === undefined ? {} : { file: path.resolve(file) }),
+    byName: file === undefined || (isShipped(file) && file.endsWith('.ts')),
+    expected: (id: PropertyId) => info.expect[id],
+  };
 }
 
 export interface SaveContext {
