@@ -1,4 +1,4 @@
-// The live kernel from TypeScript: live/runner.c compiled (cached like native/compile.ts does),
+// The live kernel from TypeScript: live/runner.c compiled (through native/compile.ts and its cache),
 // a probe of this machine's /dev/kvm, and runLive(), which hands cases to the program and reads
 // back what the kernel answered and what the guest saw. live/ is its own folder because it is a
 // third runtime (see live/runner.c): nothing outside the live check loads it.
@@ -6,11 +6,10 @@
 // GMEM_KVM_DEVICE names another device file (a missing one simulates a machine without KVM).
 
 import { spawnSync } from 'child_process';
-import crypto from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { CCompileError, CFLAGS, GccNotFoundError, firstError } from '../native/compile';
+import { Compiled, GccNotFoundError, buildProgram } from '../native/compile';
 import { Case } from '../properties/case';
 import { LIVE_GFN_LIMIT } from '../properties/live-arbitraries';
 
@@ -45,56 +44,17 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.tmpdir(), `gmem-live-${uid}`);
 }
 
-export interface Program {
-  readonly binary: string;
-  /** gcc's warnings (none expected). */
-  readonly warnings: string;
-  readonly cached: boolean;
-}
-
-const built = new Map<string, Program>();
+export type Program = Compiled;
 
 /**
- * A C program of this repo (live/runner.c with live/guest.h, findings/*.c, a generated repro) compiled with
- * native/compile.ts's flags, cached under a hash of gcc's version, the flags and the source.
- * Throws GccNotFoundError or CCompileError.
+ * A C program of this repo (live/runner.c with live/guest.h, findings/*.c, a generated repro)
+ * built by native/compile.ts with its flags and cache, the files it #includes from beside it
+ * part of the key. Throws GccNotFoundError or CCompileError.
  */
 export function compileProgram(file: string, env: NodeJS.ProcessEnv = process.env): Program {
-  const known = built.get(file);
-  if (known && fs.existsSync(known.binary)) return known;
-  const gcc = env.CC ?? 'gcc';
-  const v = spawnSync(gcc, ['-dumpfullversion', '-dumpmachine'], { encoding: 'utf8', env });
-  if (v.error || v.status !== 0) throw new GccNotFoundError(gcc);
   const source = fs.readFileSync(file, 'utf8');
-  // the files it #includes from beside it (live/guest.h for runner.c) are part of the key too
   const local = [...source.matchAll(/^#include "([^"]+)"/gm)].map((m) => fs.readFileSync(path.join(path.dirname(file), m[1]), 'utf8'));
-  const key = crypto.createHash('sha256').update([gcc, v.stdout.trim(), CFLAGS.join(' '), source, ...local].join('\0')).digest('hex').slice(0, 24);
-  const dir = cacheDir(env);
-  const binary = path.join(dir, `${path.basename(file, '.c')}-${key}`);
-  const warningsFile = `${binary}.warnings`;
-  if (!(fs.existsSync(binary) && fs.existsSync(warningsFile))) {
-    fs.mkdirSync(dir, { recursive: true });
-    // parallel jest workers may build the same key: each under its own name, then a rename
-    const tmp = `${binary}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-    try {
-      const r = spawnSync(gcc, [...CFLAGS, '-o', tmp, file], { encoding: 'utf8', env });
-      if (r.error) throw new GccNotFoundError(gcc);
-      const output = r.stderr ?? '';
-      if (r.status !== 0) {
-        const e = firstError(output, file);
-        throw new CCompileError(e.file, e.line, e.column, e.message, output);
-      }
-      fs.writeFileSync(`${tmp}.warnings`, output);
-      fs.renameSync(`${tmp}.warnings`, warningsFile);
-      fs.renameSync(tmp, binary);
-    } finally {
-      for (const f of [tmp, `${tmp}.warnings`]) fs.rmSync(f, { force: true });
-    }
-    built.set(file, { binary, warnings: fs.readFileSync(warningsFile, 'utf8'), cached: false });
-  } else {
-    built.set(file, { binary, warnings: fs.readFileSync(warningsFile, 'utf8'), cached: true });
-  }
-  return built.get(file)!;
+  return buildProgram({ name: path.basename(file, '.c'), inputs: [source, ...local], args: (out) => ['-o', out, file], file }, { env, cacheDir: cacheDir(env) });
 }
 
 /** The live runner, compiled. */
@@ -239,11 +199,17 @@ function parseResult(c: Case, line: string): LiveResult {
   if (raw.error !== undefined) return { kind: 'error', why: raw.error, line };
   if (raw.vm === undefined) return { kind: 'error', why: 'the runner reported no KVM_CREATE_VM result', line };
   const bound = (raw.binds ?? []).map((e, i) => (e === 0 ? c.layout.slots[i] : undefined)).filter((s) => s !== undefined);
-  const slots = raw.slots?.map((s, i) => {
-    const spec = bound[i];
-    if (!spec || spec.id !== s.id) throw new Error(`the runner reported slot ${s.id} out of order`);
-    return { id: s.id, before: expand(s.before, spec.npages), after: expand(s.after, spec.npages) };
-  });
+  let slots: LiveSlot[] | undefined;
+  try {
+    slots = raw.slots?.map((s, i) => {
+      const spec = bound[i];
+      if (!spec || spec.id !== s.id) throw new Error(`the runner reported slot ${s.id} out of order`);
+      return { id: s.id, before: expand(s.before, spec.npages), after: expand(s.after, spec.npages) };
+    });
+  } catch (e) {
+    // a line that does not fit its case is the runner's fault, told as such, not a crash of the run
+    return { kind: 'error', why: (e as Error).message, line };
+  }
   return { kind: 'ran', vm: raw.vm, gmem: raw.gmem, binds: raw.binds, op: raw.op, slots, stats: raw.stats, line };
 }
 
