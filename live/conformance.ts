@@ -35,6 +35,8 @@ import { formatOperation } from '../properties/format';
 import { liveCaseArb } from '../properties/live-arbitraries';
 import { Progress } from '../properties/command/progress';
 import { Counter, ERRNO, GfnRead, LiveResult, caseLine, errnoName, kvmDevice, liveKvm, runLive } from './kernel';
+import { caseRecord } from '../properties/reports/record';
+import { writeAtomic } from '../properties/reports/store';
 
 // ---- the model's answers ----
 
@@ -216,14 +218,6 @@ export function compareLive(c: Case, r: LiveResult, opts: CompareOptions = {}): 
 
 const str = (x: bigint) => x.toString();
 
-export function caseJson(c: Case) {
-  return {
-    filePages: str(c.layout.filePages),
-    slots: c.layout.slots.map((s) => ({ id: s.id, pgoff: str(s.pgoff), npages: str(s.npages), base_gfn: str(s.base_gfn) })),
-    op: c.op.kind === 'punch' ? { kind: 'punch', mode: c.op.mode, offset: str(c.op.offset), len: str(c.op.len) } : { kind: c.op.kind },
-  };
-}
-
 function modelJson(m: LiveModel) {
   const r = m.resolved;
   return {
@@ -260,7 +254,7 @@ export function saveDisagreement(dir: string, c: Case, r: LiveResult | undefined
     format: 'gmem-live-disagreement/1',
     kernel: `${os.type()} ${os.release()}`,
     device: kvmDevice(),
-    case: caseJson(c),
+    case: caseRecord(c, 'faithful'),
     model: modelJson(modelOf(c)),
     live: r?.kind === 'ran' ? JSON.parse(r.line) : r,
     disagreements: found,
@@ -268,14 +262,9 @@ export function saveDisagreement(dir: string, c: Case, r: LiveResult | undefined
   };
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${stem}.json`);
-  const write = (at: string, text: string) => {
-    const tmp = `${at}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, at);
-  };
   // the page first and the record last, as the other reports: a reader never sees a record without its page
-  write(path.join(dir, `${stem}.md`), disagreementPage(stem, c, r, found, record.kernel));
-  write(file, `${JSON.stringify(record, null, 2)}\n`);
+  writeAtomic(path.join(dir, `${stem}.md`), disagreementPage(stem, c, r, found, record.kernel));
+  writeAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }
 

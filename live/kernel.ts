@@ -24,14 +24,14 @@ export const errnoName = (n: number): string =>
 export const kvmDevice = (env: NodeJS.ProcessEnv = process.env): string => env.GMEM_KVM_DEVICE || '/dev/kvm';
 
 export interface LiveOptions {
-  readonly env?: NodeJS.ProcessEnv;
   /** userspace_addr of the gmem slots: a PROT_NONE reservation (default) or the host mmap of the file. */
   readonly hva?: 'none' | 'mmap';
-  /** Cases per run of the program (default 100). */
-  readonly batchSize?: number;
-  /** A run of the program is killed after this long (default 120 s; the runner bounds each pass at 10 s). */
-  readonly timeoutMs?: number;
 }
+
+/** Cases per run of the program. */
+const BATCH = 100;
+/** A run of the program is killed after this long (the runner bounds each pass at 10 s). */
+const RUN_LIMIT_MS = 120_000;
 
 // ---- the program ----
 
@@ -218,20 +218,18 @@ function parseResult(c: Case, line: string): LiveResult {
  * its own. Memory failure cases are skipped (never performed live). Results in input order.
  */
 export function runLive(cases: readonly Case[], opts: LiveOptions = {}): LiveResult[] {
-  const env = opts.env ?? process.env;
-  const runner = compileRunner(env);
+  const runner = compileRunner();
   const out: LiveResult[] = new Array(cases.length);
   const todo: number[] = [];
   cases.forEach((c, i) => {
     if (c.op.kind === 'memory-failure') out[i] = { kind: 'skipped', why: 'memory failure is never performed live' };
     else todo.push(i);
   });
-  const size = opts.batchSize ?? 100;
-  for (let at = 0; at < todo.length; at += size) {
-    const batch = todo.slice(at, at + size);
+  for (let at = 0; at < todo.length; at += BATCH) {
+    const batch = todo.slice(at, at + BATCH);
     const input = batch.map((i) => caseLine(String(i), cases[i])).join('\n') + '\n';
-    const r = spawnSync(runner.binary, ['--device', kvmDevice(env), '--hva', opts.hva ?? 'none'], {
-      input, encoding: 'utf8', maxBuffer: 1 << 30, timeout: opts.timeoutMs ?? 120_000,
+    const r = spawnSync(runner.binary, ['--device', kvmDevice(), '--hva', opts.hva ?? 'none'], {
+      input, encoding: 'utf8', maxBuffer: 1 << 30, timeout: RUN_LIMIT_MS,
     });
     const lines = (r.stdout ?? '').split('\n').filter((l) => l.length > 0);
     const byTag = new Map<string, string>();

@@ -73,53 +73,18 @@ static uint64_t print_runs(const struct repro_slot *s, const uint8_t *flags, uin
 /* What the guest read at one gfn, in words: "0", "0x676d656d00000004 (file page 3)", "an exit (KVM_EXIT_MMIO)". */
 static const char *describe(uint64_t v, uint8_t mark, char *buf, size_t len)
 {
+	uint64_t page;
 	if (mark == M_FAULT)
 		snprintf(buf, len, "an exit to userspace (KVM_EXIT_MEMORY_FAULT)");
 	else if (mark == M_MMIO)
 		snprintf(buf, len, "an exit to userspace (KVM_EXIT_MMIO)");
 	else if (v == 0)
 		snprintf(buf, len, "0");
-	else if ((v & 0xffffffff00000000ull) == VALUE_TAG && (v & 0xffffffffull) >= 1 && (v & 0xffffffffull) - 1 < FILE_PAGES)
-		snprintf(buf, len, "0x%016" PRIx64 " (file page %" PRIu64 ")", v, (uint64_t)((v & 0xffffffffull) - 1));
+	else if (file_page_of(v, FILE_PAGES, &page))
+		snprintf(buf, len, "0x%016" PRIx64 " (file page %" PRIu64 ")", v, page);
 	else
 		snprintf(buf, len, "0x%016" PRIx64, v);
 	return buf;
-}
-
-/* A 1-page guest_memfd bound at gfn 0 and read twice: the first pass of a process maps and
- * faults more than later ones (live/runner.c's warm-up), which would skew the counters. */
-static const char *warm_up(char *why, size_t whylen)
-{
-	struct vm v;
-	if (create_vm(&v, RES_SLOT, why, whylen)) {
-		if (!why[0])
-			snprintf(why, whylen, "KVM_CREATE_VM: %s", strerror(errno));
-		destroy_vm(&v);
-		return why;
-	}
-	const char *err = NULL;
-	struct live_create_gmem cg = { .size = PAGE, .flags = LIVE_GMEM_FLAG_MMAP | LIVE_GMEM_FLAG_INIT_SHARED };
-	int gfd = ioctl(v.fd, LIVE_CREATE_GUEST_MEMFD, &cg);
-	if (gfd < 0) {
-		snprintf(why, whylen, "KVM_CREATE_GUEST_MEMFD (MMAP | INIT_SHARED): %s", strerror(errno));
-		destroy_vm(&v);
-		return why;
-	}
-	struct live_region2 r = {
-		.slot = 0, .flags = LIVE_MEM_GUEST_MEMFD, .guest_phys_addr = 0, .memory_size = PAGE,
-		.userspace_addr = (uint64_t)(uintptr_t)none_mem, .guest_memfd_offset = 0, .guest_memfd = (uint32_t)gfd,
-	};
-	if (ioctl(v.fd, LIVE_SET_USER_MEMORY_REGION2, &r)) {
-		snprintf(why, whylen, "KVM_SET_USER_MEMORY_REGION2 with KVM_MEM_GUEST_MEMFD: %s", strerror(errno));
-		err = why;
-	}
-	static uint8_t marks[1];
-	((uint32_t *)(res_mem + PG_TABLE * PAGE))[0] = 0;
-	for (int pass = 0; pass < 2 && !err; pass++)
-		err = guest_pass(&v, 1, marks, why, whylen);
-	close(gfd);
-	destroy_vm(&v);
-	return err;
 }
 
 int main(int argc, char **argv)

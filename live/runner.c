@@ -13,9 +13,8 @@
  *
  *   C <tag> <filePages> <op> <mode> <offset> <len> <nslots> { <id> <pgoff> <npages> <base_gfn> }
  *
- * op is `punch` (fallocate(fd, mode, offset, len), offset and len signed 64-bit), `release`
- * (the guest_memfd fd closed and its host mapping unmapped) or `none` (mode, offset and len are
- * then 0). Slot fields are unsigned 64-bit, in pages; the runner shifts them by 12 (wrapping as
+ * op is `punch` (fallocate(fd, mode, offset, len), offset and len signed 64-bit) or `release`
+ * (the guest_memfd fd closed and its host mapping unmapped; mode, offset and len are then 0). Slot fields are unsigned 64-bit, in pages; the runner shifts them by 12 (wrapping as
  * a __u64 does). Output: one JSON object a line per case, in input order (see live/kernel.ts,
  * LiveResult, for the fields). `--probe` instead prints one JSON line saying whether this
  * machine can run cases at all, and why not.
@@ -23,23 +22,10 @@
  * The guest, the VM and the set-up are in guest.h (#included), shared with the self-checking
  * report repros that live/repro.ts generates; this file keeps the protocol, the JSON and the probe.
  *
- * The guest. A vCPU in 64-bit mode at CPL 3 with 4-level paging: every gpa below 2^36 is
- * identity-mapped with 2 MiB pages (64 page directories), so it reads any gfn below 2^24. Under
- * kvm_pvm (shadow paging, no VMX/SVM) this is the only mode that runs natively: real mode and
- * 32-bit protected mode are emulated instruction by instruction, and the emulator reads guest
- * memory through the memslot's userspace_addr, never through guest_memfd nor the shadow page
- * tables, so it cannot see an invalidation at all (measured: see live/README.md). 2^36 is the
- * MAXPHYADDR of a vCPU without CPUID (36 bits). The top 128 gfns below 2^24 are the harness's
- * own: an ordinary memslot (code, page tables, gfn table, results) and one gfn without any slot
- * whose write ends a pass. Cases use gfns below LIVE_GFN_LIMIT = 2^24 - 128.
- *
- * The gmem slots' userspace_addr points into a PROT_NONE reservation, not at the host mmap of
- * the file: the kernel only checks that the address is a user address, faults of a
- * guest_memfd-only slot go to guest_memfd, and nothing else can map or unmap those gfns. With
- * userspace_addr on the host mmap, the shadow MMU's prefetch maps neighbouring gfns through that
- * mapping, and a punch's unmap of the host mapping zaps the same gfns through the MMU notifier:
- * a gfn that kvm_gmem_invalidate_begin() missed would be zapped anyway. `--hva mmap` selects
- * that variant, for measuring.
+ * The guest (64-bit, CPL 3, identity-mapped gfns below 2^24 - 128, the harness's own above) and
+ * why the gmem slots' userspace_addr is a PROT_NONE reservation are told in guest.h. `--hva mmap`
+ * puts userspace_addr on the host mmap of the file instead, for measuring: then the shadow MMU's
+ * prefetch and the MMU notifier would hide a gfn that kvm_gmem_invalidate_begin() missed.
  */
 #include "guest.h"
 
@@ -160,11 +146,9 @@ static void emit_reads(uint32_t first, uint64_t n, uint64_t file_pages, const ui
 			kk = 'p';
 		else if (v == 0)
 			kk = 'z';
-		else if ((v & 0xffffffff00000000ull) == VALUE_TAG && (v & 0xffffffffull) >= 1 &&
-			 (v & 0xffffffffull) - 1 < file_pages) {
+		else if (file_page_of(v, file_pages, &idx))
 			kk = 'i';
-			idx = (v & 0xffffffffull) - 1;
-		} else {
+		else {
 			FLUSH();
 			if (comma)
 				emit(",");
@@ -248,7 +232,7 @@ static void run_case(char *line)
 		len = parse_s64(tok[6], &ok);
 		nslots = parse_u64(tok[7], &ok);
 		ok = ok && nslots <= 64 && (uint64_t)nt == 8 + 4 * nslots &&
-		     (!strcmp(op, "punch") || !strcmp(op, "release") || !strcmp(op, "none"));
+		     (!strcmp(op, "punch") || !strcmp(op, "release"));
 	}
 	emit("{\"tag\":");
 	json_string(tag);
@@ -361,15 +345,13 @@ static void run_case(char *line)
 		if (!strcmp(op, "punch")) {
 			int rc = fallocate(gfd, (int)mode, (off_t)offset, (off_t)len);
 			emit(",\"op\":{\"kind\":\"punch\",\"errno\":%d}", rc ? errno : 0);
-		} else if (!strcmp(op, "release")) {
+		} else { /* release */
 			if (gm)
 				munmap(gm, file_pages * PAGE);
 			gm = NULL;
 			close(gfd);
 			gfd = -1;
 			emit(",\"op\":{\"kind\":\"release\",\"errno\":0}");
-		} else {
-			emit(",\"op\":{\"kind\":\"none\",\"errno\":0}");
 		}
 	}
 	snapshot(&v, snap[1]);
@@ -478,18 +460,8 @@ int main(int argc, char **argv)
 		return probe();
 	char why[512];
 	const char *err = setup(why, sizeof(why));
-	if (!err) {
-		/*
-		 * A first case, not reported: the first guest pass of a process maps and faults more
-		 * than any later one (measured: 8 more 4K mappings in the first pass, one more fault
-		 * and 8 more mappings in the second, with no operation in between), which would read
-		 * as an extra unmap in the first case's counters.
-		 */
-		char line[] = "C warm-up 1 none 0 0 0 1 0 0 1 0";
-		capture = 1;
-		run_case(line);
-		capture = 0;
-	}
+	if (!err)
+		err = warm_up(why, sizeof(why));
 	if (err) {
 		/* every case reports the same: nothing can run here */
 		fprintf(stderr, "%s\n", err);
