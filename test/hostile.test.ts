@@ -66,6 +66,9 @@ test('a hang, in TypeScript or C, spinning or blocked, is confirmed once and sto
   const page = fs.readFileSync(of('hostile-loops')[0].report!, 'utf8');
   expect(page).toMatch(/kvm_gmem_invalidate_begin\(\) does not return when invalidating file pages/);
   expect(page).not.toMatch(/use-after-free/);
+  // the index lists the report just saved as reproducing (it was confirmed: the index takes that)
+  const stem = path.basename(of('hostile-loops')[0].report!, '.md');
+  expect(fs.readFileSync(path.join(r.reports, 'README.md'), 'utf8')).toMatch(new RegExp(`^\\| \\[${stem}\\].*\\| reproduces \\|$`, 'm'));
   // no other file costs more than one confirmation either (a case the machine starved may be
   // suspected once; run again alone, it returns, and nothing is reported)
   for (const v of out.variants) expect([v.name, v.hangConfirmations <= 1]).toEqual([v.name, true]);

@@ -310,11 +310,12 @@ function confirmSmallest(v: { counterexample?: Outcome; property: PropertyId }, 
   return isolated.confirm(o.case, o.mode, (run) => violations(prop, run(o.case, o.mode), contractRerun(run, o.case)).length > 0).kind;
 }
 
-/** The index of every folder that got a new report, replaying through the processes already running. */
-function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { written: boolean }; dir: string }>, loaded: readonly Loaded[]): void {
+/** The index of every folder that got a new report, replaying the others through the processes already running. */
+function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { stem: string; written: boolean }; dir: string }>, loaded: readonly Loaded[]): void {
+  const justSaved = new Set(verdicts.filter((v) => v.report?.written).map((v) => v.report!.stem));
   for (const dir of new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))) {
     try {
-      writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, reuse: reuseFrom(loaded) }), new Set(loaded.map((l) => l.info.name)));
+      writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, reuse: reuseFrom(loaded) }), { checked: new Set(loaded.map((l) => l.info.name)), justSaved });
     } catch (e) {
       warn(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
     }

@@ -76,14 +76,22 @@ export function indexPage(rows: readonly IndexRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Regenerates <dir>/README.md from the reports on disk. */
-export function writeIndex(dir: string, resolve: Resolver, only?: ReadonlySet<string>): IndexRow[] {
+/** What a check already knows of a report, so the index need not replay it. */
+export interface AfterCheck {
+  /** The variants it checked: only their reports are replayed (the others keep their last status). */
+  readonly checked: ReadonlySet<string>;
+  /** Reports it has just saved: each a failure it confirmed on today's source, so it reproduces. */
+  readonly justSaved: ReadonlySet<string>;
+}
+
+/** Regenerates <dir>/README.md from the reports on disk (after a check, replaying only what it does not know). */
+export function writeIndex(dir: string, resolve: Resolver, after?: AfterCheck): IndexRow[] {
   const saved = loadReports(dir);
-  // after a check, only the reports of the variants it checked are replayed; the others keep the
-  // status the index last gave them (npm run reports:index replays them all)
-  const before = only ? lastStatuses(path.join(dir, 'README.md')) : new Map<string, { status: ReportStatus; sourceChanged: boolean }>();
-  const rows = saved.map((report) => {
-    const kept = only && !only.has(report.record.variant.name) ? before.get(report.stem) : undefined;
+  // npm run reports:index replays every report
+  const before = after ? lastStatuses(path.join(dir, 'README.md')) : new Map<string, { status: ReportStatus; sourceChanged: boolean }>();
+  const rows = saved.map((report): IndexRow => {
+    if (after?.justSaved.has(report.stem)) return { report, status: 'reproduces', sourceChanged: false };
+    const kept = after && !after.checked.has(report.record.variant.name) ? before.get(report.stem) : undefined;
     return kept ? { report, ...kept } : indexRows([report], resolve)[0];
   });
   writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
