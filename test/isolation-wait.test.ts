@@ -38,10 +38,9 @@ const SUPERVISOR = path.join(__dirname, '..', 'properties', 'isolation', 'superv
 function oldRuleTry(): 'misfired' | 'too-late' | 'held' {
   const flag = new Int32Array(new SharedArrayBuffer(8)); // [0] the reply's number, [1] the child's pid
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(SUPERVISOR, {
-    workerData: { port: port2, flag: flag.buffer, command: process.execPath, args: ECHO, protocolFd: 1, outputMarks: false, testNotifyDelayMs: LATE_MS },
-    transferList: [port2],
-  });
+  const worker = new Worker(SUPERVISOR);
+  const config = { port: port2, flag: flag.buffer, command: process.execPath, args: ECHO, protocolFd: 1, outputMarks: false, testNotifyDelayMs: LATE_MS, startupMs: 60_000, startupCpuMs: 10_000 };
+  worker.postMessage({ type: 'open', config }, [port2]);
   try {
     // a quick case whose reply lands before the main thread waits: the flag is set, the notify still due
     port1.postMessage({ type: 'batch', seq: 1, requests: ['case 0 0'], ...LIMITS });

@@ -1,8 +1,9 @@
 // @ts-check
-// The worker thread behind properties/isolation/sync-child.ts: it owns one child process (a
-// compiled C driver, or a Node process running a TypeScript variant), writes it a batch of
-// request lines, splits the child's protocol output into one reply per case ("end SEQ" closes
-// a case), and watches it:
+// The worker thread behind properties/isolation/sync-child.ts. One worker serves every SyncChild
+// of its process (a thread costs as much CPU to start as a child process): each opens a channel,
+// and a channel owns one child process at a time (a compiled C driver, or a Node process running
+// a TypeScript variant), writes it a batch of request lines, splits the child's protocol output
+// into one reply per case ("end SEQ" closes a case), and watches it:
 //  - a case is a hang candidate when the child's process group has used `limitMs` of CPU on
 //    it, or when `blockedMs` of wall time have passed (a child blocked for good uses no CPU);
 //    wall time alone never declares a hang before that, so a busy machine cannot fake one;
@@ -18,7 +19,7 @@
 // Plain JavaScript so that a worker thread loads it without a TypeScript loader.
 'use strict';
 
-const { workerData } = require('worker_threads');
+const { parentPort } = require('worker_threads');
 const { spawn } = require('child_process');
 const fs = require('fs');
 
@@ -28,76 +29,6 @@ const CLK_TCK = 100;
 const OUTPUT_LIMIT = 64 * 1024;
 
 /**
- * @type {{ port: import('worker_threads').MessagePort, flag: SharedArrayBuffer, command: string,
- *   args: string[], env?: NodeJS.ProcessEnv, protocolFd: number, outputMarks: boolean, testNotifyDelayMs?: number,
- *   startupMs: number, startupCpuMs: number }}
- */
-const config = workerData;
-const { port, command, args, protocolFd } = config;
-const flag = new Int32Array(config.flag);
-
-/** @typedef {import('child_process').ChildProcess} Child */
-/** @type {Child | null} */
-let child = null;
-/** The first line the child writes ("ready ..."), once it has. */
-/** @type {string | null} */
-let hello = null;
-/** @type {null | ((why: string | null) => void)} */
-let onHello = null;
-let output = '';
-let dropped = 0;
-/** The start of the child's first line, until it is whole. */
-let pending = '';
-/** @type {null | { seq: number, requests: string[], next: number, replies: object[], lines: string[], partial: string,
- *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean, at: number } }} */
-let job = null;
-
-/** The message being served, whose reply the caller waits for. */
-/** @type {number | null} */
-let serving = null;
-
-function reply(/** @type {object} */ msg) {
-  serving = null;
-  port.postMessage(msg);
-  Atomics.store(flag, 0, /** @type {{seq: number}} */ (msg).seq);
-  // test hook (test/isolation-wait.test.ts): a late notify must not be taken for a reply
-  if (config.testNotifyDelayMs) setTimeout(() => Atomics.notify(flag, 0), config.testNotifyDelayMs);
-  else Atomics.notify(flag, 0);
-}
-
-/**
- * With `outputMarks` (the C driver), the child ends each case's stderr with "\x01\n", and a batch
- * is finished only once the marks of its cases have arrived, so a case's printk comes back
- * with that case's batch. Counted per child; a partial mark waits for its newline.
- */
-let marks = 0, finishedOk = 0, partialMark = false;
-/** @type {NodeJS.Timeout | null} */
-let markTimer = null;
-
-function keepOutput(/** @type {string} */ text, /** @type {boolean} */ current) {
-  if (config.outputMarks && current) {
-    if (partialMark) text = `\x01${text}`;
-    partialMark = text.endsWith('\x01');
-    if (partialMark) text = text.slice(0, -1);
-    marks += text.split('\x01\n').length - 1;
-  }
-  text = text.split('\x01\n').join('');
-  const room = OUTPUT_LIMIT - output.length;
-  if (text.length <= room) output += text;
-  else {
-    output += text.slice(0, Math.max(0, room));
-    dropped += text.length - Math.max(0, room);
-  }
-}
-
-function takeOutput() {
-  const text = dropped ? `${output}\n[${dropped} more characters of the variant's output not shown]\n` : output;
-  output = '';
-  dropped = 0;
-  return text;
-}
-
-/**
  * util-linux's setpriv, if the machine has it: the child is started with PR_SET_PDEATHSIG, so it
  * dies with the thread that started it, even when the command is killed (Ctrl-C) and nothing
  * here runs to kill it. (What it forks and leaves running is killed with its group at the end
@@ -105,57 +36,7 @@ function takeOutput() {
  */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
 
-function startChild() {
-  /** @type {import('child_process').StdioOptions} */
-  const stdio = protocolFd === 3 ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
-  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
-  const me = spawn(cmd, argv, { stdio, detached: true, env: config.env ?? process.env });
-  child = me;
-  hello = null;
-  // the caller can kill the group without waiting for a reply that names it
-  if (me.pid !== undefined && flag.length > 1) Atomics.store(flag, 1, me.pid);
-  armStartClock(me);
-  const proto = /** @type {import('stream').Readable} */ (me.stdio[protocolFd]);
-  proto.setEncoding('utf8');
-  proto.on('data', (d) => { if (me === child) onData(d); });
-  marks = 0;
-  finishedOk = 0;
-  partialMark = false;
-  for (const fd of protocolFd === 3 ? [1, 2] : [2]) {
-    const s = /** @type {import('stream').Readable} */ (me.stdio[fd]);
-    s.setEncoding('utf8');
-    s.on('data', (d) => { keepOutput(d, me === child && fd === 2); if (me === child) maybeFinish(); });
-  }
-  me.stdin?.on('error', () => { /* the child died; 'close' reports it */ });
-  me.on('error', (e) => { if (me === child) onSpawnError(e); });
-  // 'exit' as soon as the child dies: its group goes too, so a fork that holds the pipes open
-  // cannot keep 'close' (which comes once they are read to the end) from coming
-  me.on('exit', () => killGroup(me));
-  me.on('close', (code, signal) => { if (me === child) onDeath(code, signal); });
-}
-
-/**
- * The start-up's clock: a child that has not said it is ready after `startupCpuMs` of CPU (its
- * top-level code does not return) or `startupMs` of wall time is killed, and says why.
- */
-function armStartClock(/** @type {Child} */ me) {
-  const t0 = Date.now();
-  const check = () => {
-    if (child !== me || hello !== null) return;
-    const cpu = groupCpuMs() ?? 0;
-    const wall = Date.now() - t0;
-    if (cpu >= config.startupCpuMs || wall >= config.startupMs) {
-      startFailure = `it did not say it was ready after ${Math.round(cpu)} ms of CPU in ${wall} ms (does its top-level code return?)`;
-      killGroup(me);
-      return;
-    }
-    setTimeout(check, 250);
-  };
-  setTimeout(check, 250);
-}
-/** Why the last start failed, when the start clock ran out. */
-/** @type {string | null} */
-let startFailure = null;
+/** @typedef {import('child_process').ChildProcess} Child */
 
 /** SIGKILL to the child's whole process group (it is its leader: spawned detached). */
 function killGroup(/** @type {Child | null} */ c) {
@@ -175,223 +56,364 @@ function statOf(/** @type {string} */ pid) {
   }
 }
 
-/** CPU time the child itself has used so far (with its reaped children), in ms: one small read. */
-function leaderCpuMs() {
-  const pid = child?.pid;
-  const s = pid === undefined ? undefined : statOf(String(pid));
-  return s && s.own + s.reaped;
-}
-
 /**
- * CPU time of the whole process group, in ms: the leader, its reaped children and every live
- * member (a variant's fork). Scans /proc, so only when a limit has passed, never per case.
+ * @typedef {{ port: import('worker_threads').MessagePort, flag: SharedArrayBuffer, command: string,
+ *   args: string[], env?: NodeJS.ProcessEnv, protocolFd: number, outputMarks: boolean, testNotifyDelayMs?: number,
+ *   startupMs: number, startupCpuMs: number }} Config
  */
-function groupCpuMs() {
-  const pid = child?.pid;
-  const leader = leaderCpuMs();
-  if (pid === undefined || leader === undefined) return undefined;
-  let total = leader;
-  let others = [];
-  try { others = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(pid)); } catch { /* not Linux */ }
-  for (const d of others) {
-    const s = statOf(d);
-    if (s && s.pgrp === pid) total += s.own;
+
+/** The channels open in this worker: a bug that escapes one fails the callers of all. */
+/** @type {Set<{ fail: (e: unknown) => void }>} */
+const channels = new Set();
+
+/** One SyncChild's channel: its child, its batches and its replies. */
+function serve(/** @type {Config} */ config) {
+  const { port, command, args, protocolFd } = config;
+  const flag = new Int32Array(config.flag);
+
+  /** @type {Child | null} */
+  let child = null;
+  /** The first line the child writes ("ready ..."), once it has. */
+  /** @type {string | null} */
+  let hello = null;
+  /** @type {null | ((why: string | null) => void)} */
+  let onHello = null;
+  let output = '';
+  let dropped = 0;
+  /** The start of the child's first line, until it is whole. */
+  let pending = '';
+  /** @type {null | { seq: number, requests: string[], next: number, replies: object[], lines: string[], partial: string,
+   *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean, at: number } }} */
+  let job = null;
+
+  /** The message being served, whose reply the caller waits for. */
+  /** @type {number | null} */
+  let serving = null;
+
+  function reply(/** @type {object} */ msg) {
+    serving = null;
+    port.postMessage(msg);
+    Atomics.store(flag, 0, /** @type {{seq: number}} */ (msg).seq);
+    // test hook (test/isolation-wait.test.ts): a late notify must not be taken for a reply
+    if (config.testNotifyDelayMs) setTimeout(() => Atomics.notify(flag, 0), config.testNotifyDelayMs);
+    else Atomics.notify(flag, 0);
   }
-  return total;
-}
 
-/**
- * The case's clock: CPU time decides a hang; wall time only for a child that uses none. Armed
- * only for a child that is up (its start-up is not the case's time); a clock whose child has
- * been replaced since stops, and the new child's start arms another.
- */
-function armTimer() {
-  if (!job) return;
-  const j = job;
-  if (j.timer) clearTimeout(j.timer);
-  j.timer = null;
-  const me = child;
-  if (!me || hello === null) return;
-  // the case's CPU is counted from the leader's at its start; a fork's CPU counts in full
-  const cpu0 = leaderCpuMs(), t0 = Date.now();
-  const check = () => {
-    if (job !== j || child !== me || j.next >= j.requests.length) return;
-    const cpu = groupCpuMs();
-    const used = cpu !== undefined && cpu0 !== undefined ? cpu - cpu0 : undefined;
-    const wall = Date.now() - t0;
-    const cpuBound = used === undefined ? wall >= j.limitMs : used >= j.limitMs;
-    if (cpuBound || wall >= j.blockedMs) {
-      j.hung = { cpuMs: used ?? -1, wallMs: wall, blocked: !cpuBound, at: j.next };
-      killGroup(me);
+  /**
+   * With `outputMarks` (the C driver), the child ends each case's stderr with "\x01\n", and a batch
+   * is finished only once the marks of its cases have arrived, so a case's printk comes back
+   * with that case's batch. Counted per child; a partial mark waits for its newline.
+   */
+  let marks = 0, finishedOk = 0, partialMark = false;
+  /** @type {NodeJS.Timeout | null} */
+  let markTimer = null;
+
+  function keepOutput(/** @type {string} */ text, /** @type {boolean} */ current) {
+    if (config.outputMarks && current) {
+      if (partialMark) text = `\x01${text}`;
+      partialMark = text.endsWith('\x01');
+      if (partialMark) text = text.slice(0, -1);
+      marks += text.split('\x01\n').length - 1;
+    }
+    text = text.split('\x01\n').join('');
+    const room = OUTPUT_LIMIT - output.length;
+    if (text.length <= room) output += text;
+    else {
+      output += text.slice(0, Math.max(0, room));
+      dropped += text.length - Math.max(0, room);
+    }
+  }
+
+  function takeOutput() {
+    const text = dropped ? `${output}\n[${dropped} more characters of the variant's output not shown]\n` : output;
+    output = '';
+    dropped = 0;
+    return text;
+  }
+
+  function startChild() {
+    /** @type {import('child_process').StdioOptions} */
+    const stdio = protocolFd === 3 ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
+    const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+    const me = spawn(cmd, argv, { stdio, detached: true, env: config.env ?? process.env });
+    child = me;
+    hello = null;
+    // the caller can kill the group without waiting for a reply that names it
+    if (me.pid !== undefined && flag.length > 1) Atomics.store(flag, 1, me.pid);
+    armStartClock(me);
+    const proto = /** @type {import('stream').Readable} */ (me.stdio[protocolFd]);
+    proto.setEncoding('utf8');
+    proto.on('data', (d) => { if (me === child) onData(d); });
+    marks = 0;
+    finishedOk = 0;
+    partialMark = false;
+    for (const fd of protocolFd === 3 ? [1, 2] : [2]) {
+      const s = /** @type {import('stream').Readable} */ (me.stdio[fd]);
+      s.setEncoding('utf8');
+      s.on('data', (d) => { keepOutput(d, me === child && fd === 2); if (me === child) maybeFinish(); });
+    }
+    me.stdin?.on('error', () => { /* the child died; 'close' reports it */ });
+    me.on('error', (e) => { if (me === child) onSpawnError(e); });
+    // 'exit' as soon as the child dies: its group goes too, so a fork that holds the pipes open
+    // cannot keep 'close' (which comes once they are read to the end) from coming
+    me.on('exit', () => killGroup(me));
+    me.on('close', (code, signal) => { if (me === child) onDeath(code, signal); });
+  }
+
+  /**
+   * The start-up's clock: a child that has not said it is ready after `startupCpuMs` of CPU (its
+   * top-level code does not return) or `startupMs` of wall time is killed, and says why.
+   */
+  function armStartClock(/** @type {Child} */ me) {
+    const t0 = Date.now();
+    const check = () => {
+      if (child !== me || hello !== null) return;
+      const cpu = groupCpuMs() ?? 0;
+      const wall = Date.now() - t0;
+      if (cpu >= config.startupCpuMs || wall >= config.startupMs) {
+        startFailure = `it did not say it was ready after ${Math.round(cpu)} ms of CPU in ${wall} ms (does its top-level code return?)`;
+        killGroup(me);
+        return;
+      }
+      setTimeout(check, 250);
+    };
+    setTimeout(check, 250);
+  }
+  /** Why the last start failed, when the start clock ran out. */
+  /** @type {string | null} */
+  let startFailure = null;
+
+  /** CPU time the child itself has used so far (with its reaped children), in ms: one small read. */
+  function leaderCpuMs() {
+    const pid = child?.pid;
+    const s = pid === undefined ? undefined : statOf(String(pid));
+    return s && s.own + s.reaped;
+  }
+
+  /**
+   * CPU time of the whole process group, in ms: the leader, its reaped children and every live
+   * member (a variant's fork). Scans /proc, so only when a limit has passed, never per case.
+   */
+  function groupCpuMs() {
+    const pid = child?.pid;
+    const leader = leaderCpuMs();
+    if (pid === undefined || leader === undefined) return undefined;
+    let total = leader;
+    let others = [];
+    try { others = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(pid)); } catch { /* not Linux */ }
+    for (const d of others) {
+      const s = statOf(d);
+      if (s && s.pgrp === pid) total += s.own;
+    }
+    return total;
+  }
+
+  /**
+   * The case's clock: CPU time decides a hang; wall time only for a child that uses none. Armed
+   * only for a child that is up (its start-up is not the case's time); a clock whose child has
+   * been replaced since stops, and the new child's start arms another.
+   */
+  function armTimer() {
+    if (!job) return;
+    const j = job;
+    if (j.timer) clearTimeout(j.timer);
+    j.timer = null;
+    const me = child;
+    if (!me || hello === null) return;
+    // the case's CPU is counted from the leader's at its start; a fork's CPU counts in full
+    const cpu0 = leaderCpuMs(), t0 = Date.now();
+    const check = () => {
+      if (job !== j || child !== me || j.next >= j.requests.length) return;
+      const cpu = groupCpuMs();
+      const used = cpu !== undefined && cpu0 !== undefined ? cpu - cpu0 : undefined;
+      const wall = Date.now() - t0;
+      const cpuBound = used === undefined ? wall >= j.limitMs : used >= j.limitMs;
+      if (cpuBound || wall >= j.blockedMs) {
+        j.hung = { cpuMs: used ?? -1, wallMs: wall, blocked: !cpuBound, at: j.next };
+        killGroup(me);
+        return;
+      }
+      const cpuLeft = used === undefined ? j.limitMs - wall : j.limitMs - used;
+      j.timer = setTimeout(check, Math.max(10, Math.min(cpuLeft, j.blockedMs - wall)));
+    };
+    j.timer = setTimeout(check, j.limitMs);
+  }
+
+  /** Starts the child if there is none and calls back once it has said hello (or died trying). */
+  function ensureStarted(/** @type {(why: string | null) => void} */ then) {
+    if (child && hello !== null) { then(null); return; }
+    if (!child) startChild();
+    onHello = then;
+  }
+
+  function sendRest() {
+    if (!job) return;
+    const j = job;
+    ensureStarted((why) => {
+      if (job !== j) return;
+      if (why !== null) {
+        while (job === j && j.next < j.requests.length) settle({ kind: 'exit', lines: [], code: null, why });
+        return;
+      }
+      j.lines = [];
+      j.partial = '';
+      armTimer();
+      /** @type {NonNullable<Child['stdin']>} */ (/** @type {Child} */ (child).stdin).write(j.requests.slice(j.next).join('\n') + '\n');
+    });
+  }
+
+  /** @param {{ kind: string }} r */
+  function settle(r) {
+    if (!job) return;
+    job.replies.push(r);
+    job.next++;
+    job.lines = [];
+    if (r.kind === 'ok') finishedOk++;
+    if (job.next < job.requests.length) armTimer();
+    else {
+      if (job.timer) clearTimeout(job.timer);
+      maybeFinish();
+    }
+  }
+
+  /** The batch is done once its output marks have caught up (a dead child has sent all it will). */
+  function maybeFinish() {
+    if (!job || job.next < job.requests.length) return;
+    if (!config.outputMarks || !child || marks >= finishedOk) { finish(); return; }
+    // a variant that closed its stderr sends no marks: do not wait for them long
+    markTimer ??= setTimeout(finish, 1000);
+  }
+
+  function finish() {
+    if (markTimer) clearTimeout(markTimer);
+    markTimer = null;
+    if (!job) return;
+    if (job.timer) clearTimeout(job.timer);
+    const { seq, replies } = job;
+    job = null;
+    reply({ seq, replies, output: takeOutput()});
+  }
+
+  function onData(/** @type {string} */ d) {
+    if (hello === null) {
+      const at = d.indexOf('\n');
+      if (at < 0) { pending += d; return; }
+      hello = pending + d.slice(0, at);
+      pending = '';
+      d = d.slice(at + 1);
+      const cb = onHello;
+      onHello = null;
+      cb?.(null);
+    }
+    if (!job) return;
+    const text = job.partial + d;
+    const lines = text.split('\n');
+    job.partial = /** @type {string} */ (lines.pop());
+    for (const line of lines) {
+      if (!job) return;
+      const m = /^end (\d+)$/.exec(line);
+      if (!m) { job.lines.push(line); continue; }
+      if (Number(m[1]) !== job.next) {
+        // the stream is out of step with the batch: nothing after this can be trusted
+        settle({ kind: 'malformed', lines: job.lines, why: `"end ${m[1]}" where case ${job.next} was due` });
+        while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
+        replace();
+        return;
+      }
+      settle({ kind: 'ok', lines: job.lines });
+    }
+  }
+  /** Kills the child's group and, if the batch goes on, starts another for the rest. */
+  function replace() {
+    const old = child;
+    child = null;
+    pending = '';
+    killGroup(old);
+    if (job && job.next < job.requests.length) sendRest();
+  }
+
+  /**
+   * @param {number | null} code
+   * @param {NodeJS.Signals | null} signal
+   */
+  function onDeath(code, signal) {
+    const was = child;
+    child = null;
+    pending = '';
+    killGroup(was); // anything it forked goes with it
+    if (onHello) {
+      const cb = onHello;
+      onHello = null;
+      const why = startFailure ?? (signal ? `it was killed by ${signal} before it was ready` : `it exited with status ${code} before it was ready`);
+      startFailure = null;
+      cb(why);
       return;
     }
-    const cpuLeft = used === undefined ? j.limitMs - wall : j.limitMs - used;
-    j.timer = setTimeout(check, Math.max(10, Math.min(cpuLeft, j.blockedMs - wall)));
+    if (!job || job.next >= job.requests.length) return;
+    const lines = job.partial ? [...job.lines, job.partial] : job.lines;
+    if (job.hung) {
+      const { at, ...hung } = job.hung;
+      job.hung = null;
+      // the clock ran out for case `at`; if that case's end was already in the pipe, the child
+      // was killed between cases: nothing hung, and the rest goes again
+      if (at === job.next) settle({ kind: 'hang', lines, ...hung, limitMs: job.limitMs });
+      // the caller confirms a hang before anything more of this variant runs
+      while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
+      return;
+    }
+    if (signal) settle({ kind: 'signal', lines, signal });
+    else settle({ kind: 'exit', lines, code });
+    // the caller decides whether the rest is worth a new child (it is not for cases read ahead)
+    while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
+  }
+
+  function onSpawnError(/** @type {Error} */ e) {
+    child = null;
+    if (onHello) {
+      const cb = onHello;
+      onHello = null;
+      cb(`cannot run ${command}: ${e.message}`);
+    }
+    while (job && job.next < job.requests.length) settle({ kind: 'spawn-error', lines: [], message: e.message });
+  }
+
+  const channel = {
+    // a bug here must not leave the caller waiting for a reply that never comes: it gets the error
+    fail(/** @type {unknown} */ e) {
+      const c = child;
+      child = null;
+      killGroup(c);
+      job = null;
+      if (serving !== null) reply({ seq: serving, error: `the supervisor failed: ${e instanceof Error ? e.stack : String(e)}` });
+    },
   };
-  j.timer = setTimeout(check, j.limitMs);
-}
+  channels.add(channel);
 
-/** Starts the child if there is none and calls back once it has said hello (or died trying). */
-function ensureStarted(/** @type {(why: string | null) => void} */ then) {
-  if (child && hello !== null) { then(null); return; }
-  if (!child) startChild();
-  onHello = then;
-}
-
-function sendRest() {
-  if (!job) return;
-  const j = job;
-  ensureStarted((why) => {
-    if (job !== j) return;
-    if (why !== null) {
-      while (job === j && j.next < j.requests.length) settle({ kind: 'exit', lines: [], code: null, why });
-      return;
+  port.on('message', (msg) => {
+    if (msg.type !== 'close') serving = msg.seq;
+    if (msg.type === 'start') {
+      if (msg.fresh) replace();
+      ensureStarted((why) => reply({ seq: msg.seq, hello, why, output: takeOutput()}));
+    } else if (msg.type === 'batch') {
+      if (msg.fresh) replace();
+      job = { seq: msg.seq, requests: msg.requests, next: 0, replies: [], lines: [], partial: '', timer: null, limitMs: msg.limitMs, blockedMs: msg.blockedMs, hung: null };
+      if (msg.requests.length === 0) finish();
+      else sendRest();
+    } else if (msg.type === 'close') {
+      const c = child;
+      child = null;
+      killGroup(c);
+      if (job?.timer) clearTimeout(job.timer);
+      if (markTimer) clearTimeout(markTimer);
+      job = null;
+      channels.delete(channel);
+      port.close();
     }
-    j.lines = [];
-    j.partial = '';
-    armTimer();
-    /** @type {NonNullable<Child['stdin']>} */ (/** @type {Child} */ (child).stdin).write(j.requests.slice(j.next).join('\n') + '\n');
   });
 }
 
-/** @param {{ kind: string }} r */
-function settle(r) {
-  if (!job) return;
-  job.replies.push(r);
-  job.next++;
-  job.lines = [];
-  if (r.kind === 'ok') finishedOk++;
-  if (job.next < job.requests.length) armTimer();
-  else {
-    if (job.timer) clearTimeout(job.timer);
-    maybeFinish();
-  }
-}
+process.on('uncaughtException', (e) => { for (const ch of channels) ch.fail(e); });
 
-/** The batch is done once its output marks have caught up (a dead child has sent all it will). */
-function maybeFinish() {
-  if (!job || job.next < job.requests.length) return;
-  if (!config.outputMarks || !child || marks >= finishedOk) { finish(); return; }
-  // a variant that closed its stderr sends no marks: do not wait for them long
-  markTimer ??= setTimeout(finish, 1000);
-}
-
-function finish() {
-  if (markTimer) clearTimeout(markTimer);
-  markTimer = null;
-  if (!job) return;
-  if (job.timer) clearTimeout(job.timer);
-  const { seq, replies } = job;
-  job = null;
-  reply({ seq, replies, output: takeOutput()});
-}
-
-function onData(/** @type {string} */ d) {
-  if (hello === null) {
-    const at = d.indexOf('\n');
-    if (at < 0) { pending += d; return; }
-    hello = pending + d.slice(0, at);
-    pending = '';
-    d = d.slice(at + 1);
-    const cb = onHello;
-    onHello = null;
-    cb?.(null);
-  }
-  if (!job) return;
-  const text = job.partial + d;
-  const lines = text.split('\n');
-  job.partial = /** @type {string} */ (lines.pop());
-  for (const line of lines) {
-    if (!job) return;
-    const m = /^end (\d+)$/.exec(line);
-    if (!m) { job.lines.push(line); continue; }
-    if (Number(m[1]) !== job.next) {
-      // the stream is out of step with the batch: nothing after this can be trusted
-      settle({ kind: 'malformed', lines: job.lines, why: `"end ${m[1]}" where case ${job.next} was due` });
-      while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
-      replace();
-      return;
-    }
-    settle({ kind: 'ok', lines: job.lines });
-  }
-}
-/** Kills the child's group and, if the batch goes on, starts another for the rest. */
-function replace() {
-  const old = child;
-  child = null;
-  pending = '';
-  killGroup(old);
-  if (job && job.next < job.requests.length) sendRest();
-}
-
-/**
- * @param {number | null} code
- * @param {NodeJS.Signals | null} signal
- */
-function onDeath(code, signal) {
-  const was = child;
-  child = null;
-  pending = '';
-  killGroup(was); // anything it forked goes with it
-  if (onHello) {
-    const cb = onHello;
-    onHello = null;
-    const why = startFailure ?? (signal ? `it was killed by ${signal} before it was ready` : `it exited with status ${code} before it was ready`);
-    startFailure = null;
-    cb(why);
-    return;
-  }
-  if (!job || job.next >= job.requests.length) return;
-  const lines = job.partial ? [...job.lines, job.partial] : job.lines;
-  if (job.hung) {
-    const { at, ...hung } = job.hung;
-    job.hung = null;
-    // the clock ran out for case `at`; if that case's end was already in the pipe, the child
-    // was killed between cases: nothing hung, and the rest goes again
-    if (at === job.next) settle({ kind: 'hang', lines, ...hung, limitMs: job.limitMs });
-    // the caller confirms a hang before anything more of this variant runs
-    while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
-    return;
-  }
-  if (signal) settle({ kind: 'signal', lines, signal });
-  else settle({ kind: 'exit', lines, code });
-  // the caller decides whether the rest is worth a new child (it is not for cases read ahead)
-  while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
-}
-
-function onSpawnError(/** @type {Error} */ e) {
-  child = null;
-  if (onHello) {
-    const cb = onHello;
-    onHello = null;
-    cb(`cannot run ${command}: ${e.message}`);
-  }
-  while (job && job.next < job.requests.length) settle({ kind: 'spawn-error', lines: [], message: e.message });
-}
-
-// A bug here must not leave the caller waiting for a reply that never comes: it gets the error.
-process.on('uncaughtException', (e) => {
-  const c = child;
-  child = null;
-  killGroup(c);
-  job = null;
-  if (serving !== null) reply({ seq: serving, error: `the supervisor failed: ${e instanceof Error ? e.stack : String(e)}` });
-});
-
-port.on('message', (msg) => {
-  if (msg.type !== 'close') serving = msg.seq;
-  if (msg.type === 'start') {
-    if (msg.fresh) replace();
-    ensureStarted((why) => reply({ seq: msg.seq, hello, why, output: takeOutput()}));
-  } else if (msg.type === 'batch') {
-    if (msg.fresh) replace();
-    job = { seq: msg.seq, requests: msg.requests, next: 0, replies: [], lines: [], partial: '', timer: null, limitMs: msg.limitMs, blockedMs: msg.blockedMs, hung: null };
-    if (msg.requests.length === 0) finish();
-    else sendRest();
-  } else if (msg.type === 'close') {
-    const c = child;
-    child = null;
-    killGroup(c);
-    port.close();
-  }
+/** @type {import('worker_threads').MessagePort} */ (parentPort).on('message', (/** @type {{ type: string, config: Config }} */ m) => {
+  if (m.type === 'open') serve(m.config);
 });

@@ -1,6 +1,6 @@
-// A child process that a synchronous caller can talk to: a worker thread (supervisor.js) owns
-// the process and its pipes, and the caller blocks on Atomics.wait() until the worker has the
-// replies of a whole batch. This is what lets fast-check's synchronous property call a variant
+// A child process that a synchronous caller can talk to: a worker thread (supervisor.js, one for
+// every SyncChild of the process) owns the process and its pipes, and the caller blocks on
+// Atomics.wait() until the worker has the replies of a whole batch. This is what lets fast-check's synchronous property call a variant
 // that runs in another process, shrinking included, without a process per case.
 
 import path from 'path';
@@ -60,12 +60,27 @@ const WORKER_SLACK_MS = 120_000;
 export const MESSAGE_GRACE_MS = 100;
 const DEFAULT_STARTUP_MS = 60_000, DEFAULT_STARTUP_CPU_MS = 10_000;
 
+/**
+ * The supervisor thread, started with the first SyncChild and shared by all: a thread costs
+ * about as much CPU to start as a Node child process (measured: 150 ms), and a check starts a
+ * fresh process for every failure it confirms.
+ */
+let supervisor: Worker | null = null;
+function supervisorThread(): Worker {
+  if (supervisor) return supervisor;
+  const w = new Worker(SUPERVISOR, { stdout: true, stderr: true });
+  // it does not keep the process alive: at exit the children's stdin closes and 'exit' kills their groups
+  w.unref();
+  w.on('exit', () => { if (supervisor === w) supervisor = null; });
+  return (supervisor = w);
+}
+
 /** Every live group, killed when this process exits however it exits. */
 const live = new Set<SyncChild>();
 process.on('exit', () => { for (const c of live) c.close(); });
 
 export class SyncChild {
-  private worker: Worker | null = null;
+  /** This child's channel to the supervisor thread. */
   private port: MessagePort | null = null;
   /** [0]: the sequence number last answered; [1]: the child's pid (its group), as soon as it is spawned. */
   private readonly flag = new Int32Array(new SharedArrayBuffer(8));
@@ -107,21 +122,19 @@ export class SyncChild {
       this.port.postMessage({ type: 'close' });
       this.port.close();
     }
-    // the worker may not get to its 'close' before this process ends: kill the group here too,
-    // by the pid the worker shared when it spawned the child (a reply may never have come)
+    // the supervisor may not get to its 'close' before this process ends: kill the group here
+    // too, by the pid it shared when it spawned the child (a reply may never have come)
     const pid = Atomics.load(this.flag, 1);
     if (pid) {
       try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
       Atomics.store(this.flag, 1, 0);
     }
-    void this.worker?.terminate();
-    this.worker = null;
     this.port = null;
   }
 
   private post(msg: object): number {
     const seq = ++this.seq;
-    this.ensureWorker().postMessage({ ...msg, seq });
+    this.channel().postMessage({ ...msg, seq });
     const pause = this.opts.testPauseAfterPostMs;
     if (pause) Atomics.wait(this.nap, 0, 0, pause);
     return seq;
@@ -133,7 +146,7 @@ export class SyncChild {
    * for none is waited through, so only the real reply, or the bound, ends the wait.
    */
   private wait(seq: number, boundMs: number): Record<string, unknown> {
-    const port = this.ensureWorker();
+    const port = this.channel();
     const deadline = Date.now() + boundMs;
     for (;;) {
       const seen = Atomics.load(this.flag, 0);
@@ -165,21 +178,15 @@ export class SyncChild {
     }
   }
 
-  private ensureWorker(): MessagePort {
+  private channel(): MessagePort {
     if (this.port) return this.port;
     const { port1, port2 } = new MessageChannel();
-    this.worker = new Worker(SUPERVISOR, {
-      workerData: {
-        port: port2, flag: this.flag.buffer, command: this.opts.command, args: [...(this.opts.args ?? [])],
-        env: this.opts.env, protocolFd: this.opts.protocolFd ?? 1, outputMarks: this.opts.outputMarks ?? false, testNotifyDelayMs: this.opts.testNotifyDelayMs,
-        startupMs: this.startupMs, startupCpuMs: this.opts.startupCpuMs ?? DEFAULT_STARTUP_CPU_MS,
-      },
-      transferList: [port2],
-      stdout: true,
-      stderr: true,
-    });
-    // neither keeps the process alive: at exit the child's stdin closes and 'exit' kills the group
-    this.worker.unref();
+    const config = {
+      port: port2, flag: this.flag.buffer, command: this.opts.command, args: [...(this.opts.args ?? [])],
+      env: this.opts.env, protocolFd: this.opts.protocolFd ?? 1, outputMarks: this.opts.outputMarks ?? false, testNotifyDelayMs: this.opts.testNotifyDelayMs,
+      startupMs: this.startupMs, startupCpuMs: this.opts.startupCpuMs ?? DEFAULT_STARTUP_CPU_MS,
+    };
+    supervisorThread().postMessage({ type: 'open', config }, [port2]);
     port1.unref();
     this.port = port1;
     live.add(this);
