@@ -86,6 +86,9 @@ function plan(record: ReportRecord): Plan {
         `the case is the ${1n << BigInt(op.order)}-page folio at file index ${op.index}`,
     };
   }
+  if (layout.vmType === 'tdx') {
+    return { runnable: false, layout, op, why: 'the case is in a TDX VM, and the live runner creates default VMs only' };
+  }
   let bound: Layout;
   try {
     bound = materialize(layout); // the model binds every slot of a saved case

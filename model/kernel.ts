@@ -5,6 +5,7 @@
 import { Layout } from './layout';
 import { KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
 import { Visit, XarrayMode, walk, xaFind } from './xarray';
+import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
 import { Word } from './word';
 
 declare const opaque: unique symbol;
@@ -32,6 +33,9 @@ export interface Kernel {
   readonly gmem: KvmGmem;
   readonly kvm: Kvm;
   readonly ULONG_MAX: bigint;
+  /** enum kvm_gfn_range_filter (6.14 on), for a range's attr_filter. */
+  readonly KVM_FILTER_SHARED: number;
+  readonly KVM_FILTER_PRIVATE: number;
   /** (unsigned long)x: the conversion C makes implicitly, written out in a port. */
   ul(x: bigint): bigint;
   min(a: bigint, b: bigint): bigint;
@@ -87,6 +91,8 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
     gmem: Object.freeze({ kvm, bindings }),
     kvm,
     ULONG_MAX: word.MAX,
+    KVM_FILTER_SHARED,
+    KVM_FILTER_PRIVATE,
     ul: word.ul,
     min: word.min,
     max: word.max,

@@ -5,6 +5,7 @@
 import { Layout, Memslot } from './layout';
 import { Range, intersect, normalize, subtract } from './ranges';
 import { slotGfns } from './reference';
+import { Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from './vm';
 import { Word } from './word';
 
 /** One recorded call. `phase` says which variant function made it. */
@@ -19,6 +20,8 @@ export type KvmEvent =
       readonly end: bigint;
       /** What kvm_unmap_gfn_range returned: something in the range was mapped (a flush is due). */
       readonly flush: boolean;
+      /** On a VM with mirrored TDP only: the roots its attribute filter selected (model/vm.ts). */
+      readonly roots?: readonly Root[];
     }
   /** A WARN splat: from the variant's own WARN_ON_ONCE, or from a KVM helper it called. */
   | { readonly op: 'warn'; readonly phase: Phase; readonly source: 'variant' | 'kvm'; readonly message: string };
@@ -53,8 +56,9 @@ export class VariantFault extends Error {
 export class KvmRecorder {
   readonly events: KvmEvent[] = [];
   phase: Phase = 'begin';
-  /** gfns with a live mapping; every slot's frames start out mapped. */
+  /** gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's frames start out mapped. */
   private mapped: Range[];
+  private readonly vmType: VmType;
   private readonly slotsById: Map<number, Memslot>;
   /** kvm->mmu_invalidate_in_progress, and whether a range was added since it left 0. */
   private inProgress = 0;
@@ -62,6 +66,7 @@ export class KvmRecorder {
 
   constructor(layout: Layout, readonly word: Word) {
     this.mapped = normalize(layout.slots.map(slotGfns));
+    this.vmType = layout.vmType ?? 'default';
     this.slotsById = new Map(layout.slots.map((s) => [s.id, s]));
   }
 
@@ -113,10 +118,14 @@ export class KvmRecorder {
 
   private unmap(range: KvmGfnRange): boolean {
     const start = range.start, end = range.end;
+    // kvm_unmap_gfn_range() zaps only the roots the range's attribute filter selects (§6)
+    const { roots, empty } = filterToRoots(this.vmType, range.attr_filter ?? 0);
+    if (empty) this.kvmWarn('kvm_gfn_range_filter_to_root_types: WARN_ON_ONCE(!ret), an empty attribute filter');
+    const reaches = roots.includes(memoryRoot(this.vmType));
     // The TDP MMU zaps by gfn whatever the slot: a range outside the slot is a wild unmap.
-    const hit = start < end && this.mapped.some((m) => intersect(m, { start, end }) !== null);
+    const hit = reaches && start < end && this.mapped.some((m) => intersect(m, { start, end }) !== null);
     if (hit) this.mapped = subtract(this.mapped, [{ start, end }]);
-    this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit });
+    this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit, ...(hasMirroredTdp(this.vmType) ? { roots } : {}) });
     return hit;
   }
 
@@ -124,6 +133,10 @@ export class KvmRecorder {
     if (typeof range !== 'object' || range === null) throw new VariantFault(call, 'range must be a struct kvm_gfn_range');
     this.gfn(call, 'range->start', range.start);
     this.gfn(call, 'range->end', range.end);
+    const filter = (range as { attr_filter?: unknown }).attr_filter;
+    if (filter !== undefined && !(Number.isSafeInteger(filter) && (filter as number) >= 0)) {
+      throw new VariantFault(call, `range->attr_filter must be an enum kvm_gfn_range_filter (KVM_FILTER_SHARED, KVM_FILTER_PRIVATE), got ${typeof filter} ${String(filter)}`);
+    }
     const slot = range.slot as unknown;
     const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
     if (typeof id !== 'number' || !this.slotsById.has(id)) {

@@ -3,6 +3,7 @@
 // and kvm_gmem_bind(), in the order the kernel applies them.
 
 import { KernelError, requireU64 } from './errno';
+import { VmType } from './vm';
 
 export const PAGE_SHIFT = 12n;
 export const PAGE_SIZE = 1n << PAGE_SHIFT;
@@ -26,6 +27,8 @@ export interface Layout {
   readonly filePages: bigint;
   /** Bound slots, in the order they were bound. */
   readonly slots: readonly Memslot[];
+  /** The type of the VM the slots belong to (model/vm.ts); absent: a default VM. */
+  readonly vmType?: VmType;
 }
 
 /** The userspace request: struct kvm_userspace_memory_region2 with KVM_MEM_GUEST_MEMFD set. */

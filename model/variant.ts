@@ -3,6 +3,7 @@
 // expectations are keyed by them.
 
 import { Kernel } from './kernel';
+import { VmType } from './vm';
 import { pgoff_t } from './word';
 
 export const CORRECTNESS = ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping'] as const;
@@ -25,6 +26,11 @@ export interface Variant {
    * there. Properties left out take `expect`'s verdict. See expectationOf().
    */
   readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
+  /**
+   * The VM types its cases run in (model/vm.ts): absent, a default VM only. From 6.14 the ranges
+   * carry an attribute filter, and a TDX VM is where a wrong one leaves private memory mapped.
+   */
+  readonly vmTypes?: readonly VmType[];
   invalidate_begin(k: Kernel, start: pgoff_t, end: pgoff_t): void;
   invalidate_end(k: Kernel, start: pgoff_t, end: pgoff_t): void;
 }

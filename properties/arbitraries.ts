@@ -8,6 +8,7 @@ import {
   MAX_FOLIO_ORDER, Operation,
 } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
+import { VM_TYPES, VmType } from '../model/vm';
 import { Case, LayoutSpec, SlotSpec } from './case';
 
 /** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
@@ -247,3 +248,22 @@ const pickArb = oneof(big(0n, 3n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
 export const caseArb: fc.Arbitrary<Case> = fc
   .tuple(layoutArb, opSpecArb, pickArb)
   .map(([layout, spec, pick]) => ({ layout, op: operation(layout, spec), pick }));
+
+const byVmTypes = new Map<string, fc.Arbitrary<Case>>();
+
+/**
+ * The cases of a variant that runs in these VM types (Variant.vmTypes): caseArb itself for a
+ * default VM only, so every seed and path of the eras before 6.14 gives the cases it always
+ * gave; else each case in one of them, shrinking toward a default VM.
+ */
+export function caseArbFor(vmTypes: readonly VmType[] = ['default']): fc.Arbitrary<Case> {
+  const types = VM_TYPES.filter((t) => vmTypes.includes(t));
+  const key = types.join(',');
+  if (key === 'default') return caseArb;
+  let arb = byVmTypes.get(key);
+  if (!arb) {
+    arb = fc.tuple(caseArb, fc.constantFrom(...types)).map(([c, vmType]) => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } }));
+    byVmTypes.set(key, arb);
+  }
+  return arb;
+}

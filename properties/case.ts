@@ -4,6 +4,7 @@
 
 import { Operation } from '../model/callers';
 import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
+import { VmType } from '../model/vm';
 import { FAITHFUL, XarrayMode } from '../model/xarray';
 
 export interface SlotSpec {
@@ -16,6 +17,8 @@ export interface SlotSpec {
 export interface LayoutSpec {
   readonly filePages: bigint;
   readonly slots: readonly SlotSpec[];
+  /** The VM's type; absent: a default VM (model/vm.ts). */
+  readonly vmType?: VmType;
 }
 
 export interface Case {
@@ -55,5 +58,5 @@ function bindAll(spec: LayoutSpec): Layout {
       guest_memfd_offset: s.pgoff << PAGE_SHIFT,
     });
   }
-  return layout;
+  return spec.vmType && spec.vmType !== 'default' ? Object.freeze({ ...layout, vmType: spec.vmType }) : layout;
 }

@@ -38,7 +38,7 @@ export function formatOperation(op: Operation): string {
 /** The case and its outcome, as a reviewer reads it. */
 export function formatOutcome(o: Outcome): string {
   const lines: string[] = [];
-  lines.push(`guest_memfd of ${decHex(o.layout.filePages)} pages`);
+  lines.push(`guest_memfd of ${decHex(o.layout.filePages)} pages${o.layout.vmType === 'tdx' ? ', in a TDX VM (mirrored TDP: its guest_memfd memory is private, mapped in mirror roots)' : ''}`);
   for (const s of o.case.layout.slots) {
     lines.push(`  slot ${s.id}: pgoff ${decHex(s.pgoff)}, npages ${decHex(s.npages)}, base_gfn ${decHex(s.base_gfn)}` +
       `  (file [${decHex(s.pgoff)}, ${decHex(s.pgoff + s.npages)}) -> gfns [${decHex(s.base_gfn)}, ${decHex(s.base_gfn + s.npages)}))`);

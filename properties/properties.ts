@@ -25,7 +25,7 @@ const ranges = (rs: readonly Range[]) => rs.map(show).join(' ');
 const noStaleMapping: Property = {
   id: 'no-stale-mapping',
   title: 'every gfn backed by an invalidated index is unmapped, under its own slot',
-  check: (o) => diff(o).filter((d) => d.missed.length > 0).map((d) => `slot ${d.slot}: gfns ${ranges(d.missed)} still mapped`),
+  check: (o) => diff(o).filter((d) => d.missed.length > 0).map((d) => `slot ${d.slot}: gfns ${ranges(d.missed)} still mapped${o.layout.vmType === 'tdx' ? ' in the mirror roots (private memory of a TDX VM)' : ''}`),
 };
 
 const noCollateralUnmap: Property = {

@@ -5,11 +5,12 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { PROPERTY_IDS, Variant } from '../model/variant';
+import { VM_TYPES } from '../model/vm';
 
 export const VARIANTS_DIR = path.join(__dirname, '..', 'variants');
 
 /** History order of the shipped variants (KERNEL-FACTS §2); others follow by name. */
-const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base'];
+const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base', 'upstream-6.14', 'filter-shared-always'];
 
 /** A file of the shipped suite: variants/*.ts or variants/c/*.c. Its reports go to shrink-reports/. */
 export function isShipped(file: string): boolean {
@@ -57,6 +58,16 @@ export function shippedNames(dir: string = VARIANTS_DIR): Map<string, string> {
   return new Map(files.map((f) => [f.slice(0, -'.ts'.length), path.join(dir, f)]));
 }
 
+/** What is wrong with a variant's vmTypes, or null: absent, or a list of known VM types with 'default' among them (every era runs there). */
+export function vmTypesFault(x: unknown): string | null {
+  if (x === undefined) return null;
+  if (!Array.isArray(x) || x.length === 0 || !x.every((t) => (VM_TYPES as readonly unknown[]).includes(t))) {
+    return `vmTypes must be a list of VM types among ${VM_TYPES.map((t) => `'${t}'`).join(', ')}, got ${JSON.stringify(x)}`;
+  }
+  if (!x.includes('default')) return `vmTypes must include 'default', got ${JSON.stringify(x)}`;
+  return null;
+}
+
 export function loadVariantFile(file: string): Variant {
   const mod = require(path.resolve(file)) as { default?: unknown };
   const v = mod.default as Partial<Variant> | undefined;
@@ -67,6 +78,8 @@ export function loadVariantFile(file: string): Variant {
   }
   const missing = PROPERTY_IDS.filter((id) => !['pass', 'fail', 'report'].includes(v.expect?.[id] as string));
   if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
+  const vmFault = vmTypesFault(v.vmTypes);
+  if (vmFault) throw new VariantFileError(file, vmFault);
   // a file may re-export another's variant object: it stays the first file's
   if (!files.has(v as Variant)) files.set(v as Variant, path.resolve(file));
   return v as Variant;

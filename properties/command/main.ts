@@ -184,7 +184,7 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
       for (const xarray of args.xarray) {
         const label = args.xarray.length > 1 ? `${info.name} [${xarray}]` : info.name;
         const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, saved, isolated, onCase: progress.tick };
-        if (!args.path) isolated?.prefetch(args.seed, args.numRuns, xarray);
+        if (!args.path) isolated?.prefetch(args.seed, args.numRuns, xarray, info.vmTypes);
         for (const v of checkVariant(info, opts)) {
           const r = reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id, xarray) }, { dir, saved });
           verdicts.push({ ...r, label, dir });

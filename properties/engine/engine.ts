@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { Expectation, PropertyId, expectationOf } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
-import { caseArb } from '../arbitraries';
+import { caseArbFor } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
 import { Outcome, execute, faultOutcome } from './execute';
 import { minimize } from './minimize';
@@ -145,7 +145,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       }
     }
     if (!fromSaved && !isolated?.hungOn()) {
-      details = fc.check(fc.property(caseArb, (x) => !fails(x)), { numRuns: opts.numRuns, seed: opts.seed, path: opts.path, endOnFailure: false });
+      details = fc.check(fc.property(caseArbFor(variant.vmTypes), (x) => !fails(x)), { numRuns: opts.numRuns, seed: opts.seed, path: opts.path, endOnFailure: false });
       if (!details.failed) return { ...base, numRuns: details.numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' };
     }
     c = fromSaved?.case ?? details?.counterexample?.[0];

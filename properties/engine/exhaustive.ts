@@ -6,6 +6,7 @@
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../../model/callers';
 import { PAGE_SHIFT } from '../../model/layout';
 import { Expectation, PropertyId, expectationOf } from '../../model/variant';
+import { VM_TYPES, VmType } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
 import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from '../case';
 import type { Executor, Ran, VariantInfo } from './executor';
@@ -160,17 +161,24 @@ export function* operations(scope: Scope): Generator<Operation> {
   }
 }
 
-/** The cases of one shard, layout by layout (the pick is 0: xarray-contract-robust tries its own). */
-export function* cases(scope: Scope, shard: Shard = WHOLE): Generator<Case> {
+/**
+ * The cases of one shard, layout by layout, each in every VM type the variant runs in (a
+ * default VM only before 6.14); the pick is 0: xarray-contract-robust tries its own.
+ */
+export function* cases(scope: Scope, shard: Shard = WHOLE, vmTypes: readonly VmType[] = ['default']): Generator<Case> {
   const ops = [...operations(scope)];
+  const vms = VM_TYPES.filter((t) => vmTypes.includes(t));
   let n = 0;
   for (const layout of layouts(scope)) {
     if (n++ % shard.count !== shard.index) continue;
-    for (const op of ops) yield { layout, op, pick: 0n };
+    for (const vmType of vms) {
+      const inVm = vmType === 'default' ? layout : { ...layout, vmType };
+      for (const op of ops) yield { layout: inVm, op, pick: 0n };
+    }
   }
 }
 
-/** How many layouts, operations and cases the whole scope has, without checking any. */
+/** How many layouts, operations and cases (in a default VM) the whole scope has, without checking any. */
 export function countScope(scope: Scope): { layouts: number; operations: number; cases: number } {
   let nLayouts = 0;
   for (const bindings of placements(scope)) {
@@ -202,7 +210,8 @@ export function caseSize(c: Case): [slots: number, pages: bigint, length: bigint
 export function compareCases(a: Case, b: Case): number {
   const x = caseSize(a), y = caseSize(b);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-  return 0;
+  // of two cases of one size, the one in a default VM
+  return VM_TYPES.indexOf(a.layout.vmType ?? 'default') - VM_TYPES.indexOf(b.layout.vmType ?? 'default');
 }
 
 interface Tally {
@@ -257,7 +266,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     }
   };
   // in batches, so that a variant in its own process gets them BATCH at a time
-  const all = cases(scope, shard);
+  const all = cases(scope, shard, variant.vmTypes);
   scan: for (;;) {
     const chunk: Case[] = [];
     for (let r = all.next(); !r.done; r = all.next()) if (chunk.push(r.value) === BATCH) break;

@@ -1,6 +1,6 @@
 // A domain-aware pass after fast-check's shrinking, which can stop in a local minimum (an
 // anchor that only fails with its 63-page length, say). It greedily tries smaller concrete
-// cases (a slot dropped, a shorter punch, a smaller slot, everything pulled toward 0) and keeps
+// cases (a default VM, a slot dropped, a shorter punch, a smaller slot, everything pulled toward 0) and keeps
 // each one that still fails, until none does. Every candidate goes through bind() again.
 
 import { Operation, resolve } from '../../model/callers';
@@ -53,10 +53,15 @@ function shiftedLeft(c: Case, by: bigint): Case | null {
   let op = c.op;
   if (op.kind === 'punch') { if (op.offset < by << PAGE_SHIFT) return null; op = { ...op, offset: op.offset - (by << PAGE_SHIFT) }; }
   if (op.kind === 'memory-failure') return null; // folio alignment would change
-  return { ...c, layout: { filePages: c.layout.filePages - by, slots }, op };
+  return { ...c, layout: { ...c.layout, filePages: c.layout.filePages - by, slots }, op };
 }
 
 function* candidates(c: Case): Generator<Case> {
+  // a default VM is the simpler world: a case that fails there too is shown there
+  if (c.layout.vmType && c.layout.vmType !== 'default') {
+    const { vmType: _, ...inDefault } = c.layout;
+    yield { ...c, layout: inDefault };
+  }
   for (const layout of smallerLayouts(c.layout)) yield { ...c, layout };
   for (const op of smallerOps(c.op)) yield { ...c, op };
   const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0].pgoff);

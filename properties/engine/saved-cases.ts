@@ -31,13 +31,17 @@ export interface SavedCase {
 /**
  * The saved cases to try first for (variant, property): the variant's own reports (with their
  * history, if they have one), then, if the variant must pass the property, every other
- * variant's without one: a bug one had is a regression test for all; another's history is not.
+ * variant's without one, in a VM type it runs in: a bug one had is a regression test for all;
+ * another's history is not.
  */
-export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
+export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
   const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
   const own = same.filter((s) => s.record.variant.name === variant.name);
+  // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14) proves nothing of it
+  const vmTypes: readonly string[] = variant.vmTypes ?? ['default'];
+  const runsIn = (c: CaseRecord) => vmTypes.includes(c.layout.vmType ?? 'default');
   const others = expectationOf(variant, id, xarray) === 'pass'
-    ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length) : [];
+    ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length && runsIn(s.record.counterexample)) : [];
   return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
     .map(({ s, own: mine }) => ({
       stem: s.stem, own: mine, case: caseOf(s.record.counterexample),

@@ -45,7 +45,8 @@ export function caseKey(c: Case, mode: XarrayMode): string {
     : c.op.kind === 'memory-failure' ? `m${c.op.index},${c.op.order}` : 'r';
   const slots = c.layout.slots.map((s) => `${s.id},${s.pgoff},${s.npages},${s.base_gfn}`).join(';');
   const m = mode.kind === 'faithful' ? 'f' : `c${mode.pick}`;
-  return `${m}|${c.layout.filePages}|${slots}|${op}|${c.pick}`;
+  const vm = c.layout.vmType && c.layout.vmType !== 'default' ? `|${c.layout.vmType}` : '';
+  return `${m}|${c.layout.filePages}|${slots}|${op}|${c.pick}${vm}`;
 }
 
 /** A child that uses no CPU is a hang candidate after this many CPU limits of wall time. */

@@ -65,7 +65,8 @@ try {
 }
 if (variant) {
   const { name, origin, expect } = variant;
-  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: (variant as { expectContract?: unknown }).expectContract ?? null })}\n`);
+  const { expectContract, vmTypes } = variant as { expectContract?: unknown; vmTypes?: unknown };
+  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null })}\n`);
   serve(variant);
 } else {
   process.stdin.resume();

@@ -4,8 +4,9 @@
 
 import path from 'path';
 import { Expectations, PropertyId, Expectation } from '../../model/variant';
+import { VmType } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
-import { VariantFileError } from '../registry';
+import { VariantFileError, vmTypesFault } from '../registry';
 import { ChildRunner, RunnerOptions } from './runner';
 import { encodeRequest } from './ts-wire';
 
@@ -17,6 +18,7 @@ export interface VariantMeta {
   readonly origin: string;
   readonly expect: Expectations;
   readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
+  readonly vmTypes?: readonly VmType[];
 }
 
 export interface TsVariantOptions extends RunnerOptions {
@@ -58,6 +60,15 @@ export class TsVariant {
       // the child's message already names the file
       throw VariantFileError.said(this.file, said.error ?? `${this.file}: the variant's process said nothing of it`);
     }
-    return { name: said.name, origin: said.origin ?? '', expect: said.expect!, ...(said.expectContract ? { expectContract: said.expectContract } : {}) };
+    const vmFault = vmTypesFault(said.vmTypes ?? undefined);
+    if (vmFault) {
+      this.runner.close();
+      throw new VariantFileError(this.file, vmFault);
+    }
+    return {
+      name: said.name, origin: said.origin ?? '', expect: said.expect!,
+      ...(said.expectContract ? { expectContract: said.expectContract } : {}),
+      ...(said.vmTypes ? { vmTypes: said.vmTypes } : {}),
+    };
   }
 }

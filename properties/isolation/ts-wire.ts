@@ -1,5 +1,5 @@
 // The request line a TypeScript variant's child reads: one case as the command resolved it
-// (its bound slots, the [start, end) range, the xarray mode and the word width), in JSON with
+// (its bound slots, the VM's type, the [start, end) range, the xarray mode and the word width), in JSON with
 // every 64-bit value a decimal string. The reply is the call log (properties/isolation/log.ts).
 
 import { Layout, Memslot } from '../../model/layout';
@@ -24,19 +24,20 @@ export function encodeRequest(r: TsRequest): string {
     b: String(r.end),
     m: r.mode.kind === 'faithful' ? 'f' : `c${r.mode.pick}`,
     w: r.word.bits,
+    ...(r.layout.vmType === 'tdx' ? { v: r.layout.vmType } : {}),
   });
 }
 
 const words = new Map<number, Word>();
 
 export function decodeRequest(line: string): TsRequest {
-  const j = JSON.parse(line) as { s: number; f: string; l: Array<[number, string, string, string]>; a: string; b: string; m: string; w: number };
+  const j = JSON.parse(line) as { s: number; f: string; l: Array<[number, string, string, string]>; a: string; b: string; m: string; w: number; v?: 'tdx' };
   const slots: Memslot[] = j.l.map(([id, pgoff, npages, base_gfn]) => Object.freeze({ id, pgoff: BigInt(pgoff), npages: BigInt(npages), base_gfn: BigInt(base_gfn) }));
   let word = words.get(j.w);
   if (!word) words.set(j.w, (word = makeWord(j.w)));
   return {
     seq: j.s,
-    layout: Object.freeze({ filePages: BigInt(j.f), slots: Object.freeze(slots) }),
+    layout: Object.freeze({ filePages: BigInt(j.f), slots: Object.freeze(slots), ...(j.v ? { vmType: j.v } : {}) }),
     start: BigInt(j.a),
     end: BigInt(j.b),
     mode: j.m === 'f' ? FAITHFUL : { kind: 'contract', pick: BigInt(j.m.slice(1)) },

@@ -7,7 +7,8 @@ import { PAGE_SHIFT } from '../../model/layout';
 import { show } from '../../model/ranges';
 import { Expectation, PropertyId } from '../../model/variant';
 import { decHex } from '../../model/word';
-import { diff } from '../diff';
+import { memoryRoot } from '../../model/vm';
+import { diff, unmapsOf } from '../diff';
 import { Outcome } from '../engine/execute';
 import { formatOperation } from '../format';
 import { ReportRecord } from './record';
@@ -50,6 +51,16 @@ function collateral(o: Outcome): string {
   return `${parts.join(', ')}, which that range does not back. ${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
 }
 
+/** On a VM with mirrored TDP, the unmaps whose attribute filter kept them out of the roots that map the memory, in a sentence. */
+function filterMissed(o: Outcome): string {
+  const root = memoryRoot(o.layout.vmType ?? 'default');
+  const off = unmapsOf(o).filter((u) => u.roots && !u.roots.includes(root));
+  if (off.length === 0) return '';
+  const reached = [...new Set(off.flatMap((u) => u.roots ?? []))];
+  return ` Its ${off.length === 1 ? 'unmap' : `${off.length} unmaps`} reached ${reached.length ? `only the ${reached.join(' and ')} roots` : 'no roots'} ` +
+    `(the range's attribute filter), while this VM maps its guest_memfd memory in its ${root} roots.`;
+}
+
 /** Two or three sentences, in the kernel's terms, of what goes wrong on a real host, derived from the case. */
 export function story(property: PropertyId, o: Outcome, violations: readonly string[]): string {
   const r = o.resolved;
@@ -57,7 +68,7 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
   const first = violations[0] ?? '';
   switch (property) {
     case 'no-stale-mapping':
-      return `The caller frees ${what}, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^slot (\d+): gfns (.*) still mapped$/, 'gfns $2 of slot $1')} mapped. ` +
+      return `The caller frees ${what}, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^slot (\d+): gfns (.*?) still mapped(.*)$/, 'gfns $2 of slot $1 mapped$3')}.${filterMissed(o)} ` +
         'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
         'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
     case 'no-collateral-unmap':
@@ -161,6 +172,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     (expected === 'fail' ? ' (expected: the variant is known to fail it)' : expected === 'pass' ? ' (UNEXPECTED: the variant is expected to pass it)' : ' (advisory)') +
     `: ${record.difference.violations[0] ?? ''}`;
   const rows: string[] = ['| | decimal | hex |', '|---|---:|---:|', `| guest_memfd size, pages | ${cell(c.layout.filePages)} |`];
+  const tdx = c.layout.vmType === 'tdx';
   for (const s of c.layout.slots) {
     rows.push(`| slot ${s.id} pgoff | ${cell(s.pgoff)} |`, `| slot ${s.id} npages | ${cell(s.npages)} |`, `| slot ${s.id} base_gfn | ${cell(s.base_gfn)} |`);
   }
@@ -176,7 +188,10 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     happened.push(`| ${d.slot} | ${list(d.expected)} | ${list(d.unmapped)} | ${list(d.missed)} | ${list(d.extra)} |`);
   }
 
-  const steps = [`1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes.`];
+  const steps = [
+    ...(tdx ? ['1. `KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`).'] : []),
+    `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes.`,
+  ];
   for (const s of c.layout.slots) {
     steps.push(`1. \`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
       `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);

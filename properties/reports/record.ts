@@ -23,7 +23,12 @@ const range = (r: { start: bigint; end: bigint }): RangeRecord => ({ start: dec(
 export function caseRecord(c: Case, xarray: XarrayChoice): CaseRecord {
   const op = c.op;
   return {
-    layout: { filePages: dec(c.layout.filePages), slots: c.layout.slots.map((s) => ({ id: s.id, pgoff: dec(s.pgoff), npages: dec(s.npages), base_gfn: dec(s.base_gfn) })) },
+    layout: {
+      filePages: dec(c.layout.filePages),
+      slots: c.layout.slots.map((s) => ({ id: s.id, pgoff: dec(s.pgoff), npages: dec(s.npages), base_gfn: dec(s.base_gfn) })),
+      // only a VM that is not a default one is named, so the records (and names) of every other case stay as they were
+      ...(c.layout.vmType === 'tdx' ? { vmType: c.layout.vmType } : {}),
+    },
     op: op.kind === 'punch' ? { kind: 'punch', mode: op.mode, offset: dec(op.offset), len: dec(op.len) }
       : op.kind === 'release' ? { kind: 'release' }
       : { kind: 'memory-failure', index: dec(op.index), order: op.order },
@@ -45,6 +50,7 @@ export function caseOf(r: CaseRecord): Case {
   const layout: LayoutSpec = {
     filePages: BigInt(r.layout.filePages),
     slots: r.layout.slots.map((s) => ({ id: s.id, pgoff: BigInt(s.pgoff), npages: BigInt(s.npages), base_gfn: BigInt(s.base_gfn) })),
+    ...(r.layout.vmType ? { vmType: r.layout.vmType } : {}),
   };
   const op: Operation = r.op.kind === 'punch' ? { kind: 'punch', mode: r.op.mode, offset: BigInt(r.op.offset), len: BigInt(r.op.len) }
     : r.op.kind === 'release' ? { kind: 'release' }
@@ -55,7 +61,7 @@ export function caseOf(r: CaseRecord): Case {
 /** One KVM call as a line of text: what the record keeps of the effects. */
 export function callLine(e: KvmEvent): string {
   switch (e.op) {
-    case 'unmap': return `${e.phase}: unmap slot ${e.slot} [${e.start}, ${e.end})${e.flush ? ' (flush due)' : ''}`;
+    case 'unmap': return `${e.phase}: unmap slot ${e.slot} [${e.start}, ${e.end})${e.roots ? ` (${e.roots.join(' and ') || 'no'} roots)` : ''}${e.flush ? ' (flush due)' : ''}`;
     case 'range_add': return `${e.phase}: range_add [${e.start}, ${e.end})`;
     case 'warn': return `${e.phase}: WARN ${e.message}`;
     default: return `${e.phase}: ${e.op}`;

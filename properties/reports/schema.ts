@@ -17,6 +17,8 @@ export const CaseRecord = z.object({
   layout: z.object({
     filePages: Dec,
     slots: z.array(z.object({ id: Int, pgoff: Dec, npages: Dec, base_gfn: Dec }).strict()),
+    /** The VM's type when it is not a default VM (model/vm.ts). */
+    vmType: z.enum(['tdx']).optional(),
   }).strict(),
   op: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('punch'), mode: Int, offset: Dec, len: Dec }).strict(),

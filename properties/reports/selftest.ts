@@ -21,8 +21,13 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
   lines.push('');
   lines.push(`static void ${fnName}(void)`);
   lines.push('{');
-  lines.push('\t/* 6.8 selftests spell this vm_create_barebones_protected_vm() */');
-  lines.push('\tstruct kvm_vm *vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);');
+  if (c.layout.vmType === 'tdx') {
+    lines.push('\t/* a TDX VM: its guest_memfd memory is private, mapped in mirror roots */');
+    lines.push('\tstruct kvm_vm *vm = vm_create_barebones_type(KVM_X86_TDX_VM);');
+  } else {
+    lines.push('\t/* 6.8 selftests spell this vm_create_barebones_protected_vm() */');
+    lines.push('\tstruct kvm_vm *vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);');
+  }
   lines.push(`\tint fd = vm_create_guest_memfd(vm, ${hex(c.layout.filePages << PAGE_SHIFT)}, 0);`);
   lines.push('\tint ret;');
   lines.push('');
