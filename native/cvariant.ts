@@ -18,6 +18,7 @@
 import crypto from 'crypto';
 import fs from 'fs';
 import { Variant, expectations } from '../model/variant';
+import { VM_TYPES } from '../model/vm';
 import { CompileOptions, compileUnit, unitOf } from './compile';
 import { EraInfo, eraOfSource, glue } from './era';
 import { extractInvalidation } from './extract';
@@ -48,9 +49,13 @@ function notInProcess(name: string, source: string): () => never {
   return f;
 }
 
+/** The VMs an era's cases run in: from 6.14 the ranges carry an attribute filter, and a TDX VM is where it matters. */
+const vmTypesOf = (era: EraInfo): Pick<Variant, 'vmTypes'> => (era.era === '2023' || era.era === '6.8' ? {} : { vmTypes: VM_TYPES });
+
 function make(file: string, header: { name: string; origin: string; expect: Variant['expect'] }, era: EraInfo, source: string, binary: string, warnings: string, opts: LoadOptions): CVariant {
   return Object.freeze({
     ...header,
+    ...vmTypesOf(era),
     file,
     era,
     binary,

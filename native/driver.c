@@ -8,7 +8,9 @@
  * mapped, so that kvm_unmap_gfn_range() can return what KVM would.
  *
  * Request:  case SEQ START END NSLOTS {ID BASE_GFN NPAGES PGOFF}... NVISITS {INDEX ID}...
- *           FOUND [INDEX ID]
+ *           FOUND [INDEX ID] MIRRORED
+ *           (MIRRORED 1: a VM with mirrored TDP, a TDX VM, whose guest_memfd memory only an
+ *           unmap with KVM_FILTER_PRIVATE reaches; model/vm.ts)
  * Reply:    "ready" once at start; per case, log lines, then "end SEQ".  The log goes to a
  *           private copy of stdout; the variant's own stdout is sent to stderr so that a
  *           printf cannot corrupt it, and stderr gets the line "\1" after each case.
@@ -55,6 +57,7 @@ static struct {
 	size_t nvisits;
 	bool found;
 	struct visit find;
+	bool mirrored;
 	struct gfn_interval *mapped;	/* sorted, disjoint */
 	size_t nmapped, mapped_cap;
 	const char *phase;
@@ -307,7 +310,11 @@ static bool unmap(const char *call, const char *op, struct kvm *kvm,
 
 	need_kvm(call, kvm);
 	id = slot_id(call, range);
-	hit = zap(range->start, range->end);
+	/*
+	 * kvm_gfn_range_filter_to_root_types(): a VM with mirrored TDP maps its guest_memfd memory
+	 * in mirror roots, which only KVM_FILTER_PRIVATE selects; any other VM ignores the filter.
+	 */
+	hit = (!cs.mirrored || (range->attr_filter & KVM_FILTER_PRIVATE)) && zap(range->start, range->end);
 	emit("%s %d %llu %llu %d %u\n", op, id, range->start, range->end, hit,
 	     (unsigned int)range->attr_filter);
 	return hit;
@@ -466,6 +473,16 @@ static void parse_case(char *line)
 		break;
 	default:
 		bad_request("FOUND is neither 0 nor 1");
+	}
+	switch (take(&p)) {
+	case 0:
+		cs.mirrored = false;
+		break;
+	case 1:
+		cs.mirrored = true;
+		break;
+	default:
+		bad_request("MIRRORED is neither 0 nor 1");
 	}
 	p += strspn(p, " \n");
 	if (*p)

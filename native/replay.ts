@@ -4,6 +4,7 @@
 // kernel by properties/isolation/log.ts, as a TypeScript variant's is.
 
 import { Layout } from '../model/layout';
+import { hasMirroredTdp } from '../model/vm';
 import { WORD64 } from '../model/word';
 import { XarrayMode, walk, xaFind } from '../model/xarray';
 
@@ -17,6 +18,8 @@ export function requestLine(seq: number, layout: Layout, start: bigint, end: big
   const hit = xaFind(layout, start, last, mode);
   if (hit) parts.push(1, hit.index, hit.slot.id);
   else parts.push(0);
+  // the VM: 1 for one with mirrored TDP (model/vm.ts), where only a PRIVATE unmap reaches the memory
+  parts.push(layout.vmType && hasMirroredTdp(layout.vmType) ? 1 : 0);
   return parts.join(' ');
 }
 

@@ -125,3 +125,17 @@ test('the command, each variant in its own process: the report names the VM and 
   expect(page).toMatch(/Its unmap reached only the direct roots \(the range's attribute filter\), while this VM maps its guest_memfd memory in its mirror roots\./);
   expect(page).toMatch(/unmap slot 0 \[\d+, \d+\) \(direct roots\)/);
 }, 60_000);
+
+test('--from-kernel: a 2026 tree runs in TDX VMs too; its filter slip fails there, with one TDX VM and one slot', () => {
+  const fixtures = path.join(__dirname, 'fixtures');
+  const r = checkHere(['--from-kernel', path.join(fixtures, 'mutant-2026-filter-shared'), '--from-kernel', path.join(fixtures, 'linux-2026'),
+    '--runs', '300', '--property', 'no-stale-mapping', '--json']);
+  expect(r.err).not.toMatch(/gcc warnings/);
+  const [mutant, tree] = JSON.parse(r.out).verdicts;
+  expect(mutant).toMatchObject({ variant: expect.stringMatching(/^kernel-2026-/), actual: 'fail', matches: false });
+  expect(mutant.counterexample.layout.vmType).toBe('tdx');
+  expect(mutant.counterexample.layout.slots).toHaveLength(1);
+  expect(mutant.violations[0]).toMatch(/still mapped in the mirror roots/);
+  expect(tree).toMatchObject({ actual: 'pass', matches: true }); // the tree itself chooses PRIVATE for a file without INIT_SHARED
+  expect(r.code).toBe(1);
+}, 60_000);

@@ -3,13 +3,15 @@
 
 import fc from 'fast-check';
 import { Outcome } from '../properties/engine/execute';
-import { caseArb } from '../properties/arbitraries';
+import { caseArbFor } from '../properties/arbitraries';
+import { VmType } from '../model/vm';
 import { Case } from '../properties/case';
 import { optionsFromEnv } from '../properties/engine/engine';
 
 export const { seed } = optionsFromEnv();
 
-export const sampleCases = (numRuns: number, offset = 0): Case[] => fc.sample(caseArb, { seed: seed + offset, numRuns });
+/** Cases as a check generates them for a variant that runs in `vmTypes` (a default VM only, unless given). */
+export const sampleCases = (numRuns: number, offset = 0, vmTypes?: readonly VmType[]): Case[] => fc.sample(caseArbFor(vmTypes), { seed: seed + offset, numRuns });
 
 /** What a property can see of an outcome: the caller's result, every KVM event, the walks, a fault. */
 export const observable = (o: Outcome) => ({

@@ -1,5 +1,6 @@
-// The shipped C variants against their TypeScript twins: the same declared verdicts, and the
-// same KVM events, walks and faults on the same generated cases, faithful and contract mode.
+// The shipped C variants against their TypeScript twins: the same declared verdicts and VMs, and
+// the same KVM events, walks and faults on the same generated cases (in a TDX VM too, for the
+// 6.14 twins), faithful and contract mode.
 
 import { FAITHFUL } from '../model/xarray';
 import { Variant } from '../model/variant';
@@ -8,10 +9,15 @@ import { execute } from '../properties/engine/execute';
 import { CVariant, loadCVariant } from '../native/cvariant';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';
+import filterSharedAlways from '../variants/filter-shared-always';
 import upstream from '../variants/upstream';
+import upstream614 from '../variants/upstream-6.14';
 import { observable, sampleCases, seed } from './native-helpers';
 
-const PAIRS: Array<[string, Variant]> = [['variants/c/buggy.c', buggy], ['variants/c/fixed.c', fixed], ['variants/c/upstream.c', upstream]];
+const PAIRS: Array<[string, Variant]> = [
+  ['variants/c/buggy.c', buggy], ['variants/c/fixed.c', fixed], ['variants/c/upstream.c', upstream],
+  ['variants/c/upstream-6.14.c', upstream614], ['variants/c/filter-shared-always.c', filterSharedAlways],
+];
 const loaded = new Map<string, CVariant>();
 const load = (file: string) => {
   if (!loaded.has(file)) loaded.set(file, loadCVariant(file));
@@ -22,25 +28,29 @@ afterAll(() => { for (const v of loaded.values()) v.runner.close(); });
 const cases = sampleCases(300);
 
 describe.each(PAIRS)('%s', (file, twin) => {
-  test('is named after its twin, compiles without warnings and declares the same verdicts', () => {
+  const mine = twin.vmTypes ? sampleCases(300, 0, twin.vmTypes) : cases;
+
+  test('is named after its twin, compiles without warnings and declares the same verdicts and VMs', () => {
     const c = load(file);
     expect(c.name).toBe(`${twin.name}-c`);
     expect(c.warnings).toBe('');
     expect(c.expect).toEqual(twin.expect);
+    expect(c.vmTypes).toEqual(twin.vmTypes);
   });
 
   test.each(['faithful', 'contract'] as const)(`gives the same events as its twin on 300 cases, %s xarray (FC_SEED=${seed})`, (choice) => {
     const c = load(file);
     const mode = (k: (typeof cases)[number]) => (choice === 'faithful' ? FAITHFUL : xarrayMode(k, 'contract'));
-    if (choice === 'faithful') c.runner.prefetch(cases, FAITHFUL); // one batch; run() then hits the cache
+    if (choice === 'faithful') c.runner.prefetch(mine, FAITHFUL); // one batch; run() then hits the cache
     let invalidations = 0;
-    for (const k of cases) {
+    for (const k of mine) {
       const got = observable(c.runner.run(k, mode(k)));
       const want = observable(execute(twin, k, mode(k)));
       if (got.resolved.kind === 'invalidate') invalidations++;
       expect(got).toEqual(want);
     }
     expect(invalidations).toBeGreaterThan(200); // the comparison is not vacuous
+    if (twin.vmTypes) expect(mine.filter((k) => k.layout.vmType === 'tdx').length).toBeGreaterThan(50);
   });
 });
 

@@ -77,8 +77,8 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
-  const { name, origin, expect, expectContract } = variant;
-  const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}) };
+  const { name, origin, expect, expectContract, vmTypes } = variant;
+  const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}), ...(vmTypes ? { vmTypes } : {}) };
   return { file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
 }
 
