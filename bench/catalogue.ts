@@ -20,7 +20,7 @@ export interface Mutant {
 }
 
 export function parseOrigin(origin: string): { base: string; equivalent?: string } | null {
-  const m = /^mutant of ([\w-]+)(.*)$/.exec(origin);
+  const m = /^mutant of ([\w.-]+)(.*)$/.exec(origin);
   if (!m) return null;
   const field = (name: string) => new RegExp(`; ${name}: ([^;]+)`).exec(m[2])?.[1];
   return { base: m[1], equivalent: field('equivalent') };

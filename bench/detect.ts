@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { PropertyId, Variant } from '../model/variant';
 import { WORD64 } from '../model/word';
 import { FAITHFUL } from '../model/xarray';
-import { caseArb } from '../properties/arbitraries';
+import { caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { execute } from '../properties/engine/execute';
 import { contractRerun, property, violations } from '../properties/properties';
@@ -16,7 +16,7 @@ export interface DetectOptions {
   /** Give up after this many cases. */
   readonly cap: number;
   readonly properties: readonly PropertyId[];
-  /** The generator (default: the project's caseArb). */
+  /** The generator (default: the project's, in the VMs the variant runs in). */
   readonly arb?: fc.Arbitrary<Case>;
 }
 
@@ -55,7 +55,7 @@ export function detect(variant: Variant, opts: DetectOptions): Detection {
     return pending.size > 0;
   };
   if (pending.size > 0) {
-    fc.check(fc.property(opts.arb ?? caseArb, judge), { seed: opts.seed, numRuns: opts.cap, endOnFailure: true });
+    fc.check(fc.property(opts.arb ?? caseArbFor(variant.vmTypes), judge), { seed: opts.seed, numRuns: opts.cap, endOnFailure: true });
   }
   return { first, cases: i, harnessError };
 }

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Variant } from '../model/variant';
 import { FAITHFUL } from '../model/xarray';
-import { caseArb } from '../properties/arbitraries';
+import { caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { execute } from '../properties/engine/execute';
 
@@ -13,8 +13,8 @@ const calls = (v: Variant, c: Case): string => {
   return JSON.stringify({ events: o.events, fault: o.fault }, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
 };
 
-/** The first generated case (1-based) on which the two variants' KVM calls differ, or null. */
-export function firstDifference(a: Variant, b: Variant, seed: number, numRuns: number, arb: fc.Arbitrary<Case> = caseArb): number | null {
+/** The first generated case (1-based, in the VMs `b` runs in) on which the two variants' KVM calls differ, or null. */
+export function firstDifference(a: Variant, b: Variant, seed: number, numRuns: number, arb: fc.Arbitrary<Case> = caseArbFor(b.vmTypes)): number | null {
   let i = 0, found: number | null = null;
   fc.check(fc.property(arb, (c) => {
     i++;

@@ -14,10 +14,12 @@ const shipped = loadVariants();
 const baseOf = (name: string) => shipped.find((v) => v.name === name)!;
 const { seed } = optionsFromEnv();
 
-test('the catalogue holds at least 30 mutants of upstream and fixed, each saying what it changed', () => {
+test('the catalogue holds at least 30 mutants of upstream, fixed and upstream-6.14, each saying what it changed', () => {
   expect(mutants.length).toBeGreaterThanOrEqual(30);
   for (const m of mutants) {
-    expect([m.variant.name, ['upstream', 'fixed'].includes(m.base)]).toEqual([m.variant.name, true]);
+    expect([m.variant.name, ['upstream', 'fixed', 'upstream-6.14'].includes(m.base)]).toEqual([m.variant.name, true]);
+    // a mutant runs in the VMs its base runs in
+    expect([m.variant.name, m.variant.vmTypes]).toEqual([m.variant.name, baseOf(m.base).vmTypes]);
     expect(m.header.length).toBeGreaterThan(20);
     // a mutant of fixed keeps fixed's own failure, so only range-math properties can kill it
     if (m.base === 'fixed') expect(m.variant.expect['mmu-bookkeeping']).toBe('fail');
@@ -28,6 +30,7 @@ test('the catalogue holds at least 30 mutants of upstream and fixed, each saying
 
 test('an origin names the base and any equivalence argument', () => {
   expect(parseOrigin('mutant of upstream')).toEqual({ base: 'upstream', equivalent: undefined });
+  expect(parseOrigin('mutant of upstream-6.14')).toEqual({ base: 'upstream-6.14', equivalent: undefined });
   expect(parseOrigin('mutant of fixed; equivalent: max() is commutative')).toEqual({ base: 'fixed', equivalent: 'max() is commutative' });
   expect(parseOrigin('googleprodkernel/linux-cc @bcc304e3')).toBeNull();
 });

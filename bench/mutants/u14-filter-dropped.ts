@@ -1,0 +1,47 @@
+// u14-filter-dropped: upstream-6.14 without the .attr_filter line, as a 6.8 patch rebased onto 6.14 would be: a TDX VM WARNs and unmaps nothing.
+
+import { defineVariant, expectations } from '../../model/variant';
+import { kvm_gmem_invalidate_end_6_8 } from '../../variants/upstream';
+
+export default defineVariant({
+  name: 'u14-filter-dropped',
+  origin: 'mutant of upstream-6.14',
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-warn': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  vmTypes: ['default', 'tdx'],
+
+  invalidate_begin(k, start, end) {
+    const { gmem, kvm, ul, min, max, xa_for_each_range } = k;
+    const { KVM_MMU_LOCK, KVM_MMU_UNLOCK, kvm_mmu_invalidate_begin } = k;
+    const { kvm_mmu_unmap_gfn_range, kvm_flush_remote_tlbs } = k;
+    let flush = false, found_memslot = false;
+
+    for (const [, slot] of xa_for_each_range(gmem.bindings, start, ul(end - 1n))) {
+      const pgoff = slot.gmem.pgoff;
+
+      const gfn_range = {
+        start: ul(slot.base_gfn + max(pgoff, start) - pgoff),
+        end: ul(slot.base_gfn + min(pgoff + slot.npages, end) - pgoff),
+        slot,
+        may_block: true,
+        // mutated: no attr_filter, as in the 6.8 body this was ported from
+      };
+
+      if (!found_memslot) {
+        found_memslot = true;
+
+        KVM_MMU_LOCK(kvm);
+        kvm_mmu_invalidate_begin(kvm);
+      }
+
+      flush = kvm_mmu_unmap_gfn_range(kvm, gfn_range) || flush;
+    }
+
+    if (flush)
+      kvm_flush_remote_tlbs(kvm);
+
+    if (found_memslot)
+      KVM_MMU_UNLOCK(kvm);
+  },
+
+  invalidate_end: kvm_gmem_invalidate_end_6_8,
+});
