@@ -19,7 +19,7 @@
 // Plain JavaScript so that a worker thread loads it without a TypeScript loader.
 'use strict';
 
-const { parentPort } = require('worker_threads');
+const { parentPort, workerData } = require('worker_threads');
 const { spawn } = require('child_process');
 const fs = require('fs');
 
@@ -89,6 +89,9 @@ function serve(/** @type {Config} */ config) {
   /** The message being served, whose reply the caller waits for. */
   /** @type {number | null} */
   let serving = null;
+  /** Why this channel is broken (a bug of the thread killed its child): every later request gets it. */
+  /** @type {string | null} */
+  let broken = null;
 
   function reply(/** @type {object} */ msg) {
     serving = null;
@@ -384,14 +387,17 @@ function serve(/** @type {Config} */ config) {
       child = null;
       killGroup(c);
       job = null;
-      if (serving !== null) reply({ seq: serving, error: `the supervisor failed: ${e instanceof Error ? e.stack : String(e)}` });
+      // an idle channel too: its child is gone, and its next request must not run in a fresh one silently
+      broken = `the supervisor failed: ${e instanceof Error ? e.stack : String(e)}`;
+      if (serving !== null) reply({ seq: serving, error: broken });
     },
   };
   channels.add(channel);
 
   port.on('message', (msg) => {
     if (msg.type !== 'close') serving = msg.seq;
-    if (msg.type === 'start') {
+    if (broken !== null && msg.type !== 'close') reply({ seq: msg.seq, error: broken });
+    else if (msg.type === 'start') {
       if (msg.fresh) replace();
       ensureStarted((why) => reply({ seq: msg.seq, hello, why, output: takeOutput()}));
     } else if (msg.type === 'batch') {
@@ -410,6 +416,11 @@ function serve(/** @type {Config} */ config) {
       port.close();
     }
   });
+}
+
+// this thread's id, for the caller to see that it died (its Atomics.wait runs no 'exit' event)
+if (workerData?.tid) {
+  try { Atomics.store(new Int32Array(workerData.tid), 0, Number(fs.readlinkSync('/proc/thread-self').split('/').pop())); } catch { /* not Linux: the wait's bound stands */ }
 }
 
 process.on('uncaughtException', (e) => { for (const ch of channels) ch.fail(e); });

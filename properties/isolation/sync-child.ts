@@ -3,6 +3,7 @@
 // Atomics.wait() until the worker has the replies of a whole batch. This is what lets fast-check's synchronous property call a variant
 // that runs in another process, shrinking included, without a process per case.
 
+import fs from 'fs';
 import path from 'path';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
 
@@ -65,15 +66,24 @@ const DEFAULT_STARTUP_MS = 60_000, DEFAULT_STARTUP_CPU_MS = 10_000;
  * about as much CPU to start as a Node child process (measured: 150 ms), and a check starts a
  * fresh process for every failure it confirms.
  */
-let supervisor: Worker | null = null;
-function supervisorThread(): Worker {
-  if (supervisor) return supervisor;
-  const w = new Worker(SUPERVISOR, { stdout: true, stderr: true });
+interface Supervisor { readonly worker: Worker; /** its OS thread id, once it has said (Linux) */ readonly tid: Int32Array }
+let supervisor: Supervisor | null = null;
+/** False once the thread is gone: seen without the event loop, which a waiting caller does not run. */
+function alive(s: Supervisor): boolean {
+  const tid = Atomics.load(s.tid, 0);
+  return tid === 0 || fs.existsSync(`/proc/self/task/${tid}`);
+}
+function supervisorThread(): Supervisor {
+  if (supervisor && alive(supervisor)) return supervisor;
+  const tid = new Int32Array(new SharedArrayBuffer(4));
+  const w = new Worker(SUPERVISOR, { workerData: { tid: tid.buffer }, stdout: true, stderr: true });
   // it does not keep the process alive: at exit the children's stdin closes and 'exit' kills their groups
   w.unref();
-  w.on('exit', () => { if (supervisor === w) supervisor = null; });
-  return (supervisor = w);
+  w.on('exit', () => { if (supervisor?.worker === w) supervisor = null; });
+  return (supervisor = { worker: w, tid });
 }
+/** How often a waiting caller looks whether its supervisor thread is still there. */
+const ALIVE_CHECK_MS = 500;
 
 /** Every live group, killed when this process exits however it exits. */
 const live = new Set<SyncChild>();
@@ -82,6 +92,8 @@ process.on('exit', () => { for (const c of live) c.close(); });
 export class SyncChild {
   /** This child's channel to the supervisor thread. */
   private port: MessagePort | null = null;
+  /** The thread serving this channel. */
+  private supervisor: Supervisor | null = null;
   /** [0]: the sequence number last answered; [1]: the child's pid (its group), as soon as it is spawned. */
   private readonly flag = new Int32Array(new SharedArrayBuffer(8));
   /** Never notified: a 1 ms sleep for the main thread. */
@@ -130,6 +142,7 @@ export class SyncChild {
       Atomics.store(this.flag, 1, 0);
     }
     this.port = null;
+    this.supervisor = null;
   }
 
   private post(msg: object): number {
@@ -156,7 +169,10 @@ export class SyncChild {
         this.close();
         throw new IsolationError(`${this.opts.command}: no answer from its supervisor within ${boundMs} ms`);
       }
-      Atomics.wait(this.flag, 0, seen, left);
+      if (Atomics.wait(this.flag, 0, seen, Math.min(left, ALIVE_CHECK_MS)) === 'timed-out' && this.supervisor && !alive(this.supervisor)) {
+        this.close();
+        throw new IsolationError(`${this.opts.command}: its supervisor thread died`);
+      }
     }
     // The reply was posted before the flag was set. Node delivers a posted message to its port
     // at once, but nothing here depends on it: a reply not yet receivable is polled for.
@@ -186,7 +202,8 @@ export class SyncChild {
       env: this.opts.env, protocolFd: this.opts.protocolFd ?? 1, outputMarks: this.opts.outputMarks ?? false, testNotifyDelayMs: this.opts.testNotifyDelayMs,
       startupMs: this.startupMs, startupCpuMs: this.opts.startupCpuMs ?? DEFAULT_STARTUP_CPU_MS,
     };
-    supervisorThread().postMessage({ type: 'open', config }, [port2]);
+    this.supervisor = supervisorThread();
+    this.supervisor.worker.postMessage({ type: 'open', config }, [port2]);
     port1.unref();
     this.port = port1;
     live.add(this);
