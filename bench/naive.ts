@@ -3,6 +3,7 @@
 // kernel-valid range, with no bias toward small values, slot edges or xarray chunk sizes.
 
 import fc from 'fast-check';
+import { VM_TYPES, VmType } from '../model/vm';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
 import { MAX_FILE_PAGES, MAX_GFN_END } from '../properties/arbitraries';
@@ -45,3 +46,10 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
   .filter((c) => {
     try { materialize(c.layout); return true; } catch { return false; }
   });
+
+/** The naive cases in the VMs a variant runs in, each VM as likely (a default VM only, unless given). */
+export function naiveCaseArbFor(vmTypes: readonly VmType[] = ['default']): fc.Arbitrary<Case> {
+  const types = VM_TYPES.filter((t) => vmTypes.includes(t));
+  if (types.length === 1 && types[0] === 'default') return naiveCaseArb;
+  return fc.tuple(naiveCaseArb, fc.noBias(fc.constantFrom(...types))).map(([c, vmType]) => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } }));
+}
