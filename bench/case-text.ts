@@ -1,5 +1,5 @@
 // A case on one line for the results tables: each binding as file [pgoff, end) @ base_gfn, then
-// the caller as the invalidated range. Large numbers are printed in hex.
+// the caller as the invalidated range, and "in a TDX VM" when it is one. Large numbers are printed in hex.
 
 import { PAGE_SHIFT } from '../model/layout';
 import { Case } from '../properties/case';
@@ -21,7 +21,7 @@ export function caseText(c: Case): string {
     case 'release': op = 'release'; break;
     case 'memory-failure': op = `folio [${num(c.op.index)}, ${num(c.op.index + (1n << BigInt(c.op.order)))})`; break;
   }
-  return `${slots}; ${op}`;
+  return `${slots}; ${op}${c.layout.vmType === 'tdx' ? ' (TDX VM)' : ''}`;
 }
 
 /** caseSize as text: slots / pages bound / pages invalidated / highest index touched. */
