@@ -7,7 +7,7 @@ import { VM_TYPES, VmType } from '../model/vm';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
 import { MAX_FILE_PAGES, MAX_GFN_END } from '../properties/arbitraries';
-import { Case, SlotSpec, materialize } from '../properties/case';
+import { Case, SlotSpec, inVm, materialize } from '../properties/case';
 
 const U64 = (1n << 64n) - 1n;
 /** A uniform unsigned 64-bit value: fast-check's bias toward small values switched off. */
@@ -51,5 +51,5 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
 export function naiveCaseArbFor(vmTypes: readonly VmType[] = ['default']): fc.Arbitrary<Case> {
   const types = VM_TYPES.filter((t) => vmTypes.includes(t));
   if (types.length === 1 && types[0] === 'default') return naiveCaseArb;
-  return fc.tuple(naiveCaseArb, fc.noBias(fc.constantFrom(...types))).map(([c, vmType]) => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } }));
+  return fc.tuple(naiveCaseArb, fc.noBias(fc.constantFrom(...types))).map(([c, vmType]) => inVm(c, vmType));
 }

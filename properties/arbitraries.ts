@@ -9,7 +9,7 @@ import {
 } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
 import { VM_TYPES, VmType } from '../model/vm';
-import { Case, LayoutSpec, SlotSpec } from './case';
+import { Case, LayoutSpec, SlotSpec, inVm } from './case';
 
 /** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
 export const MAX_FILE_PAGES = LLONG_MAX >> PAGE_SHIFT;
@@ -262,7 +262,7 @@ export function caseArbFor(vmTypes: readonly VmType[] = ['default']): fc.Arbitra
   if (key === 'default') return caseArb;
   let arb = byVmTypes.get(key);
   if (!arb) {
-    arb = fc.tuple(caseArb, fc.constantFrom(...types)).map(([c, vmType]) => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } }));
+    arb = fc.tuple(caseArb, fc.constantFrom(...types)).map(([c, vmType]) => inVm(c, vmType));
     byVmTypes.set(key, arb);
   }
   return arb;

@@ -28,6 +28,9 @@ export interface Case {
   readonly pick: bigint;
 }
 
+/** The case in a VM of that type; a default VM is left unnamed, so its records stay as they were. */
+export const inVm = (c: Case, vmType: VmType): Case => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } });
+
 /** 'faithful': the walk lib/xarray.c does; 'contract': the first index the case's pick chooses. */
 export type XarrayChoice = 'faithful' | 'contract';
 

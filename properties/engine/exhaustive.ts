@@ -8,7 +8,7 @@ import { PAGE_SHIFT } from '../../model/layout';
 import { Expectation, PropertyId, expectationOf } from '../../model/variant';
 import { VM_TYPES, VmType } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
-import { Case, LayoutSpec, SlotSpec, XarrayChoice, xarrayMode } from '../case';
+import { Case, LayoutSpec, SlotSpec, XarrayChoice, inVm, xarrayMode } from '../case';
 import type { Executor, Ran, VariantInfo } from './executor';
 import { inProcess } from './engine';
 import { Outcome } from './execute';
@@ -171,10 +171,7 @@ export function* cases(scope: Scope, shard: Shard = WHOLE, vmTypes: readonly VmT
   let n = 0;
   for (const layout of layouts(scope)) {
     if (n++ % shard.count !== shard.index) continue;
-    for (const vmType of vms) {
-      const inVm = vmType === 'default' ? layout : { ...layout, vmType };
-      for (const op of ops) yield { layout: inVm, op, pick: 0n };
-    }
+    for (const vmType of vms) for (const op of ops) yield inVm({ layout, op, pick: 0n }, vmType);
   }
 }
 
