@@ -39,15 +39,14 @@ test('a harness bug in the shared thread while a channel is idle: its next batch
   }
 }, 20_000);
 
-test('the shared thread dies: a waiting caller learns it at once, and a new SyncChild gets a new thread', () => {
+test('the shared thread dies: a waiting caller learns it from the thread, not the bound, and a new SyncChild gets a new thread', () => {
   const a = new SyncChild({ command: process.execPath, args: COUNTER });
   try {
     a.exchange(['case 0'], LIMITS);
     const before = workers.length;
     void workers.at(-1)!.terminate(); // stands for the thread dying (out of memory, a throw in its handler)
-    const t0 = Date.now();
-    expect(() => a.exchange(['case 0'], LIMITS)).toThrow(/supervisor/);
-    expect(Date.now() - t0).toBeLessThan(5000); // not the 120 s bound
+    // told by the thread's absence, not by the wait's 120 s bound ("no answer from its supervisor within ...")
+    expect(() => a.exchange(['case 0'], LIMITS)).toThrow(/its supervisor thread died/);
     const b = new SyncChild({ command: process.execPath, args: COUNTER });
     try {
       expect(b.exchange(['case 0'], LIMITS)[0]).toEqual({ kind: 'ok', lines: ['n=1'] });
