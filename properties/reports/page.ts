@@ -172,7 +172,6 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     (expected === 'fail' ? ' (expected: the variant is known to fail it)' : expected === 'pass' ? ' (UNEXPECTED: the variant is expected to pass it)' : ' (advisory)') +
     `: ${record.difference.violations[0] ?? ''}`;
   const rows: string[] = ['| | decimal | hex |', '|---|---:|---:|', `| guest_memfd size, pages | ${cell(c.layout.filePages)} |`];
-  const tdx = c.layout.vmType === 'tdx';
   for (const s of c.layout.slots) {
     rows.push(`| slot ${s.id} pgoff | ${cell(s.pgoff)} |`, `| slot ${s.id} npages | ${cell(s.npages)} |`, `| slot ${s.id} base_gfn | ${cell(s.base_gfn)} |`);
   }
@@ -188,6 +187,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     happened.push(`| ${d.slot} | ${list(d.expected)} | ${list(d.unmapped)} | ${list(d.missed)} | ${list(d.extra)} |`);
   }
 
+  const tdx = c.layout.vmType === 'tdx';
   const steps = [
     ...(tdx ? ['1. `KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`).'] : []),
     `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes.`,
@@ -210,7 +210,8 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     ...rows,
     '',
-    `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.`,
+    `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.` +
+      (tdx ? ' The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.' : ''),
     '',
     '## What happened',
     '',
