@@ -58,7 +58,7 @@ export function formatOutcome(o: Outcome): string {
     if (d.missed.length) lines.push(`  missed ${d.missed.map(range).join(' ')}`);
     if (d.extra.length) lines.push(`  extra  ${d.extra.map(range).join(' ')}`);
   }
-  const log = o.events.map((e) => (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
+  const log = o.events.map((e) => (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)}${e.roots ? `, ${e.roots.join(' and ') || 'no'} roots` : ''})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
   lines.push(`kvm calls: ${log.join(', ') || 'none'}`);
   if (o.fault) {
     const must = o.expected.map((e) => `slot ${e.slot.id} gfns ${range(e.gfns)}`).join(', ') || 'nothing';

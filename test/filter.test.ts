@@ -25,6 +25,7 @@ import filterSharedAlways from '../variants/filter-shared-always';
 import upstream614 from '../variants/upstream-6.14';
 import upstream from '../variants/upstream';
 import { checkHere } from './command-helpers';
+import { filterWarning } from '../properties/command/port-check';
 import { spec } from './helpers';
 
 const { seed } = optionsFromEnv();
@@ -120,6 +121,7 @@ test('the command, each variant in its own process: the report names the VM and 
   const v = JSON.parse(r.out).verdicts[0];
   expect(v).toMatchObject({ actual: 'fail', matches: true, confirmation: 'reproduced' });
   expect(v.counterexample.layout.vmType).toBe('tdx');
+  expect(JSON.parse(r.out).variants[0].vmTypes).toEqual(['default', 'tdx']);
   const page = fs.readFileSync(v.report, 'utf8');
   expect(page).toMatch(/`KVM_CREATE_VM` with type `KVM_X86_TDX_VM`/);
   expect(page).toMatch(/Its unmap reached only the direct roots \(the range's attribute filter\), while this VM maps its guest_memfd memory in its mirror roots\./);
@@ -138,4 +140,15 @@ test('--from-kernel: a 2026 tree runs in TDX VMs too; its filter slip fails ther
   expect(mutant.violations[0]).toMatch(/still mapped in the mirror roots/);
   expect(tree).toMatchObject({ actual: 'pass', matches: true }); // the tree itself chooses PRIVATE for a file without INIT_SHARED
   expect(r.code).toBe(1);
+}, 60_000);
+
+test('a port that sets attr_filter but runs in default VMs only is warned of at its line; the table says where cases ran', () => {
+  const src = "export default defineVariant({\n  name: 'x',\n  invalidate_begin(k) {\n    const r = { attr_filter: k.KVM_FILTER_PRIVATE };\n  },\n});\n";
+  expect(filterWarning('x.ts', undefined, src)).toEqual([{ file: 'x.ts', line: 4, message: expect.stringMatching(/^sets attr_filter, but declares no vmTypes with 'tdx': its cases run in default VMs only/) }]);
+  expect(filterWarning('x.ts', ['default', 'tdx'], src)).toEqual([]);
+  expect(filterWarning('x.ts', undefined, 'const r = { start, end };')).toEqual([]);
+  expect(filterWarning('x.c', undefined, '.attr_filter = KVM_FILTER_PRIVATE,')).toEqual([]); // a C file's era decides its VMs
+  const r = checkHere([path.join(__dirname, '..', 'variants', 'upstream-6.14.ts'), path.join(__dirname, '..', 'variants', 'upstream.ts'), '--runs', '50', '--property', 'no-warn']);
+  expect(r.out).toMatch(/^cases in default VMs, and in TDX VMs too for upstream-6\.14 \(the others in default VMs only\)$/m);
+  expect(r.err).not.toMatch(/sets attr_filter/);
 }, 60_000);

@@ -17,7 +17,7 @@ import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
 import { PROPERTIES, contractRerun, property, violations } from '../properties';
-import { PortWarning, formatPortWarning, portWarnings } from './port-check';
+import { PortWarning, filterWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
 import { caseRecord, ranRecord } from '../reports/record';
@@ -209,6 +209,8 @@ function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; ha
 interface RanVariant {
   readonly name: string;
   readonly file: string;
+  /** The VM types its cases ran in. */
+  readonly vmTypes: readonly string[];
   /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
   readonly hangConfirmations: number;
 }
@@ -226,11 +228,20 @@ function printJson(args: Args, code: number, broken: Broken, verdicts: readonly 
   }, null, 2));
 }
 
-function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[]): void {
+/** Which VMs the cases ran in, under the table: a filter is only judged where a VM honours it. */
+function vmLine(ran: readonly RanVariant[]): string {
+  const tdx = ran.filter((r) => r.vmTypes.includes('tdx')).map((r) => r.name);
+  if (tdx.length === 0) return 'cases in default VMs only (no variant runs in a TDX VM, the one VM where a range\'s attribute filter counts)';
+  const rest = ran.length - tdx.length;
+  return `cases in default VMs, and in TDX VMs too for ${tdx.join(', ')}${rest ? ' (the others in default VMs only)' : ''}`;
+}
+
+function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[]): void {
   for (const b of broken) warn(`broken: ${b.message}\n`);
   if (verdicts.length) {
     say(`seed ${args.seed}, ${args.numRuns} cases per property, xarray ${args.xarray.join(' and ')}\n`);
     say(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
+    say(vmLine(ran));
   }
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
     say(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(v.dir, `${v.report.stem}.md`)}` : ''}`);
@@ -253,14 +264,14 @@ function run(argv: string[]): number {
   if (args.report) return replayOne(args, userPath(args.report));
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
-  const warnings = loaded.flatMap((l) => portWarnings(l.file));
+  const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes)]);
   for (const w of warnings) warn(formatPortWarning(w));
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
+  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: l.info.vmTypes ?? ['default'], hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
   if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
-  else printText(args, code, broken, verdicts);
+  else printText(args, code, broken, verdicts, ran);
   return code;
 }
 

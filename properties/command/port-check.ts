@@ -1,7 +1,9 @@
 // Port mistakes caught where they are written: a scan of a variant's source (TypeScript or C,
 // read, never run) for an accumulation that short-circuits a KVM call. C's `flush |= f()` always
 // calls f; `flush ||= f()` and `flush = flush || f()` stop calling it once flush is true, so
-// every slot after the first that had work is left mapped. Shown before the verdicts.
+// every slot after the first that had work is left mapped. And a TypeScript port that sets a
+// range's attr_filter but runs in default VMs only, which ignore the filter: its filter is
+// never judged. Shown before the verdicts.
 
 import fs from 'fs';
 
@@ -32,3 +34,17 @@ export function portWarnings(file: string, text: string = fs.readFileSync(file, 
 }
 
 export const formatPortWarning = (w: PortWarning): string => `warning: ${w.file}:${w.line}: ${w.message}`;
+
+/**
+ * A TypeScript port that sets attr_filter (6.14 on) but declares no TDX VM: the first line that
+ * sets it, or nothing. A C file's era says where it runs (native/cvariant.ts), so only .ts is read.
+ */
+export function filterWarning(file: string, vmTypes: readonly string[] | undefined, text: string = fs.readFileSync(file, 'utf8')): PortWarning[] {
+  if (!file.endsWith('.ts') || vmTypes?.includes('tdx')) return [];
+  const at = text.split('\n').findIndex((l) => /\battr_filter\s*:/.test(l));
+  if (at < 0) return [];
+  return [{
+    file, line: at + 1,
+    message: "sets attr_filter, but declares no vmTypes with 'tdx': its cases run in default VMs only, which ignore the filter, so the filter is never judged (declare vmTypes: ['default', 'tdx'])",
+  }];
+}

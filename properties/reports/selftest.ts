@@ -22,7 +22,7 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
   lines.push(`static void ${fnName}(void)`);
   lines.push('{');
   if (c.layout.vmType === 'tdx') {
-    lines.push('\t/* a TDX VM: its guest_memfd memory is private, mapped in mirror roots */');
+    lines.push('\t/* a TDX VM (its guest_memfd memory private, in mirror roots): a sketch, the selftests need their TDX set-up around it */');
     lines.push('\tstruct kvm_vm *vm = vm_create_barebones_type(KVM_X86_TDX_VM);');
   } else {
     lines.push('\t/* 6.8 selftests spell this vm_create_barebones_protected_vm() */');
