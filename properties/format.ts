@@ -77,7 +77,7 @@ export function formatFailure(v: Verdict): string {
   const replay = v.confirmation === 'hang'
     ? 'a hang is not shrunk nor replayed by path: run its case again with --report on its report'
     : v.fromSavedReport
-      ? `found by replaying a saved report${v.report ? ` (npm run check -- --report ${v.report.stem}.json, in the reports folder)` : ''}`
+      ? `found by replaying the saved report ${v.savedReport ?? '?'} (npm run check -- --report ${v.savedReport ?? '?'}.json, in the reports folder)`
       : `replay: npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} <the variant's file> (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

@@ -6,7 +6,8 @@ import { execFileSync, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { Variant } from '../model/variant';
+import { Variant, expectations } from '../model/variant';
+import { formatFailure } from '../properties/format';
 import { property } from '../properties/properties';
 import { ReportFileError, loadReports, saveReport } from '../properties/reports/store';
 import { indexPage, indexRows } from '../properties/reports/index-page';
@@ -134,4 +135,18 @@ test('a saved record can be rebuilt from its case: the record is a function of t
   const render = () => ({ markdown: 'm', svg: 's' });
   expect(saveReport(dir, a, render).written).toBe(true);
   expect(saveReport(dir, b, render).written).toBe(false); // only how it was found differs
+});
+
+test('a failure found by replaying another variant\'s report says so, and names that report, on its page and in the terminal', () => {
+  const dir = tmp();
+  const first = checkAndReport(buggy, property('no-stale-mapping'), opts(dir, 1));
+  const strict: Variant = { ...buggy, name: 'strict-buggy', expect: expectations() }; // must pass what buggy fails
+  const v = checkAndReport(strict, property('no-stale-mapping'), opts(dir, 2));
+  expect([v.actual, v.fromSavedReport, v.savedReport]).toEqual(['fail', true, first.report!.stem]);
+  expect(formatFailure(v)).toMatch(new RegExp(`found by replaying the saved report ${first.report!.stem} `));
+  const record = JSON.parse(fs.readFileSync(path.join(dir, `${v.report!.stem}.json`), 'utf8'));
+  expect(record.found.fromReport).toBe(first.report!.stem);
+  const page = fs.readFileSync(path.join(dir, `${v.report!.stem}.md`), 'utf8');
+  expect(page).toMatch(new RegExp(`Found by replaying the case of the saved report \`${first.report!.stem}\``));
+  expect(page).not.toMatch(/Found with `FC_SEED/);
 });

@@ -67,6 +67,8 @@ export interface Verdict {
   readonly fixedReports?: readonly string[];
   /** The failure was found by replaying a saved report, not by a generated case. */
   readonly fromSavedReport?: boolean;
+  /** That report (its stem): the variant's own, or another's that is a regression test for it. */
+  readonly savedReport?: string;
 }
 
 export const DEFAULT_NUM_RUNS = 1000;
@@ -121,7 +123,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   }
 
   const fixedReports: string[] = [];
-  let fromSaved: { case: Case; history?: readonly Ran[] } | undefined;
+  let fromSaved: { case: Case; stem: string; history?: readonly Ran[] } | undefined;
   let savedRuns = 0;
   let details: fc.RunDetails<[Case]> | undefined;
   let c: Case | undefined;
@@ -140,7 +142,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
         if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
         savedRuns++;
         const failed = s.history ? judgeAfter(s.case, s.history).found.length > 0 : fails(s.case);
-        if (failed) fromSaved ??= { case: s.case, ...(s.history ? { history: s.history } : {}) };
+        if (failed) fromSaved ??= { case: s.case, stem: s.stem, ...(s.history ? { history: s.history } : {}) };
         else if (s.own) fixedReports.push(s.stem);
       }
     }
@@ -202,6 +204,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     confirmation,
     ...(history ? { history } : {}),
     fromSavedReport: fromSaved !== undefined,
+    ...(fromSaved ? { savedReport: fromSaved.stem } : {}),
   };
 }
 

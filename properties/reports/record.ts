@@ -68,7 +68,8 @@ export function callLine(e: KvmEvent): string {
   }
 }
 
-export interface Found { seed: number; path: string; numRuns: number; numShrinks: number }
+/** How a failure was found: fast-check's seed and path, or the saved report whose case it replayed. */
+export interface Found { seed: number; path: string; numRuns: number; numShrinks: number; fromReport?: string }
 
 /** How a failure was confirmed, as the record keeps it. */
 export interface Confirmed {

@@ -62,7 +62,7 @@ export function reportVerdict(v: Verdict, who: ReportedVariant, ctx: SaveContext
     return { ...v, report: { stem: shown.find((s) => s.stem === stem)?.stem ?? shown[0].stem, written: false } };
   }
   if (!confirmed(v)) return v;
-  const found = { seed: v.seed, path: v.path ?? '', numRuns: v.numRuns, numShrinks: v.numShrinks ?? 0 };
+  const found = { seed: v.seed, path: v.path ?? '', numRuns: v.numRuns, numShrinks: v.numShrinks ?? 0, ...(v.savedReport ? { fromReport: v.savedReport } : {}) };
   const how = v.confirmation as 'reproduced' | 'history' | 'hang' | 'in-process';
   const report = saveFailure(ctx.dir, who, v.property, v.counterexample!, v.xarray, [...(v.violations ?? [])], found, how, v.history);
   if (!ctx.saved.some((s) => s.stem === report.stem)) ctx.saved.push({ file: path.join(ctx.dir, `${report.stem}.json`), stem: report.stem, record: report.record });
