@@ -47,6 +47,12 @@ test('--exhaustive checks the whole small scope and saves the smallest failure a
   expect(r.out).toMatch(/exhaustive: files of up to 2 pages, shard 0\/1 of \d+ cases/);
   expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^buggy--no-stale-mapping--/)]);
   expect(() => parseArgs(['--shard', '0/2'], {})).toThrow(/--shard splits an --exhaustive run/);
+  // --json holds for --exhaustive too: one object, the same verdict
+  const j = checkHere(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck', '--json']);
+  const out = JSON.parse(j.out);
+  expect(out).toMatchObject({ exhaustive: { maxPages: 2, shard: '0/1' }, exitCode: 0, variants: [{ name: 'buggy', vmTypes: ['default'] }] });
+  expect(out.verdicts).toEqual([expect.objectContaining({ variant: 'buggy', property: 'no-stale-mapping', actual: 'fail', matches: true })]);
+  expect(out.verdicts[0].counterexample.layout.slots.length).toBeGreaterThan(0);
 }, 30000);
 
 test('--path needs the one --property it replays', () => {

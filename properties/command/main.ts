@@ -299,8 +299,22 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
   });
   refreshIndexes(args, verdicts, loaded);
   const code = exitCode(broken, verdicts);
-  for (const b of broken) warn(`broken: ${b.message}\n`);
   const { cases } = countScope(scope);
+  if (args.json) {
+    say(JSON.stringify({
+      exhaustive: { maxPages: args.exhaustive, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases, xarray },
+      exitCode: code, broken,
+      variants: loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: l.info.vmTypes ?? ['default'] })),
+      verdicts: verdicts.map((v) => ({
+        variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches, failures: v.failures,
+        violations: v.counterexample ? v.violations ?? [] : v.harnessError ? [v.harnessError] : [],
+        report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
+        counterexample: v.counterexample ? caseRecord(v.counterexample.case, xarray) : null,
+      })),
+    }, null, 2));
+    return code;
+  }
+  for (const b of broken) warn(`broken: ${b.message}\n`);
   say(`exhaustive: files of up to ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant, property and VM type it runs in\n`);
   say(verdictTable(verdicts));
   for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
