@@ -14,6 +14,7 @@ import { indexPage, indexRows } from '../properties/reports/index-page';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { buildRecord, reportStem } from '../properties/reports/record';
 import { execute } from '../properties/engine/execute';
+import { selftestSnippet } from '../properties/reports/selftest';
 import { FAITHFUL } from '../model/xarray';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';
@@ -149,4 +150,16 @@ test('a failure found by replaying another variant\'s report says so, and names 
   const page = fs.readFileSync(path.join(dir, `${v.report!.stem}.md`), 'utf8');
   expect(page).toMatch(new RegExp(`Found by replaying the case of the saved report \`${first.report!.stem}\``));
   expect(page).not.toMatch(/Found with `FC_SEED/);
+});
+
+test('a release selftest binds with the plain ioctl (vm_mem_add keeps a dup() of the fd, so closing it would release nothing), and compiles', () => {
+  const c = { layout: spec(4n, [[0n, 2n, 0n], [2n, 1n, 10n]]), op: { kind: 'release' as const }, pick: 0n };
+  const snippet = selftestSnippet(execute(upstream, c, FAITHFUL), 'release', 'test_release');
+  expect(snippet).not.toMatch(/vm_mem_add\(vm/);
+  expect(snippet.match(/vm_set_user_memory_region2\(vm, \d, KVM_MEM_GUEST_MEMFD/g)).toHaveLength(2);
+  expect(snippet).toMatch(/close\(fd\);/);
+  expect(snippet).toMatch(/a guest read there exits\n\t \* to userspace \(KVM_EXIT_MEMORY_FAULT, -EFAULT: the file is gone\)/);
+  const file = path.join(tmp(), 'release.c');
+  fs.writeFileSync(file, `${snippet}\nint main(void) { test_release(); return 0; }\n`);
+  execFileSync('gcc', ['-fsyntax-only', '-Wall', '-Werror', '-I', path.join(__dirname, 'fixtures', 'selftest-stubs'), file], { stdio: 'pipe' });
 });

@@ -1,5 +1,6 @@
 // The userspace steps that reach a counterexample, as a ready-to-adapt KVM selftest in C
-// (tools/testing/selftests/kvm style: vm_create_guest_memfd, vm_mem_add, fallocate).
+// (tools/testing/selftests/kvm style: vm_create_guest_memfd, vm_mem_add, fallocate; for a
+// release, vm_set_user_memory_region2, since vm_mem_add keeps a dup() of the fd).
 
 import { PAGE_SHIFT } from '../../model/layout';
 import { normalize, show, subtract } from '../../model/ranges';
@@ -15,6 +16,7 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
   lines.push('#define _GNU_SOURCE /* fallocate() */');
   lines.push('#include <fcntl.h>');
   lines.push('#include <linux/falloc.h>');
+  lines.push('#include <sys/mman.h>');
   lines.push('#include <unistd.h>');
   lines.push('#include "kvm_util.h"');
   lines.push('#include "test_util.h"');
@@ -31,10 +33,20 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
   lines.push(`\tint fd = vm_create_guest_memfd(vm, ${hex(c.layout.filePages << PAGE_SHIFT)}, 0);`);
   lines.push('\tint ret;');
   lines.push('');
+  // vm_mem_add() dup()s the fd for each memslot, so closing ours would release nothing: a
+  // release binds with the plain ioctl, over a PROT_NONE reservation (no memory behind the hva)
+  const release = c.op.kind === 'release';
+  if (release) lines.push('\t/* bound with the plain ioctl: vm_mem_add() would dup() fd per memslot, and closing fd would release nothing */');
   for (const s of c.layout.slots) {
     lines.push(`\t/* slot ${s.id}: file pages [${s.pgoff}, ${s.pgoff + s.npages}) back gfns [${s.base_gfn}, ${s.base_gfn + s.npages}) */`);
-    lines.push(`\tvm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, ${hex(s.base_gfn << PAGE_SHIFT)}, ${s.id}, ${hex(s.npages)},`);
-    lines.push(`\t\t   KVM_MEM_GUEST_MEMFD, fd, ${hex(s.pgoff << PAGE_SHIFT)});`);
+    if (release) {
+      lines.push(`\tvm_set_user_memory_region2(vm, ${s.id}, KVM_MEM_GUEST_MEMFD, ${hex(s.base_gfn << PAGE_SHIFT)}, ${hex(s.npages << PAGE_SHIFT)},`);
+      lines.push(`\t\t\t\t   mmap(NULL, ${hex(s.npages << PAGE_SHIFT)}, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),`);
+      lines.push(`\t\t\t\t   fd, ${hex(s.pgoff << PAGE_SHIFT)});`);
+    } else {
+      lines.push(`\tvm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, ${hex(s.base_gfn << PAGE_SHIFT)}, ${s.id}, ${hex(s.npages)},`);
+      lines.push(`\t\t   KVM_MEM_GUEST_MEMFD, fd, ${hex(s.pgoff << PAGE_SHIFT)});`);
+    }
   }
   lines.push('');
   const op = c.op;
@@ -42,7 +54,7 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
     lines.push(`\tret = fallocate(fd, ${modeName(op.mode).replace(/\|/g, ' | ')}, ${op.offset}l, ${op.len}l);`);
     lines.push('\tTEST_ASSERT(!ret, "fallocate() failed, errno = %d", errno);');
   } else if (op.kind === 'release') {
-    lines.push('\t/* release: drop the last reference to the file (the memslots do not hold one) */');
+    lines.push('\t/* release: drop the last reference to the file (a memslot bound with the ioctl holds none) */');
     lines.push('\tclose(fd);');
     lines.push('\tret = 0;');
   } else {
@@ -58,8 +70,16 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
     for (const g of gone) go.push(`slot ${s.id} gfns ${show(g)}`);
     for (const k of subtract([own], gone)) stay.push(`slot ${s.id} gfns ${show(k)}`);
   }
-  lines.push(`\t/* Must be unmapped now: ${go.join(', ') || 'nothing'}: a guest read there faults`);
-  lines.push('\t * back in a fresh (zeroed) page, not the data written before the operation.');
+  // what a guest read of an unmapped gfn then sees, by operation (KERNEL-FACTS §7 for release)
+  const after = op.kind === 'punch' ? ['faults', ' * in a fresh (zeroed) page, not the data written before the punch.']
+    : op.kind === 'release' ? ['exits', ' * to userspace (KVM_EXIT_MEMORY_FAULT, -EFAULT: the file is gone).']
+    : ['gets', ' * -EHWPOISON from kvm_gmem_get_pfn(), not the poisoned page.'];
+  if (go.length) {
+    lines.push(`\t/* Must be unmapped now: ${go.join(', ')}: a guest read there ${after[0]}`);
+    lines.push(`\t${after[1]}`);
+  } else {
+    lines.push('\t/* Must be unmapped now: nothing.');
+  }
   lines.push(`\t * Must stay mapped, with their data: ${stay.join(', ') || 'nothing'}. */`);
   lines.push('\t(void)ret;');
   lines.push('\tkvm_vm_free(vm);');
