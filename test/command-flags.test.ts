@@ -44,7 +44,7 @@ export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expec
 test('--exhaustive checks the whole small scope and saves the smallest failure as a report', () => {
   const r = checkHere(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck']);
   expect(r.code).toBe(0); // buggy is expected to fail it, and does
-  expect(r.out).toMatch(/exhaustive: files of up to 2 pages, shard 0\/1 of \d+ cases/);
+  expect(r.out).toMatch(/exhaustive: every layout in a file of 2 pages, shard 0\/1 of \d+ cases/);
   expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^buggy--no-stale-mapping--/)]);
   expect(() => parseArgs(['--shard', '0/2'], {})).toThrow(/--shard splits an --exhaustive run/);
   // --json holds for --exhaustive too: one object, the same verdict

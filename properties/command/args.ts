@@ -40,8 +40,8 @@ variant runs in a process of its own; nothing of it runs in the command.
   --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
                       for shipped variants and kernel trees, and a shrink-reports/ folder beside a
                       variant checked by path)
-  --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of up to N
-                      pages against every punch [s, e) with e <= N + 1, release and every folio
+  --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of N pages
+                      against every punch [s, e) with e <= N + 1, release and every folio
                       (a property a variant must fail may pass in a scope too small to reach its
                       failure)
   --shard I/N         with --exhaustive: check only shard I of N (0-based), to split the job

@@ -315,7 +315,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     return code;
   }
   for (const b of broken) warn(`broken: ${b.message}\n`);
-  say(`exhaustive: files of up to ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant, property and VM type it runs in\n`);
+  say(`exhaustive: every layout in a file of ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant, property and VM type it runs in\n`);
   say(verdictTable(verdicts));
   for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
     say(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
