@@ -3,11 +3,11 @@
 // kernel-valid range, with no bias toward small values, slot edges or xarray chunk sizes.
 
 import fc from 'fast-check';
-import { VM_TYPES, VmType } from '../model/vm';
+import { VmType } from '../model/vm';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
-import { MAX_FILE_PAGES, MAX_GFN_END } from '../properties/arbitraries';
-import { Case, SlotSpec, inVm, materialize } from '../properties/case';
+import { MAX_FILE_PAGES, MAX_GFN_END, inVms } from '../properties/arbitraries';
+import { Case, SlotSpec, materialize } from '../properties/case';
 
 const U64 = (1n << 64n) - 1n;
 /** A uniform unsigned 64-bit value: fast-check's bias toward small values switched off. */
@@ -47,9 +47,5 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
     try { materialize(c.layout); return true; } catch { return false; }
   });
 
-/** The naive cases in the VMs a variant runs in, each VM as likely (a default VM only, unless given). */
-export function naiveCaseArbFor(vmTypes: readonly VmType[] = ['default']): fc.Arbitrary<Case> {
-  const types = VM_TYPES.filter((t) => vmTypes.includes(t));
-  if (types.length === 1 && types[0] === 'default') return naiveCaseArb;
-  return fc.tuple(naiveCaseArb, fc.noBias(fc.constantFrom(...types))).map(([c, vmType]) => inVm(c, vmType));
-}
+/** The naive cases in the VMs a variant runs in, each VM as likely. */
+export const naiveCaseArbFor = (vmTypes?: readonly VmType[]): fc.Arbitrary<Case> => inVms(naiveCaseArb, vmTypes, (ts) => fc.noBias(fc.constantFrom(...ts)));

@@ -13,6 +13,9 @@ export const KVM_FILTER_PRIVATE = 2;
 /** The TDP MMU roots (arch/x86/kvm/mmu/tdp_mmu.h, enum kvm_tdp_mmu_root_types). */
 export type Root = 'direct' | 'mirror';
 
+/** The VM types a variant runs in, in VM_TYPES order: a default VM only when it declares none (Variant.vmTypes). */
+export const runsIn = (declared?: readonly VmType[]): VmType[] => VM_TYPES.filter((t) => (declared ?? ['default']).includes(t));
+
 /** kvm_has_mirrored_tdp(). */
 export const hasMirroredTdp = (vm: VmType): boolean => vm === 'tdx';
 
@@ -28,8 +31,11 @@ export const memoryRoot = (vm: VmType): Root => (hasMirroredTdp(vm) ? 'mirror' :
  * the filter; one with mirrored TDP zaps its mirror roots for PRIVATE and its direct roots for
  * SHARED. `empty` is its WARN_ON_ONCE(!ret): a mirrored-TDP VM given neither bit.
  */
+const DIRECT_ONLY = Object.freeze({ roots: Object.freeze(['direct'] as Root[]), empty: false });
+
 export function filterToRoots(vm: VmType, filter: number): { readonly roots: readonly Root[]; readonly empty: boolean } {
-  if (!hasMirroredTdp(vm)) return { roots: ['direct'], empty: false };
+  // every unmap of every case passes here: the common answer is one shared object
+  if (!hasMirroredTdp(vm)) return DIRECT_ONLY;
   const roots: Root[] = [];
   if (filter & KVM_FILTER_PRIVATE) roots.push('mirror');
   if (filter & KVM_FILTER_SHARED) roots.push('direct');

@@ -8,7 +8,7 @@ import {
   MAX_FOLIO_ORDER, Operation,
 } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
-import { VM_TYPES, VmType } from '../model/vm';
+import { VmType, runsIn } from '../model/vm';
 import { Case, LayoutSpec, SlotSpec, inVm } from './case';
 
 /** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
@@ -249,21 +249,16 @@ export const caseArb: fc.Arbitrary<Case> = fc
   .tuple(layoutArb, opSpecArb, pickArb)
   .map(([layout, spec, pick]) => ({ layout, op: operation(layout, spec), pick }));
 
-const byVmTypes = new Map<string, fc.Arbitrary<Case>>();
-
 /**
- * The cases of a variant that runs in these VM types (Variant.vmTypes): caseArb itself for a
- * default VM only, so every seed and path of the eras before 6.14 gives the cases it always
- * gave; else each case in one of them, shrinking toward a default VM.
+ * `arb`'s cases in each VM type a variant runs in (model/vm.ts runsIn), drawn by `choose`:
+ * `arb` itself for a default VM only, so every seed and path of the eras before 6.14 gives the
+ * cases it always gave; else shrinking toward a default VM.
  */
-export function caseArbFor(vmTypes: readonly VmType[] = ['default']): fc.Arbitrary<Case> {
-  const types = VM_TYPES.filter((t) => vmTypes.includes(t));
-  const key = types.join(',');
-  if (key === 'default') return caseArb;
-  let arb = byVmTypes.get(key);
-  if (!arb) {
-    arb = fc.tuple(caseArb, fc.constantFrom(...types)).map(([c, vmType]) => inVm(c, vmType));
-    byVmTypes.set(key, arb);
-  }
-  return arb;
+export function inVms(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | undefined, choose = (ts: VmType[]) => fc.constantFrom(...ts)): fc.Arbitrary<Case> {
+  const types = runsIn(vmTypes);
+  if (types.length === 1 && types[0] === 'default') return arb;
+  return fc.tuple(arb, choose(types)).map(([c, vmType]) => inVm(c, vmType));
 }
+
+/** The generated cases of a variant that runs in these VM types (Variant.vmTypes). */
+export const caseArbFor = (vmTypes?: readonly VmType[]): fc.Arbitrary<Case> => inVms(caseArb, vmTypes);

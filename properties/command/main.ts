@@ -7,6 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
+import { runsIn } from '../../model/vm';
 import { Args, HELP, UsageError, parseArgs, userPath } from './args';
 import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
 import { XarrayChoice } from '../case';
@@ -269,7 +270,7 @@ function run(argv: string[]): number {
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: l.info.vmTypes ?? ['default'], hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
+  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
   if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
   else printText(args, code, broken, verdicts, ran);
   return code;
@@ -304,7 +305,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     say(JSON.stringify({
       exhaustive: { maxPages: args.exhaustive, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases, xarray },
       exitCode: code, broken,
-      variants: loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: l.info.vmTypes ?? ['default'] })),
+      variants: loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes) })),
       verdicts: verdicts.map((v) => ({
         variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches, failures: v.failures,
         violations: v.counterexample ? v.violations ?? [] : v.harnessError ? [v.harnessError] : [],

@@ -6,7 +6,7 @@
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../../model/callers';
 import { PAGE_SHIFT } from '../../model/layout';
 import { Expectation, PropertyId, expectationOf } from '../../model/variant';
-import { VM_TYPES, VmType } from '../../model/vm';
+import { VM_TYPES, VmType, runsIn } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
 import { Case, LayoutSpec, SlotSpec, XarrayChoice, inVm, xarrayMode } from '../case';
 import type { Executor, Ran, VariantInfo } from './executor';
@@ -165,9 +165,9 @@ export function* operations(scope: Scope): Generator<Operation> {
  * The cases of one shard, layout by layout, each in every VM type the variant runs in (a
  * default VM only before 6.14); the pick is 0: xarray-contract-robust tries its own.
  */
-export function* cases(scope: Scope, shard: Shard = WHOLE, vmTypes: readonly VmType[] = ['default']): Generator<Case> {
+export function* cases(scope: Scope, shard: Shard = WHOLE, vmTypes?: readonly VmType[]): Generator<Case> {
   const ops = [...operations(scope)];
-  const vms = VM_TYPES.filter((t) => vmTypes.includes(t));
+  const vms = runsIn(vmTypes);
   let n = 0;
   for (const layout of layouts(scope)) {
     if (n++ % shard.count !== shard.index) continue;

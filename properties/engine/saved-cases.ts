@@ -3,6 +3,7 @@
 // a regression test for all. Reports are read as data; the engine knows nothing of their files.
 
 import { PropertyId, Variant, expectationOf } from '../../model/variant';
+import { runsIn } from '../../model/vm';
 import { Case, XarrayChoice } from '../case';
 import { caseOf, ranOf } from '../reports/record';
 import type { Ran } from './executor';
@@ -38,10 +39,10 @@ export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expect
   const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
   const own = same.filter((s) => s.record.variant.name === variant.name);
   // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14) proves nothing of it
-  const vmTypes: readonly string[] = variant.vmTypes ?? ['default'];
-  const runsIn = (c: CaseRecord) => vmTypes.includes(c.layout.vmType ?? 'default');
+  const vms = runsIn(variant.vmTypes);
+  const runsThere = (c: CaseRecord) => vms.includes(c.layout.vmType ?? 'default');
   const others = expectationOf(variant, id, xarray) === 'pass'
-    ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length && runsIn(s.record.counterexample)) : [];
+    ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length && runsThere(s.record.counterexample)) : [];
   return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
     .map(({ s, own: mine }) => ({
       stem: s.stem, own: mine, case: caseOf(s.record.counterexample),
