@@ -55,7 +55,7 @@ export function detect(variant: Variant, opts: DetectOptions): Detection {
     return pending.size > 0;
   };
   if (pending.size > 0) {
-    fc.check(fc.property(opts.arb ?? caseArbFor(variant.vmTypes), judge), { seed: opts.seed, numRuns: opts.cap, endOnFailure: true });
+    fc.check(fc.property(opts.arb ?? caseArbFor(variant), judge), { seed: opts.seed, numRuns: opts.cap, endOnFailure: true });
   }
   return { first, cases: i, harnessError };
 }

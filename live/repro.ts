@@ -89,6 +89,10 @@ function plan(record: ReportRecord): Plan {
   if (layout.vmType === 'tdx') {
     return { runnable: false, layout, op, why: 'the case is in a TDX VM, and the live runner creates default VMs only' };
   }
+  if (layout.otherViews?.length) {
+    // KERNEL-FACTS §6: upstream creates one view per inode; a second VM's view needs the in-flight series
+    return { runnable: false, layout, op, why: `the case has ${1 + layout.otherViews.length} views of one file, and a released kernel gives a file one view (a second VM's view comes with the in-flight intra-host migration series)` };
+  }
   let bound: Layout;
   try {
     bound = materialize(layout); // the model binds every slot of a saved case

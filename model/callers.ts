@@ -29,12 +29,16 @@ const S_MAXBYTES = LLONG_MAX;
 
 export type Operation =
   | { readonly kind: 'punch'; readonly mode: number; readonly offset: bigint; readonly len: bigint }
-  | { readonly kind: 'release' }
+  /** The last reference to one view's file dropped: `view` (absent: the first) of the inode's views (§6). */
+  | { readonly kind: 'release'; readonly view?: number }
   | { readonly kind: 'memory-failure'; readonly index: bigint; readonly order: number };
 
-/** What the caller does: invalidate [start, end), allocate (no invalidation), or fail with an errno. */
+/**
+ * What the caller does: invalidate [start, end) (in every view, or in `view` only: a release),
+ * allocate (no invalidation), or fail with an errno.
+ */
 export type Resolved =
-  | { readonly kind: 'invalidate'; readonly start: bigint; readonly end: bigint }
+  | { readonly kind: 'invalidate'; readonly start: bigint; readonly end: bigint; readonly view?: number }
   | { readonly kind: 'allocate' }
   | { readonly kind: 'error'; readonly errno: Errno; readonly rule: string };
 
@@ -87,9 +91,17 @@ export function fallocate(mode: number, offset: bigint, len: bigint, fileSize: b
   return { kind: 'invalidate', start: offset >> PAGE_SHIFT, end: (offset + len) >> PAGE_SHIFT };
 }
 
-/** kvm_gmem_release: the whole file, (0, ULONG_MAX); the walk covers [0, ULONG_MAX - 1] (§3). */
-export function release(word: Word): Resolved {
-  return { kind: 'invalidate', start: 0n, end: word.MAX };
+/**
+ * kvm_gmem_release: the whole file, (0, ULONG_MAX); the walk covers [0, ULONG_MAX - 1] (§3). From
+ * 2025 it is one view's file that is closed, and only that view is invalidated (§6).
+ */
+export function release(word: Word, layout?: Layout, view = 0): Resolved {
+  if (view !== 0) {
+    const views = 1 + (layout?.otherViews?.length ?? 0);
+    if (!Number.isInteger(view) || view < 0 || view >= views) throw new ModelInputError(`release of view ${view}, but the file has ${views} view(s)`);
+    return { kind: 'invalidate', start: 0n, end: word.MAX, view };
+  }
+  return { kind: 'invalidate', start: 0n, end: word.MAX, ...(layout?.otherViews?.length ? { view: 0 } : {}) };
 }
 
 /** The largest folio memory failure reports on: 1 GiB, 2^18 pages (§3). */
@@ -115,7 +127,7 @@ export function memoryFailure(layout: Layout, index: bigint, order: number): Res
 export function resolve(layout: Layout, op: Operation, word: Word): Resolved {
   switch (op.kind) {
     case 'punch': return fallocate(op.mode, op.offset, op.len, layout.filePages << PAGE_SHIFT);
-    case 'release': return release(word);
+    case 'release': return release(word, layout, op.view ?? 0);
     case 'memory-failure': return memoryFailure(layout, op.index, op.order);
   }
 }

@@ -1,9 +1,9 @@
-// The kernel a variant runs against: struct kvm_gmem with its kvm and bindings, the xarray
-// walk, the word helpers and the KVM calls, each named as in the kernel so that a port of
-// kvm_gmem_invalidate_begin()/_end() reads line for line like the C it came from.
-
-import { Layout } from './layout';
-import { KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
+// The kernel a variant runs against: the inode and its views (struct kvm_gmem, later struct
+// gmem_file: each VM's kvm and bindings), the xarray walk, the word helpers and the KVM calls,
+// each named as in the kernel so that a port of kvm_gmem_invalidate_begin()/_end() of any era
+// reads line for line like the C it came from (KERNEL-FACTS §6 for the views).
+import { Layout, viewsOf } from './layout';
+import { EventLog, KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
 import { Visit, XarrayMode, walk, xaFind } from './xarray';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
 import { Word } from './word';
@@ -14,14 +14,32 @@ export type Kvm = { readonly [opaque]: 'kvm' };
 /** The file's bindings xarray, as a handle for xa_for_each_range() and xa_find(). */
 export type Bindings = { readonly [opaque]: 'xarray' };
 
-/** struct kvm_gmem: the fields the invalidation touches. */
+/** A list_head of views, as a handle for list_for_each_entry(). */
+export type GmemList = { readonly [opaque]: 'list' };
+
+/** struct kvm_gmem (6.8 to 2025), struct gmem_file (2026): one VM's view, the fields the invalidation touches. */
 export interface KvmGmem {
   readonly kvm: Kvm;
   readonly bindings: Bindings;
 }
+export type GmemFile = KvmGmem;
+
+/** struct inode of a guest_memfd: the fields the 2025 bodies read (the views' list, the flags in i_private). */
+export interface Inode {
+  readonly i_mapping: { readonly i_private_list: GmemList };
+  readonly i_private: bigint;
+}
+
+/** struct gmem_inode (2026): GMEM_I(inode). */
+export interface GmemInode {
+  readonly flags: bigint;
+  readonly gmem_file_list: GmemList;
+}
 
 /** What xa_for_each_range() was asked and what it yielded: the data a C variant replays. */
 export interface WalkRecord {
+  /** The view whose bindings were walked; absent: the first. */
+  readonly view?: number;
   readonly start: bigint;
   readonly last: bigint;
   readonly visits: readonly Visit[];
@@ -29,9 +47,23 @@ export interface WalkRecord {
 
 export const XA_PRESENT = 'XA_PRESENT';
 
+/** include/uapi/linux/kvm.h: guest_memfd creation flags (§6). The model's files are created with neither. */
+export const GUEST_MEMFD_FLAG_MMAP = 1n;
+export const GUEST_MEMFD_FLAG_INIT_SHARED = 2n;
+
 export interface Kernel {
+  /** The view a 6.8-era function is called on (its struct kvm_gmem), and its VM: the first view's, or the one a caller loop is at. */
   readonly gmem: KvmGmem;
   readonly kvm: Kvm;
+  /** The file's inode (2025 on): its views are on i_mapping->i_private_list (2025) and GMEM_I(inode)->gmem_file_list (2026). */
+  readonly inode: Inode;
+  GMEM_I(inode: Inode): GmemInode;
+  /** kvm_gmem_for_each_file(f, inode), as `for (const f of k.kvm_gmem_for_each_file(inode))`. */
+  kvm_gmem_for_each_file(inode: Inode): Iterable<GmemFile>;
+  /** list_for_each_entry(gmem, list, entry) over a list of views, as `for (const gmem of ...)`. */
+  list_for_each_entry(list: GmemList): Iterable<KvmGmem>;
+  readonly GUEST_MEMFD_FLAG_MMAP: bigint;
+  readonly GUEST_MEMFD_FLAG_INIT_SHARED: bigint;
   readonly ULONG_MAX: bigint;
   /** enum kvm_gfn_range_filter (6.14 on), for a range's attr_filter. */
   readonly KVM_FILTER_SHARED: number;
@@ -56,78 +88,118 @@ export interface Kernel {
 }
 
 export interface Machine {
+  /** The kernel as the first view's function sees it (k.gmem is view 0). */
   readonly kernel: Kernel;
+  /** The kernel as the 6.8-era function called on view `v` sees it (k.gmem, k.kvm are that view's). */
+  kernelFor(v: number): Kernel;
+  /** The first view's recorder; `phase` on it is the phase of every view's. */
   readonly recorder: KvmRecorder;
+  /** Each view's recorder, in view order. */
+  readonly recorders: readonly KvmRecorder[];
   readonly walks: WalkRecord[];
 }
 
-/** A fresh kernel for one case: the layout's slots, an empty recorder, the walk in `mode`. */
+interface ViewState {
+  readonly index: number;
+  readonly layout: Layout;
+  readonly gmem: KvmGmem;
+  readonly recorder: KvmRecorder;
+  readonly slots: Map<number, KvmMemorySlot>;
+}
+
+const slotView = (s: Layout['slots'][number]): KvmMemorySlot =>
+  Object.freeze({ id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: Object.freeze({ pgoff: s.pgoff, index: s.pgoff }) });
+
+/** A fresh kernel for one case: every view's slots, empty recorders, the walks in `mode`. */
 export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machine {
-  const recorder = new KvmRecorder(layout, word);
+  const log = new EventLog();
   const walks: WalkRecord[] = [];
-  const kvm = Object.freeze({}) as Kvm;
-  const bindings = Object.freeze({}) as Bindings;
-  const view = new Map<number, KvmMemorySlot>(
-    layout.slots.map((s) => [
-      s.id,
-      Object.freeze({
-        id: s.id,
-        base_gfn: s.base_gfn,
-        npages: s.npages,
-        gmem: Object.freeze({ pgoff: s.pgoff, index: s.pgoff }),
-      }),
-    ]),
-  );
-  const slotOf = (v: Visit) => view.get(v.slot.id)!;
-  const needKvm = (call: string, k: unknown) => {
-    if (k !== kvm) throw new VariantFault(call, 'kvm is not this VM');
+  const views: ViewState[] = viewsOf(layout).map((v, index) => ({
+    index,
+    layout: v,
+    gmem: Object.freeze({ kvm: Object.freeze({}) as Kvm, bindings: Object.freeze({}) as Bindings }),
+    recorder: new KvmRecorder(v, word, index, log),
+    slots: new Map(v.slots.map((s) => [s.id, slotView(s)])),
+  }));
+  const several = views.length > 1;
+  const byKvm = new Map<unknown, ViewState>(views.map((v) => [v.gmem.kvm, v]));
+  const byXa = new Map<unknown, ViewState>(views.map((v) => [v.gmem.bindings, v]));
+  const files = Object.freeze(views.map((v) => v.gmem));
+  const list = Object.freeze({}) as GmemList;
+  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }), i_private: 0n });
+  const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list });
+
+  const vmOf = (call: string, k: unknown): ViewState => {
+    const v = byKvm.get(k);
+    if (!v) throw new VariantFault(call, several ? 'kvm is not a VM bound to this file' : 'kvm is not this VM');
+    return v;
   };
-  const needXa = (call: string, xa: unknown) => {
-    if (xa !== bindings) throw new VariantFault(call, 'xa is not the file\'s bindings (gmem->bindings)');
+  const viewOf = (call: string, xa: unknown): ViewState => {
+    const v = byXa.get(xa);
+    if (!v) throw new VariantFault(call, several ? 'xa is not the bindings of a view of this file (f->bindings)' : 'xa is not the file\'s bindings (gmem->bindings)');
+    return v;
+  };
+  const needInode = (call: string, i: unknown) => {
+    if (i !== inode) throw new VariantFault(call, 'inode is not the file\'s inode');
+  };
+  const needList = (call: string, l: unknown) => {
+    if (l !== list) throw new VariantFault(call, 'not the inode\'s list of views');
   };
   const pgoff = (call: string, what: string, x: unknown) => requireWord(word, call, what, x);
+  /** The unmap's range must name a memslot of the VM it is made on: the TDP MMU zaps by gfn in that VM. */
+  const unmapIn = (call: string, k: unknown, range: KvmGfnRange) => {
+    const v = vmOf(call, k);
+    const slot = (range as { slot?: unknown } | null)?.slot;
+    if (typeof slot === 'object' && slot !== null && v.slots.get((slot as KvmMemorySlot).id) !== slot && views.some((o) => o !== v && [...o.slots.values()].includes(slot as KvmMemorySlot))) {
+      throw new VariantFault(call, `range->slot is a memslot of view ${views.find((o) => [...o.slots.values()].includes(slot as KvmMemorySlot))!.index}, not of the VM (view ${v.index}) it is unmapped in`);
+    }
+    return v.recorder;
+  };
 
-  const kernel: Kernel = Object.freeze({
-    gmem: Object.freeze({ kvm, bindings }),
-    kvm,
+  const base = {
+    inode,
     ULONG_MAX: word.MAX,
     KVM_FILTER_SHARED,
     KVM_FILTER_PRIVATE,
+    GUEST_MEMFD_FLAG_MMAP,
+    GUEST_MEMFD_FLAG_INIT_SHARED,
     ul: word.ul,
     min: word.min,
     max: word.max,
+    GMEM_I(i: Inode) { needInode('GMEM_I', i); return gmemInode; },
+    kvm_gmem_for_each_file(i: Inode) { needInode('kvm_gmem_for_each_file', i); return files; },
+    list_for_each_entry(l: GmemList) { needList('list_for_each_entry', l); return files; },
     xa_for_each_range(xa: Bindings, start: bigint, last: bigint) {
-      needXa('xa_for_each_range', xa);
+      const v = viewOf('xa_for_each_range', xa);
       const from = pgoff('xa_for_each_range', 'start', start);
       const to = pgoff('xa_for_each_range', 'last', last);
-      const visits = walk(layout, from, to, mode);
-      walks.push(Object.freeze({ start: from, last: to, visits }));
-      return visits.map((v) => Object.freeze([v.index, slotOf(v)] as const));
+      const visits = walk(v.layout, from, to, mode);
+      walks.push(Object.freeze({ ...(v.index ? { view: v.index } : {}), start: from, last: to, visits }));
+      return visits.map((x) => Object.freeze([x.index, v.slots.get(x.slot.id)!] as const));
     },
     xa_find(xa: Bindings, index: bigint, max: bigint, filter: typeof XA_PRESENT) {
-      needXa('xa_find', xa);
+      const v = viewOf('xa_find', xa);
       if (filter !== XA_PRESENT) throw new VariantFault('xa_find', 'only XA_PRESENT is modelled');
-      const hit = xaFind(layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max), mode);
-      return hit ? slotOf(hit) : null;
+      const hit = xaFind(v.layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max), mode);
+      return hit ? v.slots.get(hit.slot.id)! : null;
     },
-    KVM_MMU_LOCK: (k: Kvm) => { needKvm('KVM_MMU_LOCK', k); recorder.KVM_MMU_LOCK(); },
-    KVM_MMU_UNLOCK: (k: Kvm) => { needKvm('KVM_MMU_UNLOCK', k); recorder.KVM_MMU_UNLOCK(); },
-    kvm_mmu_invalidate_begin: (k: Kvm) => { needKvm('kvm_mmu_invalidate_begin', k); recorder.kvm_mmu_invalidate_begin(); },
-    kvm_mmu_invalidate_end: (k: Kvm) => { needKvm('kvm_mmu_invalidate_end', k); recorder.kvm_mmu_invalidate_end(); },
-    kvm_mmu_invalidate_range_add: (k: Kvm, start: bigint, end: bigint) => {
-      needKvm('kvm_mmu_invalidate_range_add', k);
-      recorder.kvm_mmu_invalidate_range_add(start, end);
-    },
-    kvm_mmu_unmap_gfn_range: (k: Kvm, range: KvmGfnRange) => {
-      needKvm('kvm_mmu_unmap_gfn_range', k);
-      return recorder.kvm_mmu_unmap_gfn_range(range);
-    },
-    kvm_unmap_gfn_range: (k: Kvm, range: KvmGfnRange) => {
-      needKvm('kvm_unmap_gfn_range', k);
-      return recorder.kvm_unmap_gfn_range(range);
-    },
-    kvm_flush_remote_tlbs: (k: Kvm) => { needKvm('kvm_flush_remote_tlbs', k); recorder.kvm_flush_remote_tlbs(); },
-    WARN_ON_ONCE: (cond: boolean) => recorder.WARN_ON_ONCE(cond),
-  });
-  return { kernel, recorder, walks };
+    KVM_MMU_LOCK: (k: Kvm) => vmOf('KVM_MMU_LOCK', k).recorder.KVM_MMU_LOCK(),
+    KVM_MMU_UNLOCK: (k: Kvm) => vmOf('KVM_MMU_UNLOCK', k).recorder.KVM_MMU_UNLOCK(),
+    kvm_mmu_invalidate_begin: (k: Kvm) => vmOf('kvm_mmu_invalidate_begin', k).recorder.kvm_mmu_invalidate_begin(),
+    kvm_mmu_invalidate_end: (k: Kvm) => vmOf('kvm_mmu_invalidate_end', k).recorder.kvm_mmu_invalidate_end(),
+    kvm_mmu_invalidate_range_add: (k: Kvm, start: bigint, end: bigint) =>
+      vmOf('kvm_mmu_invalidate_range_add', k).recorder.kvm_mmu_invalidate_range_add(start, end),
+    kvm_mmu_unmap_gfn_range: (k: Kvm, range: KvmGfnRange) => unmapIn('kvm_mmu_unmap_gfn_range', k, range).kvm_mmu_unmap_gfn_range(range),
+    kvm_unmap_gfn_range: (k: Kvm, range: KvmGfnRange) => unmapIn('kvm_unmap_gfn_range', k, range).kvm_unmap_gfn_range(range),
+    kvm_flush_remote_tlbs: (k: Kvm) => vmOf('kvm_flush_remote_tlbs', k).recorder.kvm_flush_remote_tlbs(),
+    // a WARN is the kernel's, not a VM's: it goes on the first view's record
+    WARN_ON_ONCE: (cond: boolean) => views[0].recorder.WARN_ON_ONCE(cond),
+  };
+  const kernels = views.map((v) => Object.freeze({ ...base, gmem: v.gmem, kvm: v.gmem.kvm }) as Kernel);
+  const kernelFor = (v: number): Kernel => {
+    const k = kernels[v];
+    if (!k) throw new RangeError(`the file has no view ${v}`);
+    return k;
+  };
+  return { kernel: kernels[0], kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), walks };
 }

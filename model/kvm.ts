@@ -8,8 +8,11 @@ import { slotGfns } from './reference';
 import { Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from './vm';
 import { Word } from './word';
 
-/** One recorded call. `phase` says which variant function made it. */
-export type KvmEvent =
+/**
+ * One recorded call. `phase` says which variant function made it; `view`, in a file with several
+ * views, which VM it was made on (absent: the first, model/layout.ts viewsOf).
+ */
+export type KvmEvent = (
   | { readonly op: 'lock' | 'unlock' | 'invalidate_begin' | 'invalidate_end' | 'flush'; readonly phase: Phase }
   | { readonly op: 'range_add'; readonly phase: Phase; readonly start: bigint; readonly end: bigint }
   | {
@@ -24,9 +27,16 @@ export type KvmEvent =
       readonly roots?: readonly Root[];
     }
   /** A WARN splat: from the variant's own WARN_ON_ONCE, or from a KVM helper it called. */
-  | { readonly op: 'warn'; readonly phase: Phase; readonly source: 'variant' | 'kvm'; readonly message: string };
+  | { readonly op: 'warn'; readonly phase: Phase; readonly source: 'variant' | 'kvm'; readonly message: string }
+) & { readonly view?: number };
 
 export type Phase = 'begin' | 'end';
+
+/** The log the recorders of one case's views write to, in call order, and the phase it is in. */
+export class EventLog {
+  readonly events: KvmEvent[] = [];
+  phase: Phase = 'begin';
+}
 
 /** struct kvm_gfn_range, the fields the invalidation sets. */
 export interface KvmGfnRange {
@@ -53,9 +63,11 @@ export class VariantFault extends Error {
   }
 }
 
+/** One VM's side of a case: its MMU lock, its mmu_invalidate_in_progress, its mappings. */
 export class KvmRecorder {
-  readonly events: KvmEvent[] = [];
-  phase: Phase = 'begin';
+  get events(): KvmEvent[] { return this.log.events; }
+  get phase(): Phase { return this.log.phase; }
+  set phase(p: Phase) { this.log.phase = p; }
   /** gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's frames start out mapped. */
   private mapped: Range[];
   private readonly vmType: VmType;
@@ -64,7 +76,7 @@ export class KvmRecorder {
   private inProgress = 0;
   private rangeAdded = false;
 
-  constructor(layout: Layout, readonly word: Word) {
+  constructor(layout: Layout, readonly word: Word, readonly view = 0, readonly log: EventLog = new EventLog()) {
     this.mapped = normalize(layout.slots.map(slotGfns));
     this.vmType = layout.vmType ?? 'default';
     this.slotsById = new Map(layout.slots.map((s) => [s.id, s]));
@@ -140,7 +152,7 @@ export class KvmRecorder {
     const slot = range.slot as unknown;
     const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
     if (typeof id !== 'number' || !this.slotsById.has(id)) {
-      throw new VariantFault(call, 'range->slot is not a memslot bound to this file');
+      throw new VariantFault(call, `range->slot is not a memslot of this VM${this.view ? ` (view ${this.view})` : ''} bound to the file`);
     }
   }
 
@@ -150,7 +162,7 @@ export class KvmRecorder {
   }
 
   private push(e: KvmEvent): void {
-    this.events.push(Object.freeze(e));
+    this.log.events.push(Object.freeze(this.view ? { ...e, view: this.view } : e));
   }
 }
 

@@ -1,8 +1,10 @@
 // A layout: one guest_memfd file and the memslots bound to it, built only through the
 // kernel's own checks (KERNEL-FACTS §3 "Bind"): kvm_gmem_create(), __kvm_set_memory_region()
-// and kvm_gmem_bind(), in the order the kernel applies them.
+// and kvm_gmem_bind(), in the order the kernel applies them. From 2025 one inode may have
+// several views, one per VM, each with its own bindings (KERNEL-FACTS §6): the layout is the
+// first view, `otherViews` the rest.
 
-import { KernelError, requireU64 } from './errno';
+import { KernelError, ModelInputError, requireU64 } from './errno';
 import { VmType } from './vm';
 
 export const PAGE_SHIFT = 12n;
@@ -29,6 +31,27 @@ export interface Layout {
   readonly slots: readonly Memslot[];
   /** The type of the VM the slots belong to (model/vm.ts); absent: a default VM. */
   readonly vmType?: VmType;
+  /**
+   * The other VMs' views of the same inode (2025 on, §6), each a layout of the same file with
+   * its own VM (own slot ids, gfn space and bindings xarray) and no further views. Absent: one view.
+   */
+  readonly otherViews?: readonly Layout[];
+}
+
+/** Every view of the inode, the first one first; a view is a Layout without otherViews. */
+export function viewsOf(layout: Layout): Layout[] {
+  if (!layout.otherViews?.length) return [layout];
+  const { otherViews, ...first } = layout;
+  return [first, ...otherViews];
+}
+
+/**
+ * Another VM's view of the file: a new struct gmem_file on the inode's list (__kvm_gmem_create()
+ * adds one per file it makes; the in-flight intra-host migration series add one per VM).
+ */
+export function addView(layout: Layout, vmType?: VmType): Layout {
+  const view: Layout = Object.freeze({ filePages: layout.filePages, slots: Object.freeze([]), ...(vmType && vmType !== 'default' ? { vmType } : {}) });
+  return Object.freeze({ ...layout, otherViews: Object.freeze([...(layout.otherViews ?? []), view]) });
 }
 
 /** The userspace request: struct kvm_userspace_memory_region2 with KVM_MEM_GUEST_MEMFD set. */
@@ -58,7 +81,13 @@ export function createGmem(size: bigint): Layout {
  * Returns the new layout; throws KernelError with the kernel's errno for a refused call.
  * A memory_size of 0 deletes the slot, which unbinds it without invalidating (§3).
  */
-export function bind(layout: Layout, r: Region2): Layout {
+export function bind(layout: Layout, r: Region2, view = 0): Layout {
+  if (view !== 0) {
+    const others = layout.otherViews ?? [];
+    if (!Number.isInteger(view) || view < 0 || view > others.length) throw new ModelInputError(`the file has no view ${view}`);
+    const updated = bind(others[view - 1], r);
+    return Object.freeze({ ...layout, otherViews: Object.freeze(others.map((o, i) => (i === view - 1 ? updated : o))) });
+  }
   requireU64('guest_phys_addr', r.guest_phys_addr);
   requireU64('memory_size', r.memory_size);
   requireU64('guest_memfd_offset', r.guest_memfd_offset);
@@ -109,6 +138,7 @@ export function bind(layout: Layout, r: Region2): Layout {
     throw new KernelError('EINVAL', 'kvm_gmem_bind: offset must not be negative and offset + size must not exceed the file size');
   }
   const pgoff = offset >> PAGE_SHIFT;
+  // the view's own bindings only: another VM's view may bind the same indices (§6)
   const taken = layout.slots.find((s) => pgoff < s.pgoff + s.npages && s.pgoff < pgoff + npages);
   if (taken) {
     // -EINVAL through the 2026 tip (torvalds/linux @01f492e1), not -EEXIST as §3 says

@@ -2,25 +2,35 @@
 // invalidated (KERNEL-FACTS §1), computed with unbounded integers so nothing can wrap,
 // plus a page-by-page oracle for small layouts that the reference is held against.
 
-import { Layout, Memslot } from './layout';
+import { Layout, Memslot, viewsOf } from './layout';
 import { Range } from './ranges';
 
 export interface SlotGfns {
+  /** The view (VM) the slot belongs to: 0 for the first (model/layout.ts viewsOf). */
+  readonly view: number;
   readonly slot: Memslot;
   /** The gfns backed by the overlap of [start, end) with the slot's binding. */
   readonly gfns: Range;
 }
 
 /** For every slot whose binding [p, p+n) overlaps [start, end): [b + max(p,start) - p, b + min(p+n,end) - p). */
-export function expectedUnmaps(layout: Layout, start: bigint, end: bigint): SlotGfns[] {
+export function expectedUnmaps(layout: Layout, start: bigint, end: bigint, view = 0): SlotGfns[] {
   const out: SlotGfns[] = [];
   for (const slot of layout.slots) {
     const { pgoff: p, npages: n, base_gfn: b } = slot;
     const is = p > start ? p : start;
     const ie = p + n < end ? p + n : end;
-    if (is < ie) out.push({ slot, gfns: { start: b + is - p, end: b + ie - p } });
+    if (is < ie) out.push({ view, slot, gfns: { start: b + is - p, end: b + ie - p } });
   }
   return out;
+}
+
+/**
+ * What every view must lose (§6): a punch or a memory failure invalidates the range in every VM
+ * bound to the inode; a release (`only`) in the one view whose file is closed.
+ */
+export function expectedUnmapsOfViews(layout: Layout, start: bigint, end: bigint, only?: number): SlotGfns[] {
+  return viewsOf(layout).flatMap((v, i) => (only === undefined || only === i ? expectedUnmaps(v, start, end, i) : []));
 }
 
 /** The gfns of the slot's own frames: [base_gfn, base_gfn + npages). */

@@ -2,7 +2,7 @@
 // from, and the verdict expected of each property. The property ids are stable: reports and
 // expectations are keyed by them.
 
-import { Kernel } from './kernel';
+import { GmemFile, Kernel } from './kernel';
 import { VmType } from './vm';
 import { pgoff_t } from './word';
 
@@ -31,8 +31,20 @@ export interface Variant {
    * carry an attribute filter, and a TDX VM is where a wrong one leaves private memory mapped.
    */
   readonly vmTypes?: readonly VmType[];
+  /**
+   * What the two functions take. Absent: one view's struct kvm_gmem, k.gmem (2023 to 6.14), and
+   * its cases have one view. 'inode': the inode, k.inode (2025 on); they loop over its views
+   * themselves, and the cases have 1 to 3 views (KERNEL-FACTS §6).
+   */
+  readonly takes?: 'inode';
   invalidate_begin(k: Kernel, start: pgoff_t, end: pgoff_t): void;
   invalidate_end(k: Kernel, start: pgoff_t, end: pgoff_t): void;
+  /**
+   * 'inode' variants only: kvm_gmem_release()'s two calls on the view `f` whose file is closed
+   * (2025 on, `__kvm_gmem_invalidate_begin(f, 0, -1ul, filter)` then `__kvm_gmem_invalidate_end(f, 0, -1ul)`).
+   */
+  release_begin?(k: Kernel, f: GmemFile): void;
+  release_end?(k: Kernel, f: GmemFile): void;
 }
 
 export const isAdvisory = (id: PropertyId): boolean => (ADVISORY as readonly string[]).includes(id);

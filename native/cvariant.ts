@@ -49,13 +49,17 @@ function notInProcess(name: string, source: string): () => never {
   return f;
 }
 
-/** The VMs an era's cases run in: from 6.14 the ranges carry an attribute filter, and a TDX VM is where it matters. */
-const vmTypesOf = (era: EraInfo): Pick<Variant, 'vmTypes'> => (era.era === '2023' || era.era === '6.8' ? {} : { vmTypes: VM_TYPES });
+/**
+ * Where an era's cases run: from 6.14 in TDX VMs too (the ranges carry an attribute filter, and a
+ * TDX VM is where it matters); from 2025 with several views, as its functions take the inode.
+ */
+const spaceOf = (era: EraInfo): Pick<Variant, 'vmTypes' | 'takes'> =>
+  era.era === '2023' || era.era === '6.8' ? {} : era.release ? { vmTypes: VM_TYPES, takes: 'inode' } : { vmTypes: VM_TYPES };
 
 function make(file: string, header: { name: string; origin: string; expect: Variant['expect'] }, era: EraInfo, source: string, binary: string, warnings: string, opts: LoadOptions): CVariant {
   return Object.freeze({
     ...header,
-    ...vmTypesOf(era),
+    ...spaceOf(era),
     file,
     era,
     binary,

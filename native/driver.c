@@ -7,11 +7,15 @@
  * replays the log through model/kvm.ts; the only state kept here is which gfns are still
  * mapped, so that kvm_unmap_gfn_range() can return what KVM would.
  *
- * Request:  case SEQ START END NSLOTS {ID BASE_GFN NPAGES PGOFF}... NVISITS {INDEX ID}...
- *           FOUND [INDEX ID] MIRRORED
- *           (MIRRORED 1: a VM with mirrored TDP, a TDX VM, whose guest_memfd memory only an
- *           unmap with KVM_FILTER_PRIVATE reaches; model/vm.ts)
- * Reply:    "ready" once at start; per case, log lines, then "end SEQ".  The log goes to a
+ * Request:  case SEQ START END VIEW [view VIEW]... [release V]
+ *           VIEW = NSLOTS {ID BASE_GFN NPAGES PGOFF}... NVISITS {INDEX ID}... FOUND [INDEX ID] MIRRORED
+ *           (one VIEW per VM bound to the inode, the first one first; MIRRORED 1: a VM with
+ *           mirrored TDP, a TDX VM, whose guest_memfd memory only an unmap with
+ *           KVM_FILTER_PRIVATE reaches, model/vm.ts; `release V`: the case is a release of view
+ *           V's file, called as the era's kvm_gmem_release() does)
+ * Reply:    "ready" once at start; per case, log lines, then "end SEQ".  A line "view N" comes
+ *           before the first call made on another view's VM or bindings than the last one
+ *           logged (view 0 at the start of each case).  The log goes to a
  *           private copy of stdout; the variant's own stdout is sent to stderr so that a
  *           printf cannot corrupt it, and stderr gets the line "\1" after each case.
  */
@@ -31,13 +35,6 @@
 
 #include "kvm_gmem_shim.h"
 
-struct kvm harness_kvm;
-struct kvm_gmem harness_gmem = { .kvm = &harness_kvm };
-struct gmem_file harness_gmem_file = { .kvm = &harness_kvm };
-static struct address_space harness_mapping;
-static struct gmem_inode harness_gmem_inode;
-struct inode *harness_inode = &harness_gmem_inode.vfs_inode;
-
 struct visit {
 	unsigned long index;
 	struct kvm_memory_slot *slot;
@@ -47,10 +44,13 @@ struct gfn_interval {
 	u64 start, end;
 };
 
-/* The case being run; globals so that they survive the longjmp() of a fault. */
-static struct {
-	unsigned long seq;
-	pgoff_t start, end;
+#define HARNESS_MAX_VIEWS	16
+
+/* One VM's view of the inode: its kvm, its kvm_gmem/gmem_file, its slots, walk and mappings. */
+struct view {
+	struct kvm kvm;
+	struct kvm_gmem gmem;
+	struct gmem_file file;
 	struct kvm_memory_slot *slots;
 	size_t nslots;
 	struct visit *visits;
@@ -60,6 +60,20 @@ static struct {
 	bool mirrored;
 	struct gfn_interval *mapped;	/* sorted, disjoint */
 	size_t nmapped, mapped_cap;
+};
+
+static struct view views[HARNESS_MAX_VIEWS];
+static struct address_space harness_mapping;
+static struct gmem_inode harness_gmem_inode;
+struct inode *harness_inode = &harness_gmem_inode.vfs_inode;
+
+/* The case being run; globals so that they survive the longjmp() of a fault. */
+static struct {
+	unsigned long seq;
+	pgoff_t start, end;
+	size_t nviews;
+	long release;		/* the view a release closes, or -1 */
+	size_t logged_view;	/* the view the log's calls are on */
 	const char *phase;
 } cs;
 
@@ -141,26 +155,69 @@ static void install_crash_handlers(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-static void need_kvm(const char *call, struct kvm *kvm)
+struct kvm *harness_view_kvm(int view)
 {
-	if (kvm != &harness_kvm)
-		harness_fault(call, "kvm is not this VM");
+	return &views[view].kvm;
 }
 
-static void need_xa(const char *call, struct xarray *xa)
+struct kvm_gmem *harness_view_gmem(int view)
 {
-	if (xa != &harness_gmem.bindings && xa != &harness_gmem_file.bindings)
-		harness_fault(call, "xa is not the file's bindings (gmem->bindings)");
+	return &views[view].gmem;
 }
 
-static int slot_id(const char *call, const struct kvm_gfn_range *range)
+struct gmem_file *harness_view_file(int view)
+{
+	return &views[view].file;
+}
+
+/* The log's next calls are on view v: say so when that is not the view of the last ones. */
+static void on_view(const struct view *v)
+{
+	size_t i = (size_t)(v - views);
+
+	if (i != cs.logged_view) {
+		emit("view %zu\n", i);
+		cs.logged_view = i;
+	}
+}
+
+static struct view *need_kvm(const char *call, struct kvm *kvm)
 {
 	size_t i;
 
-	for (i = 0; i < cs.nslots; i++)
-		if (range->slot == &cs.slots[i])
-			return cs.slots[i].id;
-	harness_fault(call, "range->slot is not a memslot bound to this file");
+	for (i = 0; i < cs.nviews; i++)
+		if (kvm == &views[i].kvm)
+			return &views[i];
+	harness_fault(call, cs.nviews > 1 ? "kvm is not a VM bound to this file" : "kvm is not this VM");
+}
+
+static struct view *need_xa(const char *call, struct xarray *xa)
+{
+	size_t i;
+
+	for (i = 0; i < cs.nviews; i++)
+		if (xa == &views[i].gmem.bindings || xa == &views[i].file.bindings)
+			return &views[i];
+	harness_fault(call, cs.nviews > 1 ? "xa is not the bindings of a view of this file (f->bindings)"
+					  : "xa is not the file's bindings (gmem->bindings)");
+}
+
+/* The slot a range names must be one of the VM it is unmapped in: the TDP MMU zaps by gfn there. */
+static int slot_id(const char *call, const struct view *v, const struct kvm_gfn_range *range)
+{
+	size_t i, j;
+
+	for (i = 0; i < v->nslots; i++)
+		if (range->slot == &v->slots[i])
+			return v->slots[i].id;
+	for (j = 0; j < cs.nviews; j++)
+		for (i = 0; i < views[j].nslots; i++)
+			if (range->slot == &views[j].slots[i])
+				harness_fault(call, "range->slot is a memslot of view %zu, not of the VM (view %zu) it is unmapped in",
+					      j, (size_t)(v - views));
+	if (v != views)
+		harness_fault(call, "range->slot is not a memslot of this VM (view %zu) bound to the file", (size_t)(v - views));
+	harness_fault(call, "range->slot is not a memslot of this VM bound to the file");
 }
 
 /* The model computed the walk of [start, end - 1] only: any other range is the variant's fault. */
@@ -175,19 +232,22 @@ static void need_range(const char *call, const char *first_name, unsigned long f
 struct harness_walk harness_walk_begin(struct xarray *xa, unsigned long first,
 				       unsigned long last)
 {
-	need_xa("xa_for_each_range", xa);
+	struct view *v = need_xa("xa_for_each_range", xa);
+
 	need_range("xa_for_each_range", "first", first, "last", last);
+	on_view(v);
 	emit("walk %lu %lu\n", first, last);
-	return (struct harness_walk) { 0 };
+	return (struct harness_walk) { .next = 0, .view = (int)(v - views) };
 }
 
 void *harness_walk_next(struct harness_walk *walk, unsigned long *index)
 {
+	const struct view *w = &views[walk->view];
 	const struct visit *v;
 
-	if (walk->next >= cs.nvisits)
+	if (walk->next >= w->nvisits)
 		return NULL;
-	v = &cs.visits[walk->next++];
+	v = &w->visits[walk->next++];
 	*index = v->index;
 	return v->slot;
 }
@@ -195,81 +255,83 @@ void *harness_walk_next(struct harness_walk *walk, unsigned long *index)
 void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max,
 	      xa_mark_t filter)
 {
-	need_xa("xa_find", xa);
+	struct view *v = need_xa("xa_find", xa);
+
 	if (filter != XA_PRESENT)
 		harness_fault("xa_find", "only XA_PRESENT is modelled");
 	need_range("xa_find", "index", *indexp, "max", max);
-	emit("find %lu %lu %d\n", *indexp, max, cs.found);
-	if (!cs.found)
+	on_view(v);
+	emit("find %lu %lu %d\n", *indexp, max, v->found);
+	if (!v->found)
 		return NULL;	/* the index is left as it was */
-	*indexp = cs.find.index;
-	return cs.find.slot;
+	*indexp = v->find.index;
+	return v->find.slot;
 }
 
 void harness_kvm_mmu_lock(struct kvm *kvm)
 {
-	need_kvm("KVM_MMU_LOCK", kvm);
+	on_view(need_kvm("KVM_MMU_LOCK", kvm));
 	emit("lock\n");
 }
 
 void harness_kvm_mmu_unlock(struct kvm *kvm)
 {
-	need_kvm("KVM_MMU_UNLOCK", kvm);
+	on_view(need_kvm("KVM_MMU_UNLOCK", kvm));
 	emit("unlock\n");
 }
 
 void kvm_mmu_invalidate_begin(struct kvm *kvm)
 {
-	need_kvm("kvm_mmu_invalidate_begin", kvm);
+	on_view(need_kvm("kvm_mmu_invalidate_begin", kvm));
 	emit("inv_begin\n");
 }
 
 void kvm_mmu_invalidate_end(struct kvm *kvm)
 {
-	need_kvm("kvm_mmu_invalidate_end", kvm);
+	on_view(need_kvm("kvm_mmu_invalidate_end", kvm));
 	emit("inv_end\n");
 }
 
 void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end)
 {
-	need_kvm("kvm_mmu_invalidate_range_add", kvm);
+	on_view(need_kvm("kvm_mmu_invalidate_range_add", kvm));
 	emit("range_add %llu %llu\n", start, end);
 }
 
 void kvm_flush_remote_tlbs(struct kvm *kvm)
 {
-	need_kvm("kvm_flush_remote_tlbs", kvm);
+	on_view(need_kvm("kvm_flush_remote_tlbs", kvm));
 	emit("flush\n");
 }
 
-/* Room for at least n intervals in cs.mapped, its contents kept: it only ever grows. */
-static void mapped_reserve(size_t n)
+/* Room for at least n intervals in v->mapped, its contents kept: it only ever grows. */
+static void mapped_reserve(struct view *v, size_t n)
 {
 	struct gfn_interval *p;
 
-	if (n <= cs.mapped_cap)
+	if (n <= v->mapped_cap)
 		return;
-	if (n < 2 * cs.mapped_cap)
-		n = 2 * cs.mapped_cap;
-	p = realloc(cs.mapped, n * sizeof(*p));
+	if (n < 2 * v->mapped_cap)
+		n = 2 * v->mapped_cap;
+	p = realloc(v->mapped, n * sizeof(*p));
 	if (!p)
 		abort();
-	cs.mapped = p;
-	cs.mapped_cap = n;
+	v->mapped = p;
+	v->mapped_cap = n;
 }
 
-/* The TDP MMU zaps by gfn whatever the slot: true if anything in [start, end) was mapped. */
-static bool zap(u64 start, u64 end)
+/* The TDP MMU zaps by gfn whatever the slot: true if anything in [start, end) was mapped in v. */
+static bool zap(struct view *v, u64 start, u64 end)
 {
-	struct gfn_interval *keep = cs.mapped;
-	size_t i, n = 0, total = cs.nmapped;
+	struct gfn_interval *keep = v->mapped;
+	size_t i, n = 0, total = v->nmapped;
 	struct gfn_interval tail = { 0, 0 };
 	bool hit = false, split = false;
 
 	if (start >= end)
 		return false;
 	for (i = 0; i < total; i++) {
-		struct gfn_interval m = cs.mapped[i];
+		struct gfn_interval m = v->mapped[i];
 
 		if (m.end <= start || m.start >= end) {
 			keep[n++] = m;
@@ -293,28 +355,28 @@ static bool zap(u64 start, u64 end)
 		 * The rest still lies at [i, total) and moves to [n + 1, n + 1 + rest): make room
 		 * first, without ever shrinking (that would free the rest before it is read).
 		 */
-		mapped_reserve(n + 1 + rest);
-		memmove(cs.mapped + n + 1, cs.mapped + i, rest * sizeof(*cs.mapped));
-		cs.mapped[n] = tail;
+		mapped_reserve(v, n + 1 + rest);
+		memmove(v->mapped + n + 1, v->mapped + i, rest * sizeof(*v->mapped));
+		v->mapped[n] = tail;
 		n += 1 + rest;
 	}
-	cs.nmapped = n;
+	v->nmapped = n;
 	return hit;
 }
 
 static bool unmap(const char *call, const char *op, struct kvm *kvm,
 		  struct kvm_gfn_range *range)
 {
-	int id;
+	struct view *v = need_kvm(call, kvm);
+	int id = slot_id(call, v, range);
 	bool hit;
 
-	need_kvm(call, kvm);
-	id = slot_id(call, range);
 	/*
 	 * kvm_gfn_range_filter_to_root_types(): a VM with mirrored TDP maps its guest_memfd memory
 	 * in mirror roots, which only KVM_FILTER_PRIVATE selects; any other VM ignores the filter.
 	 */
-	hit = (!cs.mirrored || (range->attr_filter & KVM_FILTER_PRIVATE)) && zap(range->start, range->end);
+	hit = (!v->mirrored || (range->attr_filter & KVM_FILTER_PRIVATE)) && zap(v, range->start, range->end);
+	on_view(v);
 	emit("%s %d %llu %llu %d %u\n", op, id, range->start, range->end, hit,
 	     (unsigned int)range->attr_filter);
 	return hit;
@@ -355,20 +417,37 @@ int harness_printk(const char *fmt, ...)
 	return n;
 }
 
-static void list_init_one(struct list_head *head, struct list_head *entry)
+/* One list_head per era's list, linking the views in view order. */
+static void list_link(struct list_head *head, size_t offset)
 {
-	head->next = head->prev = entry;
-	entry->next = entry->prev = head;
+	struct list_head *prev = head;
+	size_t i;
+
+	for (i = 0; i < cs.nviews; i++) {
+		struct list_head *e = (struct list_head *)((char *)&views[i] + offset);
+
+		prev->next = e;
+		e->prev = prev;
+		prev = e;
+	}
+	prev->next = head;
+	head->prev = prev;
 }
 
+/* The inode and its views for this case: each era's list holds every view; no INIT_SHARED. */
 static void world_init(void)
 {
+	size_t i;
+
 	harness_gmem_inode.vfs_inode.i_mapping = &harness_mapping;
 	harness_mapping.host = &harness_gmem_inode.vfs_inode;
-	/* one guest_memfd instance, listed where each era looks for it; no INIT_SHARED */
-	list_init_one(&harness_mapping.i_private_list, &harness_gmem.entry);
-	list_init_one(&harness_gmem_inode.gmem_file_list, &harness_gmem_file.entry);
-	harness_mapping.private_data = &harness_gmem;
+	for (i = 0; i < cs.nviews; i++) {
+		views[i].gmem.kvm = &views[i].kvm;
+		views[i].file.kvm = &views[i].kvm;
+	}
+	list_link(&harness_mapping.i_private_list, offsetof(struct view, gmem.entry));
+	list_link(&harness_gmem_inode.gmem_file_list, offsetof(struct view, file.entry));
+	harness_mapping.private_data = &views[0].gmem;
 }
 
 static void __attribute__((__noreturn__)) bad_request(const char *why)
@@ -407,13 +486,13 @@ static size_t take_count(char **p, size_t width)
 	return (size_t)n;
 }
 
-static struct kvm_memory_slot *slot_by_id(unsigned long long id)
+static struct kvm_memory_slot *slot_by_id(const struct view *v, unsigned long long id)
 {
 	size_t i;
 
-	for (i = 0; i < cs.nslots; i++)
-		if ((unsigned long long)cs.slots[i].id == id)
-			return &cs.slots[i];
+	for (i = 0; i < v->nslots; i++)
+		if ((unsigned long long)v->slots[i].id == id)
+			return &v->slots[i];
 	bad_request("a visit names an unknown slot");
 }
 
@@ -424,10 +503,73 @@ static int by_start(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static bool take_flag(char **p, const char *what)
+{
+	switch (take(p)) {
+	case 0:
+		return false;
+	case 1:
+		return true;
+	default:
+		bad_request(what);
+	}
+}
+
+/* NSLOTS {ID BASE_GFN NPAGES PGOFF}... NVISITS {INDEX ID}... FOUND [INDEX ID] MIRRORED */
+static void parse_view(char **p, struct view *v)
+{
+	size_t i, n;
+
+	v->nslots = take_count(p, 4);
+	v->slots = realloc(v->slots, (v->nslots + 1) * sizeof(*v->slots));
+	if (!v->slots)
+		abort();
+	mapped_reserve(v, v->nslots + 1);
+	for (i = 0; i < v->nslots; i++) {
+		struct kvm_memory_slot *s = &v->slots[i];
+
+		memset(s, 0, sizeof(*s));
+		s->id = (short)take(p);
+		s->base_gfn = take(p);
+		s->npages = take(p);
+		s->gmem.pgoff = take(p);
+		v->mapped[i] = (struct gfn_interval) { s->base_gfn, s->base_gfn + s->npages };
+	}
+	/* every slot's frames start out mapped; memslots of one VM never overlap in gfn space */
+	qsort(v->mapped, v->nslots, sizeof(*v->mapped), by_start);
+	v->nmapped = v->nslots;
+	n = take_count(p, 2);
+	v->visits = realloc(v->visits, (n + 1) * sizeof(*v->visits));
+	if (!v->visits)
+		abort();
+	v->nvisits = n;
+	for (i = 0; i < n; i++) {
+		v->visits[i].index = take(p);
+		v->visits[i].slot = slot_by_id(v, take(p));
+	}
+	v->found = take_flag(p, "FOUND is neither 0 nor 1");
+	if (v->found) {
+		v->find.index = take(p);
+		v->find.slot = slot_by_id(v, take(p));
+	}
+	v->mirrored = take_flag(p, "MIRRORED is neither 0 nor 1");
+}
+
+/* The word `w` next on the line, as a field of its own: consumed if there. */
+static bool take_word(char **p, const char *w)
+{
+	size_t n = strlen(w);
+
+	*p += strspn(*p, " ");
+	if (strncmp(*p, w, n) || ((*p)[n] != ' ' && (*p)[n] != '\n' && (*p)[n] != '\0'))
+		return false;
+	*p += n;
+	return true;
+}
+
 static void parse_case(char *line)
 {
 	char *p = line;
-	size_t i, n;
 
 	if (strncmp(p, "case ", 5))
 		bad_request("expected \"case\"");
@@ -435,71 +577,44 @@ static void parse_case(char *line)
 	cs.seq = take(&p);
 	cs.start = take(&p);
 	cs.end = take(&p);
-	cs.nslots = take_count(&p, 4);
-	cs.slots = realloc(cs.slots, (cs.nslots + 1) * sizeof(*cs.slots));
-	if (!cs.slots)
-		abort();
-	mapped_reserve(cs.nslots + 1);
-	for (i = 0; i < cs.nslots; i++) {
-		struct kvm_memory_slot *s = &cs.slots[i];
+	cs.nviews = 0;
+	do {
+		if (cs.nviews == HARNESS_MAX_VIEWS)
+			bad_request("more views than the driver holds");
+		parse_view(&p, &views[cs.nviews++]);
+	} while (take_word(&p, "view"));
+	cs.release = -1;
+	if (take_word(&p, "release")) {
+		unsigned long long v = take(&p);
 
-		memset(s, 0, sizeof(*s));
-		s->id = (short)take(&p);
-		s->base_gfn = take(&p);
-		s->npages = take(&p);
-		s->gmem.pgoff = take(&p);
-		cs.mapped[i] = (struct gfn_interval) { s->base_gfn, s->base_gfn + s->npages };
-	}
-	/* every slot's frames start out mapped; memslots never overlap in gfn space */
-	qsort(cs.mapped, cs.nslots, sizeof(*cs.mapped), by_start);
-	cs.nmapped = cs.nslots;
-	n = take_count(&p, 2);
-	cs.visits = realloc(cs.visits, (n + 1) * sizeof(*cs.visits));
-	if (!cs.visits)
-		abort();
-	cs.nvisits = n;
-	for (i = 0; i < n; i++) {
-		cs.visits[i].index = take(&p);
-		cs.visits[i].slot = slot_by_id(take(&p));
-	}
-	switch (take(&p)) {
-	case 0:
-		cs.found = false;
-		break;
-	case 1:
-		cs.found = true;
-		cs.find.index = take(&p);
-		cs.find.slot = slot_by_id(take(&p));
-		break;
-	default:
-		bad_request("FOUND is neither 0 nor 1");
-	}
-	switch (take(&p)) {
-	case 0:
-		cs.mirrored = false;
-		break;
-	case 1:
-		cs.mirrored = true;
-		break;
-	default:
-		bad_request("MIRRORED is neither 0 nor 1");
+		if (v >= cs.nviews)
+			bad_request("the released view is not one of the case's views");
+		cs.release = (long)v;
 	}
 	p += strspn(p, " \n");
 	if (*p)
 		bad_request("characters after the last field");
+	world_init();
 }
 
 static void run_case(void)
 {
 	cs.phase = "begin";
+	cs.logged_view = 0;
 	emit("phase begin\n");
 	if (!setjmp(fault_env)) {
 		flush_out();
-		harness_call_begin(cs.start, cs.end);
+		if (cs.release >= 0)
+			harness_call_release_begin((int)cs.release);
+		else
+			harness_call_begin(cs.start, cs.end);
 		cs.phase = "end";
 		emit("phase end\n");
 		flush_out();
-		harness_call_end(cs.start, cs.end);
+		if (cs.release >= 0)
+			harness_call_release_end((int)cs.release);
+		else
+			harness_call_end(cs.start, cs.end);
 	}
 	emit("end %lu\n", cs.seq);
 	flush_out();
@@ -521,7 +636,6 @@ int main(void)
 		return 5;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_crash_handlers();
-	world_init();
 	/* the reader starts each case's clock from here, not from exec() */
 	emit("ready\n");
 	flush_out();

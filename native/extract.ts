@@ -67,7 +67,9 @@ export function extractInvalidation(treeOrFile: string): Extraction {
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
   const era = recogniseEra(file, functions);
-  const items = closure(functions, macros, [era.begin, era.end]);
+  // an inode-era release calls the per-view helpers itself (native/era.ts)
+  const roots = era.release ? [era.begin, era.end, '__kvm_gmem_invalidate_begin', '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter'] : [era.begin, era.end];
+  const items = closure(functions, macros, roots);
   const where = JSON.stringify(file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win

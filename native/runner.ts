@@ -31,7 +31,8 @@ export class CRunner extends ChildRunner {
       child: { command: binary, protocolFd: 1, outputMarks: true, onOutput: opts.onStderr, ...(opts.childEnv ? { env: { ...process.env, ...opts.childEnv } } : {}) },
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
-        return requestLine(seq, base.layout, base.resolved.start, base.resolved.end, base.mode);
+        const r = base.resolved;
+        return requestLine(seq, base.layout, r.start, r.end, base.mode, base.case.op.kind === 'release' ? r.view ?? 0 : undefined);
       },
     }, opts);
   }

@@ -8,8 +8,9 @@ import {
   MAX_FOLIO_ORDER, Operation,
 } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
+import { Variant } from '../model/variant';
 import { VmType, runsIn } from '../model/vm';
-import { Case, LayoutSpec, SlotSpec, inVm } from './case';
+import { Case, LayoutSpec, SlotSpec, ViewSpec, inVm } from './case';
 
 /** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
 export const MAX_FILE_PAGES = LLONG_MAX >> PAGE_SHIFT;
@@ -260,5 +261,56 @@ export function inVms(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | unde
   return fc.tuple(arb, choose(types)).map(([c, vmType]) => inVm(c, vmType));
 }
 
-/** The generated cases of a variant that runs in these VM types (Variant.vmTypes). */
-export const caseArbFor = (vmTypes?: readonly VmType[]): fc.Arbitrary<Case> => inVms(caseArb, vmTypes);
+/** Where a variant's cases run: the VM types, and whether its functions take the inode (several views). */
+export type CaseSpace = Pick<Variant, 'vmTypes' | 'takes'>;
+
+/**
+ * Another VM's view of the first view's file (§6): some of the first view's bindings, each
+ * whole or with its head trimmed (so the views' bindings overlap in the file without being
+ * equal), at gfns moved by one shift (so the slots of the view stay disjoint in gfn space).
+ */
+const viewOfArb = (types: VmType[]) => fc.record({
+  keep: fc.array(fc.record({ drop: fc.boolean(), trim: oneof(fc.constant(0n), big(1n, 70n)) }), { minLength: 6, maxLength: 6 }),
+  shift: oneof({ weight: 2, arbitrary: fc.constant(0n) }, { weight: 3, arbitrary: big(-(1n << 12n), 1n << 12n) }, { weight: 1, arbitrary: big(-(1n << 40n), 1n << 40n) }),
+  vmType: fc.constantFrom(...types),
+});
+
+function otherView(first: LayoutSpec, v: { keep: Array<{ drop: boolean; trim: bigint }>; shift: bigint; vmType: VmType }): ViewSpec {
+  const slots = first.slots.flatMap((s, i) => {
+    const k = v.keep[i % v.keep.length];
+    if (k.drop) return [];
+    const trim = k.trim < s.npages ? k.trim : s.npages - 1n;
+    return [{ id: s.id, pgoff: s.pgoff + trim, npages: s.npages - trim, base_gfn: s.base_gfn + trim }];
+  });
+  // one shift for the whole view, clamped so that every slot stays in [0, 2^52)
+  const lo = slots.reduce((m, s) => (s.base_gfn < m ? s.base_gfn : m), MAX_GFN_END);
+  const hi = slots.reduce((m, s) => (s.base_gfn + s.npages > m ? s.base_gfn + s.npages : m), 0n);
+  const shift = v.shift < -lo ? -lo : v.shift > MAX_GFN_END - hi ? MAX_GFN_END - hi : v.shift;
+  return { slots: slots.map((s) => ({ ...s, base_gfn: s.base_gfn + shift })), ...(v.vmType !== 'default' ? { vmType: v.vmType } : {}) };
+}
+
+/**
+ * `arb`'s cases with 0 to 2 other views of the inode (a release then closes one of the views),
+ * shrinking toward one view: for a variant that takes the inode (2025 on).
+ */
+export function inViews(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | undefined): fc.Arbitrary<Case> {
+  const view = viewOfArb(runsIn(vmTypes));
+  type Drawn = fc.Arbitrary<Array<typeof view extends fc.Arbitrary<infer V> ? V : never>>;
+  const views: Drawn = oneof(
+    { weight: 2, arbitrary: fc.constant([]) },
+    { weight: 2, arbitrary: fc.tuple(view).map((v) => [...v]) },
+    { weight: 1, arbitrary: fc.tuple(view, view).map((v) => [...v]) },
+  );
+  return fc.tuple(arb, views, fc.nat(2)).map(([c, vs, which]) => {
+    if (vs.length === 0) return c;
+    const otherViews = vs.map((v) => otherView(c.layout, v));
+    const op = c.op.kind === 'release' && which % (vs.length + 1) ? { kind: 'release' as const, view: which % (vs.length + 1) } : c.op;
+    return { ...c, layout: { ...c.layout, otherViews }, op };
+  });
+}
+
+/** The generated cases of a variant: in the VM types it runs in, with views if it takes the inode. */
+export const caseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => {
+  const arb = inVms(caseArb, space.vmTypes);
+  return space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
+};

@@ -3,7 +3,7 @@
 // the model's own bind() and callers, so a generated case is one the kernel would accept.
 
 import { Operation } from '../model/callers';
-import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
+import { Layout, PAGE_SHIFT, addView, bind, createGmem } from '../model/layout';
 import { VmType } from '../model/vm';
 import { FAITHFUL, XarrayMode } from '../model/xarray';
 
@@ -14,11 +14,19 @@ export interface SlotSpec {
   readonly base_gfn: bigint;
 }
 
+/** Another VM's view of the file (2025 on): its own slots and VM type. */
+export interface ViewSpec {
+  readonly slots: readonly SlotSpec[];
+  readonly vmType?: VmType;
+}
+
 export interface LayoutSpec {
   readonly filePages: bigint;
   readonly slots: readonly SlotSpec[];
   /** The VM's type; absent: a default VM (model/vm.ts). */
   readonly vmType?: VmType;
+  /** The other views of the inode (model/layout.ts); absent: one view. */
+  readonly otherViews?: readonly ViewSpec[];
 }
 
 export interface Case {
@@ -53,13 +61,21 @@ export function materialize(spec: LayoutSpec): Layout {
 
 function bindAll(spec: LayoutSpec): Layout {
   let layout = createGmem(spec.filePages << PAGE_SHIFT);
-  for (const s of spec.slots) {
-    layout = bind(layout, {
-      slot: s.id,
-      guest_phys_addr: s.base_gfn << PAGE_SHIFT,
-      memory_size: s.npages << PAGE_SHIFT,
-      guest_memfd_offset: s.pgoff << PAGE_SHIFT,
-    });
-  }
-  return spec.vmType && spec.vmType !== 'default' ? Object.freeze({ ...layout, vmType: spec.vmType }) : layout;
+  if (spec.vmType && spec.vmType !== 'default') layout = Object.freeze({ ...layout, vmType: spec.vmType });
+  const views: readonly ViewSpec[] = [spec, ...(spec.otherViews ?? [])];
+  views.forEach((v, i) => {
+    if (i > 0) layout = addView(layout, v.vmType);
+    for (const s of v.slots) {
+      layout = bind(layout, {
+        slot: s.id,
+        guest_phys_addr: s.base_gfn << PAGE_SHIFT,
+        memory_size: s.npages << PAGE_SHIFT,
+        guest_memfd_offset: s.pgoff << PAGE_SHIFT,
+      }, i);
+    }
+  });
+  return layout;
 }
+
+/** The views of a spec, the first one first (model/layout.ts viewsOf). */
+export const viewSpecs = (spec: LayoutSpec): ViewSpec[] => [{ slots: spec.slots, ...(spec.vmType ? { vmType: spec.vmType } : {}) }, ...(spec.otherViews ?? [])];

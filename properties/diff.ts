@@ -1,9 +1,10 @@
 // The difference between what the reference says each slot must lose and what the variant
-// unmapped: missed gfns (stale mappings), extra gfns (collateral), per slot. An unmap counts
-// only in the roots it zapped: on a TDX VM, one whose filter leaves out the mirror roots
-// unmaps none of its guest_memfd memory.
+// unmapped: missed gfns (stale mappings), extra gfns (collateral), per slot of each view. An
+// unmap counts only in the roots it zapped: on a TDX VM, one whose filter leaves out the mirror
+// roots unmaps none of its guest_memfd memory.
 
 import { KvmEvent } from '../model/kvm';
+import { viewsOf } from '../model/layout';
 import { Range, normalize, subtract } from '../model/ranges';
 import { memoryRoot } from '../model/vm';
 import { Outcome } from './engine/execute';
@@ -11,6 +12,8 @@ import { Outcome } from './engine/execute';
 export type Unmap = Extract<KvmEvent, { op: 'unmap' }>;
 
 export interface SlotDiff {
+  /** The view the slot belongs to (0: the first). */
+  readonly view: number;
   readonly slot: number;
   readonly expected: readonly Range[];
   readonly unmapped: readonly Range[];
@@ -21,12 +24,34 @@ export interface SlotDiff {
 export const unmapsOf = (o: Outcome): Unmap[] => o.events.filter((e): e is Unmap => e.op === 'unmap');
 
 /**
- * Per slot named by the reference or by an unmap: expected, unmapped (under that slot), missed,
+ * One view's side of a case: its own layout (without other views), the events made on its VM,
+ * its walks and what its slots must lose. An outcome of one view is its own only view.
+ */
+export function viewOutcomes(o: Outcome): Array<{ readonly view: number; readonly outcome: Outcome }> {
+  const views = viewsOf(o.layout);
+  if (views.length === 1) return [{ view: 0, outcome: o }];
+  return views.map((layout, view) => ({
+    view,
+    outcome: {
+      ...o,
+      layout,
+      expected: o.expected.filter((e) => e.view === view),
+      events: o.events.filter((e) => (e.view ?? 0) === view),
+      walks: o.walks.filter((w) => (w.view ?? 0) === view),
+    },
+  }));
+}
+
+/** diff() of every view, each slot with its view. */
+export const diff = (o: Outcome): SlotDiff[] => viewOutcomes(o).flatMap(({ view, outcome }) => diffOfView(outcome).map((d) => ({ ...d, view })));
+
+/**
+ * Per slot of a one-view outcome named by the reference or by an unmap: expected, unmapped (under that slot), missed,
  * extra. Only unmaps made in invalidate_begin cover anything: the caller truncates the folios
  * between begin and end, so an unmap in invalidate_end comes after the host freed the pages.
  * Every unmap, early or late, counts toward extra.
  */
-export function diff(o: Outcome): SlotDiff[] {
+function diffOfView(o: Outcome): SlotDiff[] {
   // an unmap whose attribute filter left out the roots that map the memory unmapped nothing there (model/vm.ts)
   const root = memoryRoot(o.layout.vmType ?? 'default');
   const unmaps = unmapsOf(o).filter((u) => !u.roots || u.roots.includes(root));
@@ -37,6 +62,6 @@ export function diff(o: Outcome): SlotDiff[] {
     const mine = unmaps.filter((u) => u.slot === slot);
     const inTime = ranges(mine.filter((u) => u.phase === 'begin'));
     const unmapped = ranges(mine);
-    return { slot, expected, unmapped, missed: subtract(expected, inTime), extra: subtract(unmapped, expected) };
+    return { view: 0, slot, expected, unmapped, missed: subtract(expected, inTime), extra: subtract(unmapped, expected) };
   });
 }

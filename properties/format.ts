@@ -7,6 +7,7 @@ import {
 } from '../model/callers';
 import { Range } from '../model/ranges';
 import { decHex } from '../model/word';
+import { viewsOf } from '../model/layout';
 import { diff } from './diff';
 import { faultText } from './properties';
 import { Outcome } from './engine/execute';
@@ -30,7 +31,7 @@ const range = (r: Range) => `[${decHex(r.start)}, ${decHex(r.end)})`;
 export function formatOperation(op: Operation): string {
   switch (op.kind) {
     case 'punch': return `fallocate(fd, ${modeName(op.mode)}, offset ${decHex(op.offset)}, len ${decHex(op.len)})`;
-    case 'release': return 'release of the file (last reference dropped)';
+    case 'release': return op.view ? `release of view ${op.view}'s file (its last reference dropped)` : 'release of the file (last reference dropped)';
     case 'memory-failure': return `memory failure of the folio at index ${decHex(op.index)}, order ${op.order}`;
   }
 }
@@ -38,11 +39,18 @@ export function formatOperation(op: Operation): string {
 /** The case and its outcome, as a reviewer reads it. */
 export function formatOutcome(o: Outcome): string {
   const lines: string[] = [];
-  lines.push(`guest_memfd of ${decHex(o.layout.filePages)} pages${o.layout.vmType === 'tdx' ? ', in a TDX VM (mirrored TDP: its guest_memfd memory is private, mapped in mirror roots)' : ''}`);
-  for (const s of o.case.layout.slots) {
-    lines.push(`  slot ${s.id}: pgoff ${decHex(s.pgoff)}, npages ${decHex(s.npages)}, base_gfn ${decHex(s.base_gfn)}` +
-      `  (file [${decHex(s.pgoff)}, ${decHex(s.pgoff + s.npages)}) -> gfns [${decHex(s.base_gfn)}, ${decHex(s.base_gfn + s.npages)}))`);
-  }
+  const views = viewsOf(o.layout);
+  const several = views.length > 1;
+  const tdx = ', in a TDX VM (mirrored TDP: its guest_memfd memory is private, mapped in mirror roots)';
+  lines.push(`guest_memfd of ${decHex(o.layout.filePages)} pages${several ? `, with ${views.length} views (one per VM)` : o.layout.vmType === 'tdx' ? tdx : ''}`);
+  views.forEach((v, i) => {
+    if (several) lines.push(`  view ${i}${v.vmType === 'tdx' ? tdx.replace(', in', ': ') : ': a default VM'}`);
+    for (const s of v.slots) {
+      lines.push(`${several ? '    ' : '  '}slot ${s.id}: pgoff ${decHex(s.pgoff)}, npages ${decHex(s.npages)}, base_gfn ${decHex(s.base_gfn)}` +
+        `  (file [${decHex(s.pgoff)}, ${decHex(s.pgoff + s.npages)}) -> gfns [${decHex(s.base_gfn)}, ${decHex(s.base_gfn + s.npages)}))`);
+    }
+  });
+  const inView = (v: number | undefined) => (several ? `view ${v ?? 0} ` : '');
   lines.push(`caller: ${formatOperation(o.case.op)}`);
   const r = o.resolved;
   if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); no invalidation`);
@@ -50,18 +58,18 @@ export function formatOutcome(o: Outcome): string {
   else lines.push(`  -> invalidate [start ${decHex(r.start)}, end ${decHex(r.end)})`);
   if (o.mode.kind === 'contract') lines.push(`xarray: contract mode, pick ${decHex(o.case.pick)}`);
   for (const w of o.walks) {
-    lines.push(`walk [${decHex(w.start)}, ${decHex(w.last)}]: ${w.visits.map((v) => `(${decHex(v.index)}, slot ${v.slot.id})`).join(' ') || 'no visits'}`);
+    lines.push(`${inView(w.view)}walk [${decHex(w.start)}, ${decHex(w.last)}]: ${w.visits.map((v) => `(${decHex(v.index)}, slot ${v.slot.id})`).join(' ') || 'no visits'}`);
   }
   // a case the variant did not finish has no unmaps to compare: say what must have gone, and what happened
   for (const d of o.fault ? [] : diff(o)) {
-    lines.push(`slot ${d.slot}: expected ${d.expected.map(range).join(' ') || 'nothing'}; unmapped ${d.unmapped.map(range).join(' ') || 'nothing'}`);
+    lines.push(`${inView(d.view)}slot ${d.slot}: expected ${d.expected.map(range).join(' ') || 'nothing'}; unmapped ${d.unmapped.map(range).join(' ') || 'nothing'}`);
     if (d.missed.length) lines.push(`  missed ${d.missed.map(range).join(' ')}`);
     if (d.extra.length) lines.push(`  extra  ${d.extra.map(range).join(' ')}`);
   }
-  const log = o.events.map((e) => (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)}${e.roots ? `, ${e.roots.join(' and ') || 'no'} roots` : ''})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
-  lines.push(`kvm calls: ${log.join(', ') || 'none'}`);
+  const log = o.events.map((e) => (several && e.op !== 'warn' ? `${e.view ?? 0}:` : '') + (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)}${e.roots ? `, ${e.roots.join(' and ') || 'no'} roots` : ''})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
+  lines.push(`kvm calls${several ? ' (view:call)' : ''}: ${log.join(', ') || 'none'}`);
   if (o.fault) {
-    const must = o.expected.map((e) => `slot ${e.slot.id} gfns ${range(e.gfns)}`).join(', ') || 'nothing';
+    const must = o.expected.map((e) => `${inView(e.view)}slot ${e.slot.id} gfns ${range(e.gfns)}`).join(', ') || 'nothing';
     lines.push(`must unmap: ${must}`);
     lines.push(faultText(o.fault));
   }

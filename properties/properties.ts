@@ -1,6 +1,8 @@
 // The properties, each with a stable id, as functions from an outcome to the violations found
 // (empty when it holds). Correctness ones judge the unmaps, WARNs and MMU bookkeeping; the
-// advisory ones (redundant unmaps, robustness to the xarray's contract) are reported.
+// advisory ones (redundant unmaps, robustness to the xarray's contract) are reported. In a file
+// with several views each property holds per view (each VM has its own lock, bookkeeping and
+// mappings), and a violation names its view.
 
 import { KvmEvent } from '../model/kvm';
 import { Range, intersect, show } from '../model/ranges';
@@ -8,7 +10,7 @@ import { slotGfns } from '../model/reference';
 import { PropertyId, isAdvisory } from '../model/variant';
 import { XarrayMode } from '../model/xarray';
 import { Case } from './case';
-import { diff, unmapsOf } from './diff';
+import { diff, unmapsOf, viewOutcomes } from './diff';
 import { Outcome } from './engine/execute';
 
 /** Runs the same variant on the same case under another xarray mode (for xarray-contract-robust). */
@@ -52,7 +54,7 @@ const rangesWellFormed: Property = {
 const noWarn: Property = {
   id: 'no-warn',
   title: 'no WARN fires, in the variant or in the KVM helpers it calls',
-  check: (o) => o.events.flatMap((e) => (e.op === 'warn' ? [`${e.message} (in invalidate_${e.phase})`] : [])),
+  check: (o) => o.events.flatMap((e) => (e.op === 'warn' ? [`${e.message} (in invalidate_${e.phase}${e.view ? `, on view ${e.view}'s VM` : ''})`] : [])),
 };
 
 /** Replays the log against the rules of virt/kvm/kvm_main.c (6.8) and the mmu_notifier protocol. */
@@ -180,8 +182,13 @@ export function faultText(f: NonNullable<Outcome['fault']>): string {
 /** The rerun xarray-contract-robust asks for: the same case through `run`, in contract mode with `pick`. */
 export const contractRerun = (run: (c: Case, mode: XarrayMode) => Outcome, c: Case): Rerun => (pick) => run(c, { kind: 'contract', pick });
 
+/** Judged once for the whole case, not per view: a WARN is the kernel's, and the rerun is the whole case's. */
+const WHOLE_CASE: readonly PropertyId[] = ['no-warn', 'xarray-contract-robust'];
+
 /** The violations of one property; a variant that did not finish the case violates every property. */
 export function violations(p: Property, o: Outcome, rerun: Rerun): string[] {
   if (o.fault) return [faultText(o.fault)];
-  return p.check(o, rerun);
+  const views = viewOutcomes(o);
+  if (views.length === 1 || WHOLE_CASE.includes(p.id)) return p.check(o, rerun);
+  return views.flatMap(({ view, outcome }) => p.check(outcome, rerun).map((v) => `view ${view}: ${v}`));
 }

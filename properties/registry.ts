@@ -10,7 +10,7 @@ import { VM_TYPES } from '../model/vm';
 export const VARIANTS_DIR = path.join(__dirname, '..', 'variants');
 
 /** History order of the shipped variants (KERNEL-FACTS §2); others follow by name. */
-const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base', 'upstream-6.14', 'filter-shared-always'];
+const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base', 'upstream-6.14', 'filter-shared-always', 'upstream-2025', 'upstream-2026', 'first-view-only', 'release-all-views'];
 
 /** A file of the shipped suite: variants/*.ts or variants/c/*.c. Its reports go to shrink-reports/. */
 export function isShipped(file: string): boolean {
@@ -68,6 +68,22 @@ export function vmTypesFault(x: unknown): string | null {
   return null;
 }
 
+/**
+ * What is wrong with a variant's era shape, or null: `takes` absent (one view's kvm_gmem) or
+ * 'inode' (2025 on), and an inode variant has release's two per-view calls, which no other has.
+ */
+export function takesFault(v: { takes?: unknown; release_begin?: unknown; release_end?: unknown }): string | null {
+  if (v.takes !== undefined && v.takes !== 'inode') return `takes must be 'inode' or absent, got ${JSON.stringify(v.takes)}`;
+  const release = (['release_begin', 'release_end'] as const).filter((fn) => v[fn] !== undefined);
+  if (v.takes === 'inode') {
+    const missing = (['release_begin', 'release_end'] as const).filter((fn) => typeof v[fn] !== 'function');
+    if (missing.length) return `takes the inode, so release closes one view's file and calls the per-view functions on it: define ${missing.join(' and ')}(k, f)`;
+  } else if (release.length) {
+    return `defines ${release.join(' and ')}, which only a variant that takes the inode has (takes: 'inode'); before 2025 release calls invalidate_begin/_end on its one view`;
+  }
+  return null;
+}
+
 export function loadVariantFile(file: string): Variant {
   const mod = require(path.resolve(file)) as { default?: unknown };
   const v = mod.default as Partial<Variant> | undefined;
@@ -80,6 +96,8 @@ export function loadVariantFile(file: string): Variant {
   if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
   const vmFault = vmTypesFault(v.vmTypes);
   if (vmFault) throw new VariantFileError(file, vmFault);
+  const eraFault = takesFault(v);
+  if (eraFault) throw new VariantFileError(file, eraFault);
   // a file may re-export another's variant object: it stays the first file's
   if (!files.has(v as Variant)) files.set(v as Variant, path.resolve(file));
   return v as Variant;

@@ -11,7 +11,7 @@ import { optionsFromEnv } from '../properties/engine/engine';
 export const { seed } = optionsFromEnv();
 
 /** Cases as a check generates them for a variant that runs in `vmTypes` (a default VM only, unless given). */
-export const sampleCases = (numRuns: number, offset = 0, vmTypes?: readonly VmType[]): Case[] => fc.sample(caseArbFor(vmTypes), { seed: seed + offset, numRuns });
+export const sampleCases = (numRuns: number, offset = 0, vmTypes?: readonly VmType[]): Case[] => fc.sample(caseArbFor({ vmTypes }), { seed: seed + offset, numRuns });
 
 /** What a property can see of an outcome: the caller's result, every KVM event, the walks, a fault. */
 export const observable = (o: Outcome) => ({

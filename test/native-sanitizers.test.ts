@@ -81,7 +81,7 @@ describe.each(MUTANTS)('%s, as --from-kernel builds it', (mutant) => {
   test(`gets ordinary outcomes and fails a correctness property with a shrunk counterexample (FC_SEED=${seed})`, () => {
     const v = load([mutant, (opts) => loadKernelVariant(path.join(FIXTURES, mutant), opts)], { onStderr: () => {} });
     const isolated = new IsolatedRunner(v.runner);
-    expect(() => isolated.prefetch(seed, 300, 'faithful', v.vmTypes)).not.toThrow();
+    expect(() => isolated.prefetch(seed, 300, 'faithful', v)).not.toThrow();
     const verdicts = checkVariant(v, { numRuns: 300, seed, xarray: 'faithful', isolated, properties: [...CORRECTNESS] });
     expect(verdicts.filter((x) => x.harnessError !== undefined).map((x) => x.harnessError)).toEqual([]);
     const failed = verdicts.filter((x) => x.actual === 'fail');

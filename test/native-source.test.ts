@@ -43,19 +43,39 @@ describe('era', () => {
   const pair = (params: string, body = '') =>
     `static void kvm_gmem_invalidate_begin(${params}) { ${body} }\nstatic void kvm_gmem_invalidate_end(${params}) { }\n`;
 
+  /** The per-view helpers an inode-era file's release calls (kvm_gmem_release(), 2025 on). */
+  const helpers = (view: string) =>
+    `static enum kvm_gfn_range_filter kvm_gmem_get_invalidate_filter(struct inode *inode) { return KVM_FILTER_PRIVATE; }\n` +
+    `static void __kvm_gmem_invalidate_begin(struct ${view} *f, pgoff_t start, pgoff_t end, enum kvm_gfn_range_filter attr_filter) { }\n` +
+    `static void __kvm_gmem_invalidate_end(struct ${view} *f, pgoff_t start, pgoff_t end) { }\n`;
+
   test.each([
-    ['struct kvm *kvm, struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', '', '2023'],
-    ['struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', '', '6.8'],
-    ['struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', 'struct kvm_gfn_range r = { .attr_filter = KVM_FILTER_PRIVATE };', '6.14'],
-    ['struct inode *inode, pgoff_t start, pgoff_t end', 'struct kvm_gmem *gmem;', '2025'],
-    ['struct inode *inode, pgoff_t start, pgoff_t end', 'struct gmem_file *f;', '2026'],
-  ])('(%s) %s is %s', (params, body, era) => {
-    expect(eraOfSource('x.c', pair(params, body)).era).toBe(era);
+    ['struct kvm *kvm, struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', '', '', '2023'],
+    ['struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', '', '', '6.8'],
+    ['struct kvm_gmem *gmem, pgoff_t start, pgoff_t end', 'struct kvm_gfn_range r = { .attr_filter = KVM_FILTER_PRIVATE };', '', '6.14'],
+    ['struct inode *inode, pgoff_t start, pgoff_t end', 'struct kvm_gmem *gmem;', helpers('kvm_gmem'), '2025'],
+    ['struct inode *inode, pgoff_t start, pgoff_t end', 'struct gmem_file *f;', helpers('gmem_file'), '2026'],
+  ])('(%s) %s is %s', (params, body, more, era) => {
+    expect(eraOfSource('x.c', more + pair(params, body)).era).toBe(era);
   });
 
-  test('the glue calls the pair with what each era takes', () => {
-    expect(glue(eraOfSource('x.c', pair('struct kvm *kvm, struct kvm_gmem *gmem, pgoff_t start, pgoff_t end')))).toMatch(/kvm_gmem_invalidate_begin\(&harness_kvm, &harness_gmem, start, end\)/);
-    expect(glue(eraOfSource('x.c', pair('struct inode *inode, pgoff_t start, pgoff_t end')))).toMatch(/kvm_gmem_invalidate_end\(harness_inode, start, end\)/);
+  test('the glue calls the pair with what each era takes, and a release as each era\'s kvm_gmem_release() does', () => {
+    const g2023 = glue(eraOfSource('x.c', pair('struct kvm *kvm, struct kvm_gmem *gmem, pgoff_t start, pgoff_t end')));
+    expect(g2023).toMatch(/kvm_gmem_invalidate_begin\(harness_view_kvm\(0\), harness_view_gmem\(0\), start, end\)/);
+    expect(g2023).toMatch(/harness_call_release_begin\(int view\)\n\{\n\t\(void\)view;\n\tkvm_gmem_invalidate_begin\(harness_view_kvm\(0\), harness_view_gmem\(0\), 0, -1ul\);/);
+    const g2026 = glue(eraOfSource('x.c', helpers('gmem_file') + pair('struct inode *inode, pgoff_t start, pgoff_t end', 'struct gmem_file *f;')));
+    expect(g2026).toMatch(/kvm_gmem_invalidate_end\(harness_inode, start, end\)/);
+    expect(g2026).toMatch(/__kvm_gmem_invalidate_begin\(harness_view_file\(view\), 0, -1ul, kvm_gmem_get_invalidate_filter\(harness_inode\)\);/);
+    expect(glue(eraOfSource('x.c', helpers('kvm_gmem') + pair('struct inode *inode, pgoff_t start, pgoff_t end', 'struct kvm_gmem *gmem;'))))
+      .toMatch(/__kvm_gmem_invalidate_end\(harness_view_gmem\(view\), 0, -1ul\);/);
+  });
+
+  test('an inode-era file without the per-view helpers its release calls is refused, naming them', () => {
+    expect(() => eraOfSource('x.c', pair('struct inode *inode, pgoff_t start, pgoff_t end', 'struct gmem_file *f;')))
+      .toThrow(/x\.c: no definition of __kvm_gmem_invalidate_begin\(struct gmem_file \*, pgoff_t, pgoff_t, enum kvm_gfn_range_filter\) found: a 2026 file's kvm_gmem_release\(\) closes one view's file/);
+    const wrong = helpers('gmem_file').replace(', enum kvm_gfn_range_filter attr_filter', '');
+    expect(() => eraOfSource('x.c', wrong + pair('struct inode *inode, pgoff_t start, pgoff_t end', 'struct gmem_file *f;')))
+      .toThrow(/__kvm_gmem_invalidate_begin\(struct gmem_file \*, pgoff_t, pgoff_t\) is not __kvm_gmem_invalidate_begin\(struct gmem_file \*, pgoff_t, pgoff_t, enum kvm_gfn_range_filter\)/);
   });
 
   test('an unknown signature is refused, listing the known ones', () => {

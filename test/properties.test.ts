@@ -192,7 +192,7 @@ test.each([
   ['a number where a gfn belongs', { start: 1 as unknown as bigint }, /kvm_mmu_unmap_gfn_range: range->start must be a 64-bit unsigned bigint, got number 1/],
   ['a negative gfn (a port that forgot ul())', { start: -1n }, /range->start = -1 is not a 64-bit unsigned value \(wrap it with ul\(\) as C would\)/],
   ['a gfn wider than 64 bits', { end: 1n << 64n }, /range->end = 18446744073709551616 is not a 64-bit unsigned value/],
-  ['a slot that is not bound to the file', { slot: { id: 9, base_gfn: 0n, npages: 1n, gmem: { pgoff: 0n, index: 0n } } }, /range->slot is not a memslot bound to this file/],
+  ['a slot that is not bound to the file', { slot: { id: 9, base_gfn: 0n, npages: 1n, gmem: { pgoff: 0n, index: 0n } } }, /range->slot is not a memslot of this VM bound to the file/],
 ])('garbage handed to KVM is a fault naming the call: %s', (_, over, message) => {
   const v = variant((k, start, end) => {
     const [[, slot]] = k.xa_for_each_range(k.gmem.bindings, start, k.ul(end - 1n));

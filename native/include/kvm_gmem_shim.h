@@ -195,9 +195,10 @@ struct gmem_inode {
 #define kvm_gmem_for_each_file(f, inode) \
 	list_for_each_entry(f, &GMEM_I(inode)->gmem_file_list, entry)
 
-/* The walk: a replay of the model's visits for [start, end - 1] (native/driver.c). */
+/* The walk: a replay of the model's visits of that view's bindings for [start, end - 1] (native/driver.c). */
 struct harness_walk {
 	unsigned long next;
+	int view;
 };
 struct harness_walk harness_walk_begin(struct xarray *xa, unsigned long first,
 				       unsigned long last);
@@ -253,14 +254,23 @@ int printf(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
 #define pr_debug(...)	harness_printk(__VA_ARGS__)
 #define pr_warn_ratelimited(...)	harness_printk(__VA_ARGS__)
 
-/* The world one case runs in: one VM, one guest_memfd file, one inode (native/driver.c). */
-extern struct kvm harness_kvm;
-extern struct kvm_gmem harness_gmem;
-extern struct gmem_file harness_gmem_file;
+/*
+ * The world one case runs in (native/driver.c): one inode, and per view (one VM each) a struct
+ * kvm, the view's struct kvm_gmem (listed on i_mapping->i_private_list, 2025) and struct
+ * gmem_file (on GMEM_I(inode)->gmem_file_list, 2026), with its own bindings.
+ */
 extern struct inode *harness_inode;
+struct kvm *harness_view_kvm(int view);
+struct kvm_gmem *harness_view_gmem(int view);
+struct gmem_file *harness_view_file(int view);
 
-/* Written by native/era.ts after the variant: call its _begin/_end the way its era does. */
+/*
+ * Written by native/era.ts after the variant: call its _begin/_end the way its era's punch and
+ * memory failure do, and the way its release does on the view whose file is closed.
+ */
 void harness_call_begin(pgoff_t start, pgoff_t end);
 void harness_call_end(pgoff_t start, pgoff_t end);
+void harness_call_release_begin(int view);
+void harness_call_release_end(int view);
 
 #endif /* KVM_GMEM_SHIM_H */

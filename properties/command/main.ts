@@ -78,8 +78,8 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
-  const { name, origin, expect, expectContract, vmTypes } = variant;
-  const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}), ...(vmTypes ? { vmTypes } : {}) };
+  const { name, origin, expect, expectContract, vmTypes, takes } = variant;
+  const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}), ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}) };
   return { file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
 }
 
@@ -185,7 +185,7 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
       for (const xarray of args.xarray) {
         const label = args.xarray.length > 1 ? `${info.name} [${xarray}]` : info.name;
         const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, saved, isolated, onCase: progress.tick };
-        if (!args.path) isolated?.prefetch(args.seed, args.numRuns, xarray, info.vmTypes);
+        if (!args.path) isolated?.prefetch(args.seed, args.numRuns, xarray, info);
         for (const v of checkVariant(info, opts)) {
           const r = reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id, xarray) }, { dir, saved });
           verdicts.push({ ...r, label, dir });

@@ -147,7 +147,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       }
     }
     if (!fromSaved && !isolated?.hungOn()) {
-      details = fc.check(fc.property(caseArbFor(variant.vmTypes), (x) => !fails(x)), { numRuns: opts.numRuns, seed: opts.seed, path: opts.path, endOnFailure: false });
+      details = fc.check(fc.property(caseArbFor(variant), (x) => !fails(x)), { numRuns: opts.numRuns, seed: opts.seed, path: opts.path, endOnFailure: false });
       if (!details.failed) return { ...base, numRuns: details.numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' };
     }
     c = fromSaved?.case ?? details?.counterexample?.[0];

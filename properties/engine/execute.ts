@@ -1,11 +1,12 @@
 // Runs one variant on one case: resolve the caller through the kernel's front end, then call
-// invalidate_begin and invalidate_end on a fresh kernel and keep what it recorded.
+// invalidate_begin and invalidate_end on a fresh kernel the way the era's callers do, and keep
+// what it recorded.
 
 import { Resolved, resolve } from '../../model/callers';
-import { WalkRecord, makeKernel } from '../../model/kernel';
+import { Machine, WalkRecord, makeKernel } from '../../model/kernel';
 import { KvmEvent } from '../../model/kvm';
 import { Layout } from '../../model/layout';
-import { SlotGfns, expectedUnmaps } from '../../model/reference';
+import { SlotGfns, expectedUnmapsOfViews } from '../../model/reference';
 import { Variant } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
 import { XarrayMode } from '../../model/xarray';
@@ -30,7 +31,7 @@ export interface Outcome {
 export function prepare(c: Case, mode: XarrayMode, word: Word): Outcome {
   const layout = materialize(c.layout);
   const resolved = resolve(layout, c.op, word);
-  const expected = resolved.kind === 'invalidate' ? expectedUnmaps(layout, resolved.start, resolved.end) : [];
+  const expected = resolved.kind === 'invalidate' ? expectedUnmapsOfViews(layout, resolved.start, resolved.end, resolved.view) : [];
   return { case: c, layout, resolved, mode, expected, events: [], walks: [] };
 }
 
@@ -39,17 +40,35 @@ export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word 
   const { layout, resolved } = before;
   if (resolved.kind !== 'invalidate') return before;
   const { start, end } = resolved;
-  const { kernel, recorder, walks } = makeKernel(layout, word, mode);
+  const machine = makeKernel(layout, word, mode);
+  const { recorder, walks } = machine;
   let fault: Outcome['fault'];
   try {
+    const call = callsOf(variant, machine, resolved);
     recorder.phase = 'begin';
-    variant.invalidate_begin(kernel, start, end);
+    call.begin(start, end);
     recorder.phase = 'end';
-    variant.invalidate_end(kernel, start, end);
+    call.end(start, end);
   } catch (e) {
     fault = { phase: recorder.phase, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
   return { ...before, events: recorder.events, walks, fault };
+}
+
+type Invalidate = Extract<Resolved, { kind: 'invalidate' }>;
+
+/**
+ * How the callers call a variant (KERNEL-FACTS §6). Before 2025 the functions take one view's
+ * kvm_gmem and a case has one view. From 2025 they take the inode and loop over the views; a
+ * release closes one view's file and calls the per-view functions on it (release_begin/_end).
+ */
+export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'invalidate_end' | 'release_begin' | 'release_end'>, m: Machine, r: Invalidate): { begin(start: bigint, end: bigint): void; end(start: bigint, end: bigint): void } {
+  if (variant.takes === 'inode' && r.view !== undefined) {
+    const k = m.kernel, f = m.kernelFor(r.view).gmem;
+    return { begin: () => variant.release_begin!(k, f), end: () => variant.release_end!(k, f) };
+  }
+  const k = m.kernelFor(variant.takes === 'inode' ? 0 : r.view ?? 0);
+  return { begin: (s, e) => variant.invalidate_begin(k, s, e), end: (s, e) => variant.invalidate_end(k, s, e) };
 }
 
 /** The outcome of a case the variant never finished (a hang), or was not run on. */

@@ -5,8 +5,8 @@
 
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../../model/callers';
 import { PAGE_SHIFT } from '../../model/layout';
-import { Expectation, PropertyId, expectationOf } from '../../model/variant';
-import { VM_TYPES, VmType, runsIn } from '../../model/vm';
+import { Expectation, PropertyId, Variant, expectationOf } from '../../model/variant';
+import { VM_TYPES, runsIn } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
 import { Case, LayoutSpec, SlotSpec, XarrayChoice, inVm, xarrayMode } from '../case';
 import type { Executor, Ran, VariantInfo } from './executor';
@@ -165,14 +165,31 @@ export function* operations(scope: Scope): Generator<Operation> {
  * The cases of one shard, layout by layout, each in every VM type the variant runs in (a
  * default VM only before 6.14); the pick is 0: xarray-contract-robust tries its own.
  */
-export function* cases(scope: Scope, shard: Shard = WHOLE, vmTypes?: readonly VmType[]): Generator<Case> {
+export function* cases(scope: Scope, shard: Shard = WHOLE, space: Pick<Variant, 'vmTypes' | 'takes'> = {}): Generator<Case> {
   const ops = [...operations(scope)];
-  const vms = runsIn(vmTypes);
+  const vms = runsIn(space.vmTypes);
   let n = 0;
   for (const layout of layouts(scope)) {
     if (n++ % shard.count !== shard.index) continue;
-    for (const vmType of vms) for (const op of ops) yield inVm({ layout, op, pick: 0n }, vmType);
+    for (const vmType of vms) {
+      for (const op of ops) {
+        const c = inVm({ layout, op, pick: 0n }, vmType);
+        yield c;
+        if (space.takes === 'inode') yield* withSecondView(c);
+      }
+    }
   }
+}
+
+/**
+ * For a variant that takes the inode: the case with a second VM's view holding the same bindings
+ * at the same gfns (each VM has its own gfn space), and for a release, the release of either view.
+ * The views' other shapes (some bindings, other gfns) are left to the generators.
+ */
+function* withSecondView(c: Case): Generator<Case> {
+  const layout = { ...c.layout, otherViews: [{ slots: c.layout.slots, ...(c.layout.vmType ? { vmType: c.layout.vmType } : {}) }] };
+  yield { ...c, layout };
+  if (c.op.kind === 'release') yield { ...c, layout, op: { kind: 'release', view: 1 } };
 }
 
 /** How many layouts, operations and cases (in a default VM) the whole scope has, without checking any. */
@@ -207,7 +224,9 @@ export function caseSize(c: Case): [slots: number, pages: bigint, length: bigint
 export function compareCases(a: Case, b: Case): number {
   const x = caseSize(a), y = caseSize(b);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-  // of two cases of one size, the one in a default VM
+  // of two cases of one size, the one with fewer views, then the one in a default VM
+  const views = (c: Case) => c.layout.otherViews?.length ?? 0;
+  if (views(a) !== views(b)) return views(a) - views(b);
   return VM_TYPES.indexOf(a.layout.vmType ?? 'default') - VM_TYPES.indexOf(b.layout.vmType ?? 'default');
 }
 
@@ -263,7 +282,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     }
   };
   // in batches, so that a variant in its own process gets them BATCH at a time
-  const all = cases(scope, shard, variant.vmTypes);
+  const all = cases(scope, shard, variant);
   scan: for (;;) {
     const chunk: Case[] = [];
     for (let r = all.next(); !r.done; r = all.next()) if (chunk.push(r.value) === BATCH) break;

@@ -1,12 +1,12 @@
 // A domain-aware pass after fast-check's shrinking, which can stop in a local minimum (an
 // anchor that only fails with its 63-page length, say). It greedily tries smaller concrete
-// cases (a default VM, a slot dropped, a shorter punch, a smaller slot, everything pulled toward 0) and keeps
+// cases (a default VM, a view dropped, a slot dropped, a shorter punch, a smaller slot, everything pulled toward 0) and keeps
 // each one that still fails, until none does. Every candidate goes through bind() again.
 
 import { Operation, resolve } from '../../model/callers';
 import { WORD64 } from '../../model/word';
 import { PAGE_SHIFT } from '../../model/layout';
-import { Case, LayoutSpec, SlotSpec, materialize } from '../case';
+import { Case, LayoutSpec, SlotSpec, ViewSpec, materialize } from '../case';
 
 /** A candidate the kernel accepts: bind() takes the layout and the caller takes the operation. */
 const valid = (c: Case): boolean => {
@@ -46,14 +46,48 @@ function* smallerLayouts(l: LayoutSpec): Generator<LayoutSpec> {
   for (const f of [used, l.filePages - 1n]) if (f >= used && f < l.filePages) yield { ...l, filePages: f };
 }
 
-/** Moves every file index (bindings and punch) left by `by` pages, when everything stays >= 0. */
+/** Fewer or simpler other views: one dropped (a release of a later view follows it), one in a default VM, one with a slot fewer or smaller. */
+function* smallerViews(c: Case): Generator<Case> {
+  const others = c.layout.otherViews ?? [];
+  const withViews = (vs: readonly ViewSpec[]): LayoutSpec => {
+    const { otherViews: _, ...first } = c.layout;
+    return vs.length ? { ...first, otherViews: vs } : first;
+  };
+  // one view alone as the whole file (one VM is the simpler world), if a release does not close another
+  for (const [i, v] of others.entries()) {
+    if (c.op.kind === 'release' && (c.op.view ?? 0) !== i + 1) continue;
+    const alone: LayoutSpec = { filePages: c.layout.filePages, slots: v.slots, ...(v.vmType ? { vmType: v.vmType } : {}) };
+    yield { ...c, layout: alone, op: c.op.kind === 'release' ? { kind: 'release' } : c.op };
+  }
+  for (let i = 0; i < others.length; i++) {
+    const view = i + 1;
+    const op = c.op.kind === 'release' && c.op.view ? (c.op.view === view ? null : { ...c.op, view: c.op.view > view ? c.op.view - 1 : c.op.view }) : c.op;
+    if (op) yield { ...c, layout: withViews(others.filter((_, j) => j !== i)), op: op.kind === 'release' && !op.view ? { kind: 'release' } : op };
+  }
+  for (const [i, v] of others.entries()) {
+    const put = (t: ViewSpec) => ({ ...c, layout: withViews(others.map((x, j) => (j === i ? t : x))) });
+    if (v.vmType && v.vmType !== 'default') yield put({ slots: v.slots });
+    for (let k = 0; k < v.slots.length; k++) yield put({ ...v, slots: v.slots.filter((_, j) => j !== k) });
+    for (const [k, s] of v.slots.entries()) {
+      const slot = (t: SlotSpec) => put({ ...v, slots: v.slots.map((x, j) => (j === k ? t : x)) });
+      if (s.npages > 1n) yield slot({ ...s, npages: 1n });
+      if (s.base_gfn > 0n) yield slot({ ...s, base_gfn: 0n });
+      if (s.id !== k) yield slot({ ...s, id: k });
+    }
+  }
+}
+
+/** Moves every file index (bindings of every view, and punch) left by `by` pages, when everything stays >= 0. */
 function shiftedLeft(c: Case, by: bigint): Case | null {
-  if (c.layout.slots.some((s) => s.pgoff < by)) return null;
-  const slots = c.layout.slots.map((s) => ({ ...s, pgoff: s.pgoff - by }));
+  const others = c.layout.otherViews ?? [];
+  if ([c.layout, ...others].some((v) => v.slots.some((s) => s.pgoff < by))) return null;
+  const left = (ss: readonly SlotSpec[]) => ss.map((s) => ({ ...s, pgoff: s.pgoff - by }));
+  const slots = left(c.layout.slots);
   let op = c.op;
   if (op.kind === 'punch') { if (op.offset < by << PAGE_SHIFT) return null; op = { ...op, offset: op.offset - (by << PAGE_SHIFT) }; }
   if (op.kind === 'memory-failure') return null; // folio alignment would change
-  return { ...c, layout: { ...c.layout, filePages: c.layout.filePages - by, slots }, op };
+  const otherViews = others.length ? { otherViews: others.map((v) => ({ ...v, slots: left(v.slots) })) } : {};
+  return { ...c, layout: { ...c.layout, filePages: c.layout.filePages - by, slots, ...otherViews }, op };
 }
 
 function* candidates(c: Case): Generator<Case> {
@@ -62,6 +96,7 @@ function* candidates(c: Case): Generator<Case> {
     const { vmType: _, ...inDefault } = c.layout;
     yield { ...c, layout: inDefault };
   }
+  yield* smallerViews(c);
   for (const layout of smallerLayouts(c.layout)) yield { ...c, layout };
   for (const op of smallerOps(c.op)) yield { ...c, op };
   const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0].pgoff);

@@ -35,12 +35,14 @@ export interface SavedCase {
  * variant's without one, in a VM type it runs in: a bug one had is a regression test for all;
  * another's history is not.
  */
-export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
+export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes' | 'takes'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
   const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
   const own = same.filter((s) => s.record.variant.name === variant.name);
-  // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14) proves nothing of it
+  // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14), or with
+  // views its functions do not take (several before 2025), proves nothing of it
   const vms = runsIn(variant.vmTypes);
-  const runsThere = (c: CaseRecord) => vms.includes(c.layout.vmType ?? 'default');
+  const runsThere = (c: CaseRecord) => vms.includes(c.layout.vmType ?? 'default') &&
+    (!c.layout.otherViews || (variant.takes === 'inode' && c.layout.otherViews.every((v) => vms.includes(v.vmType ?? 'default'))));
   const others = expectationOf(variant, id, xarray) === 'pass'
     ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length && runsThere(s.record.counterexample)) : [];
   return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]

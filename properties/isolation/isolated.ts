@@ -5,9 +5,8 @@
 // the cases that ran before it, to tell a real failure from one that depends on history.
 
 import fc from 'fast-check';
-import { VmType } from '../../model/vm';
 import { XarrayMode } from '../../model/xarray';
-import { caseArbFor } from '../arbitraries';
+import { CaseSpace, caseArbFor } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
 import type { Confirmation, Executor, Isolated, Ran } from '../engine/executor';
 import { Outcome } from '../engine/execute';
@@ -30,8 +29,8 @@ export class IsolatedRunner implements Isolated {
    * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
    * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
    */
-  prefetch(seed: number, numRuns: number, xarray: XarrayChoice, vmTypes?: readonly VmType[]): void {
-    this.runner.setPlan(fc.sample(caseArbFor(vmTypes), { seed, numRuns }).map((c) => [c, xarrayMode(c, xarray)]));
+  prefetch(seed: number, numRuns: number, xarray: XarrayChoice, space: CaseSpace = {}): void {
+    this.runner.setPlan(fc.sample(caseArbFor(space), { seed, numRuns }).map((c) => [c, xarrayMode(c, xarray)]));
   }
 
   /** The confirmed hang, if any. */

@@ -6,7 +6,7 @@
 
 import { WalkRecord, XA_PRESENT, makeKernel } from '../../model/kernel';
 import { KvmEvent, KvmMemorySlot, Phase } from '../../model/kvm';
-import { Layout } from '../../model/layout';
+import { Layout, viewsOf } from '../../model/layout';
 import { Word } from '../../model/word';
 import { XarrayMode } from '../../model/xarray';
 import { Reply } from './sync-child';
@@ -61,16 +61,20 @@ function message(rest: string[], bareIsFault: boolean): string {
 
 /** Replays a child's log of one case through a fresh model kernel. */
 export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: LogSource): Replayed {
-  const { kernel: k, recorder, walks } = makeKernel(layout, src.word, mode);
+  const machine = makeKernel(layout, src.word, mode);
+  const { recorder, walks } = machine;
+  // the view the calls are made on: the first until a "view N" line says otherwise
+  let k = machine.kernel, view = 0;
+  const views = viewsOf(layout);
   const u64 = (s: string | undefined): bigint => {
     if (s === undefined || !/^\d{1,20}$/.test(s)) throw new Malformed(`"${s ?? ''}" is not a number`);
     const x = BigInt(s);
     if (!src.word.fits(x)) throw new Malformed(`${s} does not fit in ${src.word.bits} bits`);
     return x;
   };
-  const slots = new Map<number, KvmMemorySlot>(layout.slots.map((s) => [
+  const slotsOf = views.map((v) => new Map<number, KvmMemorySlot>(v.slots.map((s) => [
     s.id, { id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: { pgoff: s.pgoff, index: s.pgoff } },
-  ]));
+  ])));
   let fault: Replayed['fault'];
   const end = (text: string, hang = false) => { fault ??= { phase: recorder.phase, message: text, ...(hang ? { hang } : {}) }; };
   // C has no model of its own: a disagreement is the harness's bug. A TypeScript variant's
@@ -92,6 +96,13 @@ export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: L
           if (a[0] !== 'begin' && a[0] !== 'end') throw new Malformed(`unknown phase "${a[0]}"`);
           recorder.phase = a[0];
           break;
+        case 'view': {
+          const v = Number(u64(a[0]));
+          if (v >= views.length) throw new Malformed(`view ${a[0]} is not one of the file's ${views.length} views`);
+          view = v;
+          k = machine.kernelFor(v);
+          break;
+        }
         case 'lock': k.KVM_MMU_LOCK(k.kvm); break;
         case 'unlock': k.KVM_MMU_UNLOCK(k.kvm); break;
         case 'inv_begin': k.kvm_mmu_invalidate_begin(k.kvm); break;
@@ -100,8 +111,8 @@ export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: L
         case 'range_add': k.kvm_mmu_invalidate_range_add(k.kvm, u64(a[0]), u64(a[1])); break;
         case 'mmu_unmap':
         case 'unmap': {
-          const slot = slots.get(Number(u64(a[0])));
-          if (!slot) throw new Malformed(`slot ${a[0]} is not bound`);
+          const slot = slotsOf[view].get(Number(u64(a[0])));
+          if (!slot) throw new Malformed(`slot ${a[0]} is not bound${views.length > 1 ? ` in view ${view}` : ''}`);
           const range = { start: u64(a[1]), end: u64(a[2]), slot, may_block: true, attr_filter: Number(u64(a[4])) };
           const child = flag(a[3]);
           const model = op === 'mmu_unmap' ? k.kvm_mmu_unmap_gfn_range(k.kvm, range) : k.kvm_unmap_gfn_range(k.kvm, range);

@@ -5,6 +5,7 @@
 
 import fs from 'fs';
 import { makeKernel } from '../../model/kernel';
+import { callsOf } from '../engine/execute';
 import { VariantFault } from '../../model/kvm';
 import { Variant } from '../../model/variant';
 import { loadVariantFile } from '../registry';
@@ -28,15 +29,15 @@ function describe(e: unknown): string {
 
 function runCase(v: Variant, line: string): string {
   const r = decodeRequest(line);
-  const machine = makeKernel(r.layout, r.word, r.mode);
   const log: string[] = ['phase begin'];
-  const k = loggedKernel(machine, log);
+  const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
   try {
+    const call = callsOf(v, machine, { kind: 'invalidate', start: r.start, end: r.end, ...(r.view !== undefined ? { view: r.view } : {}) });
     machine.recorder.phase = 'begin';
-    v.invalidate_begin(k, r.start, r.end);
+    call.begin(r.start, r.end);
     log.push('phase end');
     machine.recorder.phase = 'end';
-    v.invalidate_end(k, r.start, r.end);
+    call.end(r.start, r.end);
   } catch (e) {
     const what = e instanceof VariantFault ? 'fault' : 'throw';
     log.push(`${what} ${machine.recorder.phase} ${JSON.stringify(describe(e))}`);
@@ -65,8 +66,8 @@ try {
 }
 if (variant) {
   const { name, origin, expect } = variant;
-  const { expectContract, vmTypes } = variant as { expectContract?: unknown; vmTypes?: unknown };
-  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null })}\n`);
+  const { expectContract, vmTypes, takes } = variant as { expectContract?: unknown; vmTypes?: unknown; takes?: unknown };
+  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null })}\n`);
   serve(variant);
 } else {
   process.stdin.resume();

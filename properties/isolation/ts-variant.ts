@@ -19,6 +19,7 @@ export interface VariantMeta {
   readonly expect: Expectations;
   readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
   readonly vmTypes?: readonly VmType[];
+  readonly takes?: 'inode';
 }
 
 export interface TsVariantOptions extends RunnerOptions {
@@ -40,7 +41,8 @@ export class TsVariant {
       child: { command: process.execPath, args: [TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
-        return encodeRequest({ seq, layout: base.layout, start: base.resolved.start, end: base.resolved.end, mode: base.mode, word });
+        const { start, end, view } = base.resolved;
+        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), mode: base.mode, word });
       },
     }, opts);
     this.runner.begin();
@@ -69,6 +71,7 @@ export class TsVariant {
       name: said.name, origin: said.origin ?? '', expect: said.expect!,
       ...(said.expectContract ? { expectContract: said.expectContract } : {}),
       ...(said.vmTypes ? { vmTypes: said.vmTypes } : {}),
+      ...(said.takes === 'inode' ? { takes: said.takes } : {}),
     };
   }
 }

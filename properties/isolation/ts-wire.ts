@@ -1,5 +1,6 @@
 // The request line a TypeScript variant's child reads: one case as the command resolved it
-// (its bound slots, the VM's type, the [start, end) range, the xarray mode and the word width), in JSON with
+// (its bound slots, the VM's type, the other views, the [start, end) range and the view a release
+// closes, the xarray mode and the word width), in JSON with
 // every 64-bit value a decimal string. The reply is the call log (properties/isolation/log.ts).
 
 import { Layout, Memslot } from '../../model/layout';
@@ -11,35 +12,46 @@ export interface TsRequest {
   readonly layout: Layout;
   readonly start: bigint;
   readonly end: bigint;
+  /** A release's view (model/callers.ts); absent for every other caller. */
+  readonly view?: number;
   readonly mode: XarrayMode;
   readonly word: Word;
 }
+
+type WireSlot = [number, string, string, string];
+const slotsOut = (l: Layout): WireSlot[] => l.slots.map((x) => [x.id, String(x.pgoff), String(x.npages), String(x.base_gfn)]);
+const slotsIn = (l: WireSlot[]): readonly Memslot[] =>
+  Object.freeze(l.map(([id, pgoff, npages, base_gfn]) => Object.freeze({ id, pgoff: BigInt(pgoff), npages: BigInt(npages), base_gfn: BigInt(base_gfn) })));
 
 export function encodeRequest(r: TsRequest): string {
   return JSON.stringify({
     s: r.seq,
     f: String(r.layout.filePages),
-    l: r.layout.slots.map((x) => [x.id, String(x.pgoff), String(x.npages), String(x.base_gfn)]),
+    l: slotsOut(r.layout),
     a: String(r.start),
     b: String(r.end),
     m: r.mode.kind === 'faithful' ? 'f' : `c${r.mode.pick}`,
     w: r.word.bits,
     ...(r.layout.vmType === 'tdx' ? { v: r.layout.vmType } : {}),
+    ...(r.layout.otherViews?.length ? { o: r.layout.otherViews.map((o) => [o.vmType === 'tdx' ? 'tdx' : null, slotsOut(o)]) } : {}),
+    ...(r.view !== undefined ? { r: r.view } : {}),
   });
 }
 
 const words = new Map<number, Word>();
 
 export function decodeRequest(line: string): TsRequest {
-  const j = JSON.parse(line) as { s: number; f: string; l: Array<[number, string, string, string]>; a: string; b: string; m: string; w: number; v?: 'tdx' };
-  const slots: Memslot[] = j.l.map(([id, pgoff, npages, base_gfn]) => Object.freeze({ id, pgoff: BigInt(pgoff), npages: BigInt(npages), base_gfn: BigInt(base_gfn) }));
+  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; m: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number };
+  const filePages = BigInt(j.f);
+  const otherViews = j.o?.map(([vm, l]) => Object.freeze({ filePages, slots: slotsIn(l), ...(vm ? { vmType: vm } : {}) }));
   let word = words.get(j.w);
   if (!word) words.set(j.w, (word = makeWord(j.w)));
   return {
     seq: j.s,
-    layout: Object.freeze({ filePages: BigInt(j.f), slots: Object.freeze(slots), ...(j.v ? { vmType: j.v } : {}) }),
+    layout: Object.freeze({ filePages, slots: slotsIn(j.l), ...(j.v ? { vmType: j.v } : {}), ...(otherViews ? { otherViews: Object.freeze(otherViews) } : {}) }),
     start: BigInt(j.a),
     end: BigInt(j.b),
+    ...(j.r !== undefined ? { view: j.r } : {}),
     mode: j.m === 'f' ? FAITHFUL : { kind: 'contract', pick: BigInt(j.m.slice(1)) },
     word,
   };

@@ -3,12 +3,12 @@
 // own story of the failure, the userspace steps with a selftest snippet, and the replay command.
 
 import path from 'path';
-import { PAGE_SHIFT } from '../../model/layout';
+import { Layout, PAGE_SHIFT, viewsOf } from '../../model/layout';
 import { show } from '../../model/ranges';
 import { Expectation, PropertyId } from '../../model/variant';
 import { decHex } from '../../model/word';
 import { memoryRoot } from '../../model/vm';
-import { diff, unmapsOf } from '../diff';
+import { diff, unmapsOf, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
 import { formatOperation } from '../format';
 import { ReportRecord } from './record';
@@ -22,7 +22,10 @@ function freed(o: Outcome): string {
   const r = o.resolved;
   if (r.kind !== 'invalidate') return 'nothing';
   const size = o.layout.filePages;
-  if (o.case.op.kind === 'release') return `the whole guest_memfd (${size} pages; the invalidation covers [0, ULONG_MAX))`;
+  if (o.case.op.kind === 'release') {
+    return r.view === undefined ? `the whole guest_memfd (${size} pages; the invalidation covers [0, ULONG_MAX))`
+      : `view ${r.view}'s file of the guest_memfd (that VM's bindings over [0, ULONG_MAX); the memory lives on with the inode and the other views)`;
+  }
   const what = o.case.op.kind === 'memory-failure' ? 'the poisoned folio' : 'file pages';
   if (r.start >= size) return `nothing the guest_memfd has (${what} [${r.start}, ${r.end}), past its end at ${size})`;
   if (r.end > size) return `${what} [${r.start}, ${size}) of the guest_memfd (the range [${r.start}, ${r.end}) runs past the file's end at ${size})`;
@@ -33,15 +36,17 @@ function freed(o: Outcome): string {
 function collateral(o: Outcome): string {
   const parts: string[] = [];
   let inside = false, outside = false;
+  const views = viewsOf(o.layout);
+  const of = (view: number) => (views.length > 1 ? ` of view ${view}` : '');
   for (const d of diff(o)) {
     if (!d.extra.length) continue;
-    const slot = o.layout.slots.find((x) => x.id === d.slot)!;
+    const slot = views[d.view].slots.find((x) => x.id === d.slot)!;
     const own = { start: slot.base_gfn, end: slot.base_gfn + slot.npages };
     for (const e of d.extra) {
       const within = e.start >= own.start && e.end <= own.end;
       inside ||= within;
       outside ||= !within;
-      parts.push(`gfns ${show(e)} ${within ? `of slot ${d.slot}` : `outside slot ${d.slot}'s gfns ${show(own)}`}`);
+      parts.push(`gfns ${show(e)} ${within ? `of slot ${d.slot}${of(d.view)}` : `outside slot ${d.slot}${of(d.view)}'s gfns ${show(own)}`}`);
     }
   }
   const why = [
@@ -51,8 +56,27 @@ function collateral(o: Outcome): string {
   return `${parts.join(', ')}, which that range does not back. ${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
 }
 
+/** Where a stale mapping stays, in a file of several views: which view's VM, and in which roots. */
+function keptBy(whole: Outcome): string {
+  const views = viewOutcomes(whole);
+  if (views.length === 1) return '';
+  const stale = diff(whole).filter((d) => d.missed.length);
+  return stale.map((d) => {
+    const { outcome } = views[d.view];
+    const vm = outcome.layout.vmType ?? 'default';
+    const made = outcome.events.length
+      ? `the calls made on that VM did not unmap them (${unmapsOf(outcome).length} unmap${unmapsOf(outcome).length === 1 ? '' : 's'})`
+      : 'no call at all was made on that VM';
+    return ` View ${d.view}'s VM (${vm === 'tdx' ? 'a TDX VM' : 'a default VM'}) keeps slot ${d.slot}'s gfns ${d.missed.map(show).join(' ')} mapped in its ${memoryRoot(vm)} roots: ${made}.`;
+  }).join('');
+}
+
 /** On a VM with mirrored TDP, the unmaps whose attribute filter kept them out of the roots that map the memory, in a sentence. */
-function filterMissed(o: Outcome): string {
+function filterMissed(whole: Outcome): string {
+  return viewOutcomes(whole).map(({ outcome }) => filterMissedIn(outcome)).join('');
+}
+
+function filterMissedIn(o: Outcome): string {
   const root = memoryRoot(o.layout.vmType ?? 'default');
   const off = unmapsOf(o).filter((u) => u.roots && !u.roots.includes(root));
   if (off.length === 0) return '';
@@ -68,7 +92,7 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
   const first = violations[0] ?? '';
   switch (property) {
     case 'no-stale-mapping':
-      return `The caller frees ${what}, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^slot (\d+): gfns (.*?) still mapped(.*)$/, 'gfns $2 of slot $1 mapped$3')}.${filterMissed(o)} ` +
+      return `The caller frees ${what}, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)}${filterMissed(o)} ` +
         'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
         'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
     case 'no-collateral-unmap':
@@ -103,8 +127,9 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
 
 /** What else the same case shows, when this property's story would leave it out (an advisory story is mild). */
 function alsoShows(property: PropertyId, o: Outcome): string {
-  const missed = diff(o).flatMap((d) => d.missed.map((r) => `gfns ${show(r)} of slot ${d.slot}`));
-  const extra = diff(o).flatMap((d) => d.extra.map((r) => `gfns ${show(r)} under slot ${d.slot}`));
+  const of = (view: number) => (o.layout.otherViews?.length ? ` of view ${view}` : '');
+  const missed = diff(o).flatMap((d) => d.missed.map((r) => `gfns ${show(r)} of slot ${d.slot}${of(d.view)}`));
+  const extra = diff(o).flatMap((d) => d.extra.map((r) => `gfns ${show(r)} under slot ${d.slot}${of(d.view)}`));
   const out: string[] = [];
   if (missed.length && property !== 'no-stale-mapping') out.push(`The same case also leaves ${missed.join(', ')} mapped: a stale mapping (no-stale-mapping).`);
   if (extra.length && property !== 'no-collateral-unmap') out.push(`It also unmaps ${extra.join(', ')}, which the range does not back (no-collateral-unmap).`);
@@ -172,30 +197,47 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     (expected === 'fail' ? ' (expected: the variant is known to fail it)' : expected === 'pass' ? ' (UNEXPECTED: the variant is expected to pass it)' : ' (advisory)') +
     `: ${record.difference.violations[0] ?? ''}`;
   const rows: string[] = ['| | decimal | hex |', '|---|---:|---:|', `| guest_memfd size, pages | ${cell(c.layout.filePages)} |`];
-  for (const s of c.layout.slots) {
-    rows.push(`| slot ${s.id} pgoff | ${cell(s.pgoff)} |`, `| slot ${s.id} npages | ${cell(s.npages)} |`, `| slot ${s.id} base_gfn | ${cell(s.base_gfn)} |`);
-  }
+  const views = viewsOf(o.layout);
+  const several = views.length > 1;
+  views.forEach((v, i) => {
+    const at = several ? `view ${i} ` : '';
+    for (const s of v.slots) {
+      rows.push(`| ${at}slot ${s.id} pgoff | ${cell(s.pgoff)} |`, `| ${at}slot ${s.id} npages | ${cell(s.npages)} |`, `| ${at}slot ${s.id} base_gfn | ${cell(s.base_gfn)} |`);
+    }
+  });
   const op = c.op;
   if (op.kind === 'punch') rows.push(`| fallocate offset, bytes | ${cell(op.offset)} |`, `| fallocate len, bytes | ${cell(op.len)} |`);
   if (op.kind === 'memory-failure') rows.push(`| folio index | ${cell(op.index)} |`, `| folio pages | ${cell(1n << BigInt(op.order))} |`);
   const r = o.resolved;
   if (r.kind === 'invalidate') rows.push(`| invalidated start | ${cell(r.start)} |`, `| invalidated end | ${cell(r.end)} |`);
 
-  const happened = ['| slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|'];
+  const happened = several
+    ? ['| view | slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|---|']
+    : ['| slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|'];
   for (const d of diff(o)) {
     const list = (rs: readonly { start: bigint; end: bigint }[]) => rs.map(show).join(' ') || '-';
-    happened.push(`| ${d.slot} | ${list(d.expected)} | ${list(d.unmapped)} | ${list(d.missed)} | ${list(d.extra)} |`);
+    happened.push(`| ${several ? `${d.view} | ` : ''}${d.slot} | ${list(d.expected)} | ${list(d.unmapped)} | ${list(d.missed)} | ${list(d.extra)} |`);
   }
 
   const tdx = c.layout.vmType === 'tdx';
+  const tdxStep = '`KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`)';
   const steps = [
-    ...(tdx ? ['1. `KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`).'] : []),
-    `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes.`,
+    ...(tdx ? [`1. ${tdxStep}.`] : []),
+    `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes${several ? ' (view 0: the VM that creates it)' : ''}.`,
   ];
-  for (const s of c.layout.slots) {
-    steps.push(`1. \`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
-      `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);
-  }
+  const bindSteps = (v: Layout) => {
+    for (const s of v.slots) {
+      steps.push(`1. \`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
+        `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);
+    }
+  };
+  views.forEach((v, i) => {
+    if (i > 0) {
+      steps.push(`1. View ${i}: ${v.vmType === 'tdx' ? tdxStep : '`KVM_CREATE_VM`'}, and a view of the same file for that VM ` +
+        '(a second `gmem_file` on the inode: the in-flight intra-host migration series adds it; a released kernel has no such call).');
+    }
+    bindSteps(v);
+  });
   steps.push(`1. ${formatOperation(op)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
 
   const f = record.found;
@@ -211,7 +253,8 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     ...rows,
     '',
     `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.` +
-      (tdx ? ' The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.' : ''),
+      (several ? ` The file has ${views.length} views, one per VM: ${views.map((v, i) => `view ${i} ${v.vmType === 'tdx' ? 'a TDX VM (its guest_memfd memory private, in mirror roots)' : 'a default VM'}`).join(', ')}.`
+        : tdx ? ' The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.' : ''),
     '',
     '## What happened',
     '',

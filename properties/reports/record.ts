@@ -20,17 +20,26 @@ export type { CaseRecord, RangeRecord, ReportRecord } from './schema';
 const dec = (x: bigint): string => x.toString();
 const range = (r: { start: bigint; end: bigint }): RangeRecord => ({ start: dec(r.start), end: dec(r.end) });
 
+const slotRecords = (ss: LayoutSpec['slots']): CaseRecord['layout']['slots'] =>
+  ss.map((s) => ({ id: s.id, pgoff: dec(s.pgoff), npages: dec(s.npages), base_gfn: dec(s.base_gfn) }));
+const slotSpecs = (ss: CaseRecord['layout']['slots']): LayoutSpec['slots'] =>
+  ss.map((s) => ({ id: s.id, pgoff: BigInt(s.pgoff), npages: BigInt(s.npages), base_gfn: BigInt(s.base_gfn) }));
+/** A view as a record names it: only one beyond the first. */
+export const viewField = (view: number): { view?: number } => (view ? { view } : {});
+
 export function caseRecord(c: Case, xarray: XarrayChoice): CaseRecord {
   const op = c.op;
   return {
     layout: {
       filePages: dec(c.layout.filePages),
-      slots: c.layout.slots.map((s) => ({ id: s.id, pgoff: dec(s.pgoff), npages: dec(s.npages), base_gfn: dec(s.base_gfn) })),
-      // only a VM that is not a default one is named, so the records (and names) of every other case stay as they were
+      slots: slotRecords(c.layout.slots),
+      // only a VM that is not a default one is named, and only views beyond the first, so the
+      // records (and names) of every other case stay as they were
       ...(c.layout.vmType === 'tdx' ? { vmType: c.layout.vmType } : {}),
+      ...(c.layout.otherViews?.length ? { otherViews: c.layout.otherViews.map((v) => ({ slots: slotRecords(v.slots), ...(v.vmType === 'tdx' ? { vmType: v.vmType } : {}) })) } : {}),
     },
     op: op.kind === 'punch' ? { kind: 'punch', mode: op.mode, offset: dec(op.offset), len: dec(op.len) }
-      : op.kind === 'release' ? { kind: 'release' }
+      : op.kind === 'release' ? { kind: 'release', ...(op.view ? { view: op.view } : {}) }
       : { kind: 'memory-failure', index: dec(op.index), order: op.order },
     xarray,
     pick: dec(c.pick),
@@ -49,17 +58,22 @@ export const ranRecord = ([c, mode]: Ran): CaseRecord => caseRecord(mode.kind ==
 export function caseOf(r: CaseRecord): Case {
   const layout: LayoutSpec = {
     filePages: BigInt(r.layout.filePages),
-    slots: r.layout.slots.map((s) => ({ id: s.id, pgoff: BigInt(s.pgoff), npages: BigInt(s.npages), base_gfn: BigInt(s.base_gfn) })),
+    slots: slotSpecs(r.layout.slots),
     ...(r.layout.vmType ? { vmType: r.layout.vmType } : {}),
+    ...(r.layout.otherViews ? { otherViews: r.layout.otherViews.map((v) => ({ slots: slotSpecs(v.slots), ...(v.vmType ? { vmType: v.vmType } : {}) })) } : {}),
   };
   const op: Operation = r.op.kind === 'punch' ? { kind: 'punch', mode: r.op.mode, offset: BigInt(r.op.offset), len: BigInt(r.op.len) }
-    : r.op.kind === 'release' ? { kind: 'release' }
+    : r.op.kind === 'release' ? { kind: 'release', ...(r.op.view ? { view: r.op.view } : {}) }
     : { kind: 'memory-failure', index: BigInt(r.op.index), order: r.op.order };
   return { layout, op, pick: BigInt(r.pick) };
 }
 
 /** One KVM call as a line of text: what the record keeps of the effects. */
 export function callLine(e: KvmEvent): string {
+  return (e.view ? `view ${e.view} ` : '') + callText(e);
+}
+
+function callText(e: KvmEvent): string {
   switch (e.op) {
     case 'unmap': return `${e.phase}: unmap slot ${e.slot} [${e.start}, ${e.end})${e.roots ? ` (${e.roots.join(' and ') || 'no'} roots)` : ''}${e.flush ? ' (flush due)' : ''}`;
     case 'range_add': return `${e.phase}: range_add [${e.start}, ${e.end})`;
@@ -85,10 +99,10 @@ export function buildRecord(variant: ReportRecord['variant'], property: Property
     property,
     counterexample: caseRecord(o.case, xarray),
     invalidated: r.kind === 'invalidate' ? range(r) : null,
-    expected: o.expected.map((e) => ({ slot: e.slot.id, gfns: range(e.gfns) })),
+    expected: o.expected.map((e) => ({ ...viewField(e.view), slot: e.slot.id, gfns: range(e.gfns) })),
     actual: { calls: o.events.map(callLine), fault: o.fault ? `invalidate_${o.fault.phase}: ${o.fault.message}` : null },
     difference: {
-      slots: diff(o).filter((d) => d.missed.length || d.extra.length).map((d) => ({ slot: d.slot, missed: d.missed.map(range), extra: d.extra.map(range) })),
+      slots: diff(o).filter((d) => d.missed.length || d.extra.length).map((d) => ({ ...viewField(d.view), slot: d.slot, missed: d.missed.map(range), extra: d.extra.map(range) })),
       warnings: o.events.flatMap((e) => (e.op === 'warn' ? [e.message] : [])),
       violations: [...violations],
     },

@@ -13,16 +13,23 @@ const Int = z.number().int();
 
 export const RangeRecord = z.object({ start: Dec, end: Dec }).strict();
 
+const Slots = z.array(z.object({ id: Int, pgoff: Dec, npages: Dec, base_gfn: Dec }).strict());
+/** The view a slot or a range belongs to, when it is not the first (model/layout.ts viewsOf). */
+const View = Int.min(1).optional();
+
 export const CaseRecord = z.object({
   layout: z.object({
     filePages: Dec,
-    slots: z.array(z.object({ id: Int, pgoff: Dec, npages: Dec, base_gfn: Dec }).strict()),
+    slots: Slots,
     /** The VM's type when it is not a default VM (model/vm.ts). */
     vmType: z.enum(['tdx']).optional(),
+    /** The other VMs' views of the inode (2025 on), each with its own slots; absent: one view. */
+    otherViews: z.array(z.object({ slots: Slots, vmType: z.enum(['tdx']).optional() }).strict()).min(1).optional(),
   }).strict(),
   op: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('punch'), mode: Int, offset: Dec, len: Dec }).strict(),
-    z.object({ kind: z.literal('release') }).strict(),
+    /** `view`: the view whose file is closed, when it is not the first. */
+    z.object({ kind: z.literal('release'), view: View }).strict(),
     z.object({ kind: z.literal('memory-failure'), index: Dec, order: Int }).strict(),
   ]),
   xarray: z.enum(['faithful', 'contract']),
@@ -38,10 +45,10 @@ export const ReportRecord = z.object({
   property: Property,
   counterexample: CaseRecord,
   invalidated: RangeRecord.nullable(),
-  expected: z.array(z.object({ slot: Int, gfns: RangeRecord }).strict()),
+  expected: z.array(z.object({ view: View, slot: Int, gfns: RangeRecord }).strict()),
   actual: z.object({ calls: z.array(z.string()), fault: z.string().nullable() }).strict(),
   difference: z.object({
-    slots: z.array(z.object({ slot: Int, missed: z.array(RangeRecord), extra: z.array(RangeRecord) }).strict()),
+    slots: z.array(z.object({ view: View, slot: Int, missed: z.array(RangeRecord), extra: z.array(RangeRecord) }).strict()),
     warnings: z.array(z.string()),
     violations: z.array(z.string()),
   }).strict(),

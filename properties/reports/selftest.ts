@@ -23,6 +23,10 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
   lines.push('');
   lines.push(`static void ${fnName}(void)`);
   lines.push('{');
+  if (c.layout.otherViews?.length) {
+    lines.push(`\t/* only view 0 of the case's ${1 + c.layout.otherViews.length} views: a released kernel gives a guest_memfd one view (one VM); */`);
+    lines.push('\t/* the others come with the in-flight intra-host migration series, which this sketch cannot assume */');
+  }
   if (c.layout.vmType === 'tdx') {
     lines.push('\t/* a TDX VM (its guest_memfd memory private, in mirror roots): a sketch, the selftests need their TDX set-up around it */');
     lines.push('\tstruct kvm_vm *vm = vm_create_barebones_type(KVM_X86_TDX_VM);');

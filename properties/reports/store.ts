@@ -5,10 +5,10 @@
 import fs from 'fs';
 import path from 'path';
 import { resolve } from '../../model/callers';
-import { expectedUnmaps } from '../../model/reference';
+import { expectedUnmapsOfViews } from '../../model/reference';
 import { WORD64 } from '../../model/word';
 import { materialize } from '../case';
-import { ReportRecord, body, caseOf, reportStem, schemaFault } from './record';
+import { ReportRecord, body, caseOf, reportStem, schemaFault, viewField } from './record';
 
 export const REPORTS_DIR = path.join(__dirname, '..', '..', 'shrink-reports');
 
@@ -54,16 +54,16 @@ export const SCHEMA_FILE = 'report.schema.json';
  * what the record says: the name covers the case, this covers the rest that is not the variant's.
  */
 function derivedFault(record: ReportRecord): string | null {
-  let layout;
+  let layout, r;
   try {
     layout = materialize(caseOf(record.counterexample).layout);
+    r = resolve(layout, caseOf(record.counterexample).op, WORD64);
   } catch (e) {
     return `its case is not one the kernel accepts (${(e as Error).message})`;
   }
-  const r = resolve(layout, caseOf(record.counterexample).op, WORD64);
   const invalidated = r.kind === 'invalidate' ? { start: `${r.start}`, end: `${r.end}` } : null;
   if (JSON.stringify(invalidated) !== JSON.stringify(record.invalidated)) return `its "invalidated" is not the range its case invalidates (${JSON.stringify(invalidated)})`;
-  const expected = r.kind === 'invalidate' ? expectedUnmaps(layout, r.start, r.end).map((e) => ({ slot: e.slot.id, gfns: { start: `${e.gfns.start}`, end: `${e.gfns.end}` } })) : [];
+  const expected = r.kind === 'invalidate' ? expectedUnmapsOfViews(layout, r.start, r.end, r.view).map((e) => ({ ...viewField(e.view), slot: e.slot.id, gfns: { start: `${e.gfns.start}`, end: `${e.gfns.end}` } })) : [];
   if (JSON.stringify(expected) !== JSON.stringify(record.expected)) return `its "expected" is not what the model says its case must unmap (${JSON.stringify(expected)})`;
   return null;
 }

@@ -2,10 +2,10 @@
 // per slot its gfns, what had to be unmapped, each unmap call the variant made (one bar per
 // call, so a repeated unmap shows as a second bar), and what was missed or unmapped for
 // nothing. Axes are ordinal (each distinct edge evenly spaced, not to scale), so 2^51 and 3 both
-// fit; the picture says so.
+// fit; the picture says so. A file with several views gets the picture once per view.
 
 import { Range } from '../../model/ranges';
-import { diff } from '../diff';
+import { diff, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
 
 const W = 820, LEFT = 150, RIGHT = 30, BAR = 18, LANE = 14, GAP = 4;
@@ -32,16 +32,37 @@ const rect = (x0: number, x1: number, y: number, h: number, fill: string, extra 
 const text = (x: number, y: number, s: string, size = 12, extra = '') =>
   `<text x="${x}" y="${y}" font-size="${size}"${extra ? ` ${extra}` : ''}>${esc(s)}</text>`;
 
-export function reportSvg(o: Outcome): string {
+export function reportSvg(whole: Outcome): string {
   const parts: string[] = [];
-  const r = o.resolved;
-  const slots = o.layout.slots;
   let y = 20;
   parts.push(text(8, y, 'ordinal axes: each edge evenly spaced, not to scale', 11, 'fill="#57606a"'));
   y += 12;
+  const views = viewOutcomes(whole);
+  for (const { view, outcome } of views) {
+    if (views.length > 1) {
+      parts.push(text(8, y + 12, `view ${view}: ${outcome.layout.vmType === 'tdx' ? 'a TDX VM' : 'a default VM'}`, 13, 'font-weight="bold"'));
+      y += 22;
+    }
+    y = viewSection(outcome, view, parts, y);
+  }
+  const legend = [['invalidated', COLOURS.punch], ['must unmap', COLOURS.expected], ['unmap call', COLOURS.unmapped], ['missed', COLOURS.missed], ['extra', COLOURS.extra]];
+  legend.forEach(([name, colour], i) => {
+    parts.push(rect(LEFT + i * 130, LEFT + i * 130 + 14, y - 12, 12, colour));
+    parts.push(text(LEFT + i * 130 + 18, y - 2, name, 11));
+  });
+  const height = y + 10;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="monospace">` +
+    `<rect width="${W}" height="${height}" fill="#ffffff"/>${parts.join('')}</svg>\n`;
+}
+
+/** One view's rows, from `y`: its bindings on the file axis, then its slots' lanes. Returns the next y. */
+function viewSection(o: Outcome, view: number, parts: string[], y: number): number {
+  const r = o.resolved;
+  const slots = o.layout.slots;
   // file index row
   const filePoints = [0n, o.layout.filePages, ...slots.flatMap((s) => [s.pgoff, s.pgoff + s.npages])];
-  const punch: Range | null = r.kind === 'invalidate' ? { start: r.start, end: r.end } : null;
+  // a release invalidates the view it closes only
+  const punch: Range | null = r.kind === 'invalidate' && (r.view ?? view) === view ? { start: r.start, end: r.end } : null;
   if (punch) filePoints.push(punch.start, punch.end);
   const fx = axis(filePoints);
   parts.push(text(8, y + 13, 'file index'));
@@ -80,12 +101,5 @@ export function reportSvg(o: Outcome): string {
     parts.push(ticks(points, gx, y + 10));
     y += 30;
   }
-  const legend = [['invalidated', COLOURS.punch], ['must unmap', COLOURS.expected], ['unmap call', COLOURS.unmapped], ['missed', COLOURS.missed], ['extra', COLOURS.extra]];
-  legend.forEach(([name, colour], i) => {
-    parts.push(rect(LEFT + i * 130, LEFT + i * 130 + 14, y - 12, 12, colour));
-    parts.push(text(LEFT + i * 130 + 18, y - 2, name, 11));
-  });
-  const height = y + 10;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="monospace">` +
-    `<rect width="${W}" height="${height}" fill="#ffffff"/>${parts.join('')}</svg>\n`;
+  return y;
 }
