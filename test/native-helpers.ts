@@ -3,21 +3,20 @@
 
 import fc from 'fast-check';
 import { Outcome } from '../properties/engine/execute';
-import { caseArbFor } from '../properties/arbitraries';
-import { VmType } from '../model/vm';
+import { CaseSpace, caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { optionsFromEnv } from '../properties/engine/engine';
 
 export const { seed } = optionsFromEnv();
 
-/** Cases as a check generates them for a variant that runs in `vmTypes` (a default VM only, unless given). */
-export const sampleCases = (numRuns: number, offset = 0, vmTypes?: readonly VmType[]): Case[] => fc.sample(caseArbFor({ vmTypes }), { seed: seed + offset, numRuns });
+/** Cases as a check generates them for a variant of this space (a default VM and one view, unless given). */
+export const sampleCases = (numRuns: number, offset = 0, space: CaseSpace = {}): Case[] => fc.sample(caseArbFor(space), { seed: seed + offset, numRuns });
 
 /** What a property can see of an outcome: the caller's result, every KVM event, the walks, a fault. */
 export const observable = (o: Outcome) => ({
   resolved: o.resolved,
   events: o.events,
-  walks: o.walks.map((w) => ({ start: w.start, last: w.last, visits: w.visits.map((v) => [v.index, v.slot.id]) })),
+  walks: o.walks.map((w) => ({ view: w.view, start: w.start, last: w.last, visits: w.visits.map((v) => [v.index, v.slot.id]) })),
   fault: o.fault,
 });
 

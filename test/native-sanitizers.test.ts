@@ -19,7 +19,7 @@ import { sampleCases, seed, stderrSink } from './native-helpers';
 
 const ROOT = path.join(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures');
-const MUTANTS = ['mutant-6.8-end-no-pgoff', 'mutant-2026-end-max', 'mutant-2026-filter-shared'];
+const MUTANTS = ['mutant-6.8-end-no-pgoff', 'mutant-2026-end-max', 'mutant-2026-filter-shared', 'mutant-2026-one-view'];
 
 type Target = readonly [string, (opts: LoadOptions) => CVariant];
 
@@ -45,7 +45,7 @@ const CASES = 1000;
  * driver's parsing of the mode under the sanitizers, without running every case twice.
  */
 function itemsFor(v: CVariant): Array<readonly [Case, XarrayMode]> {
-  const cases = sampleCases(CASES, 11, v.vmTypes);
+  const cases = sampleCases(CASES, 11, v);
   return [...cases.map((c) => [c, FAITHFUL] as const), ...cases.slice(0, 100).map((c) => [c, xarrayMode(c, 'contract')] as const)];
 }
 

@@ -1,6 +1,6 @@
 // The shipped C variants against their TypeScript twins: the same declared verdicts and VMs, and
 // the same KVM events, walks and faults on the same generated cases (in a TDX VM too, for the
-// 6.14 twins), faithful and contract mode.
+// 6.14 twins on; with several views, for the 2025 and 2026 twins), faithful and contract mode.
 
 import { FAITHFUL } from '../model/xarray';
 import { Variant } from '../model/variant';
@@ -12,11 +12,14 @@ import fixed from '../variants/fixed';
 import filterSharedAlways from '../variants/filter-shared-always';
 import upstream from '../variants/upstream';
 import upstream614 from '../variants/upstream-6.14';
+import upstream2025 from '../variants/upstream-2025';
+import upstream2026 from '../variants/upstream-2026';
 import { observable, sampleCases, seed } from './native-helpers';
 
 const PAIRS: Array<[string, Variant]> = [
   ['variants/c/buggy.c', buggy], ['variants/c/fixed.c', fixed], ['variants/c/upstream.c', upstream],
   ['variants/c/upstream-6.14.c', upstream614], ['variants/c/filter-shared-always.c', filterSharedAlways],
+  ['variants/c/upstream-2025.c', upstream2025], ['variants/c/upstream-2026.c', upstream2026],
 ];
 const loaded = new Map<string, CVariant>();
 const load = (file: string) => {
@@ -28,7 +31,7 @@ afterAll(() => { for (const v of loaded.values()) v.runner.close(); });
 const cases = sampleCases(300);
 
 describe.each(PAIRS)('%s', (file, twin) => {
-  const mine = twin.vmTypes ? sampleCases(300, 0, twin.vmTypes) : cases;
+  const mine = twin.vmTypes || twin.takes ? sampleCases(300, 0, twin) : cases;
 
   test('is named after its twin, compiles without warnings and declares the same verdicts and VMs', () => {
     const c = load(file);
@@ -36,6 +39,7 @@ describe.each(PAIRS)('%s', (file, twin) => {
     expect(c.warnings).toBe('');
     expect(c.expect).toEqual(twin.expect);
     expect(c.vmTypes).toEqual(twin.vmTypes);
+    expect(c.takes).toEqual(twin.takes);
   });
 
   test.each(['faithful', 'contract'] as const)(`gives the same events as its twin on 300 cases, %s xarray (FC_SEED=${seed})`, (choice) => {
@@ -51,6 +55,10 @@ describe.each(PAIRS)('%s', (file, twin) => {
     }
     expect(invalidations).toBeGreaterThan(200); // the comparison is not vacuous
     if (twin.vmTypes) expect(mine.filter((k) => k.layout.vmType === 'tdx').length).toBeGreaterThan(50);
+    if (twin.takes) {
+      expect(mine.filter((k) => k.layout.otherViews?.length).length).toBeGreaterThan(100);
+      expect(mine.filter((k) => k.op.kind === 'release' && k.op.view).length).toBeGreaterThan(5); // a release of a later view
+    }
   });
 });
 
