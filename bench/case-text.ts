@@ -1,5 +1,6 @@
-// A case on one line for the results tables: each binding as file [pgoff, end) @ base_gfn, then
-// the caller as the invalidated range, and "in a TDX VM" when it is one. Large numbers are printed in hex.
+// A case on one line for the results tables: each binding as file [pgoff, end) @ base_gfn, each
+// other view's after "| view N:", then the caller as the invalidated range, and "TDX VM" where a
+// view is one. Large numbers are printed in hex.
 
 import { PAGE_SHIFT } from '../model/layout';
 import { Case } from '../properties/case';
@@ -7,8 +8,11 @@ import { caseSize } from '../properties/engine/exhaustive';
 
 const num = (x: bigint): string => (x < 0x10000n ? String(x) : `0x${x.toString(16)}`);
 
+const bindings = (ss: Case['layout']['slots']) => ss.map((s) => `[${num(s.pgoff)}, ${num(s.pgoff + s.npages)})@${num(s.base_gfn)}`).join(' ') || 'no slots';
+
 export function caseText(c: Case): string {
-  const slots = c.layout.slots.map((s) => `[${num(s.pgoff)}, ${num(s.pgoff + s.npages)})@${num(s.base_gfn)}`).join(' ');
+  const others = c.layout.otherViews ?? [];
+  const slots = [bindings(c.layout.slots), ...others.map((v, i) => `| view ${i + 1}${v.vmType === 'tdx' ? ' (TDX VM)' : ''}: ${bindings(v.slots)}`)].join(' ');
   let op: string;
   switch (c.op.kind) {
     case 'punch': {
@@ -18,7 +22,7 @@ export function caseText(c: Case): string {
         : `fallocate(mode ${c.op.mode}, offset ${num(c.op.offset)}, len ${num(c.op.len)})`;
       break;
     }
-    case 'release': op = 'release'; break;
+    case 'release': op = c.op.view ? `release of view ${c.op.view}` : 'release'; break;
     case 'memory-failure': op = `folio [${num(c.op.index)}, ${num(c.op.index + (1n << BigInt(c.op.order)))})`; break;
   }
   return `${slots}; ${op}${c.layout.vmType === 'tdx' ? ' (TDX VM)' : ''}`;

@@ -46,5 +46,5 @@ export function detectionRows(v: Variant, cfg: DetectionConfig): DetectionRow[] 
     });
   };
   // both in the VMs the variant runs in: a TDX-only bug is found in a TDX VM or not at all
-  return [...run('project', caseArbFor(v), cfg.cap), ...run('naive', naiveCaseArbFor(v.vmTypes), cfg.naiveCap)];
+  return [...run('project', caseArbFor(v), cfg.cap), ...run('naive', naiveCaseArbFor(v), cfg.naiveCap)];
 }

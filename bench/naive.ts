@@ -3,10 +3,9 @@
 // kernel-valid range, with no bias toward small values, slot edges or xarray chunk sizes.
 
 import fc from 'fast-check';
-import { VmType } from '../model/vm';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
-import { MAX_FILE_PAGES, MAX_GFN_END, inVms } from '../properties/arbitraries';
+import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inViews, inVms } from '../properties/arbitraries';
 import { Case, SlotSpec, materialize } from '../properties/case';
 
 const U64 = (1n << 64n) - 1n;
@@ -48,4 +47,11 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
   });
 
 /** The naive cases in the VMs a variant runs in, each VM as likely. */
-export const naiveCaseArbFor = (vmTypes?: readonly VmType[]): fc.Arbitrary<Case> => inVms(naiveCaseArb, vmTypes, (ts) => fc.noBias(fc.constantFrom(...ts)));
+/**
+ * In the variant's VMs, drawn without bias; for a variant that takes the inode, with the other
+ * views the project's generator adds (no generator finds a one-view bug without a second view).
+ */
+export const naiveCaseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => {
+  const arb = inVms(naiveCaseArb, space.vmTypes, (ts) => fc.noBias(fc.constantFrom(...ts)));
+  return space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
+};

@@ -14,12 +14,13 @@ const shipped = loadVariants();
 const baseOf = (name: string) => shipped.find((v) => v.name === name)!;
 const { seed } = optionsFromEnv();
 
-test('the catalogue holds at least 30 mutants of upstream, fixed and upstream-6.14, each saying what it changed', () => {
+test('the catalogue holds at least 30 mutants of upstream, fixed, upstream-6.14 and upstream-2026 (at least 10 of the 2026 body), each saying what it changed', () => {
   expect(mutants.length).toBeGreaterThanOrEqual(30);
+  expect(mutants.filter((m) => m.base === 'upstream-2026').length).toBeGreaterThanOrEqual(10);
   for (const m of mutants) {
-    expect([m.variant.name, ['upstream', 'fixed', 'upstream-6.14'].includes(m.base)]).toEqual([m.variant.name, true]);
+    expect([m.variant.name, ['upstream', 'fixed', 'upstream-6.14', 'upstream-2026'].includes(m.base)]).toEqual([m.variant.name, true]);
     // a mutant runs in the VMs its base runs in
-    expect([m.variant.name, m.variant.vmTypes]).toEqual([m.variant.name, baseOf(m.base).vmTypes]);
+    expect([m.variant.name, m.variant.vmTypes, m.variant.takes]).toEqual([m.variant.name, baseOf(m.base).vmTypes, baseOf(m.base).takes]);
     expect(m.header.length).toBeGreaterThan(20);
     // a mutant of fixed keeps fixed's own failure, so only range-math properties can kill it
     if (m.base === 'fixed') expect(m.variant.expect['mmu-bookkeeping']).toBe('fail');

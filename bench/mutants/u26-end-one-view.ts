@@ -1,0 +1,18 @@
+// u26-end-one-view: upstream-2026 whose end loop stops after the first view: every other VM's invalidation is left in progress, and its vCPUs retry their faults forever.
+
+import { defineVariant, expectations } from '../../model/variant';
+import upstream2026, { __kvm_gmem_invalidate_end } from '../../variants/upstream-2026';
+
+export default defineVariant({
+  ...upstream2026,
+  name: 'u26-end-one-view',
+  origin: 'mutant of upstream-2026',
+  expect: expectations({ 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+
+  invalidate_end(k, start, end) {
+    for (const f of k.kvm_gmem_for_each_file(k.inode)) {
+      __kvm_gmem_invalidate_end(k, f, start, end);
+      break; // mutated
+    }
+  },
+});
