@@ -34,7 +34,8 @@ export type Operation =
   | { readonly kind: 'memory-failure'; readonly index: bigint; readonly order: number };
 
 /**
- * What the caller does: invalidate [start, end) (in every view, or in `view` only: a release),
+ * What the caller does: invalidate [start, end) (in every view, or in `view` only: a release,
+ * whose view is always named, the first when the file has one),
  * allocate (no invalidation), or fail with an errno.
  */
 export type Resolved =
@@ -96,12 +97,9 @@ export function fallocate(mode: number, offset: bigint, len: bigint, fileSize: b
  * 2025 it is one view's file that is closed, and only that view is invalidated (§6).
  */
 export function release(word: Word, layout?: Layout, view = 0): Resolved {
-  if (view !== 0) {
-    const views = 1 + (layout?.otherViews?.length ?? 0);
-    if (!Number.isInteger(view) || view < 0 || view >= views) throw new ModelInputError(`release of view ${view}, but the file has ${views} view(s)`);
-    return { kind: 'invalidate', start: 0n, end: word.MAX, view };
-  }
-  return { kind: 'invalidate', start: 0n, end: word.MAX, ...(layout?.otherViews?.length ? { view: 0 } : {}) };
+  const views = 1 + (layout?.otherViews?.length ?? 0);
+  if (!Number.isInteger(view) || view < 0 || view >= views) throw new ModelInputError(`release of view ${view}, but the file has ${views} view(s)`);
+  return { kind: 'invalidate', start: 0n, end: word.MAX, view };
 }
 
 /** The largest folio memory failure reports on: 1 GiB, 2^18 pages (§3). */

@@ -28,10 +28,11 @@ export function modeName(mode: number): string {
 
 const range = (r: Range) => `[${decHex(r.start)}, ${decHex(r.end)})`;
 
-export function formatOperation(op: Operation): string {
+/** `views`: how many views the file has; with several, a release names the one it closes. */
+export function formatOperation(op: Operation, views = 1): string {
   switch (op.kind) {
     case 'punch': return `fallocate(fd, ${modeName(op.mode)}, offset ${decHex(op.offset)}, len ${decHex(op.len)})`;
-    case 'release': return op.view ? `release of view ${op.view}'s file (its last reference dropped)` : 'release of the file (last reference dropped)';
+    case 'release': return views > 1 || op.view ? `release of view ${op.view ?? 0}'s file (its last reference dropped; the other views' files stay open)` : 'release of the file (last reference dropped)';
     case 'memory-failure': return `memory failure of the folio at index ${decHex(op.index)}, order ${op.order}`;
   }
 }
@@ -51,7 +52,7 @@ export function formatOutcome(o: Outcome): string {
     }
   });
   const inView = (v: number | undefined) => (several ? `view ${v ?? 0} ` : '');
-  lines.push(`caller: ${formatOperation(o.case.op)}`);
+  lines.push(`caller: ${formatOperation(o.case.op, views.length)}`);
   const r = o.resolved;
   if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); no invalidation`);
   else if (r.kind === 'allocate') lines.push('  -> allocation; no invalidation');

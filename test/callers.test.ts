@@ -58,8 +58,8 @@ test.each([
   if (r.kind === 'error') expect(r.rule).toMatch(rule);
 });
 
-test('release invalidates (0, ULONG_MAX)', () => {
-  expect(release(WORD64)).toEqual({ kind: 'invalidate', start: 0n, end: WORD64.MAX });
+test('release invalidates (0, ULONG_MAX) of the view whose file is closed: the first, when the file has one', () => {
+  expect(release(WORD64)).toEqual({ kind: 'invalidate', start: 0n, end: WORD64.MAX, view: 0 });
 });
 
 test('memory failure invalidates the folio, which may run past the end of the file', () => {

@@ -134,6 +134,14 @@ describe('the properties hold per view, and a failure names its view', () => {
     expect(violations(property('no-stale-mapping'), o, () => o)).toEqual([]); // what is unmapped is right; how is not
   });
 
+  test('a release of a file with one view goes through release\'s own calls too, as kvm_gmem_release() always does', () => {
+    const noEnd = defineVariant({ ...upstream2026, name: 'no-release-end', release_end: () => undefined });
+    const one: Case = { layout: { filePages: 1n, slots: [{ id: 0, pgoff: 0n, npages: 1n, base_gfn: 0n }] }, op: { kind: 'release' }, pick: 0n };
+    const o = execute(noEnd, one, FAITHFUL);
+    expect(violations(property('mmu-bookkeeping'), o, () => o)).toEqual(['mmu_invalidate_in_progress is 1 after invalidate_begin + invalidate_end, not 0']);
+    expect(violations(property('mmu-bookkeeping'), execute(noEnd, { ...one, op: { kind: 'punch', mode: PUNCH, offset: 0n, len: page(1n) } }, FAITHFUL), () => o)).toEqual([]);
+  });
+
   test('the end half of each view counts in that view: one view\'s begin does not balance another\'s end', () => {
     const o = execute(upstream2026, punch(twoViews, 3n, 2n), FAITHFUL);
     for (const id of ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping'] as const) {

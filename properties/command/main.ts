@@ -212,6 +212,8 @@ interface RanVariant {
   readonly file: string;
   /** The VM types its cases ran in. */
   readonly vmTypes: readonly string[];
+  /** The views of the file its cases had: 1, or up to 3 for a variant that takes the inode. */
+  readonly maxViews: number;
   /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
   readonly hangConfirmations: number;
 }
@@ -234,7 +236,13 @@ function vmLine(ran: readonly RanVariant[]): string {
   const tdx = ran.filter((r) => r.vmTypes.includes('tdx')).map((r) => r.name);
   if (tdx.length === 0) return 'cases in default VMs only (no variant runs in a TDX VM, the one VM where a range\'s attribute filter counts)';
   const rest = ran.length - tdx.length;
-  return `cases in default VMs, and in TDX VMs too for ${tdx.join(', ')}${rest ? ' (the others in default VMs only)' : ''}`;
+  return `cases in default VMs, and in TDX VMs too for ${tdx.join(', ')}${rest ? ' (the others in default VMs only)' : ''}${viewsLine(ran)}`;
+}
+
+/** Which variants' cases had several views of the file: the ones whose functions take the inode. */
+function viewsLine(ran: readonly RanVariant[]): string {
+  const several = ran.filter((r) => r.maxViews > 1).map((r) => r.name);
+  return several.length ? `; files with 1 to 3 views (one per VM) for ${several.join(', ')}, whose functions take the inode` : '';
 }
 
 function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[]): void {
@@ -270,7 +278,7 @@ function run(argv: string[]): number {
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
+  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
   if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
   else printText(args, code, broken, verdicts, ran);
   return code;

@@ -96,6 +96,10 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
         'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
         'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
     case 'no-collateral-unmap':
+      if (r.kind === 'invalidate' && r.view !== undefined) {
+        return `Closing view ${r.view}'s file, the release also unmaps ${collateral(o).replace(', which that range does not back.', ', which the release does not cover.')} ` +
+          'A release invalidates only the view whose file is closed: the memory lives on with the inode, and every other VM bound to it still uses its mappings.';
+      }
       return `Invalidating ${r.kind === 'invalidate' ? `[${r.start}, ${r.end})` : 'nothing'}, kvm_gmem_invalidate_begin() also unmaps ${collateral(o)}`;
     case 'ranges-well-formed':
       return `kvm_gmem_invalidate_begin() hands the MMU a gfn range that is empty, wrapped or outside its slot (${first}). ` +
@@ -238,7 +242,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     }
     bindSteps(v);
   });
-  steps.push(`1. ${formatOperation(op)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
+  steps.push(`1. ${formatOperation(op, views.length)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
 
   const f = record.found;
   return [
