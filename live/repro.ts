@@ -76,7 +76,7 @@ const count = (rs: readonly Range[]): bigint => rs.reduce((n, r) => n + r.end - 
 /** The parts of `rs` within the slot's gfns. */
 const within = (rs: readonly Range[], s: SlotSpec): Range[] => rs.map((r) => intersect(r, slotGfns(s))).filter((r): r is Range => r !== null);
 
-function plan(record: ReportRecord): Plan {
+export function plan(record: ReportRecord): Plan {
   const c = caseOf(record.counterexample);
   const { layout, op } = c;
   if (op.kind === 'memory-failure') {

@@ -86,7 +86,8 @@ export function formatFailure(v: Verdict): string {
   const replay = v.confirmation === 'hang'
     ? 'a hang is not shrunk nor replayed by path: run its case again with --report on its report'
     : v.fromSavedReport
-      ? `found by replaying the saved report ${v.savedReport ?? '?'} (npm run check -- --report ${v.savedReport ?? '?'}.json, in the reports folder)`
+      ? `found by replaying the case of the saved report ${v.savedReport ?? '?'} (then made as small as this variant allows); ` +
+        'to run it again: npm run check -- --report <the report of this failure, named below>'
       : `replay: npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} <the variant's file> (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

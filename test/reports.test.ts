@@ -144,7 +144,7 @@ test('a failure found by replaying another variant\'s report says so, and names 
   const strict: Variant = { ...buggy, name: 'strict-buggy', expect: expectations() }; // must pass what buggy fails
   const v = checkAndReport(strict, property('no-stale-mapping'), opts(dir, 2));
   expect([v.actual, v.fromSavedReport, v.savedReport]).toEqual(['fail', true, first.report!.stem]);
-  expect(formatFailure(v)).toMatch(new RegExp(`found by replaying the saved report ${first.report!.stem} `));
+  expect(formatFailure(v)).toMatch(new RegExp(`found by replaying the case of the saved report ${first.report!.stem} `));
   const record = JSON.parse(fs.readFileSync(path.join(dir, `${v.report!.stem}.json`), 'utf8'));
   expect(record.found.fromReport).toBe(first.report!.stem);
   const page = fs.readFileSync(path.join(dir, `${v.report!.stem}.md`), 'utf8');

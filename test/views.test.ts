@@ -28,7 +28,9 @@ import upstream2025 from '../variants/upstream-2025';
 import upstream2026, { __kvm_gmem_invalidate_begin, __kvm_gmem_invalidate_end } from '../variants/upstream-2026';
 import firstViewOnly from '../variants/first-view-only';
 import releaseAllViews from '../variants/release-all-views';
-import { checkHere } from './command-helpers';
+import { checkHere, scratchFolders } from './command-helpers';
+import { viewsWarning } from '../properties/command/port-check';
+import { outsideOf } from '../properties/engine/saved-cases';
 
 const { seed } = optionsFromEnv();
 const PUNCH = 3;
@@ -245,3 +247,40 @@ test('--from-kernel judges every view: a 2026 tree passes, and with its view loo
   expect(tree).toMatchObject({ actual: 'pass', matches: true });
   expect(r.code).toBe(1);
 }, 60_000);
+
+describe('what a user meets', () => {
+  const { scratch, cleanup } = scratchFolders();
+  afterAll(cleanup);
+
+  test('a port that walks the views without takes: \'inode\' is warned of at its line: its loop would never meet a second view', () => {
+    const src = "export default defineVariant({\n  name: 'x',\n  invalidate_begin(k, start, end) {\n    for (const f of k.kvm_gmem_for_each_file(k.inode)) go(f);\n  },\n});\n";
+    expect(viewsWarning('x.ts', undefined, src)).toEqual([{ file: 'x.ts', line: 4, message: expect.stringMatching(/^walks the inode's views, but does not declare takes: 'inode'/) }]);
+    expect(viewsWarning('x.ts', 'inode', src)).toEqual([]);
+    expect(viewsWarning('x.ts', undefined, 'const r = { start, end };')).toEqual([]);
+  });
+
+  test('a saved case with views, or in a VM, that a variant\'s era has not is refused by --report, saying why', () => {
+    const withViews = caseRecord({ layout: twoViews, op: { kind: 'release' }, pick: 0n }, 'faithful');
+    expect(outsideOf({}, withViews)).toMatch(/its case has 2 views of the file, and the variant's functions take one view's kvm_gmem/);
+    expect(outsideOf({ vmTypes: ['default', 'tdx'], takes: 'inode' }, withViews)).toBeNull();
+    const inTdx = caseRecord({ layout: { ...twoViews, otherViews: [{ slots: [], vmType: 'tdx' }] }, op: { kind: 'release' }, pick: 0n }, 'faithful');
+    expect(outsideOf({ takes: 'inode' }, inTdx)).toMatch(/its case is in a TDX VM, and the variant runs in default VMs only/);
+  });
+
+  test('a throw in a TypeScript port names the line of the port it came from', () => {
+    const dir = scratch({ 'thrower.ts': [
+      "import { defineVariant } from '../model/variant';",
+      "import upstream2026 from '../variants/upstream-2026';",
+      '',
+      "export default defineVariant({ ...upstream2026, name: 'thrower',",
+      '  invalidate_begin(k, start, end) {',
+      '    const flags = (k.inode as unknown as { flags: number }).flags; // not on the 2026 inode: GMEM_I(inode).flags is',
+      '    if (flags === undefined) throw new TypeError(`no flags at ${start}, ${end}`);',
+      '  },',
+      '});',
+      '',
+    ].join('\n') });
+    const r = checkHere([path.join(dir, 'thrower.ts'), '--runs', '20', '--property', 'no-stale-mapping', '--json']);
+    expect(JSON.parse(r.out).verdicts[0].violations[0]).toMatch(new RegExp(`invalidate_begin threw: TypeError: no flags at \\d+, \\d+ \\(at ${path.join(dir, 'thrower.ts')}:7:\\d+\\)`));
+  }, 60_000);
+});

@@ -13,12 +13,13 @@ import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaus
 import { XarrayChoice } from '../case';
 import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant } from '../engine/engine';
+import { outsideOf } from '../engine/saved-cases';
 import { formatFailure, formatOutcome } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
 import { PROPERTIES, contractRerun, property, violations } from '../properties';
-import { PortWarning, filterWarning, formatPortWarning, portWarnings } from './port-check';
+import { PortWarning, filterWarning, viewsWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
 import { caseRecord, ranRecord } from '../reports/record';
@@ -273,7 +274,7 @@ function run(argv: string[]): number {
   if (args.report) return replayOne(args, userPath(args.report));
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
-  const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes)]);
+  const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes), ...viewsWarning(l.file, l.info.takes)]);
   for (const w of warnings) warn(formatPortWarning(w));
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
@@ -369,6 +370,11 @@ function replayOne(args: Args, file: string): number {
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
   const { property, counterexample } = saved.record;
   const expected = of.expected(property, counterexample.xarray);
+  const outside = outsideOf(of.space, counterexample);
+  if (outside) {
+    of.close();
+    throw new VariantFileError(file, `${outside}: ${name} cannot run it`);
+  }
   try {
     const { outcome, violations } = replay(saved, of);
     say(formatOutcome(outcome));

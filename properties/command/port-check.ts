@@ -48,3 +48,19 @@ export function filterWarning(file: string, vmTypes: readonly string[] | undefin
     message: "sets attr_filter, but declares no vmTypes with 'tdx': its cases run in default VMs only, which ignore the filter, so the filter is never judged (declare vmTypes: ['default', 'tdx'])",
   }];
 }
+
+/**
+ * A TypeScript port that loops over the inode's views (2025 on) but does not declare that its
+ * functions take the inode: its cases have one view, so the loop is never judged. The first line
+ * that walks the views, or nothing.
+ */
+export function viewsWarning(file: string, takes: string | undefined, text: string = fs.readFileSync(file, 'utf8')): PortWarning[] {
+  if (!file.endsWith('.ts') || takes === 'inode') return [];
+  const at = text.split('\n').findIndex((l) => /\b(kvm_gmem_for_each_file|list_for_each_entry|i_private_list)\b|\bk\.inode\b/.test(l));
+  if (at < 0) return [];
+  return [{
+    file, line: at + 1,
+    message: "walks the inode's views, but does not declare takes: 'inode': its cases have one view, so a mistake in the view loop is never judged " +
+      "(declare takes: 'inode', with release_begin/release_end, as variants/upstream-2026.ts does)",
+  }];
+}

@@ -3,7 +3,7 @@
 // a regression test for all. Reports are read as data; the engine knows nothing of their files.
 
 import { PropertyId, Variant, expectationOf } from '../../model/variant';
-import { runsIn } from '../../model/vm';
+import { VmType, runsIn } from '../../model/vm';
 import { Case, XarrayChoice } from '../case';
 import { caseOf, ranOf } from '../reports/record';
 import type { Ran } from './executor';
@@ -40,9 +40,7 @@ export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expect
   const own = same.filter((s) => s.record.variant.name === variant.name);
   // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14), or with
   // views its functions do not take (several before 2025), proves nothing of it
-  const vms = runsIn(variant.vmTypes);
-  const runsThere = (c: CaseRecord) => vms.includes(c.layout.vmType ?? 'default') &&
-    (!c.layout.otherViews || (variant.takes === 'inode' && c.layout.otherViews.every((v) => vms.includes(v.vmType ?? 'default'))));
+  const runsThere = (c: CaseRecord) => outsideOf(variant, c) === null;
   const others = expectationOf(variant, id, xarray) === 'pass'
     ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length && runsThere(s.record.counterexample)) : [];
   return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
@@ -50,4 +48,20 @@ export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expect
       stem: s.stem, own: mine, case: caseOf(s.record.counterexample),
       ...(s.record.history?.length ? { history: s.record.history.map(ranOf) } : {}),
     }));
+}
+
+/**
+ * Why a saved case is not one a variant's cases can be: a VM type its era does not run in (a TDX
+ * VM before 6.14), or several views when its functions take one view's kvm_gmem (before 2025).
+ * Null when it is one.
+ */
+export function outsideOf(variant: Pick<Variant, 'vmTypes' | 'takes'>, c: CaseRecord): string | null {
+  const vms = runsIn(variant.vmTypes);
+  const types = [c.layout.vmType ?? 'default', ...(c.layout.otherViews ?? []).map((v) => v.vmType ?? 'default')];
+  const foreign = types.find((t) => !vms.includes(t as VmType));
+  if (foreign) return `its case is in a ${foreign === 'tdx' ? 'TDX' : foreign} VM, and the variant runs in ${vms.join(' and ')} VMs only (vmTypes)`;
+  if (c.layout.otherViews && variant.takes !== 'inode') {
+    return `its case has ${1 + c.layout.otherViews.length} views of the file, and the variant's functions take one view's kvm_gmem (an era before 2025; takes: 'inode' is the 2025 shape)`;
+  }
+  return null;
 }

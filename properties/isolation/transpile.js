@@ -23,7 +23,7 @@ function typescriptVersion() {
 }
 
 /** What decides the output besides the text: the compiler's version and these options. */
-const OPTIONS = { module: 'commonjs', target: 'es2022', esModuleInterop: true, resolveJsonModule: true };
+const OPTIONS = { module: 'commonjs', target: 'es2022', esModuleInterop: true, resolveJsonModule: true, inlineSourceMap: true };
 const SALT = `${typescriptVersion()} ${JSON.stringify(OPTIONS)}`;
 
 function cacheDir() {
@@ -34,7 +34,8 @@ function cacheDir() {
   return path.join(os.tmpdir(), `gmem-js-${uid}`);
 }
 
-const keyOf = (/** @type {string} */ text) => crypto.createHash('sha256').update(SALT).update('\0').update(text).digest('hex');
+// the file is part of the key: the inline source map names it
+const keyOf = (/** @type {string} */ file, /** @type {string} */ text) => crypto.createHash('sha256').update(SALT).update('\0').update(path.resolve(file)).update('\0').update(text).digest('hex');
 
 /** @type {typeof import('typescript') | undefined} */
 let ts;
@@ -44,14 +45,15 @@ function transpile(/** @type {string} */ file, /** @type {string} */ text) {
   const t = /** @type {typeof import('typescript')} */ (ts);
   return t.transpileModule(text, {
     fileName: file,
-    compilerOptions: { module: t.ModuleKind.CommonJS, target: t.ScriptTarget.ES2022, esModuleInterop: true, resolveJsonModule: true },
+    // the source map lets a variant's child (node --enable-source-maps) name the .ts line a throw came from
+    compilerOptions: { module: t.ModuleKind.CommonJS, target: t.ScriptTarget.ES2022, esModuleInterop: true, resolveJsonModule: true, inlineSourceMap: true },
   }).outputText;
 }
 
 /** The JavaScript of a .ts file's text: from the cache, or transpiled and then cached (written whole, by rename). */
 function compiled(/** @type {string} */ file, /** @type {string} */ text) {
   const dir = cacheDir();
-  const at = path.join(dir, `${keyOf(text)}.js`);
+  const at = path.join(dir, `${keyOf(file, text)}.js`);
   try {
     return fs.readFileSync(at, 'utf8');
   } catch {

@@ -19,9 +19,14 @@ function send(text: string): void {
   for (let done = 0; done < buf.length;) done += fs.writeSync(PROTOCOL_FD, buf, done);
 }
 
+/** The error, and where in the variant's own file it was thrown (the first frame there), if it was. */
 function describe(e: unknown): string {
   try {
-    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (!(e instanceof Error)) return String(e);
+    const file = process.argv[2];
+    const frame = typeof e.stack === 'string' && file ? e.stack.split('\n').find((l) => l.includes(file)) : undefined;
+    const at = frame ? /(\d+):(\d+)\)?\s*$/.exec(frame) : null;
+    return `${e.name}: ${e.message}${at ? ` (at ${file}:${at[1]}:${at[2]})` : ''}`;
   } catch {
     return 'an exception that cannot be printed';
   }

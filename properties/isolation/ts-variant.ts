@@ -38,7 +38,7 @@ export class TsVariant {
       who: file,
       language: 'TypeScript',
       word,
-      child: { command: process.execPath, args: [TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
+      child: { command: process.execPath, args: ['--enable-source-maps', TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
         const { start, end, view } = base.resolved;

@@ -13,7 +13,7 @@ import { Outcome } from '../engine/execute';
 import { formatOperation } from '../format';
 import { ReportRecord } from './record';
 import { selftestSnippet } from './selftest';
-import { withTheBug } from '../../live/repro';
+import { plan, withTheBug } from '../../live/repro';
 
 const cell = (x: bigint) => `${x} | 0x${x.toString(16)}`;
 
@@ -187,6 +187,8 @@ function historySection(record: ReportRecord): string[] {
 /** How to run the case as a self-checking program on a live kernel, and what it would print with the bug. */
 function liveParagraph(json: string, stem: string, record: ReportRecord): string[] {
   const bug = withTheBug({ stem, record });
+  const p = plan(record);
+  if (!p.runnable) return [`This case cannot run live on a kernel: ${p.why} (\`npm run check -- --report ${json} --live\` says so and exits 0).`, ''];
   const run = `\`npm run check -- --report ${json} --live\` builds this case as a self-checking program (live/repro.ts: a guest reads every ` +
     'gfn before and after the operation) and runs it on the machine\'s /dev/kvm: exit 0 PASS, 1 FAIL.';
   if (!bug.lines) return [`${run} On a kernel that invalidates as the reference says it passes. ${bug.note}`, ''];

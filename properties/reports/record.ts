@@ -69,8 +69,9 @@ export function caseOf(r: CaseRecord): Case {
 }
 
 /** One KVM call as a line of text: what the record keeps of the effects. */
-export function callLine(e: KvmEvent): string {
-  return (e.view ? `view ${e.view} ` : '') + callText(e);
+/** `several`: the file has several views, and each call names the one it was made on. */
+export function callLine(e: KvmEvent, several = false): string {
+  return (several || e.view ? `view ${e.view ?? 0} ` : '') + callText(e);
 }
 
 function callText(e: KvmEvent): string {
@@ -100,7 +101,7 @@ export function buildRecord(variant: ReportRecord['variant'], property: Property
     counterexample: caseRecord(o.case, xarray),
     invalidated: r.kind === 'invalidate' ? range(r) : null,
     expected: o.expected.map((e) => ({ ...viewField(e.view), slot: e.slot.id, gfns: range(e.gfns) })),
-    actual: { calls: o.events.map(callLine), fault: o.fault ? `invalidate_${o.fault.phase}: ${o.fault.message}` : null },
+    actual: { calls: o.events.map((e) => callLine(e, !!o.layout.otherViews?.length)), fault: o.fault ? `invalidate_${o.fault.phase}: ${o.fault.message}` : null },
     difference: {
       slots: diff(o).filter((d) => d.missed.length || d.extra.length).map((d) => ({ ...viewField(d.view), slot: d.slot, missed: d.missed.map(range), extra: d.extra.map(range) })),
       warnings: o.events.flatMap((e) => (e.op === 'warn' ? [e.message] : [])),

@@ -29,9 +29,16 @@ export interface SavedReport {
 }
 
 export function loadReport(file: string): SavedReport {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ReportFileError(file, code === 'ENOENT' ? 'does not exist (a report is named by its path, from where the command runs)' : `cannot be read (${(e as Error).message})`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new ReportFileError(file, `is not readable JSON (${(e as Error).message})`);
   }
