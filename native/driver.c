@@ -3,12 +3,14 @@
  * driver.c: the user-space runtime under a C variant.  It reads one case per line on stdin,
  * runs the variant's _begin and _end on it, and writes one block of log lines per case:
  * every KVM call with its arguments, the walks and xa_find()s asked for, the WARNs, and a
- * fault if the variant broke a rule of the kernel API.  The TypeScript side (native/replay.ts)
+ * fault if the variant broke a rule of the kernel API.  Each view's bindings xarray arrives as
+ * the chunks model/xarray.ts says xa_store_range() made of its bindings, in index order; the
+ * driver walks them for whatever range a body asks, as model/xarray.ts walk() and xaFind() do.  The TypeScript side (native/replay.ts)
  * replays the log through model/kvm.ts; the only state kept here is which gfns are still
  * mapped, so that kvm_unmap_gfn_range() can return what KVM would.
  *
  * Request:  case SEQ START END VIEW [view VIEW]... [release V]
- *           VIEW = NSLOTS {ID BASE_GFN NPAGES PGOFF}... NVISITS {INDEX ID}... FOUND [INDEX ID] MIRRORED
+ *           VIEW = NSLOTS {ID BASE_GFN NPAGES PGOFF}... NCHUNKS {FIRST LAST ID}... MIRRORED
  *           (one VIEW per VM bound to the inode, the first one first; MIRRORED 1: a VM with
  *           mirrored TDP, a TDX VM, whose guest_memfd memory only an unmap with
  *           KVM_FILTER_PRIVATE reaches, model/vm.ts; `release V`: the case is a release of view
@@ -35,8 +37,9 @@
 
 #include "kvm_gmem_shim.h"
 
-struct visit {
-	unsigned long index;
+/* One multi-index entry of a view's bindings xarray: [first, last] holds slot. */
+struct chunk {
+	unsigned long first, last;
 	struct kvm_memory_slot *slot;
 };
 
@@ -53,10 +56,8 @@ struct view {
 	struct gmem_file file;
 	struct kvm_memory_slot *slots;
 	size_t nslots;
-	struct visit *visits;
-	size_t nvisits;
-	bool found;
-	struct visit find;
+	struct chunk *chunks;	/* in index order */
+	size_t nchunks;
 	bool mirrored;
 	struct gfn_interval *mapped;	/* sorted, disjoint */
 	size_t nmapped, mapped_cap;
@@ -220,52 +221,67 @@ static int slot_id(const char *call, const struct view *v, const struct kvm_gfn_
 	harness_fault(call, "range->slot is not a memslot of this VM bound to the file");
 }
 
-/* The model computed the walk of [start, end - 1] only: any other range is the variant's fault. */
-static void need_range(const char *call, const char *first_name, unsigned long first,
-		       const char *last_name, unsigned long last)
-{
-	if (first != cs.start || last != cs.end - 1)
-		harness_fault(call, "%s(%s=%lu, %s=%lu) is not the replayed range [start, end-1] = [%lu, %lu]",
-			      call, first_name, first, last_name, last, cs.start, cs.end - 1);
-}
-
+/*
+ * The index a walk (or xa_find()) yields for the first entry it meets: start itself when start
+ * lies inside the entry, else the entry's first index; every later visit yields its entry's
+ * first index (model/xarray.ts firstIndex(), KERNEL-FACTS section 4).
+ */
 struct harness_walk harness_walk_begin(struct xarray *xa, unsigned long first,
 				       unsigned long last)
 {
 	struct view *v = need_xa("xa_for_each_range", xa);
 
-	need_range("xa_for_each_range", "first", first, "last", last);
 	on_view(v);
 	emit("walk %lu %lu\n", first, last);
-	return (struct harness_walk) { .next = 0, .view = (int)(v - views) };
+	return (struct harness_walk) { .first = first, .last = last, .next = 0, .view = (int)(v - views) };
 }
 
 void *harness_walk_next(struct harness_walk *walk, unsigned long *index)
 {
-	const struct view *w = &views[walk->view];
-	const struct visit *v;
+	const struct view *v = &views[walk->view];
 
-	if (walk->next >= w->nvisits)
+	if (walk->first > walk->last)
 		return NULL;
-	v = &w->visits[walk->next++];
-	*index = v->index;
-	return v->slot;
+	while (walk->next < v->nchunks) {
+		const struct chunk *c = &v->chunks[walk->next++];
+
+		if (c->last < walk->first)
+			continue;
+		if (c->first > walk->last)
+			break;
+		*index = !walk->started && walk->first > c->first ? walk->first : c->first;
+		walk->started = true;
+		return c->slot;
+	}
+	walk->next = v->nchunks;
+	return NULL;
 }
 
 void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max,
 	      xa_mark_t filter)
 {
 	struct view *v = need_xa("xa_find", xa);
+	const struct chunk *hit = NULL;
+	size_t i;
 
 	if (filter != XA_PRESENT)
 		harness_fault("xa_find", "only XA_PRESENT is modelled");
-	need_range("xa_find", "index", *indexp, "max", max);
+	if (*indexp <= max) {
+		for (i = 0; i < v->nchunks && !hit; i++) {
+			if (v->chunks[i].last < *indexp)
+				continue;
+			if (v->chunks[i].first <= max)
+				hit = &v->chunks[i];
+			break;
+		}
+	}
 	on_view(v);
-	emit("find %lu %lu %d\n", *indexp, max, v->found);
-	if (!v->found)
+	emit("find %lu %lu %d\n", *indexp, max, hit != NULL);
+	if (!hit)
 		return NULL;	/* the index is left as it was */
-	*indexp = v->find.index;
-	return v->find.slot;
+	if (*indexp < hit->first)
+		*indexp = hit->first;
+	return hit->slot;
 }
 
 void harness_kvm_mmu_lock(struct kvm *kvm)
@@ -493,7 +509,7 @@ static struct kvm_memory_slot *slot_by_id(const struct view *v, unsigned long lo
 	for (i = 0; i < v->nslots; i++)
 		if ((unsigned long long)v->slots[i].id == id)
 			return &v->slots[i];
-	bad_request("a visit names an unknown slot");
+	bad_request("a chunk names an unknown slot");
 }
 
 static int by_start(const void *a, const void *b)
@@ -515,7 +531,7 @@ static bool take_flag(char **p, const char *what)
 	}
 }
 
-/* NSLOTS {ID BASE_GFN NPAGES PGOFF}... NVISITS {INDEX ID}... FOUND [INDEX ID] MIRRORED */
+/* NSLOTS {ID BASE_GFN NPAGES PGOFF}... NCHUNKS {FIRST LAST ID}... MIRRORED */
 static void parse_view(char **p, struct view *v)
 {
 	size_t i, n;
@@ -538,19 +554,17 @@ static void parse_view(char **p, struct view *v)
 	/* every slot's frames start out mapped; memslots of one VM never overlap in gfn space */
 	qsort(v->mapped, v->nslots, sizeof(*v->mapped), by_start);
 	v->nmapped = v->nslots;
-	n = take_count(p, 2);
-	v->visits = realloc(v->visits, (n + 1) * sizeof(*v->visits));
-	if (!v->visits)
+	n = take_count(p, 3);
+	v->chunks = realloc(v->chunks, (n + 1) * sizeof(*v->chunks));
+	if (!v->chunks)
 		abort();
-	v->nvisits = n;
+	v->nchunks = n;
 	for (i = 0; i < n; i++) {
-		v->visits[i].index = take(p);
-		v->visits[i].slot = slot_by_id(v, take(p));
-	}
-	v->found = take_flag(p, "FOUND is neither 0 nor 1");
-	if (v->found) {
-		v->find.index = take(p);
-		v->find.slot = slot_by_id(v, take(p));
+		v->chunks[i].first = take(p);
+		v->chunks[i].last = take(p);
+		v->chunks[i].slot = slot_by_id(v, take(p));
+		if (v->chunks[i].first > v->chunks[i].last || (i && v->chunks[i].first <= v->chunks[i - 1].last))
+			bad_request("the chunks are not disjoint and in index order");
 	}
 	v->mirrored = take_flag(p, "MIRRORED is neither 0 nor 1");
 }

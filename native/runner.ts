@@ -1,6 +1,6 @@
 // The runner of one compiled C variant: the shared child runner (properties/isolation/runner.ts)
 // with the C driver's wire format. Each case is resolved by the model (layout, caller,
-// reference, walk) and sent with the model's walk (native/replay.ts requestLine); the driver's
+// reference) and sent with each view's xarray chunks (native/replay.ts requestLine); the driver's
 // call log comes back and is replayed through model/kvm.ts. Outcomes are cached per case and
 // xarray mode; prefetch() sends a known list of cases in batches.
 
@@ -32,7 +32,7 @@ export class CRunner extends ChildRunner {
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
         const r = base.resolved;
-        return requestLine(seq, base.layout, r.start, r.end, base.mode, base.case.op.kind === 'release' ? r.view ?? 0 : undefined);
+        return requestLine(seq, base.layout, r.start, r.end, base.case.op.kind === 'release' ? r.view ?? 0 : undefined);
       },
     }, opts);
   }

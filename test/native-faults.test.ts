@@ -1,6 +1,6 @@
 // What goes wrong in C is reported, per case, and the run goes on: a crash (with its signal),
 // a hang (confirmed by a fresh process, then the variant stops), a slow case (not a hang), a
-// child that blocks, malformed output, a walk of another range. No test here times anything:
+// child that blocks, malformed output; a walk of another range is judged, as in TypeScript. No test here times anything:
 // limits are CPU time, and what is checked is what was reported and how often.
 // Compile errors name the variant's file and line; without gcc the message says what to install.
 
@@ -12,8 +12,12 @@ import { FAITHFUL } from '../model/xarray';
 import { CCompileError, GccNotFoundError } from '../native/compile';
 import { CVariant, loadCVariant } from '../native/cvariant';
 import { Case, materialize } from '../properties/case';
-import { Outcome } from '../properties/engine/execute';
-import { sampleCases, stderrSink } from './native-helpers';
+import { Outcome, execute } from '../properties/engine/execute';
+import { checkProperty } from '../properties/engine/engine';
+import { IsolatedRunner } from '../properties/isolation/isolated';
+import { property } from '../properties/properties';
+import uWalkToEnd from '../bench/mutants/u-walk-to-end';
+import { observable, sampleCases, seed, stderrSink } from './native-helpers';
 
 const fixture = (name: string) => `test/fixtures/c/${name}.c`;
 const opened: CVariant[] = [];
@@ -97,13 +101,18 @@ describe('malformed output', () => {
 });
 
 describe('a walk of another range', () => {
-  test('is the variant\'s fault, naming the range it asked for', () => {
-    const [o] = invalidations(sampleCases(30), open('wrong-range'));
-    const r = o.resolved as { start: bigint; end: bigint };
-    expect(o.fault).toEqual({
-      phase: 'begin',
-      message: `VariantFault: xa_for_each_range: xa_for_each_range(first=${r.start}, last=${r.end}) is not the replayed range [start, end-1] = [${r.start}, ${BigInt.asUintN(64, r.end - 1n)}]`,
-    });
+  test('is judged, not faulted: C walks [start, end] as the model does, with the verdicts of its TypeScript twin', () => {
+    const c = loadCVariant(fixture('walk-to-end'));
+    try {
+      const cs = sampleCases(300);
+      c.runner.prefetch(cs, FAITHFUL);
+      for (const k of cs) expect(observable(c.runner.run(k, FAITHFUL))).toEqual(observable(execute(uWalkToEnd, k, FAITHFUL)));
+      const v = checkProperty(c, property('ranges-well-formed'), { numRuns: 1000, seed, xarray: 'faithful', isolated: new IsolatedRunner(c.runner) });
+      expect([v.actual, v.matches, v.counterexample?.fault]).toEqual(['fail', true, undefined]);
+      expect(v.violations![0]).toMatch(/^slot \d+: range \[\d+, \d+\) is empty$/);
+    } finally {
+      c.runner.close();
+    }
   });
 });
 

@@ -226,11 +226,11 @@ describe('the wire and the record carry every view', () => {
     expect(viewsOf(back.layout)).toEqual(viewsOf(layout));
   });
 
-  test('the C request lists each view with its own walk, and names the view a release closes', () => {
-    const line = requestLine(7, materialize(twoViews), 3n, 5n, FAITHFUL, undefined);
-    // view 1's walk of [3, 4] meets its one binding once (one multi-index entry)
-    expect(line).toBe('case 7 3 5 1 0 100 4 0 1 3 0 1 3 0 0 view 1 0 100 4 2 1 3 0 1 3 0 0');
-    expect(requestLine(7, materialize(twoViews), 0n, WORD64.MAX, FAITHFUL, 1)).toMatch(/ release 1$/);
+  test('the C request lists each view with its own bindings\' entries, and names the view a release closes', () => {
+    const line = requestLine(7, materialize(twoViews), 3n, 5n);
+    // view 0: slot 0 at gfn 100 over [0, 4), one entry [0, 3]; view 1: its own slot 0 over [2, 6), one entry [2, 5]
+    expect(line).toBe('case 7 3 5 1 0 100 4 0 1 0 3 0 0 view 1 0 100 4 2 1 2 5 0 0');
+    expect(requestLine(7, materialize(twoViews), 0n, WORD64.MAX, 1)).toMatch(/ release 1$/);
   });
 });
 

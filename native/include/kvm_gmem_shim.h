@@ -6,9 +6,10 @@
  * min()/max() with the kernel's type check, WARN_ON_ONCE, the MMU lock and invalidation
  * calls, and xa_for_each_range()/xa_find().
  *
- * The xarray is not implemented here.  xa_for_each_range() replays the visit list that the
- * TypeScript model computed for the case (model/xarray.ts), and xa_find() returns the
- * model's answer, so C and TypeScript variants see exactly the same iteration.  The KVM
+ * The xarray is not implemented here: each view's bindings arrive as the entries (chunks) the
+ * TypeScript model says xa_store_range() made (model/xarray.ts), and xa_for_each_range() and
+ * xa_find() walk them as the model walks them, for any range, so C and TypeScript variants see
+ * exactly the same iteration.  The KVM
  * calls are implemented in native/driver.c, which logs each one for the TypeScript side.
  *
  * guest_memfd.c's own file-local helpers (GMEM_I, kvm_gmem_for_each_file) are macros here:
@@ -195,10 +196,12 @@ struct gmem_inode {
 #define kvm_gmem_for_each_file(f, inode) \
 	list_for_each_entry(f, &GMEM_I(inode)->gmem_file_list, entry)
 
-/* The walk: a replay of the model's visits of that view's bindings for [start, end - 1] (native/driver.c). */
+/* The walk of [first, last] over a view's bindings, as lib/xarray.c visits its entries (native/driver.c). */
 struct harness_walk {
-	unsigned long next;
+	unsigned long first, last;
+	unsigned long next;	/* the next chunk to look at */
 	int view;
+	bool started;		/* an entry has been yielded */
 };
 struct harness_walk harness_walk_begin(struct xarray *xa, unsigned long first,
 				       unsigned long last);
