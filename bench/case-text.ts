@@ -24,8 +24,9 @@ export function caseText(c: Case): string {
     }
     case 'release': op = c.op.view ? `release of view ${c.op.view}` : 'release'; break;
     case 'memory-failure': op = `folio [${num(c.op.index)}, ${num(c.op.index + (1n << BigInt(c.op.order)))})`; break;
+    case 'convert': op = `convert [${num(c.op.offset >> PAGE_SHIFT)}, ${num((c.op.offset + c.op.size) >> PAGE_SHIFT)}) to ${c.op.toPrivate ? 'private' : 'shared'}`; break;
   }
-  return `${slots}; ${op}${c.layout.vmType === 'tdx' ? ' (TDX VM)' : ''}`;
+  return `${slots}; ${op}${c.layout.vmType === 'tdx' ? ' (TDX VM)' : ''}${c.layout.pageOrder ? ` (page order ${c.layout.pageOrder})` : ''}`;
 }
 
 /** caseSize as text: slots / pages bound / pages invalidated / highest index touched. */

@@ -1,9 +1,10 @@
-// The three callers of the invalidation, as inputs (KERNEL-FACTS §3): punch hole through
-// fallocate (vfs_fallocate() then kvm_gmem_fallocate()), release of the file, and memory
-// failure of a folio. Each yields the [start, end) file-index range handed to
-// kvm_gmem_invalidate_begin/_end, or the errno that stops the call before any invalidation.
+// The callers of the invalidation, as inputs (KERNEL-FACTS §3, §6): punch hole through
+// fallocate (vfs_fallocate() then kvm_gmem_fallocate()), release of the file, memory failure of
+// a folio, and (the in-place conversion series) a conversion between shared and private. Each
+// yields the [start, end) file-index range handed to kvm_gmem_invalidate_begin/_end (and zap),
+// or the errno that stops the call before any invalidation.
 
-import { Errno, ModelInputError, requireS64 } from './errno';
+import { Errno, ModelInputError, requireS64, requireU64 } from './errno';
 import { Layout, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from './layout';
 import { Word } from './word';
 
@@ -31,7 +32,9 @@ export type Operation =
   | { readonly kind: 'punch'; readonly mode: number; readonly offset: bigint; readonly len: bigint }
   /** The last reference to one view's file dropped: `view` (absent: the first) of the inode's views (§6). */
   | { readonly kind: 'release'; readonly view?: number }
-  | { readonly kind: 'memory-failure'; readonly index: bigint; readonly order: number };
+  | { readonly kind: 'memory-failure'; readonly index: bigint; readonly order: number }
+  /** KVM_SET_MEMORY_ATTRIBUTES2 on the file: bytes [offset, offset + size) to private or to shared. */
+  | { readonly kind: 'convert'; readonly offset: bigint; readonly size: bigint; readonly toPrivate: boolean };
 
 /**
  * What the caller does: invalidate [start, end) (in every view, or in `view` only: a release,
@@ -39,7 +42,14 @@ export type Operation =
  * allocate (no invalidation), or fail with an errno.
  */
 export type Resolved =
-  | { readonly kind: 'invalidate'; readonly start: bigint; readonly end: bigint; readonly view?: number }
+  | {
+      readonly kind: 'invalidate'; readonly start: bigint; readonly end: bigint; readonly view?: number;
+      /**
+       * A conversion of [start, end): the pages every view must have zapped, and the huge-page
+       * aligned range its invalidation must bracket (kvm_gmem_compute_invalidate_start/_end).
+       */
+      readonly convert?: { readonly toPrivate: boolean; readonly bracket: { readonly start: bigint; readonly end: bigint } };
+    }
   | { readonly kind: 'allocate' }
   | { readonly kind: 'error'; readonly errno: Errno; readonly rule: string };
 
@@ -51,7 +61,7 @@ export type Resolved =
  * of COLLAPSE_RANGE or INSERT_RANGE with other bits with -EINVAL; it never reaches the
  * invalidation either way. Measured against the live kernel by `npm run kvm` (live/).
  */
-export function fallocate(mode: number, offset: bigint, len: bigint, fileSize: bigint): Resolved {
+export function fallocate(mode: number, offset: bigint, len: bigint, fileSize: bigint, pageOrder = 0): Resolved {
   if (!Number.isInteger(mode) || mode < -0x8000_0000 || mode > 0x7fff_ffff) {
     throw new ModelInputError(`mode must be a C int, got ${mode}`);
   }
@@ -80,8 +90,10 @@ export function fallocate(mode: number, offset: bigint, len: bigint, fileSize: b
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) {
     return fail('EOPNOTSUPP', 'kvm_gmem_fallocate: only KEEP_SIZE and PUNCH_HOLE are supported');
   }
-  if (offset % PAGE_SIZE !== 0n || len % PAGE_SIZE !== 0n) {
-    return fail('EINVAL', 'kvm_gmem_fallocate: offset and len must be page aligned');
+  // the HugeTLB series aligns to the inode's page, PAGE_SIZE << page_order (§6)
+  const page = PAGE_SIZE << BigInt(pageOrder);
+  if (offset % page !== 0n || len % page !== 0n) {
+    return fail('EINVAL', pageOrder ? `kvm_gmem_fallocate: offset and len must be multiples of the inode's page, ${page} bytes at order ${pageOrder}` : 'kvm_gmem_fallocate: offset and len must be page aligned');
   }
   if (!(mode & FALLOC_FL_PUNCH_HOLE)) {
     // kvm_gmem_allocate: the file is immutable in size, allocation stops at its end
@@ -113,6 +125,10 @@ export function memoryFailure(layout: Layout, index: bigint, order: number): Res
   if (!Number.isInteger(order) || order < 0 || order > MAX_FOLIO_ORDER) {
     throw new ModelInputError(`folio order must be in [0, ${MAX_FOLIO_ORDER}], got ${order}`);
   }
+  // a HugeTLB file's folios are its huge pages, or split to 4 KiB once converted to shared (§6)
+  if (layout.pageOrder && order !== layout.pageOrder && order !== 0) {
+    throw new ModelInputError(`a file of page order ${layout.pageOrder} has folios of order ${layout.pageOrder} or 0, got ${order}`);
+  }
   const nr = 1n << BigInt(order);
   if (index < 0n || index >= layout.filePages || index % nr !== 0n) {
     throw new ModelInputError(
@@ -122,9 +138,33 @@ export function memoryFailure(layout: Layout, index: bigint, order: number): Res
   return { kind: 'invalidate', start: index, end: index + nr };
 }
 
+/**
+ * KVM_SET_MEMORY_ATTRIBUTES2 on the guest_memfd (kvm_gmem_set_attributes(), the in-place
+ * conversion series, §6), in its order: size 0 or offset + size wrapping, an offset or size not
+ * page aligned, a range not inside the file: -EINVAL. A range that already has the attributes
+ * is left alone. The model's files are created without INIT_SHARED, so every page is private
+ * and only a conversion to shared reaches the invalidation. Pages are converted one huge page
+ * at a time; the invalidation brackets the huge pages and zaps [start, end).
+ */
+export function convert(layout: Layout, offset: bigint, size: bigint, toPrivate: boolean): Resolved {
+  requireU64('offset', offset);
+  requireU64('size', size);
+  const fail = (errno: Errno, rule: string): Resolved => ({ kind: 'error', errno, rule });
+  if (size === 0n || offset + size >= 1n << 64n) return fail('EINVAL', 'kvm_gmem_set_attributes: size is 0 or offset + size wraps');
+  if (offset % PAGE_SIZE !== 0n || size % PAGE_SIZE !== 0n) return fail('EINVAL', 'kvm_gmem_set_attributes: offset and size must be page aligned');
+  const iSize = layout.filePages << PAGE_SHIFT;
+  if (offset >= iSize || offset + size > iSize) return fail('EINVAL', 'kvm_gmem_set_attributes: the range must lie inside the file');
+  if (toPrivate) return { kind: 'allocate' }; // already private: kvm_gmem_range_has_attributes(), nothing to do
+  const start = offset >> PAGE_SHIFT, end = (offset + size) >> PAGE_SHIFT;
+  const huge = 1n << BigInt(layout.pageOrder ?? 0);
+  const up = (x: bigint) => ((x + huge - 1n) / huge) * huge;
+  return { kind: 'invalidate', start, end, convert: { toPrivate, bracket: { start: (start / huge) * huge, end: up(end) } } };
+}
+
 export function resolve(layout: Layout, op: Operation, word: Word): Resolved {
   switch (op.kind) {
-    case 'punch': return fallocate(op.mode, op.offset, op.len, layout.filePages << PAGE_SHIFT);
+    case 'convert': return convert(layout, op.offset, op.size, op.toPrivate);
+    case 'punch': return fallocate(op.mode, op.offset, op.len, layout.filePages << PAGE_SHIFT, layout.pageOrder ?? 0);
     case 'release': return release(word, layout, op.view ?? 0);
     case 'memory-failure': return memoryFailure(layout, op.index, op.order);
   }

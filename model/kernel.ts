@@ -28,12 +28,15 @@ export type GmemFile = KvmGmem;
 export interface Inode {
   readonly i_mapping: { readonly i_private_list: GmemList };
   readonly i_private: bigint;
+  /** The file's size in bytes (i_size_read()). */
+  readonly i_size: bigint;
 }
 
-/** struct gmem_inode (2026): GMEM_I(inode). */
+/** struct gmem_inode (2026): GMEM_I(inode); page_order is the HugeTLB series' (0: 4 KiB pages). */
 export interface GmemInode {
   readonly flags: bigint;
   readonly gmem_file_list: GmemList;
+  readonly page_order: number;
 }
 
 /** What xa_for_each_range() was asked and what it yielded: the data a C variant replays. */
@@ -64,6 +67,9 @@ export interface Kernel {
   list_for_each_entry(list: GmemList): Iterable<KvmGmem>;
   readonly GUEST_MEMFD_FLAG_MMAP: bigint;
   readonly GUEST_MEMFD_FLAG_INIT_SHARED: bigint;
+  /** round_up()/round_down() of include/linux/math.h (their arithmetic assumes a power-of-two `y`). */
+  round_up(x: bigint, y: bigint): bigint;
+  round_down(x: bigint, y: bigint): bigint;
   readonly ULONG_MAX: bigint;
   /** enum kvm_gfn_range_filter (6.14 on), for a range's attr_filter. */
   readonly KVM_FILTER_SHARED: number;
@@ -126,8 +132,9 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
   const byXa = new Map<unknown, ViewState>(views.map((v) => [v.gmem.bindings, v]));
   const files = Object.freeze(views.map((v) => v.gmem));
   const list = Object.freeze({}) as GmemList;
-  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }), i_private: 0n });
-  const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list });
+  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }), i_private: 0n, i_size: word.ul(layout.filePages << 12n) });
+  const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list, page_order: layout.pageOrder ?? 0 });
+  const mask = (call: string, y: unknown) => word.ul(requireWord(word, call, 'y', y) - 1n);
 
   const vmOf = (call: string, k: unknown): ViewState => {
     const v = byKvm.get(k);
@@ -166,6 +173,10 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
     ul: word.ul,
     min: word.min,
     max: word.max,
+    // the macros' own arithmetic, ((x - 1) | (y - 1)) + 1 and x & ~(y - 1), in the word: meant for a
+    // power-of-two y, and computed the same for any other, as C does (a round_up past the top wraps)
+    round_up: (x: bigint, y: bigint) => word.ul((word.ul(requireWord(word, 'round_up', 'x', x) - 1n) | mask('round_up', y)) + 1n),
+    round_down: (x: bigint, y: bigint) => requireWord(word, 'round_down', 'x', x) & (word.MAX ^ mask('round_down', y)),
     GMEM_I(i: Inode) { needInode('GMEM_I', i); return gmemInode; },
     kvm_gmem_for_each_file(i: Inode) { needInode('kvm_gmem_for_each_file', i); return files; },
     list_for_each_entry(l: GmemList) { needList('list_for_each_entry', l); return files; },

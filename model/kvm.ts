@@ -30,7 +30,16 @@ export type KvmEvent = (
   | { readonly op: 'warn'; readonly phase: Phase; readonly source: 'variant' | 'kvm'; readonly message: string }
 ) & { readonly view?: number };
 
-export type Phase = 'begin' | 'end';
+/**
+ * Which function of the variant made a call: invalidate_begin, zap (the split era's own unmap
+ * step, KERNEL-FACTS §6), invalidate_end, or a conversion's whole run (its begin/zap/end per
+ * huge page).
+ */
+export type Phase = 'begin' | 'zap' | 'end' | 'convert';
+export const PHASES: readonly Phase[] = ['begin', 'zap', 'end', 'convert'];
+
+/** The function a phase names, as messages say it. */
+export const phaseName = (p: Phase): string => (p === 'begin' || p === 'end' ? `invalidate_${p}` : p);
 
 /** The log the recorders of one case's views write to, in call order, and the phase it is in. */
 export class EventLog {

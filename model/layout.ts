@@ -32,6 +32,12 @@ export interface Layout {
   /** The type of the VM the slots belong to (model/vm.ts); absent: a default VM. */
   readonly vmType?: VmType;
   /**
+   * The inode's page order (the HugeTLB series, KERNEL-FACTS §6): 9 for 2 MiB, 18 for 1 GiB pages;
+   * absent: 0, 4 KiB pages. Fallocate's offset and length, and the file's size, are multiples of
+   * PAGE_SIZE << order; a conversion works one huge page at a time.
+   */
+  readonly pageOrder?: number;
+  /**
    * The other VMs' views of the same inode (2025 on, §6), each a layout of the same file with
    * its own VM (own slot ids, gfn space and bindings xarray) and no further views. Absent: one view.
    */
@@ -50,7 +56,7 @@ export function viewsOf(layout: Layout): Layout[] {
  * adds one per file it makes; the in-flight intra-host migration series add one per VM).
  */
 export function addView(layout: Layout, vmType?: VmType): Layout {
-  const view: Layout = Object.freeze({ filePages: layout.filePages, slots: Object.freeze([]), ...(vmType && vmType !== 'default' ? { vmType } : {}) });
+  const view: Layout = Object.freeze({ filePages: layout.filePages, slots: Object.freeze([]), ...(vmType && vmType !== 'default' ? { vmType } : {}), ...(layout.pageOrder ? { pageOrder: layout.pageOrder } : {}) });
   return Object.freeze({ ...layout, otherViews: Object.freeze([...(layout.otherViews ?? []), view]) });
 }
 
@@ -65,15 +71,25 @@ export interface Region2 {
 const aligned = (x: bigint) => (x & (PAGE_SIZE - 1n)) === 0n;
 const U64_MOD = 1n << 64n;
 
-/** KVM_CREATE_GUEST_MEMFD: kvm_gmem_create() refuses a size that is not positive or not page aligned. */
-export function createGmem(size: bigint): Layout {
-  if (size <= 0n || !aligned(size)) {
-    throw new KernelError('EINVAL', 'kvm_gmem_create: size must be > 0 and page aligned');
+/** The page orders a HugeTLB guest_memfd takes (KERNEL-FACTS §6): 2 MiB and 1 GiB pages. */
+export const PAGE_ORDERS: readonly number[] = [0, 9, 18];
+
+/**
+ * KVM_CREATE_GUEST_MEMFD: kvm_gmem_create() refuses a size that is not positive or not aligned to
+ * its page (PAGE_SIZE << page_order in the HugeTLB series, whose page order must be a valid one).
+ */
+export function createGmem(size: bigint, pageOrder = 0): Layout {
+  if (!PAGE_ORDERS.includes(pageOrder)) {
+    throw new KernelError('EINVAL', `kvm_gmem_create: page order ${pageOrder} is not one of ${PAGE_ORDERS.join(', ')} (gmem_hugetlb_valid_order)`);
+  }
+  const page = PAGE_SIZE << BigInt(pageOrder);
+  if (size <= 0n || size % page !== 0n) {
+    throw new KernelError('EINVAL', pageOrder ? `kvm_gmem_create: size must be > 0 and a multiple of the page, ${page} bytes at order ${pageOrder}` : 'kvm_gmem_create: size must be > 0 and page aligned');
   }
   if (size > LLONG_MAX) {
     throw new KernelError('EINVAL', 'kvm_gmem_create: size is a loff_t and must not be negative');
   }
-  return Object.freeze({ filePages: size >> PAGE_SHIFT, slots: Object.freeze([]) });
+  return Object.freeze({ filePages: size >> PAGE_SHIFT, slots: Object.freeze([]), ...(pageOrder ? { pageOrder } : {}) });
 }
 
 /**

@@ -40,11 +40,32 @@ export interface Variant {
   invalidate_begin(k: Kernel, start: pgoff_t, end: pgoff_t): void;
   invalidate_end(k: Kernel, start: pgoff_t, end: pgoff_t): void;
   /**
-   * 'inode' variants only: kvm_gmem_release()'s two calls on the view `f` whose file is closed
-   * (2025 on, `__kvm_gmem_invalidate_begin(f, 0, -1ul, filter)` then `__kvm_gmem_invalidate_end(f, 0, -1ul)`).
+   * The split era (the in-place conversion series, KERNEL-FACTS §6): kvm_gmem_zap(inode, start,
+   * end), the unmap that invalidate_begin no longer does (begin only adds the ranges). Callers
+   * call begin, zap, then end. Only with takes: 'inode'.
+   */
+  zap?(k: Kernel, start: pgoff_t, end: pgoff_t): void;
+  /**
+   * 'inode' variants only: kvm_gmem_release()'s calls on the view `f` whose file is closed
+   * (2025 on, `__kvm_gmem_invalidate_begin(f, 0, -1ul, filter)` then `__kvm_gmem_invalidate_end(f, 0, -1ul)`;
+   * the split era puts `__kvm_gmem_zap(f, 0, -1ul, filter)` between them: release_zap).
    */
   release_begin?(k: Kernel, f: GmemFile): void;
+  release_zap?(k: Kernel, f: GmemFile): void;
   release_end?(k: Kernel, f: GmemFile): void;
+  /**
+   * The split era's conversion of file pages [start, start + nr_pages) to private or shared
+   * (KVM_SET_MEMORY_ATTRIBUTES2 on the file: __kvm_gmem_set_attributes() batching per huge page
+   * and kvm_gmem_convert()'s begin/zap/end), with the variant's own three functions.
+   */
+  convert?(k: Kernel, fns: SplitFunctions, start: pgoff_t, nr_pages: bigint, to_private: boolean): void;
+}
+
+/** A split-era variant's inode-wide functions, as its conversion calls them. */
+export interface SplitFunctions {
+  kvm_gmem_invalidate_begin(start: pgoff_t, end: pgoff_t): void;
+  kvm_gmem_zap(start: pgoff_t, end: pgoff_t): void;
+  kvm_gmem_invalidate_end(start: pgoff_t, end: pgoff_t): void;
 }
 
 export const isAdvisory = (id: PropertyId): boolean => (ADVISORY as readonly string[]).includes(id);

@@ -9,6 +9,7 @@ import { XarrayMode } from '../model/xarray';
 import { Case } from '../properties/case';
 import { Outcome } from '../properties/engine/execute';
 import { ChildRunner, RunnerOptions } from '../properties/isolation/runner';
+import { NativeHarnessError } from '../properties/isolation/log';
 import { requestLine } from './replay';
 
 export interface CRunnerOptions extends RunnerOptions {
@@ -32,6 +33,8 @@ export class CRunner extends ChildRunner {
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
         const r = base.resolved;
+        // a conversion is a TypeScript variant's own convert(): no C variant has one to call
+        if (r.convert) throw new NativeHarnessError(`${binary}: a conversion case reached a C variant (C variants are not given conversions)`);
         return requestLine(seq, base.layout, r.start, r.end, base.case.op.kind === 'release' ? r.view ?? 0 : undefined);
       },
     }, opts);

@@ -261,8 +261,11 @@ export function inVms(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | unde
   return fc.tuple(arb, choose(types)).map(([c, vmType]) => inVm(c, vmType));
 }
 
-/** Where a variant's cases run: the VM types, and whether its functions take the inode (several views). */
-export type CaseSpace = Pick<Variant, 'vmTypes' | 'takes'>;
+/**
+ * Where a variant's cases run: the VM types, whether its functions take the inode (several
+ * views), whether it is of the split era (zap: files with a page order) and converts.
+ */
+export type CaseSpace = Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>;
 
 /**
  * Another VM's view of the first view's file (§6): some of the first view's bindings, each
@@ -312,5 +315,54 @@ export function inViews(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | un
 /** The generated cases of a variant: in the VM types it runs in, with views if it takes the inode. */
 export const caseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => {
   const arb = inVms(caseArb, space.vmTypes);
-  return space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
+  const viewed = space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
+  return space.zap ? inSplitEra(viewed, space.convert !== undefined) : viewed;
 };
+
+/** The most huge pages a generated conversion spans (one batch each). */
+const MAX_CONVERSION_BATCHES = 16n;
+
+const orderArb = oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(9) }, { weight: 1, arbitrary: fc.constant(18) });
+
+/** A conversion of pages [from, to) of the file (clamped into it), mostly to shared: a conversion to private is a no-op on a file that is all private. */
+const conversionArb = fc.record({ p: punchSpecArb, toPrivate: oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) });
+
+/**
+ * The split era's cases (the in-place conversion and HugeTLB series, KERNEL-FACTS §6): the inode
+ * may have a page order, so its size, most punches and every memory-failure folio follow the
+ * huge page (a punch left unaligned is refused); a variant that converts also gets conversions
+ * between shared and private, which batch per huge page. Shrinks toward order 0.
+ */
+export function inSplitEra(arb: fc.Arbitrary<Case>, converts: boolean): fc.Arbitrary<Case> {
+  const extra = fc.record({
+    order: orderArb,
+    aligned: oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    conversion: converts ? fc.option(conversionArb, { freq: 2, nil: undefined }) : fc.constant(undefined),
+  });
+  return fc.tuple(arb, extra).map(([c, x]) => {
+    const huge = 1n << BigInt(x.order);
+    const up = (v: bigint) => ((v + huge - 1n) / huge) * huge;
+    const filePages = up(c.layout.filePages);
+    // an order whose file would outgrow a loff_t stays at 4 KiB pages
+    const order = filePages <= MAX_FILE_PAGES ? x.order : 0;
+    const layout = order ? { ...c.layout, filePages, pageOrder: order } : c.layout;
+    const page = PAGE_SIZE << BigInt(order);
+    let op = c.op;
+    if (x.conversion) {
+      const [s, e] = punchRange(layout, x.conversion.p);
+      const from = s < layout.filePages ? s : layout.filePages - 1n;
+      // at most 16 huge pages: the series converts one huge page per batch, and a real caller
+      // converts what it uses (a million batches is a slow case, not a case of interest)
+      const most = from + MAX_CONVERSION_BATCHES * huge;
+      const to = [e <= layout.filePages ? (e > from ? e : from + 1n) : layout.filePages, most].reduce((m, v) => (v < m ? v : m));
+      op = { kind: 'convert', offset: from << PAGE_SHIFT, size: (to - from) << PAGE_SHIFT, toPrivate: x.conversion.toPrivate };
+    } else if (order && op.kind === 'punch' && x.aligned && op.offset >= 0n && op.len > 0n) {
+      const from = (op.offset / page) * page;
+      const to = ((op.offset + op.len + page - 1n) / page) * page;
+      if (to <= LLONG_MAX) op = { ...op, offset: from, len: to - from };
+    } else if (order && op.kind === 'memory-failure' && op.order !== 0) {
+      op = { ...op, order, index: (op.index / huge) * huge };
+    }
+    return { ...c, layout, op };
+  });
+}

@@ -27,6 +27,8 @@ export interface LayoutSpec {
   readonly vmType?: VmType;
   /** The other views of the inode (model/layout.ts); absent: one view. */
   readonly otherViews?: readonly ViewSpec[];
+  /** The inode's page order (model/layout.ts); absent: 0. */
+  readonly pageOrder?: number;
 }
 
 export interface Case {
@@ -60,7 +62,7 @@ export function materialize(spec: LayoutSpec): Layout {
 }
 
 function bindAll(spec: LayoutSpec): Layout {
-  let layout = createGmem(spec.filePages << PAGE_SHIFT);
+  let layout = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0);
   if (spec.vmType && spec.vmType !== 'default') layout = Object.freeze({ ...layout, vmType: spec.vmType });
   const views: readonly ViewSpec[] = [spec, ...(spec.otherViews ?? [])];
   views.forEach((v, i) => {

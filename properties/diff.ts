@@ -47,8 +47,9 @@ export const diff = (o: Outcome): SlotDiff[] => viewOutcomes(o).flatMap(({ view,
 
 /**
  * Per slot of a one-view outcome named by the reference or by an unmap: expected, unmapped (under that slot), missed,
- * extra. Only unmaps made in invalidate_begin cover anything: the caller truncates the folios
- * between begin and end, so an unmap in invalidate_end comes after the host freed the pages.
+ * extra. Only unmaps made before invalidate_end cover anything (in invalidate_begin, or in the
+ * split era's zap): the caller truncates the folios before end, so an unmap in invalidate_end
+ * comes after the host freed the pages.
  * Every unmap, early or late, counts toward extra.
  */
 function diffOfView(o: Outcome): SlotDiff[] {
@@ -60,7 +61,7 @@ function diffOfView(o: Outcome): SlotDiff[] {
   return [...ids].sort((a, b) => a - b).map((slot) => {
     const expected = o.expected.filter((e) => e.slot.id === slot).map((e) => e.gfns);
     const mine = unmaps.filter((u) => u.slot === slot);
-    const inTime = ranges(mine.filter((u) => u.phase === 'begin'));
+    const inTime = ranges(mine.filter((u) => u.phase !== 'end'));
     const unmapped = ranges(mine);
     return { view: 0, slot, expected, unmapped, missed: subtract(expected, inTime), extra: subtract(unmapped, expected) };
   });

@@ -34,6 +34,7 @@ export function formatOperation(op: Operation, views = 1): string {
     case 'punch': return `fallocate(fd, ${modeName(op.mode)}, offset ${decHex(op.offset)}, len ${decHex(op.len)})`;
     case 'release': return views > 1 || op.view ? `release of view ${op.view ?? 0}'s file (its last reference dropped; the other views' files stay open)` : 'release of the file (last reference dropped)';
     case 'memory-failure': return `memory failure of the folio at index ${decHex(op.index)}, order ${op.order}`;
+    case 'convert': return `KVM_SET_MEMORY_ATTRIBUTES2 on the file: offset ${decHex(op.offset)}, size ${decHex(op.size)}, to ${op.toPrivate ? 'private' : 'shared'}`;
   }
 }
 
@@ -43,7 +44,8 @@ export function formatOutcome(o: Outcome): string {
   const views = viewsOf(o.layout);
   const several = views.length > 1;
   const tdx = ', in a TDX VM (mirrored TDP: its guest_memfd memory is private, mapped in mirror roots)';
-  lines.push(`guest_memfd of ${decHex(o.layout.filePages)} pages${several ? `, with ${views.length} views (one per VM)` : o.layout.vmType === 'tdx' ? tdx : ''}`);
+  const order = o.layout.pageOrder ? `, page order ${o.layout.pageOrder} (huge pages of ${1n << BigInt(o.layout.pageOrder)} pages)` : '';
+  lines.push(`guest_memfd of ${decHex(o.layout.filePages)} pages${order}${several ? `, with ${views.length} views (one per VM)` : o.layout.vmType === 'tdx' ? tdx : ''}`);
   views.forEach((v, i) => {
     if (several) lines.push(`  view ${i}${v.vmType === 'tdx' ? tdx.replace(', in', ': ') : ': a default VM'}`);
     for (const s of v.slots) {

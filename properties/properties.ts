@@ -4,9 +4,9 @@
 // with several views each property holds per view (each VM has its own lock, bookkeeping and
 // mappings), and a violation names its view.
 
-import { KvmEvent } from '../model/kvm';
-import { Range, intersect, show } from '../model/ranges';
-import { slotGfns } from '../model/reference';
+import { KvmEvent, Phase, phaseName } from '../model/kvm';
+import { Range, intersect, normalize, show, subtract } from '../model/ranges';
+import { expectedUnmaps, slotGfns } from '../model/reference';
 import { PropertyId, isAdvisory } from '../model/variant';
 import { XarrayMode } from '../model/xarray';
 import { Case } from './case';
@@ -54,7 +54,7 @@ const rangesWellFormed: Property = {
 const noWarn: Property = {
   id: 'no-warn',
   title: 'no WARN fires, in the variant or in the KVM helpers it calls',
-  check: (o) => o.events.flatMap((e) => (e.op === 'warn' ? [`${e.message} (in invalidate_${e.phase}${e.view ? `, on view ${e.view}'s VM` : ''})`] : [])),
+  check: (o) => o.events.flatMap((e) => (e.op === 'warn' ? [`${e.message} (in ${phaseName(e.phase)}${e.view ? `, on view ${e.view}'s VM` : ''})`] : [])),
 };
 
 /** Replays the log against the rules of virt/kvm/kvm_main.c (6.8) and the mmu_notifier protocol. */
@@ -62,10 +62,10 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
   const out: string[] = [];
   let locked = false, inProgress = 0, flushDue = false;
   let added: Range | null = null; // kvm_mmu_invalidate_range_add keeps the hull of what was added
-  const need = (e: KvmEvent, what: string, ok: boolean) => { if (!ok) out.push(`${what} (in invalidate_${e.phase})`); };
-  const phaseEnd = (phase: string) => {
-    if (locked) out.push(`invalidate_${phase} returned with the MMU lock held`);
-    if (flushDue) out.push(`invalidate_${phase} unmapped something and returned without a TLB flush`);
+  const need = (e: KvmEvent, what: string, ok: boolean) => { if (!ok) out.push(`${what} (in ${phaseName(e.phase)})`); };
+  const phaseEnd = (phase: Phase) => {
+    if (locked) out.push(`${phaseName(phase)} returned with the MMU lock held`);
+    if (flushDue) out.push(`${phaseName(phase)} unmapped something and returned without a TLB flush`);
     flushDue = false;
   };
   events.forEach((e, i) => {
@@ -94,7 +94,7 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
         break;
       case 'unmap': {
         const r = { start: e.start, end: e.end };
-        need(e, `unmap of ${show(r)} in invalidate_end, after the caller truncated the folios`, e.phase === 'begin');
+        need(e, `unmap of ${show(r)} in invalidate_end, after the caller truncated the folios`, e.phase !== 'end');
         need(e, `unmap of ${show(r)} outside the MMU lock`, locked);
         need(e, `unmap of ${show(r)} with no invalidation in progress`, inProgress > 0);
         const covered = e.start >= e.end || (added !== null && added.start <= r.start && r.end <= added.end);
@@ -112,10 +112,25 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
   return out;
 }
 
+/**
+ * A conversion brackets whole huge pages (kvm_gmem_compute_invalidate_start/_end, KERNEL-FACTS
+ * §6): the ranges added to the invalidation must cover every gfn the huge pages it converts back,
+ * or a racing fault may map a huge page across the pages being converted.
+ */
+function bracketCoverage(o: Outcome): string[] {
+  const r = o.resolved;
+  if (r.kind !== 'invalidate' || !r.convert) return [];
+  const added = normalize(o.events.flatMap((e) => (e.op === 'range_add' && e.start < e.end ? [{ start: e.start, end: e.end }] : [])));
+  return expectedUnmaps(o.layout, r.convert.bracket.start, r.convert.bracket.end).flatMap((need) => {
+    const left = subtract([need.gfns], added);
+    return left.length ? [`the invalidation's ranges leave out gfns ${ranges(left)} of slot ${need.slot.id}, backed by the huge page(s) [${r.convert!.bracket.start}, ${r.convert!.bracket.end}) being converted (a racing fault could map them huge)`] : [];
+  });
+}
+
 const mmuBookkeeping: Property = {
   id: 'mmu-bookkeeping',
-  title: 'unmaps under the lock inside an invalidation, begin/end balanced, flush after work and before unlock',
-  check: (o) => bookkeeping(o.events),
+  title: 'unmaps under the lock inside an invalidation, begin/end balanced, flush after work and before unlock; a conversion brackets its huge pages',
+  check: (o) => [...bookkeeping(o.events), ...bracketCoverage(o)],
 };
 
 const noRedundantUnmap: Property = {
@@ -172,11 +187,12 @@ export const property = (id: PropertyId): Property => PROPERTIES.find((p) => p.i
 
 /** How a case the variant did not finish ended, in words that say what happened (not always a throw). */
 export function faultText(f: NonNullable<Outcome['fault']>): string {
-  if (f.hang) return `invalidate_${f.phase} did not return: ${f.message}`;
+  const fn = phaseName(f.phase);
+  if (f.hang) return `${fn} did not return: ${f.message}`;
   if (f.notRun) return f.message;
-  if (/^(Crash|Exit):/.test(f.message)) return `the variant's process died in invalidate_${f.phase}: ${f.message}`;
-  if (/^MalformedOutput:/.test(f.message)) return `invalidate_${f.phase}: ${f.message}`;
-  return `invalidate_${f.phase} threw: ${f.message}`;
+  if (/^(Crash|Exit):/.test(f.message)) return `the variant's process died in ${fn}: ${f.message}`;
+  if (/^MalformedOutput:/.test(f.message)) return `${fn}: ${f.message}`;
+  return `${fn} threw: ${f.message}`;
 }
 
 /** The rerun xarray-contract-robust asks for: the same case through `run`, in contract mode with `pick`. */

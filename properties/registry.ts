@@ -10,7 +10,7 @@ import { VM_TYPES } from '../model/vm';
 export const VARIANTS_DIR = path.join(__dirname, '..', 'variants');
 
 /** History order of the shipped variants (KERNEL-FACTS §2); others follow by name. */
-const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base', 'upstream-6.14', 'filter-shared-always', 'upstream-2025', 'upstream-2026', 'first-view-only', 'release-all-views'];
+const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base', 'upstream-6.14', 'filter-shared-always', 'upstream-2025', 'upstream-2026', 'first-view-only', 'release-all-views', 'conversion-2026', 'convert-zap-aligned', 'convert-bracket-exact', 'convert-batch-skip'];
 
 /** A file of the shipped suite: variants/*.ts or variants/c/*.c. Its reports go to shrink-reports/. */
 export function isShipped(file: string): boolean {
@@ -72,8 +72,16 @@ export function vmTypesFault(x: unknown): string | null {
  * What is wrong with a variant's era shape, or null: `takes` absent (one view's kvm_gmem) or
  * 'inode' (2025 on), and an inode variant has release's two per-view calls, which no other has.
  */
-export function takesFault(v: { takes?: unknown; release_begin?: unknown; release_end?: unknown }): string | null {
+export function takesFault(v: { takes?: unknown; release_begin?: unknown; release_end?: unknown; zap?: unknown; release_zap?: unknown; convert?: unknown }): string | null {
   if (v.takes !== undefined && v.takes !== 'inode') return `takes must be 'inode' or absent, got ${JSON.stringify(v.takes)}`;
+  for (const fn of ['zap', 'release_zap', 'convert'] as const) {
+    if (v[fn] !== undefined && typeof v[fn] !== 'function') return `${fn} must be a function`;
+  }
+  if (v.zap !== undefined && v.takes !== 'inode') return "defines zap (the split era's kvm_gmem_zap), so its functions take the inode: declare takes: 'inode'";
+  if ((v.zap === undefined) !== (v.release_zap === undefined)) {
+    return v.zap ? "defines zap, so release calls __kvm_gmem_zap on the view it closes too: define release_zap(k, f)" : 'defines release_zap without zap';
+  }
+  if (v.convert !== undefined && v.zap === undefined) return "defines convert, which calls the split era's begin, zap and end: define zap";
   const release = (['release_begin', 'release_end'] as const).filter((fn) => v[fn] !== undefined);
   if (v.takes === 'inode') {
     const missing = (['release_begin', 'release_end'] as const).filter((fn) => typeof v[fn] !== 'function');

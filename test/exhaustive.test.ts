@@ -103,7 +103,9 @@ test('upstream passes every correctness property over the scope, fixed passes th
   expect(fixed.every((v) => v.matches && v.numRuns === countScope({ maxPages: 4 }).cases)).toBe(true);
 });
 
-test.each(variants.filter((v) => bugsOf(v).length > 0).map((v) => [v.name, v] as const))(
+// a conversion's bugs live in huge pages (512 pages and up), which no small scope of 4 KiB pages holds:
+// the generators find those (test/split.test.ts), and --exhaustive says so for such a variant
+test.each(variants.filter((v) => bugsOf(v).length > 0 && !v.convert).map((v) => [v.name, v] as const))(
   'finds every failure %s is expected to have, at N = 3',
   (_, v) => {
     const rs = checkExhaustive(v, { maxPages: 3, properties: bugsOf(v), firstFailureOnly: true });

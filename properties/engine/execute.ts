@@ -4,7 +4,7 @@
 
 import { Resolved, resolve } from '../../model/callers';
 import { Machine, WalkRecord, makeKernel } from '../../model/kernel';
-import { KvmEvent } from '../../model/kvm';
+import { KvmEvent, Phase } from '../../model/kvm';
 import { Layout } from '../../model/layout';
 import { SlotGfns, expectedUnmapsOfViews } from '../../model/reference';
 import { Variant } from '../../model/variant';
@@ -24,7 +24,7 @@ export interface Outcome {
   /** The variant threw: which function, and the error's message. */
   /** `hang`: it did not return within the time limit (a worker or a C child was stopped). */
   /** `notRun`: never sent (its variant hung on an earlier case): no failure of the case's own. */
-  readonly fault?: { readonly phase: 'begin' | 'end'; readonly message: string; readonly hang?: boolean; readonly notRun?: boolean };
+  readonly fault?: { readonly phase: Phase; readonly message: string; readonly hang?: boolean; readonly notRun?: boolean };
 }
 
 /** The case as the kernel sees it before any variant runs: layout, caller, reference. */
@@ -45,10 +45,10 @@ export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word 
   let fault: Outcome['fault'];
   try {
     const call = callsOf(variant, machine, resolved);
-    recorder.phase = 'begin';
-    call.begin(start, end);
-    recorder.phase = 'end';
-    call.end(start, end);
+    for (const step of call.steps) {
+      recorder.phase = step.phase;
+      step.run(start, end);
+    }
   } catch (e) {
     fault = { phase: recorder.phase, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -57,18 +57,48 @@ export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word 
 
 type Invalidate = Extract<Resolved, { kind: 'invalidate' }>;
 
+/** One call of the caller's sequence: the phase it is, and the variant function it runs. */
+export interface Step {
+  readonly phase: Phase;
+  run(start: bigint, end: bigint): void;
+}
+
 /**
  * How the callers call a variant (KERNEL-FACTS §6). Before 2025 the functions take one view's
- * kvm_gmem and a case has one view. From 2025 they take the inode and loop over the views; a
- * release closes one view's file and calls the per-view functions on it (release_begin/_end).
+ * kvm_gmem and a case has one view: begin, then end. From 2025 they take the inode and loop over
+ * the views; a release closes one view's file and calls the per-view functions on it
+ * (release_begin/_end). The split era puts zap between begin and end (release_zap for a release),
+ * and a conversion is the variant's own convert(), which calls its three functions per huge page.
  */
-export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'invalidate_end' | 'release_begin' | 'release_end'>, m: Machine, r: Invalidate): { begin(start: bigint, end: bigint): void; end(start: bigint, end: bigint): void } {
+export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'invalidate_end' | 'zap' | 'release_begin' | 'release_zap' | 'release_end' | 'convert'>, m: Machine, r: Invalidate): { readonly steps: readonly Step[] } {
+  if (variant.takes === 'inode' && r.convert) {
+    const k = m.kernel;
+    const fns = {
+      kvm_gmem_invalidate_begin: (s: bigint, e: bigint) => variant.invalidate_begin(k, s, e),
+      kvm_gmem_zap: (s: bigint, e: bigint) => variant.zap!(k, s, e),
+      kvm_gmem_invalidate_end: (s: bigint, e: bigint) => variant.invalidate_end(k, s, e),
+    };
+    const toPrivate = r.convert.toPrivate;
+    return { steps: [{ phase: 'convert', run: (s, e) => variant.convert!(k, fns, s, e - s, toPrivate) }] };
+  }
   if (variant.takes === 'inode' && r.view !== undefined) {
     const k = m.kernel, f = m.kernelFor(r.view).gmem;
-    return { begin: () => variant.release_begin!(k, f), end: () => variant.release_end!(k, f) };
+    return {
+      steps: [
+        { phase: 'begin', run: () => variant.release_begin!(k, f) },
+        ...(variant.release_zap ? [{ phase: 'zap' as const, run: () => variant.release_zap!(k, f) }] : []),
+        { phase: 'end', run: () => variant.release_end!(k, f) },
+      ],
+    };
   }
   const k = m.kernelFor(variant.takes === 'inode' ? 0 : r.view ?? 0);
-  return { begin: (s, e) => variant.invalidate_begin(k, s, e), end: (s, e) => variant.invalidate_end(k, s, e) };
+  return {
+    steps: [
+      { phase: 'begin', run: (s, e) => variant.invalidate_begin(k, s, e) },
+      ...(variant.zap ? [{ phase: 'zap' as const, run: (s: bigint, e: bigint) => variant.zap!(k, s, e) }] : []),
+      { phase: 'end', run: (s, e) => variant.invalidate_end(k, s, e) },
+    ],
+  };
 }
 
 /** The outcome of a case the variant never finished (a hang), or was not run on. */

@@ -216,6 +216,7 @@ export function caseSize(c: Case): [slots: number, pages: bigint, length: bigint
     case 'punch': length = c.op.len >> PAGE_SHIFT; last = (c.op.offset + c.op.len) >> PAGE_SHIFT; break;
     case 'memory-failure': length = 1n << BigInt(c.op.order); last = c.op.index + length; break;
     case 'release': length = c.layout.filePages; last = c.layout.filePages; break;
+    case 'convert': length = c.op.size >> PAGE_SHIFT; last = (c.op.offset + c.op.size) >> PAGE_SHIFT; break;
   }
   const span = [last, ...ends].reduce((m, x) => (x > m ? x : m), 0n);
   return [slots.length, pages, length, span];

@@ -19,6 +19,14 @@ const valid = (c: Case): boolean => {
 };
 
 function* smallerOps(op: Operation): Generator<Operation> {
+  if (op.kind === 'convert' && op.size > 0n) {
+    const page = 1n << PAGE_SHIFT;
+    const s = op.offset >> PAGE_SHIFT, n = op.size >> PAGE_SHIFT;
+    const conv = (start: bigint, pages: bigint): Operation => ({ ...op, offset: start * page, size: pages * page });
+    for (const pages of [1n, 2n, n / 2n, n - 1n]) if (pages >= 1n && pages < n) { yield conv(s, pages); yield conv(s + n - pages, pages); }
+    for (const start of [0n, s / 2n, s - 1n]) if (start >= 0n && start < s) yield conv(start, n);
+    return;
+  }
   if (op.kind === 'memory-failure' && op.order > 0) {
     for (const order of [0, op.order - 1]) {
       const nr = 1n << BigInt(order);
@@ -85,9 +93,28 @@ function shiftedLeft(c: Case, by: bigint): Case | null {
   const slots = left(c.layout.slots);
   let op = c.op;
   if (op.kind === 'punch') { if (op.offset < by << PAGE_SHIFT) return null; op = { ...op, offset: op.offset - (by << PAGE_SHIFT) }; }
+  if (op.kind === 'convert') { if (op.offset < by << PAGE_SHIFT) return null; op = { ...op, offset: op.offset - (by << PAGE_SHIFT) }; }
   if (op.kind === 'memory-failure') return null; // folio alignment would change
+  // a huge page's alignment would change (the file's size, a punch's, the conversion's bracket)
+  if (c.layout.pageOrder && by % (1n << BigInt(c.layout.pageOrder)) !== 0n) return null;
   const otherViews = others.length ? { otherViews: others.map((v) => ({ ...v, slots: left(v.slots) })) } : {};
   return { ...c, layout: { ...c.layout, filePages: c.layout.filePages - by, slots, ...otherViews }, op };
+}
+
+/** A smaller page order: 4 KiB pages, or 2 MiB from 1 GiB; the file shrinks to what the bindings need, in whole pages. */
+function* smallerOrders(c: Case): Generator<Case> {
+  const order = c.layout.pageOrder ?? 0;
+  for (const to of [0, 9].filter((o) => o < order)) {
+    const { pageOrder: _, ...rest } = c.layout;
+    yield { ...c, layout: to ? { ...rest, pageOrder: to } : rest };
+  }
+  if (order) {
+    const huge = 1n << BigInt(order);
+    const views = [c.layout, ...(c.layout.otherViews ?? [])];
+    const used = views.flatMap((v) => v.slots).reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 1n);
+    const fit = ((used + huge - 1n) / huge) * huge;
+    if (fit < c.layout.filePages) yield { ...c, layout: { ...c.layout, filePages: fit } };
+  }
 }
 
 function* candidates(c: Case): Generator<Case> {
@@ -96,6 +123,7 @@ function* candidates(c: Case): Generator<Case> {
     const { vmType: _, ...inDefault } = c.layout;
     yield { ...c, layout: inDefault };
   }
+  yield* smallerOrders(c);
   yield* smallerViews(c);
   for (const layout of smallerLayouts(c.layout)) yield { ...c, layout };
   for (const op of smallerOps(c.op)) yield { ...c, op };

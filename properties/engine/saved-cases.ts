@@ -35,7 +35,7 @@ export interface SavedCase {
  * variant's without one, in a VM type it runs in: a bug one had is a regression test for all;
  * another's history is not.
  */
-export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes' | 'takes'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
+export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
   const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
   const own = same.filter((s) => s.record.variant.name === variant.name);
   // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14), or with
@@ -55,7 +55,7 @@ export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expect
  * VM before 6.14), or several views when its functions take one view's kvm_gmem (before 2025).
  * Null when it is one.
  */
-export function outsideOf(variant: Pick<Variant, 'vmTypes' | 'takes'>, c: CaseRecord): string | null {
+export function outsideOf(variant: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>, c: CaseRecord): string | null {
   const vms = runsIn(variant.vmTypes);
   const types = [c.layout.vmType ?? 'default', ...(c.layout.otherViews ?? []).map((v) => v.vmType ?? 'default')];
   const foreign = types.find((t) => !vms.includes(t as VmType));
@@ -63,5 +63,7 @@ export function outsideOf(variant: Pick<Variant, 'vmTypes' | 'takes'>, c: CaseRe
   if (c.layout.otherViews && variant.takes !== 'inode') {
     return `its case has ${1 + c.layout.otherViews.length} views of the file, and the variant's functions take one view's kvm_gmem (an era before 2025; takes: 'inode' is the 2025 shape)`;
   }
+  if (c.layout.pageOrder && !variant.zap) return `its file has page order ${c.layout.pageOrder} (the HugeTLB series), and the variant is of an era before it (no zap)`;
+  if (c.op.kind === 'convert' && !variant.convert) return 'its case is a conversion (the in-place conversion series), and the variant has no convert()';
   return null;
 }

@@ -5,7 +5,7 @@
 // is a harness error.
 
 import { WalkRecord, XA_PRESENT, makeKernel } from '../../model/kernel';
-import { KvmEvent, KvmMemorySlot, Phase } from '../../model/kvm';
+import { KvmEvent, KvmMemorySlot, PHASES, Phase } from '../../model/kvm';
 import { Layout, viewsOf } from '../../model/layout';
 import { Word } from '../../model/word';
 import { XarrayMode } from '../../model/xarray';
@@ -93,8 +93,8 @@ export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: L
       if (i === 0 && line !== 'phase begin') throw new Malformed('the reply does not start with "phase begin"');
       switch (op) {
         case 'phase':
-          if (a[0] !== 'begin' && a[0] !== 'end') throw new Malformed(`unknown phase "${a[0]}"`);
-          recorder.phase = a[0];
+          if (!(PHASES as readonly string[]).includes(a[0])) throw new Malformed(`unknown phase "${a[0]}"`);
+          recorder.phase = a[0] as Phase;
           break;
         case 'view': {
           const v = Number(u64(a[0]));
@@ -129,8 +129,8 @@ export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: L
         }
         case 'fault':
         case 'throw':
-          if (a[0] !== 'begin' && a[0] !== 'end') throw new Malformed(`unknown phase "${a[0]}"`);
-          fault = { phase: a[0], message: message(a.slice(1), op === 'fault') };
+          if (!(PHASES as readonly string[]).includes(a[0])) throw new Malformed(`unknown phase "${a[0]}"`);
+          fault = { phase: a[0] as Phase, message: message(a.slice(1), op === 'fault') };
           break;
         default:
           throw new Malformed(`unknown record "${op}"`);

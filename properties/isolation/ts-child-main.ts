@@ -37,12 +37,12 @@ function runCase(v: Variant, line: string): string {
   const log: string[] = ['phase begin'];
   const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
   try {
-    const call = callsOf(v, machine, { kind: 'invalidate', start: r.start, end: r.end, ...(r.view !== undefined ? { view: r.view } : {}) });
-    machine.recorder.phase = 'begin';
-    call.begin(r.start, r.end);
-    log.push('phase end');
-    machine.recorder.phase = 'end';
-    call.end(r.start, r.end);
+    const call = callsOf(v, machine, { kind: 'invalidate', start: r.start, end: r.end, ...(r.view !== undefined ? { view: r.view } : {}), ...(r.convert ? { convert: r.convert } : {}) });
+    call.steps.forEach((step, i) => {
+      if (i > 0 || step.phase !== 'begin') log.push(`phase ${step.phase}`);
+      machine.recorder.phase = step.phase;
+      step.run(r.start, r.end);
+    });
   } catch (e) {
     const what = e instanceof VariantFault ? 'fault' : 'throw';
     log.push(`${what} ${machine.recorder.phase} ${JSON.stringify(describe(e))}`);
@@ -72,7 +72,9 @@ try {
 if (variant) {
   const { name, origin, expect } = variant;
   const { expectContract, vmTypes, takes } = variant as { expectContract?: unknown; vmTypes?: unknown; takes?: unknown };
-  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null })}\n`);
+  // which of the split era's functions it has: they decide the cases it gets (properties/arbitraries.ts)
+  const has = (['zap', 'release_zap', 'convert'] as const).filter((fn) => typeof variant![fn] === 'function');
+  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null, has })}\n`);
   serve(variant);
 } else {
   process.stdin.resume();

@@ -20,7 +20,15 @@ export interface VariantMeta {
   readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
   readonly vmTypes?: readonly VmType[];
   readonly takes?: 'inode';
+  /** The split era's functions it has, as stand-ins: they run in its process, never here. */
+  readonly zap?: () => never;
+  readonly release_zap?: () => never;
+  readonly convert?: () => never;
 }
+
+const inItsProcess = (file: string, fn: string) => (): never => {
+  throw new Error(`${file}: ${fn} runs in the variant's own process`);
+};
 
 export interface TsVariantOptions extends RunnerOptions {
   readonly word?: Word;
@@ -41,8 +49,8 @@ export class TsVariant {
       child: { command: process.execPath, args: ['--enable-source-maps', TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
-        const { start, end, view } = base.resolved;
-        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), mode: base.mode, word });
+        const { start, end, view, convert } = base.resolved;
+        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), mode: base.mode, word });
       },
     }, opts);
     this.runner.begin();
@@ -50,7 +58,7 @@ export class TsVariant {
 
   /** Waits for the child to load the file: its declarations, or the file's fault. */
   ready(): VariantMeta {
-    let said: { error?: string } & Partial<VariantMeta>;
+    let said: { error?: string; has?: string[] } & Partial<VariantMeta>;
     try {
       said = JSON.parse(this.runner.start()) as typeof said;
     } catch (e) {
@@ -72,6 +80,7 @@ export class TsVariant {
       ...(said.expectContract ? { expectContract: said.expectContract } : {}),
       ...(said.vmTypes ? { vmTypes: said.vmTypes } : {}),
       ...(said.takes === 'inode' ? { takes: said.takes } : {}),
+      ...Object.fromEntries((said.has ?? []).filter((fn) => ['zap', 'release_zap', 'convert'].includes(fn)).map((fn) => [fn, inItsProcess(this.file, fn)])),
     };
   }
 }

@@ -14,6 +14,8 @@ export interface TsRequest {
   readonly end: bigint;
   /** A release's view (model/callers.ts); absent for every other caller. */
   readonly view?: number;
+  /** A conversion's direction and huge-page bracket (model/callers.ts convert()); absent for every other caller. */
+  readonly convert?: { readonly toPrivate: boolean; readonly bracket: { readonly start: bigint; readonly end: bigint } };
   readonly mode: XarrayMode;
   readonly word: Word;
 }
@@ -35,23 +37,26 @@ export function encodeRequest(r: TsRequest): string {
     ...(r.layout.vmType === 'tdx' ? { v: r.layout.vmType } : {}),
     ...(r.layout.otherViews?.length ? { o: r.layout.otherViews.map((o) => [o.vmType === 'tdx' ? 'tdx' : null, slotsOut(o)]) } : {}),
     ...(r.view !== undefined ? { r: r.view } : {}),
+    ...(r.convert ? { c: [r.convert.toPrivate ? 1 : 0, String(r.convert.bracket.start), String(r.convert.bracket.end)] } : {}),
+    ...(r.layout.pageOrder ? { p: r.layout.pageOrder } : {}),
   });
 }
 
 const words = new Map<number, Word>();
 
 export function decodeRequest(line: string): TsRequest {
-  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; m: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number };
+  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; m: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number };
   const filePages = BigInt(j.f);
-  const otherViews = j.o?.map(([vm, l]) => Object.freeze({ filePages, slots: slotsIn(l), ...(vm ? { vmType: vm } : {}) }));
+  const otherViews = j.o?.map(([vm, l]) => Object.freeze({ filePages, slots: slotsIn(l), ...(vm ? { vmType: vm } : {}), ...(j.p ? { pageOrder: j.p } : {}) }));
   let word = words.get(j.w);
   if (!word) words.set(j.w, (word = makeWord(j.w)));
   return {
     seq: j.s,
-    layout: Object.freeze({ filePages, slots: slotsIn(j.l), ...(j.v ? { vmType: j.v } : {}), ...(otherViews ? { otherViews: Object.freeze(otherViews) } : {}) }),
+    layout: Object.freeze({ filePages, slots: slotsIn(j.l), ...(j.v ? { vmType: j.v } : {}), ...(otherViews ? { otherViews: Object.freeze(otherViews) } : {}), ...(j.p ? { pageOrder: j.p } : {}) }),
     start: BigInt(j.a),
     end: BigInt(j.b),
     ...(j.r !== undefined ? { view: j.r } : {}),
+    ...(j.c ? { convert: { toPrivate: j.c[0] === 1, bracket: { start: BigInt(j.c[1]), end: BigInt(j.c[2]) } } } : {}),
     mode: j.m === 'f' ? FAITHFUL : { kind: 'contract', pick: BigInt(j.m.slice(1)) },
     word,
   };

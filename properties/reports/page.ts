@@ -8,6 +8,7 @@ import { show } from '../../model/ranges';
 import { Expectation, PropertyId } from '../../model/variant';
 import { decHex } from '../../model/word';
 import { memoryRoot } from '../../model/vm';
+import { phaseName } from '../../model/kvm';
 import { diff, unmapsOf, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
 import { formatOperation } from '../format';
@@ -22,6 +23,10 @@ function freed(o: Outcome): string {
   const r = o.resolved;
   if (r.kind !== 'invalidate') return 'nothing';
   const size = o.layout.filePages;
+  if (o.case.op.kind === 'convert' && r.convert) {
+    return `no memory: it converts file pages [${r.start}, ${r.end}) to ${r.convert.toPrivate ? 'private' : 'shared'}, one huge page at a time, ` +
+      `bracketing the huge pages [${r.convert.bracket.start}, ${r.convert.bracket.end}) and zapping the pages converted`;
+  }
   if (o.case.op.kind === 'release') {
     return r.view === undefined ? `the whole guest_memfd (${size} pages; the invalidation covers [0, ULONG_MAX))`
       : `view ${r.view}'s file of the guest_memfd (that VM's bindings over [0, ULONG_MAX); the memory lives on with the inode and the other views)`;
@@ -92,6 +97,11 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
   const first = violations[0] ?? '';
   switch (property) {
     case 'no-stale-mapping':
+      if (r.kind === 'invalidate' && r.convert) {
+        return `The conversion makes file pages [${r.start}, ${r.end}) ${r.convert.toPrivate ? 'private' : 'shared'}, but the zap leaves ` +
+          `${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)} ` +
+          'The guest keeps its old mapping of pages whose attributes changed: userspace takes them as shared while the guest still writes them through a private mapping.';
+      }
       return `The caller frees ${what}, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)}${filterMissed(o)} ` +
         'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
         'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
@@ -99,6 +109,9 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
       if (r.kind === 'invalidate' && r.view !== undefined) {
         return `Closing view ${r.view}'s file, the release also unmaps ${collateral(o).replace(', which that range does not back.', ', which the release does not cover.')} ` +
           'A release invalidates only the view whose file is closed: the memory lives on with the inode, and every other VM bound to it still uses its mappings.';
+      }
+      if (r.kind === 'invalidate' && r.convert) {
+        return `Converting file pages [${r.start}, ${r.end}) (inside the huge pages [${r.convert.bracket.start}, ${r.convert.bracket.end}) it brackets), the zap also unmaps ${collateral(o)}`;
       }
       return `Invalidating ${r.kind === 'invalidate' ? `[${r.start}, ${r.end})` : 'nothing'}, kvm_gmem_invalidate_begin() also unmaps ${collateral(o)}`;
     case 'ranges-well-formed':
@@ -147,11 +160,11 @@ function faultStory(o: Outcome): string | undefined {
   const r = o.resolved;
   const what = r.kind === 'invalidate' ? `invalidating file pages [${r.start}, ${r.end})` : 'on this case';
   if (f.hang) {
-    return `kvm_gmem_invalidate_${f.phase}() does not return when ${what}: ${f.message}. ` +
+    return `kvm_gmem_${phaseName(f.phase)}() does not return when ${what}: ${f.message}. ` +
       'In the kernel the caller holds the file\'s invalidate lock (and, inside begin, the MMU lock) around it, so a punch hole, a release or a memory failure ' +
       'that reaches this case never finishes, and every vCPU fault on the VM waits behind it.';
   }
-  return `kvm_gmem_invalidate_${f.phase}() breaks off when ${what}: ${f.message}. ` +
+  return `kvm_gmem_${phaseName(f.phase)}() breaks off when ${what}: ${f.message}. ` +
     'No property can judge what it would have unmapped; in the kernel a fault here is an oops with the MMU lock possibly held.';
 }
 
@@ -168,7 +181,8 @@ function historySection(record: ReportRecord): string[] {
   const h = record.history ?? [];
   if (h.length === 0) return [];
   const shown = h.slice(0, 20).map((c, i) => {
-    const op = c.op.kind === 'punch' ? `punch offset ${c.op.offset} len ${c.op.len} (mode ${c.op.mode})` : c.op.kind === 'release' ? 'release' : `memory failure at ${c.op.index}, order ${c.op.order}`;
+    const op = c.op.kind === 'punch' ? `punch offset ${c.op.offset} len ${c.op.len} (mode ${c.op.mode})` : c.op.kind === 'release' ? 'release'
+      : c.op.kind === 'convert' ? `convert offset ${c.op.offset} size ${c.op.size} to ${c.op.toPrivate ? 'private' : 'shared'}` : `memory failure at ${c.op.index}, order ${c.op.order}`;
     const slots = c.layout.slots.map((x) => `slot ${x.id}: pgoff ${x.pgoff}, npages ${x.npages}, base_gfn ${x.base_gfn}`).join('; ');
     return `${i + 1}. file of ${c.layout.filePages} pages; ${slots}; ${op}`;
   });
@@ -214,8 +228,13 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
   const op = c.op;
   if (op.kind === 'punch') rows.push(`| fallocate offset, bytes | ${cell(op.offset)} |`, `| fallocate len, bytes | ${cell(op.len)} |`);
   if (op.kind === 'memory-failure') rows.push(`| folio index | ${cell(op.index)} |`, `| folio pages | ${cell(1n << BigInt(op.order))} |`);
+  if (op.kind === 'convert') rows.push(`| conversion offset, bytes | ${cell(op.offset)} |`, `| conversion size, bytes | ${cell(op.size)} |`);
+  if (o.layout.pageOrder) rows.splice(3, 0, `| page order (huge page, pages) | ${o.layout.pageOrder} (${1n << BigInt(o.layout.pageOrder)}) | |`);
   const r = o.resolved;
-  if (r.kind === 'invalidate') rows.push(`| invalidated start | ${cell(r.start)} |`, `| invalidated end | ${cell(r.end)} |`);
+  if (r.kind === 'invalidate' && r.convert) {
+    rows.push(`| converted (zapped) start | ${cell(r.start)} |`, `| converted (zapped) end | ${cell(r.end)} |`,
+      `| bracketed (huge pages) start | ${cell(r.convert.bracket.start)} |`, `| bracketed (huge pages) end | ${cell(r.convert.bracket.end)} |`);
+  } else if (r.kind === 'invalidate') rows.push(`| invalidated start | ${cell(r.start)} |`, `| invalidated end | ${cell(r.end)} |`);
 
   const happened = several
     ? ['| view | slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|---|']

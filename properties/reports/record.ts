@@ -6,7 +6,7 @@
 import crypto from 'crypto';
 import fc from 'fast-check';
 import { Operation } from '../../model/callers';
-import { KvmEvent } from '../../model/kvm';
+import { KvmEvent, phaseName } from '../../model/kvm';
 import { PropertyId } from '../../model/variant';
 import { Case, LayoutSpec, XarrayChoice, xarrayMode } from '../case';
 import type { Ran } from '../engine/executor';
@@ -37,9 +37,11 @@ export function caseRecord(c: Case, xarray: XarrayChoice): CaseRecord {
       // records (and names) of every other case stay as they were
       ...(c.layout.vmType === 'tdx' ? { vmType: c.layout.vmType } : {}),
       ...(c.layout.otherViews?.length ? { otherViews: c.layout.otherViews.map((v) => ({ slots: slotRecords(v.slots), ...(v.vmType === 'tdx' ? { vmType: v.vmType } : {}) })) } : {}),
+      ...(c.layout.pageOrder ? { pageOrder: c.layout.pageOrder as 9 | 18 } : {}),
     },
     op: op.kind === 'punch' ? { kind: 'punch', mode: op.mode, offset: dec(op.offset), len: dec(op.len) }
       : op.kind === 'release' ? { kind: 'release', ...(op.view ? { view: op.view } : {}) }
+      : op.kind === 'convert' ? { kind: 'convert', offset: dec(op.offset), size: dec(op.size), toPrivate: op.toPrivate }
       : { kind: 'memory-failure', index: dec(op.index), order: op.order },
     xarray,
     pick: dec(c.pick),
@@ -61,9 +63,11 @@ export function caseOf(r: CaseRecord): Case {
     slots: slotSpecs(r.layout.slots),
     ...(r.layout.vmType ? { vmType: r.layout.vmType } : {}),
     ...(r.layout.otherViews ? { otherViews: r.layout.otherViews.map((v) => ({ slots: slotSpecs(v.slots), ...(v.vmType ? { vmType: v.vmType } : {}) })) } : {}),
+    ...(r.layout.pageOrder ? { pageOrder: r.layout.pageOrder } : {}),
   };
   const op: Operation = r.op.kind === 'punch' ? { kind: 'punch', mode: r.op.mode, offset: BigInt(r.op.offset), len: BigInt(r.op.len) }
     : r.op.kind === 'release' ? { kind: 'release', ...(r.op.view ? { view: r.op.view } : {}) }
+    : r.op.kind === 'convert' ? { kind: 'convert', offset: BigInt(r.op.offset), size: BigInt(r.op.size), toPrivate: r.op.toPrivate }
     : { kind: 'memory-failure', index: BigInt(r.op.index), order: r.op.order };
   return { layout, op, pick: BigInt(r.pick) };
 }
@@ -101,7 +105,7 @@ export function buildRecord(variant: ReportRecord['variant'], property: Property
     counterexample: caseRecord(o.case, xarray),
     invalidated: r.kind === 'invalidate' ? range(r) : null,
     expected: o.expected.map((e) => ({ ...viewField(e.view), slot: e.slot.id, gfns: range(e.gfns) })),
-    actual: { calls: o.events.map((e) => callLine(e, !!o.layout.otherViews?.length)), fault: o.fault ? `invalidate_${o.fault.phase}: ${o.fault.message}` : null },
+    actual: { calls: o.events.map((e) => callLine(e, !!o.layout.otherViews?.length)), fault: o.fault ? `${phaseName(o.fault.phase)}: ${o.fault.message}` : null },
     difference: {
       slots: diff(o).filter((d) => d.missed.length || d.extra.length).map((d) => ({ ...viewField(d.view), slot: d.slot, missed: d.missed.map(range), extra: d.extra.map(range) })),
       warnings: o.events.flatMap((e) => (e.op === 'warn' ? [e.message] : [])),

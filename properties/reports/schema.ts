@@ -25,12 +25,16 @@ export const CaseRecord = z.object({
     vmType: z.enum(['tdx']).optional(),
     /** The other VMs' views of the inode (2025 on), each with its own slots; absent: one view. */
     otherViews: z.array(z.object({ slots: Slots, vmType: z.enum(['tdx']).optional() }).strict()).min(1).optional(),
+    /** The inode's page order (the HugeTLB series): 9 or 18; absent: 0. */
+    pageOrder: z.union([z.literal(9), z.literal(18)]).optional(),
   }).strict(),
   op: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('punch'), mode: Int, offset: Dec, len: Dec }).strict(),
     /** `view`: the view whose file is closed, when it is not the first. */
     z.object({ kind: z.literal('release'), view: View }).strict(),
     z.object({ kind: z.literal('memory-failure'), index: Dec, order: Int }).strict(),
+    /** KVM_SET_MEMORY_ATTRIBUTES2 on the file (the in-place conversion series): bytes [offset, offset + size). */
+    z.object({ kind: z.literal('convert'), offset: Dec, size: Dec, toPrivate: z.boolean() }).strict(),
   ]),
   xarray: z.enum(['faithful', 'contract']),
   pick: Dec,

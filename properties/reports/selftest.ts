@@ -61,6 +61,10 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
     lines.push('\t/* release: drop the last reference to the file (a memslot bound with the ioctl holds none) */');
     lines.push('\tclose(fd);');
     lines.push('\tret = 0;');
+  } else if (op.kind === 'convert') {
+    lines.push(`\t/* KVM_SET_MEMORY_ATTRIBUTES2 on fd: offset ${op.offset}, size ${op.size}, to ${op.toPrivate ? 'private' : 'shared'}`);
+    lines.push('\t * (the in-place conversion series; no released kernel has this ioctl on a guest_memfd) */');
+    lines.push('\tret = 0;');
   } else {
     lines.push(`\t/* memory failure of the ${1n << BigInt(op.order)}-page folio at file index ${op.index}: inject it with`);
     lines.push('\t * MADV_HWPOISON on a mapping of that folio where the kernel allows mapping guest_memfd. */');
