@@ -53,13 +53,18 @@ function notInProcess(name: string, source: string): () => never {
  * Where an era's cases run: from 6.14 in TDX VMs too (the ranges carry an attribute filter, and a
  * TDX VM is where it matters); from 2025 with several views, as its functions take the inode.
  */
-const spaceOf = (era: EraInfo): Pick<Variant, 'vmTypes' | 'takes'> =>
-  era.era === '2023' || era.era === '6.8' ? {} : era.release ? { vmTypes: VM_TYPES, takes: 'inode' } : { vmTypes: VM_TYPES };
+const spaceOf = (name: string, era: EraInfo, source: string): Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'release_zap'> => {
+  if (era.era === '2023' || era.era === '6.8') return {};
+  if (!era.release) return { vmTypes: VM_TYPES };
+  // the split era: its cases have a page order and a zap phase (no conversions: no C variant converts)
+  const split = era.zap ? { zap: notInProcess(name, source), release_zap: notInProcess(name, source) } : {};
+  return { vmTypes: VM_TYPES, takes: 'inode', ...split };
+};
 
 function make(file: string, header: { name: string; origin: string; expect: Variant['expect'] }, era: EraInfo, source: string, binary: string, warnings: string, opts: LoadOptions): CVariant {
   return Object.freeze({
     ...header,
-    ...spaceOf(era),
+    ...spaceOf(header.name, era, source),
     file,
     era,
     binary,

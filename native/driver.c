@@ -461,8 +461,14 @@ static void world_init(void)
 		views[i].gmem.kvm = &views[i].kvm;
 		views[i].file.kvm = &views[i].kvm;
 	}
-	list_link(&harness_mapping.i_private_list, offsetof(struct view, gmem.entry));
-	list_link(&harness_gmem_inode.gmem_file_list, offsetof(struct view, file.entry));
+	/* 2025 walks kvm_gmems on i_private_list; 2026 gmem_files on the gmem_inode; the series on i_private_list */
+	if (harness_files_on_i_private_list) {
+		list_link(&harness_mapping.i_private_list, offsetof(struct view, file.entry));
+		harness_gmem_inode.gmem_file_list.next = harness_gmem_inode.gmem_file_list.prev = &harness_gmem_inode.gmem_file_list;
+	} else {
+		list_link(&harness_mapping.i_private_list, offsetof(struct view, gmem.entry));
+		list_link(&harness_gmem_inode.gmem_file_list, offsetof(struct view, file.entry));
+	}
 	harness_mapping.private_data = &views[0].gmem;
 }
 
@@ -622,6 +628,15 @@ static void run_case(void)
 			harness_call_release_begin((int)cs.release);
 		else
 			harness_call_begin(cs.start, cs.end);
+		if (harness_era_zaps) {
+			cs.phase = "zap";
+			emit("phase zap\n");
+			flush_out();
+			if (cs.release >= 0)
+				harness_call_release_zap((int)cs.release);
+			else
+				harness_call_zap(cs.start, cs.end);
+		}
 		cs.phase = "end";
 		emit("phase end\n");
 		flush_out();

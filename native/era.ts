@@ -1,7 +1,7 @@
 // Which era of guest_memfd a C file's kvm_gmem_invalidate_begin()/_end() come from, told by
 // their signatures, and the glue that calls them the way that era's callers do.
 
-import { FunctionDef, paramTypes, topLevel } from './cparse';
+import { FunctionDef, MacroDef, paramTypes, topLevel } from './cparse';
 
 /**
  * 2023: guest_mem.c, (struct kvm *, struct kvm_gmem *, start, end).
@@ -9,8 +9,10 @@ import { FunctionDef, paramTypes, topLevel } from './cparse';
  * 6.14: the same, with .attr_filter in the range (dca6c8853232).
  * 2025: (struct inode *, start, end), looping over the kvm_gmem instances on i_private_list.
  * 2026: (struct inode *, start, end), looping over gmem_file instances of the gmem_inode.
+ * split: the 2026 shape split in three, kvm_gmem_zap(struct inode *, start, end) between begin
+ *        (which only adds ranges) and end: the in-place conversion series (KERNEL-FACTS §6).
  */
-export type Era = '2023' | '6.8' | '6.14' | '2025' | '2026';
+export type Era = '2023' | '6.8' | '6.14' | '2025' | '2026' | 'split';
 
 export interface EraInfo {
   readonly era: Era;
@@ -23,7 +25,11 @@ export interface EraInfo {
    * `__kvm_gmem_invalidate_end(f, 0, -1ul)` (KERNEL-FACTS §6); the glue does the same. The view
    * is a struct kvm_gmem (2025) or a struct gmem_file (2026).
    */
-  readonly release?: { readonly view: 'kvm_gmem' | 'gmem_file' };
+  readonly release?: { readonly view: 'kvm_gmem' | 'gmem_file'; readonly begin: string; readonly zap?: string };
+  /** The split era's inode-wide zap, called between begin and end. */
+  readonly zap?: string;
+  /** The list the file's kvm_gmem_for_each_file() walks, when it walks gmem_files (2026, split). */
+  readonly filesOn?: 'gmem_file_list' | 'i_private_list';
 }
 
 /** The file does not hold the two functions, or their signatures are of no known era. */
@@ -35,6 +41,12 @@ export class EraError extends Error {
 }
 
 const BEGIN_NAMES = ['kvm_gmem_invalidate_begin', 'kvm_gmem_invalidate_start'];
+/**
+ * The HugeTLB RFC v2 trees (2025) keep kvm_gmem_invalidate_begin() for their conversions, where
+ * it only adds ranges, and give punch, release and memory failure kvm_gmem_invalidate_begin_and_zap():
+ * when a file has it, that is the begin its callers call.
+ */
+const BEGIN_AND_ZAP = 'kvm_gmem_invalidate_begin_and_zap';
 const END_NAME = 'kvm_gmem_invalidate_end';
 
 const SIGNATURES: ReadonlyArray<readonly [string, string]> = [
@@ -46,8 +58,8 @@ const SIGNATURES: ReadonlyArray<readonly [string, string]> = [
 const describe = (f: FunctionDef) => `${f.name}(${paramTypes(f.params).join(', ')})`;
 
 /** The era of the invalidation functions among `functions` (all of the file's, for the hints). */
-export function recogniseEra(file: string, functions: readonly FunctionDef[]): EraInfo {
-  const begin = functions.find((f) => BEGIN_NAMES.includes(f.name));
+export function recogniseEra(file: string, functions: readonly FunctionDef[], macros: readonly MacroDef[] = []): EraInfo {
+  const begin = functions.find((f) => f.name === BEGIN_AND_ZAP) ?? functions.find((f) => BEGIN_NAMES.includes(f.name));
   const end = functions.find((f) => f.name === END_NAME);
   if (!begin || !end) {
     const missing = [begin ? null : BEGIN_NAMES.join(' or '), end ? null : END_NAME].filter(Boolean).join(' and ');
@@ -66,19 +78,37 @@ export function recogniseEra(file: string, functions: readonly FunctionDef[]): E
   if (shape === 'kvm+gmem') era = '2023';
   else if (shape === 'gmem') era = /\.attr_filter\s*=/.test(anyText) ? '6.14' : '6.8';
   else era = /\bstruct\s+gmem_file\b/.test(anyText) || /\bkvm_gmem_for_each_file\b/.test(anyText) ? '2026' : '2025';
-  if (era !== '2025' && era !== '2026') return { era, begin: begin.name, end: end.name };
-  return { era, begin: begin.name, end: end.name, release: releaseHelpers(file, era, functions) };
+  const zap = functions.find((f) => f.name === ZAP_NAME);
+  if (zap && era === '2026') {
+    if (paramTypes(zap.params).join(', ') !== sig) throw new EraError(file, `${describe(zap)} does not take what ${describe(begin)} takes`);
+    era = 'split';
+  }
+  if (era !== '2025' && era !== '2026' && era !== 'split') return { era, begin: begin.name, end: end.name };
+  // the list kvm_gmem_for_each_file() walks: the gmem_inode's (2026 tip) or the mapping's (the series)
+  const each = macros.find((m) => m.name === 'kvm_gmem_for_each_file');
+  const filesOn = era === '2025' ? undefined : each && /\bi_private_list\b/.test(each.text) ? 'i_private_list' : 'gmem_file_list';
+  return {
+    era, begin: begin.name, end: end.name, release: releaseHelpers(file, era, functions),
+    ...(era === 'split' ? { zap: ZAP_NAME } : {}), ...(filesOn ? { filesOn } : {}),
+  };
 }
 
-const RELEASE_BEGIN = '__kvm_gmem_invalidate_begin';
+const ZAP_NAME = 'kvm_gmem_zap';
+
+/** The per-view begin: 2026 trees that rename begin to start rename it too. */
+const RELEASE_BEGINS = ['__kvm_gmem_invalidate_begin', '__kvm_gmem_invalidate_start'];
+const RELEASE_BEGIN = RELEASE_BEGINS[0];
 const RELEASE_END = '__kvm_gmem_invalidate_end';
 const RELEASE_FILTER = 'kvm_gmem_get_invalidate_filter';
 
 /** The per-view helpers an inode-era file's release calls, checked for the shape the glue calls them with. */
-function releaseHelpers(file: string, era: '2025' | '2026', functions: readonly FunctionDef[]): NonNullable<EraInfo['release']> {
-  const view = era === '2026' ? 'gmem_file' : 'kvm_gmem';
+function releaseHelpers(file: string, era: '2025' | '2026' | 'split', functions: readonly FunctionDef[]): NonNullable<EraInfo['release']> {
+  const view = era === '2025' ? 'kvm_gmem' : 'gmem_file';
+  const begin = RELEASE_BEGINS.find((n) => functions.some((f) => f.name === n)) ?? RELEASE_BEGIN;
+  // the split era's begin only adds ranges, and takes no filter; its zap does
   const want: ReadonlyArray<readonly [string, string]> = [
-    [RELEASE_BEGIN, `struct ${view} *, pgoff_t, pgoff_t, enum kvm_gfn_range_filter`],
+    [begin, era === 'split' ? `struct ${view} *, pgoff_t, pgoff_t` : `struct ${view} *, pgoff_t, pgoff_t, enum kvm_gfn_range_filter`],
+    ...(era === 'split' ? [[RELEASE_ZAP, `struct ${view} *, pgoff_t, pgoff_t, enum kvm_gfn_range_filter`] as const] : []),
     [RELEASE_END, `struct ${view} *, pgoff_t, pgoff_t`],
     [RELEASE_FILTER, 'struct inode *'],
   ];
@@ -89,26 +119,45 @@ function releaseHelpers(file: string, era: '2025' | '2026', functions: readonly 
     if (!f) throw new EraError(file, `no definition of ${name}(${sig}) found: ${why}`);
     if (paramTypes(f.params).join(', ') !== sig) throw new EraError(file, `${describe(f)} is not ${name}(${sig}): ${why}`);
   }
-  return { view };
+  return { view, begin, ...(era === 'split' ? { zap: RELEASE_ZAP } : {}) };
 }
 
-/** The era of a whole C file. */
-export const eraOfSource = (file: string, src: string): EraInfo => recogniseEra(file, topLevel(src).functions);
+const RELEASE_ZAP = '__kvm_gmem_zap';
 
-/** harness_call_begin/_end and the release's per-view calls for the driver: the variant's functions called with this era's arguments. */
+/** The era of a whole C file. */
+export const eraOfSource = (file: string, src: string): EraInfo => {
+  const { functions, macros } = topLevel(src);
+  return recogniseEra(file, functions, macros);
+};
+
+/** harness_call_begin/_zap/_end and the release's per-view calls for the driver: the variant's functions called with this era's arguments. */
 export function glue(info: EraInfo): string {
   const args = info.era === '2023' ? 'harness_view_kvm(0), harness_view_gmem(0)' : info.era === '6.8' || info.era === '6.14' ? 'harness_view_gmem(0)' : 'harness_inode';
   const call = (fn: string, a: string) => [`\t${fn}(${a});`];
+  const r = info.release;
+  const f = r ? `harness_view_${r.view === 'gmem_file' ? 'file' : 'gmem'}(view)` : '';
+  const filter = `${RELEASE_FILTER}(harness_inode)`;
   // before 2025 a release calls the pair on the file's one view; from 2025 the per-view helpers on the view it closes
-  const release = info.release
-    ? { begin: call(RELEASE_BEGIN, `harness_view_${info.release.view === 'gmem_file' ? 'file' : 'gmem'}(view), 0, -1ul, ${RELEASE_FILTER}(harness_inode)`),
-        end: call(RELEASE_END, `harness_view_${info.release.view === 'gmem_file' ? 'file' : 'gmem'}(view), 0, -1ul`) }
-    : { begin: ['\t(void)view;', ...call(info.begin, `${args}, 0, -1ul`)], end: ['\t(void)view;', ...call(info.end, `${args}, 0, -1ul`)] };
+  const release = r
+    ? {
+        begin: call(r.begin, info.era === 'split' ? `${f}, 0, -1ul` : `${f}, 0, -1ul, ${filter}`),
+        zap: r.zap ? call(r.zap, `${f}, 0, -1ul, ${filter}`) : ['\t(void)view;'],
+        end: call(RELEASE_END, `${f}, 0, -1ul`),
+      }
+    : { begin: ['\t(void)view;', ...call(info.begin, `${args}, 0, -1ul`)], zap: ['\t(void)view;'], end: ['\t(void)view;', ...call(info.end, `${args}, 0, -1ul`)] };
   return [
     `/* harness glue: era ${info.era} */`,
+    `const int harness_era_zaps = ${info.zap ? 1 : 0};`,
+    `const int harness_files_on_i_private_list = ${info.filesOn === 'i_private_list' ? 1 : 0};`,
+    '',
     'void harness_call_begin(pgoff_t start, pgoff_t end)',
     '{',
     `\t${info.begin}(${args}, start, end);`,
+    '}',
+    '',
+    'void harness_call_zap(pgoff_t start, pgoff_t end)',
+    '{',
+    ...(info.zap ? [`\t${info.zap}(${args}, start, end);`] : ['\t(void)start;', '\t(void)end;']),
     '}',
     '',
     'void harness_call_end(pgoff_t start, pgoff_t end)',
@@ -119,6 +168,11 @@ export function glue(info: EraInfo): string {
     'void harness_call_release_begin(int view)',
     '{',
     ...release.begin,
+    '}',
+    '',
+    'void harness_call_release_zap(int view)',
+    '{',
+    ...release.zap,
     '}',
     '',
     'void harness_call_release_end(int view)',

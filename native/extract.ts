@@ -66,9 +66,11 @@ export function extractInvalidation(treeOrFile: string): Extraction {
   const file = locateSource(treeOrFile);
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
-  const era = recogniseEra(file, functions);
+  const era = recogniseEra(file, functions, macros);
   // an inode-era release calls the per-view helpers itself (native/era.ts)
-  const roots = era.release ? [era.begin, era.end, '__kvm_gmem_invalidate_begin', '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter'] : [era.begin, era.end];
+  const roots = era.release
+    ? [era.begin, era.end, ...(era.zap ? [era.zap] : []), era.release.begin, ...(era.release.zap ? [era.release.zap] : []), '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter']
+    : [era.begin, era.end];
   const items = closure(functions, macros, roots);
   const where = JSON.stringify(file);
   const body = items.map((it) =>

@@ -14,12 +14,14 @@ import upstream from '../variants/upstream';
 import upstream614 from '../variants/upstream-6.14';
 import upstream2025 from '../variants/upstream-2025';
 import upstream2026 from '../variants/upstream-2026';
+import conversion2026 from '../variants/conversion-2026';
 import { observable, sampleCases, seed } from './native-helpers';
 
 const PAIRS: Array<[string, Variant]> = [
   ['variants/c/buggy.c', buggy], ['variants/c/fixed.c', fixed], ['variants/c/upstream.c', upstream],
   ['variants/c/upstream-6.14.c', upstream614], ['variants/c/filter-shared-always.c', filterSharedAlways],
   ['variants/c/upstream-2025.c', upstream2025], ['variants/c/upstream-2026.c', upstream2026],
+  ['variants/c/conversion-2026.c', conversion2026],
 ];
 const loaded = new Map<string, CVariant>();
 const load = (file: string) => {
@@ -31,7 +33,8 @@ afterAll(() => { for (const v of loaded.values()) v.runner.close(); });
 const cases = sampleCases(300);
 
 describe.each(PAIRS)('%s', (file, twin) => {
-  const drawn = twin.vmTypes || twin.takes ? sampleCases(300, 0, twin) : cases;
+  // no C variant converts: its twin's cases are the split era's punches, memory failures and releases
+  const drawn = twin.vmTypes || twin.takes ? sampleCases(300, 0, { ...twin, convert: undefined }) : cases;
   // a release of a later view, for every drawn case with views (drawn ones alone are few, by chance)
   const releases = drawn.flatMap((k): typeof drawn => (k.layout.otherViews?.length ? [{ ...k, op: { kind: 'release', view: k.layout.otherViews.length } }] : []));
   const mine = twin.takes ? [...drawn, ...releases.slice(0, 40)] : drawn;
@@ -43,6 +46,7 @@ describe.each(PAIRS)('%s', (file, twin) => {
     expect(c.expect).toEqual(twin.expect);
     expect(c.vmTypes).toEqual(twin.vmTypes);
     expect(c.takes).toEqual(twin.takes);
+    expect([c.zap === undefined, c.release_zap === undefined]).toEqual([twin.zap === undefined, twin.release_zap === undefined]);
   });
 
   test.each(['faithful', 'contract'] as const)(`gives the same events as its twin on 300 cases, %s xarray (FC_SEED=${seed})`, (choice) => {
@@ -58,6 +62,7 @@ describe.each(PAIRS)('%s', (file, twin) => {
     }
     expect(invalidations).toBeGreaterThan(200); // the comparison is not vacuous
     if (twin.vmTypes) expect(mine.filter((k) => k.layout.vmType === 'tdx').length).toBeGreaterThan(50);
+    if (twin.zap) expect(mine.filter((k) => k.layout.pageOrder).length).toBeGreaterThan(100); // files with huge pages
     if (twin.takes) {
       expect(mine.filter((k) => k.layout.otherViews?.length).length).toBeGreaterThan(100);
       expect(mine.filter((k) => k.op.kind === 'release' && k.op.view).length).toBeGreaterThanOrEqual(40); // a release of a later view

@@ -95,9 +95,17 @@ typedef struct { int locked; } rwlock_t;
 struct mutex { int locked; };
 #define lockdep_assert_held(l)	((void)(l))
 
+/* SRCU readers (the spring 2023 POC reads the memslots under kvm->srcu): nothing to wait for here. */
+struct srcu_struct {
+	int unused;
+};
+static inline int srcu_read_lock(struct srcu_struct *ssp) { (void)ssp; return 0; }
+static inline void srcu_read_unlock(struct srcu_struct *ssp, int idx) { (void)ssp; (void)idx; }
+
 struct kvm {
 	rwlock_t mmu_lock;
 	struct mutex slots_lock;
+	struct srcu_struct srcu;
 };
 
 struct file;
@@ -118,6 +126,13 @@ struct kvm_memory_slot {
 		};
 	} gmem;
 };
+
+/* 6.18 on: a slot bound to a file created with GUEST_MEMFD_FLAG_MMAP; the model creates none */
+#define KVM_MEMSLOT_GMEM_ONLY	(1UL << 17)
+static inline bool kvm_memslot_is_gmem_only(const struct kvm_memory_slot *slot)
+{
+	return slot->flags & KVM_MEMSLOT_GMEM_ONLY;
+}
 
 union kvm_mmu_notifier_arg {
 	unsigned long attributes;
@@ -272,8 +287,13 @@ struct gmem_file *harness_view_file(int view);
  * memory failure do, and the way its release does on the view whose file is closed.
  */
 void harness_call_begin(pgoff_t start, pgoff_t end);
+void harness_call_zap(pgoff_t start, pgoff_t end);
 void harness_call_end(pgoff_t start, pgoff_t end);
 void harness_call_release_begin(int view);
+void harness_call_release_zap(int view);
 void harness_call_release_end(int view);
+/* The split era calls zap between begin and end; which list the file's gmem_files are on. */
+extern const int harness_era_zaps;
+extern const int harness_files_on_i_private_list;
 
 #endif /* KVM_GMEM_SHIM_H */
