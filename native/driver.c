@@ -458,6 +458,8 @@ static void world_init(void)
 	harness_gmem_inode.vfs_inode.i_mapping = &harness_mapping;
 	harness_mapping.host = &harness_gmem_inode.vfs_inode;
 	for (i = 0; i < cs.nviews; i++) {
+		/* a VM's state is the case's own: nothing of an earlier case (or a fault) carries over */
+		memset(&views[i].kvm, 0, sizeof(views[i].kvm));
 		views[i].gmem.kvm = &views[i].kvm;
 		views[i].file.kvm = &views[i].kvm;
 	}

@@ -102,10 +102,23 @@ struct srcu_struct {
 static inline int srcu_read_lock(struct srcu_struct *ssp) { (void)ssp; return 0; }
 static inline void srcu_read_unlock(struct srcu_struct *ssp, int idx) { (void)ssp; (void)idx; }
 
+/* Spinlocks and an rcuwait, as the pfncache trees (2026) take and wake them around an invalidation. */
+typedef struct { int locked; } spinlock_t;
+static inline void spin_lock(spinlock_t *l) { l->locked = 1; }
+static inline void spin_unlock(spinlock_t *l) { l->locked = 0; }
+struct rcuwait {
+	void *task;
+};
+static inline int rcuwait_wake_up(struct rcuwait *w) { (void)w; return 0; }
+
 struct kvm {
 	rwlock_t mmu_lock;
 	struct mutex slots_lock;
 	struct srcu_struct srcu;
+	/* the pfncache trees: invalidations in flight, for gfn_to_pfn caches that retry */
+	spinlock_t invalidate_lock;
+	long active_invalidate_count;
+	struct rcuwait memslots_update_rcuwait;
 };
 
 struct file;
@@ -132,6 +145,23 @@ struct kvm_memory_slot {
 static inline bool kvm_memslot_is_gmem_only(const struct kvm_memory_slot *slot)
 {
 	return slot->flags & KVM_MEMSLOT_GMEM_ONLY;
+}
+
+#ifndef PAGE_SHIFT
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#endif
+
+/* include/linux/kvm_host.h: the host virtual address of a gfn of a slot */
+static inline unsigned long gfn_to_hva_memslot(const struct kvm_memory_slot *slot, gfn_t gfn)
+{
+	return slot->userspace_addr + (gfn - slot->base_gfn) * PAGE_SIZE;
+}
+
+/* virt/kvm/pfncache.c: invalidate the gfn_to_pfn caches over an hva range; no cache is modelled */
+static inline void gpc_invalidate_hva_range_start(struct kvm *kvm, unsigned long start, unsigned long end)
+{
+	(void)kvm; (void)start; (void)end;
 }
 
 union kvm_mmu_notifier_arg {
