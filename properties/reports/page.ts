@@ -121,6 +121,11 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
       return `A WARN fires while the caller frees ${what} (${first}). ` +
         'Userspace can trigger it at will with fallocate(), and with panic_on_warn set it takes the host down.';
     case 'mmu-bookkeeping':
+      if (first.startsWith("the invalidation's ranges leave out")) {
+        return `The conversion's invalidation does not cover the whole huge page it converts in (${first}). ` +
+          'A vCPU fault on one of the gfns left out sees no invalidation in progress there and may map the huge page again, across the pages ' +
+          'whose attributes are changing, with the attributes they had.';
+      }
       return `The MMU notifier bookkeeping is broken (${first}). ` +
         (/in_progress is [1-9]/.test(first)
           ? 'kvm->mmu_invalidate_in_progress stays raised, so every later page fault of the VM sees an invalidation in progress and retries forever: the vCPUs hang.'
@@ -248,7 +253,8 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
   const tdxStep = '`KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`)';
   const steps = [
     ...(tdx ? [`1. ${tdxStep}.`] : []),
-    `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes${several ? ' (view 0: the VM that creates it)' : ''}.`,
+    `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes` +
+      `${c.layout.pageOrder ? `, flag \`GUEST_MEMFD_FLAG_HUGETLB\` and page order ${c.layout.pageOrder} (the HugeTLB series; no released kernel has them)` : ''}${several ? ' (view 0: the VM that creates it)' : ''}.`,
   ];
   const bindSteps = (v: Layout) => {
     for (const s of v.slots) {

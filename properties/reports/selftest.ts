@@ -34,6 +34,7 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
     lines.push('\t/* 6.8 selftests spell this vm_create_barebones_protected_vm() */');
     lines.push('\tstruct kvm_vm *vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);');
   }
+  if (c.layout.pageOrder) lines.push(`\t/* the HugeTLB series: GUEST_MEMFD_FLAG_HUGETLB with page order ${c.layout.pageOrder}; no released kernel has them */`);
   lines.push(`\tint fd = vm_create_guest_memfd(vm, ${hex(c.layout.filePages << PAGE_SHIFT)}, 0);`);
   lines.push('\tint ret;');
   lines.push('');
