@@ -89,6 +89,10 @@ export function plan(record: ReportRecord): Plan {
   if (layout.vmType === 'tdx') {
     return { runnable: false, layout, op, why: 'the case is in a TDX VM, and the live runner creates default VMs only' };
   }
+  if (op.kind === 'convert' || layout.pageOrder) {
+    // KERNEL-FACTS §6: the in-place conversion and HugeTLB series are not in a released kernel
+    return { runnable: false, layout, op, why: op.kind === 'convert' ? 'the case is a conversion (KVM_SET_MEMORY_ATTRIBUTES2 on a guest_memfd), which only the in-flight conversion series has' : `the case's file has page order ${layout.pageOrder}, which only the in-flight HugeTLB series has` };
+  }
   if (layout.otherViews?.length) {
     // KERNEL-FACTS §6: upstream creates one view per inode; a second VM's view needs the in-flight series
     return { runnable: false, layout, op, why: `the case has ${1 + layout.otherViews.length} views of one file, and a released kernel gives a file one view (a second VM's view comes with the in-flight intra-host migration series)` };
