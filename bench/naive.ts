@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
-import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inViews, inVms } from '../properties/arbitraries';
+import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inSplitEra, inViews, inVms } from '../properties/arbitraries';
 import { Case, SlotSpec, materialize } from '../properties/case';
 
 const U64 = (1n << 64n) - 1n;
@@ -49,9 +49,11 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
 /** The naive cases in the VMs a variant runs in, each VM as likely. */
 /**
  * In the variant's VMs, drawn without bias; for a variant that takes the inode, with the other
- * views the project's generator adds (no generator finds a one-view bug without a second view).
+ * views the project's generator adds, and for one of the split era with its page orders and
+ * conversions (no generator finds a view or conversion bug without views and conversions).
  */
 export const naiveCaseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => {
   const arb = inVms(naiveCaseArb, space.vmTypes, (ts) => fc.noBias(fc.constantFrom(...ts)));
-  return space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
+  const viewed = space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
+  return space.zap ? inSplitEra(viewed, space.convert !== undefined) : viewed;
 };
