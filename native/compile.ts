@@ -162,7 +162,11 @@ export function buildProgram(spec: ProgramSpec, opts: CompileOptions = {}): Comp
     const output = spec.generated ? raw.split(`${tmp}.c`).join(spec.generated.shownAs) : raw;
     if (r.status !== 0) {
       const e = firstError(output, spec.file);
-      throw new CCompileError(e.file, e.line, e.column, e.message, output);
+      // a whole guest_memfd.c of a tree includes the kernel's headers: --from-kernel takes what it needs from it
+      const hint = /fatal error: linux\/[\w/]+\.h: No such file/.test(output) && !spec.generated
+        ? `\n(${spec.file} includes the kernel's headers: a whole guest_memfd.c goes through --from-kernel <its tree or the file>, which takes the invalidation functions out of it)`
+        : '';
+      throw new CCompileError(e.file, e.line, e.column, e.message, output + hint);
     }
     fs.writeFileSync(`${tmp}.warnings`, output);
     fs.renameSync(`${tmp}.warnings`, warningsFile);

@@ -74,7 +74,7 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
       case 'unlock':
         need(e, 'KVM_MMU_UNLOCK without the lock', locked);
         // __kvm_handle_hva_range() flushes before unlocking: after it, a vCPU can miss the flush
-        need(e, 'KVM_MMU_UNLOCK before the TLB flush that the unmaps need', !flushDue);
+        need(e, 'KVM_MMU_UNLOCK with no TLB flush since unmaps that reported work (the flush must come before the unlock)', !flushDue);
         locked = false;
         flushDue = false;
         break;
@@ -123,7 +123,9 @@ function bracketCoverage(o: Outcome): string[] {
   const added = normalize(o.events.flatMap((e) => (e.op === 'range_add' && e.start < e.end ? [{ start: e.start, end: e.end }] : [])));
   return expectedUnmaps(o.layout, r.convert.bracket.start, r.convert.bracket.end).flatMap((need) => {
     const left = subtract([need.gfns], added);
-    return left.length ? [`the invalidation's ranges leave out gfns ${ranges(left)} of slot ${need.slot.id}, backed by the huge page(s) [${r.convert!.bracket.start}, ${r.convert!.bracket.end}) being converted (a racing fault could map them huge)`] : [];
+    const what = o.layout.pageOrder ? `the huge page(s) [${r.convert!.bracket.start}, ${r.convert!.bracket.end}) being converted (a racing fault could map them huge)`
+      : `the pages [${r.convert!.bracket.start}, ${r.convert!.bracket.end}) being converted (a racing fault would not retry)`;
+    return left.length ? [`the invalidation's ranges leave out gfns ${ranges(left)} of slot ${need.slot.id}, backed by ${what}`] : [];
   });
 }
 

@@ -104,14 +104,14 @@ test.each([
     const [[, slot]] = k.xa_for_each_range(k.gmem.bindings, start, k.ul(end - 1n));
     k.kvm_mmu_unmap_gfn_range(k.kvm, { start: 102n, end: 104n, slot });
     k.KVM_MMU_UNLOCK(k.kvm);
-  }) as Begin, /KVM_MMU_UNLOCK before the TLB flush that the unmaps need/],
+  }) as Begin, /KVM_MMU_UNLOCK with no TLB flush since unmaps that reported work/],
   ['a flush only after the unlock', ((k, start, end) => {
     k.KVM_MMU_LOCK(k.kvm); k.kvm_mmu_invalidate_begin(k.kvm);
     const [[, slot]] = k.xa_for_each_range(k.gmem.bindings, start, k.ul(end - 1n));
     k.kvm_mmu_unmap_gfn_range(k.kvm, { start: 102n, end: 104n, slot });
     k.KVM_MMU_UNLOCK(k.kvm);
     k.kvm_flush_remote_tlbs(k.kvm);
-  }) as Begin, /KVM_MMU_UNLOCK before the TLB flush that the unmaps need/],
+  }) as Begin, /KVM_MMU_UNLOCK with no TLB flush since unmaps that reported work/],
   ['returning with the lock held', ((k) => { k.KVM_MMU_LOCK(k.kvm); k.kvm_mmu_invalidate_begin(k.kvm); }) as Begin, /returned with the MMU lock held/],
   ['taking the lock twice', ((k) => { k.KVM_MMU_LOCK(k.kvm); k.KVM_MMU_LOCK(k.kvm); }) as Begin, /lock already held/],
   ['an unlock without the lock', ((k) => { k.KVM_MMU_UNLOCK(k.kvm); }) as Begin, /KVM_MMU_UNLOCK without the lock \(in invalidate_begin\)/],

@@ -25,7 +25,11 @@ import convertZapAligned from '../variants/convert-zap-aligned';
 import convertBracketExact from '../variants/convert-bracket-exact';
 import convertBatchSkip from '../variants/convert-batch-skip';
 import { checkHere } from './command-helpers';
+import { loadReport } from '../properties/reports/store';
+import { reportStem } from '../properties/reports/record';
+import { spawnSync } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 
 const { seed } = optionsFromEnv();
 const P = 1n << PAGE_SHIFT;
@@ -146,4 +150,30 @@ describe('the split era in C', () => {
     expect(verdicts[0].variant).toMatch(/^kernel-split-[0-9a-f]{8}$/);
     expect(verdicts.filter((v) => ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping'].includes(v.property)).every((v) => v.actual === 'pass')).toBe(true);
   }, 60_000);
+});
+
+describe('what a user meets', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'split-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('a report whose case never reaches the invalidation is refused, saying why', () => {
+    const shipped = fs.readdirSync(path.join(__dirname, '..', 'shrink-reports')).find((f) => /^convert-bracket-exact--mmu-bookkeeping--.*\.json$/.test(f))!;
+    const r = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'shrink-reports', shipped), 'utf8'));
+    r.counterexample.op.size = '0';
+    r.invalidated = null;
+    r.expected = [];
+    const file = path.join(tmp, `${reportStem(r.variant.name, r.property, r.counterexample)}.json`);
+    fs.writeFileSync(file, JSON.stringify(r));
+    expect(() => loadReport(file)).toThrow(/its case never reaches the invalidation: the caller refuses it \(-EINVAL: kvm_gmem_set_attributes: size is 0/);
+  });
+
+  test('npm run trees on a folder with no tree says so and leaves bench/TREES.md alone', () => {
+    fs.mkdirSync(path.join(tmp, 'empty', 'not-a-tree'), { recursive: true });
+    const before = fs.readFileSync(path.join(__dirname, '..', 'bench', 'TREES.md'), 'utf8');
+    const r = spawnSync(process.execPath, ['-r', './properties/isolation/register.js', 'bench/trees.ts', path.join(tmp, 'empty')], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/not-a-tree has no SOURCE line/);
+    expect(r.stderr).toMatch(/no tree in .*empty \(a tree is a folder with a SOURCE line\); bench\/TREES.md is left as it was/);
+    expect(fs.readFileSync(path.join(__dirname, '..', 'bench', 'TREES.md'), 'utf8')).toBe(before);
+  });
 });

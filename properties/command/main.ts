@@ -215,6 +215,8 @@ interface RanVariant {
   readonly vmTypes: readonly string[];
   /** The views of the file its cases had: 1, or up to 3 for a variant that takes the inode. */
   readonly maxViews: number;
+  /** The split era's cases it got: none, huge pages only (a zap, no convert), or conversions too. */
+  readonly split: 'no' | 'huge-pages' | 'converts';
   /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
   readonly hangConfirmations: number;
 }
@@ -243,7 +245,9 @@ function vmLine(ran: readonly RanVariant[]): string {
 /** Which variants' cases had several views of the file: the ones whose functions take the inode. */
 function viewsLine(ran: readonly RanVariant[]): string {
   const several = ran.filter((r) => r.maxViews > 1).map((r) => r.name);
-  return several.length ? `; files with 1 to 3 views (one per VM) for ${several.join(', ')}, whose functions take the inode` : '';
+  const split = ran.filter((r) => r.split !== 'no').map((r) => `${r.name}${r.split === 'converts' ? '' : ' (no conversions: it has no convert())'}`);
+  return (several.length ? `; files with 1 to 3 views (one per VM) for ${several.join(', ')}, whose functions take the inode` : '') +
+    (split.length ? `; files with huge pages (page order 9 or 18) and conversions for ${split.join(', ')}, of the split era` : '');
 }
 
 function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[]): void {
@@ -279,7 +283,7 @@ function run(argv: string[]): number {
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
+  const ran = loaded.map((l): RanVariant => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
   if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
   else printText(args, code, broken, verdicts, ran);
   return code;

@@ -12,6 +12,7 @@ import { WORD64, Word } from '../../model/word';
 import { caseArbFor } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
 import { Outcome, execute, faultOutcome } from './execute';
+import { phaseName } from '../../model/kvm';
 import { minimize } from './minimize';
 import { PROPERTIES, Property, contractRerun, violations } from '../properties';
 import type { Confirmation, Executor, Isolated, Ran, VariantInfo } from './executor';
@@ -168,8 +169,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     if (hung) {
       isolated!.claimHang();
       c = hung.case;
-      counterexample = faultOutcome(c, hung.mode, hung.message, word, true);
-      found = [`invalidate_begin/_end did not return: ${hung.message}`];
+      counterexample = hung.outcome ?? faultOutcome(c, hung.mode, hung.message, word, true);
+      found = [`${phaseName(counterexample.fault?.phase ?? 'begin')} did not return: ${hung.message}`];
       confirmation = 'hang';
     } else if (isolated?.confirm && c && !fromSaved?.history && !(alreadyShown && counterexample?.fault === undefined)) {
       const at = c;

@@ -5,6 +5,7 @@
 
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../../model/callers';
 import { PAGE_SHIFT } from '../../model/layout';
+import { phaseName } from '../../model/kvm';
 import { Expectation, PropertyId, Variant, expectationOf } from '../../model/variant';
 import { VM_TYPES, runsIn } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
@@ -272,7 +273,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     checked++;
     if (o.fault?.hang) {
       hungOn = o;
-      for (const t of tallies.values()) { t.smallest = undefined; fail(t, c, [`invalidate_begin/_end did not return: ${o.fault.message}`], o); }
+      for (const t of tallies.values()) { t.smallest = undefined; fail(t, c, [`${phaseName(o.fault.phase)} did not return: ${o.fault.message}`], o); }
       return;
     }
     for (const p of props) {

@@ -37,6 +37,8 @@ export interface Hang {
   readonly case: Case;
   readonly mode: XarrayMode;
   readonly message: string;
+  /** The case's outcome: what the variant did before it hung, and the step it hung in. */
+  readonly outcome?: Outcome;
 }
 
 /** A canonical key for a case run in a mode. */
@@ -288,9 +290,10 @@ export class ChildRunner {
       return { ...base, ...replayLog(base.layout, base.mode, again, this.program) };
     }
     const message = hangStory(first, again);
-    this.hung = { case: base.case, mode: base.mode, message };
     // what the variant did before it hung, from the first run's log
     const before = replayLog(base.layout, base.mode, first, this.program);
-    return { ...base, ...before, fault: { phase: before.fault?.phase ?? 'begin', message, hang: true } };
+    const outcome: Outcome = { ...base, ...before, fault: { phase: before.fault?.phase ?? 'begin', message, hang: true } };
+    this.hung = { case: base.case, mode: base.mode, message, outcome };
+    return outcome;
   }
 }

@@ -32,15 +32,18 @@ function describe(e: unknown): string {
   }
 }
 
-function runCase(v: Variant, line: string): string {
+/** Runs one case, sending its log as it goes: before each step, what is logged so far, so a hang is placed in its step. */
+function runCase(v: Variant, line: string): void {
   const r = decodeRequest(line);
   const log: string[] = ['phase begin'];
+  const flush = () => { if (log.length) send(log.splice(0).join('\n') + '\n'); };
   const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
   try {
     const call = callsOf(v, machine, { kind: 'invalidate', start: r.start, end: r.end, ...(r.view !== undefined ? { view: r.view } : {}), ...(r.convert ? { convert: r.convert } : {}) });
     call.steps.forEach((step, i) => {
       if (i > 0 || step.phase !== 'begin') log.push(`phase ${step.phase}`);
       machine.recorder.phase = step.phase;
+      flush();
       step.run(r.start, r.end);
     });
   } catch (e) {
@@ -48,7 +51,7 @@ function runCase(v: Variant, line: string): string {
     log.push(`${what} ${machine.recorder.phase} ${JSON.stringify(describe(e))}`);
   }
   log.push(`end ${r.seq}`);
-  return log.join('\n') + '\n';
+  flush();
 }
 
 function serve(v: Variant): void {
@@ -57,7 +60,7 @@ function serve(v: Variant): void {
   process.stdin.on('data', (d: string) => {
     const lines = (partial + d).split('\n');
     partial = lines.pop()!;
-    for (const line of lines) if (line) send(runCase(v, line));
+    for (const line of lines) if (line) runCase(v, line);
   });
   process.stdin.on('end', () => process.exit(0));
 }

@@ -102,7 +102,7 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
           `${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)} ` +
           'The guest keeps its old mapping of pages whose attributes changed: userspace takes them as shared while the guest still writes them through a private mapping.';
       }
-      return `The caller frees ${what}, but kvm_gmem_invalidate_begin() leaves ${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)}${filterMissed(o)} ` +
+      return `The caller frees ${what}, but ${o.events.some((e) => e.phase === 'zap') || o.case.layout.pageOrder ? 'kvm_gmem_zap()' : 'kvm_gmem_invalidate_begin()'} leaves ${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)}${filterMissed(o)} ` +
         'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
         'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
     case 'no-collateral-unmap':

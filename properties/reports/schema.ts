@@ -26,7 +26,7 @@ export const CaseRecord = z.object({
     /** The other VMs' views of the inode (2025 on), each with its own slots; absent: one view. */
     otherViews: z.array(z.object({ slots: Slots, vmType: z.enum(['tdx']).optional() }).strict()).min(1).optional(),
     /** The inode's page order (the HugeTLB series): 9 or 18; absent: 0. */
-    pageOrder: z.union([z.literal(9), z.literal(18)]).optional(),
+    pageOrder: z.union([z.literal(9), z.literal(18)], { error: (issue) => `pageOrder is ${JSON.stringify(issue.input)}: a page order is 9 or 18 (absent: 0)` }).optional(),
   }).strict(),
   op: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('punch'), mode: Int, offset: Dec, len: Dec }).strict(),

@@ -82,6 +82,7 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
   // what a guest read of an unmapped gfn then sees, by operation (KERNEL-FACTS §7 for release)
   const after = op.kind === 'punch' ? ['faults', ' * in a fresh (zeroed) page, not the data written before the punch.']
     : op.kind === 'release' ? ['exits', ' * to userspace (KVM_EXIT_MEMORY_FAULT, -EFAULT: the file is gone).']
+    : op.kind === 'convert' ? ['faults', ' * again, and is mapped with the pages\' new attributes (shared), not the old private mapping.']
     : ['gets', ' * -EHWPOISON from kvm_gmem_get_pfn(), not the poisoned page.'];
   if (go.length) {
     lines.push(`\t/* Must be unmapped now: ${go.join(', ')}: a guest read there ${after[0]}`);

@@ -68,7 +68,10 @@ function derivedFault(record: ReportRecord): string | null {
   } catch (e) {
     return `its case is not one the kernel accepts (${(e as Error).message})`;
   }
-  const invalidated = r.kind === 'invalidate' ? { start: `${r.start}`, end: `${r.end}` } : null;
+  // a report is of a failure, and a case the caller refuses (or that asks nothing) reaches no variant code
+  if (r.kind === 'error') return `its case never reaches the invalidation: the caller refuses it (-${r.errno}: ${r.rule})`;
+  if (r.kind !== 'invalidate') return 'its case never reaches the invalidation (nothing to invalidate: an allocation, or a conversion to what the pages already are)';
+  const invalidated = { start: `${r.start}`, end: `${r.end}` };
   if (JSON.stringify(invalidated) !== JSON.stringify(record.invalidated)) return `its "invalidated" is not the range its case invalidates (${JSON.stringify(invalidated)})`;
   const expected = r.kind === 'invalidate' ? expectedUnmapsOfViews(layout, r.start, r.end, r.view).map((e) => ({ ...viewField(e.view), slot: e.slot.id, gfns: { start: `${e.gfns.start}`, end: `${e.gfns.end}` } })) : [];
   if (JSON.stringify(expected) !== JSON.stringify(record.expected)) return `its "expected" is not what the model says its case must unmap (${JSON.stringify(expected)})`;

@@ -9,7 +9,7 @@ import { diff, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
 
 const W = 820, LEFT = 150, RIGHT = 30, BAR = 18, LANE = 14, GAP = 4;
-const COLOURS = { binding: '#d0d7de', punch: '#8250df', slot: '#eaeef2', expected: '#1a7f37', unmapped: '#0969da', missed: '#cf222e', extra: '#bc4c00' };
+const COLOURS = { binding: '#d0d7de', punch: '#8250df', bracket: '#c297ff', slot: '#eaeef2', expected: '#1a7f37', unmapped: '#0969da', missed: '#cf222e', extra: '#bc4c00' };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const label = (x: bigint) => (x < 100000n ? `${x}` : `0x${x.toString(16)}`);
@@ -64,6 +64,9 @@ function viewSection(o: Outcome, view: number, parts: string[], y: number): numb
   // a release invalidates the view it closes only
   const punch: Range | null = r.kind === 'invalidate' && (r.view ?? view) === view ? { start: r.start, end: r.end } : null;
   if (punch) filePoints.push(punch.start, punch.end);
+  // a conversion brackets whole huge pages around the pages it converts: both are drawn
+  const bracket: Range | null = r.kind === 'invalidate' && r.convert ? r.convert.bracket : null;
+  if (bracket) filePoints.push(bracket.start, bracket.end);
   const fx = axis(filePoints);
   parts.push(text(8, y + 13, 'file index'));
   for (const s of slots) {
@@ -71,8 +74,13 @@ function viewSection(o: Outcome, view: number, parts: string[], y: number): numb
     parts.push(text((fx(s.pgoff) + fx(s.pgoff + s.npages)) / 2, y + 13, `slot ${s.id}`, 11, 'text-anchor="middle"'));
   }
   if (punch) {
-    parts.push(text(8, y + BAR + GAP + 10, 'invalidated', 11));
+    parts.push(text(8, y + BAR + GAP + 10, bracket ? 'converted' : 'invalidated', 11));
     parts.push(rect(fx(punch.start), fx(punch.end), y + BAR + GAP, LANE - 4, COLOURS.punch));
+  }
+  if (bracket) {
+    y += LANE;
+    parts.push(text(8, y + BAR + GAP + 10, 'bracketed', 11));
+    parts.push(rect(fx(bracket.start), fx(bracket.end), y + BAR + GAP, LANE - 4, COLOURS.bracket));
   }
   parts.push(ticks(filePoints, fx, y + BAR + LANE + GAP + 10));
   y += BAR + LANE + GAP + 26;
