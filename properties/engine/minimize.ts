@@ -18,11 +18,15 @@ const valid = (c: Case): boolean => {
   }
 };
 
-function* smallerOps(op: Operation): Generator<Operation> {
+function* smallerOps(op: Operation, huge = 1n): Generator<Operation> {
   if (op.kind === 'convert' && op.size > 0n) {
     const page = 1n << PAGE_SHIFT;
     const s = op.offset >> PAGE_SHIFT, n = op.size >> PAGE_SHIFT;
     const conv = (start: bigint, pages: bigint): Operation => ({ ...op, offset: start * page, size: pages * page });
+    // a conversion across huge pages: the fewest pages that still cross the first or the last edge
+    const firstEdge = ((s / huge) + 1n) * huge, lastEdge = ((s + n - 1n) / huge) * huge;
+    if (huge > 1n && firstEdge < s + n) { yield conv(s, firstEdge + 1n - s); yield conv(firstEdge - 1n, 2n); }
+    if (huge > 1n && lastEdge > s) yield conv(lastEdge - 1n, s + n - lastEdge + 1n);
     for (const pages of [1n, 2n, n / 2n, n - 1n]) if (pages >= 1n && pages < n) { yield conv(s, pages); yield conv(s + n - pages, pages); }
     for (const start of [0n, s / 2n, s - 1n]) if (start >= 0n && start < s) yield conv(start, n);
     return;
@@ -45,7 +49,14 @@ function* smallerLayouts(l: LayoutSpec): Generator<LayoutSpec> {
   for (let i = 0; i < l.slots.length && l.slots.length > 1; i++) yield { ...l, slots: l.slots.filter((_, j) => j !== i).map((x, id) => ({ ...x, id })) };
   for (const [i, s] of l.slots.entries()) {
     const put = (t: SlotSpec): LayoutSpec => ({ ...l, slots: l.slots.map((x, j) => (j === i ? t : x)) });
-    for (const n of [1n, 2n, s.npages / 2n, s.npages - 1n]) if (n >= 1n && n < s.npages) yield put({ ...s, npages: n });
+    for (const n of [1n, 2n, s.npages / 2n]) if (n >= 1n && n < s.npages) yield put({ ...s, npages: n });
+    // or its last pages kept: the part that fails may be the end of the binding
+    for (const n of [1n, 2n, s.npages / 2n]) if (n >= 1n && n < s.npages) yield put({ ...s, pgoff: s.pgoff + s.npages - n, npages: n, base_gfn: s.base_gfn + s.npages - n });
+    // one page off either end, last: a unit step taken first would stand in for every bigger one
+    if (s.npages > 1n) {
+      yield put({ ...s, npages: s.npages - 1n });
+      yield put({ ...s, pgoff: s.pgoff + 1n, npages: s.npages - 1n, base_gfn: s.base_gfn + 1n });
+    }
     for (const g of [0n, s.base_gfn / 2n, s.base_gfn - 1n]) if (g >= 0n && g < s.base_gfn) yield put({ ...s, base_gfn: g });
     // one binding moved toward index 0 on its own (bind() refuses it if it lands on another)
     for (const p of [0n, s.pgoff / 2n, s.pgoff - 1n]) if (p >= 0n && p < s.pgoff) yield put({ ...s, pgoff: p });
@@ -125,19 +136,25 @@ function* candidates(c: Case): Generator<Case> {
   }
   yield* smallerOrders(c);
   yield* smallerViews(c);
+  // the operation first: its big steps (to the huge-page edge, halving) save many small ones of the layout
+  for (const op of smallerOps(c.op, 1n << BigInt(c.layout.pageOrder ?? 0))) yield { ...c, op };
   for (const layout of smallerLayouts(c.layout)) yield { ...c, layout };
-  for (const op of smallerOps(c.op)) yield { ...c, op };
   const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0].pgoff);
-  for (const by of [low, low / 2n, 1n]) if (by > 0n) { const d = shiftedLeft(c, by); if (d) yield d; }
+  // in a file of huge pages, a shift keeps their alignment: whole huge pages only
+  const huge = 1n << BigInt(c.layout.pageOrder ?? 0);
+  for (const by of [low, low / 2n, 1n, (low / huge) * huge, (low / huge) * huge - huge]) if (by > 0n) { const d = shiftedLeft(c, by); if (d) yield d; }
   if (c.pick > 0n) yield { ...c, pick: 0n };
 }
 
 /** The smallest case reachable by greedy steps that still `fails`; at most `budget` tries. */
 export function minimize(c: Case, fails: (c: Case) => boolean, budget = 3000): Case {
   let best = c;
+  const key = (x: Case) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
   for (let tries = 0, improved = true; improved && tries < budget; ) {
     improved = false;
+    const at = key(best);
     for (const next of candidates(best)) {
+      if (key(next) === at) continue; // no step at all: it would count as one forever
       if (++tries > budget) break;
       if (valid(next) && fails(next)) { best = next; improved = true; break; }
     }
