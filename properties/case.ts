@@ -81,3 +81,16 @@ function bindAll(spec: LayoutSpec): Layout {
 
 /** The views of a spec, the first one first (model/layout.ts viewsOf). */
 export const viewSpecs = (spec: LayoutSpec): ViewSpec[] => [{ slots: spec.slots, ...(spec.vmType ? { vmType: spec.vmType } : {}) }, ...(spec.otherViews ?? [])];
+
+/** A canonical key for a case run in a mode. */
+export function caseKey(c: Case, mode: XarrayMode): string {
+  const op = c.op.kind === 'punch' ? `p${c.op.mode},${c.op.offset},${c.op.len}`
+    : c.op.kind === 'memory-failure' ? `m${c.op.index},${c.op.order}`
+    : c.op.kind === 'convert' ? `c${c.op.offset},${c.op.size},${c.op.toPrivate ? 1 : 0}` : `r${c.op.view ? c.op.view : ''}`;
+  const slotsOf = (ss: Case['layout']['slots']) => ss.map((s) => `${s.id},${s.pgoff},${s.npages},${s.base_gfn}`).join(';');
+  const m = mode.kind === 'faithful' ? 'f' : `c${mode.pick}`;
+  const vm = c.layout.vmType && c.layout.vmType !== 'default' ? `|${c.layout.vmType}` : '';
+  const views = (c.layout.otherViews ?? []).map((v) => `|v${v.vmType && v.vmType !== 'default' ? v.vmType : ''}:${slotsOf(v.slots)}`).join('');
+  const order = c.layout.pageOrder ? `|o${c.layout.pageOrder}` : '';
+  return `${m}|${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}|${c.pick}${vm}${views}${order}`;
+}

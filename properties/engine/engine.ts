@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { Expectation, PropertyId, expectationOf } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
 import { caseArbFor } from '../arbitraries';
-import { Case, XarrayChoice, xarrayMode } from '../case';
+import { Case, XarrayChoice, caseKey, xarrayMode } from '../case';
 import { Outcome, execute, faultOutcome } from './execute';
 import { phaseName } from '../../model/kvm';
 import { minimize } from './minimize';
@@ -212,12 +212,31 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
 const historyNote = (history: readonly Ran[]) =>
   `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
 
-/** The variant's own functions, run here: only for variants trusted to (--no-isolate, tests, the bench). */
+/** Outcomes of in-process runs, per variant and word: fast-check feeds every property the same cases for a seed. */
+const ranHere = new WeakMap<VariantInfo, Map<string, Outcome>>();
+const RAN_HERE_LIMIT = 20_000;
+
+/**
+ * The variant's own functions, run here: only for variants trusted to (--no-isolate, tests, the
+ * bench). Outcomes are kept per case and mode, as the isolated runner keeps them, so each
+ * property of a check does not run the same case again.
+ */
 export function inProcess(variant: VariantInfo, word: Word = WORD64): Executor {
   const { invalidate_begin, invalidate_end } = variant;
   if (!invalidate_begin || !invalidate_end) throw new Error(`${variant.name} runs in its own process: give its isolated executor`);
   const v = { ...variant, invalidate_begin, invalidate_end };
-  return (c, m) => execute(v, c, m, word);
+  let cache = ranHere.get(variant);
+  if (!cache) ranHere.set(variant, (cache = new Map()));
+  const memo = cache;
+  return (c, m) => {
+    const key = `${word.bits}|${caseKey(c, m)}`;
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const o = execute(v, c, m, word);
+    if (memo.size >= RAN_HERE_LIMIT) memo.delete(memo.keys().next().value!);
+    memo.set(key, o);
+    return o;
+  };
 }
 
 export function checkVariant(variant: VariantInfo, opts: CheckOptions): Verdict[] {

@@ -10,7 +10,7 @@
 // case of this variant is "not run", at no cost. The runner also keeps, per process, the order
 // in which cases ran, so a failure can be replayed alone and after its history (probe()).
 
-import { Case } from '../case';
+import { Case, caseKey } from '../case';
 import type { Ran } from '../engine/executor';
 import { Outcome, prepare } from '../engine/execute';
 import { XarrayMode } from '../../model/xarray';
@@ -41,18 +41,7 @@ export interface Hang {
   readonly outcome?: Outcome;
 }
 
-/** A canonical key for a case run in a mode. */
-export function caseKey(c: Case, mode: XarrayMode): string {
-  const op = c.op.kind === 'punch' ? `p${c.op.mode},${c.op.offset},${c.op.len}`
-    : c.op.kind === 'memory-failure' ? `m${c.op.index},${c.op.order}`
-    : c.op.kind === 'convert' ? `c${c.op.offset},${c.op.size},${c.op.toPrivate ? 1 : 0}` : `r${c.op.view ? c.op.view : ''}`;
-  const slotsOf = (ss: Case['layout']['slots']) => ss.map((s) => `${s.id},${s.pgoff},${s.npages},${s.base_gfn}`).join(';');
-  const m = mode.kind === 'faithful' ? 'f' : `c${mode.pick}`;
-  const vm = c.layout.vmType && c.layout.vmType !== 'default' ? `|${c.layout.vmType}` : '';
-  const views = (c.layout.otherViews ?? []).map((v) => `|v${v.vmType && v.vmType !== 'default' ? v.vmType : ''}:${slotsOf(v.slots)}`).join('');
-  const order = c.layout.pageOrder ? `|o${c.layout.pageOrder}` : '';
-  return `${m}|${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}|${c.pick}${vm}${views}${order}`;
-}
+export { caseKey } from '../case';
 
 /** A child that uses no CPU is a hang candidate after this many CPU limits of wall time. */
 const BLOCKED_FACTOR = 4;
