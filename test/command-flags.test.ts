@@ -1,8 +1,8 @@
 // The command's options as a developer uses them: odd names, reports beside a path-checked
 // variant, --exhaustive, --path, --help, and the parsing behind them.
 
+import { tempFolder } from './helpers';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 import { parseArgs, UsageError } from '../properties/command/args';
 import { portWarnings } from '../properties/command/port-check';
@@ -83,7 +83,7 @@ test('--from-kernel judges the tree alone; its reports go to --reports-dir, name
 
   const tree = path.join(ROOT, 'test', 'fixtures', 'mutant-6.8-end-no-pgoff');
   const before = fs.readdirSync(tree, { recursive: true });
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kernel-reports-'));
+  const out = tempFolder('kernel-reports-');
   const r = checkHere(['--from-kernel', tree, '--runs', '300', '--reports-dir', out, '--json'], { REPORTS_DIR: '' });
   expect(r.code).toBe(1); // ordinary failing verdicts of the mutant, nothing broken
   const failed = JSON.parse(r.out).verdicts.filter((v: { actual: string }) => v.actual === 'fail');

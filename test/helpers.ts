@@ -1,6 +1,9 @@
 // Small builders shared by the suites: a layout from (pgoff, npages, base_gfn) triples, bound
 // through the model's own bind(), and the fast-check options taken from FC_SEED / FC_NUM_RUNS.
 
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import { Layout, PAGE_SHIFT, bind, createGmem } from '../model/layout';
 import { Variant } from '../model/variant';
 import { LayoutSpec } from '../properties/case';
@@ -32,4 +35,15 @@ export function checkAndReport(variant: Variant, prop: Property, o: Omit<CheckOp
   const v = checkProperty(variant, prop, { ...o, saved: o.reports?.saved });
   if (!o.reports) return v;
   return reportVerdict(v, reportedVariant(variant, variantSourceHash(variant), variantFile(variant)), o.reports);
+}
+
+/** Temporary folders this test file made, removed when it ends (each test file has its own module registry). */
+const temporary: string[] = [];
+afterAll(() => { for (const d of temporary.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh temporary folder, removed when the test file ends. */
+export function tempFolder(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
 }

@@ -1,8 +1,8 @@
 // A new file in a variants folder is picked up without editing a list; a file that is not a
 // variant is refused with a message naming the file and the fault.
 
+import { tempFolder } from './helpers';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 import { VariantFileError, loadVariants } from '../properties/registry';
 
@@ -10,7 +10,7 @@ const MODEL = path.join(__dirname, '..', 'model', 'variant');
 const UPSTREAM = path.join(__dirname, '..', 'variants', 'upstream');
 
 function folder(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'variants-'));
+  const dir = tempFolder('variants-');
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }

@@ -2,9 +2,9 @@
 // the one the code generates, every committed report validates against that file with an
 // independent validator (ajv), and a report broken by hand is refused naming the file and what.
 
+import { tempFolder } from './helpers';
 import Ajv2020 from 'ajv/dist/2020';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 import { reportJsonSchema } from '../properties/reports/schema';
 import { REPORTS_DIR, ReportFileError, SCHEMA_FILE, loadReport, loadReports } from '../properties/reports/store';
@@ -25,7 +25,7 @@ test.each(reports.map((r) => [r.stem, r.file] as const))('%s validates against r
 
 test('a report broken by hand is refused by both, with the file and the field', () => {
   const good = JSON.parse(fs.readFileSync(reports[0].file, 'utf8'));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-'));
+  const dir = tempFolder('schema-');
   const cases: Array<[string, (r: Record<string, any>) => void, RegExp]> = [
     ['a slot without pgoff', (r) => { delete r.counterexample.layout.slots[0].pgoff; }, /counterexample\.layout\.slots\[0\]\.pgoff/],
     ['a gfn as a number', (r) => { r.expected = [{ slot: 0, gfns: { start: 1, end: '2' } }]; }, /expected\[0\]\.gfns\.start/],
@@ -45,7 +45,7 @@ test('a report broken by hand is refused by both, with the file and the field', 
 
 test('a hand edit to what the model derives from the case (not only to the case) is refused too', () => {
   const src = reports.find((r) => r.record.invalidated !== null && r.record.expected.length > 0)!;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'derived-'));
+  const dir = tempFolder('derived-');
   const file = path.join(dir, path.basename(src.file));
   const edits: Array<[(r: Record<string, any>) => void, RegExp]> = [
     [(r) => { r.invalidated.end = String(BigInt(r.invalidated.end) + 1n); }, /"invalidated" is not the range its case invalidates/],

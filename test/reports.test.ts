@@ -4,7 +4,6 @@
 
 import { execFileSync, spawn } from 'child_process';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 import { Variant, expectations } from '../model/variant';
 import { formatFailure } from '../properties/format';
@@ -19,9 +18,9 @@ import { FAITHFUL } from '../model/xarray';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';
 import upstream from '../variants/upstream';
-import { checkAndReport, spec } from './helpers';
+import { checkAndReport, spec, tempFolder } from './helpers';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'reports-'));
+const tmp = () => tempFolder('reports-');
 const opts = (dir: string, seed = 7) => ({ seed, numRuns: 300, xarray: 'faithful' as const, reports: { dir, saved: loadReports(dir) } });
 const files = (dir: string) => fs.readdirSync(dir).sort();
 
