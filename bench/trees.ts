@@ -44,11 +44,18 @@ function main(argv: string[]): number {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'properties/command/bin.js'), ...trees.flatMap((t) => ['--from-kernel', t]), '--runs', runs, '--seed', '1', '--reports-dir', reports, '--json'],
     { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
   fs.rmSync(reports, { recursive: true, force: true });
-  const j = JSON.parse(r.stdout) as Json;
+  let j: Json;
+  try {
+    j = JSON.parse(r.stdout) as Json;
+  } catch {
+    console.error(`trees: the check did not answer in JSON (exit ${r.status}):\n${r.stderr.slice(0, 2000)}`);
+    return 2;
+  }
   const rows = trees.map((t) => {
     const source = fs.readFileSync(path.join(t, 'SOURCE'), 'utf8').trim();
-    const broken = j.broken.find((b) => b.message.includes(t));
-    const v = j.variants.find((x) => x.file.startsWith(path.resolve(t)));
+    const within = path.resolve(t) + path.sep; // a tree "x" is not the tree "x-rc1"
+    const broken = j.broken.find((b) => b.message.includes(within));
+    const v = j.variants.find((x) => x.file.startsWith(within));
     if (broken || !v) return `| ${source} | - | broken: ${(broken?.message ?? 'not run').split('\n')[0].replace(/\|/g, '\\|')} |`;
     const era = v.name.replace(/^kernel-/, '').replace(/-[0-9a-f]{8}$/, '');
     const failed = j.verdicts.filter((x) => x.variant === v.name && x.actual === 'fail' && (CORRECTNESS as readonly string[]).includes(x.property));

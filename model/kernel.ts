@@ -206,11 +206,12 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
     // a WARN is the kernel's, not a VM's: it goes on the first view's record
     WARN_ON_ONCE: (cond: boolean) => views[0].recorder.WARN_ON_ONCE(cond),
   };
-  const kernels = views.map((v) => Object.freeze({ ...base, gmem: v.gmem, kvm: v.gmem.kvm }) as Kernel);
+  // the first view's kernel now, another's when a caller asks for it (most cases have one view)
+  const kernels: Kernel[] = [];
   const kernelFor = (v: number): Kernel => {
-    const k = kernels[v];
-    if (!k) throw new RangeError(`the file has no view ${v}`);
-    return k;
+    const view = views[v];
+    if (!view) throw new RangeError(`the file has no view ${v}`);
+    return (kernels[v] ??= Object.freeze(Object.assign(Object.create(null), base, { gmem: view.gmem, kvm: view.gmem.kvm })) as Kernel);
   };
-  return { kernel: kernels[0], kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), walks };
+  return { kernel: kernelFor(0), kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), walks };
 }

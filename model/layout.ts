@@ -47,9 +47,15 @@ export interface Layout {
 /** Every view of the inode, the first one first; a view is a Layout without otherViews. */
 export function viewsOf(layout: Layout): Layout[] {
   if (!layout.otherViews?.length) return [layout];
-  const { otherViews, ...first } = layout;
-  return [first, ...otherViews];
+  // one first-view object per layout, so what is cached per view (its xarray's chunks) is found again
+  let views = viewsCache.get(layout);
+  if (!views) {
+    const { otherViews, ...first } = layout;
+    viewsCache.set(layout, (views = [Object.freeze(first), ...otherViews]));
+  }
+  return [...views];
 }
+const viewsCache = new WeakMap<Layout, readonly Layout[]>();
 
 /**
  * Another VM's view of the file: a new struct gmem_file on the inode's list (__kvm_gmem_create()

@@ -79,6 +79,9 @@ export function recogniseEra(file: string, functions: readonly FunctionDef[], ma
   else if (shape === 'gmem') era = /\.attr_filter\s*=/.test(anyText) ? '6.14' : '6.8';
   else era = /\bstruct\s+gmem_file\b/.test(anyText) || /\bkvm_gmem_for_each_file\b/.test(anyText) ? '2026' : '2025';
   const zap = functions.find((f) => f.name === ZAP_NAME);
+  if (zap && era !== '2026') {
+    throw new EraError(file, `${describe(zap)} splits the invalidation, as the in-place conversion series does, but ${describe(begin)} is of era ${era}: the split era known is the 2026 shape (struct gmem_file views)`);
+  }
   if (zap && era === '2026') {
     if (paramTypes(zap.params).join(', ') !== sig) throw new EraError(file, `${describe(zap)} does not take what ${describe(begin)} takes`);
     era = 'split';

@@ -269,22 +269,29 @@ export type CaseSpace = Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>;
 
 /**
  * Another VM's view of the first view's file (§6): some of the first view's bindings, each
- * whole or with its head trimmed (so the views' bindings overlap in the file without being
- * equal), at gfns moved by one shift (so the slots of the view stay disjoint in gfn space).
+ * whole or with its head trimmed, slid along the file by one amount (so the views' bindings
+ * overlap in the file without being equal, and a view may bind what the first leaves unbound),
+ * at gfns moved by one shift (so the slots of the view stay disjoint in gfn space).
  */
 const viewOfArb = (types: VmType[]) => fc.record({
   keep: fc.array(fc.record({ drop: fc.boolean(), trim: oneof(fc.constant(0n), big(1n, 70n)) }), { minLength: 6, maxLength: 6 }),
+  slide: oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 2, arbitrary: big(-70n, 70n) }, { weight: 1, arbitrary: fc.constantFrom(64n, -64n, 4096n, -4096n) }),
   shift: oneof({ weight: 2, arbitrary: fc.constant(0n) }, { weight: 3, arbitrary: big(-(1n << 12n), 1n << 12n) }, { weight: 1, arbitrary: big(-(1n << 40n), 1n << 40n) }),
   vmType: fc.constantFrom(...types),
 });
 
-function otherView(first: LayoutSpec, v: { keep: Array<{ drop: boolean; trim: bigint }>; shift: bigint; vmType: VmType }): ViewSpec {
-  const slots = first.slots.flatMap((s, i) => {
+function otherView(first: LayoutSpec, v: { keep: Array<{ drop: boolean; trim: bigint }>; slide: bigint; shift: bigint; vmType: VmType }): ViewSpec {
+  const kept = first.slots.flatMap((s, i) => {
     const k = v.keep[i % v.keep.length];
     if (k.drop) return [];
     const trim = k.trim < s.npages ? k.trim : s.npages - 1n;
     return [{ id: s.id, pgoff: s.pgoff + trim, npages: s.npages - trim, base_gfn: s.base_gfn + trim }];
   });
+  // one slide along the file for the whole view, clamped so that every binding stays inside it
+  const first0 = kept.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), first.filePages);
+  const last = kept.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
+  const slide = v.slide < -first0 ? -first0 : v.slide > first.filePages - last ? first.filePages - last : v.slide;
+  const slots = kept.map((s) => ({ ...s, pgoff: s.pgoff + slide }));
   // one shift for the whole view, clamped so that every slot stays in [0, 2^52)
   const lo = slots.reduce((m, s) => (s.base_gfn < m ? s.base_gfn : m), MAX_GFN_END);
   const hi = slots.reduce((m, s) => (s.base_gfn + s.npages > m ? s.base_gfn + s.npages : m), 0n);

@@ -29,8 +29,10 @@ afterAll(() => {
 });
 
 describe.each(variants.map((v) => [v.name, v] as const))('%s', (_, variant) => {
+  // every property of the variant meets the same cases: each runs once (CheckOptions.outcomes)
+  const outcomes = new Map();
   test.each(PROPERTIES.map((p) => [p.id, p] as const))(`%s matches the expectation (FC_SEED=${seed})`, (__, prop) => {
-    const v = checkAndReport(variant, prop, opts);
+    const v = checkAndReport(variant, prop, { ...opts, outcomes });
     if (!v.matches) {
       const why = v.actual === 'fail' ? formatFailure(v) : `passed ${v.numRuns} cases, expected to fail`;
       throw new Error(`${variant.name} / ${prop.id}: expected ${v.expected}, got ${v.actual}\n${why}`);

@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import path from 'path';
-import { GmemFile, makeKernel } from '../model/kernel';
+import { GmemFile, XA_PRESENT, makeKernel } from '../model/kernel';
 import { KernelError, ModelInputError } from '../model/errno';
 import { PAGE_SHIFT, addView, bind, createGmem, viewsOf } from '../model/layout';
 import { resolve } from '../model/callers';
@@ -158,6 +158,21 @@ describe('the generators', () => {
   test('only a variant that takes the inode gets views: every earlier era\'s cases are the ones they were', () => {
     expect(caseArbFor({})).toBe(caseArb);
     expect(fc.sample(caseArbFor({ vmTypes: ['default', 'tdx'] }), { seed: 3, numRuns: 300 }).some((c) => c.layout.otherViews)).toBe(false);
+  });
+
+  test('a view may bind what the first view leaves unbound: a body that asks only the first view\'s bindings fails', () => {
+    // the mistake a review found the generators blind to: each view gated on the first view's xa_find
+    const gated = defineVariant({
+      ...upstream2026,
+      name: 'gated-on-first-view',
+      invalidate_begin(k, s, e) { if (k.xa_find(k.gmem.bindings, s, k.ul(e - 1n), XA_PRESENT)) upstream2026.invalidate_begin(k, s, e); },
+      invalidate_end(k, s, e) { if (k.xa_find(k.gmem.bindings, s, k.ul(e - 1n), XA_PRESENT)) upstream2026.invalidate_end(k, s, e); },
+    });
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = checkProperty(gated, property('no-stale-mapping'), { seed, numRuns: 1000, xarray: 'faithful' });
+      expect([seed, r.actual, r.violations?.[0]]).toEqual([seed, 'fail', expect.stringMatching(/^view 1: slot 0: gfns \[\d+, \d+\) still mapped$/)]);
+    }
+    expect(sample.filter((c) => c.layout.otherViews?.some((v) => v.slots.some((s) => !c.layout.slots.some((f) => f.pgoff <= s.pgoff && s.pgoff < f.pgoff + f.npages)))).length).toBeGreaterThan(30);
   });
 
   test('a useful share has two or three views, views overlap in the file and differ in gfns, and releases close later views', () => {

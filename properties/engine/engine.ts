@@ -34,6 +34,12 @@ export interface CheckOptions {
   readonly isolated?: Isolated;
   /** Called once per case run, for progress on a terminal. */
   readonly onCase?: () => void;
+  /**
+   * Outcomes of this variant's in-process runs, kept per case across the properties of one check
+   * (fast-check feeds every property the same cases for a seed), as the isolated runner keeps
+   * them. Give one map per variant and check; absent, every case runs afresh.
+   */
+  readonly outcomes?: Map<string, Outcome>;
 }
 
 export interface Verdict {
@@ -90,7 +96,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   const word = opts.word ?? WORD64;
   const mode = (c: Case) => xarrayMode(c, opts.xarray);
   const isolated = opts.isolated;
-  const exec: Executor = isolated?.run ?? inProcess(variant, word);
+  const exec: Executor = isolated?.run ?? inProcess(variant, word, opts.outcomes);
   const judgeWith = (run: Executor, c: Case) => {
     const outcome = run(c, mode(c));
     return { outcome, found: violations(prop, outcome, contractRerun(run, c)) };
@@ -103,9 +109,11 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   /** A case judged after its history: in a fresh process when the variant has one, else after running the history here. */
   const judgeAfter = (c: Case, history: readonly Ran[]) => {
     const fresh = isolated?.afterHistory?.(history);
+    // in this process, the history must run again, not come from the kept outcomes
+    const here = isolated ? exec : inProcess(variant, word);
     try {
-      if (!fresh) for (const [h, m] of history) exec(h, m);
-      return judgeWith(fresh?.run ?? exec, c);
+      if (!fresh) for (const [h, m] of history) here(h, m);
+      return judgeWith(fresh?.run ?? here, c);
     } finally {
       fresh?.close();
     }
@@ -212,34 +220,30 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
 const historyNote = (history: readonly Ran[]) =>
   `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
 
-/** Outcomes of in-process runs, per variant and word: fast-check feeds every property the same cases for a seed. */
-const ranHere = new WeakMap<VariantInfo, Map<string, Outcome>>();
-const RAN_HERE_LIMIT = 20_000;
+const KEPT_LIMIT = 20_000;
 
 /**
  * The variant's own functions, run here: only for variants trusted to (--no-isolate, tests, the
- * bench). Outcomes are kept per case and mode, as the isolated runner keeps them, so each
- * property of a check does not run the same case again.
+ * bench). With `outcomes`, each case's outcome is kept there (CheckOptions.outcomes).
  */
-export function inProcess(variant: VariantInfo, word: Word = WORD64): Executor {
+export function inProcess(variant: VariantInfo, word: Word = WORD64, outcomes?: Map<string, Outcome>): Executor {
   const { invalidate_begin, invalidate_end } = variant;
   if (!invalidate_begin || !invalidate_end) throw new Error(`${variant.name} runs in its own process: give its isolated executor`);
   const v = { ...variant, invalidate_begin, invalidate_end };
-  let cache = ranHere.get(variant);
-  if (!cache) ranHere.set(variant, (cache = new Map()));
-  const memo = cache;
+  if (!outcomes) return (c, m) => execute(v, c, m, word);
   return (c, m) => {
     const key = `${word.bits}|${caseKey(c, m)}`;
-    const hit = memo.get(key);
+    const hit = outcomes.get(key);
     if (hit) return hit;
     const o = execute(v, c, m, word);
-    if (memo.size >= RAN_HERE_LIMIT) memo.delete(memo.keys().next().value!);
-    memo.set(key, o);
+    if (outcomes.size >= KEPT_LIMIT) outcomes.delete(outcomes.keys().next().value!);
+    outcomes.set(key, o);
     return o;
   };
 }
 
 export function checkVariant(variant: VariantInfo, opts: CheckOptions): Verdict[] {
   const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
-  return props.map((p) => checkProperty(variant, p, opts));
+  const shared = { ...opts, outcomes: opts.outcomes ?? new Map<string, Outcome>() };
+  return props.map((p) => checkProperty(variant, p, shared));
 }

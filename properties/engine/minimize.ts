@@ -75,7 +75,8 @@ function* smallerViews(c: Case): Generator<Case> {
   // one view alone as the whole file (one VM is the simpler world), if a release does not close another
   for (const [i, v] of others.entries()) {
     if (c.op.kind === 'release' && (c.op.view ?? 0) !== i + 1) continue;
-    const alone: LayoutSpec = { filePages: c.layout.filePages, slots: v.slots, ...(v.vmType ? { vmType: v.vmType } : {}) };
+    if (v.slots.length === 0) continue; // a file with no binding at all shows nothing
+    const alone: LayoutSpec = { filePages: c.layout.filePages, slots: v.slots, ...(v.vmType ? { vmType: v.vmType } : {}), ...(c.layout.pageOrder ? { pageOrder: c.layout.pageOrder } : {}) };
     yield { ...c, layout: alone, op: c.op.kind === 'release' ? { kind: 'release' } : c.op };
   }
   for (let i = 0; i < others.length; i++) {
@@ -139,7 +140,7 @@ function* candidates(c: Case): Generator<Case> {
   // the operation first: its big steps (to the huge-page edge, halving) save many small ones of the layout
   for (const op of smallerOps(c.op, 1n << BigInt(c.layout.pageOrder ?? 0))) yield { ...c, op };
   for (const layout of smallerLayouts(c.layout)) yield { ...c, layout };
-  const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0].pgoff);
+  const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0]?.pgoff ?? 0n);
   // in a file of huge pages, a shift keeps their alignment: whole huge pages only
   const huge = 1n << BigInt(c.layout.pageOrder ?? 0);
   for (const by of [low, low / 2n, 1n, (low / huge) * huge, (low / huge) * huge - huge]) if (by > 0n) { const d = shiftedLeft(c, by); if (d) yield d; }

@@ -5,6 +5,7 @@
 
 import fs from 'fs';
 import { makeKernel } from '../../model/kernel';
+import { Phase } from '../../model/kvm';
 import { callsOf } from '../engine/execute';
 import { VariantFault } from '../../model/kvm';
 import { Variant } from '../../model/variant';
@@ -38,8 +39,10 @@ function runCase(v: Variant, line: string): void {
   const log: string[] = ['phase begin'];
   const flush = () => { if (log.length) send(log.splice(0).join('\n') + '\n'); };
   const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
+  // a phase entered inside a conversion is logged and sent at once, as each step's is
+  const enter = (p: Phase) => { log.push(`phase ${p}`); machine.recorder.phase = p; flush(); };
   try {
-    const call = callsOf(v, machine, { kind: 'invalidate', start: r.start, end: r.end, ...(r.view !== undefined ? { view: r.view } : {}), ...(r.convert ? { convert: r.convert } : {}) });
+    const call = callsOf(v, machine, { kind: 'invalidate', start: r.start, end: r.end, ...(r.view !== undefined ? { view: r.view } : {}), ...(r.convert ? { convert: r.convert } : {}) }, enter);
     call.steps.forEach((step, i) => {
       if (i > 0 || step.phase !== 'begin') log.push(`phase ${step.phase}`);
       machine.recorder.phase = step.phase;
