@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
-import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inSplitEra, inViews, inVms } from '../properties/arbitraries';
+import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inSpace } from '../properties/arbitraries';
 import { Case, SlotSpec, materialize } from '../properties/case';
 
 const U64 = (1n << 64n) - 1n;
@@ -52,8 +52,5 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
  * views the project's generator adds, and for one of the split era with its page orders and
  * conversions (no generator finds a view or conversion bug without views and conversions).
  */
-export const naiveCaseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => {
-  const arb = inVms(naiveCaseArb, space.vmTypes, (ts) => fc.noBias(fc.constantFrom(...ts)));
-  const viewed = space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
-  return space.zap ? inSplitEra(viewed, space.convert !== undefined) : viewed;
-};
+export const naiveCaseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> =>
+  inSpace(naiveCaseArb, space, (ts) => fc.noBias(fc.constantFrom(...ts)));

@@ -320,11 +320,14 @@ export function inViews(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | un
 }
 
 /** The generated cases of a variant: in the VM types it runs in, with views if it takes the inode. */
-export const caseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => {
-  const arb = inVms(caseArb, space.vmTypes);
-  const viewed = space.takes === 'inode' ? inViews(arb, space.vmTypes) : arb;
+export const caseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => inSpace(caseArb, space);
+
+/** `arb`'s cases in a variant's space: its VM types (drawn by `choose`), its views, its split era. */
+export function inSpace(arb: fc.Arbitrary<Case>, space: CaseSpace, choose?: (ts: VmType[]) => fc.Arbitrary<VmType>): fc.Arbitrary<Case> {
+  const inVm = inVms(arb, space.vmTypes, choose);
+  const viewed = space.takes === 'inode' ? inViews(inVm, space.vmTypes) : inVm;
   return space.zap ? inSplitEra(viewed, space.convert !== undefined) : viewed;
-};
+}
 
 /** The most huge pages a generated conversion spans (one batch each). */
 const MAX_CONVERSION_BATCHES = 16n;
