@@ -6,6 +6,7 @@
 
 import { Errno, ModelInputError, requireS64, requireU64 } from './errno';
 import { Layout, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from './layout';
+import { alignDown, alignUp } from './ranges';
 import { Word } from './word';
 
 // include/uapi/linux/falloc.h
@@ -157,8 +158,7 @@ export function convert(layout: Layout, offset: bigint, size: bigint, toPrivate:
   if (toPrivate) return { kind: 'allocate' }; // already private: kvm_gmem_range_has_attributes(), nothing to do
   const start = offset >> PAGE_SHIFT, end = (offset + size) >> PAGE_SHIFT;
   const huge = 1n << BigInt(layout.pageOrder ?? 0);
-  const up = (x: bigint) => ((x + huge - 1n) / huge) * huge;
-  return { kind: 'invalidate', start, end, convert: { toPrivate, bracket: { start: (start / huge) * huge, end: up(end) } } };
+  return { kind: 'invalidate', start, end, convert: { toPrivate, bracket: { start: alignDown(start, huge), end: alignUp(end, huge) } } };
 }
 
 export function resolve(layout: Layout, op: Operation, word: Word): Resolved {

@@ -102,6 +102,8 @@ export interface Machine {
   readonly recorder: KvmRecorder;
   /** Each view's recorder, in view order. */
   readonly recorders: readonly KvmRecorder[];
+  /** The memslot `id` of view `v` as the kernel hands it out (a replayed log names slots by id). */
+  slot(v: number, id: number): KvmMemorySlot | undefined;
   readonly walks: WalkRecord[];
 }
 
@@ -128,6 +130,8 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
     slots: new Map(v.slots.map((s) => [s.id, slotView(s)])),
   }));
   const several = views.length > 1;
+  // which VM each memslot object belongs to: an unmap names its slot, and must be made in that VM
+  const ownerOf = new Map<KvmMemorySlot, ViewState>(views.flatMap((v) => [...v.slots.values()].map((s) => [s, v] as const)));
   const byKvm = new Map<unknown, ViewState>(views.map((v) => [v.gmem.kvm, v]));
   const byXa = new Map<unknown, ViewState>(views.map((v) => [v.gmem.bindings, v]));
   const files = Object.freeze(views.map((v) => v.gmem));
@@ -156,10 +160,8 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
   /** The unmap's range must name a memslot of the VM it is made on: the TDP MMU zaps by gfn in that VM. */
   const unmapIn = (call: string, k: unknown, range: KvmGfnRange) => {
     const v = vmOf(call, k);
-    const slot = (range as { slot?: unknown } | null)?.slot;
-    if (typeof slot === 'object' && slot !== null && v.slots.get((slot as KvmMemorySlot).id) !== slot && views.some((o) => o !== v && [...o.slots.values()].includes(slot as KvmMemorySlot))) {
-      throw new VariantFault(call, `range->slot is a memslot of view ${views.find((o) => [...o.slots.values()].includes(slot as KvmMemorySlot))!.index}, not of the VM (view ${v.index}) it is unmapped in`);
-    }
+    const owner = ownerOf.get((range as { slot?: KvmMemorySlot } | null)?.slot as KvmMemorySlot);
+    if (owner && owner !== v) throw new VariantFault(call, `range->slot is a memslot of view ${owner.index}, not of the VM (view ${v.index}) it is unmapped in`);
     return v.recorder;
   };
 
@@ -213,5 +215,6 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
     if (!view) throw new RangeError(`the file has no view ${v}`);
     return (kernels[v] ??= Object.freeze(Object.assign(Object.create(null), base, { gmem: view.gmem, kvm: view.gmem.kvm })) as Kernel);
   };
-  return { kernel: kernelFor(0), kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), walks };
+  const slot = (v: number, id: number) => views[v]?.slots.get(id);
+  return { kernel: kernelFor(0), kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), slot, walks };
 }

@@ -48,3 +48,7 @@ export function subtract(from: readonly Range[], minus: readonly Range[]): Range
 }
 
 export const show = (r: Range): string => `[${r.start}, ${r.end})`;
+
+/** x rounded down / up to a multiple of `unit` (> 0), in unbounded integers: the model's own arithmetic, not C's. */
+export const alignDown = (x: bigint, unit: bigint): bigint => (x / unit) * unit;
+export const alignUp = (x: bigint, unit: bigint): bigint => ((x + unit - 1n) / unit) * unit;

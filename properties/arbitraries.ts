@@ -8,6 +8,7 @@ import {
   MAX_FOLIO_ORDER, Operation,
 } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
+import { alignDown, alignUp } from '../model/ranges';
 import { Variant } from '../model/variant';
 import { VmType, runsIn } from '../model/vm';
 import { Case, LayoutSpec, SlotSpec, ViewSpec, inVm } from './case';
@@ -351,8 +352,7 @@ export function inSplitEra(arb: fc.Arbitrary<Case>, converts: boolean): fc.Arbit
   });
   return fc.tuple(arb, extra).map(([c, x]) => {
     const huge = 1n << BigInt(x.order);
-    const up = (v: bigint) => ((v + huge - 1n) / huge) * huge;
-    const filePages = up(c.layout.filePages);
+    const filePages = alignUp(c.layout.filePages, huge);
     // an order whose file would outgrow a loff_t stays at 4 KiB pages
     const order = filePages <= MAX_FILE_PAGES ? x.order : 0;
     const layout = order ? { ...c.layout, filePages, pageOrder: order } : c.layout;
@@ -367,11 +367,11 @@ export function inSplitEra(arb: fc.Arbitrary<Case>, converts: boolean): fc.Arbit
       const to = [e <= layout.filePages ? (e > from ? e : from + 1n) : layout.filePages, most].reduce((m, v) => (v < m ? v : m));
       op = { kind: 'convert', offset: from << PAGE_SHIFT, size: (to - from) << PAGE_SHIFT, toPrivate: x.conversion.toPrivate };
     } else if (order && op.kind === 'punch' && x.aligned && op.offset >= 0n && op.len > 0n) {
-      const from = (op.offset / page) * page;
-      const to = ((op.offset + op.len + page - 1n) / page) * page;
+      const from = alignDown(op.offset, page);
+      const to = alignUp(op.offset + op.len, page);
       if (to <= LLONG_MAX) op = { ...op, offset: from, len: to - from };
     } else if (order && op.kind === 'memory-failure' && op.order !== 0) {
-      op = { ...op, order, index: (op.index / huge) * huge };
+      op = { ...op, order, index: alignDown(op.index, huge) };
     }
     return { ...c, layout, op };
   });

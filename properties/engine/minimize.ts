@@ -6,6 +6,7 @@
 import { Operation, resolve } from '../../model/callers';
 import { WORD64 } from '../../model/word';
 import { PAGE_SHIFT } from '../../model/layout';
+import { alignDown, alignUp } from '../../model/ranges';
 import { Case, LayoutSpec, SlotSpec, ViewSpec, materialize } from '../case';
 
 /** A candidate the kernel accepts: bind() takes the layout and the caller takes the operation. */
@@ -24,7 +25,7 @@ function* smallerOps(op: Operation, huge = 1n): Generator<Operation> {
     const s = op.offset >> PAGE_SHIFT, n = op.size >> PAGE_SHIFT;
     const conv = (start: bigint, pages: bigint): Operation => ({ ...op, offset: start * page, size: pages * page });
     // a conversion across huge pages: the fewest pages that still cross the first or the last edge
-    const firstEdge = ((s / huge) + 1n) * huge, lastEdge = ((s + n - 1n) / huge) * huge;
+    const firstEdge = alignDown(s, huge) + huge, lastEdge = alignDown(s + n - 1n, huge);
     if (huge > 1n && firstEdge < s + n) { yield conv(s, firstEdge + 1n - s); yield conv(firstEdge - 1n, 2n); }
     if (huge > 1n && lastEdge > s) yield conv(lastEdge - 1n, s + n - lastEdge + 1n);
     for (const pages of [1n, 2n, n / 2n, n - 1n]) if (pages >= 1n && pages < n) { yield conv(s, pages); yield conv(s + n - pages, pages); }
@@ -124,7 +125,7 @@ function* smallerOrders(c: Case): Generator<Case> {
     const huge = 1n << BigInt(order);
     const views = [c.layout, ...(c.layout.otherViews ?? [])];
     const used = views.flatMap((v) => v.slots).reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 1n);
-    const fit = ((used + huge - 1n) / huge) * huge;
+    const fit = alignUp(used, huge);
     if (fit < c.layout.filePages) yield { ...c, layout: { ...c.layout, filePages: fit } };
   }
 }
@@ -143,7 +144,7 @@ function* candidates(c: Case): Generator<Case> {
   const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0]?.pgoff ?? 0n);
   // in a file of huge pages, a shift keeps their alignment: whole huge pages only
   const huge = 1n << BigInt(c.layout.pageOrder ?? 0);
-  for (const by of [low, low / 2n, 1n, (low / huge) * huge, (low / huge) * huge - huge]) if (by > 0n) { const d = shiftedLeft(c, by); if (d) yield d; }
+  for (const by of [low, low / 2n, 1n, alignDown(low, huge), alignDown(low, huge) - huge]) if (by > 0n) { const d = shiftedLeft(c, by); if (d) yield d; }
   if (c.pick > 0n) yield { ...c, pick: 0n };
 }
 

@@ -5,7 +5,7 @@
 // is a harness error.
 
 import { WalkRecord, XA_PRESENT, makeKernel } from '../../model/kernel';
-import { KvmEvent, KvmMemorySlot, PHASES, Phase } from '../../model/kvm';
+import { KvmEvent, PHASES, Phase } from '../../model/kvm';
 import { Layout, viewsOf } from '../../model/layout';
 import { Word } from '../../model/word';
 import { XarrayMode } from '../../model/xarray';
@@ -72,9 +72,6 @@ export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: L
     if (!src.word.fits(x)) throw new Malformed(`${s} does not fit in ${src.word.bits} bits`);
     return x;
   };
-  const slotsOf = views.map((v) => new Map<number, KvmMemorySlot>(v.slots.map((s) => [
-    s.id, { id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: { pgoff: s.pgoff, index: s.pgoff } },
-  ])));
   let fault: Replayed['fault'];
   const end = (text: string, hang = false) => { fault ??= { phase: recorder.phase, message: text, ...(hang ? { hang } : {}) }; };
   // C has no model of its own: a disagreement is the harness's bug. A TypeScript variant's
@@ -111,7 +108,7 @@ export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: L
         case 'range_add': k.kvm_mmu_invalidate_range_add(k.kvm, u64(a[0]), u64(a[1])); break;
         case 'mmu_unmap':
         case 'unmap': {
-          const slot = slotsOf[view].get(Number(u64(a[0])));
+          const slot = machine.slot(view, Number(u64(a[0])));
           if (!slot) throw new Malformed(`slot ${a[0]} is not bound${views.length > 1 ? ` in view ${view}` : ''}`);
           const range = { start: u64(a[1]), end: u64(a[2]), slot, may_block: true, attr_filter: Number(u64(a[4])) };
           const child = flag(a[3]);

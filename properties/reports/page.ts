@@ -90,6 +90,10 @@ function filterMissedIn(o: Outcome): string {
     `(the range's attribute filter), while this VM maps its guest_memfd memory in its ${root} roots.`;
 }
 
+/** A no-stale-mapping violation ("view 1: slot 0: gfns [a, b) still mapped ...") as the object of "leaves". */
+const stillMapped = (violation: string): string =>
+  violation.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`);
+
 /** Two or three sentences, in the kernel's terms, of what goes wrong on a real host, derived from the case. */
 export function story(property: PropertyId, o: Outcome, violations: readonly string[]): string {
   const r = o.resolved;
@@ -99,10 +103,10 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
     case 'no-stale-mapping':
       if (r.kind === 'invalidate' && r.convert) {
         return `The conversion makes file pages [${r.start}, ${r.end}) ${r.convert.toPrivate ? 'private' : 'shared'}, but the zap leaves ` +
-          `${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)} ` +
+          `${stillMapped(first)}.${keptBy(o)} ` +
           'The guest keeps its old mapping of pages whose attributes changed: userspace takes them as shared while the guest still writes them through a private mapping.';
       }
-      return `The caller frees ${what}, but ${o.events.some((e) => e.phase === 'zap') || o.case.layout.pageOrder ? 'kvm_gmem_zap()' : 'kvm_gmem_invalidate_begin()'} leaves ${first.replace(/^(?:view (\d+): )?slot (\d+): gfns (.*?) still mapped(.*)$/, (_, v, sl, g, rest) => `gfns ${g} of slot ${sl}${v ? ` of view ${v}` : ''} mapped${rest}`)}.${keptBy(o)}${filterMissed(o)} ` +
+      return `The caller frees ${what}, but ${o.events.some((e) => e.phase === 'zap') || o.case.layout.pageOrder ? 'kvm_gmem_zap()' : 'kvm_gmem_invalidate_begin()'} leaves ${stillMapped(first)}.${keptBy(o)}${filterMissed(o)} ` +
         'Once the folios are truncated the guest still reaches host pages that were freed and may be reused: a use-after-free of guest memory, ' +
         'and for a confidential VM a page the host may hand to someone else while the guest writes to it.';
     case 'no-collateral-unmap':
