@@ -3,7 +3,7 @@
 // bookkeeping, unmaps, TLB flushes and WARNs. It judges nothing; the properties read its log.
 
 import { Layout, Memslot } from './layout';
-import { Range, intersect, normalize, subtract } from './ranges';
+import { Range, cutFrom, normalize } from './ranges';
 import { slotGfns } from './reference';
 import { Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from './vm';
 import { Word } from './word';
@@ -144,8 +144,7 @@ export class KvmRecorder {
     if (empty) this.kvmWarn('kvm_gfn_range_filter_to_root_types: WARN_ON_ONCE(!ret), an empty attribute filter');
     const reaches = roots.includes(memoryRoot(this.vmType));
     // The TDP MMU zaps by gfn whatever the slot: a range outside the slot is a wild unmap.
-    const hit = reaches && start < end && this.mapped.some((m) => intersect(m, { start, end }) !== null);
-    if (hit) this.mapped = subtract(this.mapped, [{ start, end }]);
+    const hit = reaches && cutFrom(this.mapped, { start, end });
     this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit, ...(hasMirroredTdp(this.vmType) ? { roots } : {}) });
     return hit;
   }
