@@ -27,7 +27,21 @@ export const unmapsOf = (o: Outcome): Unmap[] => o.events.filter((e): e is Unmap
  * One view's side of a case: its own layout (without other views), the events made on its VM,
  * its walks and what its slots must lose. An outcome of one view is its own only view.
  */
-export function viewOutcomes(o: Outcome): Array<{ readonly view: number; readonly outcome: Outcome }> {
+export function viewOutcomes(o: Outcome): ReadonlyArray<{ readonly view: number; readonly outcome: Outcome }> {
+  return memo(viewsMemo, o, splitViews);
+}
+
+// An outcome is a value once made, and every property of a case judges the same one: each
+// view's outcome and difference is computed once per outcome.
+const viewsMemo = new WeakMap<Outcome, ReturnType<typeof splitViews>>();
+const diffMemo = new WeakMap<Outcome, SlotDiff[]>();
+function memo<T>(m: WeakMap<Outcome, T>, o: Outcome, f: (o: Outcome) => T): T {
+  let v = m.get(o);
+  if (v === undefined) m.set(o, (v = f(o)));
+  return v;
+}
+
+function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome: Outcome }> {
   const views = viewsOf(o.layout);
   if (views.length === 1) return [{ view: 0, outcome: o }];
   return views.map((layout, view) => ({
@@ -43,7 +57,7 @@ export function viewOutcomes(o: Outcome): Array<{ readonly view: number; readonl
 }
 
 /** diff() of every view, each slot with its view. */
-export const diff = (o: Outcome): SlotDiff[] => viewOutcomes(o).flatMap(({ view, outcome }) => diffOfView(outcome).map((d) => ({ ...d, view })));
+export const diff = (o: Outcome): readonly SlotDiff[] => memo(diffMemo, o, (x) => viewOutcomes(x).flatMap(({ view, outcome }) => diffOfView(outcome).map((d) => ({ ...d, view }))));
 
 /**
  * Per slot of a one-view outcome named by the reference or by an unmap: expected, unmapped (under that slot), missed,

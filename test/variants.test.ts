@@ -3,7 +3,7 @@
 
 import { PROPERTY_IDS, PropertyId } from '../model/variant';
 import { WORD64 } from '../model/word';
-import { checkProperty, optionsFromEnv } from '../properties/engine/engine';
+import { checkProperty, optionsFromEnv, screen } from '../properties/engine/engine';
 import { checkAndReport } from './helpers';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { formatFailure } from '../properties/format';
@@ -29,10 +29,13 @@ afterAll(() => {
 });
 
 describe.each(variants.map((v) => [v.name, v] as const))('%s', (_, variant) => {
-  // every property of the variant meets the same cases: each runs once (CheckOptions.outcomes)
+  // every property of the variant meets the same cases: each is drawn and judged by all of them
+  // once (screen()), and a failing one's cases run once (CheckOptions.outcomes)
   const outcomes = new Map();
+  let screened: Set<PropertyId> | undefined;
   test.each(PROPERTIES.map((p) => [p.id, p] as const))(`%s matches the expectation (FC_SEED=${seed})`, (__, prop) => {
-    const v = checkAndReport(variant, prop, { ...opts, outcomes });
+    screened ??= screen(variant, PROPERTIES, plain);
+    const v = checkAndReport(variant, prop, { ...opts, outcomes, screened });
     if (!v.matches) {
       const why = v.actual === 'fail' ? formatFailure(v) : `passed ${v.numRuns} cases, expected to fail`;
       throw new Error(`${variant.name} / ${prop.id}: expected ${v.expected}, got ${v.actual}\n${why}`);

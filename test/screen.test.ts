@@ -1,0 +1,30 @@
+// screen(): one pass over fast-check's cases, judged by every property, stands in for each
+// property's own pass only where it gives the same verdict, counterexample and replay path.
+
+import { checkProperty, checkVariant, screen } from '../properties/engine/engine';
+import { PROPERTIES } from '../properties/properties';
+import { loadVariants } from '../properties/registry';
+
+const variants = loadVariants();
+const named = (name: string) => variants.find((v) => v.name === name)!;
+
+test.each(['buggy', 'upstream-2026', 'convert-zap-aligned'])('%s: checkVariant with the screen gives what each property checked alone gives', (name) => {
+  const v = named(name);
+  for (const seed of [3, 4]) {
+    const opts = { seed, numRuns: 300, xarray: 'faithful' as const };
+    expect(checkVariant(v, opts)).toEqual(PROPERTIES.map((p) => checkProperty(v, p, opts)));
+  }
+});
+
+test('the screen keeps the properties no case fails, and drops the ones a case fails', () => {
+  const kept = screen(named('buggy'), PROPERTIES, { seed: 3, numRuns: 300, xarray: 'faithful' });
+  expect(kept.has('no-stale-mapping')).toBe(false);
+  expect(kept.has('no-collateral-unmap')).toBe(true);
+});
+
+test('a harness error in the screen keeps nothing: each property meets it on its own', () => {
+  const opts = { seed: 3, numRuns: 50, xarray: 'faithful' as const };
+  expect(screen(named('upstream'), PROPERTIES, opts).size).toBeGreaterThan(0);
+  const breaks = { ...PROPERTIES[0], check: () => { throw new Error('the harness broke'); } };
+  expect(screen(named('upstream'), [breaks, ...PROPERTIES.slice(1)], opts).size).toBe(0);
+});
