@@ -10,14 +10,14 @@ const named = (name: string) => variants.find((v) => v.name === name)!;
 
 test.each(['buggy', 'upstream-2026', 'convert-zap-aligned'])('%s: checkVariant with the screen gives what each property checked alone gives', (name) => {
   const v = named(name);
-  for (const seed of [3, 4]) {
-    const opts = { seed, numRuns: 300, xarray: 'faithful' as const };
+  for (const seed of [3]) {
+    const opts = { seed, numRuns: 200, xarray: 'faithful' as const };
     expect(checkVariant(v, opts)).toEqual(PROPERTIES.map((p) => checkProperty(v, p, opts)));
   }
 });
 
 test('the screen keeps the properties no case fails, and drops the ones a case fails', () => {
-  const kept = screen(named('buggy'), PROPERTIES, { seed: 3, numRuns: 300, xarray: 'faithful' });
+  const kept = screen(named('buggy'), PROPERTIES, { seed: 3, numRuns: 200, xarray: 'faithful' });
   expect(kept.has('no-stale-mapping')).toBe(false);
   expect(kept.has('no-collateral-unmap')).toBe(true);
 });
