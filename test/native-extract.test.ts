@@ -21,6 +21,7 @@ afterAll(() => opened.forEach((v) => v.runner.close()));
 
 const cases = sampleCases(200, 1);
 const sameAs = (v: CVariant, twin: Variant) => {
+  v.runner.prefetch(cases, FAITHFUL); // in batches, not a round trip per case
   for (const c of cases) expect(observable(v.runner.run(c, FAITHFUL))).toEqual(observable(execute(twin, c, FAITHFUL)));
 };
 
