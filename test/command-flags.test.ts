@@ -1,5 +1,7 @@
 // The command's options as a developer uses them: odd names, reports beside a path-checked
-// variant, --exhaustive, --path, --help, and the parsing behind them.
+// variant, --exhaustive, --path, --help, and the parsing behind them. The scratch variants skip
+// the type check (--no-typecheck) where it is not what a test is about: command-robustness and
+// the README's example hold it.
 
 import { tempFolder } from './helpers';
 import fs from 'fs';
@@ -20,7 +22,7 @@ test('a strange variant name makes a safe report path', () => {
 import fixed from '../variants/fixed';
 export default defineVariant({ ...fixed, name: '../my patch v2.1', origin: '', expect: expectations() });
 ` });
-  const r = checkHere([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json']);
+  const r = checkHere([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json', '--no-typecheck']);
   expect(r.code).toBe(1);
   expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
 }, 30000);
@@ -30,7 +32,7 @@ test('a variant checked by path keeps its reports beside it, and --report replay
 import fixed from '../variants/fixed';
 export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expectations() });
 ` });
-  const r = checkHere([path.join(dir, 'mine.ts'), '--runs', '50', '--property', 'mmu-bookkeeping'], { REPORTS_DIR: '' });
+  const r = checkHere([path.join(dir, 'mine.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--no-typecheck'], { REPORTS_DIR: '' });
   expect(r.code).toBe(1);
   const beside = path.join(dir, 'shrink-reports');
   const json = fs.readdirSync(beside).filter((f) => f.endsWith('.json'));
@@ -107,7 +109,7 @@ test('a port that short-circuits the unmap is warned of at its line, before the 
   const dir = scratch({ 'short.ts': fs.readFileSync(path.join(ROOT, 'variants', 'upstream.ts'), 'utf8')
     .replace("name: 'upstream'", "name: 'short-circuit'").replace(/from '\.\//g, "from '../variants/").replace(/from '\.\.\/model/g, "from '../model")
     .replace('flush = kvm_mmu_unmap_gfn_range(kvm, gfn_range) || flush;', 'flush ||= kvm_mmu_unmap_gfn_range(kvm, gfn_range);') });
-  const r = checkHere([path.join(dir, 'short.ts'), '--runs', '300', '--property', 'no-stale-mapping', '--json']);
+  const r = checkHere([path.join(dir, 'short.ts'), '--runs', '300', '--property', 'no-stale-mapping', '--json', '--no-typecheck']);
   const line = fs.readFileSync(path.join(dir, 'short.ts'), 'utf8').split('\n').findIndex((l) => l.includes('||=')) + 1;
   expect(line).toBeGreaterThan(0);
   expect(r.err).toMatch(new RegExp(`^warning: .*short\\.ts:${line}: \`flush \\|\\|= f\\(\\)\` skips f\\(\\) once flush is true`, 'm'));
