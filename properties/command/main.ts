@@ -177,7 +177,9 @@ function reuseFrom(loaded: readonly Loaded[]) {
 /** Every property of every loaded variant, in each xarray mode asked for; confirmed failures saved and indexed. */
 function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
-  const progress = new Progress(loaded.length * args.xarray.length * props.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
+  // a check in this process draws each case once for all its properties (screen()); an isolated one, or one along a --path, once per property
+  const draws = loaded.reduce((n, l) => n + (l.isolated || args.path ? props.length : 1), 0);
+  const progress = new Progress(draws * args.xarray.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
   const verdicts: Checked[] = [];
   try {
     for (const { file, info, who, isolated, kernelTree } of loaded) {

@@ -253,11 +253,12 @@ export function inProcess(variant: VariantInfo, word: Word = WORD64, outcomes?: 
  * seed and run count: each case is drawn and run once and judged by every property, where each
  * property's own check would draw and judge it again. fast-check draws the same cases for a seed
  * whatever the property, so a property that passes here passes its own check; one that fails is
- * checked on its own (found again, shrunk). In this process only: an isolated variant's hangs and
- * case order belong to the property that meets them. A harness error screens nothing.
+ * checked on its own (found again, shrunk) as if there were no screen. A harness error screens
+ * nothing. In this process only: an isolated variant runs each property's saved cases before
+ * its generated ones, and a hang is met on the smallest case that way.
  */
 export function screen(variant: VariantInfo, props: readonly Property[], opts: CheckOptions): Set<PropertyId> {
-  const run = inProcess(variant, opts.word ?? WORD64);
+  const run = inProcess(variant, opts.word ?? WORD64, opts.outcomes);
   const open = new Set(props.map((p) => p.id));
   let broken = false;
   fc.check(fc.property(caseArbFor(variant), (c) => {
@@ -274,9 +275,14 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
   return broken ? new Set() : open;
 }
 
+/**
+ * Every property (or those asked for) of the variant. In this process and without a path, the
+ * generated cases are screened first, and `onCase` counts the screen's cases, once each.
+ */
 export function checkVariant(variant: VariantInfo, opts: CheckOptions): Verdict[] {
   const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
-  const screened = opts.isolated || opts.path !== undefined ? undefined : screen(variant, props, opts);
-  const shared = { ...opts, outcomes: opts.outcomes ?? new Map<string, Outcome>(), ...(screened ? { screened } : {}) };
-  return props.map((p) => checkProperty(variant, p, shared));
+  const shared = { ...opts, outcomes: opts.outcomes ?? new Map<string, Outcome>() };
+  if (opts.isolated || opts.path !== undefined) return props.map((p) => checkProperty(variant, p, shared));
+  const screened = screen(variant, props, shared);
+  return props.map((p) => checkProperty(variant, p, { ...shared, screened, onCase: undefined }));
 }
