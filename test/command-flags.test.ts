@@ -61,6 +61,17 @@ test('--path needs the one --property it replays', () => {
   expect(() => parseArgs(['--seed', '1', '--path', '0'], {})).toThrow(/give it with --property/);
 });
 
+test('--path replays the printed failure, and the header says it replays a path, not --runs cases', () => {
+  const buggy = path.join(ROOT, 'variants', 'buggy.ts');
+  const on = [buggy, '--property', 'no-stale-mapping', '--no-isolate', '--seed', '5'];
+  const first = JSON.parse(checkHere([...on, '--json']).out).verdicts[0];
+  expect(first).toMatchObject({ actual: 'fail', path: expect.stringMatching(/^\d+(:\d+)*$/) });
+  const again = checkHere([...on, '--path', first.path]);
+  expect(again.out).toMatch(new RegExp(`^seed 5, replaying path ${first.path}, xarray faithful$`, 'm'));
+  expect(again.out).not.toMatch(/cases per property/);
+  expect(JSON.parse(checkHere([...on, '--path', first.path, '--json']).out).verdicts[0].counterexample).toEqual(first.counterexample);
+});
+
 test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
   const help = check(['--help']); // the real bin, as npm run check runs it
   expect(help.code).toBe(0);

@@ -255,7 +255,9 @@ function viewsLine(ran: readonly RanVariant[]): string {
 function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[]): void {
   for (const b of broken) warn(`broken: ${b.message}\n`);
   if (verdicts.length) {
-    say(`seed ${args.seed}, ${args.numRuns} cases per property, xarray ${args.xarray.join(' and ')}\n`);
+    // a --path replays the cases along that path (the failure and its shrinks), not --runs cases
+    const runs = args.path !== undefined ? `replaying path ${args.path}` : `${args.numRuns} cases per property`;
+    say(`seed ${args.seed}, ${runs}, xarray ${args.xarray.join(' and ')}\n`);
     say(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
     say(vmLine(ran));
   }
