@@ -34,7 +34,7 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s', (_, variant) => {
   const outcomes = new Map();
   let screened: Set<PropertyId> | undefined;
   test.each(PROPERTIES.map((p) => [p.id, p] as const))(`%s matches the expectation (FC_SEED=${seed})`, (__, prop) => {
-    screened ??= screen(variant, PROPERTIES, plain);
+    screened ??= screen(variant, PROPERTIES, { ...plain, outcomes });
     const v = checkAndReport(variant, prop, { ...opts, outcomes, screened });
     if (!v.matches) {
       const why = v.actual === 'fail' ? formatFailure(v) : `passed ${v.numRuns} cases, expected to fail`;

@@ -30,7 +30,7 @@ export function typecheckVariants(files: readonly string[]): Map<string, Variant
   // never. Loading them costs more than checking a variant (about 0.6 s for Node's, 1.2 s for both).
   const usesNode = closure(files).some(([, text]) => /\bfrom\s*['"](?!\.)|\brequire\(\s*['"](?!\.)/.test(text));
   // an unused name in a port (a call commented out to try something) is not a reason to refuse it
-  const program = ts.createProgram([...byPath.keys()], { ...compilerOptions(ts), noEmit: true, incremental: false, tsBuildInfoFile: undefined, types: usesNode ? ['node'] : [], noUnusedLocals: false, noUnusedParameters: false });
+  const program = ts.createProgram([...byPath.keys()], { ...compilerOptions(ts), noEmit: true, types: usesNode ? ['node'] : [], noUnusedLocals: false, noUnusedParameters: false });
   const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
   // only the variant files' own diagnostics: what they import is the harness's, checked by npm test
   for (const [abs, file] of byPath) {
