@@ -9,13 +9,12 @@ import { loadVariants } from '../properties/registry';
 const variants = loadVariants();
 const named = (name: string) => variants.find((v) => v.name === name)!;
 
-test.each(['buggy', 'upstream-2026', 'convert-zap-aligned'])('%s: checkVariant with the screen gives what each property checked alone gives', (name) => {
-  const v = named(name);
-  for (const seed of [3]) {
-    const opts = { seed, numRuns: 200, xarray: 'faithful' as const };
+test.each([['buggy', 'faithful'], ['upstream-2026', 'faithful'], ['convert-zap-aligned', 'faithful'], ['mike-index', 'contract']] as const)(
+  '%s, %s xarray: checkVariant with the screen gives what each property checked alone gives', (name, xarray) => {
+    const v = named(name);
+    const opts = { seed: 3, numRuns: 200, xarray };
     expect(checkVariant(v, opts)).toEqual(PROPERTIES.map((p) => checkProperty(v, p, opts)));
-  }
-});
+  });
 
 test('the screen keeps the properties no case fails, and drops the ones a case fails', () => {
   const kept = screen(named('buggy'), PROPERTIES, { seed: 3, numRuns: 200, xarray: 'faithful' });
