@@ -77,9 +77,12 @@ test('a report whose variant now passes is reported as fixed and deleted only by
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(true); // checking never deletes
   const rows = indexRows(loadReports(dir), inProcessResolver([buggy, upstream]));
   expect(indexPage(rows)).toMatch(new RegExp(`${stem}.*\\*\\*fixed\\*\\*`));
-  execFileSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/reports/cli.ts', 'prune'], {
-    cwd: path.join(__dirname, '..'), env: { ...process.env, REPORTS_DIR: dir }, stdio: 'pipe',
+  // the folder named (as the one beside a variant checked by path), not REPORTS_DIR's
+  const elsewhere = tmp();
+  execFileSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/reports/cli.ts', 'prune', dir], {
+    cwd: path.join(__dirname, '..'), env: { ...process.env, REPORTS_DIR: elsewhere }, stdio: 'pipe',
   });
+  expect(fs.readdirSync(elsewhere)).toEqual([]);
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(false);
   expect(fs.existsSync(path.join(dir, `${v.report!.stem}.json`))).toBe(true);
 }, 30000);

@@ -1,6 +1,7 @@
-// npm run reports:index and reports:prune: regenerate shrink-reports/README.md (and re-render the
-// pages from their records, and write the format's JSON Schema, report.schema.json), and delete the reports whose variant now passes (the only way a
-// report is ever deleted).
+// npm run reports:index and reports:prune [-- FOLDER]: regenerate a reports folder's README.md (and
+// re-render the pages from their records, and write the format's JSON Schema, report.schema.json),
+// and delete the reports whose variant now passes (the only way a report is ever deleted). The
+// folder is shrink-reports/ (or REPORTS_DIR) unless named, as the one beside a variant checked by path.
 
 import path from 'path';
 import { indexPage, indexRows, rerenderPages } from './index-page';
@@ -9,8 +10,9 @@ import { reportJsonSchema } from './schema';
 import { SCHEMA_FILE, deleteReport, loadReports, reportsDir, writeAtomic } from './store';
 
 function main(argv: string[]): number {
-  const [command] = argv;
-  const dir = reportsDir();
+  const [command, folder, ...rest] = argv;
+  if (rest.length) return usage();
+  const dir = folder !== undefined ? path.resolve(folder) : reportsDir();
   // each variant in its own process, as a check runs it
   const rows = indexRows(loadReports(dir), childResolver({ timeoutMs: 2000 }));
   if (command === 'prune') {
@@ -37,7 +39,11 @@ function main(argv: string[]): number {
     console.log(`${rows.length} reports: ${by('reproduces')} reproduce, ${by('fixed')} fixed, ${by('no such variant')} of unknown variants`);
     return 0;
   }
-  console.error('usage: npm run reports:index | npm run reports:prune');
+  return usage();
+}
+
+function usage(): number {
+  console.error('usage: npm run reports:index [-- FOLDER] | npm run reports:prune [-- FOLDER]   (default: shrink-reports/, or REPORTS_DIR)');
   return 2;
 }
 
