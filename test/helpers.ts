@@ -33,8 +33,12 @@ export function layoutOf(filePages: bigint, triples: Triple[]): Layout {
  */
 export function checkAndReport(variant: Variant, prop: Property, o: Omit<CheckOptions, 'saved'> & { reports?: { dir: string; saved: SavedReport[] } }): Verdict {
   const v = checkProperty(variant, prop, { ...o, saved: o.reports?.saved });
-  if (!o.reports) return v;
-  return reportVerdict(v, reportedVariant(variant, variantSourceHash(variant), variantFile(variant)), o.reports);
+  return o.reports ? reported(variant, v, o.reports) : v;
+}
+
+/** A verdict handed to the reporter, as the command does: saved in `reports.dir` when it is one to save. */
+export function reported(variant: Variant, v: Verdict, reports: { dir: string; saved: SavedReport[] }): Verdict {
+  return reportVerdict(v, reportedVariant(variant, variantSourceHash(variant), variantFile(variant)), reports);
 }
 
 /** Temporary folders this test file made, removed when it ends (each test file has its own module registry). */

@@ -3,8 +3,8 @@
 
 import { PROPERTY_IDS, PropertyId } from '../model/variant';
 import { WORD64 } from '../model/word';
-import { checkProperty, optionsFromEnv, screen } from '../properties/engine/engine';
-import { checkAndReport } from './helpers';
+import { Verdict, checkProperty, checkVariant, optionsFromEnv } from '../properties/engine/engine';
+import { reported } from './helpers';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { formatFailure } from '../properties/format';
 import { PROPERTIES } from '../properties/properties';
@@ -16,8 +16,7 @@ const variants = loadVariants();
 const { seed, numRuns } = optionsFromEnv();
 // the committed reports are replayed first; a new failure is saved beside them
 const reports = { dir: reportsDir(), saved: loadReports() };
-const opts = { seed, numRuns, xarray: 'faithful' as const, word: WORD64, reports };
-const { reports: _, ...plain } = opts;
+const plain = { seed, numRuns, xarray: 'faithful' as const, word: WORD64 };
 
 test('the registry finds the eight shipped variants, in history order (a new file may follow)', () => {
   expect(variants.map((v) => v.name).slice(0, 8)).toEqual(['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base']);
@@ -29,13 +28,12 @@ afterAll(() => {
 });
 
 describe.each(variants.map((v) => [v.name, v] as const))('%s', (_, variant) => {
-  // every property of the variant meets the same cases: each is drawn and judged by all of them
-  // once (screen()), and a failing one's cases run once (CheckOptions.outcomes)
-  const outcomes = new Map();
-  let screened: Set<PropertyId> | undefined;
+  // every property of the variant in one check, as the command makes it: each case is drawn and
+  // run once for all of them (checkVariant's screen), and each verdict is then reported
+  let verdicts: Verdict[] | undefined;
   test.each(PROPERTIES.map((p) => [p.id, p] as const))(`%s matches the expectation (FC_SEED=${seed})`, (__, prop) => {
-    screened ??= screen(variant, PROPERTIES, { ...plain, outcomes });
-    const v = checkAndReport(variant, prop, { ...opts, outcomes, screened });
+    verdicts ??= checkVariant(variant, { ...plain, saved: reports.saved });
+    const v = reported(variant, verdicts.find((x) => x.property === prop.id)!, reports);
     if (!v.matches) {
       const why = v.actual === 'fail' ? formatFailure(v) : `passed ${v.numRuns} cases, expected to fail`;
       throw new Error(`${variant.name} / ${prop.id}: expected ${v.expected}, got ${v.actual}\n${why}`);
