@@ -12,7 +12,7 @@ import { Args, HELP, UsageError, parseArgs, userPath } from './args';
 import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
 import { XarrayChoice } from '../case';
 import { Outcome } from '../engine/execute';
-import { Verdict, VariantInfo, checkVariant } from '../engine/engine';
+import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
 import { formatFailure, formatOutcome } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
@@ -177,8 +177,8 @@ function reuseFrom(loaded: readonly Loaded[]) {
 /** Every property of every loaded variant, in each xarray mode asked for; confirmed failures saved and indexed. */
 function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
-  // a check in this process draws each case once for all its properties (screen()); an isolated one, or one along a --path, once per property
-  const draws = loaded.reduce((n, l) => n + (l.isolated || args.path ? props.length : 1), 0);
+  // a screened check draws each case once for all its properties; any other, once per property
+  const draws = loaded.reduce((n, l) => n + (screens({ isolated: l.isolated, path: args.path }) ? 1 : props.length), 0);
   const progress = new Progress(draws * args.xarray.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
   const verdicts: Checked[] = [];
   try {

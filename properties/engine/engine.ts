@@ -161,9 +161,10 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       }
     }
     if (!fromSaved && !isolated?.hungOn()) {
-      if (opts.screened?.has(prop.id) && opts.path === undefined) return { ...base, numRuns: opts.numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' };
+      const passed = (numRuns: number): Verdict => ({ ...base, numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' });
+      if (opts.screened?.has(prop.id) && opts.path === undefined) return passed(opts.numRuns);
       details = fc.check(fc.property(caseArbFor(variant), (x) => !fails(x)), { numRuns: opts.numRuns, seed: opts.seed, path: opts.path, endOnFailure: false });
-      if (!details.failed) return { ...base, numRuns: details.numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' };
+      if (!details.failed) return passed(details.numRuns);
     }
     c = fromSaved?.case ?? details?.counterexample?.[0];
     let hung = isolated?.hungOn();
@@ -279,6 +280,9 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
   return broken ? new Set() : open;
 }
 
+/** Whether checkVariant screens: in this process, without a path (else each property draws its own cases). */
+export const screens = (opts: Pick<CheckOptions, 'isolated' | 'path'>): boolean => !opts.isolated && opts.path === undefined;
+
 /**
  * Every property (or those asked for) of the variant. In this process and without a path, the
  * generated cases are screened first, and `onCase` counts the screen's cases, once each.
@@ -286,7 +290,7 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
 export function checkVariant(variant: VariantInfo, opts: CheckOptions): Verdict[] {
   const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
   const shared = { ...opts, outcomes: opts.outcomes ?? new Map<string, Outcome>() };
-  if (opts.isolated || opts.path !== undefined) return props.map((p) => checkProperty(variant, p, shared));
+  if (!screens(opts)) return props.map((p) => checkProperty(variant, p, shared));
   const screened = screen(variant, props, shared);
   return props.map((p) => checkProperty(variant, p, { ...shared, screened, onCase: undefined }));
 }
