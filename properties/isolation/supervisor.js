@@ -82,6 +82,13 @@ function serve(/** @type {Config} */ config) {
   let dropped = 0;
   /** The start of the child's first line, until it is whole. */
   let pending = '';
+  /**
+   * The child the case clock killed, until its death is seen. It gets no clock and no batch: the
+   * case it was killed in may still end (its end was already in the pipe) and finish the batch,
+   * and the next batch would then meet a death that is not its own.
+   */
+  /** @type {Child | null} */
+  let condemned = null;
   /** @type {null | { seq: number, requests: string[], next: number, replies: object[], lines: string[], partial: string,
    *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean, at: number } }} */
   let job = null;
@@ -222,7 +229,7 @@ function serve(/** @type {Config} */ config) {
     if (j.timer) clearTimeout(j.timer);
     j.timer = null;
     const me = child;
-    if (!me || hello === null) return;
+    if (!me || hello === null || me === condemned) return;
     // the case's CPU is counted from the leader's at its start; a fork's CPU counts in full
     const cpu0 = leaderCpuMs(), t0 = Date.now();
     const check = () => {
@@ -233,6 +240,7 @@ function serve(/** @type {Config} */ config) {
       const cpuBound = used === undefined ? wall >= j.limitMs : used >= j.limitMs;
       if (cpuBound || wall >= j.blockedMs) {
         j.hung = { cpuMs: used ?? -1, wallMs: wall, blocked: !cpuBound, at: j.next };
+        condemned = me;
         killGroup(me);
         return;
       }
@@ -244,6 +252,11 @@ function serve(/** @type {Config} */ config) {
 
   /** Starts the child if there is none and calls back once it has said hello (or died trying). */
   function ensureStarted(/** @type {(why: string | null) => void} */ then) {
+    if (child && child === condemned) {
+      // its close is ignored from here on (it is no longer the child); its group is already killed
+      child = null;
+      pending = '';
+    }
     if (child && hello !== null) { then(null); return; }
     if (!child) startChild();
     onHello = then;
@@ -342,6 +355,7 @@ function serve(/** @type {Config} */ config) {
   function onDeath(code, signal) {
     const was = child;
     child = null;
+    condemned = null;
     pending = '';
     killGroup(was); // anything it forked goes with it
     if (onHello) {
