@@ -89,6 +89,16 @@ test('arguments parse into what the engine needs', () => {
   expect(() => parseArgs(['--xarray', 'sometimes'], {})).toThrow(/faithful, contract or both/);
 });
 
+test('a --timeout finer than the CPU clock, or a seed fast-check would cut to 32 bits, is refused', () => {
+  // CPU time is read in 10 ms ticks: under a small limit a correct variant was called hung
+  expect(() => parseArgs(['--timeout', '5'], {})).toThrow(/^--timeout needs an integer >= 100 \(CPU time is counted in 10 ms ticks\), got "5"$/);
+  expect(parseArgs(['--timeout', '100'], {}).timeoutMs).toBe(100);
+  // 99999999999 ran the cases of seed 1215752191 while printing the number it was given
+  expect(() => parseArgs(['--seed', '99999999999'], {})).toThrow(/^--seed needs an integer from -2147483648 to 2147483647, got "99999999999"$/);
+  expect(parseArgs(['--seed=-2147483648'], {}).seed).toBe(-(2 ** 31));
+  expect(() => parseArgs([], { FC_SEED: '2147483648' })).toThrow(/^FC_SEED must be an integer from -2147483648 to 2147483647/);
+});
+
 test('--from-kernel judges the tree alone; its reports go to --reports-dir, named by the file\'s content, and are indexed', () => {
   const fine = checkHere(['--from-kernel', path.join(ROOT, 'test', 'fixtures', 'linux-6.8'), '--runs', '100', '--json']);
   expect(fine.code).toBe(0);

@@ -7,6 +7,7 @@ import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { XarrayChoice } from '../case';
 import { optionsFromEnv } from '../engine/engine';
+import { MIN_LIMIT_MS } from '../isolation/sync-child';
 
 export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
 
@@ -28,9 +29,9 @@ variant runs in a process of its own; nothing of it runs in the command.
                       xarray's documents allow; they pin every index, so today it is the same
                       walk) or both
   --timeout MS        CPU time a case may use before the variant is suspected of hanging (default
-                      2000); a suspected hang is run again alone in a fresh process with twice the
-                      limits and only a second hang is reported (a case that uses no CPU is
-                      suspected after four limits of wall time)
+                      2000, at least ${MIN_LIMIT_MS}); a suspected hang is run again alone in a fresh
+                      process with twice the limits and only a second hang is reported (a case
+                      that uses no CPU is suspected after four limits of wall time)
   --from-kernel PATH  check the invalidation functions of a kernel tree (or its guest_memfd.c),
                       taken as they are, with the era read from their signatures
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
@@ -130,10 +131,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     throw usageOf(e);
   }
   const o = parsed.values;
-  const int = (flag: string, raw: string | undefined, min: number, fallback: number): number => {
+  const int = (flag: string, raw: string | undefined, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER, why = ''): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} needs an integer >= ${min}, got "${raw}"`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${flag} needs an integer ${range}${why}, got "${raw}"`);
     return n;
   };
   const { numRuns, seed } = optionsFromEnv(env);
@@ -152,10 +154,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     fromKernel: o['from-kernel'] ?? [],
     ...(properties ? { properties } : {}),
     numRuns: int('runs', o.runs, 1, numRuns),
-    seed: int('seed', o.seed, -(2 ** 31), seed),
+    // fast-check keeps 32 bits of a seed: a larger one would run another seed's cases
+    seed: int('seed', o.seed, -(2 ** 31), seed, 2 ** 31 - 1),
     ...(o.path !== undefined ? { path: o.path } : {}),
     xarray,
-    timeoutMs: int('timeout', o.timeout, 1, 2000),
+    timeoutMs: int('timeout', o.timeout, MIN_LIMIT_MS, 2000, Number.MAX_SAFE_INTEGER, ' (CPU time is counted in 10 ms ticks)'),
     ...(o.report !== undefined ? { report: o.report } : {}),
     live: o.live ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),

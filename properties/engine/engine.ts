@@ -87,14 +87,16 @@ export const DEFAULT_NUM_RUNS = 1000;
 
 /** FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
-  const num = (name: string, fallback: number) => {
+  const num = (name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
     if (!Number.isSafeInteger(n)) throw new Error(`${name} must be an integer, got "${raw}"`);
+    if (n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
     return n;
   };
-  return { numRuns: num('FC_NUM_RUNS', DEFAULT_NUM_RUNS), seed: num('FC_SEED', Date.now() ^ (Math.random() * 0x7fffffff)) };
+  // fast-check keeps 32 bits of a seed: a larger one would run another seed's cases
+  return { numRuns: num('FC_NUM_RUNS', DEFAULT_NUM_RUNS), seed: num('FC_SEED', Date.now() ^ (Math.random() * 0x7fffffff), -(2 ** 31), 2 ** 31 - 1) };
 }
 
 export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckOptions): Verdict {

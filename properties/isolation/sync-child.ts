@@ -19,6 +19,12 @@ export type Reply =
   | { readonly kind: 'malformed'; readonly lines: readonly string[]; readonly why: string }
   | { readonly kind: 'spawn-error'; readonly lines: readonly string[]; readonly message: string };
 
+/**
+ * The smallest CPU limit a case clock can keep: CPU time is read from /proc in clock ticks of
+ * 10 ms, so a limit of a tick or two takes a case that did almost nothing for a hang.
+ */
+export const MIN_LIMIT_MS = 100;
+
 export interface Limits {
   /** CPU time a case may use before it is a hang candidate. */
   readonly limitMs: number;
