@@ -31,6 +31,8 @@ export function check(args: string[], env: Record<string, string> = {}): Ran {
   const reports = reportsFolder();
   const r = spawnSync(process.execPath, ['properties/command/bin.js', ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: reports, FC_SEED: '5', ...env },
+    // a command that never returns fails its test (status null) instead of stalling the suite
+    timeout: 240_000, killSignal: 'SIGKILL',
   });
   return { code: r.status, out: r.stdout, err: r.stderr, reports };
 }

@@ -1,9 +1,10 @@
 // The command against variant files a user gets wrong (test/hostile.test.ts has the variants that
 // misbehave when they run: hangs, throws, crashes): files that do not compile or export nothing,
-// a stolen name, and C beside TypeScript.
+// a stolen name, C beside TypeScript, a folder with no variants, a reports folder that cannot be.
 
+import fs from 'fs';
 import path from 'path';
-import { ROOT, checkHere, scratchFolders } from './command-helpers';
+import { ROOT, check, checkHere, scratchFolders } from './command-helpers';
 
 const { scratch, cleanup } = scratchFolders();
 afterAll(cleanup);
@@ -48,4 +49,27 @@ test('npm run check on the C upstream gives the TypeScript upstream\'s verdicts'
   const of = (name: string) => out.verdicts.filter((v: { variant: string }) => v.variant === name).map((v: { property: string; actual: string }) => `${v.property}:${v.actual}`);
   expect(of('upstream-c')).toEqual(of('upstream'));
   expect(of('upstream')).toHaveLength(7);
+}, 60000);
+
+test('a folder that holds no variant files is broken (exit 2), not a run whose every verdict matches', () => {
+  const dir = scratch({ 'README.md': 'not a variant\n' });
+  const r = checkHere([dir, '--runs', '5', '--no-typecheck']);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/\.scratch-\w+: holds no variant files \(\.ts or \.c\)/);
+  expect(r.out).not.toMatch(/every verdict matches/);
+});
+
+test('a reports folder that cannot be made is refused before anything runs, naming it (exit 2)', () => {
+  const dir = scratch({ 'afile': 'a file, not a folder\n' });
+  const upstream = path.join(ROOT, 'variants', 'upstream.ts');
+  for (const [where, why] of [[path.join(dir, 'afile'), 'is not a folder'], [path.join(dir, 'afile', 'sub'), 'afile is not a folder']]) {
+    const r = checkHere([upstream, '--runs', '5', '--no-typecheck', '--reports-dir', where]);
+    expect([where, r.code, r.out]).toEqual([where, 2, '']);
+    expect(r.err).toContain(`the reports folder ${where} cannot be made: `);
+    expect(r.err).toContain(why);
+  }
+  // under /proc, Node's own recursive mkdir never returns: in a process of its own, with a bound
+  const r = check([upstream, '--runs', '5', '--no-typecheck', '--reports-dir', '/proc/no-such-folder']);
+  expect([r.code, r.err]).toEqual([2, expect.stringMatching(/^the reports folder \/proc\/no-such-folder cannot be made: ENOENT/)]);
+  expect(fs.readFileSync(path.join(dir, 'afile'), 'utf8')).toBe('a file, not a folder\n'); // nothing lost
 }, 60000);

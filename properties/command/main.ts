@@ -27,7 +27,7 @@ import { replay } from '../reports/replay';
 import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
-import { SavedReport, loadReport, loadReports, reportsDir } from '../reports/store';
+import { SavedReport, loadReport, loadReports, makeFolder, reportsDir } from '../reports/store';
 import { verdictTable } from './table';
 import { typecheckInChild } from '../isolation/typecheck';
 
@@ -54,7 +54,10 @@ export function variantFiles(targets: readonly string[], orNone = false): string
   const expand = (t: string): string[] => {
     if (!fs.existsSync(t)) throw new VariantFileError(t, 'no such file or folder');
     if (!fs.statSync(t).isDirectory()) return [t];
-    return fs.readdirSync(t).filter(isVariant).sort().map((f) => path.join(t, f));
+    const found = fs.readdirSync(t).filter(isVariant).sort().map((f) => path.join(t, f));
+    // a folder named by mistake must not pass for a folder of variants that all pass
+    if (found.length === 0) throw new VariantFileError(t, 'holds no variant files (.ts or .c)');
+    return found;
   };
   if (targets.length === 0) return orNone ? [] : expand(VARIANTS_DIR);
   return targets.flatMap(expand);
@@ -280,6 +283,9 @@ function run(argv: string[]): number {
     return EXIT.ok;
   }
   if (args.report) return replayOne(args, userPath(args.report));
+  // a folder the user named must take reports before the run, not fail it at its end
+  const named = args.reportsDir ? userPath(args.reportsDir) : process.env.REPORTS_DIR;
+  if (named) makeFolder(named);
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
   const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes), ...viewsWarning(l.file, l.info.takes)]);

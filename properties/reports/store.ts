@@ -83,6 +83,29 @@ export function loadReports(dir: string = reportsDir()): SavedReport[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE).sort().map((f) => loadReport(path.join(dir, f)));
 }
 
+/**
+ * Makes the reports folder `dir` and any folders above it that are missing, one at a time:
+ * Node 20's recursive mkdirSync never returns for a path under /proc. A part of the path that
+ * is a file, or a folder the system will not make, is an error that names the folder.
+ */
+export function makeFolder(dir: string): void {
+  const cannot = (why: string) => new Error(`the reports folder ${dir} cannot be made: ${why}`);
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at) && path.dirname(at) !== at) {
+    missing.unshift(at);
+    at = path.dirname(at);
+  }
+  if (!fs.statSync(at).isDirectory()) throw cannot(`${at} is not a folder`);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw cannot((e as Error).message);
+    }
+  }
+}
+
 /** Write `text` to `file` through a temporary file in the same folder, unless it is already there. */
 export function writeAtomic(file: string, text: string): boolean {
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
@@ -112,7 +135,7 @@ export function saveReport(dir: string, record: ReportRecord, render: (stem: str
       // a broken file under this name is replaced by the good record
     }
   }
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const { markdown, svg } = render(stem);
   writeAtomic(path.join(dir, `${stem}.svg`), svg);
   writeAtomic(path.join(dir, `${stem}.md`), markdown);
