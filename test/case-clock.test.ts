@@ -52,7 +52,8 @@ test('a child the case clock killed gets no next batch: its death is never the n
     child.close();
   }
   // the clock did kill children (the race was run), and every batch was a case's own outcome
-  expect(kinds.hang ?? 0).toBeGreaterThan(10);
-  expect(kinds.ok ?? 0).toBeGreaterThan(10);
+  // (a loaded machine reads the CPU later, so fewer cases are killed: a few are enough)
+  expect(kinds.hang ?? 0).toBeGreaterThan(2);
+  expect(kinds.ok ?? 0).toBeGreaterThan(2);
   expect(Object.keys(kinds).sort()).toEqual(['hang', 'ok']);
 }, 60_000);

@@ -62,7 +62,8 @@ test('a folder that holds no variant files is broken (exit 2), not a run whose e
 test('a reports folder that cannot be made is refused before anything runs, naming it (exit 2)', () => {
   const dir = scratch({ 'afile': 'a file, not a folder\n' });
   const upstream = path.join(ROOT, 'variants', 'upstream.ts');
-  for (const [where, why] of [[path.join(dir, 'afile'), 'is not a folder'], [path.join(dir, 'afile', 'sub'), 'afile is not a folder']]) {
+  fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
+  for (const [where, why] of [[path.join(dir, 'afile'), 'is not a folder'], [path.join(dir, 'afile', 'sub'), 'afile is not a folder'], [path.join(dir, 'dangling'), 'EEXIST']]) {
     const r = checkHere([upstream, '--runs', '5', '--no-typecheck', '--reports-dir', where]);
     expect([where, r.code, r.out]).toEqual([where, 2, '']);
     expect(r.err).toContain(`the reports folder ${where} cannot be made: `);

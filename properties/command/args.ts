@@ -158,7 +158,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     seed: int('seed', o.seed, -(2 ** 31), seed, 2 ** 31 - 1),
     ...(o.path !== undefined ? { path: o.path } : {}),
     xarray,
-    timeoutMs: int('timeout', o.timeout, MIN_LIMIT_MS, 2000, Number.MAX_SAFE_INTEGER, ' (CPU time is counted in 10 ms ticks)'),
+    // a day at most: a hang's confirmation waits up to eight limits, and Node's timers stop at 2^31 ms
+    timeoutMs: int('timeout', o.timeout, MIN_LIMIT_MS, 2000, 86_400_000, ' (CPU time is counted in 10 ms ticks)'),
     ...(o.report !== undefined ? { report: o.report } : {}),
     live: o.live ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),

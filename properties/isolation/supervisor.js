@@ -83,7 +83,7 @@ function serve(/** @type {Config} */ config) {
   /** The start of the child's first line, until it is whole. */
   let pending = '';
   /**
-   * The child the case clock killed, until its death is seen. It gets no clock and no batch: the
+   * The child the case clock killed, until its death is seen or it is dropped. It gets no clock and no batch: the
    * case it was killed in may still end (its end was already in the pipe) and finish the batch,
    * and the next batch would then meet a death that is not its own.
    */
@@ -255,6 +255,7 @@ function serve(/** @type {Config} */ config) {
     if (child && child === condemned) {
       // its close is ignored from here on (it is no longer the child); its group is already killed
       child = null;
+      condemned = null;
       pending = '';
     }
     if (child && hello !== null) { then(null); return; }

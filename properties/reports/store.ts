@@ -101,7 +101,9 @@ export function makeFolder(dir: string): void {
     try {
       fs.mkdirSync(d);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw cannot((e as Error).message);
+      // made meanwhile by another run is fine; a link to nothing is not a folder
+      const made = (e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(d, { throwIfNoEntry: false })?.isDirectory() === true;
+      if (!made) throw cannot((e as Error).message);
     }
   }
 }
