@@ -85,6 +85,9 @@ export interface Verdict {
 
 export const DEFAULT_NUM_RUNS = 1000;
 
+/** The seeds fast-check keeps whole: it cuts a larger one to 32 bits, and runs another seed's cases. */
+export const SEED_MIN = -(2 ** 31), SEED_MAX = 2 ** 31 - 1;
+
 /** FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
   const num = (name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) => {
@@ -95,8 +98,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns:
     if (n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
     return n;
   };
-  // fast-check keeps 32 bits of a seed: a larger one would run another seed's cases
-  return { numRuns: num('FC_NUM_RUNS', DEFAULT_NUM_RUNS), seed: num('FC_SEED', Date.now() ^ (Math.random() * 0x7fffffff), -(2 ** 31), 2 ** 31 - 1) };
+  return { numRuns: num('FC_NUM_RUNS', DEFAULT_NUM_RUNS), seed: num('FC_SEED', Date.now() ^ (Math.random() * 0x7fffffff), SEED_MIN, SEED_MAX) };
 }
 
 export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckOptions): Verdict {

@@ -83,9 +83,9 @@ function serve(/** @type {Config} */ config) {
   /** The start of the child's first line, until it is whole. */
   let pending = '';
   /**
-   * The child the case clock killed, until its death is seen or it is dropped. It gets no clock and no batch: the
-   * case it was killed in may still end (its end was already in the pipe) and finish the batch,
-   * and the next batch would then meet a death that is not its own.
+   * The child the case clock killed, until its death is seen or it is dropped. It gets no clock
+   * and no batch: the case it was killed in may still end (its end was already in the pipe) and
+   * finish the batch, and the next batch would then meet a death that is not its own.
    */
   /** @type {Child | null} */
   let condemned = null;
