@@ -148,14 +148,17 @@ function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
   return { loaded, broken };
 }
 
+/** The reports folder the user named, --reports-dir or else REPORTS_DIR, if any. */
+const namedReportsFolder = (args: Args): string | undefined => (args.reportsDir ? userPath(args.reportsDir) : process.env.REPORTS_DIR || undefined);
+
 /**
  * Where a variant's reports are read and written: --reports-dir, else REPORTS_DIR, else
  * shrink-reports/ for a shipped variant or a kernel tree (never inside the tree), and a
  * shrink-reports/ folder beside a variant checked by path.
  */
 function reportsFolder(args: Args, l: Pick<Loaded, 'file' | 'kernelTree'>): string {
-  if (args.reportsDir) return userPath(args.reportsDir);
-  if (process.env.REPORTS_DIR) return process.env.REPORTS_DIR;
+  const named = namedReportsFolder(args);
+  if (named) return named;
   if (isShipped(l.file) || l.kernelTree) return reportsDir();
   return path.join(path.dirname(path.resolve(l.file)), 'shrink-reports');
 }
@@ -284,7 +287,7 @@ function run(argv: string[]): number {
   }
   if (args.report) return replayOne(args, userPath(args.report));
   // a folder the user named must take reports before the run, not fail it at its end
-  const named = args.reportsDir ? userPath(args.reportsDir) : process.env.REPORTS_DIR;
+  const named = namedReportsFolder(args);
   if (named) makeFolder(named);
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
