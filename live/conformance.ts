@@ -254,7 +254,7 @@ export function saveDisagreement(dir: string, c: Case, r: LiveResult | undefined
     format: 'gmem-live-disagreement/1',
     kernel: `${os.type()} ${os.release()}`,
     device: kvmDevice(),
-    case: caseRecord(c, 'faithful'),
+    case: caseRecord(c),
     model: modelJson(modelOf(c)),
     live: r?.kind === 'ran' ? JSON.parse(r.line) : r,
     disagreements: found,

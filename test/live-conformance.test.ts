@@ -16,7 +16,6 @@ const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 const twoSlots: Case = {
   layout: { filePages: 8n, slots: [{ id: 0, pgoff: 0n, npages: 4n, base_gfn: 16n }, { id: 1, pgoff: 4n, npages: 2n, base_gfn: 100n }] },
   op: { kind: 'punch', mode: PUNCH, offset: 3n << 12n, len: 2n << 12n },
-  pick: 0n,
 };
 
 const page = (i: number): GfnRead => ({ kind: 'page', index: BigInt(i) });

@@ -38,7 +38,7 @@ function runCase(v: Variant, line: string): void {
   const r = decodeRequest(line);
   const log: string[] = ['phase begin'];
   const flush = () => { if (log.length) send(log.splice(0).join('\n') + '\n'); };
-  const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
+  const machine = loggedKernel(makeKernel(r.layout, r.word), log);
   // a phase entered inside a conversion is logged and sent at once, as each step's is
   const enter = (p: Phase) => { log.push(`phase ${p}`); machine.recorder.phase = p; flush(); };
   try {

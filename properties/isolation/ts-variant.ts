@@ -50,7 +50,7 @@ export class TsVariant {
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
         const { start, end, view, convert } = base.resolved;
-        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), mode: base.mode, word });
+        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), word });
       },
     }, opts);
     this.runner.begin();
