@@ -77,10 +77,10 @@ try {
 }
 if (variant) {
   const { name, origin, expect } = variant;
-  const { expectContract, vmTypes, takes } = variant as { expectContract?: unknown; vmTypes?: unknown; takes?: unknown };
+  const { vmTypes, takes } = variant as { vmTypes?: unknown; takes?: unknown };
   // which of the split era's functions it has: they decide the cases it gets (properties/arbitraries.ts)
   const has = (['zap', 'release_zap', 'convert'] as const).filter((fn) => typeof variant![fn] === 'function');
-  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null, has })}\n`);
+  send(`ready ${JSON.stringify({ name, origin, expect, vmTypes: vmTypes ?? null, takes: takes ?? null, has })}\n`);
   serve(variant);
 } else {
   process.stdin.resume();
