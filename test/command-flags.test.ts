@@ -99,7 +99,29 @@ test('a --timeout finer than the CPU clock, or a seed fast-check would cut to 32
   // 99999999999 ran the cases of seed 1215752191 while printing the number it was given
   expect(() => parseArgs(['--seed', '99999999999'], {})).toThrow(/^--seed needs an integer from -2147483648 to 2147483647, got "99999999999"$/);
   expect(parseArgs(['--seed=-2147483648'], {}).seed).toBe(-(2 ** 31));
-  expect(() => parseArgs([], { FC_SEED: '2147483648' })).toThrow(/^FC_SEED must be an integer from -2147483648 to 2147483647/);
+  expect(() => parseArgs([], { FC_SEED: '2147483648' })).toThrow(/^FC_SEED needs an integer from -2147483648 to 2147483647, got "2147483648"$/);
+});
+
+test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or cache folder is exit 2 naming it', () => {
+  // FC_NUM_RUNS=0 was a green run of nothing; -5 gave FAIL! verdicts with "harness error: undefined"
+  expect(() => parseArgs([], { FC_NUM_RUNS: '0' })).toThrow(/^FC_NUM_RUNS needs an integer >= 1, got "0"$/);
+  expect(() => parseArgs(['--runs', '0'], {})).toThrow(/^--runs needs an integer >= 1, got "0"$/);
+  expect(() => parseArgs([], { FC_NUM_RUNS: '1e3' })).not.toThrow(); // what Number() reads, as --runs 1e3 is
+  expect(parseArgs([], { FC_NUM_RUNS: '' }).numRuns).toBe(1000); // set but empty is unset
+  const upstream = path.join(ROOT, 'variants', 'upstream.ts');
+  for (const [env, said] of [
+    [{ FC_NUM_RUNS: '0' }, /^FC_NUM_RUNS needs an integer >= 1, got "0"$/m],
+    [{ FC_NUM_RUNS: '-5' }, /^FC_NUM_RUNS needs an integer >= 1, got "-5"$/m],
+    [{ FC_SEED: 'soon' }, /^FC_SEED needs an integer from -2147483648 to 2147483647, got "soon"$/m],
+  ] as const) {
+    const r = checkHere([upstream, '--no-isolate'], env);
+    expect([r.code, r.out, r.err]).toEqual([2, '', expect.stringMatching(said)]);
+  }
+  const file = path.join(scratch({ 'not-a-folder': '' }), 'not-a-folder');
+  for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
+    const r = checkHere([upstream, '--no-isolate'], { [cache]: file });
+    expect([r.code, r.err]).toEqual([2, `${cache}=${file} cannot be made: ${file} is not a folder\n`]);
+  }
 });
 
 test('--from-kernel judges the tree alone; its reports go to --reports-dir, named by the file\'s content, and are indexed', () => {

@@ -5,7 +5,8 @@
 import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../../model/variant';
-import { SEED_MAX, SEED_MIN, optionsFromEnv } from '../engine/engine';
+import { optionsFromEnv } from '../engine/engine';
+import { IntRule, RUNS, SEED, SettingError, readInt } from '../engine/settings';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
 
 export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
@@ -125,13 +126,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     throw usageOf(e);
   }
   const o = parsed.values;
-  const int = (flag: string, raw: string | undefined, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER, why = ''): number => {
+  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number => {
     if (raw === undefined) return fallback;
-    const n = Number(raw);
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${flag} needs an integer ${range}${why}, got "${raw}"`);
-    return n;
+    try {
+      return readInt(`--${flag}`, raw, rule);
+    } catch (e) {
+      throw e instanceof SettingError ? new UsageError(e.message) : e;
+    }
   };
+  // the environment's FC_NUM_RUNS and FC_SEED, under the rules of --runs and --seed
   const { numRuns, seed } = optionsFromEnv(env);
   let properties: PropertyId[] | undefined;
   if (o.property !== undefined) {
@@ -144,15 +147,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     targets: parsed.positionals,
     fromKernel: o['from-kernel'] ?? [],
     ...(properties ? { properties } : {}),
-    numRuns: int('runs', o.runs, 1, numRuns),
-    seed: int('seed', o.seed, SEED_MIN, seed, SEED_MAX),
+    numRuns: int('runs', o.runs, RUNS, numRuns),
+    seed: int('seed', o.seed, SEED, seed),
     ...(o.path !== undefined ? { path: o.path } : {}),
     // a day at most: a hang's confirmation waits up to eight limits, and Node's timers stop at 2^31 ms
-    timeoutMs: int('timeout', o.timeout, MIN_LIMIT_MS, 2000, 86_400_000, ' (CPU time is counted in 10 ms ticks)'),
+    timeoutMs: int('timeout', o.timeout, { min: MIN_LIMIT_MS, max: 86_400_000, why: ' (CPU time is counted in 10 ms ticks)' }, 2000),
     ...(o.report !== undefined ? { report: o.report } : {}),
     live: o.live ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
-    ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, 1, 0) } : {}),
+    ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, { min: 1, max: Number.MAX_SAFE_INTEGER }, 0) } : {}),
     ...(o.shard !== undefined ? { shard: o.shard } : {}),
     typecheck: !o['no-typecheck'],
     isolate: !o['no-isolate'],

@@ -285,6 +285,11 @@ function run(argv: string[]): number {
   // a folder the user named must take reports before the run, not fail it at its end
   const named = namedReportsFolder(args);
   if (named) makeFolder(named);
+  // so must the caches the environment names: a file there would break each variant's start
+  for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
+    const dir = process.env[cache];
+    if (dir) makeFolder(dir, `${cache}=${dir}`);
+  }
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
   const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes), ...viewsWarning(l.file, l.info.takes)]);

@@ -17,6 +17,7 @@ import { minimize } from './minimize';
 import { PROPERTIES, Property, violations } from '../properties';
 import type { Confirmation, Executor, Isolated, VariantInfo } from './executor';
 import { SavedReportLike, savedCasesFor } from './saved-cases';
+import { IntRule, RUNS, SEED, readInt } from './settings';
 
 export type { Confirmation, Executor, Isolated, VariantInfo } from './executor';
 
@@ -83,20 +84,20 @@ export interface Verdict {
 
 export const DEFAULT_NUM_RUNS = 1000;
 
-/** The seeds fast-check keeps whole: it cuts a larger one to 32 bits, and runs another seed's cases. */
-export const SEED_MIN = -(2 ** 31), SEED_MAX = 2 ** 31 - 1;
-
-/** FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count. */
+/**
+ * FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count; each is held to the rule of
+ * its flag (--seed, --runs), and a bad one is a SettingError naming the variable. Set but empty
+ * is unset, as a shell's `FC_SEED= npm test` means.
+ */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
-  const num = (name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) => {
+  const num = (name: string, rule: IntRule, fallback: () => number) => {
     const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n)) throw new Error(`${name} must be an integer, got "${raw}"`);
-    if (n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-    return n;
+    return raw === undefined || raw === '' ? fallback() : readInt(name, raw, rule);
   };
-  return { numRuns: num('FC_NUM_RUNS', DEFAULT_NUM_RUNS), seed: num('FC_SEED', Date.now() ^ (Math.random() * 0x7fffffff), SEED_MIN, SEED_MAX) };
+  return {
+    numRuns: num('FC_NUM_RUNS', RUNS, () => DEFAULT_NUM_RUNS),
+    seed: num('FC_SEED', SEED, () => Date.now() ^ (Math.random() * 0x7fffffff)),
+  };
 }
 
 export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckOptions): Verdict {

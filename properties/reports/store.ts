@@ -110,12 +110,13 @@ export function loadReports(dir: string = reportsDir()): SavedReport[] {
 }
 
 /**
- * Makes the reports folder `dir` and any folders above it that are missing, one at a time:
- * Node 20's recursive mkdirSync never returns for a path under /proc. A part of the path that
- * is a file, or a folder the system will not make, is an error that names the folder.
+ * Makes the folder `dir` (the reports folder, or `what` names it) and any folders above it that
+ * are missing, one at a time: Node 20's recursive mkdirSync never returns for a path under
+ * /proc. A part of the path that is a file, or a folder the system will not make, is an error
+ * that names the folder.
  */
-export function makeFolder(dir: string): void {
-  const cannot = (why: string) => new Error(`the reports folder ${dir} cannot be made: ${why}`);
+export function makeFolder(dir: string, what = `the reports folder ${dir}`): void {
+  const cannot = (why: string) => new Error(`${what} cannot be made: ${why}`);
   const missing: string[] = [];
   let at = path.resolve(dir);
   while (!fs.existsSync(at) && path.dirname(at) !== at) {
