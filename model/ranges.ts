@@ -16,6 +16,8 @@ export function intersect(a: Range, b: Range): Range | null {
 
 /** Sorted, disjoint, non-adjacent ranges covering the same indices as `rs`. */
 export function normalize(rs: readonly Range[]): Range[] {
+  // most sets the properties meet hold one range
+  if (rs.length <= 1) return rs.length === 1 && !isEmpty(rs[0]) ? [{ start: rs[0].start, end: rs[0].end }] : [];
   const sorted = rs.filter((r) => !isEmpty(r)).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   const out: Range[] = [];
   for (const r of sorted) {

@@ -57,7 +57,7 @@ function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome
 }
 
 /** diff() of every view, each slot with its view. */
-export const diff = (o: Outcome): readonly SlotDiff[] => memo(diffMemo, o, (x) => viewOutcomes(x).flatMap(({ view, outcome }) => diffOfView(outcome).map((d) => ({ ...d, view }))));
+export const diff = (o: Outcome): readonly SlotDiff[] => memo(diffMemo, o, (x) => viewOutcomes(x).flatMap(({ view, outcome }) => diffOfView(outcome, view)));
 
 /**
  * Per slot of a one-view outcome named by the reference or by an unmap: expected, unmapped (under that slot), missed,
@@ -66,17 +66,26 @@ export const diff = (o: Outcome): readonly SlotDiff[] => memo(diffMemo, o, (x) =
  * comes after the host freed the pages.
  * Every unmap, early or late, counts toward extra.
  */
-function diffOfView(o: Outcome): SlotDiff[] {
+function diffOfView(o: Outcome, view: number): SlotDiff[] {
   // an unmap whose attribute filter left out the roots that map the memory unmapped nothing there (model/vm.ts)
   const root = memoryRoot(o.layout.vmType ?? 'default');
-  const unmaps = unmapsOf(o).filter((u) => !u.roots || u.roots.includes(root));
-  const ids = new Set<number>([...o.expected.map((e) => e.slot.id), ...unmaps.map((u) => u.slot)]);
-  const ranges = (us: Unmap[]) => normalize(us.map((u) => ({ start: u.start, end: u.end })));
-  return [...ids].sort((a, b) => a - b).map((slot) => {
-    const expected = o.expected.filter((e) => e.slot.id === slot).map((e) => e.gfns);
-    const mine = unmaps.filter((u) => u.slot === slot);
-    const inTime = ranges(mine.filter((u) => u.phase !== 'end'));
-    const unmapped = ranges(mine);
-    return { view: 0, slot, expected, unmapped, missed: subtract(expected, inTime), extra: subtract(unmapped, expected) };
+  // one pass over the reference and the log, each slot's ranges gathered in their order
+  const slots = new Map<number, { expected: Range[]; all: Range[]; inTime: Range[] }>();
+  const of = (id: number) => {
+    let x = slots.get(id);
+    if (x === undefined) slots.set(id, (x = { expected: [], all: [], inTime: [] }));
+    return x;
+  };
+  for (const e of o.expected) of(e.slot.id).expected.push(e.gfns);
+  for (const u of o.events) {
+    if (u.op !== 'unmap' || (u.roots && !u.roots.includes(root))) continue;
+    const x = of(u.slot), r = { start: u.start, end: u.end };
+    x.all.push(r);
+    if (u.phase !== 'end') x.inTime.push(r);
+  }
+  return [...slots.keys()].sort((a, b) => a - b).map((slot) => {
+    const { expected, all, inTime } = slots.get(slot)!;
+    const unmapped = normalize(all);
+    return { view, slot, expected, unmapped, missed: subtract(expected, normalize(inTime)), extra: subtract(unmapped, expected) };
   });
 }

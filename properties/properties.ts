@@ -34,16 +34,18 @@ const noCollateralUnmap: Property = {
 const rangesWellFormed: Property = {
   id: 'ranges-well-formed',
   title: 'each unmapped range is non-empty, not wrapped, inside its slot',
-  check: (o) =>
-    unmapsOf(o).flatMap((u) => {
+  check: (o) => {
+    const out: string[] = [];
+    for (const u of o.events) {
+      if (u.op !== 'unmap') continue;
       const slot = o.layout.slots.find((s) => s.id === u.slot)!;
-      const own = slotGfns(slot);
-      const r = { start: u.start, end: u.end };
-      if (u.start > u.end) return [`slot ${u.slot}: range ${show(r)} is wrapped`];
-      if (u.start === u.end) return [`slot ${u.slot}: range ${show(r)} is empty`];
-      if (u.start < own.start || u.end > own.end) return [`slot ${u.slot}: range ${show(r)} leaves the slot's gfns ${show(own)}`];
-      return [];
-    }),
+      const r = () => show({ start: u.start, end: u.end });
+      if (u.start > u.end) out.push(`slot ${u.slot}: range ${r()} is wrapped`);
+      else if (u.start === u.end) out.push(`slot ${u.slot}: range ${r()} is empty`);
+      else if (u.start < slot.base_gfn || u.end > slot.base_gfn + slot.npages) out.push(`slot ${u.slot}: range ${r()} leaves the slot's gfns ${show(slotGfns(slot))}`);
+    }
+    return out;
+  },
 };
 
 const noWarn: Property = {
@@ -56,44 +58,53 @@ const noWarn: Property = {
 function bookkeeping(events: readonly KvmEvent[]): string[] {
   const out: string[] = [];
   let locked = false, inProgress = 0, flushDue = false;
-  let added: Range | null = null; // kvm_mmu_invalidate_range_add keeps the hull of what was added
-  const need = (e: KvmEvent, what: string, ok: boolean) => { if (!ok) out.push(`${what} (in ${phaseName(e.phase)})`); };
+  // kvm_mmu_invalidate_range_add keeps the hull of what was added
+  let added = false, addedStart = 0n, addedEnd = 0n;
+  // every case passes through here: a message is only built for a rule that is broken
+  const broke = (e: KvmEvent, what: string) => out.push(`${what} (in ${phaseName(e.phase)})`);
   const phaseEnd = (phase: Phase) => {
     if (locked) out.push(`${phaseName(phase)} returned with the MMU lock held`);
     if (flushDue) out.push(`${phaseName(phase)} unmapped something and returned without a TLB flush`);
     flushDue = false;
   };
-  events.forEach((e, i) => {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
     switch (e.op) {
-      case 'lock': need(e, 'KVM_MMU_LOCK with the lock already held', !locked); locked = true; break;
+      case 'lock':
+        if (locked) broke(e, 'KVM_MMU_LOCK with the lock already held');
+        locked = true;
+        break;
       case 'unlock':
-        need(e, 'KVM_MMU_UNLOCK without the lock', locked);
+        if (!locked) broke(e, 'KVM_MMU_UNLOCK without the lock');
         // __kvm_handle_hva_range() flushes before unlocking: after it, a vCPU can miss the flush
-        need(e, 'KVM_MMU_UNLOCK with no TLB flush since unmaps that reported work (the flush must come before the unlock)', !flushDue);
+        if (flushDue) broke(e, 'KVM_MMU_UNLOCK with no TLB flush since unmaps that reported work (the flush must come before the unlock)');
         locked = false;
         flushDue = false;
         break;
       case 'invalidate_begin':
-        need(e, 'kvm_mmu_invalidate_begin outside the MMU lock', locked);
-        if (++inProgress === 1) added = null;
+        if (!locked) broke(e, 'kvm_mmu_invalidate_begin outside the MMU lock');
+        if (++inProgress === 1) added = false;
         break;
       case 'invalidate_end':
-        need(e, 'kvm_mmu_invalidate_end outside the MMU lock', locked);
-        need(e, 'kvm_mmu_invalidate_end with no invalidation in progress', inProgress > 0);
+        if (!locked) broke(e, 'kvm_mmu_invalidate_end outside the MMU lock');
+        if (!(inProgress > 0)) broke(e, 'kvm_mmu_invalidate_end with no invalidation in progress');
         inProgress--;
         break;
       case 'range_add':
-        need(e, 'kvm_mmu_invalidate_range_add outside the MMU lock', locked);
-        need(e, 'kvm_mmu_invalidate_range_add with no invalidation in progress', inProgress > 0);
-        added = added ? { start: added.start < e.start ? added.start : e.start, end: added.end > e.end ? added.end : e.end } : { start: e.start, end: e.end };
+        if (!locked) broke(e, 'kvm_mmu_invalidate_range_add outside the MMU lock');
+        if (!(inProgress > 0)) broke(e, 'kvm_mmu_invalidate_range_add with no invalidation in progress');
+        if (!added) { added = true; addedStart = e.start; addedEnd = e.end; } else {
+          if (e.start < addedStart) addedStart = e.start;
+          if (e.end > addedEnd) addedEnd = e.end;
+        }
         break;
       case 'unmap': {
-        const r = { start: e.start, end: e.end };
-        need(e, `unmap of ${show(r)} in invalidate_end, after the caller truncated the folios`, e.phase !== 'end');
-        need(e, `unmap of ${show(r)} outside the MMU lock`, locked);
-        need(e, `unmap of ${show(r)} with no invalidation in progress`, inProgress > 0);
-        const covered = e.start >= e.end || (added !== null && added.start <= r.start && r.end <= added.end);
-        need(e, `unmap of ${show(r)} outside the ranges added to the invalidation (a racing fault would not retry)`, covered);
+        const r = () => show({ start: e.start, end: e.end });
+        if (e.phase === 'end') broke(e, `unmap of ${r()} in invalidate_end, after the caller truncated the folios`);
+        if (!locked) broke(e, `unmap of ${r()} outside the MMU lock`);
+        if (!(inProgress > 0)) broke(e, `unmap of ${r()} with no invalidation in progress`);
+        const covered = e.start >= e.end || (added && addedStart <= e.start && e.end <= addedEnd);
+        if (!covered) broke(e, `unmap of ${r()} outside the ranges added to the invalidation (a racing fault would not retry)`);
         if (e.flush) flushDue = true;
         break;
       }
@@ -102,7 +113,7 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
     }
     const next = events[i + 1];
     if (next === undefined || next.phase !== e.phase) phaseEnd(e.phase);
-  });
+  }
   if (inProgress !== 0) out.push(`mmu_invalidate_in_progress is ${inProgress} after invalidate_begin + invalidate_end, not 0`);
   return out;
 }
