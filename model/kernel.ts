@@ -112,9 +112,14 @@ interface ViewState {
   readonly layout: Layout;
   readonly gmem: KvmGmem;
   readonly recorder: KvmRecorder;
-  readonly slots: Map<number, KvmMemorySlot>;
+  /** The memslots as the kernel hands them out, in bind order. */
+  readonly slots: readonly KvmMemorySlot[];
 }
 
+// A variant sees its memslots frozen: a port that writes to one (C would change the kernel's
+// memslot) fails at that line. The other objects of a case are made fresh for it and unfrozen
+// (Object.freeze is a runtime call, and a case makes dozens of objects): what a variant writes
+// into them dies with the case.
 const slotView = (s: Layout['slots'][number]): KvmMemorySlot =>
   Object.freeze({ id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: Object.freeze({ pgoff: s.pgoff, index: s.pgoff }) });
 
@@ -125,28 +130,28 @@ export function makeKernel(layout: Layout, word: Word): Machine {
   const views: ViewState[] = viewsOf(layout).map((v, index) => ({
     index,
     layout: v,
-    gmem: Object.freeze({ kvm: Object.freeze({}) as Kvm, bindings: Object.freeze({}) as Bindings }),
+    gmem: { kvm: {} as Kvm, bindings: {} as Bindings },
     recorder: new KvmRecorder(v, word, index, log),
-    slots: new Map(v.slots.map((s) => [s.id, slotView(s)])),
+    slots: v.slots.map(slotView),
   }));
   const several = views.length > 1;
-  // which VM each memslot object belongs to: an unmap names its slot, and must be made in that VM
-  const ownerOf = new Map<KvmMemorySlot, ViewState>(views.flatMap((v) => [...v.slots.values()].map((s) => [s, v] as const)));
-  const byKvm = new Map<unknown, ViewState>(views.map((v) => [v.gmem.kvm, v]));
-  const byXa = new Map<unknown, ViewState>(views.map((v) => [v.gmem.bindings, v]));
-  const files = Object.freeze(views.map((v) => v.gmem));
-  const list = Object.freeze({}) as GmemList;
-  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }), i_private: 0n, i_size: word.ul(layout.filePages << 12n) });
-  const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list, page_order: layout.pageOrder ?? 0 });
+  // a case has at most a few views of a few slots: lookups are a scan
+  const slotOf = (v: ViewState, id: number) => v.slots.find((s) => s.id === id);
+  /** Which VM a memslot object belongs to: an unmap names its slot, and must be made in that VM. */
+  const ownerOf = (slot: unknown) => views.find((v) => v.slots.includes(slot as KvmMemorySlot));
+  const files = views.map((v) => v.gmem);
+  const list = {} as GmemList;
+  const inode: Inode = { i_mapping: { i_private_list: list }, i_private: 0n, i_size: word.ul(layout.filePages << 12n) };
+  const gmemInode: GmemInode = { flags: 0n, gmem_file_list: list, page_order: layout.pageOrder ?? 0 };
   const mask = (call: string, y: unknown) => word.ul(requireWord(word, call, 'y', y) - 1n);
 
   const vmOf = (call: string, k: unknown): ViewState => {
-    const v = byKvm.get(k);
+    const v = views.find((x) => x.gmem.kvm === k);
     if (!v) throw new VariantFault(call, several ? 'kvm is not a VM bound to this file' : 'kvm is not this VM');
     return v;
   };
   const viewOf = (call: string, xa: unknown): ViewState => {
-    const v = byXa.get(xa);
+    const v = views.find((x) => x.gmem.bindings === xa);
     if (!v) throw new VariantFault(call, several ? 'xa is not the bindings of a view of this file (f->bindings)' : 'xa is not the file\'s bindings (gmem->bindings)');
     return v;
   };
@@ -160,12 +165,15 @@ export function makeKernel(layout: Layout, word: Word): Machine {
   /** The unmap's range must name a memslot of the VM it is made on: the TDP MMU zaps by gfn in that VM. */
   const unmapIn = (call: string, k: unknown, range: KvmGfnRange) => {
     const v = vmOf(call, k);
-    const owner = ownerOf.get((range as { slot?: KvmMemorySlot } | null)?.slot as KvmMemorySlot);
+    const owner = ownerOf((range as { slot?: KvmMemorySlot } | null)?.slot);
     if (owner && owner !== v) throw new VariantFault(call, `range->slot is a memslot of view ${owner.index}, not of the VM (view ${v.index}) it is unmapped in`);
     return v.recorder;
   };
 
-  const base = {
+  // the first view's kernel; another view's is this one with that view's gmem and kvm
+  const first: Kernel = {
+    gmem: views[0].gmem,
+    kvm: views[0].gmem.kvm,
     inode,
     ULONG_MAX: word.MAX,
     KVM_FILTER_SHARED,
@@ -187,14 +195,14 @@ export function makeKernel(layout: Layout, word: Word): Machine {
       const from = pgoff('xa_for_each_range', 'start', start);
       const to = pgoff('xa_for_each_range', 'last', last);
       const visits = walk(v.layout, from, to);
-      walks.push(Object.freeze({ ...(v.index ? { view: v.index } : {}), start: from, last: to, visits }));
-      return visits.map((x) => Object.freeze([x.index, v.slots.get(x.slot.id)!] as const));
+      walks.push(v.index ? { view: v.index, start: from, last: to, visits } : { start: from, last: to, visits });
+      return visits.map((x) => [x.index, slotOf(v, x.slot.id)!] as const);
     },
     xa_find(xa: Bindings, index: bigint, max: bigint, filter: typeof XA_PRESENT) {
       const v = viewOf('xa_find', xa);
       if (filter !== XA_PRESENT) throw new VariantFault('xa_find', 'only XA_PRESENT is modelled');
       const hit = xaFind(v.layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max));
-      return hit ? v.slots.get(hit.slot.id)! : null;
+      return hit ? slotOf(v, hit.slot.id)! : null;
     },
     KVM_MMU_LOCK: (k: Kvm) => vmOf('KVM_MMU_LOCK', k).recorder.KVM_MMU_LOCK(),
     KVM_MMU_UNLOCK: (k: Kvm) => vmOf('KVM_MMU_UNLOCK', k).recorder.KVM_MMU_UNLOCK(),
@@ -209,12 +217,12 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     WARN_ON_ONCE: (cond: boolean) => views[0].recorder.WARN_ON_ONCE(cond),
   };
   // the first view's kernel now, another's when a caller asks for it (most cases have one view)
-  const kernels: Kernel[] = [];
+  const kernels: Kernel[] = [first];
   const kernelFor = (v: number): Kernel => {
     const view = views[v];
     if (!view) throw new RangeError(`the file has no view ${v}`);
-    return (kernels[v] ??= Object.freeze(Object.assign(Object.create(null), base, { gmem: view.gmem, kvm: view.gmem.kvm })) as Kernel);
+    return (kernels[v] ??= { ...first, gmem: view.gmem, kvm: view.gmem.kvm });
   };
-  const slot = (v: number, id: number) => views[v]?.slots.get(id);
-  return { kernel: kernelFor(0), kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), slot, walks };
+  const slot = (v: number, id: number) => (views[v] ? slotOf(views[v], id) : undefined);
+  return { kernel: first, kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), slot, walks };
 }

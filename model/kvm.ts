@@ -170,7 +170,7 @@ export class KvmRecorder {
   }
 
   private push(e: KvmEvent): void {
-    this.log.events.push(Object.freeze(this.view ? { ...e, view: this.view } : e));
+    this.log.events.push(this.view ? { ...e, view: this.view } : e);
   }
 }
 

@@ -33,6 +33,7 @@ export function normalize(rs: readonly Range[]): Range[] {
 
 /** The indices of `from` that no range of `minus` covers. */
 export function subtract(from: readonly Range[], minus: readonly Range[]): Range[] {
+  if (minus.length === 0) return normalize(from);
   const cut = normalize(minus);
   const out: Range[] = [];
   for (const r of normalize(from)) {

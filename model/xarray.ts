@@ -49,12 +49,8 @@ const chunkCache = new WeakMap<Layout, readonly Chunk[]>();
 export function chunksOf(layout: Layout): readonly Chunk[] {
   let chunks = chunkCache.get(layout);
   if (!chunks) {
-    chunks = Object.freeze(
-      bindingsByPgoff(layout).flatMap((slot) =>
-        storeRangeChunks(slot.pgoff, slot.pgoff + slot.npages - 1n).map(([first, last]) =>
-          Object.freeze({ first, last, slot }),
-        ),
-      ),
+    chunks = bindingsByPgoff(layout).flatMap((slot) =>
+      storeRangeChunks(slot.pgoff, slot.pgoff + slot.npages - 1n).map(([first, last]) => ({ first, last, slot })),
     );
     chunkCache.set(layout, chunks);
   }
@@ -88,7 +84,7 @@ export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
     if (chunk.last < start) continue;
     if (chunk.first > last) break;
     const index = visits.length === 0 ? firstIndex(chunk, start) : chunk.first;
-    visits.push(Object.freeze({ index, slot: chunk.slot }));
+    visits.push({ index, slot: chunk.slot });
   }
   return visits;
 }
@@ -99,7 +95,7 @@ export function xaFind(layout: Layout, index: bigint, max: bigint): Visit | null
   for (const chunk of chunksOf(layout)) {
     if (chunk.last < index) continue;
     if (chunk.first > max) return null;
-    return Object.freeze({ index: firstIndex(chunk, index), slot: chunk.slot });
+    return { index: firstIndex(chunk, index), slot: chunk.slot };
   }
   return null;
 }

@@ -28,18 +28,21 @@ export const unmapsOf = (o: Outcome): Unmap[] => o.events.filter((e): e is Unmap
  * its walks and what its slots must lose. An outcome of one view is its own only view.
  */
 export function viewOutcomes(o: Outcome): ReadonlyArray<{ readonly view: number; readonly outcome: Outcome }> {
-  return memo(viewsMemo, o, splitViews);
+  return viewsOfOutcome(o);
 }
 
-// An outcome is a value once made, and every property of a case judges the same one: each
-// view's outcome and difference is computed once per outcome.
-const viewsMemo = new WeakMap<Outcome, ReturnType<typeof splitViews>>();
-const diffMemo = new WeakMap<Outcome, SlotDiff[]>();
-function memo<T>(m: WeakMap<Outcome, T>, o: Outcome, f: (o: Outcome) => T): T {
-  let v = m.get(o);
-  if (v === undefined) m.set(o, (v = f(o)));
-  return v;
-}
+// An outcome is a value once made, and every property of a case judges the same one, one
+// case after another: each view's outcome and difference is kept for the last outcome seen
+// (a WeakMap entry per outcome cost more than the difference, in the collector's ephemeron work).
+const memo = <T>(f: (o: Outcome) => T): ((o: Outcome) => T) => {
+  let last: Outcome | undefined, value: T;
+  return (o) => {
+    if (o !== last) { value = f(o); last = o; }
+    return value;
+  };
+};
+
+const viewsOfOutcome = memo(splitViews);
 
 function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome: Outcome }> {
   const views = viewsOf(o.layout);
@@ -57,7 +60,7 @@ function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome
 }
 
 /** diff() of every view, each slot with its view. */
-export const diff = (o: Outcome): readonly SlotDiff[] => memo(diffMemo, o, (x) => viewOutcomes(x).flatMap(({ view, outcome }) => diffOfView(outcome, view)));
+export const diff: (o: Outcome) => readonly SlotDiff[] = memo((o) => viewOutcomes(o).flatMap(({ view, outcome }) => diffOfView(outcome, view)));
 
 /**
  * Per slot of a one-view outcome named by the reference or by an unmap: expected, unmapped (under that slot), missed,
