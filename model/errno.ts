@@ -18,14 +18,18 @@ export class ModelInputError extends RangeError {
   }
 }
 
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const S64_MIN = -(1n << 63n);
+const S64_END = 1n << 63n;
+
 export function requireU64(name: string, x: bigint): void {
-  if (typeof x !== 'bigint' || x < 0n || x > 0xffff_ffff_ffff_ffffn) {
+  if (typeof x !== 'bigint' || x < 0n || x > U64_MAX) {
     throw new ModelInputError(`${name} must be a __u64 (a bigint in [0, 2^64)), got ${String(x)}`);
   }
 }
 
 export function requireS64(name: string, x: bigint): void {
-  if (typeof x !== 'bigint' || x < -(1n << 63n) || x >= 1n << 63n) {
+  if (typeof x !== 'bigint' || x < S64_MIN || x >= S64_END) {
     throw new ModelInputError(`${name} must be a loff_t (a bigint in [-2^63, 2^63)), got ${String(x)}`);
   }
 }

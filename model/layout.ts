@@ -74,7 +74,8 @@ export interface Region2 {
   guest_memfd_offset: bigint;
 }
 
-const aligned = (x: bigint) => (x & (PAGE_SIZE - 1n)) === 0n;
+const PAGE_MASK = PAGE_SIZE - 1n;
+const aligned = (x: bigint) => (x & PAGE_MASK) === 0n;
 const U64_MOD = 1n << 64n;
 
 /** The page orders a HugeTLB guest_memfd takes (KERNEL-FACTS §6): 2 MiB and 1 GiB pages. */
@@ -147,7 +148,8 @@ export function bind(layout: Layout, r: Region2, view = 0): Layout {
     throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_memfd slots are immutable, they can only be deleted');
   }
   const base_gfn = r.guest_phys_addr >> PAGE_SHIFT;
-  const clash = layout.slots.find((s) => base_gfn < s.base_gfn + s.npages && s.base_gfn < base_gfn + npages);
+  const gfnEnd = base_gfn + npages;
+  const clash = layout.slots.find((s) => base_gfn < s.base_gfn + s.npages && s.base_gfn < gfnEnd);
   if (clash) {
     throw new KernelError('EEXIST', `__kvm_set_memory_region: gfns overlap slot ${clash.id} in the same address space`);
   }
@@ -161,7 +163,8 @@ export function bind(layout: Layout, r: Region2, view = 0): Layout {
   }
   const pgoff = offset >> PAGE_SHIFT;
   // the view's own bindings only: another VM's view may bind the same indices (§6)
-  const taken = layout.slots.find((s) => pgoff < s.pgoff + s.npages && s.pgoff < pgoff + npages);
+  const pgoffEnd = pgoff + npages;
+  const taken = layout.slots.find((s) => pgoff < s.pgoff + s.npages && s.pgoff < pgoffEnd);
   if (taken) {
     // -EINVAL through the 2026 tip (torvalds/linux @01f492e1), not -EEXIST as §3 says
     throw new KernelError('EINVAL', `kvm_gmem_bind: file range overlaps the binding of slot ${taken.id}`);

@@ -43,16 +43,17 @@ export function storeRangeChunks(first: bigint, last: bigint): Array<[bigint, bi
   }
 }
 
-const chunkCache = new WeakMap<Layout, readonly Chunk[]>();
+// A case walks its view's xarray in begin and looks in it again in end: the chunks of the last
+// layout walked are kept (one per case; a WeakMap entry each cost the collector more than the chunks).
+let chunksFor: Layout | undefined, chunks: readonly Chunk[] = [];
 
 /** Every chunk of every binding in index order: the xarray after each bind's xa_store_range. */
 export function chunksOf(layout: Layout): readonly Chunk[] {
-  let chunks = chunkCache.get(layout);
-  if (!chunks) {
+  if (layout !== chunksFor) {
     chunks = bindingsByPgoff(layout).flatMap((slot) =>
       storeRangeChunks(slot.pgoff, slot.pgoff + slot.npages - 1n).map(([first, last]) => ({ first, last, slot })),
     );
-    chunkCache.set(layout, chunks);
+    chunksFor = layout;
   }
   return chunks;
 }

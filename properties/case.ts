@@ -38,17 +38,22 @@ export interface Case {
 /** The case in a VM of that type; a default VM is left unnamed, so its records stay as they were. */
 export const inVm = (c: Case, vmType: VmType): Case => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } });
 
-const built = new WeakMap<LayoutSpec, Layout>();
+/**
+ * The layouts of the last few specs materialized, newest first: a case's spec is materialized
+ * once for the reference and again wherever its outcome is made, one case after another (a
+ * WeakMap entry per case cost the collector more than binding the slots again).
+ */
+const built: Array<{ readonly spec: LayoutSpec; readonly layout: Layout }> = [];
+const KEPT = 4;
 
 /**
  * KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's
- * errno. Cached per spec object: every property of a case shares one layout.
+ * errno. The same spec object gives the same layout while it is among the last few materialized.
  */
 export function materialize(spec: LayoutSpec): Layout {
-  let layout = built.get(spec);
-  if (layout) return layout;
-  layout = bindAll(spec);
-  built.set(spec, layout);
+  for (const b of built) if (b.spec === spec) return b.layout;
+  const layout = bindAll(spec);
+  if (built.unshift({ spec, layout }) > KEPT) built.pop();
   return layout;
 }
 

@@ -172,25 +172,27 @@ export function* cases(scope: Scope, shard: Shard = WHOLE, space: Pick<Variant, 
   for (const layout of layouts(scope)) {
     if (n++ % shard.count !== shard.index) continue;
     for (const vmType of vms) {
+      // one spec per layout and VM (and one with its second view), so that their cases share one materialized layout
+      const inThisVm = inVm({ layout, op: ops[0] }, vmType).layout;
+      const twoViews = space.takes === 'inode' ? withSecondView(inThisVm) : undefined;
       for (const op of ops) {
-        const c = inVm({ layout, op }, vmType);
-        yield c;
-        if (space.takes === 'inode') yield* withSecondView(c);
+        yield { layout: inThisVm, op };
+        if (!twoViews) continue;
+        yield { layout: twoViews, op };
+        if (op.kind === 'release') yield { layout: twoViews, op: { kind: 'release', view: 1 } };
       }
     }
   }
 }
 
 /**
- * For a variant that takes the inode: the case with a second VM's view holding the same bindings
- * at the same gfns (each VM has its own gfn space), and for a release, the release of either view.
- * The views' other shapes (some bindings, other gfns) are left to the generators.
+ * For a variant that takes the inode: the layout with a second VM's view holding the same
+ * bindings at the same gfns (each VM has its own gfn space); its cases are every operation, and
+ * for a release, the release of either view. The views' other shapes (some bindings, other
+ * gfns) are left to the generators.
  */
-function* withSecondView(c: Case): Generator<Case> {
-  const layout = { ...c.layout, otherViews: [{ slots: c.layout.slots, ...(c.layout.vmType ? { vmType: c.layout.vmType } : {}) }] };
-  yield { ...c, layout };
-  if (c.op.kind === 'release') yield { ...c, layout, op: { kind: 'release', view: 1 } };
-}
+const withSecondView = (layout: LayoutSpec): LayoutSpec =>
+  ({ ...layout, otherViews: [{ slots: layout.slots, ...(layout.vmType ? { vmType: layout.vmType } : {}) }] });
 
 /** How many layouts, operations and cases (in a default VM) the whole scope has, without checking any. */
 export function countScope(scope: Scope): { layouts: number; operations: number; cases: number } {
