@@ -1,4 +1,4 @@
-// Generators of kernel-reachable cases, built by mapping tuples (no .chain) so they shrink
+// Generators of kernel-reachable cases, drawn choice by choice (properties/draw.ts) so they shrink
 // toward small layouts and punches: 1-6 slots, adjacent or gapped, sizes at xarray chunk edges,
 // file offsets up to 2^51 pages and gfns up to 2^52, punches anchored at slot edges +-1.
 
@@ -12,6 +12,9 @@ import { alignDown, alignUp } from '../model/ranges';
 import { Variant } from '../model/variant';
 import { VmType, runsIn } from '../model/vm';
 import { Case, LayoutSpec, SlotSpec, ViewSpec, inVm } from './case';
+import { Draw, Gen, arbitrary, oneof } from './draw';
+
+export { oneof } from './draw';
 
 /** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
 export const MAX_FILE_PAGES = LLONG_MAX >> PAGE_SHIFT;
@@ -20,82 +23,89 @@ export const MAX_GFN_END = (1n << 52n) - 1n;
 /** A punch ends at or below (LLONG_MAX >> 12) pages: offset + len <= LLONG_MAX. */
 const MAX_PUNCH_END = LLONG_MAX >> PAGE_SHIFT;
 
-export const big = (min: bigint, max: bigint) => fc.bigInt({ min, max });
+/** fast-check's `fc.bigInt({ min, max })`, as a draw. */
+export const big = (min: bigint, max: bigint): Gen<bigint> => (d) => d.big(min, max);
+/** fast-check's `fc.constantFrom(...values)`, as a draw. */
+export const from = <T>(...values: T[]): Gen<T> => (d) => d.from(values);
+/** fast-check's `fc.constant(value)`: no draw. */
+export const constant = <T>(value: T): Gen<T> => () => value;
 
-/**
- * fc.oneof that may shrink a value into its first, smallest branch (withCrossShrink). The
- * constant lists below start with 0, 1 or 2 for the same reason: constantFrom shrinks toward
- * its first constants, so a case found with a 63-page punch can still shrink to 2 pages.
+/*
+ * The constant lists below start with 0, 1 or 2: a draw shrinks toward its first value and a
+ * oneof toward its first branch, so a case found with a 63-page punch can still shrink to 2 pages.
  */
-export function oneof<T>(...arbs: Array<fc.Arbitrary<T> | fc.WeightedArbitrary<T>>): fc.Arbitrary<T> {
-  return fc.oneof({ withCrossShrink: true }, ...arbs);
-}
 
 /** Sizes that sit on xarray chunk edges (one unit of 64 and of 64^2, +-1), small, and huge. */
-const npagesArb = oneof(
-  { weight: 3, arbitrary: fc.constantFrom(1n, 2n, 63n, 64n, 65n, 4095n, 4096n, 4097n) },
-  { weight: 3, arbitrary: big(1n, 300n) },
-  { weight: 1, arbitrary: big(1n, KVM_MEM_MAX_NR_PAGES) },
+const npagesOf = oneof(
+  [3, from(1n, 2n, 63n, 64n, 65n, 4095n, 4096n, 4097n)],
+  [3, big(1n, 300n)],
+  [1, big(1n, KVM_MEM_MAX_NR_PAGES)],
 );
 
 /** The gap before a binding: adjacent, a page or a few, chunk-sized, or far away. */
-const gapArb = oneof(
-  { weight: 4, arbitrary: fc.constant(0n) },
-  { weight: 3, arbitrary: big(1n, 70n) },
-  { weight: 1, arbitrary: fc.constantFrom(0n, 1n, 63n, 64n, 65n, 4096n) },
-  { weight: 1, arbitrary: big(0n, 1n << 40n) },
+const gapOf = oneof(
+  [4, constant(0n)],
+  [3, big(1n, 70n)],
+  [1, from(0n, 1n, 63n, 64n, 65n, 4096n)],
+  [1, big(0n, 1n << 40n)],
 );
 
-const firstPgoffArb = oneof(
-  { weight: 3, arbitrary: fc.constant(0n) },
-  { weight: 3, arbitrary: fc.constantFrom(0n, 1n, 63n, 64n, 65n, 4095n, 4096n, 4097n, 1n << 18n) },
-  { weight: 2, arbitrary: big(0n, 300n) },
-  { weight: 1, arbitrary: big(0n, MAX_FILE_PAGES) },
+const firstPgoffOf = oneof(
+  [3, constant(0n)],
+  [3, from(0n, 1n, 63n, 64n, 65n, 4095n, 4096n, 4097n, 1n << 18n)],
+  [2, big(0n, 300n)],
+  [1, big(0n, MAX_FILE_PAGES)],
 );
 
 /** gfn 0 first: guest memory at GPA 0 is common, and a range start one below it wraps. */
-const baseGfnArb = oneof(
-  { weight: 2, arbitrary: fc.constant(0n) },
-  { weight: 3, arbitrary: big(0n, 4096n) },
-  { weight: 1, arbitrary: big(0n, MAX_GFN_END) },
+const baseGfnOf = oneof(
+  [2, constant(0n)],
+  [3, big(0n, 4096n)],
+  [1, big(0n, MAX_GFN_END)],
 );
 
-const slotArb = fc.record({
-  npages: npagesArb,
-  gap: gapArb,
-  /** Slots are laid out in gfn space in the order of these keys: every order of bases. */
-  gfnKey: fc.nat(5),
-  gfnGap: oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 2, arbitrary: big(1n, 1n << 40n) }),
-});
+const gfnGapOf = oneof([3, constant(0n)], [2, big(1n, 1n << 40n)]);
+const tailOf = oneof([1, constant(0n)], [1, big(1n, 100n)]);
 
-export const layoutArb: fc.Arbitrary<LayoutSpec> = fc
-  .tuple(fc.array(slotArb, { minLength: 1, maxLength: 6 }), firstPgoffArb, baseGfnArb, oneof(fc.constant(0n), big(1n, 100n)))
-  .map(([raw, firstPgoff, baseGfn, tail]) => {
-    // file indices: bindings in array order, each after its gap; shift down to fit the file
-    let span = tail;
-    raw.forEach((r, i) => { span += r.npages + (i > 0 ? r.gap : 0n); });
-    let pgoff = firstPgoff < MAX_FILE_PAGES - span ? firstPgoff : MAX_FILE_PAGES - span;
-    const pgoffs = raw.map((r, i) => {
-      if (i > 0) pgoff += r.gap;
-      const p = pgoff;
-      pgoff += r.npages;
-      return p;
-    });
-    const filePages = pgoff + tail;
-    // gfns: slots in gfnKey order, each after its gfn gap, shifted down to end by 2^52
-    const order = raw.map((_, i) => i).sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
-    let gfnSpan = 0n;
-    for (const i of order) gfnSpan += raw[i].npages + raw[i].gfnGap;
-    let gfn = baseGfn < MAX_GFN_END - gfnSpan ? baseGfn : MAX_GFN_END - gfnSpan;
-    const bases = new Array<bigint>(raw.length);
-    for (const i of order) {
-      gfn += raw[i].gfnGap;
-      bases[i] = gfn;
-      gfn += raw[i].npages;
-    }
-    const slots: SlotSpec[] = raw.map((r, i) => ({ id: i, pgoff: pgoffs[i], npages: r.npages, base_gfn: bases[i] }));
-    return { filePages, slots };
+interface RawSlot {
+  readonly npages: bigint;
+  readonly gap: bigint;
+  /** Slots are laid out in gfn space in the order of these keys: every order of bases. */
+  readonly gfnKey: number;
+  readonly gfnGap: bigint;
+}
+
+const slotOf: Gen<RawSlot> = (d) => ({ npages: npagesOf(d), gap: gapOf(d), gfnKey: d.int(0, 5), gfnGap: gfnGapOf(d) });
+
+/** 1 to 6 slots, adjacent or gapped in the file and in gfn space, in every order of their gfns. */
+export const layoutOf: Gen<LayoutSpec> = (d) => {
+  const raw = d.list(1, 6, slotOf);
+  const firstPgoff = firstPgoffOf(d), baseGfn = baseGfnOf(d), tail = tailOf(d);
+  // file indices: bindings in array order, each after its gap; shift down to fit the file
+  let span = tail;
+  raw.forEach((r, i) => { span += r.npages + (i > 0 ? r.gap : 0n); });
+  let pgoff = firstPgoff < MAX_FILE_PAGES - span ? firstPgoff : MAX_FILE_PAGES - span;
+  const pgoffs = raw.map((r, i) => {
+    if (i > 0) pgoff += r.gap;
+    const p = pgoff;
+    pgoff += r.npages;
+    return p;
   });
+  const filePages = pgoff + tail;
+  // gfns: slots in gfnKey order, each after its gfn gap, shifted down to end by 2^52
+  const order = raw.map((_, i) => i).sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
+  let gfnSpan = 0n;
+  for (const i of order) gfnSpan += raw[i].npages + raw[i].gfnGap;
+  let gfn = baseGfn < MAX_GFN_END - gfnSpan ? baseGfn : MAX_GFN_END - gfnSpan;
+  const bases = new Array<bigint>(raw.length);
+  for (const i of order) {
+    gfn += raw[i].gfnGap;
+    bases[i] = gfn;
+    gfn += raw[i].npages;
+  }
+  const slots: SlotSpec[] = raw.map((r, i) => ({ id: i, pgoff: pgoffs[i], npages: r.npages, base_gfn: bases[i] }));
+  return { filePages, slots };
+};
 
 /** A file index named by a slot edge (or the file's ends) plus a small delta, biased to +-1. */
 export interface Anchor {
@@ -105,20 +115,15 @@ export interface Anchor {
 }
 
 /** Anchors; `far` adds deltas of up to 2^20 (the live generators, whose files are small, leave them out). */
-export function anchorArbOf(far: boolean): fc.Arbitrary<Anchor> {
-  return fc.record({
-    slot: fc.nat(5),
-    edge: oneof(
-      { weight: 4, arbitrary: fc.constantFrom<Anchor['edge']>('start', 'end') },
-      { weight: 1, arbitrary: fc.constantFrom<Anchor['edge']>('zero', 'file-end') },
-    ),
-    delta: oneof(
-      { weight: 1, arbitrary: fc.constant(0n) },
-      { weight: 4, arbitrary: big(-1n, 1n) },
-      { weight: 3, arbitrary: big(-70n, 70n) },
-      ...(far ? [{ weight: 1, arbitrary: big(-(1n << 20n), 1n << 20n) }] : []),
-    ),
-  });
+export function anchorOf(far: boolean): Gen<Anchor> {
+  const edge = oneof<Anchor['edge']>([4, from('start', 'end')], [1, from('zero', 'file-end')]);
+  const delta = oneof(
+    [1, constant(0n)],
+    [4, big(-1n, 1n)],
+    [3, big(-70n, 70n)],
+    ...(far ? [[1, big(-(1n << 20n), 1n << 20n)] as const] : []),
+  );
+  return (d) => ({ slot: d.int(0, 5), edge: edge(d), delta: delta(d) });
 }
 
 function resolveAnchor(layout: LayoutSpec, a: Anchor): bigint {
@@ -134,19 +139,14 @@ export interface PunchSpec {
   readonly to: { readonly kind: 'anchor'; readonly a: Anchor } | { readonly kind: 'len'; readonly n: bigint };
 }
 
-/** Punches between anchors, or of a length drawn by `lenArb`. */
-export function punchSpecArbOf(anchorArb: fc.Arbitrary<Anchor>, lenArb: fc.Arbitrary<bigint>): fc.Arbitrary<PunchSpec> {
-  return fc.record({
-    from: anchorArb,
-    to: oneof<PunchSpec['to']>(
-      { weight: 3, arbitrary: anchorArb.map((a) => ({ kind: 'anchor' as const, a })) },
-      { weight: 2, arbitrary: lenArb.map((n) => ({ kind: 'len' as const, n })) },
-    ),
-  });
+/** Punches between anchors, or of a length drawn by `lenOf`. */
+export function punchSpecOf(anchor: Gen<Anchor>, lenOf: Gen<bigint>): Gen<PunchSpec> {
+  const to = oneof<PunchSpec['to']>([3, (d) => ({ kind: 'anchor', a: anchor(d) })], [2, (d) => ({ kind: 'len', n: lenOf(d) })]);
+  return (d) => ({ from: anchor(d), to: to(d) });
 }
 
-const anchorArb = anchorArbOf(true);
-const punchSpecArb = punchSpecArbOf(anchorArb, oneof(big(1n, 3n), fc.constantFrom(1n, 2n, 63n, 64n, 65n, 4096n), big(1n, 1n << 32n)));
+const anchor = anchorOf(true);
+const punchSpec = punchSpecOf(anchor, oneof([1, big(1n, 3n)], [1, from(1n, 2n, 63n, 64n, 65n, 4096n)], [1, big(1n, 1n << 32n)]));
 
 /** The punch's [start, end) in pages: never empty, never past what fallocate accepts. */
 export function punchRange(layout: LayoutSpec, p: PunchSpec): [bigint, bigint] {
@@ -186,77 +186,70 @@ export function corrupt(offset: bigint, len: bigint, how: Corruption, by: bigint
   }
 }
 
-type OpSpec =
-  | { kind: 'punch'; p: PunchSpec }
-  | { kind: 'bad-punch'; p: PunchSpec; how: Corruption; by: bigint }
-  | { kind: 'release' }
-  /** A punch just past the last binding: it meets none (where begin/end imbalances show). */
-  | { kind: 'beyond'; d: bigint; n: bigint }
-  /** A punch that starts strictly inside a slot (where over-invalidating from base_gfn shows). */
-  | { kind: 'inside'; slot: number; d: bigint; n: bigint }
-  | { kind: 'memory-failure'; at: Anchor; order: number };
+/** A punch made wrong: the punch, how, and by how much for an unaligned one. */
+export const badPunchOf = (p: Gen<PunchSpec>) => (d: Draw) => ({ p: p(d), how: d.from(CORRUPTIONS), by: d.big(1n, PAGE_SIZE - 1n) });
 
-const opSpecArb: fc.Arbitrary<OpSpec> = oneof<OpSpec>(
-  { weight: 10, arbitrary: punchSpecArb.map((p) => ({ kind: 'punch' as const, p })) },
-  {
-    weight: 2,
-    arbitrary: fc.record({ p: punchSpecArb, how: fc.constantFrom(...CORRUPTIONS), by: big(1n, PAGE_SIZE - 1n) })
-      .map((r) => ({ kind: 'bad-punch' as const, ...r })),
-  },
-  { weight: 2, arbitrary: fc.constant({ kind: 'release' as const }) },
-  { weight: 5, arbitrary: fc.record({ d: big(0n, 3n), n: big(1n, 3n) }).map((r) => ({ kind: 'beyond' as const, ...r })) },
-  { weight: 4, arbitrary: fc.record({ slot: fc.nat(5), d: big(0n, 70n), n: big(1n, 3n) }).map((r) => ({ kind: 'inside' as const, ...r })) },
-  {
-    weight: 2,
-    arbitrary: fc.record({ at: anchorArb, order: oneof(fc.constant(0), fc.constantFrom(0, 1, 9, MAX_FOLIO_ORDER), fc.nat(MAX_FOLIO_ORDER)) })
-      .map((r) => ({ kind: 'memory-failure' as const, ...r })),
-  },
+/** The caller's operation of a case, drawn against its layout. */
+const operationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
+  [10, (d) => {
+    const [s, e] = punchRange(layout, punchSpec(d));
+    return pages(s, e - s);
+  }],
+  [2, (d) => {
+    const { p, how, by } = badPunchOf(punchSpec)(d);
+    const [s, e] = punchRange(layout, p);
+    return corrupt(s << PAGE_SHIFT, (e - s) << PAGE_SHIFT, how, by);
+  }],
+  [2, constant({ kind: 'release' })],
+  // a punch just past the last binding: it meets none (where begin/end imbalances show)
+  [5, (d) => {
+    const dist = d.big(0n, 3n), n = d.big(1n, 3n);
+    const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
+    let s = last + dist;
+    if (s + n > MAX_PUNCH_END) s = MAX_PUNCH_END - n;
+    return pages(s, n);
+  }],
+  // a punch that starts strictly inside a slot (where over-invalidating from base_gfn shows)
+  [4, (d) => {
+    const slot = d.int(0, 5), dist = d.big(0n, 70n), n = d.big(1n, 3n);
+    const sl = layout.slots[slot % layout.slots.length];
+    return pages(sl.npages > 1n ? sl.pgoff + 1n + (dist % (sl.npages - 1n)) : sl.pgoff, n);
+  }],
+  [2, (d) => {
+    const at = anchor(d), order = folioOrderOf(d);
+    const nr = 1n << BigInt(order);
+    let i = resolveAnchor(layout, at);
+    if (i >= layout.filePages) i = layout.filePages - 1n;
+    return { kind: 'memory-failure', index: i - (i % nr), order };
+  }],
 );
 
-function operation(layout: LayoutSpec, spec: OpSpec): Operation {
-  switch (spec.kind) {
-    case 'release': return { kind: 'release' };
-    case 'beyond': {
-      const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
-      let s = last + spec.d;
-      if (s + spec.n > MAX_PUNCH_END) s = MAX_PUNCH_END - spec.n;
-      return { kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: spec.n << PAGE_SHIFT };
-    }
-    case 'inside': {
-      const sl = layout.slots[spec.slot % layout.slots.length];
-      const s = sl.npages > 1n ? sl.pgoff + 1n + (spec.d % (sl.npages - 1n)) : sl.pgoff;
-      return { kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: spec.n << PAGE_SHIFT };
-    }
-    case 'memory-failure': {
-      const nr = 1n << BigInt(spec.order);
-      let at = resolveAnchor(layout, spec.at);
-      if (at >= layout.filePages) at = layout.filePages - 1n;
-      return { kind: 'memory-failure', index: at - (at % nr), order: spec.order };
-    }
-    case 'punch': {
-      const [s, e] = punchRange(layout, spec.p);
-      return { kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: (e - s) << PAGE_SHIFT };
-    }
-    case 'bad-punch': {
-      const [s, e] = punchRange(layout, spec.p);
-      return corrupt(s << PAGE_SHIFT, (e - s) << PAGE_SHIFT, spec.how, spec.by);
-    }
-  }
-}
+const folioOrderOf = oneof([1, constant(0)], [1, from(0, 1, 9, MAX_FOLIO_ORDER)], [1, (d) => d.int(0, MAX_FOLIO_ORDER)]);
 
-export const caseArb: fc.Arbitrary<Case> = fc
-  .tuple(layoutArb, opSpecArb)
-  .map(([layout, spec]) => ({ layout, op: operation(layout, spec) }));
+/** A punch of pages [s, s + n). */
+export const pages = (s: bigint, n: bigint): Operation => ({ kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: n << PAGE_SHIFT });
+
+/** A case in a default VM with one view: a layout and what the caller does to it. */
+export const drawCase: Gen<Case> = (d) => {
+  const layout = layoutOf(d);
+  return { layout, op: operationOf(layout)(d) };
+};
+
+/** The cases of drawCase, as an arbitrary (a default VM, one view, 4 KiB pages). */
+export const caseArb: fc.Arbitrary<Case> = arbitrary(drawCase);
+
+/** How a variant's cases pick their VM type among those it runs in (naive: unbiased). */
+export type VmChoice = (d: Draw, types: readonly VmType[]) => VmType;
 
 /**
- * `arb`'s cases in each VM type a variant runs in (model/vm.ts runsIn), drawn by `choose`:
- * `arb` itself for a default VM only, so every seed and path of the eras before 6.14 gives the
- * cases it always gave; else shrinking toward a default VM.
+ * `gen`'s cases in each VM type a variant runs in (model/vm.ts runsIn), drawn by `choose`:
+ * `gen` itself for a default VM only, so the eras before 6.14 draw nothing more; else shrinking
+ * toward a default VM.
  */
-export function inVms(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | undefined, choose = (ts: VmType[]) => fc.constantFrom(...ts)): fc.Arbitrary<Case> {
+export function inVms(gen: Gen<Case>, vmTypes: readonly VmType[] | undefined, choose: VmChoice = (d, ts) => d.from(ts)): Gen<Case> {
   const types = runsIn(vmTypes);
-  if (types.length === 1 && types[0] === 'default') return arb;
-  return fc.tuple(arb, choose(types)).map(([c, vmType]) => inVm(c, vmType));
+  if (types.length === 1 && types[0] === 'default') return gen;
+  return (d) => inVm(gen(d), choose(d, types));
 }
 
 /**
@@ -265,20 +258,28 @@ export function inVms(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | unde
  */
 export type CaseSpace = Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>;
 
+/** What another view keeps of the first view's bindings, and how it is moved. */
+interface RawView {
+  readonly keep: ReadonlyArray<{ readonly drop: boolean; readonly trim: bigint }>;
+  readonly slide: bigint;
+  readonly shift: bigint;
+  readonly vmType: VmType;
+}
+
 /**
  * Another VM's view of the first view's file (§6): some of the first view's bindings, each
  * whole or with its head trimmed, slid along the file by one amount (so the views' bindings
  * overlap in the file without being equal, and a view may bind what the first leaves unbound),
  * at gfns moved by one shift (so the slots of the view stay disjoint in gfn space).
  */
-const viewOfArb = (types: VmType[]) => fc.record({
-  keep: fc.array(fc.record({ drop: fc.boolean(), trim: oneof(fc.constant(0n), big(1n, 70n)) }), { minLength: 6, maxLength: 6 }),
-  slide: oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 2, arbitrary: big(-70n, 70n) }, { weight: 1, arbitrary: fc.constantFrom(64n, -64n, 4096n, -4096n) }),
-  shift: oneof({ weight: 2, arbitrary: fc.constant(0n) }, { weight: 3, arbitrary: big(-(1n << 12n), 1n << 12n) }, { weight: 1, arbitrary: big(-(1n << 40n), 1n << 40n) }),
-  vmType: fc.constantFrom(...types),
-});
+const viewOf = (types: readonly VmType[]): Gen<RawView> => {
+  const trim = oneof([1, constant(0n)], [1, big(1n, 70n)]);
+  const slide = oneof([3, constant(0n)], [2, big(-70n, 70n)], [1, from(64n, -64n, 4096n, -4096n)]);
+  const shift = oneof([2, constant(0n)], [3, big(-(1n << 12n), 1n << 12n)], [1, big(-(1n << 40n), 1n << 40n)]);
+  return (d) => ({ keep: d.list(6, 6, (e) => ({ drop: e.bool(), trim: trim(e) })), slide: slide(d), shift: shift(d), vmType: d.from(types) });
+};
 
-function otherView(first: LayoutSpec, v: { keep: Array<{ drop: boolean; trim: bigint }>; slide: bigint; shift: bigint; vmType: VmType }): ViewSpec {
+function otherView(first: LayoutSpec, v: RawView): ViewSpec {
   const kept = first.slots.flatMap((s, i) => {
     const k = v.keep[i % v.keep.length];
     if (k.drop) return [];
@@ -298,31 +299,32 @@ function otherView(first: LayoutSpec, v: { keep: Array<{ drop: boolean; trim: bi
 }
 
 /**
- * `arb`'s cases with 0 to 2 other views of the inode (a release then closes one of the views),
+ * `gen`'s cases with 0 to 2 other views of the inode (a release then closes one of the views),
  * shrinking toward one view: for a variant that takes the inode (2025 on).
  */
-export function inViews(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | undefined): fc.Arbitrary<Case> {
-  const view = viewOfArb(runsIn(vmTypes));
-  type Drawn = fc.Arbitrary<Array<typeof view extends fc.Arbitrary<infer V> ? V : never>>;
-  const views: Drawn = oneof(
-    { weight: 2, arbitrary: fc.constant([]) },
-    { weight: 2, arbitrary: fc.tuple(view).map((v) => [...v]) },
-    { weight: 1, arbitrary: fc.tuple(view, view).map((v) => [...v]) },
-  );
-  return fc.tuple(arb, views, fc.nat(2)).map(([c, vs, which]) => {
+export function inViews(gen: Gen<Case>, vmTypes: readonly VmType[] | undefined): Gen<Case> {
+  const view = viewOf(runsIn(vmTypes));
+  const views = oneof<RawView[]>([2, constant([])], [2, (d) => [view(d)]], [1, (d) => [view(d), view(d)]]);
+  return (d) => {
+    const c = gen(d);
+    const vs = views(d), which = d.int(0, 2);
     if (vs.length === 0) return c;
     const otherViews = vs.map((v) => otherView(c.layout, v));
     const op = c.op.kind === 'release' && which % (vs.length + 1) ? { kind: 'release' as const, view: which % (vs.length + 1) } : c.op;
     return { ...c, layout: { ...c.layout, otherViews }, op };
-  });
+  };
 }
 
 /** The generated cases of a variant: in the VM types it runs in, with views if it takes the inode. */
-export const caseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => inSpace(caseArb, space);
+export const caseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => {
+  const gen = inSpace(drawCase, space);
+  // the eras of a default VM and one view draw exactly caseArb's cases
+  return gen === drawCase ? caseArb : arbitrary(gen);
+};
 
-/** `arb`'s cases in a variant's space: its VM types (drawn by `choose`), its views, its split era. */
-export function inSpace(arb: fc.Arbitrary<Case>, space: CaseSpace, choose?: (ts: VmType[]) => fc.Arbitrary<VmType>): fc.Arbitrary<Case> {
-  const inVm = inVms(arb, space.vmTypes, choose);
+/** `gen`'s cases in a variant's space: its VM types (drawn by `choose`), its views, its split era. */
+export function inSpace(gen: Gen<Case>, space: CaseSpace, choose?: VmChoice): Gen<Case> {
+  const inVm = inVms(gen, space.vmTypes, choose);
   const viewed = space.takes === 'inode' ? inViews(inVm, space.vmTypes) : inVm;
   return space.zap ? inSplitEra(viewed, space.convert !== undefined) : viewed;
 }
@@ -330,10 +332,13 @@ export function inSpace(arb: fc.Arbitrary<Case>, space: CaseSpace, choose?: (ts:
 /** The most huge pages a generated conversion spans (one batch each). */
 const MAX_CONVERSION_BATCHES = 16n;
 
-const orderArb = oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(9) }, { weight: 1, arbitrary: fc.constant(18) });
+const orderOf = oneof([2, constant(0)], [2, constant(9)], [1, constant(18)]);
+const alignedOf = oneof([3, constant(true)], [1, constant(false)]);
 
 /** A conversion of pages [from, to) of the file (clamped into it), mostly to shared: a conversion to private is a no-op on a file that is all private. */
-const conversionArb = fc.record({ p: punchSpecArb, toPrivate: oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) });
+const conversionOf = (d: Draw) => ({ p: punchSpec(d), toPrivate: oneof([4, constant(false)], [1, constant(true)])(d) });
+/** fc.option(conversion, { freq: 2 }): as often none as one. */
+const maybeConversionOf = oneof<ReturnType<typeof conversionOf> | undefined>([1, constant(undefined)], [1, conversionOf]);
 
 /**
  * The split era's cases (the in-place conversion and HugeTLB series, KERNEL-FACTS §6): the inode
@@ -341,13 +346,10 @@ const conversionArb = fc.record({ p: punchSpecArb, toPrivate: oneof({ weight: 4,
  * huge page (a punch left unaligned is refused); a variant that converts also gets conversions
  * between shared and private, which batch per huge page. Shrinks toward order 0.
  */
-export function inSplitEra(arb: fc.Arbitrary<Case>, converts: boolean): fc.Arbitrary<Case> {
-  const extra = fc.record({
-    order: orderArb,
-    aligned: oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-    conversion: converts ? fc.option(conversionArb, { freq: 2, nil: undefined }) : fc.constant(undefined),
-  });
-  return fc.tuple(arb, extra).map(([c, x]) => {
+export function inSplitEra(gen: Gen<Case>, converts: boolean): Gen<Case> {
+  return (d) => {
+    const c = gen(d);
+    const x = { order: orderOf(d), aligned: alignedOf(d), conversion: converts ? maybeConversionOf(d) : undefined };
     const huge = 1n << BigInt(x.order);
     const filePages = alignUp(c.layout.filePages, huge);
     // an order whose file would outgrow a loff_t stays at 4 KiB pages
@@ -371,5 +373,5 @@ export function inSplitEra(arb: fc.Arbitrary<Case>, converts: boolean): fc.Arbit
       op = { ...op, order, index: alignDown(op.index, huge) };
     }
     return { ...c, layout, op };
-  });
+  };
 }

@@ -1,6 +1,6 @@
 // Generators of live cases: cases the real kernel runs (live/runner.c), so within what its guest
-// reads and small enough to run fast. In the style of arbitraries.ts (records and tuples mapped,
-// no .chain, constants first so they shrink small), with what the live check adds: invalid
+// reads and small enough to run fast. In the style of arbitraries.ts (drawn choice by choice,
+// constants first so they shrink small), with what the live check adds: invalid
 // binds, so that the kernel's errnos are compared with model/layout.ts's, and a window of gfns.
 //
 // - gfns below LIVE_GFN_LIMIT (2^24 - 128): the guest identity-maps 2^36 bytes, and the runner's
@@ -18,9 +18,10 @@
 
 import fc from 'fast-check';
 import { Operation } from '../model/callers';
-import { PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
-import { CORRUPTIONS, Corruption, PUNCH, PunchSpec, anchorArbOf, big, corrupt, oneof, punchRange, punchSpecArbOf } from './arbitraries';
+import { PAGE_SHIFT } from '../model/layout';
+import { anchorOf, badPunchOf, big, constant, corrupt, from, pages, punchRange, punchSpecOf } from './arbitraries';
 import { Case, LayoutSpec, SlotSpec } from './case';
+import { Draw, Gen, arbitrary, oneof } from './draw';
 
 /** Live cases use gfns below this: 2^24 (the guest maps gpa < 2^36) less the runner's 128. */
 export const LIVE_GFN_LIMIT = (1n << 24n) - 128n;
@@ -28,56 +29,56 @@ export const LIVE_GFN_LIMIT = (1n << 24n) - 128n;
 export const LIVE_MAX_GFNS = 4400n;
 
 /** Sizes at xarray chunk edges (64 +-1), small, a few of 64^2 +-1. */
-const npagesArb = oneof(
-  { weight: 20, arbitrary: fc.constantFrom(1n, 2n, 63n, 64n, 65n, 128n) },
-  { weight: 20, arbitrary: big(1n, 130n) },
-  { weight: 1, arbitrary: fc.constantFrom(4095n, 4096n, 4097n) },
+const npagesOf = oneof(
+  [20, from(1n, 2n, 63n, 64n, 65n, 128n)],
+  [20, big(1n, 130n)],
+  [1, from(4095n, 4096n, 4097n)],
 );
 
-const gapArb = oneof(
-  { weight: 4, arbitrary: fc.constant(0n) },
-  { weight: 3, arbitrary: big(1n, 70n) },
-  { weight: 1, arbitrary: fc.constantFrom(0n, 1n, 63n, 64n, 65n) },
+const gapOf = oneof(
+  [4, constant(0n)],
+  [3, big(1n, 70n)],
+  [1, from(0n, 1n, 63n, 64n, 65n)],
 );
 
 /** Where the first binding starts: 0, at chunk edges, and (rarely) just below index 4096. */
-const firstPgoffArb = oneof(
-  { weight: 10, arbitrary: fc.constant(0n) },
-  { weight: 8, arbitrary: fc.constantFrom(0n, 1n, 63n, 64n, 65n) },
-  { weight: 6, arbitrary: big(0n, 300n) },
-  { weight: 1, arbitrary: fc.constantFrom(4032n, 4095n) },
+const firstPgoffOf = oneof(
+  [10, constant(0n)],
+  [8, from(0n, 1n, 63n, 64n, 65n)],
+  [6, big(0n, 300n)],
+  [1, from(4032n, 4095n)],
 );
 
 /** gfn 0 first; the top of the window now and then. */
-const baseGfnArb = oneof(
-  { weight: 3, arbitrary: fc.constant(0n) },
-  { weight: 3, arbitrary: big(0n, 4096n) },
-  { weight: 1, arbitrary: big(0n, LIVE_GFN_LIMIT - 1n) },
+const baseGfnOf = oneof(
+  [3, constant(0n)],
+  [3, big(0n, 4096n)],
+  [1, big(0n, LIVE_GFN_LIMIT - 1n)],
 );
 
 /** How a slot's bind is made invalid, if it is. */
 export const BAD_BINDS = ['file-overlap', 'past-eof', 'gfn-overlap', 'dup-id'] as const;
 type BadBind = 'none' | (typeof BAD_BINDS)[number];
 
-const slotArb = fc.record({
-  npages: npagesArb,
-  gap: gapArb,
-  gfnKey: fc.nat(5),
-  gfnGap: oneof(
-    { weight: 3, arbitrary: fc.constant(0n) },
-    { weight: 2, arbitrary: big(1n, 300n) },
-    { weight: 1, arbitrary: big(1n, 1n << 20n) },
-  ),
-  bad: oneof<BadBind>(
-    { weight: 12, arbitrary: fc.constant('none' as BadBind) },
-    { weight: 1, arbitrary: fc.constantFrom<BadBind>(...BAD_BINDS) },
-  ),
-  /** The other slot a bad bind clashes with, and how far into it. */
-  other: fc.nat(5),
-  into: big(0n, 70n),
-});
+const gfnGapOf = oneof([3, constant(0n)], [2, big(1n, 300n)], [1, big(1n, 1n << 20n)]);
+const badOf = oneof<BadBind>([12, constant('none')], [1, from<BadBind>(...BAD_BINDS)]);
+const intoOf = big(0n, 70n);
+const tailOf = oneof([1, constant(0n)], [1, big(1n, 100n)]);
 
-type RawSlot = typeof slotArb extends fc.Arbitrary<infer T> ? T : never;
+interface RawSlot {
+  readonly npages: bigint;
+  readonly gap: bigint;
+  readonly gfnKey: number;
+  readonly gfnGap: bigint;
+  readonly bad: BadBind;
+  /** The other slot a bad bind clashes with, and how far into it. */
+  readonly other: number;
+  readonly into: bigint;
+}
+
+const slotOf: Gen<RawSlot> = (d) => ({
+  npages: npagesOf(d), gap: gapOf(d), gfnKey: d.int(0, 5), gfnGap: gfnGapOf(d), bad: badOf(d), other: d.int(0, 5), into: intoOf(d),
+});
 
 /** Keeps the total under LIVE_MAX_GFNS: the largest slots are cut to 65 pages, in order. */
 function withinBudget(raw: readonly RawSlot[]): bigint[] {
@@ -92,104 +93,85 @@ function withinBudget(raw: readonly RawSlot[]): bigint[] {
   return n;
 }
 
-export const liveLayoutArb: fc.Arbitrary<LayoutSpec> = fc
-  .tuple(fc.array(slotArb, { minLength: 1, maxLength: 6 }), firstPgoffArb, baseGfnArb, oneof(fc.constant(0n), big(1n, 100n)))
-  .map(([raw, firstPgoff, baseGfn, tail]) => {
-    const npages = withinBudget(raw);
-    // file indices: bindings in array order, each after its gap
-    let pgoff = firstPgoff;
-    const pgoffs = raw.map((r, i) => {
-      if (i > 0) pgoff += r.gap;
-      const p = pgoff;
-      pgoff += npages[i];
-      return p;
-    });
-    const filePages = pgoff + tail;
-    // gfns: in gfnKey order, each after its gap, shifted down to end inside the window
-    const order = raw.map((_, i) => i).sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
-    let span = 0n;
-    for (const i of order) span += npages[i] + raw[i].gfnGap;
-    let gfn = baseGfn < LIVE_GFN_LIMIT - span ? baseGfn : LIVE_GFN_LIMIT - span;
-    const bases = new Array<bigint>(raw.length);
-    for (const i of order) {
-      gfn += raw[i].gfnGap;
-      bases[i] = gfn;
-      gfn += npages[i];
-    }
-    const slots: SlotSpec[] = raw.map((_, i) => ({ id: i, pgoff: pgoffs[i], npages: npages[i], base_gfn: bases[i] }));
-    // the invalid binds, each against another slot of the valid layout
-    raw.forEach((r, i) => {
-      if (r.bad === 'none') return;
-      const o = slots[(i + 1 + (r.other % Math.max(raw.length - 1, 1))) % raw.length];
-      const s = slots[i];
-      const into = o.npages > 0n ? r.into % o.npages : 0n;
-      switch (raw.length === 1 && r.bad !== 'past-eof' ? 'past-eof' : r.bad) {
-        case 'file-overlap': slots[i] = { ...s, pgoff: o.pgoff + into }; break;
-        case 'past-eof': slots[i] = { ...s, pgoff: filePages - s.npages + 1n + (r.into % 3n) }; break;
-        case 'gfn-overlap': {
-          const b = o.base_gfn + into;
-          slots[i] = { ...s, base_gfn: b + s.npages <= LIVE_GFN_LIMIT ? b : LIVE_GFN_LIMIT - s.npages };
-          break;
-        }
-        case 'dup-id': slots[i] = { ...s, id: o.id }; break;
-      }
-    });
-    return { filePages, slots };
+export const liveLayoutOf: Gen<LayoutSpec> = (d) => {
+  const raw = d.list(1, 6, slotOf);
+  const firstPgoff = firstPgoffOf(d), baseGfn = baseGfnOf(d), tail = tailOf(d);
+  const npages = withinBudget(raw);
+  // file indices: bindings in array order, each after its gap
+  let pgoff = firstPgoff;
+  const pgoffs = raw.map((r, i) => {
+    if (i > 0) pgoff += r.gap;
+    const p = pgoff;
+    pgoff += npages[i];
+    return p;
   });
+  const filePages = pgoff + tail;
+  // gfns: in gfnKey order, each after its gap, shifted down to end inside the window
+  const order = raw.map((_, i) => i).sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
+  let span = 0n;
+  for (const i of order) span += npages[i] + raw[i].gfnGap;
+  let gfn = baseGfn < LIVE_GFN_LIMIT - span ? baseGfn : LIVE_GFN_LIMIT - span;
+  const bases = new Array<bigint>(raw.length);
+  for (const i of order) {
+    gfn += raw[i].gfnGap;
+    bases[i] = gfn;
+    gfn += npages[i];
+  }
+  const slots: SlotSpec[] = raw.map((_, i) => ({ id: i, pgoff: pgoffs[i], npages: npages[i], base_gfn: bases[i] }));
+  // the invalid binds, each against another slot of the valid layout
+  raw.forEach((r, i) => {
+    if (r.bad === 'none') return;
+    const o = slots[(i + 1 + (r.other % Math.max(raw.length - 1, 1))) % raw.length];
+    const s = slots[i];
+    const into = o.npages > 0n ? r.into % o.npages : 0n;
+    switch (raw.length === 1 && r.bad !== 'past-eof' ? 'past-eof' : r.bad) {
+      case 'file-overlap': slots[i] = { ...s, pgoff: o.pgoff + into }; break;
+      case 'past-eof': slots[i] = { ...s, pgoff: filePages - s.npages + 1n + (r.into % 3n) }; break;
+      case 'gfn-overlap': {
+        const b = o.base_gfn + into;
+        slots[i] = { ...s, base_gfn: b + s.npages <= LIVE_GFN_LIMIT ? b : LIVE_GFN_LIMIT - s.npages };
+        break;
+      }
+      case 'dup-id': slots[i] = { ...s, id: o.id }; break;
+    }
+  });
+  return { filePages, slots };
+};
 
 // anchors without the far deltas (the files are small), and punch lengths up to 5000 pages
-const punchSpecArb = punchSpecArbOf(anchorArbOf(false), oneof(big(1n, 3n), fc.constantFrom(1n, 2n, 63n, 64n, 65n), big(1n, 5000n)));
+const punchSpec = punchSpecOf(anchorOf(false), oneof([1, big(1n, 3n)], [1, from(1n, 2n, 63n, 64n, 65n)], [1, big(1n, 5000n)]));
+const badPunch = badPunchOf(punchSpec);
 
-type OpSpec =
-  | { kind: 'punch'; p: PunchSpec }
-  | { kind: 'bad-punch'; p: PunchSpec; how: Corruption; by: bigint }
-  | { kind: 'release' }
-  /** Just past the last binding (meets none), or past the end of the file (allowed). */
-  | { kind: 'beyond'; what: 'binding' | 'file'; d: bigint; n: bigint }
-  /** Strictly inside a slot. */
-  | { kind: 'inside'; slot: number; d: bigint; n: bigint };
+const beyondOf = big(0n, 3n), smallOf = big(1n, 3n), insideOf = big(0n, 70n);
 
-const opSpecArb: fc.Arbitrary<OpSpec> = oneof<OpSpec>(
-  { weight: 10, arbitrary: punchSpecArb.map((p) => ({ kind: 'punch' as const, p })) },
-  {
-    weight: 3,
-    arbitrary: fc.record({ p: punchSpecArb, how: fc.constantFrom(...CORRUPTIONS), by: big(1n, PAGE_SIZE - 1n) })
-      .map((r) => ({ kind: 'bad-punch' as const, ...r })),
-  },
-  { weight: 3, arbitrary: fc.constant({ kind: 'release' as const }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({ what: fc.constantFrom<'binding' | 'file'>('binding', 'file'), d: big(0n, 3n), n: big(1n, 3n) })
-      .map((r) => ({ kind: 'beyond' as const, ...r })),
-  },
-  { weight: 3, arbitrary: fc.record({ slot: fc.nat(5), d: big(0n, 70n), n: big(1n, 3n) }).map((r) => ({ kind: 'inside' as const, ...r })) },
+/** What the caller does to a live layout. */
+const liveOperationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
+  [10, (d) => {
+    const [s, e] = punchRange(layout, punchSpec(d));
+    return pages(s, e - s);
+  }],
+  [3, (d) => {
+    const { p, how, by } = badPunch(d);
+    const [s, e] = punchRange(layout, p);
+    return corrupt(s << PAGE_SHIFT, (e - s) << PAGE_SHIFT, how, by);
+  }],
+  [3, constant({ kind: 'release' })],
+  // just past the last binding (meets none), or past the end of the file (allowed)
+  [2, (d) => {
+    const what = d.from(['binding', 'file'] as const), dist = beyondOf(d), n = smallOf(d);
+    const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
+    return pages((what === 'file' ? layout.filePages : last) + dist, n);
+  }],
+  // strictly inside a slot
+  [3, (d) => {
+    const slot = d.int(0, 5), dist = insideOf(d), n = smallOf(d);
+    const sl = layout.slots[slot % layout.slots.length];
+    return pages(sl.npages > 1n ? sl.pgoff + 1n + (dist % (sl.npages - 1n)) : sl.pgoff, n);
+  }],
 );
 
-function operation(layout: LayoutSpec, spec: OpSpec): Operation {
-  const pages = (s: bigint, n: bigint): Operation => ({ kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: n << PAGE_SHIFT });
-  switch (spec.kind) {
-    case 'release': return { kind: 'release' };
-    case 'beyond': {
-      const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
-      return pages((spec.what === 'file' ? layout.filePages : last) + spec.d, spec.n);
-    }
-    case 'inside': {
-      const sl = layout.slots[spec.slot % layout.slots.length];
-      const s = sl.npages > 1n ? sl.pgoff + 1n + (spec.d % (sl.npages - 1n)) : sl.pgoff;
-      return pages(s, spec.n);
-    }
-    case 'punch': {
-      const [s, e] = punchRange(layout, spec.p);
-      return pages(s, e - s);
-    }
-    case 'bad-punch': {
-      const [s, e] = punchRange(layout, spec.p);
-      return corrupt(s << PAGE_SHIFT, (e - s) << PAGE_SHIFT, spec.how, spec.by);
-    }
-  }
-}
-
 /** A live case: a layout within the guest's window (some binds invalid), a punch or a release. */
-export const liveCaseArb: fc.Arbitrary<Case> = fc
-  .tuple(liveLayoutArb, opSpecArb)
-  .map(([layout, spec]) => ({ layout, op: operation(layout, spec) }));
+export const liveCaseArb: fc.Arbitrary<Case> = arbitrary((d: Draw) => {
+  const layout = liveLayoutOf(d);
+  return { layout, op: liveOperationOf(layout)(d) };
+});

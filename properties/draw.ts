@@ -1,0 +1,358 @@
+// Generators written as plain code that draws its choices (a Draw), and the fast-check arbitrary
+// that runs one. Every choice is kept as its rank (0: the simplest value) on a tape shaped like
+// the drawing (a oneof's branch and a list's items each on a tape of their own), so a value is
+// made again from its tape and shrunk by shrinking the tape: an item of a list dropped, a branch
+// moved toward the first with its own choices at their simplest, a choice moved toward its
+// simplest. A case drawn this way costs a few dozen draws from fast-check's random stream
+// instead of a hundred fast-check arbitraries, values and contexts. The draws follow fast-check's
+// own laws (its bias toward small values and the ends of a range, oneof's weights, array's
+// lengths), so cases are distributed as its combinators would draw them.
+
+import fc from 'fast-check';
+
+/** How far a value is from the simplest value of its range: 0 is the simplest. */
+type Rank = number | bigint;
+
+/** A list's items, each on a tape of its own, and the fewest it may have. */
+class Items {
+  constructor(readonly items: readonly Tape[], readonly min: number) {}
+}
+
+/** What a drawing chose, in order: a rank, a branch's own tape (after its index), or a list. */
+type Entry = Rank | Tape | Items;
+type Tape = readonly Entry[];
+
+/** Where a generator's choices come from: fast-check's random stream, or a tape being replayed. */
+export interface Draw {
+  /** An integer of [min, max], both within 32 bits (fc.integer); biased toward 0 and the ends in a biased run. */
+  int(min: number, max: number): number;
+  /** A bigint of [min, max] (fc.bigInt), biased as fast-check biases one. */
+  big(min: bigint, max: bigint): bigint;
+  /** One of `values`, each as likely (fc.constantFrom); shrinks toward the first. */
+  from<T>(values: readonly T[]): T;
+  /** One of `gens` by weight (fc.oneof with cross-shrink); shrinks toward the first, at its simplest. */
+  oneof<T>(gens: ReadonlyArray<readonly [weight: number, gen: Gen<T>]>): T;
+  /** true or false, each as likely, never biased (fc.boolean); shrinks toward false. */
+  bool(): boolean;
+  /** min to max items (fc.array's law for their number and bias); shrinks by dropping items. */
+  list<T>(min: number, max: number, item: Gen<T>): T[];
+  /** `f`'s choices drawn without bias (fc.noBias). */
+  unbiased<T>(f: Gen<T>): T;
+}
+
+/** A generator: code that draws what it needs. */
+export type Gen<T> = (d: Draw) => T;
+
+// fast-check's numeric bias (src/arbitrary/_internals/helpers/BiasNumericRange.ts): in a biased
+// run, one draw in `bias` comes from a small range at 0 or at an end of the range, its width the
+// log2 of the range for an integer and its count of decimal digits for a bigint
+const log2 = (v: number) => Math.floor(Math.log(v) / Math.log(2));
+const digits = (v: number) => (v === 0 ? 0 : String(v).length);
+function biasedRange(min: number, max: number, logLike: (v: number) => number): Array<[number, number]> {
+  if (min === max) return [[min, max]];
+  if (min < 0 && max > 0) {
+    const lo = logLike(-min), hi = logLike(max);
+    return [[-lo, hi], [max - hi, max], [min, min + lo]];
+  }
+  const gap = logLike(max - min);
+  return min < 0 ? [[max - gap, max], [min, min + gap]] : [[min, min + gap], [max - gap, max]];
+}
+function biasedBig(min: bigint, max: bigint): Array<[bigint, bigint]> {
+  const like = (v: bigint) => BigInt(v === 0n ? 0 : String(v).length);
+  if (min === max) return [[min, max]];
+  if (min < 0n && max > 0n) return [[-like(-min), like(max)], [max - like(max), max], [min, min + like(-min)]];
+  const gap = like(max - min);
+  return min < 0n ? [[max - gap, max], [min, min + gap]] : [[min, min + gap], [max - gap, max]];
+}
+
+// a rank is the distance from fast-check's shrink target: 0 when the range holds it (ranks 0,
+// 1, 2, 3, 4 are 0, -1, 1, -2, 2), else the end nearest to 0; a rank past the range is its end
+function rankOf(v: number, min: number, max: number): number {
+  if (min <= 0 && max >= 0) return v >= 0 ? 2 * v : -2 * v - 1;
+  return min > 0 ? v - min : max - v;
+}
+function valueOf(rank: number, min: number, max: number): number {
+  const v = min <= 0 && max >= 0 ? (rank % 2 === 0 ? rank / 2 : -(rank + 1) / 2) : min > 0 ? min + rank : max - rank;
+  return v < min ? min : v > max ? max : v;
+}
+function bigRankOf(v: bigint, min: bigint, max: bigint): bigint {
+  if (min <= 0n && max >= 0n) return v >= 0n ? 2n * v : -2n * v - 1n;
+  return min > 0n ? v - min : max - v;
+}
+function bigValueOf(rank: bigint, min: bigint, max: bigint): bigint {
+  const v = min <= 0n && max >= 0n ? (rank % 2n === 0n ? rank / 2n : -(rank + 1n) / 2n) : min > 0n ? min + rank : max - rank;
+  return v < min ? min : v > max ? max : v;
+}
+
+const TWO_26 = 2 ** 26;
+const MAX_INT = 2 ** 31 - 1;
+const NUMBER_RANGE = 1n << 53n;
+const isRank = (e: Entry | undefined): e is Rank => typeof e === 'number' || typeof e === 'bigint';
+
+class Drawing implements Draw {
+  /** The tape being written, at the level being drawn. */
+  private out: Entry[] = [];
+  /** The tape being replayed at this level, and where; none when drawing from the random stream. */
+  private src: Tape | undefined;
+  private at = 0;
+
+  constructor(private readonly mrng: fc.Random | undefined, source: Tape | undefined, private bias: number | undefined) {
+    this.src = source;
+  }
+
+  get tape(): Tape {
+    return this.out;
+  }
+
+  /** The next entry replayed at this level (past its end: none, the simplest). */
+  private next(): Entry | undefined {
+    return this.src !== undefined && this.at < this.src.length ? this.src[this.at++] : undefined;
+  }
+
+  private get replaying(): boolean {
+    return this.mrng === undefined;
+  }
+
+  /** A rank replayed (0 when the tape has none here), or undefined when drawing. */
+  private replayedRank(): Rank | undefined {
+    if (!this.replaying) return undefined;
+    const e = this.next();
+    return isRank(e) ? e : 0;
+  }
+
+  /** `f`'s draws on a tape of their own (a branch's, or a list item's), replaying `source`. */
+  private within<T>(source: Entry | undefined, f: () => T): [T, Tape] {
+    const { out, src, at } = this;
+    this.out = [];
+    this.src = this.replaying ? (Array.isArray(source) ? source : []) : undefined;
+    this.at = 0;
+    try {
+      return [f(), this.out];
+    } finally {
+      this.out = out;
+      this.src = src;
+      this.at = at;
+    }
+  }
+
+  /** A uniform integer of [0, n] (n < 2^53), from one draw below 2^31 or two with rejection. */
+  private uniform(n: number): number {
+    const mrng = this.mrng!;
+    if (n <= MAX_INT) return mrng.nextInt(0, n);
+    const top = Math.floor(n / TWO_26);
+    for (;;) {
+      const x = mrng.nextInt(0, top) * TWO_26 + mrng.nextInt(0, TWO_26 - 1);
+      if (x <= n) return x;
+    }
+  }
+
+  /** One of `ranges`, as fast-check picks a biased range. */
+  private pickRange<R>(ranges: readonly R[]): R {
+    if (ranges.length === 1) return ranges[0];
+    const id = this.mrng!.nextInt(-2 * (ranges.length - 1), ranges.length - 2);
+    return id < 0 ? ranges[0] : ranges[id + 1];
+  }
+
+  /** fast-check's draw of a number of [min, max]: uniform, or in a biased run now and then from a small range. */
+  private drawNumber(min: number, max: number, logLike: (v: number) => number): number {
+    if (this.bias !== undefined && this.mrng!.nextInt(1, this.bias) === 1) {
+      const [lo, hi] = this.pickRange(biasedRange(min, max, logLike));
+      return lo + this.uniform(hi - lo);
+    }
+    return min + this.uniform(max - min);
+  }
+
+  private number(min: number, max: number, logLike: (v: number) => number): number {
+    const r = this.replayedRank();
+    const v = r === undefined ? this.drawNumber(min, max, logLike) : valueOf(Number(r), min, max);
+    this.out.push(rankOf(v, min, max));
+    return v;
+  }
+
+  int(min: number, max: number): number {
+    return this.number(min, max, log2);
+  }
+
+  big(min: bigint, max: bigint): bigint {
+    if (min > -NUMBER_RANGE && max < NUMBER_RANGE && max - min < NUMBER_RANGE) return BigInt(this.number(Number(min), Number(max), digits));
+    // wider than a double holds exactly: fast-check's own bigint draw
+    const r = this.replayedRank();
+    let v: bigint;
+    if (r !== undefined) v = bigValueOf(BigInt(r), min, max);
+    else if (this.bias !== undefined && this.mrng!.nextInt(1, this.bias) === 1) {
+      const [lo, hi] = this.pickRange(biasedBig(min, max));
+      v = this.mrng!.nextBigInt(lo, hi);
+    } else v = this.mrng!.nextBigInt(min, max);
+    this.out.push(bigRankOf(v, min, max));
+    return v;
+  }
+
+  private index(n: number, draw: () => number): number {
+    const r = this.replayedRank();
+    const i = r === undefined ? draw() : Math.min(Number(r), n - 1);
+    this.out.push(i);
+    return i;
+  }
+
+  from<T>(values: readonly T[]): T {
+    return values[this.index(values.length, () => this.mrng!.nextInt(0, values.length - 1))];
+  }
+
+  oneof<T>(gens: ReadonlyArray<readonly [number, Gen<T>]>): T {
+    const i = this.index(gens.length, () => {
+      let pick = this.mrng!.nextInt(0, gens.reduce((a, [w]) => a + w, 0) - 1);
+      for (let b = 0; ; b++) if ((pick -= gens[b][0]) < 0) return b;
+    });
+    const [value, tape] = this.within(this.replaying ? this.next() : undefined, () => gens[i][1](this));
+    this.out.push(tape);
+    return value;
+  }
+
+  bool(): boolean {
+    return this.index(2, () => this.mrng!.nextInt(0, 1)) === 1;
+  }
+
+  // fast-check's ArrayArbitrary.generate: a length up to min(2 * min + 10, max) ("small" size),
+  // in a biased run sometimes a short one, and the items biased only when the length was
+  list<T>(min: number, max: number, item: Gen<T>): T[] {
+    const most = Math.min(2 * min + 10, max);
+    const mrng = this.mrng;
+    let n: number, itemBias: number | undefined = this.bias;
+    let replayed: readonly Tape[] = [];
+    if (this.replaying) {
+      const e = this.next();
+      replayed = e instanceof Items ? e.items : [];
+      n = Math.max(min, Math.min(replayed.length, max));
+    } else if (this.bias === undefined || min === most) {
+      n = mrng!.nextInt(min, most);
+    } else if (mrng!.nextInt(1, this.bias) !== 1) {
+      n = mrng!.nextInt(min, most);
+      itemBias = undefined;
+    } else if (mrng!.nextInt(1, this.bias) !== 1) {
+      n = mrng!.nextInt(min, most);
+    } else {
+      n = mrng!.nextInt(min, min + log2(most - min));
+    }
+    const outer = this.bias;
+    this.bias = itemBias;
+    try {
+      const values: T[] = [], tapes: Tape[] = [];
+      for (let i = 0; i < n; i++) {
+        const [value, tape] = this.within(replayed[i], () => item(this));
+        values.push(value);
+        tapes.push(tape);
+      }
+      this.out.push(new Items(tapes, min));
+      return values;
+    } finally {
+      this.bias = outer;
+    }
+  }
+
+  unbiased<T>(f: Gen<T>): T {
+    const outer = this.bias;
+    this.bias = undefined;
+    try {
+      return f(this);
+    } finally {
+      this.bias = outer;
+    }
+  }
+}
+
+/** The tape as one sequence of ranks, a list's count (less its fewest) before its items. */
+function* ranks(t: Tape): Generator<Rank> {
+  for (const e of t) {
+    if (isRank(e)) yield e;
+    else if (e instanceof Items) {
+      yield e.items.length - e.min;
+      for (const item of e.items) yield* ranks(item);
+    } else yield* ranks(e);
+  }
+}
+
+/**
+ * Whether tape `a` comes before `b`, rank by rank: every shrink step lowers some rank and keeps
+ * those before it, and tapes are of bounded length, so shrinking always ends.
+ */
+function before(a: Tape, b: Tape): boolean {
+  const x = ranks(a), y = ranks(b);
+  for (;;) {
+    const p = x.next(), q = y.next();
+    if (p.done || q.done) return Boolean(p.done) && !q.done;
+    if (p.value !== q.value) return p.value < q.value;
+  }
+}
+
+/** fast-check's integer shrink: the target, then halfway back each time, up to one step away. */
+function* towardZero(r: Rank): Generator<Rank> {
+  if (typeof r === 'bigint') {
+    for (let gap = r; gap > 0n; gap /= 2n) yield r - gap;
+    return;
+  }
+  for (let gap = r; gap > 0; gap = Math.floor(gap / 2)) yield r - gap;
+}
+
+const put = (t: Tape, i: number, e: Entry): Tape => t.map((x, j) => (j === i ? e : x));
+
+/** The tape with one list item fewer, for every item of every list (outer lists first). */
+function* dropped(t: Tape): Generator<Tape> {
+  for (let i = 0; i < t.length; i++) {
+    const e = t[i];
+    if (e instanceof Items) {
+      if (e.items.length > e.min) for (let j = 0; j < e.items.length; j++) yield put(t, i, new Items(e.items.filter((_, k) => k !== j), e.min));
+      for (let j = 0; j < e.items.length; j++) for (const item of dropped(e.items[j])) yield put(t, i, new Items(put(e.items, j, item) as Tape[], e.min));
+    } else if (Array.isArray(e)) for (const sub of dropped(e)) yield put(t, i, sub);
+  }
+}
+
+/** The tape with one choice lower, for every choice in order; a lower branch starts at its simplest. */
+function* lowered(t: Tape): Generator<Tape> {
+  for (let i = 0; i < t.length; i++) {
+    const e = t[i];
+    if (isRank(e)) {
+      const branch = Array.isArray(t[i + 1]);
+      for (const r of towardZero(e)) yield branch ? put(put(t, i, r), i + 1, []) : put(t, i, r);
+    } else if (e instanceof Items) {
+      for (let j = 0; j < e.items.length; j++) for (const item of lowered(e.items[j])) yield put(t, i, new Items(put(e.items, j, item) as Tape[], e.min));
+    } else for (const sub of lowered(e)) yield put(t, i, sub);
+  }
+}
+
+class TapeArbitrary<T> extends fc.Arbitrary<T> {
+  constructor(private readonly gen: Gen<T>) {
+    super();
+  }
+
+  generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<T> {
+    const d = new Drawing(mrng, undefined, biasFactor);
+    const value = this.gen(d);
+    return new fc.Value(value, d.tape);
+  }
+
+  canShrinkWithoutContext(value: unknown): value is T {
+    return false; // a value says nothing of the choices that made it
+  }
+
+  shrink(_: T, context: unknown): fc.Stream<fc.Value<T>> {
+    return Array.isArray(context) ? new fc.Stream(this.smaller(context)) : fc.Stream.nil();
+  }
+
+  /** The values of smaller tapes: every list item dropped, then every choice moved toward its simplest. */
+  private *smaller(tape: Tape): Generator<fc.Value<T>> {
+    for (const candidates of [dropped(tape), lowered(tape)]) {
+      for (const from of candidates) {
+        const d = new Drawing(undefined, from, undefined);
+        const value = this.gen(d);
+        // replayed, a tape may read differently (a lower branch draws other choices): only a smaller one is a step
+        if (before(d.tape, tape)) yield new fc.Value(value, d.tape);
+      }
+    }
+  }
+}
+
+/** The fast-check arbitrary of a generator. */
+export const arbitrary = <T>(gen: Gen<T>): fc.Arbitrary<T> => new TapeArbitrary(gen);
+
+/** `gens` by weight, as fc.oneof({ weight, arbitrary }, ...) draws them. */
+export const oneof = <T>(...gens: ReadonlyArray<readonly [weight: number, gen: Gen<T>]>): Gen<T> => (d) => d.oneof(gens);
