@@ -80,7 +80,7 @@ export class KvmRecorder {
   /** gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's frames start out mapped. */
   private mapped: Range[];
   private readonly vmType: VmType;
-  private readonly slotsById: Map<number, Memslot>;
+  private readonly slots: readonly Memslot[];
   /** kvm->mmu_invalidate_in_progress, and whether a range was added since it left 0. */
   private inProgress = 0;
   private rangeAdded = false;
@@ -88,7 +88,7 @@ export class KvmRecorder {
   constructor(layout: Layout, readonly word: Word, readonly view = 0, readonly log: EventLog = new EventLog()) {
     this.mapped = normalize(layout.slots.map(slotGfns));
     this.vmType = layout.vmType ?? 'default';
-    this.slotsById = new Map(layout.slots.map((s) => [s.id, s]));
+    this.slots = layout.slots;
   }
 
   KVM_MMU_LOCK(): void { this.push({ op: 'lock', phase: this.phase }); }
@@ -159,7 +159,7 @@ export class KvmRecorder {
     }
     const slot = range.slot as unknown;
     const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
-    if (typeof id !== 'number' || !this.slotsById.has(id)) {
+    if (typeof id !== 'number' || !this.slots.some((s) => s.id === id)) {
       throw new VariantFault(call, `range->slot is not a memslot of this VM${this.view ? ` (view ${this.view})` : ''} bound to the file`);
     }
   }
@@ -169,8 +169,10 @@ export class KvmRecorder {
     return requireWord(this.word, call, what, x);
   }
 
+  /** Logs `e`, a record made for this call, naming the VM when it is not the first view's. */
   private push(e: KvmEvent): void {
-    this.log.events.push(this.view ? { ...e, view: this.view } : e);
+    if (this.view) (e as { view?: number }).view = this.view;
+    this.log.events.push(e);
   }
 }
 

@@ -105,12 +105,28 @@ export function createGmem(size: bigint, pageOrder = 0): Layout {
  * A memory_size of 0 deletes the slot, which unbinds it without invalidating (§3).
  */
 export function bind(layout: Layout, r: Region2, view = 0): Layout {
+  return bindEach(layout, [r], view);
+}
+
+/** bind() of each region in turn, the layout made once at the end. */
+export function bindEach(layout: Layout, regions: readonly Region2[], view = 0): Layout {
   if (view !== 0) {
     const others = layout.otherViews ?? [];
     if (!Number.isInteger(view) || view < 0 || view > others.length) throw new ModelInputError(`the file has no view ${view}`);
-    const updated = bind(others[view - 1], r);
+    const updated = bindEach(others[view - 1], regions);
     return Object.freeze({ ...layout, otherViews: Object.freeze(others.map((o, i) => (i === view - 1 ? updated : o))) });
   }
+  let slots = [...layout.slots];
+  for (const r of regions) {
+    const slot = admit(layout.filePages, slots, r);
+    if (slot === 'delete') slots = slots.filter((s) => s.id !== r.slot); // unbind()
+    else slots.push(slot);
+  }
+  return Object.freeze({ ...layout, slots: Object.freeze(slots) });
+}
+
+/** The kernel's checks of one region against the slots already bound: the memslot it adds, or 'delete' for a size of 0. */
+function admit(filePages: bigint, slots: readonly Memslot[], r: Region2): Memslot | 'delete' {
   requireU64('guest_phys_addr', r.guest_phys_addr);
   requireU64('memory_size', r.memory_size);
   requireU64('guest_memfd_offset', r.guest_memfd_offset);
@@ -139,17 +155,17 @@ export function bind(layout: Layout, r: Region2, view = 0): Layout {
   if (npages > KVM_MEM_MAX_NR_PAGES) {
     throw new KernelError('EINVAL', '__kvm_set_memory_region: npages must not exceed KVM_MEM_MAX_NR_PAGES (2^31 - 1)');
   }
-  const old = layout.slots.find((s) => s.id === r.slot);
+  const old = slots.find((s) => s.id === r.slot);
   if (npages === 0n) {
     if (!old) throw new KernelError('EINVAL', '__kvm_set_memory_region: deleting a slot that does not exist');
-    return unbind(layout, r.slot);
+    return 'delete';
   }
   if (old) {
     throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_memfd slots are immutable, they can only be deleted');
   }
   const base_gfn = r.guest_phys_addr >> PAGE_SHIFT;
   const gfnEnd = base_gfn + npages;
-  const clash = layout.slots.find((s) => base_gfn < s.base_gfn + s.npages && s.base_gfn < gfnEnd);
+  const clash = slots.find((s) => base_gfn < s.base_gfn + s.npages && s.base_gfn < gfnEnd);
   if (clash) {
     throw new KernelError('EEXIST', `__kvm_set_memory_region: gfns overlap slot ${clash.id} in the same address space`);
   }
@@ -158,19 +174,18 @@ export function bind(layout: Layout, r: Region2, view = 0): Layout {
   // and offset + size is a signed sum that wraps negative past LLONG_MAX (the kernel builds
   // with -fno-strict-overflow) and then passes the size check: modelled as the kernel does it.
   const offset = r.guest_memfd_offset;
-  if (offset > LLONG_MAX || BigInt.asIntN(64, offset + r.memory_size) > layout.filePages << PAGE_SHIFT) {
+  if (offset > LLONG_MAX || BigInt.asIntN(64, offset + r.memory_size) > filePages << PAGE_SHIFT) {
     throw new KernelError('EINVAL', 'kvm_gmem_bind: offset must not be negative and offset + size must not exceed the file size');
   }
   const pgoff = offset >> PAGE_SHIFT;
   // the view's own bindings only: another VM's view may bind the same indices (§6)
   const pgoffEnd = pgoff + npages;
-  const taken = layout.slots.find((s) => pgoff < s.pgoff + s.npages && s.pgoff < pgoffEnd);
+  const taken = slots.find((s) => pgoff < s.pgoff + s.npages && s.pgoff < pgoffEnd);
   if (taken) {
     // -EINVAL through the 2026 tip (torvalds/linux @01f492e1), not -EEXIST as §3 says
     throw new KernelError('EINVAL', `kvm_gmem_bind: file range overlaps the binding of slot ${taken.id}`);
   }
-  const slot: Memslot = Object.freeze({ id: r.slot, pgoff, npages, base_gfn });
-  return Object.freeze({ ...layout, slots: Object.freeze([...layout.slots, slot]) });
+  return Object.freeze({ id: r.slot, pgoff, npages, base_gfn });
 }
 
 /** Deleting the slot clears its xarray range and does not invalidate (§3 "Unbind"). */

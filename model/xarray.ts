@@ -4,6 +4,7 @@
 // as data, a list of (index, slot) visits, which a variant (TypeScript or C) then iterates.
 
 import { Layout, Memslot, bindingsByPgoff } from './layout';
+import { recent } from './recent';
 
 /** CONFIG_XARRAY_MULTI with XA_CHUNK_SHIFT 6: a node has 64 slots (§4). */
 export const XA_CHUNK_SHIFT = 6n;
@@ -26,7 +27,7 @@ export interface Visit {
  * len indices left, the largest level k with f a multiple of 64^k and len >= 64^k, taking
  * u = min(len / 64^k, 64 - (f / 64^k) mod 64) units so the chunk never crosses its parent node.
  */
-export function storeRangeChunks(first: bigint, last: bigint): Array<[bigint, bigint]> {
+export function storeRangeChunks(first: bigint, last: bigint, upTo: bigint = last): Array<[bigint, bigint]> {
   if (first > last) throw new RangeError(`xa_store_range: first ${first} > last ${last}`);
   const out: Array<[bigint, bigint]> = [];
   let f = first;
@@ -38,25 +39,26 @@ export function storeRangeChunks(first: bigint, last: bigint): Array<[bigint, bi
     const units = len / unit < room ? len / unit : room;
     const chunkLast = f + units * unit - 1n;
     out.push([f, chunkLast]);
-    if (chunkLast === last) return out;
+    // a walk needs the chunks up to the one that holds its last index (`upTo`), not the rest
+    if (chunkLast >= upTo || chunkLast === last) return out;
     f = chunkLast + 1n;
   }
 }
 
-// A case walks its view's xarray in begin and looks in it again in end: the chunks of the last
-// layout walked are kept (one per case; a WeakMap entry each cost the collector more than the chunks).
-let chunksFor: Layout | undefined, chunks: readonly Chunk[] = [];
-
 /** Every chunk of every binding in index order: the xarray after each bind's xa_store_range. */
-export function chunksOf(layout: Layout): readonly Chunk[] {
-  if (layout !== chunksFor) {
-    chunks = bindingsByPgoff(layout).flatMap((slot) =>
-      storeRangeChunks(slot.pgoff, slot.pgoff + slot.npages - 1n).map(([first, last]) => ({ first, last, slot })),
-    );
-    chunksFor = layout;
-  }
-  return chunks;
+export function chunksOf(layout: Layout): Chunk[] {
+  return bindingsByPgoff(layout).flatMap((slot) => chunksOfSlot(slot));
 }
+
+const endOf = (slot: Memslot) => slot.pgoff + slot.npages - 1n;
+const chunksOfSlot = (slot: Memslot, upTo?: bigint): Chunk[] =>
+  storeRangeChunks(slot.pgoff, endOf(slot), upTo).map(([first, last]) => ({ first, last, slot }));
+
+/**
+ * The bindings of `layout` in index order, kept for the last few layouts: a case walks each
+ * view's xarray in begin and looks in it again in end.
+ */
+const byPgoff = recent(4, bindingsByPgoff);
 
 /**
  * The index a walk (or xa_find()) yields for `chunk`, the first entry present in [start, last]:
@@ -73,30 +75,38 @@ export function chunksOf(layout: Layout): readonly Chunk[] {
  * - start inside the entry: start (Documentation/core-api/xarray.rst, "Multi-Index Entries":
  *   "if the initial index is in the middle of a multi-index entry, it will not be altered").
  */
-function firstIndex(chunk: Chunk, start: bigint): bigint {
+function firstIndex(chunk: Pick<Chunk, 'first'>, start: bigint): bigint {
   return start < chunk.first ? chunk.first : start;
 }
 
-/** xa_for_each_range(xa, index, entry, start, last): the visits, in order (§4). */
+/**
+ * xa_for_each_range(xa, index, entry, start, last): the visits, in order (§4), one per chunk of
+ * [start, last]; a binding's chunks are made up to the one that holds `last`.
+ */
 export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
   const visits: Visit[] = [];
   if (start > last) return visits;
-  for (const chunk of chunksOf(layout)) {
-    if (chunk.last < start) continue;
-    if (chunk.first > last) break;
-    const index = visits.length === 0 ? firstIndex(chunk, start) : chunk.first;
-    visits.push({ index, slot: chunk.slot });
+  for (const slot of byPgoff(layout)) {
+    if (endOf(slot) < start) continue;
+    if (slot.pgoff > last) break;
+    for (const chunk of chunksOfSlot(slot, last)) {
+      if (chunk.last < start) continue;
+      const index = visits.length === 0 ? firstIndex(chunk, start) : chunk.first;
+      visits.push({ index, slot });
+    }
   }
   return visits;
 }
 
-/** xa_find(xa, &index, max, XA_PRESENT): the first entry in [index, max], or null (index unchanged). */
+/**
+ * xa_find(xa, &index, max, XA_PRESENT): the first entry in [index, max], or null (index
+ * unchanged): the chunk that holds `index` or, below the first binding after it, that binding's
+ * first chunk.
+ */
 export function xaFind(layout: Layout, index: bigint, max: bigint): Visit | null {
   if (index > max) return null;
-  for (const chunk of chunksOf(layout)) {
-    if (chunk.last < index) continue;
-    if (chunk.first > max) return null;
-    return { index: firstIndex(chunk, index), slot: chunk.slot };
-  }
-  return null;
+  const slot = byPgoff(layout).find((s) => endOf(s) >= index);
+  if (!slot || slot.pgoff > max) return null;
+  const chunks = chunksOfSlot(slot, index > slot.pgoff ? index : slot.pgoff);
+  return { index: firstIndex(chunks[chunks.length - 1], index), slot };
 }

@@ -12,9 +12,9 @@ import { alignDown, alignUp } from '../model/ranges';
 import { Variant } from '../model/variant';
 import { VmType, runsIn } from '../model/vm';
 import { Case, LayoutSpec, SlotSpec, ViewSpec, inVm } from './case';
-import { Draw, Gen, arbitrary, oneof } from './draw';
+import { Draw, Gen, arbitrary, big, int, oneof } from './draw';
 
-export { oneof } from './draw';
+export { big, int, oneof } from './draw';
 
 /** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
 export const MAX_FILE_PAGES = LLONG_MAX >> PAGE_SHIFT;
@@ -23,8 +23,6 @@ export const MAX_GFN_END = (1n << 52n) - 1n;
 /** A punch ends at or below (LLONG_MAX >> 12) pages: offset + len <= LLONG_MAX. */
 const MAX_PUNCH_END = LLONG_MAX >> PAGE_SHIFT;
 
-/** fast-check's `fc.bigInt({ min, max })`, as a draw. */
-export const big = (min: bigint, max: bigint): Gen<bigint> => (d) => d.big(min, max);
 /** fast-check's `fc.constantFrom(...values)`, as a draw. */
 export const from = <T>(...values: T[]): Gen<T> => (d) => d.from(values);
 /** fast-check's `fc.constant(value)`: no draw. */
@@ -75,7 +73,10 @@ interface RawSlot {
   readonly gfnGap: bigint;
 }
 
-const slotOf: Gen<RawSlot> = (d) => ({ npages: npagesOf(d), gap: gapOf(d), gfnKey: d.int(0, 5), gfnGap: gfnGapOf(d) });
+/** A slot of the case, by its index (the draws wrap it around the slots there are). */
+export const slotIndexOf = int(0, 5);
+
+const slotOf: Gen<RawSlot> = (d) => ({ npages: npagesOf(d), gap: gapOf(d), gfnKey: slotIndexOf(d), gfnGap: gfnGapOf(d) });
 
 /** 1 to 6 slots, adjacent or gapped in the file and in gfn space, in every order of their gfns. */
 export const layoutOf: Gen<LayoutSpec> = (d) => {
@@ -123,7 +124,7 @@ export function anchorOf(far: boolean): Gen<Anchor> {
     [3, big(-70n, 70n)],
     ...(far ? [[1, big(-(1n << 20n), 1n << 20n)] as const] : []),
   );
-  return (d) => ({ slot: d.int(0, 5), edge: edge(d), delta: delta(d) });
+  return (d) => ({ slot: slotIndexOf(d), edge: edge(d), delta: delta(d) });
 }
 
 function resolveAnchor(layout: LayoutSpec, a: Anchor): bigint {
@@ -187,7 +188,11 @@ export function corrupt(offset: bigint, len: bigint, how: Corruption, by: bigint
 }
 
 /** A punch made wrong: the punch, how, and by how much for an unaligned one. */
-export const badPunchOf = (p: Gen<PunchSpec>) => (d: Draw) => ({ p: p(d), how: d.from(CORRUPTIONS), by: d.big(1n, PAGE_SIZE - 1n) });
+const unalignedBy = big(1n, PAGE_SIZE - 1n);
+export const badPunchOf = (p: Gen<PunchSpec>) => (d: Draw) => ({ p: p(d), how: d.from(CORRUPTIONS), by: unalignedBy(d) });
+
+/** How far past the last binding, how far into a slot, how many pages: of the punches that meet none or start inside a slot. */
+export const beyondOf = big(0n, 3n), insideOf = big(0n, 70n), fewOf = big(1n, 3n);
 
 /** The caller's operation of a case, drawn against its layout. */
 const operationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
@@ -203,7 +208,7 @@ const operationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
   [2, constant({ kind: 'release' })],
   // a punch just past the last binding: it meets none (where begin/end imbalances show)
   [5, (d) => {
-    const dist = d.big(0n, 3n), n = d.big(1n, 3n);
+    const dist = beyondOf(d), n = fewOf(d);
     const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
     let s = last + dist;
     if (s + n > MAX_PUNCH_END) s = MAX_PUNCH_END - n;
@@ -211,7 +216,7 @@ const operationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
   }],
   // a punch that starts strictly inside a slot (where over-invalidating from base_gfn shows)
   [4, (d) => {
-    const slot = d.int(0, 5), dist = d.big(0n, 70n), n = d.big(1n, 3n);
+    const slot = slotIndexOf(d), dist = insideOf(d), n = fewOf(d);
     const sl = layout.slots[slot % layout.slots.length];
     return pages(sl.npages > 1n ? sl.pgoff + 1n + (dist % (sl.npages - 1n)) : sl.pgoff, n);
   }],
@@ -224,7 +229,7 @@ const operationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
   }],
 );
 
-const folioOrderOf = oneof([1, constant(0)], [1, from(0, 1, 9, MAX_FOLIO_ORDER)], [1, (d) => d.int(0, MAX_FOLIO_ORDER)]);
+const folioOrderOf = oneof([1, constant(0)], [1, from(0, 1, 9, MAX_FOLIO_ORDER)], [1, int(0, MAX_FOLIO_ORDER)]);
 
 /** A punch of pages [s, s + n). */
 export const pages = (s: bigint, n: bigint): Operation => ({ kind: 'punch', mode: PUNCH, offset: s << PAGE_SHIFT, len: n << PAGE_SHIFT });
@@ -302,12 +307,14 @@ function otherView(first: LayoutSpec, v: RawView): ViewSpec {
  * `gen`'s cases with 0 to 2 other views of the inode (a release then closes one of the views),
  * shrinking toward one view: for a variant that takes the inode (2025 on).
  */
+const whichOf = int(0, 2);
+
 export function inViews(gen: Gen<Case>, vmTypes: readonly VmType[] | undefined): Gen<Case> {
   const view = viewOf(runsIn(vmTypes));
   const views = oneof<RawView[]>([2, constant([])], [2, (d) => [view(d)]], [1, (d) => [view(d), view(d)]]);
   return (d) => {
     const c = gen(d);
-    const vs = views(d), which = d.int(0, 2);
+    const vs = views(d), which = whichOf(d);
     if (vs.length === 0) return c;
     const otherViews = vs.map((v) => otherView(c.layout, v));
     const op = c.op.kind === 'release' && which % (vs.length + 1) ? { kind: 'release' as const, view: which % (vs.length + 1) } : c.op;

@@ -3,7 +3,8 @@
 // kernel would accept.
 
 import { Operation } from '../model/callers';
-import { Layout, PAGE_SHIFT, addView, bind, createGmem } from '../model/layout';
+import { Layout, PAGE_SHIFT, addView, bindEach, createGmem } from '../model/layout';
+import { recent } from '../model/recent';
 import { VmType } from '../model/vm';
 
 export interface SlotSpec {
@@ -39,23 +40,11 @@ export interface Case {
 export const inVm = (c: Case, vmType: VmType): Case => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } });
 
 /**
- * The layouts of the last few specs materialized, newest first: a case's spec is materialized
- * once for the reference and again wherever its outcome is made, one case after another (a
- * WeakMap entry per case cost the collector more than binding the slots again).
- */
-const built: Array<{ readonly spec: LayoutSpec; readonly layout: Layout }> = [];
-const KEPT = 4;
-
-/**
  * KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's
- * errno. The same spec object gives the same layout while it is among the last few materialized.
+ * errno. The same spec object gives the same layout while it is among the last few materialized
+ * (a case's spec is materialized for the reference and again wherever its outcome is made).
  */
-export function materialize(spec: LayoutSpec): Layout {
-  for (const b of built) if (b.spec === spec) return b.layout;
-  const layout = bindAll(spec);
-  if (built.unshift({ spec, layout }) > KEPT) built.pop();
-  return layout;
-}
+export const materialize: (spec: LayoutSpec) => Layout = recent(4, (spec: LayoutSpec) => bindAll(spec));
 
 function bindAll(spec: LayoutSpec): Layout {
   let layout = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0);
@@ -63,14 +52,12 @@ function bindAll(spec: LayoutSpec): Layout {
   const views: readonly ViewSpec[] = [spec, ...(spec.otherViews ?? [])];
   views.forEach((v, i) => {
     if (i > 0) layout = addView(layout, v.vmType);
-    for (const s of v.slots) {
-      layout = bind(layout, {
-        slot: s.id,
-        guest_phys_addr: s.base_gfn << PAGE_SHIFT,
-        memory_size: s.npages << PAGE_SHIFT,
-        guest_memfd_offset: s.pgoff << PAGE_SHIFT,
-      }, i);
-    }
+    layout = bindEach(layout, v.slots.map((s) => ({
+      slot: s.id,
+      guest_phys_addr: s.base_gfn << PAGE_SHIFT,
+      memory_size: s.npages << PAGE_SHIFT,
+      guest_memfd_offset: s.pgoff << PAGE_SHIFT,
+    })), i);
   });
   return layout;
 }

@@ -7,6 +7,7 @@ import { KvmEvent } from '../model/kvm';
 import { viewsOf } from '../model/layout';
 import { Range, normalize, subtract } from '../model/ranges';
 import { memoryRoot } from '../model/vm';
+import { recent } from '../model/recent';
 import { Outcome } from './engine/execute';
 
 export type Unmap = Extract<KvmEvent, { op: 'unmap' }>;
@@ -31,18 +32,9 @@ export function viewOutcomes(o: Outcome): ReadonlyArray<{ readonly view: number;
   return viewsOfOutcome(o);
 }
 
-// An outcome is a value once made, and every property of a case judges the same one, one
-// case after another: each view's outcome and difference is kept for the last outcome seen
-// (a WeakMap entry per outcome cost more than the difference, in the collector's ephemeron work).
-const memo = <T>(f: (o: Outcome) => T): ((o: Outcome) => T) => {
-  let last: Outcome | undefined, value: T;
-  return (o) => {
-    if (o !== last) { value = f(o); last = o; }
-    return value;
-  };
-};
-
-const viewsOfOutcome = memo(splitViews);
+// An outcome is a value once made, and every property of a case judges the same one (and each
+// of its views' outcomes): each view's outcome and difference is computed once.
+const viewsOfOutcome = recent(4, splitViews);
 
 function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome: Outcome }> {
   const views = viewsOf(o.layout);
@@ -60,7 +52,7 @@ function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome
 }
 
 /** diff() of every view, each slot with its view. */
-export const diff: (o: Outcome) => readonly SlotDiff[] = memo((o) => viewOutcomes(o).flatMap(({ view, outcome }) => diffOfView(outcome, view)));
+export const diff: (o: Outcome) => readonly SlotDiff[] = recent(4, (o: Outcome) => viewOutcomes(o).flatMap(({ view, outcome }) => diffOfView(outcome, view)));
 
 /**
  * Per slot of a one-view outcome named by the reference or by an unmap: expected, unmapped (under that slot), missed,

@@ -24,14 +24,12 @@ type Tape = readonly Entry[];
 
 /** Where a generator's choices come from: fast-check's random stream, or a tape being replayed. */
 export interface Draw {
-  /** An integer of [min, max], both within 32 bits (fc.integer); biased toward 0 and the ends in a biased run. */
-  int(min: number, max: number): number;
-  /** A bigint of [min, max] (fc.bigInt), biased as fast-check biases one. */
-  big(min: bigint, max: bigint): bigint;
+  /** A value of `range` (made once by int() or big()), biased as fast-check biases one. */
+  value<T extends number | bigint>(range: Range<T>): T;
   /** One of `values`, each as likely (fc.constantFrom); shrinks toward the first. */
   from<T>(values: readonly T[]): T;
-  /** One of `gens` by weight (fc.oneof with cross-shrink); shrinks toward the first, at its simplest. */
-  oneof<T>(gens: ReadonlyArray<readonly [weight: number, gen: Gen<T>]>): T;
+  /** One of `choice`'s generators by weight (fc.oneof with cross-shrink); shrinks toward the first, at its simplest. */
+  oneof<T>(choice: Choice<T>): T;
   /** true or false, each as likely, never biased (fc.boolean); shrinks toward false. */
   bool(): boolean;
   /** min to max items (fc.array's law for their number and bias); shrinks by dropping items. */
@@ -47,22 +45,55 @@ export type Gen<T> = (d: Draw) => T;
 // run, one draw in `bias` comes from a small range at 0 or at an end of the range, its width the
 // log2 of the range for an integer and its count of decimal digits for a bigint
 const log2 = (v: number) => Math.floor(Math.log(v) / Math.log(2));
-const digits = (v: number) => (v === 0 ? 0 : String(v).length);
-function biasedRange(min: number, max: number, logLike: (v: number) => number): Array<[number, number]> {
+const digits = (v: bigint) => BigInt(v === 0n ? 0 : String(v).length);
+function biasedRanges(min: bigint, max: bigint, logLike: (v: bigint) => bigint): Array<readonly [bigint, bigint]> {
   if (min === max) return [[min, max]];
-  if (min < 0 && max > 0) {
+  if (min < 0n && max > 0n) {
     const lo = logLike(-min), hi = logLike(max);
     return [[-lo, hi], [max - hi, max], [min, min + lo]];
   }
   const gap = logLike(max - min);
-  return min < 0 ? [[max - gap, max], [min, min + gap]] : [[min, min + gap], [max - gap, max]];
-}
-function biasedBig(min: bigint, max: bigint): Array<[bigint, bigint]> {
-  const like = (v: bigint) => BigInt(v === 0n ? 0 : String(v).length);
-  if (min === max) return [[min, max]];
-  if (min < 0n && max > 0n) return [[-like(-min), like(max)], [max - like(max), max], [min, min + like(-min)]];
-  const gap = like(max - min);
   return min < 0n ? [[max - gap, max], [min, min + gap]] : [[min, min + gap], [max - gap, max]];
+}
+
+/** A range to draw from, made once: its bounds, and the small ranges a biased draw picks from. */
+export interface Range<T extends number | bigint> {
+  readonly min: T;
+  readonly max: T;
+  readonly biased: ReadonlyArray<readonly [T, T]>;
+  /** A bigint range a double holds exactly: drawn as a number. */
+  readonly asNumber?: Range<number>;
+}
+
+const asNumbers = (rs: ReadonlyArray<readonly [bigint, bigint]>) => rs.map(([a, b]) => [Number(a), Number(b)] as const);
+
+/** An integer of [min, max], both within 32 bits (fc.integer). */
+export function int(min: number, max: number): Gen<number> {
+  const r: Range<number> = { min, max, biased: asNumbers(biasedRanges(BigInt(min), BigInt(max), (v) => BigInt(log2(Number(v))))) };
+  return (d) => d.value(r);
+}
+
+const NUMBER_RANGE = 1n << 53n;
+
+/** A bigint of [min, max] (fc.bigInt). */
+export function big(min: bigint, max: bigint): Gen<bigint> {
+  const biased = biasedRanges(min, max, digits);
+  const narrow = min > -NUMBER_RANGE && max < NUMBER_RANGE && max - min < NUMBER_RANGE;
+  const r: Range<bigint> = { min, max, biased, ...(narrow ? { asNumber: { min: Number(min), max: Number(max), biased: asNumbers(biased) } } : {}) };
+  return (d) => d.value(r);
+}
+
+/** Generators by weight, made once by oneof(). */
+export interface Choice<T> {
+  readonly gens: ReadonlyArray<Gen<T>>;
+  readonly weights: readonly number[];
+  readonly total: number;
+}
+
+/** `gens` by weight, as fc.oneof({ weight, arbitrary }, ...) draws them. */
+export function oneof<T>(...gens: ReadonlyArray<readonly [weight: number, gen: Gen<T>]>): Gen<T> {
+  const choice: Choice<T> = { gens: gens.map(([, g]) => g), weights: gens.map(([w]) => w), total: gens.reduce((n, [w]) => n + w, 0) };
+  return (d) => d.oneof(choice);
 }
 
 // a rank is the distance from fast-check's shrink target: 0 when the range holds it (ranks 0,
@@ -86,7 +117,6 @@ function bigValueOf(rank: bigint, min: bigint, max: bigint): bigint {
 
 const TWO_26 = 2 ** 26;
 const MAX_INT = 2 ** 31 - 1;
-const NUMBER_RANGE = 1n << 53n;
 const isRank = (e: Entry | undefined): e is Rank => typeof e === 'number' || typeof e === 'bigint';
 
 class Drawing implements Draw {
@@ -95,9 +125,11 @@ class Drawing implements Draw {
   /** The tape being replayed at this level, and where; none when drawing from the random stream. */
   private src: Tape | undefined;
   private at = 0;
+  private readonly replaying: boolean;
 
   constructor(private readonly mrng: fc.Random | undefined, source: Tape | undefined, private bias: number | undefined) {
     this.src = source;
+    this.replaying = mrng === undefined;
   }
 
   get tape(): Tape {
@@ -109,10 +141,6 @@ class Drawing implements Draw {
     return this.src !== undefined && this.at < this.src.length ? this.src[this.at++] : undefined;
   }
 
-  private get replaying(): boolean {
-    return this.mrng === undefined;
-  }
-
   /** A rank replayed (0 when the tape has none here), or undefined when drawing. */
   private replayedRank(): Rank | undefined {
     if (!this.replaying) return undefined;
@@ -121,17 +149,19 @@ class Drawing implements Draw {
   }
 
   /** `f`'s draws on a tape of their own (a branch's, or a list item's), replaying `source`. */
-  private within<T>(source: Entry | undefined, f: () => T): [T, Tape] {
+  private within<T>(source: Entry | undefined, f: Gen<T>): T {
     const { out, src, at } = this;
-    this.out = [];
+    const mine: Entry[] = [];
+    this.out = mine;
     this.src = this.replaying ? (Array.isArray(source) ? source : []) : undefined;
     this.at = 0;
     try {
-      return [f(), this.out];
+      return f(this);
     } finally {
       this.out = out;
       this.src = src;
       this.at = at;
+      out.push(mine);
     }
   }
 
@@ -153,63 +183,61 @@ class Drawing implements Draw {
     return id < 0 ? ranges[0] : ranges[id + 1];
   }
 
-  /** fast-check's draw of a number of [min, max]: uniform, or in a biased run now and then from a small range. */
-  private drawNumber(min: number, max: number, logLike: (v: number) => number): number {
-    if (this.bias !== undefined && this.mrng!.nextInt(1, this.bias) === 1) {
-      const [lo, hi] = this.pickRange(biasedRange(min, max, logLike));
-      return lo + this.uniform(hi - lo);
-    }
-    return min + this.uniform(max - min);
+  private biasedNow(): boolean {
+    return this.bias !== undefined && this.mrng!.nextInt(1, this.bias) === 1;
   }
 
-  private number(min: number, max: number, logLike: (v: number) => number): number {
-    const r = this.replayedRank();
-    const v = r === undefined ? this.drawNumber(min, max, logLike) : valueOf(Number(r), min, max);
-    this.out.push(rankOf(v, min, max));
+  /** fast-check's draw of a number of `r`: uniform, or in a biased run now and then from a small range. */
+  private number(r: Range<number>): number {
+    const replayed = this.replayedRank();
+    let v: number;
+    if (replayed !== undefined) v = valueOf(Number(replayed), r.min, r.max);
+    else if (this.biasedNow()) {
+      const [lo, hi] = this.pickRange(r.biased);
+      v = lo + this.uniform(hi - lo);
+    } else v = r.min + this.uniform(r.max - r.min);
+    this.out.push(rankOf(v, r.min, r.max));
     return v;
   }
 
-  int(min: number, max: number): number {
-    return this.number(min, max, log2);
-  }
-
-  big(min: bigint, max: bigint): bigint {
-    if (min > -NUMBER_RANGE && max < NUMBER_RANGE && max - min < NUMBER_RANGE) return BigInt(this.number(Number(min), Number(max), digits));
+  value<T extends number | bigint>(r: Range<T>): T {
+    if (typeof r.min === 'number') return this.number(r as Range<number>) as T;
+    const b = r as Range<bigint>;
+    if (b.asNumber) return BigInt(this.number(b.asNumber)) as T;
     // wider than a double holds exactly: fast-check's own bigint draw
-    const r = this.replayedRank();
+    const replayed = this.replayedRank();
     let v: bigint;
-    if (r !== undefined) v = bigValueOf(BigInt(r), min, max);
-    else if (this.bias !== undefined && this.mrng!.nextInt(1, this.bias) === 1) {
-      const [lo, hi] = this.pickRange(biasedBig(min, max));
+    if (replayed !== undefined) v = bigValueOf(BigInt(replayed), b.min, b.max);
+    else if (this.biasedNow()) {
+      const [lo, hi] = this.pickRange(b.biased);
       v = this.mrng!.nextBigInt(lo, hi);
-    } else v = this.mrng!.nextBigInt(min, max);
-    this.out.push(bigRankOf(v, min, max));
-    return v;
+    } else v = this.mrng!.nextBigInt(b.min, b.max);
+    this.out.push(bigRankOf(v, b.min, b.max));
+    return v as T;
   }
 
-  private index(n: number, draw: () => number): number {
+  private index(n: number): number {
     const r = this.replayedRank();
-    const i = r === undefined ? draw() : Math.min(Number(r), n - 1);
+    const i = r === undefined ? this.mrng!.nextInt(0, n - 1) : Math.min(Number(r), n - 1);
     this.out.push(i);
     return i;
   }
 
   from<T>(values: readonly T[]): T {
-    return values[this.index(values.length, () => this.mrng!.nextInt(0, values.length - 1))];
+    return values[this.index(values.length)];
   }
 
-  oneof<T>(gens: ReadonlyArray<readonly [number, Gen<T>]>): T {
-    const i = this.index(gens.length, () => {
-      let pick = this.mrng!.nextInt(0, gens.reduce((a, [w]) => a + w, 0) - 1);
-      for (let b = 0; ; b++) if ((pick -= gens[b][0]) < 0) return b;
-    });
-    const [value, tape] = this.within(this.replaying ? this.next() : undefined, () => gens[i][1](this));
-    this.out.push(tape);
-    return value;
+  oneof<T>(choice: Choice<T>): T {
+    const r = this.replayedRank();
+    let i: number;
+    if (r !== undefined) i = Math.min(Number(r), choice.gens.length - 1);
+    else for (let pick = this.mrng!.nextInt(0, choice.total - 1), b = 0; ; b++) if ((pick -= choice.weights[b]) < 0) { i = b; break; }
+    this.out.push(i);
+    return this.within(this.replaying ? this.next() : undefined, choice.gens[i]);
   }
 
   bool(): boolean {
-    return this.index(2, () => this.mrng!.nextInt(0, 1)) === 1;
+    return this.index(2) === 1;
   }
 
   // fast-check's ArrayArbitrary.generate: a length up to min(2 * min + 10, max) ("small" size),
@@ -233,20 +261,18 @@ class Drawing implements Draw {
     } else {
       n = mrng!.nextInt(min, min + log2(most - min));
     }
-    const outer = this.bias;
+    const outer = this.bias, out = this.out;
     this.bias = itemBias;
+    const values: T[] = [], tapes: Entry[] = [];
+    this.out = tapes;
     try {
-      const values: T[] = [], tapes: Tape[] = [];
-      for (let i = 0; i < n; i++) {
-        const [value, tape] = this.within(replayed[i], () => item(this));
-        values.push(value);
-        tapes.push(tape);
-      }
-      this.out.push(new Items(tapes, min));
-      return values;
+      for (let i = 0; i < n; i++) values.push(this.within(replayed[i], item));
     } finally {
       this.bias = outer;
+      this.out = out;
     }
+    out.push(new Items(tapes as Tape[], min));
+    return values;
   }
 
   unbiased<T>(f: Gen<T>): T {
@@ -353,6 +379,3 @@ class TapeArbitrary<T> extends fc.Arbitrary<T> {
 
 /** The fast-check arbitrary of a generator. */
 export const arbitrary = <T>(gen: Gen<T>): fc.Arbitrary<T> => new TapeArbitrary(gen);
-
-/** `gens` by weight, as fc.oneof({ weight, arbitrary }, ...) draws them. */
-export const oneof = <T>(...gens: ReadonlyArray<readonly [weight: number, gen: Gen<T>]>): Gen<T> => (d) => d.oneof(gens);

@@ -19,9 +19,9 @@
 import fc from 'fast-check';
 import { Operation } from '../model/callers';
 import { PAGE_SHIFT } from '../model/layout';
-import { anchorOf, badPunchOf, big, constant, corrupt, from, pages, punchRange, punchSpecOf } from './arbitraries';
+import { anchorOf, badPunchOf, beyondOf, constant, corrupt, fewOf, from, insideOf, pages, punchRange, punchSpecOf, slotIndexOf } from './arbitraries';
 import { Case, LayoutSpec, SlotSpec } from './case';
-import { Draw, Gen, arbitrary, oneof } from './draw';
+import { Draw, Gen, arbitrary, big, oneof } from './draw';
 
 /** Live cases use gfns below this: 2^24 (the guest maps gpa < 2^36) less the runner's 128. */
 export const LIVE_GFN_LIMIT = (1n << 24n) - 128n;
@@ -77,7 +77,7 @@ interface RawSlot {
 }
 
 const slotOf: Gen<RawSlot> = (d) => ({
-  npages: npagesOf(d), gap: gapOf(d), gfnKey: d.int(0, 5), gfnGap: gfnGapOf(d), bad: badOf(d), other: d.int(0, 5), into: intoOf(d),
+  npages: npagesOf(d), gap: gapOf(d), gfnKey: slotIndexOf(d), gfnGap: gfnGapOf(d), bad: badOf(d), other: slotIndexOf(d), into: intoOf(d),
 });
 
 /** Keeps the total under LIVE_MAX_GFNS: the largest slots are cut to 65 pages, in order. */
@@ -142,8 +142,6 @@ export const liveLayoutOf: Gen<LayoutSpec> = (d) => {
 const punchSpec = punchSpecOf(anchorOf(false), oneof([1, big(1n, 3n)], [1, from(1n, 2n, 63n, 64n, 65n)], [1, big(1n, 5000n)]));
 const badPunch = badPunchOf(punchSpec);
 
-const beyondOf = big(0n, 3n), smallOf = big(1n, 3n), insideOf = big(0n, 70n);
-
 /** What the caller does to a live layout. */
 const liveOperationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
   [10, (d) => {
@@ -158,13 +156,13 @@ const liveOperationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>
   [3, constant({ kind: 'release' })],
   // just past the last binding (meets none), or past the end of the file (allowed)
   [2, (d) => {
-    const what = d.from(['binding', 'file'] as const), dist = beyondOf(d), n = smallOf(d);
+    const what = d.from(['binding', 'file'] as const), dist = beyondOf(d), n = fewOf(d);
     const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
     return pages((what === 'file' ? layout.filePages : last) + dist, n);
   }],
   // strictly inside a slot
   [3, (d) => {
-    const slot = d.int(0, 5), dist = insideOf(d), n = smallOf(d);
+    const slot = slotIndexOf(d), dist = insideOf(d), n = fewOf(d);
     const sl = layout.slots[slot % layout.slots.length];
     return pages(sl.npages > 1n ? sl.pgoff + 1n + (dist % (sl.npages - 1n)) : sl.pgoff, n);
   }],

@@ -180,6 +180,7 @@ const WHOLE_CASE: readonly PropertyId[] = ['no-warn'];
 /** The violations of one property; a variant that did not finish the case violates every property. */
 export function violations(p: Property, o: Outcome): string[] {
   if (o.fault) return [faultText(o.fault)];
+  if (!o.layout.otherViews?.length) return p.check(o);
   const views = viewOutcomes(o);
   if (views.length === 1 || WHOLE_CASE.includes(p.id)) return p.check(o);
   return views.flatMap(({ view, outcome }) => p.check(outcome).map((v) => `view ${view}: ${v}`));
