@@ -3,6 +3,7 @@
 // each named as in the kernel so that a port of kvm_gmem_invalidate_begin()/_end() of any era
 // reads line for line like the C it came from (KERNEL-FACTS §6 for the views).
 import { Layout, viewsOf } from './layout';
+import { recent } from './recent';
 import { EventLog, KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
 import { Visit, walk, xaFind } from './xarray';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
@@ -122,6 +123,8 @@ interface ViewState {
 // into them dies with the case.
 const slotView = (s: Layout['slots'][number]): KvmMemorySlot =>
   Object.freeze({ id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: Object.freeze({ pgoff: s.pgoff, index: s.pgoff }) });
+/** A layout's memslots as variants see them: frozen, so the cases of one layout (the exhaustive scope's) share them. */
+const slotViews = recent(8, (layout: Layout) => layout.slots.map(slotView));
 
 /** A fresh kernel for one case: every view's slots, empty recorders. */
 export function makeKernel(layout: Layout, word: Word): Machine {
@@ -132,7 +135,7 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     layout: v,
     gmem: { kvm: {} as Kvm, bindings: {} as Bindings },
     recorder: new KvmRecorder(v, word, index, log),
-    slots: v.slots.map(slotView),
+    slots: slotViews(v),
   }));
   const several = views.length > 1;
   // a case has at most a few views of a few slots: lookups are a scan

@@ -4,6 +4,7 @@
 
 import { Layout, Memslot } from './layout';
 import { Range, cutFrom, normalize } from './ranges';
+import { recent } from './recent';
 import { slotGfns } from './reference';
 import { Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from './vm';
 import { Word } from './word';
@@ -72,6 +73,9 @@ export class VariantFault extends Error {
   }
 }
 
+/** Every slot's frames, as a VM starts a case with them mapped (kept for a layout's cases; cutFrom() replaces ranges, never changes one). */
+const mappedAtFirst = recent(8, (layout: Layout) => normalize(layout.slots.map(slotGfns)));
+
 /** One VM's side of a case: its MMU lock, its mmu_invalidate_in_progress, its mappings. */
 export class KvmRecorder {
   get events(): KvmEvent[] { return this.log.events; }
@@ -86,7 +90,7 @@ export class KvmRecorder {
   private rangeAdded = false;
 
   constructor(layout: Layout, readonly word: Word, readonly view = 0, readonly log: EventLog = new EventLog()) {
-    this.mapped = normalize(layout.slots.map(slotGfns));
+    this.mapped = mappedAtFirst(layout).slice();
     this.vmType = layout.vmType ?? 'default';
     this.slots = layout.slots;
   }

@@ -34,6 +34,16 @@ export function normalize(rs: readonly Range[]): Range[] {
 /** The indices of `from` that no range of `minus` covers. */
 export function subtract(from: readonly Range[], minus: readonly Range[]): Range[] {
   if (minus.length === 0) return normalize(from);
+  // most slots have one range to lose and one unmap
+  if (from.length === 1 && minus.length === 1) {
+    const r = from[0], m = minus[0];
+    if (isEmpty(r)) return [];
+    if (isEmpty(m) || m.end <= r.start || m.start >= r.end) return [{ start: r.start, end: r.end }];
+    const out: Range[] = [];
+    if (m.start > r.start) out.push({ start: r.start, end: m.start });
+    if (m.end < r.end) out.push({ start: m.end, end: r.end });
+    return out;
+  }
   const cut = normalize(minus);
   const out: Range[] = [];
   for (const r of normalize(from)) {
