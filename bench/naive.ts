@@ -7,19 +7,20 @@ import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
 import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inSpace } from '../properties/arbitraries';
 import { Case, SlotSpec, materialize } from '../properties/case';
-import { Draw, Gen, arbitrary } from '../properties/draw';
+import { Draw, Gen, arbitrary, big, int } from '../properties/draw';
 
 const U64 = (1n << 64n) - 1n;
 /** x uniform in [lo, hi], from a uniform 64-bit draw (the modulo bias is below 2^-13 here). */
 const within = (x: bigint, lo: bigint, hi: bigint): bigint => lo + (x % (hi - lo + 1n));
 
 const PUNCH_END = LLONG_MAX >> PAGE_SHIFT;
+const u64Of = big(0n, U64), kindOf = int(0, 2);
 
 /** One naive case, drawn without bias (fast-check's bias toward small values switched off). */
 const naiveOnce = (d: Draw): Case => {
-  const u64 = () => d.big(0n, U64);
+  const u64 = () => u64Of(d);
   const raw = d.list(1, 6, () => [u64(), u64(), u64()] as const);
-  const fileDraw = u64(), kind = d.int(0, 2), a = u64(), b = u64();
+  const fileDraw = u64(), kind = kindOf(d), a = u64(), b = u64();
   const slots: SlotSpec[] = raw.map(([n, p, g], id) => {
     const npages = within(n, 1n, KVM_MEM_MAX_NR_PAGES);
     return { id, npages, pgoff: within(p, 0n, MAX_FILE_PAGES - npages), base_gfn: within(g, 0n, MAX_GFN_END - npages) };
