@@ -1,12 +1,15 @@
 // The exhaustive small scope enumerates what it promises (every placement, gfn order, punch,
-// folio; shards that partition the job), proves upstream and fixed's range math over a small
-// scope, and finds every shipped buggy variant's failure with its smallest case.
+// folio; shards that partition the job; the symmetry cut, which leaves out only layouts equal
+// to kept ones up to a shift, and folios a punch equals, and misses no failure), proves
+// upstream and fixed's range math over a small scope, and finds every shipped buggy variant's
+// failure with its smallest case.
 
 import path from 'path';
-import { MAX_FOLIO_ORDER } from '../model/callers';
+import { MAX_FOLIO_ORDER, Operation, resolve } from '../model/callers';
+import { WORD64 } from '../model/word';
 import { PropertyId, expectations } from '../model/variant';
 import { bugsOf } from '../bench/detection';
-import { materialize } from '../properties/case';
+import { SlotSpec, materialize } from '../properties/case';
 import {
   caseSize, cases, checkExhaustive, countScope, gfnPlacements, layouts, operations, parseShard, placements,
 } from '../properties/engine/exhaustive';
@@ -70,7 +73,7 @@ test('every layout is one the kernel accepts, and countScope counts them', () =>
 });
 
 test('every punch [s, e) with 0 <= s < e <= N + 1, release, and every folio that starts in the file', () => {
-  const ops = [...operations({ maxPages: 5 })];
+  const ops = [...operations({ maxPages: 5, uncut: true })];
   const punches = ops.filter((o) => o.kind === 'punch').map((o) => (o.kind === 'punch' ? [o.offset / 4096n, (o.offset + o.len) / 4096n] : []));
   expect(punches).toHaveLength((6 * 7) / 2);
   expect(new Set(punches.map(key)).size).toBe(punches.length);
@@ -81,6 +84,61 @@ test('every punch [s, e) with 0 <= s < e <= N + 1, release, and every folio that
   for (let order = 0; order <= MAX_FOLIO_ORDER; order++) expected += Math.ceil(5 / 2 ** order);
   expect(folios).toHaveLength(expected);
 });
+
+test('the cut runs a folio only where no punch of the scope has its range (the variant is called the same for both)', () => {
+  const punch = materialize({ filePages: 5n, slots: [] });
+  const ranges = (ops: Operation[], kind: Operation['kind']) => ops.filter((o) => o.kind === kind).map((o) => {
+    const r = resolve(punch, o, WORD64);
+    return r.kind === 'invalidate' ? `${r.start},${r.end}` : 'none';
+  });
+  const cut = [...operations({ maxPages: 5 })], uncut = [...operations({ maxPages: 5, uncut: true })];
+  const punches = new Set(ranges(cut, 'punch'));
+  const left = ranges(uncut, 'memory-failure').filter((r) => !punches.has(r));
+  expect(ranges(cut, 'memory-failure')).toEqual(left);
+  expect(left.length).toBeGreaterThan(0);
+  expect(left.every((r) => BigInt(r.split(',')[1]) > 6n)).toBe(true);
+  expect(cut.filter((o) => o.kind !== 'memory-failure')).toEqual(uncut.filter((o) => o.kind !== 'memory-failure'));
+});
+
+test('the symmetry cut keeps, of layouts equal up to a shift, those whose lowest binding starts at index 0, 1 or 2 and whose gfns start at 0 (1 too for one slot)', () => {
+  const scope = { maxPages: 5 };
+  const kept = [...layouts(scope)], all = [...layouts({ ...scope, uncut: true })];
+  expect(kept.every((l) => l.slots.length === 0 || l.slots[0].pgoff <= 2n)).toBe(true);
+  expect(all.some((l) => l.slots.length > 0 && l.slots[0].pgoff > 2n)).toBe(true);
+  const lowest = (l: { slots: readonly SlotSpec[] }) => l.slots.reduce((m, s) => (s.base_gfn < m ? s.base_gfn : m), 1n << 60n);
+  expect(new Set(kept.filter((l) => l.slots.length > 1).map(lowest))).toEqual(new Set([0n]));
+  expect(new Set(kept.filter((l) => l.slots.length === 1).map(lowest))).toEqual(new Set([0n, 1n]));
+  // every layout left out is a kept one shifted: its bindings moved down to start at 2 (or less), its gfns down to 0
+  const keys = new Set(kept.map((l) => key(l.slots.map((s) => [s.pgoff, s.npages, s.base_gfn]))));
+  for (const l of all) {
+    const by = l.slots.length ? (l.slots[0].pgoff > 2n ? l.slots[0].pgoff - 2n : 0n) : 0n;
+    const down = l.slots.length > 1 ? lowest(l) : 0n;
+    expect(keys.has(key(l.slots.map((s) => [s.pgoff - by, s.npages, s.base_gfn - down])))).toBe(true);
+  }
+  // a window across an xarray node's edge keeps every placement: there a shift changes the chunks
+  expect([...layouts({ maxPages: 4, origin: 62n })].some((l) => l.slots[0]?.pgoff === 65n)).toBe(true);
+});
+
+// each of these mutants fails that property, with one slot, only on layouts the cut keeps for it:
+// a punch ending a page below the binding (the binding at index 2), the binding off index 0, its gfns above its indices
+test.each([
+  ['u-walk-all', 'no-collateral-unmap', 2n, 0n],
+  ['u-start-no-minus-pgoff', 'no-stale-mapping', 1n, 0n],
+  ['u-end-max-for-min', 'no-stale-mapping', 0n, 1n],
+] as const)('a mutant killed only at a shifted layout stays killed: %s fails %s at pgoff %s, gfn %s', (name, id, pgoff, gfn) => {
+  const mutant = loadVariantFile(path.join(__dirname, '..', 'bench', 'mutants', `${name}.ts`));
+  const [r] = checkExhaustive(mutant, { maxPages: 5, maxSlots: 1, properties: [id] });
+  expect(r.actual).toBe('fail');
+  // the smallest failing case (a shift more would make it larger) is at that shift
+  expect(r.counterexample!.case.layout.slots.map((s) => [s.pgoff, s.base_gfn])).toEqual([[pgoff, gfn]]);
+});
+
+test.each(['u-walk-all', 'u-walk-short', 'f-clamp-npages', 'u-end-max-for-min', 'u-min-signed', 'u-start-no-minus-pgoff', 'buggy', 'fixed', 'mike-base'])(
+  'the cut misses nothing: %s fails the same properties with and without it (N = 5, up to 2 slots)', (name) => {
+    const v = variants.find((x) => x.name === name) ?? loadVariantFile(path.join(__dirname, '..', 'bench', 'mutants', `${name}.ts`));
+    const fails = (uncut: boolean) => checkExhaustive(v, { maxPages: 5, maxSlots: 2, uncut }).filter((r) => r.actual === 'fail').map((r) => r.property);
+    expect(fails(false)).toEqual(fails(true));
+  });
 
 test('the shards of a scope partition its cases', () => {
   const scope = { maxPages: 3 };

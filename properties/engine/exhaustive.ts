@@ -2,6 +2,22 @@
 // every order of gfn bases, adjacent or gapped) against every punch [s, e) with
 // 0 <= s < e <= N + 1, release and every folio, each case checked as the engine checks it
 // (execute, then every property). Shardable by layout, so CI machines can split the job.
+//
+// The symmetry cut. Two layouts equal up to a shift of every gfn, or of every file index (with
+// the operation), are the same to a correct variant, and a wrong one can tell them apart only
+// where a value is 0 or is not (a `- 1` that wraps below index or gfn 0; a dropped `- pgoff` or
+// `base_gfn`, which adds nothing at 0) or where a binding meets an xarray node's edge (a window
+// that crosses index 64: there no file shift is cut). So the scope keeps, of each family:
+// - the gfns whose lowest is gfn 0 (the slots' order and gaps kept), where a second slot lies
+//   off 0 and above or below its file indices; a layout of one slot also at gfn 1, the other
+//   side of its file index (base_gfn - pgoff is where a wrong end wraps);
+// - the layouts whose lowest binding starts at the window's first index or the next one, so
+//   that a punch, a release's walk or a folio can start one page below it: of a binding at 0
+//   for what is wrong at zero, of one at 1 for what is wrong off zero.
+// And a folio whose range a punch of the scope has is that punch to the variant (the caller
+// hands both to invalidate_begin/_end as [start, end)), so only the folios that reach past the
+// punches are kept. test/exhaustive.test.ts holds the cut against the scope without it, mutant
+// by mutant.
 
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAX_FOLIO_ORDER, Operation } from '../../model/callers';
 import { PAGE_SHIFT } from '../../model/layout';
@@ -14,14 +30,10 @@ import type { Executor, VariantInfo } from './executor';
 import { inProcess } from './engine';
 import { Outcome } from './execute';
 import { PROPERTIES, violations } from '../properties';
+import { Shard, WHOLE } from './shard';
 
-/** This machine's part of the job: layouts whose number is `index` modulo `count`. */
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-}
-
-export const WHOLE: Shard = Object.freeze({ index: 0, count: 1 });
+export { parseShard, WHOLE } from './shard';
+export type { Shard } from './shard';
 
 export interface Scope {
   /** N: the file has N pages past `origin`, and punches end at most at origin + N + 1. */
@@ -34,6 +46,8 @@ export interface Scope {
    * makes bindings of two xarray chunks, which a window at 0 never has for N < 64.
    */
   readonly origin?: bigint;
+  /** Every case, without the symmetry cut (see the header): what the cut is held against. */
+  readonly uncut?: boolean;
 }
 
 export interface ExhaustiveOptions extends Scope {
@@ -74,23 +88,19 @@ export interface ExhaustiveVerdict {
   readonly shard: Shard;
   /** Cases of this shard that violate the property. */
   readonly failures: number;
+  /** Of them, cases on which the variant did not finish (a throw, a crash, a hang). */
+  readonly crashes: number;
+  /** Where the smallest failing case comes in the whole scope's order. */
+  readonly at?: CasePlace;
   /** False when firstFailureOnly stopped the enumeration early. */
   readonly complete: boolean;
 }
 
 const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 
-/** "i/n" as given on the command line, 0 <= i < n. */
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || !(count >= 1) || !(index < count)) throw new Error(`a shard is i/n with 0 <= i < n, got "${text}"`);
-  return { index, count };
-}
-
 const scopeOf = (s: Scope): Required<Scope> => {
   if (!Number.isInteger(s.maxPages) || s.maxPages < 1) throw new RangeError(`maxPages must be a positive integer, got ${s.maxPages}`);
-  return { maxPages: s.maxPages, maxSlots: s.maxSlots ?? 3, minSlots: s.minSlots ?? 0, origin: s.origin ?? 0n };
+  return { maxPages: s.maxPages, maxSlots: s.maxSlots ?? 3, minSlots: s.minSlots ?? 0, origin: s.origin ?? 0n, uncut: s.uncut ?? false };
 };
 
 /** Every set of minSlots to maxSlots disjoint bindings [pgoff, pgoff + npages) inside [origin, origin + N), in pgoff order. */
@@ -117,35 +127,54 @@ function* permutations(n: number): Generator<number[]> {
 
 /**
  * The gfn bases that matter for bindings in pgoff order: every order of the slots in gfn
- * space, each next slot adjacent to the previous one or one page after it, the first at gfn 0.
+ * space, each next slot adjacent to the previous one or one page after it, the first at gfn 0
+ * (or, `lowest` 2, at gfn 0 or 1: the shift the cut leaves out).
  */
-export function* gfnPlacements(bindings: ReadonlyArray<readonly [bigint, bigint]>): Generator<SlotSpec[]> {
+export function* gfnPlacements(bindings: ReadonlyArray<readonly [bigint, bigint]>, lowest = 1): Generator<SlotSpec[]> {
   const k = bindings.length;
-  for (const order of permutations(k)) {
-    for (let gaps = 0; gaps < 1 << Math.max(k - 1, 0); gaps++) {
-      const bases = new Array<bigint>(k);
-      let gfn = 0n;
-      order.forEach((slot, i) => {
-        if (i > 0 && gaps & (1 << (i - 1))) gfn += 1n;
-        bases[slot] = gfn;
-        gfn += bindings[slot][1];
-      });
-      yield bindings.map(([pgoff, npages], id) => ({ id, pgoff, npages, base_gfn: bases[id] }));
+  for (let first = 0n; first < BigInt(lowest); first++) {
+    for (const order of permutations(k)) {
+      for (let gaps = 0; gaps < 1 << Math.max(k - 1, 0); gaps++) {
+        const bases = new Array<bigint>(k);
+        let gfn = first;
+        order.forEach((slot, i) => {
+          if (i > 0 && gaps & (1 << (i - 1))) gfn += 1n;
+          bases[slot] = gfn;
+          gfn += bindings[slot][1];
+        });
+        yield bindings.map(([pgoff, npages], id) => ({ id, pgoff, npages, base_gfn: bases[id] }));
+      }
     }
   }
 }
 
+/** Whether a shift of the file can be cut: the window lies in one xarray node, where every binding is one chunk wherever it starts. */
+const shiftsFreely = (s: Required<Scope>) => !s.uncut && s.origin / 64n === (s.origin + BigInt(s.maxPages) - 1n) / 64n;
+
+/** The placements the scope keeps: with the cut, those whose lowest binding starts at the window's first index or the next. */
+function* keptPlacements(s: Required<Scope>): Generator<Array<[bigint, bigint]>> {
+  const cut = shiftsFreely(s);
+  for (const bindings of placements(s)) if (!cut || bindings.length === 0 || bindings[0][0] <= s.origin + 2n) yield bindings;
+}
+
+/** How many lowest gfns a placement of k bindings gets: 0, or 0 and 1 (uncut, or one slot). */
+const lowestGfns = (s: Required<Scope>, k: number) => (s.uncut || k === 1 ? 2 : 1);
+
+/** The layouts of the scope: each kept placement in every gfn order. */
 export function* layouts(scope: Scope): Generator<LayoutSpec> {
-  const { maxPages, origin } = scopeOf(scope);
-  const filePages = origin + BigInt(maxPages);
-  for (const bindings of placements(scope)) {
-    for (const slots of gfnPlacements(bindings)) yield { filePages, slots };
+  const s = scopeOf(scope);
+  const filePages = s.origin + BigInt(s.maxPages);
+  for (const bindings of keptPlacements(s)) {
+    for (const slots of gfnPlacements(bindings, lowestGfns(s, bindings.length))) yield { filePages, slots };
   }
 }
 
-/** Every punch [s, e) of the window, shortest first, then release, then every folio reaching the window. */
+/**
+ * Every punch [s, e) of the window, shortest first, then release, then every folio reaching the
+ * window (with the cut, only those that reach past the punches: any other is one of them).
+ */
 export function* operations(scope: Scope): Generator<Operation> {
-  const { maxPages, origin } = scopeOf(scope);
+  const { maxPages, origin, uncut } = scopeOf(scope);
   const top = BigInt(maxPages) + 1n, filePages = origin + BigInt(maxPages);
   for (let len = 1n; len <= top; len++) {
     for (let s = 0n; s + len <= top; s++) {
@@ -156,7 +185,8 @@ export function* operations(scope: Scope): Generator<Operation> {
   for (let order = 0; order <= MAX_FOLIO_ORDER; order++) {
     const nr = 1n << BigInt(order);
     for (let index = 0n; index < filePages; index += nr) {
-      if (index + nr > origin) yield { kind: 'memory-failure', index, order };
+      const aPunch = index >= origin && index + nr <= origin + top;
+      if (index + nr > origin && (uncut || !aPunch)) yield { kind: 'memory-failure', index, order };
     }
   }
 }
@@ -166,23 +196,39 @@ export function* operations(scope: Scope): Generator<Operation> {
  * default VM only before 6.14).
  */
 export function* cases(scope: Scope, shard: Shard = WHOLE, space: Pick<Variant, 'vmTypes' | 'takes'> = {}): Generator<Case> {
+  for (const { c } of numberedCases(scope, shard, space)) yield c;
+}
+
+/** Where a case comes in the whole scope's order: its layout's number, and its place among that layout's cases. */
+export type CasePlace = readonly [layout: number, index: number];
+
+/** cases(), each with its place in the whole scope (so that shards' smallest cases are ordered as one scan would meet them). */
+function* numberedCases(scope: Scope, shard: Shard, space: Pick<Variant, 'vmTypes' | 'takes'>): Generator<{ c: Case; at: CasePlace }> {
   const ops = [...operations(scope)];
   const vms = runsIn(space.vmTypes);
-  let n = 0;
+  let n = -1;
   for (const layout of layouts(scope)) {
-    if (n++ % shard.count !== shard.index) continue;
+    if (++n % shard.count !== shard.index) continue;
+    let k = 0;
     for (const vmType of vms) {
       // one spec per layout and VM (and one with its second view), so that their cases share one materialized layout
       const inThisVm = inVm({ layout, op: ops[0] }, vmType).layout;
       const twoViews = space.takes === 'inode' ? withSecondView(inThisVm) : undefined;
       for (const op of ops) {
-        yield { layout: inThisVm, op };
+        yield { c: { layout: inThisVm, op }, at: [n, k++] };
         if (!twoViews) continue;
-        yield { layout: twoViews, op };
-        if (op.kind === 'release') yield { layout: twoViews, op: { kind: 'release', view: 1 } };
+        yield { c: { layout: twoViews, op }, at: [n, k++] };
+        if (op.kind === 'release') yield { c: { layout: twoViews, op: { kind: 'release', view: 1 } }, at: [n, k++] };
       }
     }
   }
+}
+
+/** Of two failing cases, the one a report shows: the smaller (caseSize order), else the one met first. */
+export function shownFirst(a: { c: Case; at: CasePlace }, b: { c: Case; at: CasePlace }): boolean {
+  const size = compareCases(a.c, b.c);
+  if (size !== 0) return size < 0;
+  return a.at[0] !== b.at[0] ? a.at[0] < b.at[0] : a.at[1] < b.at[1];
 }
 
 /**
@@ -196,12 +242,13 @@ const withSecondView = (layout: LayoutSpec): LayoutSpec =>
 
 /** How many layouts, operations and cases (in a default VM) the whole scope has, without checking any. */
 export function countScope(scope: Scope): { layouts: number; operations: number; cases: number } {
+  const s = scopeOf(scope);
   let nLayouts = 0;
-  for (const bindings of placements(scope)) {
+  for (const bindings of keptPlacements(s)) {
     const k = bindings.length;
     let perms = 1;
     for (let i = 2; i <= k; i++) perms *= i;
-    nLayouts += perms * (1 << Math.max(k - 1, 0));
+    nLayouts += perms * (1 << Math.max(k - 1, 0)) * lowestGfns(s, k);
   }
   let nOps = 0;
   for (const _ of operations(scope)) nOps++;
@@ -239,7 +286,7 @@ interface Tally {
   crashes: number;
   /** The first case on which the harness itself broke, anywhere in the scope. */
   harnessError?: string;
-  smallest?: { c: Case; outcome?: Outcome; violations: string[] };
+  smallest?: { c: Case; at: CasePlace; outcome?: Outcome; violations: string[] };
 }
 
 /** Checks one variant over the scope (this shard of it); one verdict per property. */
@@ -250,55 +297,55 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
   const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
   const tallies = new Map(props.map((p) => [p.id, { failures: 0, crashes: 0 } as Tally]));
   let pending = props.length, checked = 0, complete = true;
-  const fail = (t: Tally, c: Case, found: string[], outcome?: Outcome, harnessError?: string) => {
+  const fail = (t: Tally, c: Case, at: CasePlace, found: string[], outcome?: Outcome, harnessError?: string) => {
     if (t.failures++ === 0) pending--;
     if (outcome?.fault) t.crashes++;
     t.harnessError ??= harnessError;
-    if (!t.smallest || compareCases(c, t.smallest.c) < 0) t.smallest = { c, outcome, violations: found };
+    if (!t.smallest || shownFirst({ c, at }, t.smallest)) t.smallest = { c, at, outcome, violations: found };
   };
   const run: Executor = opts.exec?.run ?? inProcess(variant, word);
   /** A hang stops the scan: the variant runs nothing more, and the case it hung on is every property's failure. */
   let hungOn: Outcome | undefined;
-  const one = (c: Case) => {
+  const one = (c: Case, at: CasePlace) => {
     let o: Outcome;
     try {
       o = run(c);
     } catch (e) {
       checked++;
       const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      for (const t of tallies.values()) fail(t, c, [why], undefined, why);
+      for (const t of tallies.values()) fail(t, c, at, [why], undefined, why);
       return;
     }
     if (o.fault?.notRun) return;
     checked++;
     if (o.fault?.hang) {
       hungOn = o;
-      for (const t of tallies.values()) { t.smallest = undefined; fail(t, c, [`${phaseName(o.fault.phase)} did not return: ${o.fault.message}`], o); }
+      for (const t of tallies.values()) { t.smallest = undefined; fail(t, c, at, [`${phaseName(o.fault.phase)} did not return: ${o.fault.message}`], o); }
       return;
     }
     for (const p of props) {
       const t = tallies.get(p.id)!;
       if (opts.firstFailureOnly && t.failures > 0) continue;
       const found = violations(p, o);
-      if (found.length) fail(t, c, found, o);
+      if (found.length) fail(t, c, at, found, o);
     }
   };
   // in batches, so that a variant in its own process gets them BATCH at a time
-  const all = cases(scope, shard, variant);
+  const all = numberedCases(scope, shard, variant);
   scan: for (;;) {
-    const chunk: Case[] = [];
+    const chunk: Array<{ c: Case; at: CasePlace }> = [];
     for (let r = all.next(); !r.done; r = all.next()) if (chunk.push(r.value) === BATCH) break;
     if (chunk.length === 0) break;
-    opts.exec?.runMany?.(chunk);
-    for (const c of chunk) {
+    opts.exec?.runMany?.(chunk.map((x) => x.c));
+    for (const { c, at } of chunk) {
       if ((opts.firstFailureOnly && pending === 0) || hungOn) { complete = false; break scan; }
-      one(c);
+      one(c, at);
     }
   }
   return props.map((p) => {
     const t = tallies.get(p.id)!;
     const expected = expectationOf(variant, p.id);
-    const base = { variant: variant.name, property: p.id, expected, numRuns: checked, scope, shard, failures: t.failures, complete };
+    const base = { variant: variant.name, property: p.id, expected, numRuns: checked, scope, shard, failures: t.failures, crashes: t.crashes, complete };
     if (!t.smallest) return { ...base, actual: 'pass' as const, matches: true };
     const { outcome, violations: found } = t.smallest;
     const harnessError = t.harnessError;
@@ -308,6 +355,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
       // the engine's rule: a crash or a broken harness is never the failure a variant expects
       matches: harnessError === undefined && t.crashes === 0 && expected !== 'pass',
       counterexample: outcome,
+      at: t.smallest.at,
       violations: found,
       harnessError,
     };
