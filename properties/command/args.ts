@@ -7,6 +7,7 @@ import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { optionsFromEnv } from '../engine/engine';
 import { IntRule, RUNS, SEED, SettingError, readInt } from '../engine/settings';
+import { Shard, parseShard } from '../engine/shard';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
 
 export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
@@ -42,7 +43,12 @@ variant runs in a process of its own; nothing of it runs in the command.
                       against every punch [s, e) with e <= N + 1, release and every folio
                       (a property a variant must fail may pass in a scope too small to reach its
                       failure)
-  --shard I/N         with --exhaustive: check only shard I of N (0-based), to split the job
+  --shard I/N         check only shard I of N (0-based), to split the job over N machines: a
+                      check's cases by index (every shard with one --seed), an --exhaustive
+                      scope's layouts; a shard saves no report, and --merge joins the shards'
+                      --json output into the whole run's table, reports and exit status
+  --merge             the files named are the --json outputs of every shard of one run: print
+                      (and save) what that run would have
   --no-typecheck      skip type-checking the variant files before running them
   --no-isolate        run variants in this process: about 4x faster per case, but a variant
                       that never returns then hangs the command (use for trusted variants)
@@ -62,7 +68,9 @@ examples:
   npm run check -- --runs 100000 --property no-stale-mapping variants/upstream.ts
   npm run check -- --seed=42 --path 0 --property no-stale-mapping variants/buggy.ts   # replay a failure
   npm run check -- --report shrink-reports/<name>.json
-  npm run check -- --exhaustive 6 --shard 0/4 variants/upstream.ts`;
+  npm run check -- --exhaustive 6 --shard 0/4 variants/upstream.ts
+  npm run -s check -- --seed 7 --shard 1/4 --json > shard-1.json   # and 0, 2, 3, then:
+  npm run check -- --merge shard-0.json shard-1.json shard-2.json shard-3.json`;
 
 export interface Args {
   targets: string[];
@@ -77,6 +85,7 @@ export interface Args {
   reportsDir?: string;
   exhaustive?: number;
   shard?: string;
+  merge: boolean;
   typecheck: boolean;
   isolate: boolean;
   json: boolean;
@@ -99,6 +108,7 @@ const OPTIONS = {
   'from-kernel': { type: 'string', multiple: true },
   exhaustive: { type: 'string' },
   shard: { type: 'string' },
+  merge: { type: 'boolean' },
   'no-typecheck': { type: 'boolean' },
   'no-isolate': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -157,6 +167,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
     ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, { min: 1, max: Number.MAX_SAFE_INTEGER }, 0) } : {}),
     ...(o.shard !== undefined ? { shard: o.shard } : {}),
+    merge: o.merge ?? false,
     typecheck: !o['no-typecheck'],
     isolate: !o['no-isolate'],
     json: o.json ?? false,
@@ -164,9 +175,26 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     help: o.help ?? false,
   };
   if (a.live && a.report === undefined) throw new UsageError('--live runs the program of one saved report: give --report FILE too');
-  if (a.shard !== undefined && a.exhaustive === undefined) throw new UsageError('--shard splits an --exhaustive run: give --exhaustive N too');
+  if (a.shard !== undefined) shardRules(a, o.seed !== undefined || Boolean(env.FC_SEED));
+  if (a.merge && (a.shard !== undefined || a.exhaustive !== undefined || a.report !== undefined || a.path !== undefined || a.fromKernel.length)) {
+    throw new UsageError('--merge joins the --json outputs of a run\'s shards, named as its files: it checks nothing itself (no --shard, --exhaustive, --report, --path or --from-kernel)');
+  }
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   return a;
+}
+
+/** What a shard needs: a shard of i/n, of a check whose every shard draws the same cases (one seed), with a case for each. */
+function shardRules(a: Args, seeded: boolean): void {
+  let shard: Shard;
+  try {
+    shard = parseShard(a.shard!);
+  } catch (e) {
+    throw new UsageError(`--shard: ${(e as Error).message}`);
+  }
+  if (a.exhaustive !== undefined) return;
+  if (a.path !== undefined || a.report !== undefined) throw new UsageError('--shard splits a check\'s cases: a --path or a --report replays one case');
+  if (!seeded) throw new UsageError('--shard splits the cases of one seed: give every shard the same --seed (or FC_SEED)');
+  if (shard.count > a.numRuns) throw new UsageError(`--shard ${a.shard}: ${shard.count} shards need at least ${shard.count} cases per property (--runs), one each`);
 }
 
 /** Where npm was run from: relative paths on the command line are the user's, not the package's. */

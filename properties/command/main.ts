@@ -9,7 +9,8 @@ import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
 import { runsIn } from '../../model/vm';
 import { Args, HELP, UsageError, parseArgs, userPath } from './args';
-import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
+import { ExhaustiveVerdict, WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
+import { HANDOVER_FORMAT, HandedVariant, Handover, handedVerdict } from './handover';
 import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
@@ -71,7 +72,7 @@ interface Loaded {
   readonly kernelTree: boolean;
 }
 
-type Broken = Array<{ file: string; message: string }>;
+type Broken = ReadonlyArray<{ readonly file: string; readonly message: string }>;
 
 /**
  * A C variant (a .c file, or the functions of a kernel tree): compiled with gcc and run in a
@@ -108,7 +109,7 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
 function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
   const all = variantFiles(args.targets, args.fromKernel.length > 0);
   const files = all.filter((f) => f.endsWith('.ts'));
-  const broken: Broken = [];
+  const broken: Array<Broken[number]> = [];
   const children = new Map<string, TsVariant>();
   if (args.isolate) {
     warm(files);
@@ -179,8 +180,11 @@ function reuseFrom(loaded: readonly Loaded[]) {
   };
 }
 
+const checkedNames = (loaded: readonly Loaded[]) => new Set(loaded.map((l) => l.info.name));
+
 /** Every property of every loaded variant; confirmed failures saved and indexed. */
 function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
+  const shard = args.shard ? parseShard(args.shard) : undefined;
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   // a screened check draws each case once for all its properties; any other, once per property
   const draws = loaded.reduce((n, l) => n + (screens({ isolated: l.isolated, path: args.path }) ? 1 : props.length), 0);
@@ -190,14 +194,14 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
     for (const { file, info, who, isolated, kernelTree } of loaded) {
       const dir = reportsFolder(args, { file, kernelTree });
       const saved = savedReports(dir);
-      const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick };
-      if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info);
+      const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick, shard };
+      if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info, shard);
       for (const v of checkVariant(info, opts)) {
-        const r = reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
-        verdicts.push({ ...r, dir });
+        // a shard saves nothing: --merge saves what the whole run found
+        verdicts.push({ ...(shard ? v : reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved })), dir });
       }
     }
-    refreshIndexes(args, verdicts, loaded);
+    if (!shard) refreshIndexes(args, verdicts, checkedNames(loaded), reuseFrom(loaded));
   } finally {
     progress.finish();
     for (const l of loaded) l.isolated?.close();
@@ -225,7 +229,7 @@ interface RanVariant {
   readonly hangConfirmations: number;
 }
 
-function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[]): void {
+function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[], handover?: Handover): void {
   say(JSON.stringify({
     seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran, warnings,
     verdicts: verdicts.map((v) => ({
@@ -235,6 +239,7 @@ function printJson(args: Args, code: number, broken: Broken, verdicts: readonly 
       counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
       history: v.history ? v.history.map(caseRecord) : null,
     })),
+    ...(handover ? { handover } : {}),
   }, null, 2));
 }
 
@@ -258,7 +263,7 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
   for (const b of broken) warn(`broken: ${b.message}\n`);
   if (verdicts.length) {
     // a --path replays the cases along that path (the failure and its shrinks), not --runs cases
-    const runs = args.path !== undefined ? `replaying path ${args.path}` : `${args.numRuns} cases per property`;
+    const runs = args.path !== undefined ? `replaying path ${args.path}` : args.shard ? `shard ${args.shard} of ${args.numRuns} cases per property (its cases by index: npm run check -- --merge joins the shards' --json)` : `${args.numRuns} cases per property`;
     say(`seed ${args.seed}, ${runs}\n`);
     say(verdictTable(verdicts));
     say(vmLine(ran));
@@ -282,6 +287,7 @@ function run(argv: string[]): number {
     return EXIT.ok;
   }
   if (args.report) return replayOne(args, userPath(args.report));
+  if (args.merge) return mergeRun(args);
   // a folder the user named must take reports before the run, not fail it at its end
   const named = namedReportsFolder(args);
   if (named) makeFolder(named);
@@ -294,17 +300,61 @@ function run(argv: string[]): number {
   // port mistakes, where they are written, before any verdict
   const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes), ...viewsWarning(l.file, l.info.takes)]);
   for (const w of warnings) warn(formatPortWarning(w));
-  if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
+  if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken, warnings);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
   const ran = loaded.map((l): RanVariant => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
-  if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
+  const handover = args.shard ? handoverOf(args, 'check', loaded, ran, broken, warnings, verdicts) : undefined;
+  if (args.json) printJson(args, code, broken, verdicts, ran, warnings, handover);
   else printText(args, code, broken, verdicts, ran);
   return code;
 }
 
+/** What a shard hands --merge with its --json (properties/command/handover.ts). */
+function handoverOf(args: Args, kind: Handover['kind'], loaded: readonly Loaded[], ran: ReadonlyArray<{ name: string }>, broken: Broken, warnings: readonly PortWarning[], verdicts: ReadonlyArray<Parameters<typeof handedVerdict>[0]>): Handover {
+  const here = (p: string) => path.relative(process.cwd(), p);
+  return {
+    format: HANDOVER_FORMAT, kind, shard: parseShard(args.shard!),
+    ...(kind === 'check' ? { seed: args.seed, numRuns: args.numRuns } : { maxPages: args.exhaustive }),
+    variants: loaded.map((l): HandedVariant => ({
+      name: l.info.name, file: here(l.file), kernelTree: l.kernelTree, sourceHash: l.who.sourceHash, expect: l.info.expect,
+      dir: here(reportsFolder(args, l)), ran: ran.find((r) => r.name === l.info.name)!,
+    })),
+    broken, warnings, verdicts: verdicts.map(handedVerdict),
+  };
+}
+
+/**
+ * --merge FILE...: the shards' --json joined into the whole run's verdicts (merge.ts), then
+ * saved, indexed and printed as that run would, with its exit status.
+ */
+function mergeRun(args: Args): number {
+  const merged = (require('./merge') as typeof import('./merge')).mergeShards(args.targets.map(userPath));
+  const folders = new Map<string, SavedReport[]>();
+  const verdicts = merged.verdicts.map(({ variant, verdict }) => {
+    const dir = path.resolve(variant.dir);
+    if (!folders.has(dir)) folders.set(dir, loadReports(dir));
+    const who = { ...reportedVariant({ name: variant.name, expect: variant.expect }, variant.sourceHash, path.resolve(variant.file)), expected: (id: PropertyId) => variant.expect[id] };
+    const whole = merged.kind === 'exhaustive' ? { ...verdict, seed: 0, path: `exhaustive N=${merged.maxPages} shard 0/1`, numShrinks: 0 } : verdict;
+    const r = reportVerdict(whole, who, { dir, saved: folders.get(dir)! });
+    return { ...verdict, ...(r.report ? { report: r.report } : {}), dir };
+  });
+  refreshIndexes(args, verdicts, new Set(merged.variants.map((v) => v.name)));
+  const code = exitCode(merged.broken, verdicts);
+  for (const w of merged.warnings) warn(formatPortWarning(w));
+  const whole = { ...args, shard: undefined, seed: merged.seed ?? args.seed, numRuns: merged.numRuns ?? args.numRuns, exhaustive: merged.maxPages };
+  const ran = merged.variants.map((v) => v.ran as unknown as RanVariant);
+  if (merged.kind === 'exhaustive') {
+    printExhaustive(whole, code, merged.broken, verdicts as unknown as ExhaustiveChecked[], ran);
+    return code;
+  }
+  if (args.json) printJson(whole, code, merged.broken, verdicts, ran, merged.warnings);
+  else printText(whole, code, merged.broken, verdicts, ran);
+  return code;
+}
+
 /** --exhaustive N: every case of the small scope, each variant in its own process, confirmed failures saved as reports. */
-function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): number {
+function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warnings: readonly PortWarning[]): number {
   const shard = args.shard ? parseShard(args.shard) : WHOLE;
   for (const l of loaded.filter((x) => x.info.zap)) {
     warn(`warning: ${l.file}: --exhaustive enumerates files of 4 KiB pages; its huge pages and conversions (the split era's cases) are left to the generated check\n`);
@@ -320,6 +370,8 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
         const notRun = v.counterexample?.fault?.hang === true && hangShown;
         hangShown ||= v.counterexample?.fault?.hang === true;
         const verdict = { ...v, seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated) };
+        // a shard saves nothing: --merge saves what the whole scope found
+        if (args.shard) return { ...verdict, dir };
         const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
         return { ...v, notRun, ...(r.report ? { report: r.report } : {}), dir };
       });
@@ -327,22 +379,34 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
       isolated?.close();
     }
   });
-  refreshIndexes(args, verdicts, loaded);
+  if (!args.shard) refreshIndexes(args, verdicts, checkedNames(loaded), reuseFrom(loaded));
   const code = exitCode(broken, verdicts);
-  const { cases } = countScope(scope);
+  const ran = loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes) }));
+  const handover = args.shard ? handoverOf(args, 'exhaustive', loaded, ran, broken, warnings, verdicts) : undefined;
+  printExhaustive(args, code, broken, verdicts, ran, handover);
+  return code;
+}
+
+type ExhaustiveChecked = ExhaustiveVerdict & { notRun?: boolean; report?: { stem: string; written: boolean }; dir: string };
+
+/** An exhaustive run's verdicts, as a table with each failure's smallest case, or as JSON. */
+function printExhaustive(args: Args, code: number, broken: Broken, verdicts: readonly ExhaustiveChecked[], ran: ReadonlyArray<{ name: string; file: string; vmTypes: readonly string[] }>, handover?: Handover): void {
+  const shard = args.shard ? parseShard(args.shard) : WHOLE;
+  const { cases } = countScope({ maxPages: args.exhaustive! });
   if (args.json) {
     say(JSON.stringify({
       exhaustive: { maxPages: args.exhaustive, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases },
       exitCode: code, broken,
-      variants: loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes) })),
+      variants: ran.map((r) => ({ name: r.name, file: r.file, vmTypes: r.vmTypes })),
       verdicts: verdicts.map((v) => ({
         variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches, failures: v.failures,
         violations: v.counterexample ? v.violations ?? [] : v.harnessError ? [v.harnessError] : [],
         report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
         counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
       })),
+      ...(handover ? { handover } : {}),
     }, null, 2));
-    return code;
+    return;
   }
   for (const b of broken) warn(`broken: ${b.message}\n`);
   say(`exhaustive: every layout in a file of ${args.exhaustive} pages, shard ${shard.index}/${shard.count} of ${cases} cases per variant, property and VM type it runs in\n`);
@@ -352,7 +416,6 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     if (v.report) say(`report: ${path.join(v.dir, `${v.report.stem}.md`)}`);
   }
   say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
-  return code;
 }
 
 /** The smallest failing case of an exhaustive verdict, confirmed as a check confirms one (a hang already is). */
@@ -366,11 +429,11 @@ function confirmSmallest(v: { counterexample?: Outcome; property: PropertyId }, 
 }
 
 /** The index of every folder that got a new report, replaying the others through the processes already running. */
-function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { stem: string; written: boolean }; dir: string }>, loaded: readonly Loaded[]): void {
+function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { stem: string; written: boolean }; dir: string }>, checked: ReadonlySet<string>, reuse?: ReturnType<typeof reuseFrom>): void {
   const justSaved = new Set(verdicts.filter((v) => v.report?.written).map((v) => v.report!.stem));
   for (const dir of new Set(verdicts.filter((v) => v.report?.written).map((v) => v.dir))) {
     try {
-      writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, reuse: reuseFrom(loaded) }), { checked: new Set(loaded.map((l) => l.info.name)), justSaved });
+      writeIndex(dir, childResolver({ timeoutMs: args.timeoutMs, ...(reuse ? { reuse } : {}) }), { checked, justSaved });
     } catch (e) {
       warn(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)`);
     }

@@ -18,6 +18,7 @@ import { PROPERTIES, Property, violations } from '../properties';
 import type { Confirmation, Executor, Isolated, VariantInfo } from './executor';
 import { SavedReportLike, savedCasesFor } from './saved-cases';
 import { IntRule, RUNS, SEED, readInt } from './settings';
+import { Shard, runsOf, shardParameters } from './shard';
 
 export type { Confirmation, Executor, Isolated, VariantInfo } from './executor';
 
@@ -45,6 +46,12 @@ export interface CheckOptions {
    * check runs only the saved cases. Ignored with a path.
    */
   readonly screened?: ReadonlySet<PropertyId>;
+  /**
+   * The part of the run this machine checks (engine/shard.ts): the generated cases of its block of
+   * indices; the saved reports are replayed by shard 0 only. A verdict counts runs as the whole
+   * run does (a failure's numRuns is its case's index + 1), so shards' verdicts merge into one.
+   */
+  readonly shard?: Shard;
 }
 
 export interface Verdict {
@@ -153,7 +160,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     // Saved cases run first, in a pass of their own: as fast-check examples they would take up
     // runs and shift the replay path. The variant's own reports that pass now are fixed; a
     // history-dependent one is run after its history, in a fresh process.
-    if (!opts.path && !before) {
+    if (!opts.path && !before && (opts.shard?.index ?? 0) === 0) {
       for (const s of savedCasesFor(variant, prop.id, opts.saved ?? [])) {
         if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
         savedRuns++;
@@ -164,8 +171,9 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     }
     if (!fromSaved && !isolated?.hungOn()) {
       const passed = (numRuns: number): Verdict => ({ ...base, numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' });
-      if (opts.screened?.has(prop.id) && opts.path === undefined) return passed(opts.numRuns);
-      details = fc.check(fc.property(caseArbFor(variant), (x) => !fails(x)), { numRuns: opts.numRuns, seed: opts.seed, path: opts.path, endOnFailure: false });
+      const runs = shardParameters(opts);
+      if (opts.screened?.has(prop.id) && opts.path === undefined) return passed(runs.numRuns);
+      details = fc.check(fc.property(caseArbFor(variant), (x) => !fails(x)), { ...runs, endOnFailure: false });
       if (!details.failed) return passed(details.numRuns);
     }
     c = fromSaved?.case ?? details?.counterexample?.[0];
@@ -210,7 +218,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   const unsound = confirmation === 'not-reproduced';
   return {
     ...base,
-    numRuns: details ? details.numRuns : savedRuns,
+    // a shard's run k is the whole run's run first + k
+    numRuns: details ? details.numRuns + (opts.shard && opts.path === undefined ? runsOf(opts.shard, opts.numRuns).start : 0) : savedRuns,
     fixedReports,
     actual: 'fail',
     matches: harnessError === undefined && !crashed && (expected === 'report' || (expected === 'fail' && !unsound)),
@@ -275,7 +284,7 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
         broken = true;
       }
       return true;
-    }), { numRuns: opts.numRuns, seed: opts.seed });
+    }), shardParameters({ ...opts, path: undefined }));
   } catch {
     broken = true; // the generator itself: each property's own check meets it and says so
   }

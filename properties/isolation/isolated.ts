@@ -9,6 +9,7 @@ import { CaseSpace, caseArbFor } from '../arbitraries';
 import { Case } from '../case';
 import type { Confirmation, Executor, Isolated } from '../engine/executor';
 import { Outcome } from '../engine/execute';
+import { Shard, shardParameters } from '../engine/shard';
 import { ChildRunner, caseKey } from './runner';
 
 export class IsolatedRunner implements Isolated {
@@ -28,8 +29,8 @@ export class IsolatedRunner implements Isolated {
    * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
    * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
    */
-  prefetch(seed: number, numRuns: number, space: CaseSpace = {}): void {
-    this.runner.setPlan(fc.sample(caseArbFor(space), { seed, numRuns }));
+  prefetch(seed: number, numRuns: number, space: CaseSpace = {}, shard?: Shard): void {
+    this.runner.setPlan(fc.sample(caseArbFor(space), shardParameters({ seed, numRuns, shard })));
   }
 
   /** The confirmed hang, if any. */

@@ -1,0 +1,114 @@
+// Shards (--shard i/n) and --merge: the shards of a check split its cases by index and the
+// shards of an exhaustive scope its layouts; merged, they give exactly what one run gives (the
+// table, the exit status, the counterexamples, the reports written), and a merge of a set that
+// is not one run's shards is refused, naming the file.
+
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { runsOf, parseShard, shardParameters } from '../properties/engine/shard';
+import { ROOT, checkHere } from './command-helpers';
+
+const folders: string[] = [];
+afterAll(() => { for (const d of folders.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+const folder = (prefix: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+};
+
+/** `text` with the reports folder named as REPORTS: the two runs write into folders of their own, where a machine writes into one. */
+const inFolder = (text: string, dir: string) => text.split(dir).join('REPORTS');
+/** Every file of a reports folder with its text. */
+const contents = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, inFolder(fs.readFileSync(path.join(dir, f), 'utf8'), dir)]));
+
+test('the shards of a run split its cases by index, in order, each case once', () => {
+  for (const [count, numRuns] of [[4, 1000], [3, 10], [7, 7]]) {
+    const blocks = Array.from({ length: count }, (_, index) => runsOf({ index, count }, numRuns));
+    expect(blocks[0].start).toBe(0);
+    expect(blocks[count - 1].end).toBe(numRuns);
+    blocks.slice(1).forEach((b, i) => expect(b.start).toBe(blocks[i].end));
+    expect(blocks.every((b) => b.end > b.start)).toBe(true);
+  }
+  // fast-check starts a shard at its first case by path, and runs its cases only
+  expect(shardParameters({ seed: 7, numRuns: 1000, shard: parseShard('2/4') })).toEqual({ seed: 7, numRuns: 250, path: '500' });
+  expect(shardParameters({ seed: 7, numRuns: 1000 })).toEqual({ seed: 7, numRuns: 1000 });
+});
+
+/** One run, then its shards and their merge, each with reports in a folder of its own. */
+function wholeAndMerged(args: string[], count: number, json: boolean) {
+  const mode = json ? ['--json'] : [];
+  const wholeReports = folder('whole-reports-');
+  const whole = checkHere([...args, ...mode], { REPORTS_DIR: wholeReports });
+  const shardOut = folder('shards-'), mergedReports = folder('merged-reports-');
+  const files = Array.from({ length: count }, (_, i) => {
+    const r = checkHere([...args, '--shard', `${i}/${count}`, '--json'], { REPORTS_DIR: mergedReports });
+    expect([i, r.err]).toEqual([i, '']);
+    const file = path.join(shardOut, `shard-${i}.json`);
+    fs.writeFileSync(file, r.out);
+    return file;
+  });
+  // a shard saves nothing: the merge saves what the whole run found
+  expect(fs.readdirSync(mergedReports)).toEqual([]);
+  // in any order
+  const merged = checkHere(['--merge', ...[...files].reverse(), ...mode], { REPORTS_DIR: mergedReports });
+  const as = (r: typeof whole, dir: string) => [r.code, inFolder(r.out, dir), inFolder(r.err, dir)];
+  return { whole: as(whole, wholeReports), merged: as(merged, mergedReports), files, reports: [contents(wholeReports), contents(mergedReports)] };
+}
+
+// a mutant whose no-collateral-unmap fails first on case 32 of seed 7 (the last of four shards of
+// 10 cases) and no-redundant-unmap on case 1; and one whose failures a saved report shows
+const mutant = path.join('bench', 'mutants', 'u26-release-all-views.ts');
+
+test.each([false, true])('4 shards of a check, merged, give what one run gives (--json: %s)', (json) => {
+  const args = ['--seed', '7', '--runs', '40', mutant, 'variants/buggy.ts'];
+  const { whole, merged, files, reports } = wholeAndMerged(args, 4, json);
+  expect(merged).toEqual(whole);
+  expect(whole[0]).toBe(1); // the mutant fails what its base passes
+  expect(reports[1]).toEqual(reports[0]);
+  // the folder starts empty: every failure is saved, the mutant's two among them
+  expect(Object.keys(reports[0]).filter((f) => /^u26-release-all-views--.*\.json$/.test(f))).toHaveLength(2);
+  // the whole run's no-collateral-unmap counterexample is the last shard's
+  const handed = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')).handover);
+  const failedIn = handed.map((h) => h.verdicts.find((v: { variant: string; property: string }) => v.variant === 'u26-release-all-views' && v.property === 'no-collateral-unmap').actual);
+  expect(failedIn).toEqual(['pass', 'pass', 'pass', 'fail']);
+}, 120_000);
+
+test('3 shards of an exhaustive scope, merged, give what one run gives', () => {
+  const { whole, merged, reports } = wholeAndMerged(['--exhaustive', '3', mutant, 'variants/fixed.ts'], 3, false);
+  expect(merged).toEqual(whole);
+  // both fail as they are expected to: the mutant no-collateral-unmap, fixed mmu-bookkeeping
+  expect(whole[0]).toBe(0);
+  expect(whole[1]).toMatch(/u26-release-all-views +pass +FAIL/);
+  expect(reports[1]).toEqual(reports[0]);
+  expect(Object.keys(reports[0]).filter((f) => f.endsWith('.json')).map((f) => f.split('--').slice(0, 2).join('--')).sort())
+    .toEqual(['fixed--mmu-bookkeeping', 'u26-release-all-views--no-collateral-unmap']);
+}, 120_000);
+
+test('a merge of what is not every shard of one run is refused, naming the file', () => {
+  const out = folder('bad-shards-');
+  const shard = (i: number, n: number, seed: string) => {
+    const file = path.join(out, `s-${i}-${n}-${seed}.json`);
+    fs.writeFileSync(file, checkHere(['--seed', seed, '--runs', '8', '--shard', `${i}/${n}`, '--json', 'variants/upstream.ts']).out);
+    return file;
+  };
+  const a = shard(0, 2, '1'), b = shard(1, 2, '1'), c = shard(1, 2, '2');
+  const merge = (...files: string[]) => checkHere(['--merge', ...files]);
+  expect(merge(a)).toMatchObject({ code: 2, err: expect.stringMatching(/shard 1\/2 is missing/) });
+  expect(merge(a, c)).toMatchObject({ code: 2, err: expect.stringMatching(new RegExp(`${path.basename(c)}: is of another run .*seed differs`)) });
+  expect(merge(a, a, b)).toMatchObject({ code: 2, err: expect.stringMatching(/is shard 0\/2 again/) });
+  const plain = path.join(out, 'plain.json');
+  fs.writeFileSync(plain, checkHere(['--seed', '1', '--runs', '8', '--json', 'variants/upstream.ts']).out);
+  expect(merge(plain)).toMatchObject({ code: 2, err: expect.stringMatching(/plain\.json: holds no shard handover/) });
+  expect(merge(path.join(out, 'nothing.json'))).toMatchObject({ code: 2, err: expect.stringMatching(/nothing\.json: cannot be read/) });
+  expect(merge(a, b).code).toBe(0);
+}, 120_000);
+
+test('a shard of a check needs one seed for every shard, and a case for each shard', () => {
+  const run = (args: string[], env: Record<string, string> = {}) => checkHere(args, env);
+  expect(run(['--shard', '0/2', 'variants/upstream.ts'], { FC_SEED: '' })).toMatchObject({ code: 2, err: expect.stringMatching(/give every shard the same --seed/) });
+  expect(run(['--seed', '1', '--runs', '3', '--shard', '0/4', 'variants/upstream.ts'])).toMatchObject({ code: 2, err: expect.stringMatching(/4 shards need at least 4 cases/) });
+  expect(run(['--seed', '1', '--shard', '4/4', 'variants/upstream.ts'])).toMatchObject({ code: 2, err: expect.stringMatching(/a shard is i\/n with 0 <= i < n/) });
+  expect(run(['--merge', '--shard', '0/2', 'x.json'])).toMatchObject({ code: 2, err: expect.stringMatching(/--merge joins/) });
+  expect(fs.existsSync(path.join(ROOT, 'x.json'))).toBe(false);
+});
