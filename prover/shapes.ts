@@ -1,0 +1,84 @@
+// The bound of a proof: the layout shapes and operation kinds a variant is proved over, each
+// stated in words. Within a shape every number (file size, each binding's pgoff, npages and
+// base_gfn, its xarray chunk edges, the operation's range, a folio's order) is symbolic: the
+// proof covers every value the input rules (prover/inputs.ts) allow.
+
+import { VmType, runsIn } from '../model/vm';
+import { VariantInfo } from '../properties/engine/executor';
+
+export type OpKind = 'punch' | 'release' | 'memory-failure' | 'convert';
+
+export interface Shape {
+  /** Slots bound in each view (the first view first); a view's slots are in file order. */
+  readonly slots: readonly number[];
+  readonly vmTypes: readonly VmType[];
+  /** The most xarray chunks a binding has. */
+  readonly chunks: number;
+  readonly pageOrder: number;
+  readonly op: OpKind;
+  /** A release closes this view's file. */
+  readonly releaseView?: number;
+  /** A conversion spans at most this many huge pages (page order > 0). */
+  readonly hugePages?: number;
+}
+
+export interface Bound {
+  /** Most slots per view, most views, most chunks per binding, most huge pages a conversion spans. */
+  readonly slots: number;
+  readonly views: number;
+  readonly chunks: number;
+  readonly hugePages: number;
+}
+
+/** `npm run prove`'s bound. */
+export const FULL_BOUND: Bound = { slots: 2, views: 2, chunks: 2, hugePages: 2 };
+/** npm test's. */
+export const SMALL_BOUND: Bound = { slots: 1, views: 2, chunks: 2, hugePages: 1 };
+
+export const opWords = (s: Shape): string =>
+  s.op === 'release' ? `release of view ${s.releaseView ?? 0}` : s.op === 'memory-failure' ? 'memory failure (any folio order)'
+  : s.op === 'convert' ? `conversion to shared${s.pageOrder ? ` spanning at most ${s.hugePages} huge page(s)` : ''}` : 'punch hole';
+
+/** A shape in words: what its proof covers. */
+export function shapeWords(s: Shape): string {
+  const views = s.slots.map((n, i) => `${n} slot${n === 1 ? '' : 's'}${s.vmTypes[i] === 'tdx' ? ' in a TDX VM' : ''}`);
+  const layout = views.length === 1 ? views[0] : `${views.length} views (${views.join('; ')})`;
+  return `${layout}, each binding of 1 to ${s.chunks} xarray chunks, page order ${s.pageOrder}, ${opWords(s)}`;
+}
+
+/** A bound in words, for a variant of this era. */
+export function boundWords(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert'>, b: Bound): string {
+  const views = v.takes === 'inode' ? `1 to ${b.views} views (VMs) of the file` : 'one view';
+  const vms = runsIn(v.vmTypes).join(' and ');
+  const orders = v.zap ? 'page orders 0, 9 and 18' : 'page order 0';
+  const conv = v.convert ? `, conversions of at most ${b.hugePages} huge page(s) (any size at order 0)` : '';
+  return `1 to ${b.slots} slots per view, ${views}, ${vms} VMs, bindings of 1 to ${b.chunks} xarray chunks, ${orders}; punch, release and memory failure of every size${conv}`;
+}
+
+/** Every shape a variant of this era is proved over, within the bound. */
+export function shapesFor(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert'>, b: Bound): Shape[] {
+  const out: Shape[] = [];
+  const viewCounts = v.takes === 'inode' ? range(1, b.views) : [1];
+  const orders = v.zap ? [0, 9, 18] : [0];
+  for (const vm of runsIn(v.vmTypes)) {
+    for (const nv of viewCounts) {
+      // every view gets 1..slots slots; with several views, one slot each and the first view up to the bound
+      const layouts: number[][] = nv === 1 ? range(1, b.slots).map((n) => [n]) : [Array(nv).fill(1), [0, ...Array(nv - 1).fill(1)]];
+      for (const slots of layouts) {
+        for (const pageOrder of orders) {
+          const base = { slots, vmTypes: slots.map(() => vm), chunks: b.chunks, pageOrder };
+          const ops: Shape[] = [
+            { ...base, op: 'punch' },
+            { ...base, op: 'memory-failure' },
+            ...range(0, nv - 1).map((releaseView): Shape => ({ ...base, op: 'release', ...(nv > 1 ? { releaseView } : {}) })),
+            ...(v.convert ? [{ ...base, op: 'convert' as const, ...(pageOrder ? { hugePages: b.hugePages } : {}) }] : []),
+          ];
+          out.push(...ops);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const range = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
