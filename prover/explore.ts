@@ -118,6 +118,7 @@ export async function explore(variant: Variant, h: Harness, shape: Shape, solver
     const { a, bound, expect } = stack.pop()!;
     const run = runOnce(variant, h, shape, a, maxBranches);
     if (expect && !expect.every((b, i) => run.branches[i]?.smt === b.smt && run.branches[i]?.taken === b.taken)) {
+      if (process.env.PROVER_DEBUG) process.stderr.write(`diverged: ${JSON.stringify([...a].map(([k, x]) => `${k}=${x}`))}\n${JSON.stringify(expect.slice(0, 3))}\n${JSON.stringify(run.branches.slice(0, 3))}\n`);
       ev.onUnknown(`a run left the path the solver chose for it (at decision ${expect.findIndex((b, i) => run.branches[i]?.smt !== b.smt || run.branches[i]?.taken !== b.taken)}): a prover bug`);
       continue;
     }

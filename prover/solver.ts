@@ -21,15 +21,14 @@ export interface SolverOptions {
 
 export const DEFAULT_RLIMIT = 40_000_000;
 
-/** Parses z3's (get-value ...) answer: ((name 5) (other (- 3))). */
-export function parseValues(text: string): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  for (const m of text.matchAll(/\(\s*([A-Za-z_][\w]*)\s+(\(\s*-\s*(\d+)\s*\)|\d+|true|false)\s*\)/g)) {
-    const v = m[3] !== undefined ? -BigInt(m[3]) : m[2] === 'true' ? 1n : m[2] === 'false' ? 0n : BigInt(m[2]);
-    out.set(m[1], v);
-  }
-  return out;
+/** The child's values: decimal strings by name. */
+export function parseValues(values: Record<string, string>): Map<string, bigint> {
+  return new Map(Object.entries(values).map(([k, v]) => [k, BigInt(v)]));
 }
+
+/** z3's reason in the harness's words: its resource limit is the solver timeout. */
+const reasonOf = (r: string | undefined, rlimit: number) =>
+  r === undefined ? 'unknown' : /cancel|resource|rlimit/i.test(r) ? `solver limit reached (z3 rlimit ${rlimit})` : `z3: ${r}`;
 
 export class Solver {
   private child?: ChildProcess;
@@ -50,13 +49,13 @@ export class Solver {
     const lines = readline.createInterface({ input: child.stdout! });
     const ready = new Promise<void>((resolve, reject) => {
       lines.on('line', (line) => {
-        const msg = JSON.parse(line) as { ready?: boolean; id?: number; status?: string; values?: string; reason?: string };
+        const msg = JSON.parse(line) as { ready?: boolean; id?: number; status?: string; values?: Record<string, string>; reason?: string };
         if (msg.ready) return resolve();
         const done = this.waiting.get(msg.id!);
         if (!done) return;
         this.waiting.delete(msg.id!);
-        done(msg.status === 'sat' ? { status: 'sat', values: parseValues(msg.values ?? '') }
-          : msg.status === 'unsat' ? { status: 'unsat' } : { status: 'unknown', reason: msg.reason ?? 'unknown' });
+        done(msg.status === 'sat' ? { status: 'sat', values: parseValues(msg.values ?? {}) }
+          : msg.status === 'unsat' ? { status: 'unsat' } : { status: 'unknown', reason: reasonOf(msg.reason, this.opts.rlimit ?? DEFAULT_RLIMIT) });
       });
       child.on('exit', (code, signal) => {
         if (this.child === child) this.child = undefined, this.ready = undefined;
