@@ -52,7 +52,7 @@ export function boundWords(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'c
   const vms = runsIn(v.vmTypes).join(' and ');
   const orders = v.zap ? 'page orders 0, 9 and 18' : 'page order 0';
   const conv = v.convert ? `, conversions of at most ${b.hugePages} huge page(s) (any size at order 0)` : '';
-  return `1 to ${b.slots} slots per view, ${views}, ${vms} VMs, bindings of 1 to ${b.chunks} xarray chunks, ${orders}; punch, release and memory failure of every size${conv}`;
+  return `${b.slots === 1 ? '1 slot' : `1 to ${b.slots} slots`} per view, ${views}, ${vms} VMs, bindings of 1 to ${b.chunks} xarray chunks, ${orders}; punch, release and memory failure of every size${conv}`;
 }
 
 /** Every shape a variant of this era is proved over, within the bound. */

@@ -49,6 +49,7 @@ variant runs in a process of its own; nothing of it runs in the command.
   --no-typecheck      skip type-checking the variant files before running them
   --no-isolate        run variants in this process: about 4x faster per case, but a variant
                       that never returns then hangs the command (use for trusted variants)
+  --prove             prove instead of sample: every input within a bound (npm run prove -- --help)
   --json              print one JSON object instead of the table (use npm run -s, or npx gmem-check,
                       so that npm's own banner does not come before it)
   --verbose           print every failure's counterexample, expected ones too

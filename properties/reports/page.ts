@@ -315,7 +315,9 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     `\`npm run check -- --report ${shown(dir, `${stem}.json`)}\``,
     '',
-    (f.fromReport
+    (f.proof
+      ? `Found by proof (\`npm run prove\`: a counterexample the solver gave in the shape "${f.proof.shape}", replayed through the engine, then shrunk in ${f.numShrinks} steps), fast-check ${f.fastCheck}; `
+      : f.fromReport
       ? `Found by replaying the case of the saved report \`${f.fromReport}\` (no search: a bug one variant had is a regression test for the others), fast-check ${f.fastCheck}; `
       : `Found with \`FC_SEED=${f.seed}\` (path \`${f.path}\`) after ${f.numRuns} runs and ${f.numShrinks} shrinks, fast-check ${f.fastCheck}; `) +
       `variant source sha256 \`${variant.sourceHash.slice(0, 12)}\`.`,

@@ -88,7 +88,7 @@ function callText(e: KvmEvent): string {
 }
 
 /** How a failure was found: fast-check's seed and path, or the saved report whose case it replayed. */
-export interface Found { seed: number; path: string; numRuns: number; numShrinks: number; fromReport?: string }
+export interface Found { seed: number; path: string; numRuns: number; numShrinks: number; fromReport?: string; proof?: { shape: string } }
 
 /** How a failure was confirmed, as the record keeps it. */
 export interface Confirmed {

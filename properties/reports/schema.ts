@@ -57,7 +57,11 @@ export const ReportRecord = z.object({
     violations: z.array(z.string()),
   }).strict(),
   /** `fromReport`: found by replaying that saved report's case (no search; seed and path say nothing then). */
-  found: z.object({ seed: Int, path: z.string(), numRuns: Int, numShrinks: Int, fastCheck: z.string(), fromReport: z.string().optional() }).strict(),
+  /** `proof`: found by the prover (npm run prove) in this shape, not drawn (seed and path say nothing then). */
+  found: z.object({
+    seed: Int, path: z.string(), numRuns: Int, numShrinks: Int, fastCheck: z.string(), fromReport: z.string().optional(),
+    proof: z.object({ shape: z.string() }).strict().optional(),
+  }).strict(),
   /**
    * How the failure was confirmed before it was saved: 'reproduced' alone in a fresh process,
    * 'history' only after `history` (run first, in order, in a fresh process), 'hang' a confirmed
