@@ -43,12 +43,12 @@ export const opWords = (s: Shape): string =>
 export function shapeWords(s: Shape): string {
   const views = s.slots.map((n, i) => `${n} slot${n === 1 ? '' : 's'}${s.vmTypes[i] === 'tdx' ? ' in a TDX VM' : ''}`);
   const layout = views.length === 1 ? views[0] : `${views.length} views (${views.join('; ')})`;
-  return `${layout}, each binding of 1 to ${s.chunks} xarray chunks, page order ${s.pageOrder}, ${opWords(s)}`;
+  return `${layout}, each binding of ${s.chunks === 1 ? '1' : `1 to ${s.chunks}`} xarray chunk${s.chunks === 1 ? '' : 's'}, page order ${s.pageOrder}, ${opWords(s)}`;
 }
 
 /** A bound in words, for a variant of this era. */
 export function boundWords(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert'>, b: Bound): string {
-  const views = v.takes === 'inode' ? `1 to ${b.views} views (VMs) of the file` : 'one view';
+  const views = v.takes === 'inode' ? `1 to ${b.views} views (VMs) of the file (with several views, bindings of one xarray chunk)` : 'one view';
   const vms = runsIn(v.vmTypes).join(' and ');
   const orders = v.zap ? 'page orders 0, 9 and 18' : 'page order 0';
   const conv = v.convert ? `, conversions of at most ${b.hugePages} huge page(s) (any size at order 0)` : '';
@@ -66,7 +66,8 @@ export function shapesFor(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'co
       const layouts: number[][] = nv === 1 ? range(1, b.slots).map((n) => [n]) : [Array(nv).fill(1), [0, ...Array(nv - 1).fill(1)]];
       for (const slots of layouts) {
         for (const pageOrder of orders) {
-          const base = { slots, vmTypes: slots.map(() => vm), chunks: b.chunks, pageOrder };
+          // several views multiply each other's paths: their bindings are of one chunk each
+          const base = { slots, vmTypes: slots.map(() => vm), chunks: nv === 1 ? b.chunks : 1, pageOrder };
           const ops: Shape[] = [
             { ...base, op: 'punch' },
             { ...base, op: 'memory-failure' },
