@@ -8,7 +8,7 @@
 import { memoryRoot } from '../model/vm';
 import { CorrectnessId } from './verdicts';
 import { SymEvent, SymLayout } from './kernel';
-import { BoolVal, IntVal, add, and, ge, ite, le, lt, not, or } from './term';
+import { BoolVal, IntVal, add, and, ge, le, lt, not, or } from './term';
 
 /** What the reference says one slot of one view must lose, on this path. */
 export interface SymExpected {
@@ -73,14 +73,14 @@ function bookkeeping(events: readonly SymEvent[]): BoolVal {
   const bad: BoolVal[] = [];
   let locked = false, inProgress = 0;
   let flushDue: BoolVal = false;
-  let added: Range | null = null;
+  // the hull of the ranges added since the count left 0, kept as the ranges: min <= x and x <= max as disjunctions
+  let added: Range[] | null = null;
   const need = (ok: BoolVal) => bad.push(not(ok));
   const phaseEnd = () => {
     if (locked) bad.push(true);
     bad.push(flushDue);
     flushDue = false;
   };
-  const hull = (a: IntVal, b: IntVal, least: boolean) => ite(least ? lt(a, b) : lt(b, a), a, b);
   events.forEach((e, i) => {
     switch (e.op) {
       case 'lock': need(!locked); locked = true; break;
@@ -90,14 +90,14 @@ function bookkeeping(events: readonly SymEvent[]): BoolVal {
       case 'range_add':
         need(locked);
         need(inProgress > 0);
-        added = added ? { start: hull(added.start, e.start, true), end: hull(added.end, e.end, false) } : { start: e.start, end: e.end };
+        added = [...(added ?? []), { start: e.start, end: e.end }];
         break;
       case 'unmap': {
         need(e.phase !== 'end');
         need(locked);
         need(inProgress > 0);
-        const a: Range | null = added;
-        need(or(ge(e.start, e.end), a ? and(le(a.start, e.start), le(e.end, a.end)) : false));
+        const a: Range[] | null = added;
+        need(or(ge(e.start, e.end), a ? and(or(...a.map((r) => le(r.start, e.start))), or(...a.map((r) => le(e.end, r.end)))) : false));
         if (e.flush !== false) flushDue = or(flushDue, e.flush);
         break;
       }

@@ -166,7 +166,7 @@ export function assignmentOf(shape: Shape, c: Case, chunkEdges: (pgoff: bigint, 
       const key = `v${vi}s${i}`;
       const edges = chunkEdges(s.pgoff, s.npages);
       if (edges.length > shape.chunks - 1) return null;
-      a.set(`${key}p`, s.pgoff).set(`${key}n`, s.npages).set(`${key}b`, s.base_gfn).set(`${key}x`, BigInt(edges.length));
+      a.set(`${key}p`, s.pgoff).set(`${key}n`, s.npages).set(`${key}b`, s.base_gfn).set(`${key}x`, BigInt(edges.length)).set(`${key}q`, s.pgoff / CHUNK);
       for (let j = 1; j < shape.chunks; j++) {
         const e = edges[j - 1] ?? 0n;
         a.set(`${key}e${j}`, e).set(`${key}w${j}`, e / CHUNK);
@@ -174,9 +174,12 @@ export function assignmentOf(shape: Shape, c: Case, chunkEdges: (pgoff: bigint, 
     }
   }
   const op = c.op;
-  if (op.kind === 'punch') a.set('s', op.offset >> PAGE_SHIFT).set('e', (op.offset + op.len) >> PAGE_SHIFT);
-  if (op.kind === 'convert') a.set('s', op.offset >> PAGE_SHIFT).set('e', (op.offset + op.size) >> PAGE_SHIFT);
-  if (op.kind === 'memory-failure') a.set('s', op.index).set('nr', 1n << BigInt(op.order));
+  const huge = 1n << BigInt(shape.pageOrder);
+  a.set('kF', c.layout.filePages / huge);
+  const range = (s: bigint, e: bigint) => a.set('s', s).set('e', e).set('kS', s / huge).set('kE', e / huge).set('qS', s / huge).set('qE', (e + huge - 1n) / huge);
+  if (op.kind === 'punch') range(op.offset >> PAGE_SHIFT, (op.offset + op.len) >> PAGE_SHIFT);
+  if (op.kind === 'convert') range(op.offset >> PAGE_SHIFT, (op.offset + op.size) >> PAGE_SHIFT);
+  if (op.kind === 'memory-failure') a.set('s', op.index).set('nr', 1n << BigInt(op.order)).set('kS', op.index >> BigInt(op.order));
   return a;
 }
 
