@@ -8,13 +8,13 @@
 
 import path from 'path';
 import { parseArgs as utilParseArgs } from 'util';
-import { CORRECTNESS } from '../../model/variant';
+import { PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { WORD64 } from '../../model/word';
 import { caseOf } from '../../prover/inputs';
 import { proveVariant } from '../../prover/prove';
 import { Bound, FULL_BOUND, SMALL_BOUND, shapeWords } from '../../prover/shapes';
 import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
-import { CorrectnessId, PropertyProof, VariantProof } from '../../prover/verdicts';
+import { PropertyProof, VariantProof } from '../../prover/verdicts';
 import { Case, caseKey } from '../case';
 import { inProcess } from '../engine/engine';
 import { minimize } from '../engine/minimize';
@@ -36,7 +36,7 @@ and each correctness property gets a verdict: proved for every value the kernel'
 allow in those shapes, a counterexample (replayed through the engine, shrunk and saved as a
 report, found by proof), or unknown with the reason. With no file, every variant in variants/.
 
-  --property ID[,ID]  only these properties (${CORRECTNESS.join(', ')})
+  --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
   --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/)
@@ -45,7 +45,7 @@ report, found by proof), or unknown with the reason. With no file, every variant
 
 export interface ProveArgs {
   readonly targets: string[];
-  readonly properties?: CorrectnessId[];
+  readonly properties?: PropertyId[];
   readonly bound: Bound;
   readonly boundName: 'full' | 'small';
   readonly rlimit: number;
@@ -62,21 +62,21 @@ export function parseProveArgs(argv: readonly string[]): ProveArgs {
     strict: true,
   });
   const props = o.property?.split(',');
-  const bad = props?.filter((p) => !(CORRECTNESS as readonly string[]).includes(p)) ?? [];
-  if (bad.length) throw new Error(`unknown property ${bad.join(', ')}; the prover judges ${CORRECTNESS.join(', ')}`);
+  const bad = props?.filter((p) => !(PROPERTY_IDS as readonly string[]).includes(p)) ?? [];
+  if (bad.length) throw new Error(`unknown property ${bad.join(', ')}; the prover judges ${PROPERTY_IDS.join(', ')}`);
   const boundName = (o.bound ?? 'full') as 'full' | 'small';
   if (boundName !== 'full' && boundName !== 'small') throw new Error(`--bound is full or small, got "${o.bound}"`);
   const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
   if (!Number.isSafeInteger(rlimit) || rlimit < 1) throw new Error(`--rlimit needs a positive integer, got "${o.rlimit}"`);
   return {
-    targets: positionals, ...(props ? { properties: props as CorrectnessId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
+    targets: positionals, ...(props ? { properties: props as PropertyId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
     ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, help: o.help ?? false,
   };
 }
 
 /** What became of a counterexample in the engine. */
 export interface Replayed {
-  readonly property: CorrectnessId;
+  readonly property: PropertyId;
   /** confirmed: the engine fails it too; spurious: it does not, through an over-approximation; bug: it does not, and nothing excuses it. */
   readonly outcome: 'confirmed' | 'spurious' | 'bug';
   readonly case: Case;
@@ -120,7 +120,7 @@ const cell = (p: PropertyProof, expected: string, rep?: Replayed) => {
   return `${ok ? '' : '!'}${word} ${(p.ms / 1000).toFixed(1)}s`;
 };
 
-export function proveTable(rows: readonly ProveRow[], ids: readonly CorrectnessId[]): string {
+export function proveTable(rows: readonly ProveRow[], ids: readonly PropertyId[]): string {
   const head = ['variant', ...ids, 'time'];
   const body = rows.map((r) => [r.proof.variant, ...ids.map((id) => {
     const p = r.proof.results.find((x) => x.property === id)!;
@@ -176,7 +176,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   } finally {
     solver.close();
   }
-  const ids = args.properties ?? [...CORRECTNESS];
+  const ids = args.properties ?? [...PROPERTY_IDS];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
   const code = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
