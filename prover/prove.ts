@@ -34,6 +34,7 @@ export function loadSymbolicVariant(file: string, load = symbolicLoader()): Vari
 
 export async function proveVariant(file: string, opts: ProveOptions, loaded?: { variant: Variant; harness: Harness }): Promise<VariantProof> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage(), solverCpu0 = opts.solver.cpuMs;
   const load = symbolicLoader();
   const variant = loaded?.variant ?? loadSymbolicVariant(file, load);
   const harness = loaded?.harness ?? loadHarness(load);
@@ -87,5 +88,7 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
   const results = ids.map((id): PropertyProof => settled.get(id) ?? (doubts.has(id)
     ? { property: id, status: 'unknown', reason: doubts.get(id)!, ms }
     : { property: id, status: 'proved', ms }));
-  return { variant: variant.name, file, bound: boundWords(variant, bound), shapes: shapes.length, paths, queries: opts.solver.queries - queriesBefore, ms, results };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 + opts.solver.cpuMs - solverCpu0;
+  return { variant: variant.name, file, bound: boundWords(variant, bound), shapes: shapes.length, paths, queries: opts.solver.queries - queriesBefore, ms, cpuMs, results };
 }

@@ -374,3 +374,5 @@ export function plain(x: unknown, what: string, where: string): unknown {
 }
 
 export { ite };
+/** Whether a value is symbolic (for a runtime that wraps this one). */
+export const isSymbolic = (x: unknown): boolean => isSym(x);

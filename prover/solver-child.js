@@ -7,12 +7,18 @@
 // integer queries measured about half the CPU of a fresh solver per query, most of it the parse
 // of the rules; a WebAssembly crash here is one unknown query, not a dead command.
 // Request: {"id", "levels": [text], "goal": text, "names": [Int name], "flags": [Bool name], "rlimit"};
-// reply: {"id", "status", "values"? (decimal strings), "flags"? (booleans), "reason"?}.
+// reply: {"id", "status", "values"? (decimal strings), "flags"? (booleans), "reason"?, "cpu" (ms so far)}.
 'use strict';
 
 const readline = require('readline');
 
 const DECLARATION = /\(declare-fun ([^\s()]+) \(\) (Int|Bool)\)/g;
+
+/** The CPU this process has used so far (every thread of z3's), in ms: each reply carries it. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return Math.round((u.user + u.system) / 1000);
+};
 
 async function main() {
   const { init } = require('z3-solver');
@@ -130,14 +136,14 @@ async function main() {
               const v = valueOf(model, name, 'Bool');
               if (v !== undefined) flags[name] = /** @type {boolean} */ (v);
             }
-            reply({ id: q.id, status: 'sat', values, flags });
+            reply({ id: q.id, status: 'sat', values, flags, cpu: cpuMs() });
           } finally {
             Z3.model_dec_ref(ctx, model);
           }
         } else if (r === -1) {
-          reply({ id: q.id, status: 'unsat' });
+          reply({ id: q.id, status: 'unsat', cpu: cpuMs() });
         } else {
-          reply({ id: q.id, status: 'unknown', reason: Z3.solver_get_reason_unknown(ctx, solver) });
+          reply({ id: q.id, status: 'unknown', reason: Z3.solver_get_reason_unknown(ctx, solver), cpu: cpuMs() });
         }
       } finally {
         popTo(stack.length - 1);

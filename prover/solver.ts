@@ -52,6 +52,12 @@ export class Solver {
   queries = 0;
   cached = 0;
   crashes = 0;
+  /** CPU the solver's processes used, in ms (each child's last report, summed over the children). */
+  private cpuDone = 0;
+  private cpuNow = 0;
+  get cpuMs(): number {
+    return this.cpuDone + this.cpuNow;
+  }
   private readonly cache = new Map<string, Answer>();
 
   constructor(private readonly opts: SolverOptions = {}) {}
@@ -64,8 +70,9 @@ export class Solver {
     const lines = readline.createInterface({ input: child.stdout! });
     const ready = new Promise<void>((resolve, reject) => {
       lines.on('line', (line) => {
-        const msg = JSON.parse(line) as { ready?: boolean; id?: number; status?: string; values?: Record<string, string>; flags?: Record<string, boolean>; reason?: string };
+        const msg = JSON.parse(line) as { ready?: boolean; id?: number; status?: string; values?: Record<string, string>; flags?: Record<string, boolean>; reason?: string; cpu?: number };
         if (msg.ready) return resolve();
+        if (msg.cpu !== undefined) this.cpuNow = msg.cpu;
         const done = this.waiting.get(msg.id!);
         if (!done) return;
         this.waiting.delete(msg.id!);
@@ -74,6 +81,8 @@ export class Solver {
       });
       child.on('exit', (code, signal) => {
         if (this.child === child) this.child = undefined, this.ready = undefined;
+        this.cpuDone += this.cpuNow;
+        this.cpuNow = 0;
         const why = `the solver's process ended (${signal ?? `exit ${code}`})${err.trim() ? `: ${err.trim().split('\n').slice(-1)[0]}` : ''}`;
         reject(new Error(why));
         for (const [id, done] of this.waiting) { this.waiting.delete(id); this.crashes++; done({ status: 'unknown', reason: why }); }

@@ -31,6 +31,8 @@ export interface VariantProof {
   readonly shapes: number;
   readonly paths: number;
   readonly queries: number;
+  /** Wall time, and CPU time of the prover's process and the solver's together. */
   readonly ms: number;
+  readonly cpuMs: number;
   readonly results: readonly PropertyProof[];
 }
