@@ -223,7 +223,7 @@ function modelJson(m: LiveModel) {
   return {
     gmem: m.gmem ?? 0,
     binds: m.binds.map((b) => (b ? { errno: b.errno, rule: b.rule } : 0)),
-    op: r === undefined ? null : r.kind === 'error' ? { errno: r.errno, rule: r.rule } : r.kind === 'allocate' ? { allocate: true } : { invalidate: [str(r.start), str(r.end)] },
+    op: r === undefined ? null : r.kind === 'error' ? { errno: r.errno, rule: r.rule } : r.kind === 'invalidate' ? { invalidate: [str(r.start), str(r.end)] } : { [r.kind]: true },
     unmaps: [...m.unmaps].map(([slot, g]) => ({ slot, start: str(g.start), end: str(g.end) })),
   };
 }
@@ -240,7 +240,7 @@ export function formatLiveCase(c: Case, r: LiveResult | undefined): string {
       `  bind: model ${modelAnswer(mb?.errno ?? null)}, kernel ${r?.kind === 'ran' ? answer(r.binds?.[i]) : '?'}`);
   });
   const res = m.resolved;
-  const said = res === undefined ? 'not reached' : res.kind === 'error' ? `-${res.errno} (${res.rule})` : res.kind === 'allocate' ? '0, allocation, no invalidation' : `0, invalidate [${decHex(res.start)}, ${decHex(res.end)})`;
+  const said = res === undefined ? 'not reached' : res.kind === 'error' ? `-${res.errno} (${res.rule})` : res.kind === 'invalidate' ? `0, invalidate [${decHex(res.start)}, ${decHex(res.end)})` : `0, ${res.kind === 'bind' ? 'a bind request' : 'allocation'}, no invalidation`;
   lines.push(`caller: ${formatOperation(c.op)}: model ${said}, kernel ${r?.kind === 'ran' ? answer(r.op?.errno) : '?'}`);
   const u = [...m.unmaps].map(([id, g]) => `slot ${id} gfns [${decHex(g.start)}, ${decHex(g.end)})`);
   lines.push(`reference unmaps: ${u.join(', ') || 'nothing'}`);

@@ -1,9 +1,10 @@
-// A case in the generators' terms: a layout (concrete slots), a caller operation, and the pick
-// that chooses the walk's first index in the xarray's contract mode. Materialized only through
-// the model's own bind() and callers, so a generated case is one the kernel would accept.
+// A case in the generators' terms: a layout (concrete slots), a caller operation (or a bind
+// request), and the pick that chooses the walk's first index in the xarray's contract mode.
+// Materialized only through the model's own bind() and callers, by the kernel of the layout's
+// bind era, so a generated case is one that kernel would accept.
 
 import { Operation } from '../model/callers';
-import { Layout, PAGE_SHIFT, addView, bind, createGmem } from '../model/layout';
+import { BindEra, Layout, PAGE_SHIFT, addView, bind, createGmem } from '../model/layout';
 import { VmType } from '../model/vm';
 import { FAITHFUL, XarrayMode } from '../model/xarray';
 
@@ -29,6 +30,8 @@ export interface LayoutSpec {
   readonly otherViews?: readonly ViewSpec[];
   /** The inode's page order (model/layout.ts); absent: 0. */
   readonly pageOrder?: number;
+  /** The kvm_gmem_bind() era of the kernel that binds the slots (model/layout.ts bindEra); absent: 6.8 to 7.1. */
+  readonly bindEra?: '7.2';
 }
 
 export interface Case {
@@ -36,6 +39,13 @@ export interface Case {
   readonly op: Operation;
   /** Contract mode's choice of first index, as an offset into the entry found (model/xarray). */
   readonly pick: bigint;
+}
+
+/** The case as the kernel of bind era `era` makes it; 6.8 to 7.1 is left unnamed, so its records stay as they were. */
+export function inBindEra(c: Case, era: BindEra | undefined): Case {
+  if ((c.layout.bindEra ?? '6.8') === (era ?? '6.8')) return c;
+  const { bindEra: _, ...layout } = c.layout;
+  return { ...c, layout: era === '7.2' ? { ...layout, bindEra: era } : layout };
 }
 
 /** The case in a VM of that type; a default VM is left unnamed, so its records stay as they were. */
@@ -62,7 +72,7 @@ export function materialize(spec: LayoutSpec): Layout {
 }
 
 function bindAll(spec: LayoutSpec): Layout {
-  let layout = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0);
+  let layout = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0, spec.bindEra);
   if (spec.vmType && spec.vmType !== 'default') layout = Object.freeze({ ...layout, vmType: spec.vmType });
   const views: readonly ViewSpec[] = [spec, ...(spec.otherViews ?? [])];
   views.forEach((v, i) => {
@@ -86,11 +96,13 @@ export const viewSpecs = (spec: LayoutSpec): ViewSpec[] => [{ slots: spec.slots,
 export function caseKey(c: Case, mode: XarrayMode): string {
   const op = c.op.kind === 'punch' ? `p${c.op.mode},${c.op.offset},${c.op.len}`
     : c.op.kind === 'memory-failure' ? `m${c.op.index},${c.op.order}`
-    : c.op.kind === 'convert' ? `c${c.op.offset},${c.op.size},${c.op.toPrivate ? 1 : 0}` : `r${c.op.view ? c.op.view : ''}`;
+    : c.op.kind === 'convert' ? `c${c.op.offset},${c.op.size},${c.op.toPrivate ? 1 : 0}`
+    : c.op.kind === 'bind' ? `b${c.op.slot},${c.op.guest_phys_addr},${c.op.memory_size},${c.op.guest_memfd_offset}` : `r${c.op.view ? c.op.view : ''}`;
   const slotsOf = (ss: Case['layout']['slots']) => ss.map((s) => `${s.id},${s.pgoff},${s.npages},${s.base_gfn}`).join(';');
   const m = mode.kind === 'faithful' ? 'f' : `c${mode.pick}`;
   const vm = c.layout.vmType && c.layout.vmType !== 'default' ? `|${c.layout.vmType}` : '';
   const views = (c.layout.otherViews ?? []).map((v) => `|v${v.vmType && v.vmType !== 'default' ? v.vmType : ''}:${slotsOf(v.slots)}`).join('');
   const order = c.layout.pageOrder ? `|o${c.layout.pageOrder}` : '';
-  return `${m}|${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}|${c.pick}${vm}${views}${order}`;
+  const era = c.layout.bindEra ? `|e${c.layout.bindEra}` : '';
+  return `${m}|${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}|${c.pick}${vm}${views}${order}${era}`;
 }

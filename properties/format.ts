@@ -5,12 +5,15 @@ import {
   FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_NO_HIDE_STALE,
   FALLOC_FL_PUNCH_HOLE, FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_ZERO_RANGE, Operation,
 } from '../model/callers';
+import { BindRequest } from '../model/callers';
+import { returnText } from '../model/errno';
 import { Range } from '../model/ranges';
+import { Refusal } from '../model/rules';
 import { decHex } from '../model/word';
 import { viewsOf } from '../model/layout';
 import { diff } from './diff';
 import { faultText } from './properties';
-import { Outcome } from './engine/execute';
+import { BindAnswer, Outcome } from './engine/execute';
 import { Verdict } from './engine/engine';
 
 const FLAG_NAMES: Array<[number, string]> = [
@@ -35,7 +38,27 @@ export function formatOperation(op: Operation, views = 1): string {
     case 'release': return views > 1 || op.view ? `release of view ${op.view ?? 0}'s file (its last reference dropped; the other views' files stay open)` : 'release of the file (last reference dropped)';
     case 'memory-failure': return `memory failure of the folio at index ${decHex(op.index)}, order ${op.order}`;
     case 'convert': return `KVM_SET_MEMORY_ATTRIBUTES2 on the file: offset ${decHex(op.offset)}, size ${decHex(op.size)}, to ${op.toPrivate ? 'private' : 'shared'}`;
+    case 'bind': return `KVM_SET_USER_MEMORY_REGION2 slot ${op.slot}, flags KVM_MEM_GUEST_MEMFD: guest_phys_addr ${decHex(op.guest_phys_addr)}, ` +
+      `memory_size ${decHex(op.memory_size)}, guest_memfd_offset ${decHex(op.guest_memfd_offset)}`;
   }
+}
+
+/** What a refusal or an acceptance is, as a line says it. */
+export const answerText = (r: Refusal | null): string => (r ? `-${r.errno} (${r.rule})` : '0 (bound)');
+
+/** A bind request's lines: what the era's kernel answers, what kvm_gmem_bind() must answer, and what the variant's did. */
+function bindLines(r: BindRequest, b: BindAnswer | undefined): string[] {
+  const era = r.era === '6.8' ? '6.8 to 7.1' : '7.2';
+  const lines = [
+    `  -> kvm_gmem_bind(slot ${r.slot.id}, offset ${decHex(r.offset)}) on a file of ${decHex(r.i_size)} bytes: file pages [${decHex(r.slot.pgoff)}, ${decHex(r.slot.pgoff + r.slot.npages)})` +
+      `${r.taken ? `, which meet slot ${r.taken.id}'s binding` : ''}`,
+    `  the ${era} kernel answers ${answerText(r.kernel)}; it must answer ${answerText(r.expected)}`,
+  ];
+  if (b) {
+    lines.push(`  the variant's kvm_gmem_bind() returned ${returnText(b.ret)}, slot->gmem.pgoff ${decHex(b.pgoff)}` +
+      `${b.stores.length ? `, stored ${b.stores.map((s) => `[${decHex(s.first)}, ${decHex(s.last)}]`).join(' ')}` : ', stored nothing'}`);
+  }
+  return lines;
 }
 
 /** The case and its outcome, as a reviewer reads it. */
@@ -56,8 +79,9 @@ export function formatOutcome(o: Outcome): string {
   const inView = (v: number | undefined) => (several ? `view ${v ?? 0} ` : '');
   lines.push(`caller: ${formatOperation(o.case.op, views.length)}`);
   const r = o.resolved;
-  if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); no invalidation`);
+  if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); ${o.case.op.kind === 'bind' ? 'kvm_gmem_bind() is not reached' : 'no invalidation'}`);
   else if (r.kind === 'allocate') lines.push('  -> allocation; no invalidation');
+  else if (r.kind === 'bind') lines.push(...bindLines(r, o.bound));
   else lines.push(`  -> invalidate [start ${decHex(r.start)}, end ${decHex(r.end)})`);
   if (o.mode.kind === 'contract') lines.push(`xarray: contract mode, pick ${decHex(o.case.pick)}`);
   for (const w of o.walks) {
@@ -70,12 +94,12 @@ export function formatOutcome(o: Outcome): string {
     if (d.extra.length) lines.push(`  extra  ${d.extra.map(range).join(' ')}`);
   }
   const log = o.events.map((e) => (several && e.op !== 'warn' ? `${e.view ?? 0}:` : '') + (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)}${e.roots ? `, ${e.roots.join(' and ') || 'no'} roots` : ''})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
-  lines.push(`kvm calls${several ? ' (view:call)' : ''}: ${log.join(', ') || 'none'}`);
-  if (o.fault) {
+  if (r.kind !== 'bind') lines.push(`kvm calls${several ? ' (view:call)' : ''}: ${log.join(', ') || 'none'}`);
+  if (o.fault && r.kind !== 'bind') {
     const must = o.expected.map((e) => `${inView(e.view)}slot ${e.slot.id} gfns ${range(e.gfns)}`).join(', ') || 'nothing';
     lines.push(`must unmap: ${must}`);
-    lines.push(faultText(o.fault));
   }
+  if (o.fault) lines.push(faultText(o.fault));
   return lines.join('\n');
 }
 

@@ -2,6 +2,7 @@
 // misbehave when they run: hangs, throws, crashes): files that do not compile or export nothing,
 // a stolen name, C beside TypeScript, a folder with no variants, a reports folder that cannot be.
 
+import { PROPERTIES } from '../properties/properties';
 import fs from 'fs';
 import path from 'path';
 import { ROOT, check, checkHere, scratchFolders } from './command-helpers';
@@ -39,7 +40,8 @@ test('a C file that does not compile is broken (exit 2), and the TypeScript vari
   const r = checkHere([path.join(__dirname, 'fixtures', 'c', 'syntax-error.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '50', '--no-typecheck']);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/broken: .*syntax-error\.c:\d+/);
-  expect(r.out).toMatch(/^upstream +pass +pass +pass +pass +pass +FAIL +pass$/m);
+  // bind-within-file fails: upstream's kvm_gmem_bind() accepts a binding past the end of the file (findings/bind-offset-overflow.md)
+  expect(r.out).toMatch(/^upstream +pass +pass +pass +pass +pass +FAIL +FAIL +pass$/m);
 }, 60000);
 
 test('npm run check on the C upstream gives the TypeScript upstream\'s verdicts', () => {
@@ -48,7 +50,8 @@ test('npm run check on the C upstream gives the TypeScript upstream\'s verdicts'
   const out = JSON.parse(r.out);
   const of = (name: string) => out.verdicts.filter((v: { variant: string }) => v.variant === name).map((v: { property: string; actual: string }) => `${v.property}:${v.actual}`);
   expect(of('upstream-c')).toEqual(of('upstream'));
-  expect(of('upstream')).toHaveLength(7);
+  expect(of('upstream')).toHaveLength(PROPERTIES.length);
+  expect(of('upstream')).toContain('bind-within-file:fail');
 }, 60000);
 
 test('a folder that holds no variant files is broken (exit 2), not a run whose every verdict matches', () => {

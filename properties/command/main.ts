@@ -82,8 +82,11 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
-  const { name, origin, expect, expectContract, vmTypes, takes, zap, release_zap, convert } = variant;
-  const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}), ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}), ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}) };
+  const { name, origin, expect, expectContract, vmTypes, takes, zap, release_zap, convert, bind, bindEra } = variant;
+  const info: VariantInfo = {
+    name, origin, expect, ...(expectContract ? { expectContract } : {}), ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}),
+    ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}), ...(bind ? { bind, ...(bindEra ? { bindEra } : {}) } : {}),
+  };
   return { file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
 }
 
@@ -209,6 +212,13 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
   return verdicts;
 }
 
+/** A run whose every verdict is 'not judged' judged nothing: it is no green run (exit 2), and this says why. */
+function nothingJudged(verdicts: ReadonlyArray<{ actual: string; violations?: readonly string[] }>): string | null {
+  if (!verdicts.length || !verdicts.every((v) => v.actual === 'not-judged')) return null;
+  const why = (verdicts[0].violations?.[0] ?? '').replace(/^not judged: /, '');
+  return `nothing was judged for the variants and properties asked for (${why}): a run that judges nothing is not a pass`;
+}
+
 /** 2 if anything is broken (a file, or the harness on some case), else 1 if a verdict differs, else 0. */
 function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; harnessError?: string }>): number {
   if (broken.length || verdicts.some((v) => v.harnessError)) return EXIT.broken;
@@ -227,6 +237,8 @@ interface RanVariant {
   readonly split: 'no' | 'huge-pages' | 'converts';
   /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
   readonly hangConfirmations: number;
+  /** The era of its kvm_gmem_bind() when it has one (judged by bind-within-file), else null (not judged there). */
+  readonly bind: '6.8' | '7.2' | null;
 }
 
 function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[]): void {
@@ -296,7 +308,16 @@ function run(argv: string[]): number {
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l): RanVariant => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
+  const ran = loaded.map((l): RanVariant => ({
+    name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no',
+    hangConfirmations: l.isolated?.runner.confirmations ?? 0, bind: l.info.bind ? l.info.bindEra ?? '6.8' : null,
+  }));
+  const nothing = nothingJudged(verdicts);
+  if (nothing) {
+    if (args.json) printJson(args, EXIT.broken, [...broken, { file: '-', message: nothing }], verdicts, ran, warnings);
+    else warn(nothing);
+    return EXIT.broken;
+  }
   if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
   else printText(args, code, broken, verdicts, ran);
   return code;
@@ -328,6 +349,11 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     }
   });
   refreshIndexes(args, verdicts, loaded);
+  const nothing = nothingJudged(verdicts);
+  if (nothing) {
+    warn(nothing);
+    return EXIT.broken;
+  }
   const code = exitCode(broken, verdicts);
   const { cases } = countScope(scope);
   if (args.json) {

@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { XarrayMode } from '../../model/xarray';
-import { CaseSpace, caseArbFor } from '../arbitraries';
+import { CaseSpace, bindCaseArbFor, caseArbFor } from '../arbitraries';
 import { Case, XarrayChoice, xarrayMode } from '../case';
 import type { Confirmation, Executor, Isolated, Ran } from '../engine/executor';
 import { Outcome } from '../engine/execute';
@@ -27,10 +27,12 @@ export class IsolatedRunner implements Isolated {
 
   /**
    * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
-   * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
+   * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them;
+   * for a variant with a bind(), the bind requests bind-within-file draws come after them.
    */
-  prefetch(seed: number, numRuns: number, xarray: XarrayChoice, space: CaseSpace = {}): void {
-    this.runner.setPlan(fc.sample(caseArbFor(space), { seed, numRuns }).map((c) => [c, xarrayMode(c, xarray)]));
+  prefetch(seed: number, numRuns: number, xarray: XarrayChoice, space: CaseSpace & { readonly bind?: unknown } = {}): void {
+    const binds = space.bind ? fc.sample(bindCaseArbFor(space), { seed, numRuns }) : [];
+    this.runner.setPlan([...fc.sample(caseArbFor(space), { seed, numRuns }), ...binds].map((c) => [c, xarrayMode(c, xarray)]));
   }
 
   /** The confirmed hang, if any. */

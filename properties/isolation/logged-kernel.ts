@@ -42,6 +42,11 @@ export function loggedKernel(m: Machine, log: string[]): Machine {
         log.push(`find ${index} ${max} ${hit ? 1 : 0}`);
         return hit;
       },
+      xa_store_range(xa: Parameters<Kernel['xa_store_range']>[0], first: bigint, last: bigint, entry: Parameters<Kernel['xa_store_range']>[3]) {
+        k.xa_store_range(xa, first, last, entry);
+        on(xa);
+        log.push(`store ${first} ${last} ${entry.id}`);
+      },
       KVM_MMU_LOCK: call('lock', k.KVM_MMU_LOCK),
       KVM_MMU_UNLOCK: call('unlock', k.KVM_MMU_UNLOCK),
       kvm_mmu_invalidate_begin: call('inv_begin', k.kvm_mmu_invalidate_begin),

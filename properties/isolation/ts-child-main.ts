@@ -7,6 +7,7 @@ import fs from 'fs';
 import { makeKernel } from '../../model/kernel';
 import { Phase } from '../../model/kvm';
 import { callsOf } from '../engine/execute';
+import { NewMemslot } from '../../model/kernel';
 import { VariantFault } from '../../model/kvm';
 import { Variant } from '../../model/variant';
 import { loadVariantFile } from '../registry';
@@ -36,6 +37,7 @@ function describe(e: unknown): string {
 /** Runs one case, sending its log as it goes: before each step, what is logged so far, so a hang is placed in its step. */
 function runCase(v: Variant, line: string): void {
   const r = decodeRequest(line);
+  if (r.bind) return runBind(v, r.bind, r, r.seq);
   const log: string[] = ['phase begin'];
   const flush = () => { if (log.length) send(log.splice(0).join('\n') + '\n'); };
   const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
@@ -55,6 +57,26 @@ function runCase(v: Variant, line: string): void {
   }
   log.push(`end ${r.seq}`);
   flush();
+}
+
+/** A bind request: the variant's kvm_gmem_bind() on the new slot; its answer and slot->gmem.pgoff close the log. */
+function runBind(v: Variant, b: NonNullable<ReturnType<typeof decodeRequest>['bind']>, r: ReturnType<typeof decodeRequest>, seq: number): void {
+  const log: string[] = ['phase bind'];
+  send(`${log.splice(0).join('\n')}\n`);
+  const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
+  machine.recorder.phase = 'bind';
+  const slot: NewMemslot = { id: b.id, base_gfn: b.base_gfn, npages: b.npages, gmem: { pgoff: 0n } };
+  try {
+    if (!v.bind) throw new Error('the variant has no bind(): it cannot be given a bind request');
+    const ret = v.bind(machine.kernel, slot, b.offset);
+    if (typeof ret !== 'number' || !Number.isSafeInteger(ret)) throw new Error(`kvm_gmem_bind() must return an int, got ${typeof ret} ${String(ret)}`);
+    log.push(`bound ${ret} ${typeof slot.gmem.pgoff === 'bigint' && slot.gmem.pgoff >= 0n ? slot.gmem.pgoff : 'bad'}`);
+  } catch (e) {
+    const what = e instanceof VariantFault ? 'fault' : 'throw';
+    log.push(`${what} bind ${JSON.stringify(describe(e))}`);
+  }
+  log.push(`end ${seq}`);
+  send(`${log.join('\n')}\n`);
 }
 
 function serve(v: Variant): void {
@@ -77,10 +99,10 @@ try {
 }
 if (variant) {
   const { name, origin, expect } = variant;
-  const { expectContract, vmTypes, takes } = variant as { expectContract?: unknown; vmTypes?: unknown; takes?: unknown };
-  // which of the split era's functions it has: they decide the cases it gets (properties/arbitraries.ts)
-  const has = (['zap', 'release_zap', 'convert'] as const).filter((fn) => typeof variant![fn] === 'function');
-  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null, has })}\n`);
+  const { expectContract, vmTypes, takes, bindEra } = variant as { expectContract?: unknown; vmTypes?: unknown; takes?: unknown; bindEra?: unknown };
+  // which of the split era's functions it has, and whether it has a bind: they decide the cases it gets (properties/arbitraries.ts)
+  const has = (['zap', 'release_zap', 'convert', 'bind'] as const).filter((fn) => typeof variant![fn] === 'function');
+  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null, bindEra: bindEra ?? null, has })}\n`);
   serve(variant);
 } else {
   process.stdin.resume();

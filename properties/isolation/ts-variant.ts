@@ -4,9 +4,10 @@
 
 import path from 'path';
 import { Expectations, PropertyId, Expectation } from '../../model/variant';
+import { BindEra } from '../../model/layout';
 import { VmType } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
-import { VariantFileError, vmTypesFault } from '../registry';
+import { VariantFileError, bindFault, vmTypesFault } from '../registry';
 import { ChildRunner, RunnerOptions } from './runner';
 import { encodeRequest } from './ts-wire';
 
@@ -24,6 +25,9 @@ export interface VariantMeta {
   readonly zap?: () => never;
   readonly release_zap?: () => never;
   readonly convert?: () => never;
+  /** Its kvm_gmem_bind(), as a stand-in (it runs in its process), and that bind's era. */
+  readonly bind?: () => never;
+  readonly bindEra?: BindEra;
 }
 
 const inItsProcess = (file: string, fn: string) => (): never => {
@@ -48,8 +52,13 @@ export class TsVariant {
       word,
       child: { command: process.execPath, args: ['--enable-source-maps', TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
       encode: (seq, base) => {
-        if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
-        const { start, end, view, convert } = base.resolved;
+        const r = base.resolved;
+        if (r.kind === 'bind') {
+          const bind = { id: r.slot.id, base_gfn: r.slot.base_gfn, npages: r.slot.npages, offset: r.offset };
+          return encodeRequest({ seq, layout: base.layout, start: 0n, end: 0n, bind, mode: base.mode, word });
+        }
+        if (r.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation or kvm_gmem_bind() is sent');
+        const { start, end, view, convert } = r;
         return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), mode: base.mode, word });
       },
     }, opts);
@@ -58,7 +67,7 @@ export class TsVariant {
 
   /** Waits for the child to load the file: its declarations, or the file's fault. */
   ready(): VariantMeta {
-    let said: { error?: string; has?: string[] } & Partial<VariantMeta>;
+    let said: { error?: string; has?: string[]; bindEra?: unknown } & Partial<Omit<VariantMeta, 'bindEra'>>;
     try {
       said = JSON.parse(this.runner.start()) as typeof said;
     } catch (e) {
@@ -70,7 +79,8 @@ export class TsVariant {
       // the child's message already names the file
       throw VariantFileError.said(this.file, said.error ?? `${this.file}: the variant's process said nothing of it`);
     }
-    const vmFault = vmTypesFault(said.vmTypes ?? undefined);
+    const hasBind = said.has?.includes('bind') ?? false;
+    const vmFault = vmTypesFault(said.vmTypes ?? undefined) ?? bindFault({ bindEra: said.bindEra ?? undefined, bind: hasBind ? inItsProcess(this.file, 'bind') : undefined, expect: said.expect });
     if (vmFault) {
       this.runner.close();
       throw new VariantFileError(this.file, vmFault);
@@ -80,7 +90,8 @@ export class TsVariant {
       ...(said.expectContract ? { expectContract: said.expectContract } : {}),
       ...(said.vmTypes ? { vmTypes: said.vmTypes } : {}),
       ...(said.takes === 'inode' ? { takes: said.takes } : {}),
-      ...Object.fromEntries((said.has ?? []).filter((fn) => ['zap', 'release_zap', 'convert'].includes(fn)).map((fn) => [fn, inItsProcess(this.file, fn)])),
+      ...(said.bindEra === '7.2' ? { bindEra: '7.2' as const } : {}),
+      ...Object.fromEntries((said.has ?? []).filter((fn) => ['zap', 'release_zap', 'convert', 'bind'].includes(fn)).map((fn) => [fn, inItsProcess(this.file, fn)])),
     };
   }
 }

@@ -15,6 +15,7 @@ import { formatOperation } from '../format';
 import { ReportRecord } from './record';
 import { selftestSnippet } from './selftest';
 import { plan, withTheBug } from '../../live/repro';
+import { bindHappened, bindOf, bindRows, bindStep, bindStory, eraText } from './bind-page';
 
 const cell = (x: bigint) => `${x} | 0x${x.toString(16)}`;
 
@@ -144,6 +145,10 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
       return `The same gfns are unmapped more than once (${first}): ${calls} unmap calls for this case, each drawn as its own bar in the picture. ${cause} ` +
         'The repeated unmaps are harmless but wasted.';
     }
+    case 'bind-within-file': {
+      const bind = bindOf(o);
+      return bind ? bindStory(bind.r, bind.b, violations) : `kvm_gmem_bind() answers wrongly (${first}).`;
+    }
     case 'xarray-contract-robust':
       return `The variant depends on which index xa_for_each_range() yields first (${first}). ` +
         'Documentation/core-api/xarray.rst promises the walk starts at start when start lies inside a multi-index entry ("it will not be altered"); ' +
@@ -167,7 +172,7 @@ function faultStory(o: Outcome): string | undefined {
   const f = o.fault;
   if (!f) return undefined;
   const r = o.resolved;
-  const what = r.kind === 'invalidate' ? `invalidating file pages [${r.start}, ${r.end})` : 'on this case';
+  const what = r.kind === 'invalidate' ? `invalidating file pages [${r.start}, ${r.end})` : r.kind === 'bind' ? `binding file pages [${r.slot.pgoff}, ${r.slot.pgoff + r.slot.npages})` : 'on this case';
   if (f.hang) {
     return `kvm_gmem_${phaseName(f.phase)}() does not return when ${what}: ${f.message}. ` +
       'In the kernel the caller holds the file\'s invalidate lock (and, inside begin, the MMU lock) around it, so a punch hole, a release or a memory failure ' +
@@ -191,7 +196,8 @@ function historySection(record: ReportRecord): string[] {
   if (h.length === 0) return [];
   const shown = h.slice(0, 20).map((c, i) => {
     const op = c.op.kind === 'punch' ? `punch offset ${c.op.offset} len ${c.op.len} (mode ${c.op.mode})` : c.op.kind === 'release' ? 'release'
-      : c.op.kind === 'convert' ? `convert offset ${c.op.offset} size ${c.op.size} to ${c.op.toPrivate ? 'private' : 'shared'}` : `memory failure at ${c.op.index}, order ${c.op.order}`;
+      : c.op.kind === 'convert' ? `convert offset ${c.op.offset} size ${c.op.size} to ${c.op.toPrivate ? 'private' : 'shared'}`
+      : c.op.kind === 'bind' ? `bind slot ${c.op.slot}: memory_size ${c.op.memory_size} at guest_memfd_offset ${c.op.guest_memfd_offset}` : `memory failure at ${c.op.index}, order ${c.op.order}`;
     const slots = c.layout.slots.map((x) => `slot ${x.id}: pgoff ${x.pgoff}, npages ${x.npages}, base_gfn ${x.base_gfn}`).join('; ');
     return `${i + 1}. file of ${c.layout.filePages} pages; ${slots}; ${op}`;
   });
@@ -240,15 +246,17 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
   if (op.kind === 'convert') rows.push(`| conversion offset, bytes | ${cell(op.offset)} |`, `| conversion size, bytes | ${cell(op.size)} |`);
   if (o.layout.pageOrder) rows.splice(3, 0, `| page order (huge page, pages) | ${o.layout.pageOrder} (${1n << BigInt(o.layout.pageOrder)}) | |`);
   const r = o.resolved;
+  const bind = bindOf(o);
+  if (bind) rows.push(...bindRows(bind.r));
   if (r.kind === 'invalidate' && r.convert) {
     rows.push(`| converted (zapped) start | ${cell(r.start)} |`, `| converted (zapped) end | ${cell(r.end)} |`,
       `| bracketed (huge pages) start | ${cell(r.convert.bracket.start)} |`, `| bracketed (huge pages) end | ${cell(r.convert.bracket.end)} |`);
   } else if (r.kind === 'invalidate') rows.push(`| invalidated start | ${cell(r.start)} |`, `| invalidated end | ${cell(r.end)} |`);
 
-  const happened = several
+  const happened = bind ? bindHappened(bind.r, bind.b) : several
     ? ['| view | slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|---|']
     : ['| slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|'];
-  for (const d of diff(o)) {
+  for (const d of bind ? [] : diff(o)) {
     const list = (rs: readonly { start: bigint; end: bigint }[]) => rs.map(show).join(' ') || '-';
     happened.push(`| ${several ? `${d.view} | ` : ''}${d.slot} | ${list(d.expected)} | ${list(d.unmapped)} | ${list(d.missed)} | ${list(d.extra)} |`);
   }
@@ -273,7 +281,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     }
     bindSteps(v);
   });
-  steps.push(`1. ${formatOperation(op, views.length)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
+  steps.push(`1. ${bind ? bindStep(bind.r, bind.b) : `${formatOperation(op, views.length)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}`}.`);
 
   const f = record.found;
   return [
@@ -281,13 +289,15 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     verdict,
     '',
-    `![file index axis, bindings, the punched range, and per slot the gfns to unmap, unmapped, missed and extra](${stem}.svg)`,
+    bind ? `![file index axis: the file, its bindings, the binding asked for and each one stored](${stem}.svg)`
+      : `![file index axis, bindings, the punched range, and per slot the gfns to unmap, unmapped, missed and extra](${stem}.svg)`,
     '',
     '## The case',
     '',
     ...rows,
     '',
-    `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.` +
+    (bind ? `kvm_gmem_bind() of the era ${eraText(bind.r)}.` :
+      `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.`) +
       (several ? ` The file has ${views.length} views, one per VM: ${views.map((v, i) => `view ${i} ${v.vmType === 'tdx' ? 'a TDX VM (its guest_memfd memory private, in mirror roots)' : 'a default VM'}`).join(', ')}.`
         : tdx ? ' The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.' : ''),
     '',
@@ -295,7 +305,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     ...happened,
     '',
-    `KVM calls: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant threw: ${record.actual.fault}` : ''}.`,
+    `${bind ? 'Calls' : 'KVM calls'}: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant threw: ${record.actual.fault}` : ''}.`,
     '',
     '## What it means in the kernel',
     '',

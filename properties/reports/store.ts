@@ -69,7 +69,12 @@ function derivedFault(record: ReportRecord): string | null {
     return `its case is not one the kernel accepts (${(e as Error).message})`;
   }
   // a report is of a failure, and a case the caller refuses (or that asks nothing) reaches no variant code
+  if (r.kind === 'error' && record.counterexample.op.kind === 'bind') return `its bind request never reaches kvm_gmem_bind(): KVM_SET_USER_MEMORY_REGION2 refuses it first (-${r.errno}: ${r.rule})`;
   if (r.kind === 'error') return `its case never reaches the invalidation: the caller refuses it (-${r.errno}: ${r.rule})`;
+  if (r.kind === 'bind') {
+    if (record.property !== 'bind-within-file') return `its case is a bind request, which only bind-within-file judges, not ${record.property}`;
+    return record.invalidated !== null || record.expected.length ? 'a bind request invalidates nothing: its "invalidated" is null and its "expected" empty' : null;
+  }
   if (r.kind !== 'invalidate') return 'its case never reaches the invalidation (nothing to invalidate: an allocation, or a conversion to what the pages already are)';
   const invalidated = { start: `${r.start}`, end: `${r.end}` };
   if (JSON.stringify(invalidated) !== JSON.stringify(record.invalidated)) return `its "invalidated" is not the range its case invalidates (${JSON.stringify(invalidated)})`;

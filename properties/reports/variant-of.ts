@@ -19,7 +19,7 @@ import { SavedReport } from './store';
 export interface ReportVariant {
   readonly name: string;
   /** Where its cases run (the VM types, whether its functions take the inode). */
-  readonly space: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>;
+  readonly space: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert' | 'bind' | 'bindEra'>;
   readonly expected: (id: PropertyId, xarray: XarrayChoice) => Expectation;
   readonly sourceHash: string;
   readonly exec: Executor;
@@ -31,11 +31,11 @@ export interface ReportVariant {
 export type Resolver = (saved: SavedReport) => ReportVariant | undefined;
 
 /** A variant running in its own process, as a report replays it. */
-export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, sourceHash: string, runner: ChildRunner, close = () => runner.close()): ReportVariant {
+export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes' | 'takes' | 'zap' | 'convert' | 'bind' | 'bindEra'>, sourceHash: string, runner: ChildRunner, close = () => runner.close()): ReportVariant {
   const isolated = new IsolatedRunner(runner);
   return {
     name: meta.name,
-    space: { vmTypes: meta.vmTypes, takes: meta.takes, zap: meta.zap, convert: meta.convert },
+    space: { vmTypes: meta.vmTypes, takes: meta.takes, zap: meta.zap, convert: meta.convert, bind: meta.bind, bindEra: meta.bindEra },
     expected: (id, x) => expectationOf(meta, id, x),
     sourceHash,
     exec: isolated.run,
@@ -52,7 +52,7 @@ export function inProcessResolver(variants: readonly Variant[], timeoutMs = 2000
     if (!v) return files(saved);
     return {
       name: v.name,
-      space: { vmTypes: v.vmTypes, takes: v.takes, zap: v.zap, convert: v.convert },
+      space: { vmTypes: v.vmTypes, takes: v.takes, zap: v.zap, convert: v.convert, bind: v.bind, bindEra: v.bindEra },
       expected: (id, x) => expectationOf(v, id, x),
       sourceHash: variantSourceHash(v),
       exec: (c, mode) => execute(v, c, mode, WORD64),
