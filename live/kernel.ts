@@ -9,6 +9,8 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { ERRNO_NUMBERS } from '../model/errno';
+import { BindEra } from '../model/rules';
 import { Compiled, GccNotFoundError, buildProgram } from '../native/compile';
 import { Case } from '../properties/case';
 import { LIVE_GFN_LIMIT } from '../properties/live-arbitraries';
@@ -17,7 +19,18 @@ export const LIVE_DIR = __dirname;
 export const RUNNER_C = path.join(LIVE_DIR, 'runner.c');
 
 /** errno values of x86-64 Linux, as the runner prints them. */
-export const ERRNO: Readonly<Record<string, number>> = Object.freeze({ EINVAL: 22, EEXIST: 17, EOPNOTSUPP: 95, EFBIG: 27 });
+export const ERRNO: Readonly<Record<string, number>> = ERRNO_NUMBERS;
+
+/**
+ * The kvm_gmem_bind() era of a kernel, by its release (uname -r): '7.2' from 7.2 on, '6.8'
+ * before (model/rules.ts BindEra). A stable kernel before 7.2 with eba85fee7fc6 backported
+ * answers as 7.2 to an overflowing offset and reads as 6.8 here.
+ */
+export function kernelBindEra(release: string = os.release()): BindEra {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  return major > 7 || (major === 7 && minor >= 2) ? '7.2' : '6.8';
+}
 export const errnoName = (n: number): string =>
   n === 0 ? 'ok' : Object.entries(ERRNO).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
 

@@ -528,6 +528,9 @@ export function buildAndRun(src: ReproSource, opts: RunReproOptions = {}): Repro
   const kernel = require('./kernel') as typeof import('./kernel');
   const compile = require('../native/compile') as typeof import('../native/compile');
   const device = kernel.kvmDevice(env);
+  // a bind request has no program whatever the machine: say why, not that the device is missing
+  const p = plan(src.record);
+  if (!p.runnable && p.op.kind === 'bind') return { status: EXIT_SKIPPED, stdout: '', skipped: p.why };
   if (!fs.existsSync(device)) return { status: EXIT_SKIPPED, stdout: '', skipped: `${device} does not exist (no KVM here)` };
   let file: string, built: import('./kernel').Program;
   try {
