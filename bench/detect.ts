@@ -10,7 +10,7 @@ import { FAITHFUL } from '../model/xarray';
 import { bindCaseArbFor, caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { execute } from '../properties/engine/execute';
-import { contractRerun, property, violations } from '../properties/properties';
+import { contractRerun, notJudged, property, violations } from '../properties/properties';
 
 export interface DetectOptions {
   readonly seed: number;
@@ -33,7 +33,8 @@ export interface Detection {
 }
 
 export function detect(variant: Variant, opts: DetectOptions): Detection {
-  const ids = opts.properties;
+  // a property that does not judge the variant (bind-within-file without a bind()) never fails it
+  const ids = opts.properties.filter((id) => !notJudged(property(id), variant));
   const own = ids.filter((id) => property(id).draws === 'bind');
   const main = detectOver(variant, opts.arb ?? caseArbFor(variant), { ...opts, properties: ids.filter((id) => !own.includes(id)) });
   if (own.length === 0) return main;
