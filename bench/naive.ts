@@ -39,7 +39,7 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
       const at = within(a, 0n, filePages - 1n);
       op = { kind: 'memory-failure', index: at - (at % (1n << BigInt(order))), order };
     }
-    return { layout: { filePages, slots }, op, pick: 0n };
+    return { layout: { filePages, slots }, op };
   })
   // the kernel refuses overlapping bindings or gfn ranges; uniform draws over 2^51 pages rarely make one
   .filter((c) => {
@@ -65,7 +65,6 @@ export const naiveBindArb: fc.Arbitrary<Case> = fc.tuple(u64, u64, u64).map(([f,
   return {
     layout: { filePages: within(f, 1n, MAX_FILE_PAGES), slots: [] },
     op: { kind: 'bind', slot: 0, guest_phys_addr: 0n, memory_size: npages << PAGE_SHIFT, guest_memfd_offset: pgoff << PAGE_SHIFT },
-    pick: 0n,
   };
 });
 

@@ -48,7 +48,6 @@ export default defineVariant({
   origin: 'torvalds/linux virt/kvm/guest_memfd.c after merge 06ba195f136a (Linux 7.2: eba85fee7fc6, 7ea987a90585); the invalidation as @01f492e1',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
   bind: kvm_gmem_bind_7_2,
   bindEra: '7.2',

@@ -60,7 +60,6 @@ export default defineVariant({
   origin: 'torvalds/linux virt/kvm/guest_memfd.c @a7800aa8 (Linux 6.8)',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
     // a binding at guest_memfd_offset 2^63 - 4096 is accepted past the end of the file (findings/bind-offset-overflow.md)
     'bind-within-file': 'fail',
   }),

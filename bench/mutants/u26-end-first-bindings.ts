@@ -9,7 +9,7 @@ export default defineVariant({
   bind: undefined, // only the invalidation is mutated: upstream-2026's kvm_gmem_bind() is judged there
   name: 'u26-end-first-bindings',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_end(k, start, end) {
     for (const f of k.kvm_gmem_for_each_file(k.inode)) {

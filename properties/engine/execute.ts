@@ -9,14 +9,12 @@ import { Layout } from '../../model/layout';
 import { SlotGfns, expectedUnmapsOfViews } from '../../model/reference';
 import { Variant } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
-import { XarrayMode } from '../../model/xarray';
 import { Case, materialize } from '../case';
 
 export interface Outcome {
   readonly case: Case;
   readonly layout: Layout;
   readonly resolved: Resolved;
-  readonly mode: XarrayMode;
   /** What the reference says each slot must lose (nothing when the caller failed). */
   readonly expected: readonly SlotGfns[];
   readonly events: readonly KvmEvent[];
@@ -43,20 +41,20 @@ export interface BindAnswer {
 export const newMemslot = (r: BindRequest): NewMemslot => ({ id: r.slot.id, base_gfn: r.slot.base_gfn, npages: r.slot.npages, gmem: { pgoff: 0n } });
 
 /** The case as the kernel sees it before any variant runs: layout, caller, reference. */
-export function prepare(c: Case, mode: XarrayMode, word: Word): Outcome {
+export function prepare(c: Case, word: Word): Outcome {
   const layout = materialize(c.layout);
   const resolved = resolve(layout, c.op, word);
   const expected = resolved.kind === 'invalidate' ? expectedUnmapsOfViews(layout, resolved.start, resolved.end, resolved.view) : [];
-  return { case: c, layout, resolved, mode, expected, events: [], walks: [] };
+  return { case: c, layout, resolved, expected, events: [], walks: [] };
 }
 
-export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word = WORD64): Outcome {
-  const before = prepare(c, mode, word);
+export function execute(variant: Variant, c: Case, word: Word = WORD64): Outcome {
+  const before = prepare(c, word);
   const { layout, resolved } = before;
   if (resolved.kind === 'bind') return executeBind(variant, before, resolved, word);
   if (resolved.kind !== 'invalidate') return before;
   const { start, end } = resolved;
-  const machine = makeKernel(layout, word, mode);
+  const machine = makeKernel(layout, word);
   const { recorder, walks } = machine;
   let fault: Outcome['fault'];
   try {
@@ -73,7 +71,7 @@ export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word 
 
 /** A bind request: the variant's kvm_gmem_bind() on the new slot, on the first view's file. */
 function executeBind(variant: Pick<Variant, 'bind'>, before: Outcome, r: BindRequest, word: Word): Outcome {
-  const machine = makeKernel(before.layout, word, before.mode);
+  const machine = makeKernel(before.layout, word);
   machine.recorder.phase = 'bind';
   const slot = newMemslot(r);
   try {
@@ -135,8 +133,8 @@ export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'i
 }
 
 /** The outcome of a case the variant never finished (a hang), or was not run on. */
-export function faultOutcome(c: Case, mode: XarrayMode, message: string, word: Word = WORD64, hang = false): Outcome {
-  const base = prepare(c, mode, word);
+export function faultOutcome(c: Case, message: string, word: Word = WORD64, hang = false): Outcome {
+  const base = prepare(c, word);
   return { ...base, fault: { phase: base.resolved.kind === 'bind' ? 'bind' : 'begin', message, ...(hang ? { hang } : {}) } };
 }
 

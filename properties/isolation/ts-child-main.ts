@@ -40,7 +40,7 @@ function runCase(v: Variant, line: string): void {
   if (r.bind) return runBind(v, r.bind, r, r.seq);
   const log: string[] = ['phase begin'];
   const flush = () => { if (log.length) send(log.splice(0).join('\n') + '\n'); };
-  const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
+  const machine = loggedKernel(makeKernel(r.layout, r.word), log);
   // a phase entered inside a conversion is logged and sent at once, as each step's is
   const enter = (p: Phase) => { log.push(`phase ${p}`); machine.recorder.phase = p; flush(); };
   try {
@@ -63,7 +63,7 @@ function runCase(v: Variant, line: string): void {
 function runBind(v: Variant, b: NonNullable<ReturnType<typeof decodeRequest>['bind']>, r: ReturnType<typeof decodeRequest>, seq: number): void {
   const log: string[] = ['phase bind'];
   send(`${log.splice(0).join('\n')}\n`);
-  const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
+  const machine = loggedKernel(makeKernel(r.layout, r.word), log);
   machine.recorder.phase = 'bind';
   const slot: NewMemslot = { id: b.id, base_gfn: b.base_gfn, npages: b.npages, gmem: { pgoff: 0n } };
   try {
@@ -99,10 +99,10 @@ try {
 }
 if (variant) {
   const { name, origin, expect } = variant;
-  const { expectContract, vmTypes, takes, bindEra } = variant as { expectContract?: unknown; vmTypes?: unknown; takes?: unknown; bindEra?: unknown };
+  const { vmTypes, takes, bindEra } = variant as { vmTypes?: unknown; takes?: unknown; bindEra?: unknown };
   // which of the split era's functions it has, and whether it has a bind: they decide the cases it gets (properties/arbitraries.ts)
   const has = (['zap', 'release_zap', 'convert', 'bind'] as const).filter((fn) => typeof variant![fn] === 'function');
-  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null, bindEra: bindEra ?? null, has })}\n`);
+  send(`ready ${JSON.stringify({ name, origin, expect, vmTypes: vmTypes ?? null, takes: takes ?? null, bindEra: bindEra ?? null, has })}\n`);
   serve(variant);
 } else {
   process.stdin.resume();

@@ -3,7 +3,7 @@
 // its name and expectations from the child's "ready" line and runs its cases through a runner.
 
 import path from 'path';
-import { Expectations, PropertyId, Expectation } from '../../model/variant';
+import { Expectations } from '../../model/variant';
 import { BindEra } from '../../model/layout';
 import { VmType } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
@@ -18,7 +18,6 @@ export interface VariantMeta {
   readonly name: string;
   readonly origin: string;
   readonly expect: Expectations;
-  readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
   readonly vmTypes?: readonly VmType[];
   readonly takes?: 'inode';
   /** The split era's functions it has, as stand-ins: they run in its process, never here. */
@@ -55,11 +54,11 @@ export class TsVariant {
         const r = base.resolved;
         if (r.kind === 'bind') {
           const bind = { id: r.slot.id, base_gfn: r.slot.base_gfn, npages: r.slot.npages, offset: r.offset };
-          return encodeRequest({ seq, layout: base.layout, start: 0n, end: 0n, bind, mode: base.mode, word });
+          return encodeRequest({ seq, layout: base.layout, start: 0n, end: 0n, bind, word });
         }
         if (r.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation or kvm_gmem_bind() is sent');
         const { start, end, view, convert } = r;
-        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), mode: base.mode, word });
+        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), word });
       },
     }, opts);
     this.runner.begin();
@@ -87,7 +86,6 @@ export class TsVariant {
     }
     return {
       name: said.name, origin: said.origin ?? '', expect: said.expect!,
-      ...(said.expectContract ? { expectContract: said.expectContract } : {}),
       ...(said.vmTypes ? { vmTypes: said.vmTypes } : {}),
       ...(said.takes === 'inode' ? { takes: said.takes } : {}),
       ...(said.bindEra === '7.2' ? { bindEra: '7.2' as const } : {}),

@@ -1,12 +1,10 @@
 // The request line a TypeScript variant's child reads: one case as the command resolved it
 // (its bound slots, the VM's type, the other views, the [start, end) range and the view a release
-// closes, or the new memslot and offset of a bind request, the xarray mode and the word width),
-// in JSON with every 64-bit value a decimal string. The reply is the call log
-// (properties/isolation/log.ts).
+// closes, or the new memslot and offset of a bind request, and the word width), in JSON with
+// every 64-bit value a decimal string. The reply is the call log (properties/isolation/log.ts).
 
 import { Layout, Memslot } from '../../model/layout';
 import { Word, makeWord } from '../../model/word';
-import { FAITHFUL, XarrayMode } from '../../model/xarray';
 
 export interface TsRequest {
   readonly seq: number;
@@ -19,7 +17,6 @@ export interface TsRequest {
   readonly convert?: { readonly toPrivate: boolean; readonly bracket: { readonly start: bigint; readonly end: bigint } };
   /** A bind request (model/callers.ts bindRequest): the new memslot and the guest_memfd_offset kvm_gmem_bind() is given. */
   readonly bind?: { readonly id: number; readonly base_gfn: bigint; readonly npages: bigint; readonly offset: bigint };
-  readonly mode: XarrayMode;
   readonly word: Word;
 }
 
@@ -35,7 +32,6 @@ export function encodeRequest(r: TsRequest): string {
     l: slotsOut(r.layout),
     a: String(r.start),
     b: String(r.end),
-    m: r.mode.kind === 'faithful' ? 'f' : `c${r.mode.pick}`,
     w: r.word.bits,
     ...(r.layout.vmType === 'tdx' ? { v: r.layout.vmType } : {}),
     ...(r.layout.otherViews?.length ? { o: r.layout.otherViews.map((o) => [o.vmType === 'tdx' ? 'tdx' : null, slotsOut(o)]) } : {}),
@@ -49,7 +45,7 @@ export function encodeRequest(r: TsRequest): string {
 const words = new Map<number, Word>();
 
 export function decodeRequest(line: string): TsRequest {
-  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; m: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number; k?: [number, string, string, string] };
+  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number; k?: [number, string, string, string] };
   const filePages = BigInt(j.f);
   const otherViews = j.o?.map(([vm, l]) => Object.freeze({ filePages, slots: slotsIn(l), ...(vm ? { vmType: vm } : {}), ...(j.p ? { pageOrder: j.p } : {}) }));
   let word = words.get(j.w);
@@ -62,7 +58,6 @@ export function decodeRequest(line: string): TsRequest {
     ...(j.r !== undefined ? { view: j.r } : {}),
     ...(j.c ? { convert: { toPrivate: j.c[0] === 1, bracket: { start: BigInt(j.c[1]), end: BigInt(j.c[2]) } } } : {}),
     ...(j.k ? { bind: { id: j.k[0], base_gfn: BigInt(j.k[1]), npages: BigInt(j.k[2]), offset: BigInt(j.k[3]) } } : {}),
-    mode: j.m === 'f' ? FAITHFUL : { kind: 'contract', pick: BigInt(j.m.slice(1)) },
     word,
   };
 }

@@ -149,10 +149,6 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
       const bind = bindOf(o);
       return bind ? bindStory(bind.r, bind.b, violations) : `kvm_gmem_bind() answers wrongly (${first}).`;
     }
-    case 'xarray-contract-robust':
-      return `The variant depends on which index xa_for_each_range() yields first (${first}). ` +
-        'Documentation/core-api/xarray.rst promises the walk starts at start when start lies inside a multi-index entry ("it will not be altered"); ' +
-        'a verdict that changes with the walk relies on something the documents do not promise.';
   }
 }
 
@@ -296,11 +292,9 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     ...rows,
     '',
-    (bind ? `kvm_gmem_bind() of the era ${eraText(bind.r)}.` :
-      `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.`) +
-      (several ? ` The file has ${views.length} views, one per VM: ${views.map((v, i) => `view ${i} ${v.vmType === 'tdx' ? 'a TDX VM (its guest_memfd memory private, in mirror roots)' : 'a default VM'}`).join(', ')}.`
-        : tdx ? ' The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.' : ''),
-    '',
+    ...(bind ? [`kvm_gmem_bind() of the era ${eraText(bind.r)}.`, ''] : []),
+    ...(several ? [`The file has ${views.length} views, one per VM: ${views.map((v, i) => `view ${i} ${v.vmType === 'tdx' ? 'a TDX VM (its guest_memfd memory private, in mirror roots)' : 'a default VM'}`).join(', ')}.`, '']
+      : tdx ? ['The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.', ''] : []),
     '## What happened',
     '',
     ...happened,

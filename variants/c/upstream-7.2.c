@@ -2,7 +2,7 @@
 /*
  * harness: name=upstream-7.2-c
  *   origin="torvalds/linux virt/kvm/guest_memfd.c after merge 06ba195f136a (Linux 7.2), written from variants/upstream-7.2.ts"
- *   expect=no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=no-redundant-unmap:fail
  *
  * upstream-7.2 in C: the invalidation of upstream-2026 (@01f492e1), and 7.2's kvm_gmem_bind():
  * the offset and size are unsigned (uoff_t), so offset + size cannot wrap past the u64 that
