@@ -49,7 +49,9 @@ if (!live.ok) console.log(`live-finding: skipped, no usable KVM: ${live.why}`);
     expect(binds.map((m) => m[1])).toEqual([String((1n << 63n) - 4096n), String(1n << 62n)]);
     for (const [, offset, size, kernel] of binds) {
       expect(size).toBe('8192');
-      expect({ offset, kernel }).toEqual({ offset, kernel: modelAnswer(BigInt(offset), kernelBindEra()) });
+      // the era by release: a stable kernel of before 7.2 with eba85fee7fc6 backported differs here, and the era shows it
+      const era = kernelBindEra();
+      expect({ offset, era, kernel }).toEqual({ offset, era, kernel: modelAnswer(BigInt(offset), era) });
     }
     // the program got through to its end, guest included
     expect(r.stdout).toMatch(/^result: overflow (accepted \(the bug\)|refused)$/m);
