@@ -137,13 +137,24 @@ describe('--from-kernel TREE --patch', () => {
   withGit('a patch that does not apply is exit 2 naming its file and hunk; a series that never touches guest_memfd judges nothing, and says so', () => {
     const twice = checkHere(['--from-kernel', LINUX_2023, '--patch', OFFSET_FIX, OFFSET_FIX, ...FEW]);
     expect(twice.code).toBe(2);
-    expect(twice.err.trim()).toBe(`"KVM: guest_mem: Prevent overflows in kvm_gmem_invalidate_begin()" (${path.basename(OFFSET_FIX)}) does not apply to ${LINUX_2023}: virt/kvm/guest_mem.c, hunk #1 (@@ -27,19 +27,17 @@): its context is not in the file`);
+    // the second time, the tree (its scratch copy) already has it: said, as a tree with the branch checked out would be
+    expect(twice.err.trim()).toBe(`"KVM: guest_mem: Prevent overflows in kvm_gmem_invalidate_begin()" (${path.basename(OFFSET_FIX)}) does not apply to ${LINUX_2023}: ` +
+      'virt/kvm/guest_mem.c, hunk #1 (@@ -27,19 +27,17 @@): its context is not in the file; it applies in reverse, so the tree seems to have it already: give the tree before it (or use --rev BASE..HEAD on a git tree)');
     const elsewhere = checkHere(['--from-kernel', path.join(FIX, 'linux-6.8'), '--patch', OFF_BY_ONE, ...FEW]);
     expect(elsewhere.code).toBe(2);
     expect(elsewhere.err).toMatch(/2026-end-off-by-one\.diff does not apply to .*linux-6\.8: virt\/kvm\/guest_memfd\.c, hunk #1 \(@@ -66,7 \+66,7 @@\)/);
+    expect(elsewhere.err).not.toMatch(/applies in reverse/);
 
     const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'tree-'));
     try {
+      // a folder (git format-patch -o) stands for its patches in name order: 0002 is the one that fails
+      const outgoing = path.join(tree, 'outgoing');
+      fs.mkdirSync(outgoing);
+      for (const n of ['0002-again.patch', '0001-once.patch', 'README']) fs.copyFileSync(OFFSET_FIX, path.join(outgoing, n));
+      const folder = checkHere(['--from-kernel', LINUX_2023, '--patch', outgoing, ...FEW]);
+      expect(folder.code).toBe(2);
+      expect(folder.err).toMatch(/^"KVM: guest_mem: Prevent overflows in kvm_gmem_invalidate_begin\(\)" \(0002-again\.patch\) does not apply/);
+
       fs.cpSync(LINUX_2026, tree, { recursive: true });
       fs.mkdirSync(path.join(tree, 'Documentation'));
       fs.writeFileSync(path.join(tree, 'Documentation', 'kvm.rst'), 'guest_memfd\n');

@@ -124,8 +124,8 @@ export function compareStates(states: readonly State[], judge: Judge, opts: { pr
         judged.push({ missing: { kind: 'absent', why: 'no virt/kvm/guest_memfd.c or guest_mem.c' } });
         continue;
       }
-      const at = path.join(s.dir, s.file);
-      const hash = fileHash(at);
+      // a file judged once per name and content (the era is read from the text, the name kept apart all the same)
+      const hash = `${s.file}:${fileHash(path.join(s.dir, s.file))}`;
       try {
         let j = byContent.get(hash);
         if (!j) {

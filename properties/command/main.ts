@@ -350,8 +350,14 @@ function series(args: Args, named: string | undefined): number {
     const all: Checked[] = [];
     const judge: Judge = (dir, shownAs) => {
       const l = loadC(dir, true, args.timeoutMs, shownAs);
+      let verdicts: Checked[];
+      try {
+        verdicts = checkAll(args, [l], seriesHow(named));
+      } catch (e) {
+        l.isolated?.close();
+        throw e;
+      }
       judgedAs.push(l);
-      const verdicts = checkAll(args, [l], seriesHow(named));
       all.push(...verdicts);
       return { name: l.info.name, info: l.info, verdicts, isolated: l.isolated! };
     };
@@ -371,6 +377,7 @@ function series(args: Args, named: string | undefined): number {
       // nothing after the first state touches the file: judging it alone would answer no question
       const none = args.rev !== undefined ? `no commit of ${args.rev} (${ctx.commitsInRange} commits) touches ${GMEM_FILES.join(' or ')}`
         : `none of the ${patchesOf!.patches.length} patch(es) touches ${GMEM_FILES.join(' or ')} (${patchesOf!.patches.length} applied cleanly)`;
+      // --json: the usual object, nothing judged, and `series.nothingJudged` saying why
       if (args.json) say(JSON.stringify({ seed: args.seed, numRuns: args.numRuns, exitCode: EXIT.ok, broken: [], variants: [], warnings: [], series: { kind: ctx.kind, nothingJudged: none }, verdicts: [] }, null, 2));
       else say(`${none}: nothing judged`);
       return EXIT.ok;

@@ -65,11 +65,22 @@ function pathsOf(diff: string, cwd: string, name: string): string[] {
   return out;
 }
 
+/** The patch files named: a folder stands for its patches and mails in name order (git format-patch -o numbers them). */
+function patchFiles(named: readonly string[]): string[] {
+  return named.flatMap((f) => {
+    if (!fs.existsSync(f)) throw new PatchError(`--patch: ${f} does not exist`);
+    if (!fs.statSync(f).isDirectory()) return [f];
+    const inside = fs.readdirSync(f).filter((x) => PATCH_EXTENSIONS.includes(path.extname(x).toLowerCase())).sort().map((x) => path.join(f, x));
+    if (inside.length === 0) throw new PatchError(`--patch: the folder ${f} holds no ${PATCH_EXTENSIONS.join(', ')} file`);
+    return inside;
+  });
+}
+
 /** The messages of each file, as git am splits and reads them; a file with no diff at all is an error. */
-export function readSeries(files: readonly string[], work: string): { patches: Patch[]; skipped: Skipped[] } {
+export function readSeries(named: readonly string[], work: string): { patches: Patch[]; skipped: Skipped[] } {
   const patches: Patch[] = [], skipped: Skipped[] = [];
-  files.forEach((file, n) => {
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new PatchError(`--patch: ${file} is not a file`);
+  patchFiles(named).forEach((file, n) => {
+    if (!fs.statSync(file).isFile()) throw new PatchError(`--patch: ${file} is not a file`);
     const box = path.join(work, `mail-${n}`);
     fs.mkdirSync(box);
     // -b: a file that does not start with a "From " line is one message (a mail, or a plain diff)
@@ -157,7 +168,12 @@ export function seriesStates(tree: string, files: readonly string[], snapshots: 
       // keeps git from finding a repository above the temporary folder
       const env = { GIT_CEILING_DIRECTORIES: path.dirname(copy) };
       const check = git(['apply', '--check', '-'], { cwd: copy, input: p.diff, env });
-      if (check.status !== 0) throw new PatchError(`${patchName(p)} does not apply to ${tree}: ${whichHunk(p.diff, check.stderr)}`);
+      if (check.status !== 0) {
+        // the commonest cause: the tree already has it (the branch under review is checked out)
+        const applied = git(['apply', '--check', '--reverse', '-'], { cwd: copy, input: p.diff, env }).status === 0;
+        const hint = applied ? `; it applies in reverse, so the tree seems to have it already: give the tree before it (or use --rev BASE..HEAD on a git tree)` : '';
+        throw new PatchError(`${patchName(p)} does not apply to ${tree}: ${whichHunk(p.diff, check.stderr)}${hint}`);
+      }
       gitOk(['apply', '-'], { cwd: copy, input: p.diff, env });
       if (!p.paths.some((f) => GMEM_FILES.includes(f))) {
         untouched.push(p);

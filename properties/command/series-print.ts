@@ -96,7 +96,7 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
   const p = after.state.patch;
   const from = p && (p.subject !== path.basename(p.file) || p.message) ? ` (${path.basename(p.file)}${p.message ? `, message ${p.message}` : ''})` : '';
   const out = [`${after.state.label}${from}:`];
-  if (after.missing?.kind === 'broken') out.push(`  cannot be judged: ${after.missing.why}`);
+  if (after.missing?.kind === 'broken') out.push(`  cannot be judged:\n${indent(after.missing.why)}`);
   for (const x of s.changes.filter((y) => y.change !== 'unchanged')) {
     if (x.change === 'unjudged') {
       if (after.missing?.kind !== 'broken' && before.missing?.kind !== 'broken') out.push(`  ${x.property}: not judged (${(after.properties.get(x.property)!.why ?? before.properties.get(x.property)!.why) ?? ''})`);
