@@ -5,11 +5,10 @@
 import fc from 'fast-check';
 import { PropertyId, Variant } from '../model/variant';
 import { WORD64 } from '../model/word';
-import { FAITHFUL } from '../model/xarray';
 import { caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { execute } from '../properties/engine/execute';
-import { contractRerun, property, violations } from '../properties/properties';
+import { property, violations } from '../properties/properties';
 
 export interface DetectOptions {
   readonly seed: number;
@@ -38,7 +37,7 @@ export function detect(variant: Variant, opts: DetectOptions): Detection {
     i++;
     let o;
     try {
-      o = execute(variant, c, FAITHFUL, WORD64);
+      o = execute(variant, c, WORD64);
     } catch (e) {
       harnessError ??= e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       for (const id of pending) first[id] = i;
@@ -47,7 +46,7 @@ export function detect(variant: Variant, opts: DetectOptions): Detection {
     }
     for (const p of props) {
       if (!pending.has(p.id)) continue;
-      if (violations(p, o, contractRerun((x, m) => execute(variant, x, m, WORD64), c)).length > 0) {
+      if (violations(p, o).length > 0) {
         first[p.id] = i;
         pending.delete(p.id);
       }

@@ -3,13 +3,12 @@
 
 import fc from 'fast-check';
 import { Variant } from '../model/variant';
-import { FAITHFUL } from '../model/xarray';
 import { caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { execute } from '../properties/engine/execute';
 
 const calls = (v: Variant, c: Case): string => {
-  const o = execute(v, c, FAITHFUL);
+  const o = execute(v, c);
   return JSON.stringify({ events: o.events, fault: o.fault }, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
 };
 

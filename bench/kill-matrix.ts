@@ -87,7 +87,7 @@ export function killRow(m: Mutant, base: Variant, cfg: KillConfig): KillRow {
   let shrunk: KillRow['shrunk'] = null;
   if (best) {
     const t = performance.now();
-    const v = checkProperty(m.variant, property(best.property), { seed: 1, numRuns: DEFAULT_NUM_RUNS, xarray: 'faithful' });
+    const v = checkProperty(m.variant, property(best.property), { seed: 1, numRuns: DEFAULT_NUM_RUNS });
     const c = v.counterexample?.case;
     shrunk = c ? { text: caseText(c), size: sizeText(c), ms: performance.now() - t } : null;
   }

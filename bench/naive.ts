@@ -39,7 +39,7 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
       const at = within(a, 0n, filePages - 1n);
       op = { kind: 'memory-failure', index: at - (at % (1n << BigInt(order))), order };
     }
-    return { layout: { filePages, slots }, op, pick: 0n };
+    return { layout: { filePages, slots }, op };
   })
   // the kernel refuses overlapping bindings or gfn ranges; uniform draws over 2^51 pages rarely make one
   .filter((c) => {

@@ -41,7 +41,7 @@ export function shrinkRows(v: Variant, cfg: ShrinkConfig): ShrinkRow[] {
       const t0 = performance.now();
       detect(v, { seed, cap: DEFAULT_NUM_RUNS, properties: [id] });
       const t1 = performance.now();
-      const verdict = checkProperty(v, property(id), { seed, numRuns: DEFAULT_NUM_RUNS, xarray: 'faithful' });
+      const verdict = checkProperty(v, property(id), { seed, numRuns: DEFAULT_NUM_RUNS });
       const t2 = performance.now();
       const c = verdict.counterexample?.case;
       if (!c) continue;

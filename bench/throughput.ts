@@ -8,12 +8,12 @@ import { makeKernel } from '../model/kernel';
 import { expectedUnmaps } from '../model/reference';
 import { PropertyId, Variant } from '../model/variant';
 import { WORD64 } from '../model/word';
-import { FAITHFUL, storeRangeChunks } from '../model/xarray';
+import { storeRangeChunks } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { Case, LayoutSpec, materialize } from '../properties/case';
 import { checkProperty } from '../properties/engine/engine';
 import { Outcome, execute } from '../properties/engine/execute';
-import { PROPERTIES, contractRerun, property, violations } from '../properties/properties';
+import { PROPERTIES, property, violations } from '../properties/properties';
 
 export interface ThroughputConfig {
   readonly cases: number;
@@ -59,7 +59,6 @@ function fastest(rounds: number, fn: () => void): number {
   return best;
 }
 const ROUNDS = 3;
-const rerunOf = (v: Variant, c: Case) => contractRerun((x, m) => execute(v, x, m, WORD64), c);
 
 /** The generator's cost, measured once: fc.sample draws cases as fc.check does. */
 function generatorCost(cfg: ThroughputConfig): { cases: Case[]; usPerCase: number } {
@@ -79,7 +78,7 @@ export function phases(v: Variant, cases: readonly Case[], generator: number): P
   })), cases.length);
   const run = perCase(fastest(ROUNDS, () => resolved.forEach((r, i) => {
     if (r.kind !== 'invalidate') return;
-    const { kernel, recorder } = makeKernel(layouts[i], WORD64, FAITHFUL);
+    const { kernel, recorder } = makeKernel(layouts[i], WORD64);
     try {
       recorder.phase = 'begin';
       v.invalidate_begin(kernel, r.start, r.end);
@@ -87,10 +86,10 @@ export function phases(v: Variant, cases: readonly Case[], generator: number): P
       v.invalidate_end(kernel, r.start, r.end);
     } catch { /* a fault is judged by the checks, not timed here */ }
   })), cases.length);
-  const outcomes: Outcome[] = cases.map((c) => execute(v, c, FAITHFUL, WORD64));
+  const outcomes: Outcome[] = cases.map((c) => execute(v, c, WORD64));
   const checks = {} as Record<PropertyId, number>;
   for (const p of PROPERTIES) {
-    checks[p.id] = perCase(fastest(ROUNDS, () => outcomes.forEach((o, i) => violations(p, o, rerunOf(v, cases[i])))), cases.length);
+    checks[p.id] = perCase(fastest(ROUNDS, () => outcomes.forEach((o) => violations(p, o))), cases.length);
   }
   return { variant: v.name, generator, model, reference, run, checks };
 }
@@ -108,7 +107,7 @@ export function rates(p: Phases): Rate[] {
 /** One real fc.check through the engine, to hold the derived rates against (a property the variant passes). */
 function measuredRate(v: Variant, id: PropertyId, numRuns: number, seed: number): number {
   const run = () => {
-    const verdict = checkProperty(v, property(id), { seed, numRuns, xarray: 'faithful' });
+    const verdict = checkProperty(v, property(id), { seed, numRuns });
     if (verdict.actual !== 'pass') throw new Error(`${v.name} fails ${id}: pick a property it passes to time`);
   };
   run(); // warm: fast-check's runner is cold on the first call
@@ -116,14 +115,14 @@ function measuredRate(v: Variant, id: PropertyId, numRuns: number, seed: number)
 }
 
 function timeCase(v: Variant, c: Case, label: string, slots: number, chunks: number, reps: number): Growth {
-  const o = execute(v, c, FAITHFUL);
-  const exec = () => { for (let i = 0; i < reps; i++) execute(v, { ...c, layout: { ...c.layout } }, FAITHFUL); };
-  const check = () => { for (let i = 0; i < reps; i++) for (const p of PROPERTIES) violations(p, o, rerunOf(v, c)); };
+  const o = execute(v, c);
+  const exec = () => { for (let i = 0; i < reps; i++) execute(v, { ...c, layout: { ...c.layout } }); };
+  const check = () => { for (let i = 0; i < reps; i++) for (const p of PROPERTIES) violations(p, o); };
   exec(); check(); // warm
   return { label, slots, chunks, execute: perCase(fastest(ROUNDS, exec), reps), checks: perCase(fastest(ROUNDS, check), reps) };
 }
 
-const release = (layout: LayoutSpec): Case => ({ layout, op: { kind: 'release' }, pick: 0n });
+const release = (layout: LayoutSpec): Case => ({ layout, op: { kind: 'release' } });
 
 /** k slots of 64 pages each, one xarray chunk per binding, released (every binding is visited). */
 function growthWithSlots(v: Variant, counts: readonly number[], reps: number): Growth[] {

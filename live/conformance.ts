@@ -36,6 +36,7 @@ import { liveCaseArb } from '../properties/live-arbitraries';
 import { Progress } from '../properties/command/progress';
 import { Counter, ERRNO, GfnRead, LiveResult, caseLine, errnoName, kvmDevice, liveKvm, runLive } from './kernel';
 import { caseRecord } from '../properties/reports/record';
+import { RUNS, SEED, readInt } from '../properties/engine/settings';
 import { writeAtomic } from '../properties/reports/store';
 
 // ---- the model's answers ----
@@ -254,7 +255,7 @@ export function saveDisagreement(dir: string, c: Case, r: LiveResult | undefined
     format: 'gmem-live-disagreement/1',
     kernel: `${os.type()} ${os.release()}`,
     device: kvmDevice(),
-    case: caseRecord(c, 'faithful'),
+    case: caseRecord(c),
     model: modelJson(modelOf(c)),
     live: r?.kind === 'ran' ? JSON.parse(r.line) : r,
     disagreements: found,
@@ -480,11 +481,6 @@ export interface CliArgs {
 }
 
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
-  const int = (name: string, raw: string | undefined): number => {
-    const n = Number(raw);
-    if (raw === undefined || raw === '' || !Number.isSafeInteger(n)) throw new Error(`${name} takes an integer, got "${raw ?? ''}"`);
-    return n;
-  };
   let o;
   try {
     o = utilParseArgs({
@@ -498,14 +494,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   } catch (e) {
     throw new Error(`${(e as Error).message.split('\n')[0]} (see --help)`);
   }
-  const runs = o.runs === undefined ? 2000 : int('--runs', o.runs);
-  if (runs < 1) throw new Error('--runs must be at least 1');
+  const runs = o.runs === undefined ? 2000 : readInt('--runs', o.runs, RUNS);
   const hva = o.hva ?? 'none';
   if (hva !== 'none' && hva !== 'mmap') throw new Error('--hva takes none or mmap');
   const envSeed = env.FC_SEED;
   return {
     runs,
-    seed: o.seed !== undefined ? int('--seed', o.seed) : envSeed ? int('FC_SEED', envSeed) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
+    seed: o.seed !== undefined ? readInt('--seed', o.seed, SEED) : envSeed ? readInt('FC_SEED', envSeed, SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
     ...(o.path !== undefined ? { path: o.path } : {}),
     out: o.out !== undefined ? path.resolve(o.out) : path.join(__dirname, '..', 'shrink-reports', 'live'),
     counters: !o['no-counters'],

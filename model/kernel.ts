@@ -4,7 +4,7 @@
 // reads line for line like the C it came from (KERNEL-FACTS §6 for the views).
 import { Layout, viewsOf } from './layout';
 import { EventLog, KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
-import { Visit, XarrayMode, walk, xaFind } from './xarray';
+import { Visit, walk, xaFind } from './xarray';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
 import { Word } from './word';
 
@@ -118,8 +118,8 @@ interface ViewState {
 const slotView = (s: Layout['slots'][number]): KvmMemorySlot =>
   Object.freeze({ id: s.id, base_gfn: s.base_gfn, npages: s.npages, gmem: Object.freeze({ pgoff: s.pgoff, index: s.pgoff }) });
 
-/** A fresh kernel for one case: every view's slots, empty recorders, the walks in `mode`. */
-export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machine {
+/** A fresh kernel for one case: every view's slots, empty recorders. */
+export function makeKernel(layout: Layout, word: Word): Machine {
   const log = new EventLog();
   const walks: WalkRecord[] = [];
   const views: ViewState[] = viewsOf(layout).map((v, index) => ({
@@ -186,14 +186,14 @@ export function makeKernel(layout: Layout, word: Word, mode: XarrayMode): Machin
       const v = viewOf('xa_for_each_range', xa);
       const from = pgoff('xa_for_each_range', 'start', start);
       const to = pgoff('xa_for_each_range', 'last', last);
-      const visits = walk(v.layout, from, to, mode);
+      const visits = walk(v.layout, from, to);
       walks.push(Object.freeze({ ...(v.index ? { view: v.index } : {}), start: from, last: to, visits }));
       return visits.map((x) => Object.freeze([x.index, v.slots.get(x.slot.id)!] as const));
     },
     xa_find(xa: Bindings, index: bigint, max: bigint, filter: typeof XA_PRESENT) {
       const v = viewOf('xa_find', xa);
       if (filter !== XA_PRESENT) throw new VariantFault('xa_find', 'only XA_PRESENT is modelled');
-      const hit = xaFind(v.layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max), mode);
+      const hit = xaFind(v.layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max));
       return hit ? v.slots.get(hit.slot.id)! : null;
     },
     KVM_MMU_LOCK: (k: Kvm) => vmOf('KVM_MMU_LOCK', k).recorder.KVM_MMU_LOCK(),

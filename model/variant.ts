@@ -7,7 +7,7 @@ import { VmType } from './vm';
 import { pgoff_t } from './word';
 
 export const CORRECTNESS = ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping'] as const;
-export const ADVISORY = ['no-redundant-unmap', 'xarray-contract-robust'] as const;
+export const ADVISORY = ['no-redundant-unmap'] as const;
 export const PROPERTY_IDS = [...CORRECTNESS, ...ADVISORY] as const;
 export type PropertyId = (typeof PROPERTY_IDS)[number];
 
@@ -20,12 +20,6 @@ export interface Variant {
   /** Where the code comes from: tree, path, commit or message id. */
   readonly origin: string;
   readonly expect: Expectations;
-  /**
-   * Verdicts that differ when the walk runs in the xarray's contract mode (model/xarray.ts):
-   * a variant that relies on the first index lib/xarray.c yields may pass faithfully and fail
-   * there. Properties left out take `expect`'s verdict. See expectationOf().
-   */
-  readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
   /**
    * The VM types its cases run in (model/vm.ts): absent, a default VM only. From 6.14 the ranges
    * carry an attribute filter, and a TDX VM is where a wrong one leaves private memory mapped.
@@ -77,9 +71,9 @@ export function expectations(overrides: Partial<Record<PropertyId, Expectation>>
   return Object.freeze(out);
 }
 
-/** The verdict expected of `variant` on property `id` with the walk in xarray mode `xarray`. */
-export function expectationOf(variant: Pick<Variant, 'expect' | 'expectContract'>, id: PropertyId, xarray: 'faithful' | 'contract'): Expectation {
-  return (xarray === 'contract' ? variant.expectContract?.[id] : undefined) ?? variant.expect[id];
+/** The verdict expected of `variant` on property `id`. */
+export function expectationOf(variant: Pick<Variant, 'expect'>, id: PropertyId): Expectation {
+  return variant.expect[id];
 }
 
 export function defineVariant(v: Variant): Variant {

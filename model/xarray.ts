@@ -22,28 +22,6 @@ export interface Visit {
 }
 
 /**
- * Which index the first visit of a walk (and xa_find()) yields when `start` lies inside an entry.
- * Every other visit is fixed: an entry entered from below yields its first index, and each later
- * visit the first index of its entry (xa_find_after(), see firstIndex()).
- *
- * faithful: `start` itself, as lib/xarray.c does (measured, KERNEL-FACTS §4).
- * contract: what the xarray's documented contract allows, which is the same single index:
- *   Documentation/core-api/xarray.rst, "Multi-Index Entries": "When iterating over an XArray or
- *   calling xas_find(), if the initial index is in the middle of a multi-index entry, it will not
- *   be altered"; xa_find()'s kernel-doc (lib/xarray.c): the entry that "has the lowest index that
- *   is at least @indexp and no more than @max". lib/test_xarray.c's check_multi_find_1 checks
- *   less (after xa_find() from `multi + 1` it accepts any index of the entry, even below the one
- *   asked for), but a test's tolerance is not a promise, and the kernel-doc rules out part of it.
- *   KERNEL-FACTS §4 says the contract only promises an index inside the found entry: the
- *   documents above say otherwise, so a variant that uses the index (mike-index) relies on a
- *   documented guarantee, not on an implementation detail. Contract mode is kept so that a
- *   check can name the documents it judges by; `pick` chooses nothing any more.
- */
-export type XarrayMode = { readonly kind: 'faithful' } | { readonly kind: 'contract'; readonly pick: bigint };
-
-export const FAITHFUL: XarrayMode = Object.freeze({ kind: 'faithful' });
-
-/**
  * The chunks xa_store_range(first, last) creates, left to right (§4): from position f with
  * len indices left, the largest level k with f a multiple of 64^k and len >= 64^k, taking
  * u = min(len / 64^k, 64 - (f / 64^k) mod 64) units so the chunk never crosses its parent node.
@@ -84,22 +62,26 @@ export function chunksOf(layout: Layout): readonly Chunk[] {
 }
 
 /**
- * The index a walk (or xa_find()) yields for `chunk`, the first entry present in [start, last],
- * in either mode (see XarrayMode):
+ * The index a walk (or xa_find()) yields for `chunk`, the first entry present in [start, last]:
+ * the one index lib/xarray.c yields (measured, KERNEL-FACTS §4) and the only one its documented
+ * contract allows, so a variant that uses the index (mike-index) relies on a promise, not on an
+ * implementation detail. lib/test_xarray.c's check_multi_find_1 checks less (after xa_find()
+ * from `multi + 1` it accepts any index of the entry), but a test's tolerance is not a promise.
  * - entered from below (start < chunk.first): the entry's first index. xa_find(): "the lowest
  *   index that is at least @indexp"; lib/test_xarray.c check_multi_find_1 checks `index != multi`
  *   after xa_find() from 0. Every later visit of a walk is made by xa_find_after(): "the lowest
  *   index that is above @indexp and no more than @max", the next entry's first index
  *   (check_multi_find_1: `index != next`; xarray.rst: "Subsequent calls or iterations will move
  *   the index to the first index in the range. Each entry will only be returned once");
- * - start inside the entry: start ("it will not be altered").
+ * - start inside the entry: start (Documentation/core-api/xarray.rst, "Multi-Index Entries":
+ *   "if the initial index is in the middle of a multi-index entry, it will not be altered").
  */
 function firstIndex(chunk: Chunk, start: bigint): bigint {
   return start < chunk.first ? chunk.first : start;
 }
 
-/** xa_for_each_range(xa, index, entry, start, last): the visits, in order (§4); both modes walk alike. */
-export function walk(layout: Layout, start: bigint, last: bigint, _mode: XarrayMode = FAITHFUL): Visit[] {
+/** xa_for_each_range(xa, index, entry, start, last): the visits, in order (§4). */
+export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
   const visits: Visit[] = [];
   if (start > last) return visits;
   for (const chunk of chunksOf(layout)) {
@@ -112,7 +94,7 @@ export function walk(layout: Layout, start: bigint, last: bigint, _mode: XarrayM
 }
 
 /** xa_find(xa, &index, max, XA_PRESENT): the first entry in [index, max], or null (index unchanged). */
-export function xaFind(layout: Layout, index: bigint, max: bigint, _mode: XarrayMode = FAITHFUL): Visit | null {
+export function xaFind(layout: Layout, index: bigint, max: bigint): Visit | null {
   if (index > max) return null;
   for (const chunk of chunksOf(layout)) {
     if (chunk.last < index) continue;

@@ -1,7 +1,6 @@
 // The harness comment of a C variant file, which says what a TypeScript variant says in
-// defineVariant(): `harness: name=upstream-c origin="..." expect=no-redundant-unmap:fail,...`,
-// and `expect-contract=` (same syntax) for the verdicts that differ in the xarray's contract mode
-// (Variant.expectContract). Anything left out takes the defaults of model/variant.ts expectations().
+// defineVariant(): `harness: name=upstream-c origin="..." expect=no-redundant-unmap:fail,...`.
+// Anything left out takes the defaults of model/variant.ts expectations().
 
 import path from 'path';
 import { Expectation, Expectations, PROPERTY_IDS, PropertyId, expectations } from '../model/variant';
@@ -10,8 +9,6 @@ export interface CHeader {
   readonly name: string;
   readonly origin: string;
   readonly expect: Expectations;
-  /** Present only when the comment has `expect-contract=`. */
-  readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
 }
 
 export class CVariantFileError extends Error {
@@ -22,7 +19,7 @@ export class CVariantFileError extends Error {
 }
 
 const VERDICTS: readonly Expectation[] = ['pass', 'fail', 'report'];
-const FIELDS: readonly string[] = ['name', 'origin', 'expect', 'expect-contract'];
+const FIELDS: readonly string[] = ['name', 'origin', 'expect'];
 
 /** The harness comment's fields; a file without one is named after itself and expected to pass. */
 export function parseHeader(file: string, src: string): CHeader {
@@ -49,16 +46,14 @@ export function parseHeader(file: string, src: string): CHeader {
     rest = rest.slice(m[0].length);
   }
   const overrides = verdicts(file, 'expect', fields.get('expect') ?? '');
-  const contract = fields.get('expect-contract');
   return {
     name: fields.get('name') ?? fallback.name,
     origin: fields.get('origin') ?? fallback.origin,
     expect: expectations(overrides),
-    ...(contract === undefined ? {} : { expectContract: Object.freeze(verdicts(file, 'expect-contract', contract)) }),
   };
 }
 
-/** `id:verdict,...` of an expect= or expect-contract= field. */
+/** `id:verdict,...` of an expect= field. */
 function verdicts(file: string, key: string, value: string): Partial<Record<PropertyId, Expectation>> {
   const out: Partial<Record<PropertyId, Expectation>> = {};
   for (const item of value.split(',').filter((s) => s.trim() !== '')) {

@@ -5,7 +5,6 @@
 
 import fc from 'fast-check';
 import path from 'path';
-import { FAITHFUL } from '../model/xarray';
 import { caseArb } from '../properties/arbitraries';
 import { execute } from '../properties/engine/execute';
 import { loadVariantFile } from '../properties/registry';
@@ -24,13 +23,13 @@ function main(): void {
   const c = loadCVariant(cFile);
   const ts = loadVariantFile(tsFile);
   const sample = (seed: number) => fc.sample(caseArb, { seed, numRuns: n });
-  c.runner.run(sample(0)[0], FAITHFUL); // start the worker and the child
+  c.runner.run(sample(0)[0]); // start the worker and the child
   const [a, b, d] = [sample(1), sample(2), sample(3)];
   const figures = {
-    'TypeScript, in process': rate(n, () => a.forEach((k) => execute(ts, k, FAITHFUL))),
-    'C, batches of 512 (prefetch)': rate(n, () => c.runner.prefetch(b, FAITHFUL)),
-    'C, one case per round trip': rate(n, () => d.forEach((k) => c.runner.run(k, FAITHFUL))),
-    'C, from the cache': rate(n, () => b.forEach((k) => c.runner.run(k, FAITHFUL))),
+    'TypeScript, in process': rate(n, () => a.forEach((k) => execute(ts, k))),
+    'C, batches of 512 (prefetch)': rate(n, () => c.runner.prefetch(b)),
+    'C, one case per round trip': rate(n, () => d.forEach((k) => c.runner.run(k))),
+    'C, from the cache': rate(n, () => b.forEach((k) => c.runner.run(k))),
   };
   c.runner.close();
   console.log(`${n} generated cases each, ${c.name} against ${ts.name} (cases/s):`);

@@ -1,11 +1,10 @@
 // The runner of one compiled C variant: the shared child runner (properties/isolation/runner.ts)
 // with the C driver's wire format. Each case is resolved by the model (layout, caller,
 // reference) and sent with each view's xarray chunks (native/replay.ts requestLine); the driver's
-// call log comes back and is replayed through model/kvm.ts. Outcomes are cached per case and
-// xarray mode; prefetch() sends a known list of cases in batches.
+// call log comes back and is replayed through model/kvm.ts. Outcomes are cached per case;
+// prefetch() sends a known list of cases in batches.
 
 import { WORD64 } from '../model/word';
-import { XarrayMode } from '../model/xarray';
 import { Case } from '../properties/case';
 import { Outcome } from '../properties/engine/execute';
 import { ChildRunner, RunnerOptions } from '../properties/isolation/runner';
@@ -40,7 +39,7 @@ export class CRunner extends ChildRunner {
     }, opts);
   }
 
-  prefetch(cases: readonly Case[], mode: XarrayMode): Outcome[] {
-    return this.runMany(cases.map((c) => [c, mode]));
+  prefetch(cases: readonly Case[]): Outcome[] {
+    return this.runMany(cases);
   }
 }

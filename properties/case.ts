@@ -1,11 +1,10 @@
-// A case in the generators' terms: a layout (concrete slots), a caller operation, and the pick
-// that chooses the walk's first index in the xarray's contract mode. Materialized only through
-// the model's own bind() and callers, so a generated case is one the kernel would accept.
+// A case in the generators' terms: a layout (concrete slots) and a caller operation.
+// Materialized only through the model's own bind() and callers, so a generated case is one the
+// kernel would accept.
 
 import { Operation } from '../model/callers';
 import { Layout, PAGE_SHIFT, addView, bind, createGmem } from '../model/layout';
 import { VmType } from '../model/vm';
-import { FAITHFUL, XarrayMode } from '../model/xarray';
 
 export interface SlotSpec {
   readonly id: number;
@@ -34,24 +33,16 @@ export interface LayoutSpec {
 export interface Case {
   readonly layout: LayoutSpec;
   readonly op: Operation;
-  /** Contract mode's choice of first index, as an offset into the entry found (model/xarray). */
-  readonly pick: bigint;
 }
 
 /** The case in a VM of that type; a default VM is left unnamed, so its records stay as they were. */
 export const inVm = (c: Case, vmType: VmType): Case => (vmType === 'default' ? c : { ...c, layout: { ...c.layout, vmType } });
 
-/** 'faithful': the walk lib/xarray.c does; 'contract': the first index the case's pick chooses. */
-export type XarrayChoice = 'faithful' | 'contract';
-
-export const xarrayMode = (c: Case, choice: XarrayChoice): XarrayMode =>
-  choice === 'faithful' ? FAITHFUL : { kind: 'contract', pick: c.pick };
-
 const built = new WeakMap<LayoutSpec, Layout>();
 
 /**
  * KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's
- * errno. Cached per spec object: every property and contract re-run of a case shares one layout.
+ * errno. Cached per spec object: every property of a case shares one layout.
  */
 export function materialize(spec: LayoutSpec): Layout {
   let layout = built.get(spec);
@@ -82,15 +73,14 @@ function bindAll(spec: LayoutSpec): Layout {
 /** The views of a spec, the first one first (model/layout.ts viewsOf). */
 export const viewSpecs = (spec: LayoutSpec): ViewSpec[] => [{ slots: spec.slots, ...(spec.vmType ? { vmType: spec.vmType } : {}) }, ...(spec.otherViews ?? [])];
 
-/** A canonical key for a case run in a mode. */
-export function caseKey(c: Case, mode: XarrayMode): string {
+/** A canonical key for a case. */
+export function caseKey(c: Case): string {
   const op = c.op.kind === 'punch' ? `p${c.op.mode},${c.op.offset},${c.op.len}`
     : c.op.kind === 'memory-failure' ? `m${c.op.index},${c.op.order}`
     : c.op.kind === 'convert' ? `c${c.op.offset},${c.op.size},${c.op.toPrivate ? 1 : 0}` : `r${c.op.view ? c.op.view : ''}`;
   const slotsOf = (ss: Case['layout']['slots']) => ss.map((s) => `${s.id},${s.pgoff},${s.npages},${s.base_gfn}`).join(';');
-  const m = mode.kind === 'faithful' ? 'f' : `c${mode.pick}`;
   const vm = c.layout.vmType && c.layout.vmType !== 'default' ? `|${c.layout.vmType}` : '';
   const views = (c.layout.otherViews ?? []).map((v) => `|v${v.vmType && v.vmType !== 'default' ? v.vmType : ''}:${slotsOf(v.slots)}`).join('');
   const order = c.layout.pageOrder ? `|o${c.layout.pageOrder}` : '';
-  return `${m}|${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}|${c.pick}${vm}${views}${order}`;
+  return `${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}${vm}${views}${order}`;
 }

@@ -59,7 +59,6 @@ export function formatOutcome(o: Outcome): string {
   if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); no invalidation`);
   else if (r.kind === 'allocate') lines.push('  -> allocation; no invalidation');
   else lines.push(`  -> invalidate [start ${decHex(r.start)}, end ${decHex(r.end)})`);
-  if (o.mode.kind === 'contract') lines.push(`xarray: contract mode, pick ${decHex(o.case.pick)}`);
   for (const w of o.walks) {
     lines.push(`${inView(w.view)}walk [${decHex(w.start)}, ${decHex(w.last)}]: ${w.visits.map((v) => `(${decHex(v.index)}, slot ${v.slot.id})`).join(' ') || 'no visits'}`);
   }

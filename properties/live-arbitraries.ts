@@ -192,4 +192,4 @@ function operation(layout: LayoutSpec, spec: OpSpec): Operation {
 /** A live case: a layout within the guest's window (some binds invalid), a punch or a release. */
 export const liveCaseArb: fc.Arbitrary<Case> = fc
   .tuple(liveLayoutArb, opSpecArb)
-  .map(([layout, spec]) => ({ layout, op: operation(layout, spec), pick: 0n }));
+  .map(([layout, spec]) => ({ layout, op: operation(layout, spec) }));

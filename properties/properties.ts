@@ -1,25 +1,20 @@
 // The properties, each with a stable id, as functions from an outcome to the violations found
 // (empty when it holds). Correctness ones judge the unmaps, WARNs and MMU bookkeeping; the
-// advisory ones (redundant unmaps, robustness to the xarray's contract) are reported. In a file
+// advisory one (redundant unmaps) is reported. In a file
 // with several views each property holds per view (each VM has its own lock, bookkeeping and
 // mappings), and a violation names its view.
 
 import { KvmEvent, Phase, phaseName } from '../model/kvm';
 import { Range, intersect, normalize, show, subtract } from '../model/ranges';
 import { expectedUnmaps, slotGfns } from '../model/reference';
-import { PropertyId, isAdvisory } from '../model/variant';
-import { XarrayMode } from '../model/xarray';
-import { Case } from './case';
+import { PropertyId } from '../model/variant';
 import { diff, unmapsOf, viewOutcomes } from './diff';
 import { Outcome } from './engine/execute';
-
-/** Runs the same variant on the same case under another xarray mode (for xarray-contract-robust). */
-export type Rerun = (pick: bigint) => Outcome;
 
 export interface Property {
   readonly id: PropertyId;
   readonly title: string;
-  check(o: Outcome, rerun: Rerun): string[];
+  check(o: Outcome): string[];
 }
 
 const ranges = (rs: readonly Range[]) => rs.map(show).join(' ');
@@ -151,38 +146,8 @@ const noRedundantUnmap: Property = {
   },
 };
 
-/** The correctness properties an outcome fails: its verdict, for comparing two xarray modes. */
-const failing = (o: Outcome): string[] =>
-  PROPERTIES.filter((p) => !isAdvisory(p.id) && violations(p, o, () => o).length > 0).map((p) => p.id);
-
-/**
- * The first indices the xarray's documented contract allows besides the faithful one, as picks:
- * none. The documents pin the index a walk yields (model/xarray.ts), so today this advisory
- * property cannot fail; it re-runs nothing and costs nothing.
- */
-const contractPicks = (_c: Case, _o: Outcome): bigint[] => [];
-
-const xarrayContractRobust: Property = {
-  id: 'xarray-contract-robust',
-  title: 'the same verdict under every walk the xarray\'s documented contract allows (advisory; the documents allow one)',
-  check: (o, rerun) => {
-    const picks = contractPicks(o.case, o);
-    if (picks.length === 0) return [];
-    const faithful = failing(o).join(', ') || 'none';
-    for (const pick of picks) {
-      const other = rerun(pick);
-      const verdict = failing(other).join(', ') || 'none';
-      if (verdict !== faithful) {
-        const first = other.walks[0]?.visits[0]?.index;
-        return [`with the walk's first index at ${first} (inside the entry holding start) the correctness failures are [${verdict}], faithfully [${faithful}]`];
-      }
-    }
-    return [];
-  },
-};
-
 export const PROPERTIES: readonly Property[] = [
-  noStaleMapping, noCollateralUnmap, rangesWellFormed, noWarn, mmuBookkeeping, noRedundantUnmap, xarrayContractRobust,
+  noStaleMapping, noCollateralUnmap, rangesWellFormed, noWarn, mmuBookkeeping, noRedundantUnmap,
 ];
 
 export const property = (id: PropertyId): Property => PROPERTIES.find((p) => p.id === id)!;
@@ -197,16 +162,13 @@ export function faultText(f: NonNullable<Outcome['fault']>): string {
   return `${fn} threw: ${f.message}`;
 }
 
-/** The rerun xarray-contract-robust asks for: the same case through `run`, in contract mode with `pick`. */
-export const contractRerun = (run: (c: Case, mode: XarrayMode) => Outcome, c: Case): Rerun => (pick) => run(c, { kind: 'contract', pick });
-
-/** Judged once for the whole case, not per view: a WARN is the kernel's, and the rerun is the whole case's. */
-const WHOLE_CASE: readonly PropertyId[] = ['no-warn', 'xarray-contract-robust'];
+/** Judged once for the whole case, not per view: a WARN is the kernel's. */
+const WHOLE_CASE: readonly PropertyId[] = ['no-warn'];
 
 /** The violations of one property; a variant that did not finish the case violates every property. */
-export function violations(p: Property, o: Outcome, rerun: Rerun): string[] {
+export function violations(p: Property, o: Outcome): string[] {
   if (o.fault) return [faultText(o.fault)];
   const views = viewOutcomes(o);
-  if (views.length === 1 || WHOLE_CASE.includes(p.id)) return p.check(o, rerun);
-  return views.flatMap(({ view, outcome }) => p.check(outcome, rerun).map((v) => `view ${view}: ${v}`));
+  if (views.length === 1 || WHOLE_CASE.includes(p.id)) return p.check(o);
+  return views.flatMap(({ view, outcome }) => p.check(outcome).map((v) => `view ${view}: ${v}`));
 }

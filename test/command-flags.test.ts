@@ -67,7 +67,7 @@ test('--path replays the printed failure, and the header says it replays a path,
   const first = JSON.parse(checkHere([...on, '--json']).out).verdicts[0];
   expect(first).toMatchObject({ actual: 'fail', path: expect.stringMatching(/^\d+(:\d+)*$/) });
   const again = checkHere([...on, '--path', first.path]);
-  expect(again.out).toMatch(new RegExp(`^seed 5, replaying path ${first.path}, xarray faithful$`, 'm'));
+  expect(again.out).toMatch(new RegExp(`^seed 5, replaying path ${first.path}$`, 'm'));
   expect(again.out).not.toMatch(/cases per property/);
   expect(JSON.parse(checkHere([...on, '--path', first.path, '--json']).out).verdicts[0].counterexample).toEqual(first.counterexample);
 });
@@ -75,7 +75,7 @@ test('--path replays the printed failure, and the header says it replays a path,
 test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
   const help = check(['--help']); // the real bin, as npm run check runs it
   expect(help.code).toBe(0);
-  for (const flag of ['--property', '--runs', '--seed', '--path', '--xarray', '--timeout', '--report', '--json', '--verbose', '--no-isolate', '--no-typecheck']) expect(help.out).toContain(flag);
+  for (const flag of ['--property', '--runs', '--seed', '--path', '--timeout', '--report', '--json', '--verbose', '--no-isolate', '--no-typecheck']) expect(help.out).toContain(flag);
   expect(help.out).toMatch(/examples:/);
   const bad = check(['--runs', 'many']);
   expect(bad.code).toBe(2);
@@ -83,10 +83,12 @@ test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
 }, 30000);
 
 test('arguments parse into what the engine needs', () => {
-  const a = parseArgs(['--property', 'no-warn,no-stale-mapping', '--xarray', 'both', '--seed', '9', 'x.ts'], {});
-  expect(a).toMatchObject({ properties: ['no-warn', 'no-stale-mapping'], xarray: ['faithful', 'contract'], seed: 9, targets: ['x.ts'] });
+  const a = parseArgs(['--property', 'no-warn,no-stale-mapping', '--seed', '9', 'x.ts'], {});
+  expect(a).toMatchObject({ properties: ['no-warn', 'no-stale-mapping'], seed: 9, targets: ['x.ts'] });
   expect(() => parseArgs(['--property', 'no-such'], {})).toThrow(UsageError);
-  expect(() => parseArgs(['--xarray', 'sometimes'], {})).toThrow(/faithful, contract or both/);
+  // the xarray contract mode is gone (it could never differ from the faithful walk), and its flag with it
+  expect(() => parseArgs(['--xarray', 'both'], {})).toThrow(/xarray/);
+  expect(() => parseArgs(['--property', 'xarray-contract-robust'], {})).toThrow(/unknown property xarray-contract-robust/);
 });
 
 test('a --timeout finer than the CPU clock, or a seed fast-check would cut to 32 bits, is refused', () => {
@@ -97,7 +99,29 @@ test('a --timeout finer than the CPU clock, or a seed fast-check would cut to 32
   // 99999999999 ran the cases of seed 1215752191 while printing the number it was given
   expect(() => parseArgs(['--seed', '99999999999'], {})).toThrow(/^--seed needs an integer from -2147483648 to 2147483647, got "99999999999"$/);
   expect(parseArgs(['--seed=-2147483648'], {}).seed).toBe(-(2 ** 31));
-  expect(() => parseArgs([], { FC_SEED: '2147483648' })).toThrow(/^FC_SEED must be an integer from -2147483648 to 2147483647/);
+  expect(() => parseArgs([], { FC_SEED: '2147483648' })).toThrow(/^FC_SEED needs an integer from -2147483648 to 2147483647, got "2147483648"$/);
+});
+
+test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or cache folder is exit 2 naming it', () => {
+  // FC_NUM_RUNS=0 was a green run of nothing; -5 gave FAIL! verdicts with "harness error: undefined"
+  expect(() => parseArgs([], { FC_NUM_RUNS: '0' })).toThrow(/^FC_NUM_RUNS needs an integer >= 1, got "0"$/);
+  expect(() => parseArgs(['--runs', '0'], {})).toThrow(/^--runs needs an integer >= 1, got "0"$/);
+  expect(() => parseArgs([], { FC_NUM_RUNS: '1e3' })).not.toThrow(); // what Number() reads, as --runs 1e3 is
+  expect(parseArgs([], { FC_NUM_RUNS: '' }).numRuns).toBe(1000); // set but empty is unset
+  const upstream = path.join(ROOT, 'variants', 'upstream.ts');
+  for (const [env, said] of [
+    [{ FC_NUM_RUNS: '0' }, /^FC_NUM_RUNS needs an integer >= 1, got "0"$/m],
+    [{ FC_NUM_RUNS: '-5' }, /^FC_NUM_RUNS needs an integer >= 1, got "-5"$/m],
+    [{ FC_SEED: 'soon' }, /^FC_SEED needs an integer from -2147483648 to 2147483647, got "soon"$/m],
+  ] as const) {
+    const r = checkHere([upstream, '--no-isolate'], env);
+    expect([r.code, r.out, r.err]).toEqual([2, '', expect.stringMatching(said)]);
+  }
+  const file = path.join(scratch({ 'not-a-folder': '' }), 'not-a-folder');
+  for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
+    const r = checkHere([upstream, '--no-isolate'], { [cache]: file });
+    expect([r.code, r.err]).toEqual([2, `${cache}=${file} cannot be made: ${file} is not a folder\n`]);
+  }
 });
 
 test('--from-kernel judges the tree alone; its reports go to --reports-dir, named by the file\'s content, and are indexed', () => {

@@ -10,7 +10,6 @@ import { KvmRecorder } from '../model/kvm';
 import { Layout } from '../model/layout';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED, filterToRoots, memoryRoot } from '../model/vm';
 import { WORD64 } from '../model/word';
-import { FAITHFUL } from '../model/xarray';
 import { Case, materialize } from '../properties/case';
 import { caseArbFor, caseArb } from '../properties/arbitraries';
 import { checkProperty, optionsFromEnv } from '../properties/engine/engine';
@@ -32,7 +31,7 @@ const { seed } = optionsFromEnv();
 
 // one slot, file [0, 4) -> gfns [100, 104), in the VM given
 const inVm = (vmType?: 'tdx'): Layout => materialize({ ...spec(8n, [[0n, 4n, 100n]]), ...(vmType ? { vmType } : {}) });
-const punch = (vmType?: 'tdx'): Case => ({ layout: { ...spec(8n, [[0n, 4n, 100n]]), ...(vmType ? { vmType } : {}) }, op: { kind: 'punch', mode: 3, offset: 0n, len: 4n * 4096n }, pick: 0n });
+const punch = (vmType?: 'tdx'): Case => ({ layout: { ...spec(8n, [[0n, 4n, 100n]]), ...(vmType ? { vmType } : {}) }, op: { kind: 'punch', mode: 3, offset: 0n, len: 4n * 4096n } });
 
 test('kvm_gfn_range_filter_to_root_types: a default VM zaps its direct roots whatever the filter', () => {
   for (const filter of [0, KVM_FILTER_SHARED, KVM_FILTER_PRIVATE, KVM_FILTER_SHARED | KVM_FILTER_PRIVATE]) {
@@ -66,15 +65,15 @@ test('the recorder: on a TDX VM only a PRIVATE unmap takes the memory away; SHAR
 });
 
 test('a range whose attr_filter is not an enum value is the variant\'s fault', () => {
-  const { kernel: k } = makeKernel(inVm('tdx'), WORD64, FAITHFUL);
+  const { kernel: k } = makeKernel(inVm('tdx'), WORD64);
   const slot = { id: 0, base_gfn: 100n, npages: 4n, gmem: { pgoff: 0n, index: 0n } };
   expect(() => k.kvm_unmap_gfn_range(k.kvm, { start: 100n, end: 101n, slot, attr_filter: 2n as unknown as number })).toThrow(/range->attr_filter must be an enum kvm_gfn_range_filter/);
 });
 
 test('the properties: a SHARED unmap on a TDX VM is a stale mapping in the mirror roots, and nothing else', () => {
   const found = (v: typeof upstream, c: Case) => {
-    const o = execute(v, c, FAITHFUL);
-    return Object.fromEntries(PROPERTIES.map((p) => [p.id, violations(p, o, () => o)] as const).filter(([, f]) => f.length > 0));
+    const o = execute(v, c);
+    return Object.fromEntries(PROPERTIES.map((p) => [p.id, violations(p, o)] as const).filter(([, f]) => f.length > 0));
   };
   expect(found(filterSharedAlways, punch('tdx'))).toEqual({ 'no-stale-mapping': ['slot 0: gfns [100, 104) still mapped in the mirror roots (private memory of a TDX VM)'] });
   expect(found(filterSharedAlways, punch())).toEqual({});
@@ -98,21 +97,21 @@ test('which VMs a variant runs in: 6.14 on both, earlier eras a default VM only;
 });
 
 test('a saved case in a TDX VM is a regression test only for variants that run there', () => {
-  const record = { ...caseRecord(punch('tdx'), 'faithful') };
+  const record = { ...caseRecord(punch('tdx')) };
   const saved = [{ stem: 'filter-shared-always--no-stale-mapping--x', record: { variant: { name: 'filter-shared-always' }, property: 'no-stale-mapping' as const, counterexample: record } }];
   expect(record.layout.vmType).toBe('tdx');
-  expect(savedCasesFor(upstream, 'no-stale-mapping', 'faithful', saved)).toEqual([]);
-  expect(savedCasesFor(upstream614, 'no-stale-mapping', 'faithful', saved).map((s) => s.case.layout.vmType)).toEqual(['tdx']);
+  expect(savedCasesFor(upstream, 'no-stale-mapping', saved)).toEqual([]);
+  expect(savedCasesFor(upstream614, 'no-stale-mapping', saved).map((s) => s.case.layout.vmType)).toEqual(['tdx']);
   // a default VM's record is the record it always was: no vmType field, so report names do not move
-  expect(Object.keys(caseRecord(punch(), 'faithful').layout)).toEqual(['filePages', 'slots']);
+  expect(Object.keys(caseRecord(punch()).layout)).toEqual(['filePages', 'slots']);
 });
 
 test('filter-shared-always fails no-stale-mapping with one TDX VM and one slot; upstream-6.14 passes', () => {
-  const v = checkProperty(filterSharedAlways, property('no-stale-mapping'), { seed, numRuns: 300, xarray: 'faithful' });
+  const v = checkProperty(filterSharedAlways, property('no-stale-mapping'), { seed, numRuns: 300 });
   expect(v.actual).toBe('fail');
   const c = v.counterexample!.case;
   expect([c.layout.vmType, c.layout.slots.length]).toEqual(['tdx', 1]);
-  expect(checkProperty(upstream614, property('no-stale-mapping'), { seed, numRuns: 300, xarray: 'faithful' }).actual).toBe('pass');
+  expect(checkProperty(upstream614, property('no-stale-mapping'), { seed, numRuns: 300 }).actual).toBe('pass');
 });
 
 test('the command, each variant in its own process: the report names the VM and the root that kept the mapping', () => {

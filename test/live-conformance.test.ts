@@ -7,7 +7,7 @@ import path from 'path';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../model/callers';
 import { Case } from '../properties/case';
 import { GfnRead, LiveResult, caseLine, compileRunner, liveKvm } from '../live/kernel';
-import { compareLive, formatLiveCase, runConformance } from '../live/conformance';
+import { compareLive, formatLiveCase, parseCli, runConformance } from '../live/conformance';
 
 const ROOT = path.join(__dirname, '..');
 const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
@@ -16,7 +16,6 @@ const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 const twoSlots: Case = {
   layout: { filePages: 8n, slots: [{ id: 0, pgoff: 0n, npages: 4n, base_gfn: 16n }, { id: 1, pgoff: 4n, npages: 2n, base_gfn: 100n }] },
   op: { kind: 'punch', mode: PUNCH, offset: 3n << 12n, len: 2n << 12n },
-  pick: 0n,
 };
 
 const page = (i: number): GfnRead => ({ kind: 'page', index: BigInt(i) });
@@ -102,6 +101,12 @@ describe('the comparison', () => {
     expect(caseLine('7', twoSlots)).toBe('C 7 8 punch 3 12288 8192 2 0 0 4 16 1 4 2 100');
     expect(formatLiveCase(twoSlots, agreeing())).toContain('reference unmaps: slot 0 gfns [19 (0x13), 20 (0x14)), slot 1 gfns [100 (0x64), 101 (0x65))');
   });
+});
+
+test('npm run kvm holds --runs, --seed and FC_SEED to the check\'s rules', () => {
+  expect(() => parseCli(['--runs', '0'], {})).toThrow(/^--runs needs an integer >= 1, got "0"$/);
+  expect(() => parseCli([], { FC_SEED: '99999999999' })).toThrow(/^FC_SEED needs an integer from -2147483648 to 2147483647/);
+  expect(parseCli(['--seed', '7'], { FC_SEED: 'ignored' }).seed).toBe(7);
 });
 
 test('the runner compiles without a warning', () => {

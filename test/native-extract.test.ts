@@ -2,7 +2,6 @@
 // functions (and only what they use) are taken out by brace matching, their era told from the
 // signatures, compiled unmodified under the shim, and judged like any variant.
 
-import { FAITHFUL } from '../model/xarray';
 import { Variant, expectations } from '../model/variant';
 import { execute } from '../properties/engine/execute';
 import { CVariant, loadKernelVariant } from '../native/cvariant';
@@ -21,8 +20,8 @@ afterAll(() => opened.forEach((v) => v.runner.close()));
 
 const cases = sampleCases(200, 1);
 const sameAs = (v: CVariant, twin: Variant) => {
-  v.runner.prefetch(cases, FAITHFUL); // in batches, not a round trip per case
-  for (const c of cases) expect(observable(v.runner.run(c, FAITHFUL))).toEqual(observable(execute(twin, c, FAITHFUL)));
+  v.runner.prefetch(cases); // in batches, not a round trip per case
+  for (const c of cases) expect(observable(v.runner.run(c))).toEqual(observable(execute(twin, c)));
 };
 
 describe('a 6.8-era tree', () => {

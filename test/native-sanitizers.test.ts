@@ -1,6 +1,6 @@
 // The C runtime under AddressSanitizer and UndefinedBehaviorSanitizer: native/driver.c built
-// with every C variant and every kernel-style tree of the fixtures runs generated cases, both
-// xarray modes, without a sanitizer finding, a crash, an exit or garbled output. The mutant
+// with every C variant and every kernel-style tree of the fixtures runs generated cases without
+// a sanitizer finding, a crash, an exit or garbled output. The mutant
 // trees are there because their ranges cross into other slots, the case in which the driver's
 // set of mapped gfns once read freed memory (zap() shrank it before moving its tail), which
 // ended whole runs with "kvm_mmu_unmap_gfn_range returned false in C but true in the model's
@@ -9,8 +9,7 @@
 import fs from 'fs';
 import path from 'path';
 import { CORRECTNESS } from '../model/variant';
-import { FAITHFUL, XarrayMode } from '../model/xarray';
-import { Case, xarrayMode } from '../properties/case';
+import { Case } from '../properties/case';
 import { checkVariant } from '../properties/engine/engine';
 import { Outcome } from '../properties/engine/execute';
 import { CVariant, LoadOptions, loadCVariant, loadKernelVariant } from '../native/cvariant';
@@ -39,15 +38,8 @@ const load = (target: Target, opts: LoadOptions): CVariant => {
 afterAll(() => { for (const v of loaded) v.runner.close(); });
 
 const CASES = 1000;
-/**
- * The cases of a target, in the VMs it runs in (a TDX VM too from 6.14, the driver's other zap
- * path). Contract mode walks as faithful mode does now (model/xarray.ts): a slice of it keeps the
- * driver's parsing of the mode under the sanitizers, without running every case twice.
- */
-function itemsFor(v: CVariant): Array<readonly [Case, XarrayMode]> {
-  const cases = sampleCases(CASES, 11, v);
-  return [...cases.map((c) => [c, FAITHFUL] as const), ...cases.slice(0, 100).map((c) => [c, xarrayMode(c, 'contract')] as const)];
-}
+/** The cases of a target, in the VMs it runs in (a TDX VM too from 6.14, the driver's other zap path). */
+const itemsFor = (v: CVariant): Case[] => sampleCases(CASES, 11, v);
 
 /** A case the C program did not finish as a variant does: it crashed, exited, hung or wrote garbage. */
 const broken = (o: Outcome) => o.fault !== undefined && (o.fault.hang === true || o.fault.notRun === true || /^(Crash|Exit|MalformedOutput)/.test(o.fault.message));
@@ -65,9 +57,9 @@ describe.each(targets)('%s', (name, loader) => {
   let v: CVariant;
   beforeAll(() => { v = load([name, loader], { sanitize: true, onStderr: err.write }); }, SLOW_MS);
 
-  test(`${CASES} cases in the VMs its era runs in (the first 100 in contract mode too) under ASan and UBSan: no finding, no crash (FC_SEED=${seed})`, () => {
+  test(`${CASES} cases in the VMs its era runs in under ASan and UBSan: no finding, no crash (FC_SEED=${seed})`, () => {
     const items = itemsFor(v);
-    if (v.vmTypes) expect(items.filter(([c]) => c.layout.vmType === 'tdx').length).toBeGreaterThan(CASES / 4);
+    if (v.vmTypes) expect(items.filter((c) => c.layout.vmType === 'tdx').length).toBeGreaterThan(CASES / 4);
     const outcomes = v.runner.runMany(items); // a NativeHarnessError here is a C/model disagreement
     const bad = outcomes.filter(broken).map((o) => o.fault!.message);
     expect(err.text).not.toMatch(/runtime error|Sanitizer/); // ASan, LSan and UBSan write their reports on stderr
@@ -81,8 +73,8 @@ describe.each(MUTANTS)('%s, as --from-kernel builds it', (mutant) => {
   test(`gets ordinary outcomes and fails a correctness property with a shrunk counterexample (FC_SEED=${seed})`, () => {
     const v = load([mutant, (opts) => loadKernelVariant(path.join(FIXTURES, mutant), opts)], { onStderr: () => {} });
     const isolated = new IsolatedRunner(v.runner);
-    expect(() => isolated.prefetch(seed, 300, 'faithful', v)).not.toThrow();
-    const verdicts = checkVariant(v, { numRuns: 300, seed, xarray: 'faithful', isolated, properties: [...CORRECTNESS] });
+    expect(() => isolated.prefetch(seed, 300, v)).not.toThrow();
+    const verdicts = checkVariant(v, { numRuns: 300, seed, isolated, properties: [...CORRECTNESS] });
     expect(verdicts.filter((x) => x.harnessError !== undefined).map((x) => x.harnessError)).toEqual([]);
     const failed = verdicts.filter((x) => x.actual === 'fail');
     expect(failed.length).toBeGreaterThan(0);

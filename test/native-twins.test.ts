@@ -1,10 +1,8 @@
 // The shipped C variants against their TypeScript twins: the same declared verdicts and VMs, and
 // the same KVM events, walks and faults on the same generated cases (in a TDX VM too, for the
-// 6.14 twins on; with several views, for the 2025 and 2026 twins), faithful and contract mode.
+// 6.14 twins on; with several views, for the 2025 and 2026 twins).
 
-import { FAITHFUL } from '../model/xarray';
 import { Variant } from '../model/variant';
-import { xarrayMode } from '../properties/case';
 import { execute } from '../properties/engine/execute';
 import { CVariant, loadCVariant } from '../native/cvariant';
 import buggy from '../variants/buggy';
@@ -49,14 +47,13 @@ describe.each(PAIRS)('%s', (file, twin) => {
     expect([c.zap === undefined, c.release_zap === undefined]).toEqual([twin.zap === undefined, twin.release_zap === undefined]);
   });
 
-  test.each(['faithful', 'contract'] as const)(`gives the same events as its twin on 300 cases, %s xarray (FC_SEED=${seed})`, (choice) => {
+  test(`gives the same events as its twin on 300 cases (FC_SEED=${seed})`, () => {
     const c = load(file);
-    const mode = (k: (typeof cases)[number]) => (choice === 'faithful' ? FAITHFUL : xarrayMode(k, 'contract'));
-    const outcomes = c.runner.runMany(mine.map((k) => [k, mode(k)])); // in batches, not a round trip per case
+    const outcomes = c.runner.runMany(mine); // in batches, not a round trip per case
     let invalidations = 0;
     for (const [i, k] of mine.entries()) {
       const got = observable(outcomes[i]);
-      const want = observable(execute(twin, k, mode(k)));
+      const want = observable(execute(twin, k));
       if (got.resolved.kind === 'invalidate') invalidations++;
       expect(got).toEqual(want);
     }
@@ -72,7 +69,7 @@ describe.each(PAIRS)('%s', (file, twin) => {
 
 test('the twins differ where their sources differ (buggy-c and upstream-c do not agree everywhere)', () => {
   const b = load('variants/c/buggy.c'), u = load('variants/c/upstream.c');
-  const differ = cases.filter((k) => JSON.stringify(observable(b.runner.run(k, FAITHFUL)).events, (_, x) => (typeof x === 'bigint' ? `${x}` : x))
-    !== JSON.stringify(observable(u.runner.run(k, FAITHFUL)).events, (_, x) => (typeof x === 'bigint' ? `${x}` : x)));
+  const differ = cases.filter((k) => JSON.stringify(observable(b.runner.run(k)).events, (_, x) => (typeof x === 'bigint' ? `${x}` : x))
+    !== JSON.stringify(observable(u.runner.run(k)).events, (_, x) => (typeof x === 'bigint' ? `${x}` : x)));
   expect(differ.length).toBeGreaterThan(50);
 });

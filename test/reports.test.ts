@@ -8,20 +8,19 @@ import path from 'path';
 import { Variant, expectations } from '../model/variant';
 import { formatFailure } from '../properties/format';
 import { property } from '../properties/properties';
-import { ReportFileError, loadReports, saveReport } from '../properties/reports/store';
+import { ReportFileError, loadReports, saveReport, upgradeReports } from '../properties/reports/store';
 import { indexPage, indexRows } from '../properties/reports/index-page';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { buildRecord, reportStem } from '../properties/reports/record';
 import { execute } from '../properties/engine/execute';
 import { selftestSnippet } from '../properties/reports/selftest';
-import { FAITHFUL } from '../model/xarray';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';
 import upstream from '../variants/upstream';
 import { checkAndReport, spec, tempFolder } from './helpers';
 
 const tmp = () => tempFolder('reports-');
-const opts = (dir: string, seed = 7) => ({ seed, numRuns: 300, xarray: 'faithful' as const, reports: { dir, saved: loadReports(dir) } });
+const opts = (dir: string, seed = 7) => ({ seed, numRuns: 300 as const, reports: { dir, saved: loadReports(dir) } });
 const files = (dir: string) => fs.readdirSync(dir).sort();
 
 test('the same counterexample found twice, with other seeds, is one unchanged report', () => {
@@ -59,8 +58,31 @@ test('a corrupt or hand-edited report fails with the file name and what is wrong
   expect(() => loadReports(dir)).toThrow(new RegExp(`${v.report!.stem}\\.json: is not readable JSON`));
   fs.writeFileSync(json, good.replace('"property": "no-warn"', '"property": "no-such-property"'));
   expect(() => loadReports(dir)).toThrow(/property "no-such-property" is not a known property id/);
-  fs.writeFileSync(json, good.replace(/"pick": "\d+"/, '"pick": "12"'));
+  fs.writeFileSync(json, good.replace(/"filePages": "(\d+)"/, (_, n: string) => `"filePages": "${BigInt(n) + 1000n}"`));
   expect(() => loadReports(dir)).toThrow(/its name does not match its content/);
+});
+
+test('a report of format 1 (with the xarray mode and pick) still reads, and reports:index renames it to format 2', () => {
+  const dir = tmp();
+  const v = checkAndReport(buggy, property('no-warn'), opts(dir));
+  const record = JSON.parse(fs.readFileSync(path.join(dir, `${v.report!.stem}.json`), 'utf8'));
+  const old = { ...record, format: 1, counterexample: { ...record.counterexample, xarray: 'faithful', pick: '0' } };
+  const oldStem = reportStem(old.variant.name, old.property, old.counterexample);
+  for (const f of files(dir)) fs.rmSync(path.join(dir, f));
+  fs.writeFileSync(path.join(dir, `${oldStem}.json`), JSON.stringify(old));
+  fs.writeFileSync(path.join(dir, `${oldStem}.md`), `# page of ${oldStem}\n`);
+  const [read] = loadReports(dir);
+  expect(read.stem).toBe(oldStem);
+  expect(read.record).toEqual(record);
+  expect(upgradeReports(dir)).toEqual([`${oldStem} -> ${v.report!.stem}`]);
+  expect(files(dir)).toEqual([`${v.report!.stem}.json`, `${v.report!.stem}.md`]);
+  expect(fs.readFileSync(path.join(dir, `${v.report!.stem}.md`), 'utf8')).toBe(`# page of ${v.report!.stem}\n`);
+  expect(upgradeReports(dir)).toEqual([]);
+  // the contract mode is gone: such a case has no reading, and says so by name
+  const contract = { ...old, counterexample: { ...old.counterexample, xarray: 'contract', pick: '3' } };
+  const stem = reportStem(contract.variant.name, contract.property, contract.counterexample);
+  fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(contract));
+  expect(() => loadReports(dir)).toThrow(new RegExp(`${stem}\\.json: format 1, with a case in the xarray contract mode, which is gone`));
 });
 
 test('a report whose variant now passes is reported as fixed and deleted only by prune', () => {
@@ -128,11 +150,11 @@ test('breaking a variant writes a page a kernel developer can act on, with a sel
 });
 
 test('a saved record can be rebuilt from its case: the record is a function of the counterexample', () => {
-  const c = { layout: spec(4n, [[1n, 1n, 0n]]), op: { kind: 'punch' as const, mode: 3, offset: 0n, len: 8192n }, pick: 0n };
-  const o = execute(buggy, c, FAITHFUL);
+  const c = { layout: spec(4n, [[1n, 1n, 0n]]), op: { kind: 'punch' as const, mode: 3, offset: 0n, len: 8192n } };
+  const o = execute(buggy, c);
   const found = { seed: 1, path: '0', numRuns: 1, numShrinks: 0 };
-  const a = buildRecord({ name: 'buggy', sourceHash: 'x' }, 'no-stale-mapping', o, 'faithful', ['v'], found);
-  const b = buildRecord({ name: 'buggy', sourceHash: 'x' }, 'no-stale-mapping', execute(buggy, c, FAITHFUL), 'faithful', ['v'], { ...found, seed: 2 });
+  const a = buildRecord({ name: 'buggy', sourceHash: 'x' }, 'no-stale-mapping', o, ['v'], found);
+  const b = buildRecord({ name: 'buggy', sourceHash: 'x' }, 'no-stale-mapping', execute(buggy, c), ['v'], { ...found, seed: 2 });
   expect(reportStem('buggy', 'no-stale-mapping', a.counterexample)).toBe(reportStem('buggy', 'no-stale-mapping', b.counterexample));
   const dir = tmp();
   const render = () => ({ markdown: 'm', svg: 's' });
@@ -155,8 +177,8 @@ test('a failure found by replaying another variant\'s report says so, and names 
 });
 
 test('a release selftest binds with the plain ioctl (vm_mem_add keeps a dup() of the fd, so closing it would release nothing), and compiles', () => {
-  const c = { layout: spec(4n, [[0n, 2n, 0n], [2n, 1n, 10n]]), op: { kind: 'release' as const }, pick: 0n };
-  const snippet = selftestSnippet(execute(upstream, c, FAITHFUL), 'release', 'test_release');
+  const c = { layout: spec(4n, [[0n, 2n, 0n], [2n, 1n, 10n]]), op: { kind: 'release' as const } };
+  const snippet = selftestSnippet(execute(upstream, c), 'release', 'test_release');
   expect(snippet).not.toMatch(/vm_mem_add\(vm/);
   expect(snippet.match(/vm_set_user_memory_region2\(vm, \d, KVM_MEM_GUEST_MEMFD/g)).toHaveLength(2);
   expect(snippet).toMatch(/close\(fd\);/);

@@ -10,7 +10,6 @@ import { KernelError } from '../model/errno';
 import { makeKernel } from '../model/kernel';
 import { PAGE_SHIFT, createGmem } from '../model/layout';
 import { WORD64 } from '../model/word';
-import { FAITHFUL } from '../model/xarray';
 import { defineVariant } from '../model/variant';
 import { Case, materialize } from '../properties/case';
 import { checkProperty, optionsFromEnv } from '../properties/engine/engine';
@@ -54,7 +53,7 @@ describe('a page order on the inode', () => {
   });
 
   test('round_up and round_down compute what the C macros compute, a power of two or not', () => {
-    const { kernel: k } = makeKernel(materialize({ filePages: 1n, slots: [] }), WORD64, FAITHFUL);
+    const { kernel: k } = makeKernel(materialize({ filePages: 1n, slots: [] }), WORD64);
     expect([k.round_up(513n, 512n), k.round_down(513n, 512n), k.round_up(512n, 512n), k.round_up(0n, 512n)]).toEqual([1024n, 512n, 512n, 0n]);
     // the series rounds by the file's size in pages at order 0: ((x - 1) | (y - 1)) + 1, never below y
     expect([k.round_up(1n, 5n), k.round_up(4n, 5n), k.round_up(9n, 5n)]).toEqual([5n, 8n, 13n]);
@@ -80,7 +79,7 @@ describe('the conversion caller (KVM_SET_MEMORY_ATTRIBUTES2 on the file)', () =>
 });
 
 describe('the conversion variants', () => {
-  const opts = { numRuns: 1000, seed, xarray: 'faithful' as const };
+  const opts = { numRuns: 1000, seed };
   const hugePages = (c: Case) => {
     if (c.op.kind !== 'convert' || !c.layout.pageOrder) return 0n;
     const huge = 1n << BigInt(c.layout.pageOrder);
@@ -112,18 +111,18 @@ describe('the conversion variants', () => {
 
   test('a zap in invalidate_end is late (the folios are gone), one in zap is in time', () => {
     const lateZap = defineVariant({ ...conversion2026, name: 'late-zap', zap: () => undefined, invalidate_end(k, s, e) { conversion2026.zap!(k, s, e); conversion2026.invalidate_end(k, s, e); } });
-    const punch: Case = { layout: { filePages: 1n, slots: [{ id: 0, pgoff: 0n, npages: 1n, base_gfn: 0n }] }, op: { kind: 'punch', mode: 3, offset: 0n, len: P }, pick: 0n };
-    const o = execute(lateZap, punch, FAITHFUL);
-    expect(violations(property('no-stale-mapping'), o, () => o)).toEqual(['slot 0: gfns [0, 1) still mapped']);
-    const ok = execute(conversion2026, punch, FAITHFUL);
+    const punch: Case = { layout: { filePages: 1n, slots: [{ id: 0, pgoff: 0n, npages: 1n, base_gfn: 0n }] }, op: { kind: 'punch', mode: 3, offset: 0n, len: P } };
+    const o = execute(lateZap, punch);
+    expect(violations(property('no-stale-mapping'), o)).toEqual(['slot 0: gfns [0, 1) still mapped']);
+    const ok = execute(conversion2026, punch);
     expect(ok.events.filter((e) => e.op === 'unmap').map((e) => e.phase)).toEqual(['zap']);
   });
 
   test('a saved case with a page order or a conversion is not one an earlier era can run', () => {
-    const c: Case = { layout: { filePages: HUGE, slots: [], pageOrder: 9 }, op: { kind: 'convert', offset: 0n, size: P, toPrivate: false }, pick: 0n };
-    expect(outsideOf({ takes: 'inode' }, caseRecord(c, 'faithful'))).toMatch(/page order 9 \(the HugeTLB series\)/);
-    expect(outsideOf({ takes: 'inode', zap: conversion2026.zap }, caseRecord(c, 'faithful'))).toMatch(/is a conversion/);
-    expect(outsideOf(conversion2026, caseRecord(c, 'faithful'))).toBeNull();
+    const c: Case = { layout: { filePages: HUGE, slots: [], pageOrder: 9 }, op: { kind: 'convert', offset: 0n, size: P, toPrivate: false } };
+    expect(outsideOf({ takes: 'inode' }, caseRecord(c))).toMatch(/page order 9 \(the HugeTLB series\)/);
+    expect(outsideOf({ takes: 'inode', zap: conversion2026.zap }, caseRecord(c))).toMatch(/is a conversion/);
+    expect(outsideOf(conversion2026, caseRecord(c))).toBeNull();
   });
 });
 

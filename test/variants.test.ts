@@ -16,7 +16,7 @@ const variants = loadVariants();
 const { seed, numRuns } = optionsFromEnv();
 // the committed reports are replayed first; a new failure is saved beside them
 const reports = { dir: reportsDir(), saved: loadReports() };
-const plain = { seed, numRuns, xarray: 'faithful' as const, word: WORD64 };
+const plain = { seed, numRuns, word: WORD64 };
 
 test('the registry finds the eight shipped variants, in history order (a new file may follow)', () => {
   expect(variants.map((v) => v.name).slice(0, 8)).toEqual(['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base']);
@@ -53,9 +53,8 @@ const MATRIX: Array<[string, Partial<Record<PropertyId, 'pass' | 'fail'>>]> = [
   ['early', { 'no-stale-mapping': 'fail', 'no-collateral-unmap': 'fail' }],
   ['hybrid', { 'no-stale-mapping': 'fail' }],
   ['mike-base', { 'no-stale-mapping': 'pass', 'no-collateral-unmap': 'fail', 'ranges-well-formed': 'pass', 'no-warn': 'pass', 'mmu-bookkeeping': 'pass' }],
-  // mike-index: the issue expected it to fail the xarray contract; the documents pin the index it
-  // uses (xarray.rst, "it will not be altered"; model/xarray.ts), so that advisory property is
-  // only reported, and passes: see README
+  // mike-index: right, because the documents pin the index it uses (xarray.rst, "it will not be
+  // altered"; model/xarray.ts)
   ['mike-index', { 'no-stale-mapping': 'pass', 'no-collateral-unmap': 'pass', 'ranges-well-formed': 'pass', 'no-warn': 'pass', 'mmu-bookkeeping': 'pass' }],
   ['v12-imbalance', { 'mmu-bookkeeping': 'fail' }],
 ];

@@ -12,7 +12,6 @@ import { PAGE_SHIFT, addView, bind, createGmem, viewsOf } from '../model/layout'
 import { resolve } from '../model/callers';
 import { expectedUnmapsOfViews } from '../model/reference';
 import { WORD64 } from '../model/word';
-import { FAITHFUL } from '../model/xarray';
 import { defineVariant } from '../model/variant';
 import { Case, LayoutSpec, materialize } from '../properties/case';
 import { caseArb, caseArbFor } from '../properties/arbitraries';
@@ -41,7 +40,7 @@ const twoViews: LayoutSpec = {
   slots: [{ id: 0, pgoff: 0n, npages: 4n, base_gfn: 100n }],
   otherViews: [{ slots: [{ id: 0, pgoff: 2n, npages: 4n, base_gfn: 100n }] }],
 };
-const punch = (layout: LayoutSpec, offset: bigint, len: bigint): Case => ({ layout, op: { kind: 'punch', mode: PUNCH, offset: page(offset), len: page(len) }, pick: 0n });
+const punch = (layout: LayoutSpec, offset: bigint, len: bigint): Case => ({ layout, op: { kind: 'punch', mode: PUNCH, offset: page(offset), len: page(len) } });
 
 describe('the layout: each view binds on its own', () => {
   const file = createGmem(page(8n));
@@ -88,7 +87,7 @@ describe('the reference: who must lose what', () => {
 
 describe('the kernel a variant receives', () => {
   test('lists every view, in order, on the inode (2026) and on i_private_list (2025), each with its own kvm and bindings', () => {
-    const { kernel: k } = makeKernel(materialize(twoViews), WORD64, FAITHFUL);
+    const { kernel: k } = makeKernel(materialize(twoViews), WORD64);
     const files = [...k.kvm_gmem_for_each_file(k.inode)];
     expect(files).toHaveLength(2);
     expect([...k.list_for_each_entry(k.inode.i_mapping.i_private_list)]).toEqual(files);
@@ -99,7 +98,7 @@ describe('the kernel a variant receives', () => {
   });
 
   test('a range unmapped in a VM it does not belong to is the variant\'s fault, naming both views', () => {
-    const m = makeKernel(materialize(twoViews), WORD64, FAITHFUL);
+    const m = makeKernel(materialize(twoViews), WORD64);
     const [f0, f1] = [...m.kernel.kvm_gmem_for_each_file(m.kernel.inode)];
     const [[, slotOfView1]] = [...m.kernel.xa_for_each_range(f1.bindings, 2n, 2n)];
     expect(() => m.kernel.kvm_mmu_unmap_gfn_range(f0.kvm, { start: 100n, end: 101n, slot: slotOfView1 }))
@@ -128,25 +127,25 @@ describe('the properties hold per view, and a failure names its view', () => {
         }
       },
     });
-    const o = execute(crossed, punch(twoViews, 3n, 2n), FAITHFUL);
-    const said = violations(property('mmu-bookkeeping'), o, () => o);
+    const o = execute(crossed, punch(twoViews, 3n, 2n));
+    const said = violations(property('mmu-bookkeeping'), o);
     expect(said).toContain('view 0: mmu_invalidate_in_progress is 1 after invalidate_begin + invalidate_end, not 0');
     expect(said).toContain('view 1: unmap of [101, 103) outside the MMU lock (in invalidate_begin)');
-    expect(violations(property('no-stale-mapping'), o, () => o)).toEqual([]); // what is unmapped is right; how is not
+    expect(violations(property('no-stale-mapping'), o)).toEqual([]); // what is unmapped is right; how is not
   });
 
   test('a release of a file with one view goes through release\'s own calls too, as kvm_gmem_release() always does', () => {
     const noEnd = defineVariant({ ...upstream2026, name: 'no-release-end', release_end: () => undefined });
-    const one: Case = { layout: { filePages: 1n, slots: [{ id: 0, pgoff: 0n, npages: 1n, base_gfn: 0n }] }, op: { kind: 'release' }, pick: 0n };
-    const o = execute(noEnd, one, FAITHFUL);
-    expect(violations(property('mmu-bookkeeping'), o, () => o)).toEqual(['mmu_invalidate_in_progress is 1 after invalidate_begin + invalidate_end, not 0']);
-    expect(violations(property('mmu-bookkeeping'), execute(noEnd, { ...one, op: { kind: 'punch', mode: PUNCH, offset: 0n, len: page(1n) } }, FAITHFUL), () => o)).toEqual([]);
+    const one: Case = { layout: { filePages: 1n, slots: [{ id: 0, pgoff: 0n, npages: 1n, base_gfn: 0n }] }, op: { kind: 'release' } };
+    const o = execute(noEnd, one);
+    expect(violations(property('mmu-bookkeeping'), o)).toEqual(['mmu_invalidate_in_progress is 1 after invalidate_begin + invalidate_end, not 0']);
+    expect(violations(property('mmu-bookkeeping'), execute(noEnd, { ...one, op: { kind: 'punch', mode: PUNCH, offset: 0n, len: page(1n) } }))).toEqual([]);
   });
 
   test('the end half of each view counts in that view: one view\'s begin does not balance another\'s end', () => {
-    const o = execute(upstream2026, punch(twoViews, 3n, 2n), FAITHFUL);
+    const o = execute(upstream2026, punch(twoViews, 3n, 2n));
     for (const id of ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping'] as const) {
-      expect([id, violations(property(id), o, () => o)]).toEqual([id, []]);
+      expect([id, violations(property(id), o)]).toEqual([id, []]);
     }
     expect(o.events.filter((e) => e.op === 'invalidate_begin').map((e) => e.view ?? 0)).toEqual([0, 1]);
   });
@@ -169,7 +168,7 @@ describe('the generators', () => {
       invalidate_end(k, s, e) { if (k.xa_find(k.gmem.bindings, s, k.ul(e - 1n), XA_PRESENT)) upstream2026.invalidate_end(k, s, e); },
     });
     for (const seed of [1, 2, 3, 4, 5]) {
-      const r = checkProperty(gated, property('no-stale-mapping'), { seed, numRuns: 1000, xarray: 'faithful' });
+      const r = checkProperty(gated, property('no-stale-mapping'), { seed, numRuns: 1000 });
       expect([seed, r.actual, r.violations?.[0]]).toEqual([seed, 'fail', expect.stringMatching(/^view 1: slot 0: gfns \[\d+, \d+\) still mapped$/)]);
     }
     expect(sample.filter((c) => c.layout.otherViews?.some((v) => v.slots.some((s) => !c.layout.slots.some((f) => f.pgoff <= s.pgoff && s.pgoff < f.pgoff + f.npages)))).length).toBeGreaterThan(30);
@@ -188,14 +187,14 @@ describe('the generators', () => {
 
   test('the minimizer drops views and makes one view the whole file when that still fails', () => {
     const three: Case = { ...punch({ ...twoViews, otherViews: [...twoViews.otherViews!, { slots: [{ id: 0, pgoff: 0n, npages: 8n, base_gfn: 9n }], vmType: 'tdx' }] }, 0n, 8n) };
-    const shrunk = minimize(three, (c) => violations(property('no-stale-mapping'), execute(firstViewOnly, c, FAITHFUL), () => execute(firstViewOnly, c, FAITHFUL)).length > 0);
+    const shrunk = minimize(three, (c) => violations(property('no-stale-mapping'), execute(firstViewOnly, c)).length > 0);
     expect(shrunk.layout.otherViews).toHaveLength(1);
     expect([shrunk.layout.slots.length, shrunk.layout.otherViews![0].slots.length]).toEqual([1, 1]);
   });
 });
 
 describe('the shipped variants of today\'s code', () => {
-  const opts = { numRuns: 1000, seed, xarray: 'faithful' as const };
+  const opts = { numRuns: 1000, seed };
 
   // that upstream-2025 and upstream-2026 pass every correctness property with views is test/variants.test.ts's (every shipped variant's verdicts)
 
@@ -226,12 +225,12 @@ describe('the shipped variants of today\'s code', () => {
 });
 
 describe('the wire and the record carry every view', () => {
-  const c: Case = { layout: { ...twoViews, otherViews: [{ ...twoViews.otherViews![0], vmType: 'tdx' }] }, op: { kind: 'release', view: 1 }, pick: 0n };
+  const c: Case = { layout: { ...twoViews, otherViews: [{ ...twoViews.otherViews![0], vmType: 'tdx' }] }, op: { kind: 'release', view: 1 } };
 
   test('a report\'s case and a TypeScript child\'s request come back as they went', () => {
-    expect(caseOf(caseRecord(c, 'faithful'))).toEqual(c);
+    expect(caseOf(caseRecord(c))).toEqual(c);
     const layout = materialize(c.layout);
-    const back = decodeRequest(encodeRequest({ seq: 1, layout, start: 0n, end: WORD64.MAX, view: 1, mode: FAITHFUL, word: WORD64 }));
+    const back = decodeRequest(encodeRequest({ seq: 1, layout, start: 0n, end: WORD64.MAX, view: 1, word: WORD64 }));
     expect(back.view).toBe(1);
     expect(viewsOf(back.layout)).toEqual(viewsOf(layout));
   });
@@ -270,10 +269,10 @@ describe('what a user meets', () => {
   });
 
   test('a saved case with views, or in a VM, that a variant\'s era has not is refused by --report, saying why', () => {
-    const withViews = caseRecord({ layout: twoViews, op: { kind: 'release' }, pick: 0n }, 'faithful');
+    const withViews = caseRecord({ layout: twoViews, op: { kind: 'release' } });
     expect(outsideOf({}, withViews)).toMatch(/its case has 2 views of the file, and the variant's functions take one view's kvm_gmem/);
     expect(outsideOf({ vmTypes: ['default', 'tdx'], takes: 'inode' }, withViews)).toBeNull();
-    const inTdx = caseRecord({ layout: { ...twoViews, otherViews: [{ slots: [], vmType: 'tdx' }] }, op: { kind: 'release' }, pick: 0n }, 'faithful');
+    const inTdx = caseRecord({ layout: { ...twoViews, otherViews: [{ slots: [], vmType: 'tdx' }] }, op: { kind: 'release' } });
     expect(outsideOf({ takes: 'inode' }, inTdx)).toMatch(/its case is in a TDX VM, and the variant runs in default VMs only/);
   });
 

@@ -1,5 +1,5 @@
 // The xarray model case by case, with the examples of KERNEL-FACTS §4: chunking by
-// xa_store_range, the first and later indices of a walk, xa_find, and the contract mode.
+// xa_store_range, the first and later indices of a walk, xa_find, and the first index the documents pin.
 
 import { chunksOf, storeRangeChunks, walk, xaFind } from '../model/xarray';
 import { layoutOf } from './helpers';
@@ -46,64 +46,52 @@ test('xa_find returns the first present entry, or null (the index is left alone 
   expect(xaFind(abc(), 101n, 199n)).toBeNull();
 });
 
-// Contract mode, case by case in the style of lib/test_xarray.c's check_multi_find_1: over
-// every pick, the first index of a walk (and of xa_find) is exactly what the documents allow:
-// start when it lies inside an entry ("it will not be altered", xarray.rst), the entry's first
-// index when the walk enters it from below; later visits are the next entries' first indices.
-const contract = (pick: bigint) => ({ kind: 'contract', pick }) as const;
-const PICKS = [...Array.from({ length: 160 }, (_, i) => BigInt(i)), (1n << 63n) - 1n, (1n << 64n) - 1n];
-/** The distinct first indices contract mode yields for walk(start, last), over PICKS, sorted. */
-const firstIndices = (l: ReturnType<typeof layoutOf>, start: bigint, last: bigint) =>
-  [...new Set(PICKS.map((p) => walk(l, start, last, contract(p))[0]?.index))].sort((a, b) => (a! < b! ? -1 : 1));
+// The first index, case by case in the style of lib/test_xarray.c's check_multi_find_1, as the
+// documents pin it: start when it lies inside an entry ("it will not be altered", xarray.rst),
+// the entry's first index when the walk enters it from below; later visits are the next
+// entries' first indices.
+const first = (l: ReturnType<typeof layoutOf>, start: bigint, last: bigint) => walk(l, start, last)[0]?.index;
 
-test('contract: a walk of [0, 0] inside a binding [0, 63] yields 0 (never past last)', () => {
+test('a walk of [0, 0] inside a binding [0, 63] yields 0 (never past last)', () => {
   const l = layoutOf(64n, [[0n, 64n, 0n]]);
   expect(chunksOf(l).map((c) => [c.first, c.last])).toEqual([[0n, 63n]]);
-  expect(firstIndices(l, 0n, 0n)).toEqual([0n]);
-  // the report that found the old rule: binding [0, 1], punch of page 0, first index 1
-  expect(firstIndices(layoutOf(2n, [[0n, 2n, 0n]]), 0n, 0n)).toEqual([0n]);
-  expect(xaFind(l, 0n, 0n, contract(1n))).toMatchObject({ index: 0n });
+  expect(first(l, 0n, 0n)).toBe(0n);
+  expect(first(layoutOf(2n, [[0n, 2n, 0n]]), 0n, 0n)).toBe(0n);
+  expect(xaFind(l, 0n, 0n)).toMatchObject({ index: 0n });
 });
 
-test('contract: a walk of [5, 10] inside chunk [0, 63] yields 5, whatever the pick', () => {
-  const l = layoutOf(64n, [[0n, 64n, 0n]]);
-  expect(firstIndices(l, 5n, 10n)).toEqual([5n]);
-  expect(walk(l, 5n, 10n)[0].index).toBe(5n);
+test('a walk of [5, 10] inside chunk [0, 63] yields 5 ("it will not be altered")', () => {
+  expect(first(layoutOf(64n, [[0n, 64n, 0n]]), 5n, 10n)).toBe(5n);
 });
 
-test('contract: later visits are the next entries\' first indices, as faithfully', () => {
-  const l = abc(); // A is [1, 63] [64, 100]
-  for (const p of PICKS) expect(visits(walk(l, 50n, 69n, contract(p)))).toEqual([[50n, 0], [64n, 0]]);
-  for (const p of PICKS) expect(visits(walk(l, 90n, 8191n, contract(p)))).toEqual(visits(walk(l, 90n, 8191n)));
+test('later visits are the next entries\' first indices', () => {
+  expect(visits(walk(abc(), 50n, 69n))).toEqual([[50n, 0], [64n, 0]]); // A is [1, 63] [64, 100]
 });
 
-test('contract: a walk entering an entry from below yields its first index, whatever the pick', () => {
+test('a walk entering an entry from below yields its first index', () => {
   const l = abc();
-  expect(firstIndices(l, 150n, 299n)).toEqual([200n]); // a gap, then B's first chunk [200, 255]
-  expect(firstIndices(l, 0n, 0n)).toEqual([undefined]); // nothing at 0: no visit
-  expect(firstIndices(l, 0n, 5n)).toEqual([1n]);
+  expect(first(l, 150n, 299n)).toBe(200n); // a gap, then B's first chunk [200, 255]
+  expect(first(l, 0n, 0n)).toBeUndefined(); // nothing at 0: no visit
+  expect(first(l, 0n, 5n)).toBe(1n);
   const high = layoutOf(128n, [[64n, 64n, 0n]]);
-  expect(firstIndices(high, 10n, 100n)).toEqual([64n]);
-  expect(xaFind(high, 10n, 100n, contract(7n))).toMatchObject({ index: 64n });
+  expect(first(high, 10n, 100n)).toBe(64n);
+  expect(xaFind(high, 10n, 100n)).toMatchObject({ index: 64n });
 });
 
-test('contract: xa_find leaves an index inside an entry unaltered, and misses as faithfully', () => {
+test('xa_find leaves an index inside an entry unaltered, and misses past every entry', () => {
   const l = abc(); // [64, 100] holds 70
-  expect([...new Set(PICKS.map((p) => xaFind(l, 70n, 80n, contract(p))!.index))]).toEqual([70n]);
   expect(xaFind(l, 70n, 80n)).toMatchObject({ index: 70n });
-  expect(xaFind(l, 101n, 199n, contract(3n))).toBeNull();
+  expect(xaFind(l, 101n, 199n)).toBeNull();
 });
 
-test('contract: over every [start, last] of a small file, every walk is the faithful walk', () => {
+test('over every [start, last] of a small file, the first index is start inside an entry, else the entry\'s first', () => {
   // chunks [1, 63] [64, 100] of slot 0, [130, 191] [192, 200] of slot 1
   const l = layoutOf(256n, [[1n, 100n, 0n], [130n, 71n, 1000n]]);
   const chunks = chunksOf(l);
   for (let start = 0n; start < 210n; start += 3n) {
     for (let last = start; last < 210n; last += 7n) {
-      const faithful = walk(l, start, last);
       const chunk = chunks.find((c) => c.last >= start && c.first <= last);
-      expect([start, last, firstIndices(l, start, last)]).toEqual([start, last, [chunk ? (start < chunk.first ? chunk.first : start) : undefined]]);
-      for (const p of [1n, 2n, 1n << 40n]) expect(visits(walk(l, start, last, contract(p)))).toEqual(visits(faithful));
+      expect([start, last, first(l, start, last)]).toEqual([start, last, chunk ? (start < chunk.first ? chunk.first : start) : undefined]);
     }
   }
 });

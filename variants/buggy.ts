@@ -13,7 +13,6 @@ export default defineVariant({
     'no-warn': 'fail',
     'mmu-bookkeeping': 'fail',
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
 
   invalidate_begin(k, start, end) {

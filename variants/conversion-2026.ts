@@ -122,7 +122,6 @@ export default defineVariant({
   origin: 'the in-place conversion + HugeTLB series (2025-26): __kvm_gmem_invalidate_begin/__kvm_gmem_zap/__kvm_gmem_invalidate_end, kvm_gmem_convert, __kvm_gmem_set_attributes',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
   vmTypes: ['default', 'tdx'],
   takes: 'inode',

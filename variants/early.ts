@@ -28,7 +28,6 @@ export default defineVariant({
     'ranges-well-formed': 'fail',
     'mmu-bookkeeping': 'fail',
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
 
   invalidate_begin(k, start, end) {

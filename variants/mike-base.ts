@@ -11,7 +11,6 @@ export default defineVariant({
   expect: expectations({
     'no-collateral-unmap': 'fail',
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
 
   invalidate_begin(k, start, end) {

@@ -20,7 +20,6 @@ export default defineVariant({
   origin: 'torvalds/linux virt/kvm/guest_memfd.c @0f94e51b (kvm_gmem views on i_private_list, filter from i_private)',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
   vmTypes: ['default', 'tdx'],
   takes: 'inode',

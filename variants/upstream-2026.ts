@@ -64,7 +64,6 @@ export default defineVariant({
   origin: 'torvalds/linux virt/kvm/guest_memfd.c @01f492e1 (gmem_file views, kvm_gmem_for_each_file, filter from INIT_SHARED)',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
   vmTypes: ['default', 'tdx'],
   takes: 'inode',

@@ -11,7 +11,6 @@ export default defineVariant({
   origin: 'torvalds/linux virt/kvm/guest_memfd.c, 6.14 (dca6c8853232: .attr_filter = KVM_FILTER_PRIVATE)',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
   vmTypes: ['default', 'tdx'],
 

@@ -22,7 +22,6 @@ export default defineVariant({
   origin: 'torvalds/linux virt/kvm/guest_memfd.c @a7800aa8 (Linux 6.8)',
   expect: expectations({
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
 
   invalidate_begin(k, start, end) {

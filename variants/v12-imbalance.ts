@@ -12,7 +12,6 @@ export default defineVariant({
   expect: expectations({
     'mmu-bookkeeping': 'fail',
     'no-redundant-unmap': 'fail',
-    'xarray-contract-robust': 'pass',
   }),
 
   invalidate_begin(k, start, end) {

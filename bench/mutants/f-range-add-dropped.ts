@@ -6,7 +6,7 @@ import { kvm_gmem_invalidate_end_2023 } from '../../variants/early';
 export default defineVariant({
   name: 'f-range-add-dropped',
   origin: 'mutant of fixed',
-  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const { gmem, kvm, ul, min, max, xa_for_each_range } = k;

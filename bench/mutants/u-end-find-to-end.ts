@@ -6,7 +6,7 @@ import { defineVariant, expectations } from '../../model/variant';
 export default defineVariant({
   name: 'u-end-find-to-end',
   origin: 'mutant of upstream',
-  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const { gmem, kvm, ul, min, max, xa_for_each_range } = k;

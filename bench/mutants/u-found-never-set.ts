@@ -6,7 +6,7 @@ import { kvm_gmem_invalidate_end_6_8 } from '../../variants/upstream';
 export default defineVariant({
   name: 'u-found-never-set',
   origin: 'mutant of upstream',
-  expect: expectations({ 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const { gmem, kvm, ul, min, max, xa_for_each_range } = k;

@@ -7,7 +7,7 @@ import { kvm_gmem_invalidate_end_6_8 } from '../../variants/upstream';
 export default defineVariant({
   name: 'u-may-block-dropped',
   origin: 'mutant of upstream; equivalent: may_block only lets the MMU yield the lock while it zaps; the gfns zapped and the work reported are the same',
-  expect: expectations({ 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const { gmem, kvm, ul, min, max, xa_for_each_range } = k;

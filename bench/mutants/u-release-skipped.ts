@@ -6,7 +6,7 @@ import { defineVariant, expectations } from '../../model/variant';
 export default defineVariant({
   name: 'u-release-skipped',
   origin: 'mutant of upstream',
-  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const { gmem, kvm, ul, min, max, ULONG_MAX, xa_for_each_range } = k;

@@ -6,7 +6,7 @@ import { kvm_gmem_invalidate_end_6_8 } from '../../variants/upstream';
 export default defineVariant({
   name: 'u14-filter-shared',
   origin: 'mutant of upstream-6.14',
-  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report' }),
   vmTypes: ['default', 'tdx'],
 
   invalidate_begin(k, start, end) {

@@ -8,7 +8,7 @@ export default defineVariant({
   ...upstream2026,
   name: 'u26-end-first-bindings',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-warn': 'fail', 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_end(k, start, end) {
     for (const f of k.kvm_gmem_for_each_file(k.inode)) {

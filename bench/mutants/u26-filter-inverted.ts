@@ -15,7 +15,7 @@ export default defineVariant({
   ...upstream2026,
   name: 'u26-filter-inverted',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const attr_filter = kvm_gmem_get_invalidate_filter(k, k.inode);

@@ -7,7 +7,7 @@ export default defineVariant({
   ...upstream2026,
   name: 'u26-filter-none',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'no-stale-mapping': 'fail', 'no-warn': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-warn': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const attr_filter = 0; // mutated: declared, never assigned from the inode's flags

@@ -7,7 +7,7 @@ export default defineVariant({
   ...upstream2026,
   name: 'u26-one-view',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report' }),
 
   invalidate_begin(k, start, end) {
     const [f] = k.kvm_gmem_for_each_file(k.inode); // mutated: the first view only

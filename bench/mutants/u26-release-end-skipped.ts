@@ -7,7 +7,7 @@ export default defineVariant({
   ...upstream2026,
   name: 'u26-release-end-skipped',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'mmu-bookkeeping': 'fail', 'no-redundant-unmap': 'report' }),
 
   release_end: () => undefined, // mutated
 });

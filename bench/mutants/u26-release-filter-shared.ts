@@ -7,7 +7,7 @@ export default defineVariant({
   ...upstream2026,
   name: 'u26-release-filter-shared',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report' }),
 
   release_begin: (k, f) => __kvm_gmem_invalidate_begin(k, f, 0n, k.ULONG_MAX, k.KVM_FILTER_SHARED), // mutated
 });

@@ -7,7 +7,7 @@ export default defineVariant({
   ...upstream2026,
   name: 'u26-release-first-view',
   origin: 'mutant of upstream-2026',
-  expect: expectations({ 'no-stale-mapping': 'fail', 'no-collateral-unmap': 'fail', 'no-redundant-unmap': 'report', 'xarray-contract-robust': 'pass' }),
+  expect: expectations({ 'no-stale-mapping': 'fail', 'no-collateral-unmap': 'fail', 'no-redundant-unmap': 'report' }),
 
   // mutated: k.gmem, the first view, for f
   release_begin: (k) => __kvm_gmem_invalidate_begin(k, k.gmem, 0n, k.ULONG_MAX, kvm_gmem_get_invalidate_filter(k, k.inode)),

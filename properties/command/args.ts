@@ -1,12 +1,12 @@
 // The command line of `npm run check`: what to check (variant files or folders, or a saved
-// report) and how (properties, runs, seed, path, xarray mode, time limit, output), read by
+// report) and how (properties, runs, seed, path, time limit, output), read by
 // node:util's parseArgs (strict: an unknown option is an error) and checked value by value.
 
 import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../../model/variant';
-import { XarrayChoice } from '../case';
-import { SEED_MAX, SEED_MIN, optionsFromEnv } from '../engine/engine';
+import { optionsFromEnv } from '../engine/engine';
+import { IntRule, RUNS, SEED, SettingError, readInt } from '../engine/settings';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
 
 /** The seed of every --bisect step when none is given (--seed, FC_SEED). */
@@ -30,9 +30,6 @@ variant runs in a process of its own; nothing of it runs in the command.
                       (a negative one is written --seed=-S)
   --path P            replay fast-check's path P of that seed for one --property (printed with
                       each failure); saved reports are not replayed first then
-  --xarray M          faithful (default: the walk lib/xarray.c does), contract (the walk the
-                      xarray's documents allow; they pin every index, so today it is the same
-                      walk) or both
   --timeout MS        CPU time a case may use before the variant is suspected of hanging (default
                       2000, at least ${MIN_LIMIT_MS}); a suspected hang is run again alone in a fresh
                       process with twice the limits and only a second hang is reported (a case
@@ -106,7 +103,6 @@ export interface Args {
   numRuns: number;
   seed: number;
   path?: string;
-  xarray: XarrayChoice[];
   timeoutMs: number;
   report?: string;
   live: boolean;
@@ -128,7 +124,6 @@ const OPTIONS = {
   runs: { type: 'string' },
   seed: { type: 'string' },
   path: { type: 'string' },
-  xarray: { type: 'string' },
   timeout: { type: 'string' },
   report: { type: 'string' },
   live: { type: 'boolean' },
@@ -167,13 +162,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     throw usageOf(e);
   }
   const o = parsed.values;
-  const int = (flag: string, raw: string | undefined, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER, why = ''): number => {
+  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number => {
     if (raw === undefined) return fallback;
-    const n = Number(raw);
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${flag} needs an integer ${range}${why}, got "${raw}"`);
-    return n;
+    try {
+      return readInt(`--${flag}`, raw, rule);
+    } catch (e) {
+      throw e instanceof SettingError ? new UsageError(e.message) : e;
+    }
   };
+  // the environment's FC_NUM_RUNS and FC_SEED, under the rules of --runs and --seed
   const { numRuns, seed } = optionsFromEnv(env);
   let properties: PropertyId[] | undefined;
   if (o.property !== undefined) {
@@ -182,9 +179,6 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     if (bad.length) throw new UsageError(`unknown property ${bad.join(', ')}; the properties are ${PROPERTY_IDS.join(', ')}`);
     properties = ids as PropertyId[];
   }
-  const xarrays: Record<string, XarrayChoice[]> = { faithful: ['faithful'], contract: ['contract'], both: ['faithful', 'contract'] };
-  const xarray = xarrays[o.xarray ?? 'faithful'];
-  if (!xarray) throw new UsageError(`--xarray is faithful, contract or both, got "${o.xarray}"`);
   // --patch a.patch b.patch (a shell's *.patch): the files after it are patches too, in order
   const patching = o.patch !== undefined;
   const patches = patching ? parsed.tokens.flatMap((t) => (t.kind === 'option' && t.name === 'patch' ? [t.value!] : t.kind === 'positional' ? [t.value] : [])) : [];
@@ -196,16 +190,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     bisect: o.bisect ?? false,
     review: o.review ?? false,
     ...(properties ? { properties } : {}),
-    numRuns: int('runs', o.runs, 1, numRuns),
-    seed: int('seed', o.seed, SEED_MIN, seed, SEED_MAX),
+    numRuns: int('runs', o.runs, RUNS, numRuns),
+    seed: int('seed', o.seed, SEED, seed),
     ...(o.path !== undefined ? { path: o.path } : {}),
-    xarray,
     // a day at most: a hang's confirmation waits up to eight limits, and Node's timers stop at 2^31 ms
-    timeoutMs: int('timeout', o.timeout, MIN_LIMIT_MS, 2000, 86_400_000, ' (CPU time is counted in 10 ms ticks)'),
+    timeoutMs: int('timeout', o.timeout, { min: MIN_LIMIT_MS, max: 86_400_000, why: ' (CPU time is counted in 10 ms ticks)' }, 2000),
     ...(o.report !== undefined ? { report: o.report } : {}),
     live: o.live ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
-    ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, 1, 0) } : {}),
+    ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, { min: 1, max: Number.MAX_SAFE_INTEGER }, 0) } : {}),
     ...(o.shard !== undefined ? { shard: o.shard } : {}),
     typecheck: !o['no-typecheck'],
     isolate: !o['no-isolate'],
@@ -232,7 +225,7 @@ function seriesRules(a: Args): void {
   const mode = modes[0];
   if (a.fromKernel.length !== 1) throw new UsageError(`${mode} checks one kernel tree: give --from-kernel TREE once`);
   if (a.targets.length) throw new UsageError(`${mode} checks the tree alone: ${a.targets[0]} would not be checked`);
-  for (const [on, flag] of [[a.exhaustive !== undefined, '--exhaustive'], [a.report !== undefined, '--report'], [a.path !== undefined, '--path'], [a.xarray.length > 1, '--xarray both']] as const) {
+  for (const [on, flag] of [[a.exhaustive !== undefined, '--exhaustive'], [a.report !== undefined, '--report'], [a.path !== undefined, '--path']] as const) {
     if (on) throw new UsageError(`${flag} does not go with ${mode}`);
   }
   if (a.review && a.json) throw new UsageError('--review and --json are two ways to print the result: give one');

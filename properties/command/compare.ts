@@ -9,13 +9,12 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
-import { XarrayMode } from '../../model/xarray';
-import { Case, XarrayChoice, caseKey } from '../case';
+import { Case, caseKey } from '../case';
 import type { Verdict, VariantInfo } from '../engine/engine';
 import { Outcome } from '../engine/execute';
 import type { Isolated } from '../engine/executor';
 import { outsideOf } from '../engine/saved-cases';
-import { PROPERTIES, contractRerun, property, violations } from '../properties';
+import { PROPERTIES, property, violations } from '../properties';
 import { caseRecord } from '../reports/record';
 
 /** One state of the file: the tree as given, after a patch, or at a commit. */
@@ -49,7 +48,6 @@ export interface Found {
   /** The state whose search found it. */
   readonly from: number;
   readonly case: Case;
-  readonly mode: XarrayMode;
   /** Its outcome on the state that found it, and the verdict it came with. */
   readonly outcome: Outcome;
   readonly verdict: Verdict;
@@ -114,7 +112,7 @@ const fileHash = (file: string): string => crypto.createHash('sha256').update(fs
  * counterexample replayed on every other state, and each step from one state to the next
  * compared. The states' processes are closed before it returns.
  */
-export function compareStates(states: readonly State[], judge: Judge, opts: { properties?: readonly PropertyId[]; xarray: XarrayChoice }): Comparison {
+export function compareStates(states: readonly State[], judge: Judge, opts: { properties?: readonly PropertyId[] } = {}): Comparison {
   const properties = opts.properties ?? PROPERTIES.map((p) => p.id);
   const byContent = new Map<string, Judged>();
   const judged: Array<{ judged?: Judged; missing?: StateResult['missing'] }> = [];
@@ -140,10 +138,10 @@ export function compareStates(states: readonly State[], judge: Judge, opts: { pr
     const found = counterexamples(judged.map((j) => j.judged));
     const results = states.map((state, i): StateResult => {
       const { judged: j, missing } = judged[i];
-      const props = new Map(properties.map((p) => [p, j ? effective(j, i, p, found, opts.xarray) : { actual: 'unjudged' as const, failing: [], foreign: [], why: missing!.why }]));
+      const props = new Map(properties.map((p) => [p, j ? effective(j, i, p, found) : { actual: 'unjudged' as const, failing: [], foreign: [], why: missing!.why }]));
       return { state, ...(j ? { judged: j } : {}), ...(missing ? { missing } : {}), properties: props };
     });
-    const steps = results.slice(1).map((r, k) => step(results, k, k + 1, properties, opts.xarray));
+    const steps = results.slice(1).map((r, k) => step(results, k, k + 1, properties));
     return { results, steps, properties };
   } finally {
     for (const j of byContent.values()) j.isolated.close();
@@ -158,10 +156,10 @@ function counterexamples(judged: ReadonlyArray<Judged | undefined>): Found[] {
     for (const v of j?.verdicts ?? []) {
       const o = v.counterexample;
       if (v.actual !== 'fail' || !o || v.harnessError || v.confirmation === 'not-reproduced') continue;
-      const key = `${v.property}|${caseKey(o.case, o.mode)}`;
+      const key = `${v.property}|${caseKey(o.case)}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ property: v.property, from, case: o.case, mode: o.mode, outcome: o, verdict: v });
+      out.push({ property: v.property, from, case: o.case, outcome: o, verdict: v });
     }
   });
   return out;
@@ -171,18 +169,18 @@ function counterexamples(judged: ReadonlyArray<Judged | undefined>): Found[] {
 function failsOn(j: Judged, f: Found): Failing | undefined {
   const prop = property(f.property);
   const judge = (run: Isolated['run']) => {
-    const outcome = run(f.case, f.mode);
-    return { outcome, violations: violations(prop, outcome, contractRerun(run, f.case)) };
+    const outcome = run(f.case);
+    return { outcome, violations: violations(prop, outcome) };
   };
   const here = judge(j.isolated.run);
   if (here.violations.length === 0) return undefined;
-  const confirmed = j.isolated.confirm?.(f.case, f.mode, (run) => judge(run).violations.length > 0);
+  const confirmed = j.isolated.confirm?.(f.case, (run) => judge(run).violations.length > 0);
   return confirmed?.kind === 'not-reproduced' ? undefined : { found: f, ...here };
 }
 
 /** A property of a judged state, its own verdict joined with every other state's counterexample replayed on it. */
-function effective(j: Judged, at: number, id: PropertyId, found: readonly Found[], xarray: XarrayChoice): Effective {
-  const own = j.verdicts.find((v) => v.property === id && v.xarray === xarray);
+function effective(j: Judged, at: number, id: PropertyId, found: readonly Found[]): Effective {
+  const own = j.verdicts.find((v) => v.property === id);
   if (!own) return { actual: 'unjudged', failing: [], foreign: [], why: 'not checked' };
   if (own.harnessError) return { actual: 'unjudged', failing: [], foreign: [], why: `the harness broke on it: ${own.harnessError}` };
   if (own.actual === 'fail' && own.confirmation === 'not-reproduced') {
@@ -193,7 +191,7 @@ function effective(j: Judged, at: number, id: PropertyId, found: readonly Found[
   const hung = j.isolated.hungOn() !== undefined;
   const foreign: Array<{ found: Found; why: string }> = [];
   for (const f of found.filter((x) => x.property === id && x.from !== at)) {
-    const why = outsideOf(j.info, caseRecord(f.case, xarray));
+    const why = outsideOf(j.info, caseRecord(f.case));
     if (why) foreign.push({ found: f, why });
     else if (!hung) {
       const fails = failsOn(j, f);
@@ -211,11 +209,11 @@ const word = (r: StateResult, id: PropertyId): PropertyChange['before'] => {
 };
 
 /** What the step from state `a` to state `b` changed, property by property. */
-function step(results: readonly StateResult[], a: number, b: number, properties: readonly PropertyId[], xarray: XarrayChoice): Step {
+function step(results: readonly StateResult[], a: number, b: number, properties: readonly PropertyId[]): Step {
   const before = results[a], after = results[b];
   const changes = properties.map((id): PropertyChange => {
     const x = word(before, id), y = word(after, id);
-    const must = after.judged ? expectationOf(after.judged.info, id, xarray) === 'pass' : false;
+    const must = after.judged ? expectationOf(after.judged.info, id) === 'pass' : false;
     const base = { property: id, before: x, after: y, counts: false };
     if (x === 'unjudged' || y === 'unjudged') return { ...base, change: 'unjudged' };
     if (x === 'absent' && y === 'absent') return { ...base, change: 'unchanged' };

@@ -9,7 +9,6 @@ import { PropertyId, expectationOf } from '../../model/variant';
 import { runsIn } from '../../model/vm';
 import { Args, HELP, UsageError, parseArgs, userPath } from './args';
 import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
-import { XarrayChoice } from '../case';
 import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
@@ -17,11 +16,11 @@ import { formatFailure, formatOutcome } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
-import { PROPERTIES, contractRerun, property, violations } from '../properties';
+import { PROPERTIES, property, violations } from '../properties';
 import { PortWarning, filterWarning, viewsWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
-import { caseRecord, ranRecord } from '../reports/record';
+import { caseRecord } from '../reports/record';
 import { replay } from '../reports/replay';
 import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
@@ -74,8 +73,8 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number, shownAs?: s
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }, shownAs) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
-  const { name, origin, expect, expectContract, vmTypes, takes, zap, release_zap, convert } = variant;
-  const info: VariantInfo = { name, origin, expect, ...(expectContract ? { expectContract } : {}), ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}), ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}) };
+  const { name, origin, expect, vmTypes, takes, zap, release_zap, convert } = variant;
+  const info: VariantInfo = { name, origin, expect, ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}), ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}) };
   return { file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
 }
 
@@ -161,7 +160,7 @@ function savedReports(dir: string): SavedReport[] {
   return savedIn.get(dir)!;
 }
 
-type Checked = Verdict & { label: string; dir: string };
+type Checked = Verdict & { dir: string };
 
 /** Variants already running, for replaying reports (the index) without starting them again. */
 function reuseFrom(loaded: readonly Loaded[]) {
@@ -173,27 +172,24 @@ function reuseFrom(loaded: readonly Loaded[]) {
 }
 
 /**
- * Every property of every loaded variant, in each xarray mode asked for; confirmed failures saved
- * and indexed unless `save` is false. The variants' processes are closed at the end, unless `keepOpen`.
+ * Every property of every loaded variant; confirmed failures saved and indexed unless `save` is
+ * false. The variants' processes are closed at the end, unless `keepOpen`.
  */
 function checkAll(args: Args, loaded: readonly Loaded[], how: { save: boolean; keepOpen?: boolean } = { save: true }): Checked[] {
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   // a screened check draws each case once for all its properties; any other, once per property
   const draws = loaded.reduce((n, l) => n + (screens({ isolated: l.isolated, path: args.path }) ? 1 : props.length), 0);
-  const progress = new Progress(draws * args.xarray.length * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
+  const progress = new Progress(draws * args.numRuns, !args.json && Boolean(process.stderr.isTTY));
   const verdicts: Checked[] = [];
   try {
     for (const { file, info, who, isolated, kernelTree } of loaded) {
       const dir = reportsFolder(args, { file, kernelTree });
       const saved = savedReports(dir);
-      for (const xarray of args.xarray) {
-        const label = args.xarray.length > 1 ? `${info.name} [${xarray}]` : info.name;
-        const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, xarray, properties: args.properties, saved, isolated, onCase: progress.tick };
-        if (!args.path) isolated?.prefetch(args.seed, args.numRuns, xarray, info);
-        for (const v of checkVariant(info, opts)) {
-          const r = how.save ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id, xarray) }, { dir, saved }) : v;
-          verdicts.push({ ...r, label, dir });
-        }
+      const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick };
+      if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info);
+      for (const v of checkVariant(info, opts)) {
+        const r = how.save ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
+        verdicts.push({ ...r, dir });
       }
     }
     refreshIndexes(args, verdicts, loaded);
@@ -234,11 +230,11 @@ const reportPath = (v: Checked): string | undefined => (v.report ? path.join(v.d
 
 /** One verdict as --json lists it. */
 const verdictJson = (v: Checked) => ({
-  variant: v.variant, xarray: v.xarray, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
+  variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
   violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: reportPath(v) ?? null,
   confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
-  counterexample: v.counterexample ? caseRecord(v.counterexample.case, v.xarray) : null,
-  history: v.history ? v.history.map(ranRecord) : null,
+  counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
+  history: v.history ? v.history.map(caseRecord) : null,
 });
 
 function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[]): void {
@@ -266,8 +262,8 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
   if (verdicts.length) {
     // a --path replays the cases along that path (the failure and its shrinks), not --runs cases
     const runs = args.path !== undefined ? `replaying path ${args.path}` : `${args.numRuns} cases per property`;
-    say(`seed ${args.seed}, ${runs}, xarray ${args.xarray.join(' and ')}\n`);
-    say(verdictTable(verdicts.map((v) => ({ ...v, variant: v.label }))));
+    say(`seed ${args.seed}, ${runs}\n`);
+    say(verdictTable(verdicts));
     say(vmLine(ran));
   }
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
@@ -292,6 +288,11 @@ function run(argv: string[]): number {
   // a folder the user named must take reports before the run, not fail it at its end
   const named = namedReportsFolder(args);
   if (named) makeFolder(named);
+  // so must the caches the environment names: a file there would break each variant's start
+  for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
+    const dir = process.env[cache];
+    if (dir) makeFolder(dir, `${cache}=${dir}`);
+  }
   if (args.bisect) return bisectStep(args, named);
   if (args.patches.length || args.rev !== undefined) return series(args, named);
   const { loaded, broken } = loadAll(args);
@@ -367,7 +368,7 @@ function series(args: Args, named: string | undefined): number {
       '--seed', String(args.seed), '--runs', String(args.numRuns), '--property', id,
     ];
     const ctx: SeriesContext = {
-      kind: args.rev !== undefined ? 'rev' : 'patch', tree, seed: args.seed, numRuns: args.numRuns, xarray: args.xarray[0], replay,
+      kind: args.rev !== undefined ? 'rev' : 'patch', tree, seed: args.seed, numRuns: args.numRuns, replay,
       reportOf: (v) => reportPath(v as Checked),
       ...(args.rev !== undefined ? { range: args.rev, commitsInRange: (made as { commitsInRange: number }).commitsInRange } : {}),
       ...(patchesOf ? { patches: patchesOf.patches, untouched: patchesOf.untouched, skipped: patchesOf.skipped } : {}),
@@ -382,7 +383,7 @@ function series(args: Args, named: string | undefined): number {
       else say(`${none}: nothing judged`);
       return EXIT.ok;
     }
-    const cmp = compareStates(made.states, judge, { properties, xarray: args.xarray[0] });
+    const cmp = compareStates(made.states, judge, { properties });
     const verdict = seriesVerdict(cmp);
     const code = verdict === 'unjudged' ? EXIT.broken : verdict === 'broke' ? EXIT.failed : EXIT.ok;
     const broken = cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why }));
@@ -408,18 +409,17 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     warn(`warning: ${l.file}: --exhaustive enumerates files of 4 KiB pages; its huge pages and conversions (the split era's cases) are left to the generated check\n`);
   }
   const scope = { maxPages: args.exhaustive! };
-  const xarray = args.xarray[0];
   const verdicts = loaded.flatMap(({ file, info, who, isolated, kernelTree }) => {
     const dir = reportsFolder(args, { file, kernelTree });
     const saved = savedReports(dir);
     try {
       let hangShown = false;
-      return checkExhaustive(info, { ...scope, shard, xarray, properties: args.properties, exec: isolated }).map((v) => {
+      return checkExhaustive(info, { ...scope, shard, properties: args.properties, exec: isolated }).map((v) => {
         // a hang stops every property on the same case: the first reports it, as a check does
         const notRun = v.counterexample?.fault?.hang === true && hangShown;
         hangShown ||= v.counterexample?.fault?.hang === true;
-        const verdict = { ...v, xarray, seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated, xarray) };
-        const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id, xarray) }, { dir, saved });
+        const verdict = { ...v, seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated) };
+        const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
         return { ...v, notRun, ...(r.report ? { report: r.report } : {}), dir };
       });
     } finally {
@@ -431,14 +431,14 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
   const { cases } = countScope(scope);
   if (args.json) {
     say(JSON.stringify({
-      exhaustive: { maxPages: args.exhaustive, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases, xarray },
+      exhaustive: { maxPages: args.exhaustive, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases },
       exitCode: code, broken,
       variants: loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes) })),
       verdicts: verdicts.map((v) => ({
         variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches, failures: v.failures,
         violations: v.counterexample ? v.violations ?? [] : v.harnessError ? [v.harnessError] : [],
         report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
-        counterexample: v.counterexample ? caseRecord(v.counterexample.case, xarray) : null,
+        counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
       })),
     }, null, 2));
     return code;
@@ -455,13 +455,13 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
 }
 
 /** The smallest failing case of an exhaustive verdict, confirmed as a check confirms one (a hang already is). */
-function confirmSmallest(v: { counterexample?: Outcome; property: PropertyId }, isolated: IsolatedRunner | undefined, xarray: XarrayChoice): Verdict['confirmation'] {
+function confirmSmallest(v: { counterexample?: Outcome; property: PropertyId }, isolated: IsolatedRunner | undefined): Verdict['confirmation'] {
   const o = v.counterexample;
   if (!o) return undefined;
   if (!isolated) return 'in-process';
   if (o.fault?.hang) return 'hang';
   const prop = property(v.property);
-  return isolated.confirm(o.case, o.mode, (run) => violations(prop, run(o.case, o.mode), contractRerun(run, o.case)).length > 0).kind;
+  return isolated.confirm(o.case, (run) => violations(prop, run(o.case)).length > 0).kind;
 }
 
 /** The index of every folder that got a new report, replaying the others through the processes already running. */
@@ -488,7 +488,7 @@ function replayOne(args: Args, file: string): number {
   const of = childResolver({ timeoutMs: args.timeoutMs })(saved);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
   const { property, counterexample } = saved.record;
-  const expected = of.expected(property, counterexample.xarray);
+  const expected = of.expected(property);
   const outside = outsideOf(of.space, counterexample);
   if (outside) {
     of.close();

@@ -67,7 +67,7 @@ function stepLines(c: Comparison, s: Step, ctx: SeriesContext): string[] {
     out.push(`  BROKE ${x.property}:`);
     if (!f) continue;
     out.push(...f.violations.map((v) => `    - ${v}`));
-    const key = caseKey(f.found.case, f.found.mode);
+    const key = caseKey(f.found.case);
     if (shown.has(key)) {
       out.push(`    on the same case as ${shown.get(key)} (above)`);
       continue;

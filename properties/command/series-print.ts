@@ -9,7 +9,6 @@ import { formatOperation, formatOutcome } from '../format';
 import { Outcome } from '../engine/execute';
 import { caseRecord } from '../reports/record';
 import type { Verdict } from '../engine/engine';
-import { XarrayChoice } from '../case';
 import { Comparison, PropertyChange, StateResult, Step, firstBreak, firstChange } from './compare';
 import { Patch, Skipped, patchName } from './patches';
 
@@ -21,7 +20,6 @@ export interface SeriesContext {
   readonly head?: { readonly commit: string; readonly dirty: boolean };
   readonly seed: number;
   readonly numRuns: number;
-  readonly xarray: XarrayChoice;
   readonly range?: string;
   readonly commitsInRange?: number;
   readonly patches?: readonly Patch[];
@@ -169,7 +167,7 @@ export function seriesJson(c: Comparison, ctx: SeriesContext) {
       from: s.from, to: s.to,
       changes: s.changes.map((x) => ({
         property: x.property, before: x.before, after: x.after, change: x.change, counts: x.counts, note: x.note ?? null,
-        counterexample: x.counterexample ? caseRecord(x.counterexample.found.case, ctx.xarray) : null,
+        counterexample: x.counterexample ? caseRecord(x.counterexample.found.case) : null,
         violations: x.counterexample ? [...x.counterexample.violations] : [],
         replay: x.change === 'broke' ? replayCommand(ctx.replay(x.property)) : null,
       })),

@@ -10,20 +10,20 @@ import fc from 'fast-check';
 import { Expectation, PropertyId, expectationOf } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
 import { caseArbFor } from '../arbitraries';
-import { Case, XarrayChoice, caseKey, xarrayMode } from '../case';
+import { Case, caseKey } from '../case';
 import { Outcome, execute, faultOutcome } from './execute';
 import { phaseName } from '../../model/kvm';
 import { minimize } from './minimize';
-import { PROPERTIES, Property, contractRerun, violations } from '../properties';
-import type { Confirmation, Executor, Isolated, Ran, VariantInfo } from './executor';
+import { PROPERTIES, Property, violations } from '../properties';
+import type { Confirmation, Executor, Isolated, VariantInfo } from './executor';
 import { SavedReportLike, savedCasesFor } from './saved-cases';
+import { IntRule, RUNS, SEED, readInt } from './settings';
 
-export type { Confirmation, Executor, Isolated, Ran, VariantInfo } from './executor';
+export type { Confirmation, Executor, Isolated, VariantInfo } from './executor';
 
 export interface CheckOptions {
   readonly numRuns: number;
   readonly seed: number;
-  readonly xarray: XarrayChoice;
   readonly word?: Word;
   /** fast-check's replay path, with the seed that produced it. */
   readonly path?: string;
@@ -50,7 +50,6 @@ export interface CheckOptions {
 export interface Verdict {
   readonly variant: string;
   readonly property: PropertyId;
-  readonly xarray: XarrayChoice;
   readonly expected: Expectation;
   readonly actual: 'pass' | 'fail';
   /** The actual verdict is what the variant expects ('report' always matches). */
@@ -70,7 +69,7 @@ export interface Verdict {
    */
   readonly confirmation?: Confirmation['kind'] | 'hang' | 'in-process';
   /** For a history-dependent failure: the cases to run before it in a fresh process. */
-  readonly history?: readonly Ran[];
+  readonly history?: readonly Case[];
   /** Not run: the variant hung on a case of an earlier property. Nothing to save. */
   readonly notRun?: boolean;
   /** The report written (or already saved) for this failure, once a reporter has seen it. */
@@ -85,30 +84,29 @@ export interface Verdict {
 
 export const DEFAULT_NUM_RUNS = 1000;
 
-/** The seeds fast-check keeps whole: it cuts a larger one to 32 bits, and runs another seed's cases. */
-export const SEED_MIN = -(2 ** 31), SEED_MAX = 2 ** 31 - 1;
-
-/** FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count. */
+/**
+ * FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count; each is held to the rule of
+ * its flag (--seed, --runs), and a bad one is a SettingError naming the variable. Set but empty
+ * is unset, as a shell's `FC_SEED= npm test` means.
+ */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
-  const num = (name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) => {
+  const num = (name: string, rule: IntRule, fallback: () => number) => {
     const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n)) throw new Error(`${name} must be an integer, got "${raw}"`);
-    if (n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-    return n;
+    return raw === undefined || raw === '' ? fallback() : readInt(name, raw, rule);
   };
-  return { numRuns: num('FC_NUM_RUNS', DEFAULT_NUM_RUNS), seed: num('FC_SEED', Date.now() ^ (Math.random() * 0x7fffffff), SEED_MIN, SEED_MAX) };
+  return {
+    numRuns: num('FC_NUM_RUNS', RUNS, () => DEFAULT_NUM_RUNS),
+    seed: num('FC_SEED', SEED, () => Date.now() ^ (Math.random() * 0x7fffffff)),
+  };
 }
 
 export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckOptions): Verdict {
   const word = opts.word ?? WORD64;
-  const mode = (c: Case) => xarrayMode(c, opts.xarray);
   const isolated = opts.isolated;
   const exec: Executor = isolated?.run ?? inProcess(variant, word, opts.outcomes);
   const judgeWith = (run: Executor, c: Case) => {
-    const outcome = run(c, mode(c));
-    return { outcome, found: violations(prop, outcome, contractRerun(run, c)) };
+    const outcome = run(c);
+    return { outcome, found: violations(prop, outcome) };
   };
   const judge = (c: Case) => {
     opts.onCase?.();
@@ -116,38 +114,38 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   };
   const fails = (c: Case) => judge(c).found.length > 0;
   /** A case judged after its history: in a fresh process when the variant has one, else after running the history here. */
-  const judgeAfter = (c: Case, history: readonly Ran[]) => {
+  const judgeAfter = (c: Case, history: readonly Case[]) => {
     const fresh = isolated?.afterHistory?.(history);
     // in this process, the history must run again, not come from the kept outcomes
     const here = isolated ? exec : inProcess(variant, word);
     try {
-      if (!fresh) for (const [h, m] of history) here(h, m);
+      if (!fresh) for (const h of history) here(h);
       return judgeWith(fresh?.run ?? here, c);
     } finally {
       fresh?.close();
     }
   };
-  const expected = expectationOf(variant, prop.id, opts.xarray);
-  const base = { variant: variant.name, property: prop.id, xarray: opts.xarray, expected, seed: opts.seed };
+  const expected = expectationOf(variant, prop.id);
+  const base = { variant: variant.name, property: prop.id, expected, seed: opts.seed };
 
   // a variant whose hang an earlier property reported runs nothing more
   const before = isolated?.hungOn();
   if (before && !isolated!.claimHang()) {
     return {
       ...base, numRuns: 0, actual: 'fail', matches: false, notRun: true,
-      counterexample: faultOutcome(before.case, before.mode, before.message, word, true),
+      counterexample: faultOutcome(before.case, before.message, word, true),
       violations: [`not run: the variant hung on a case of an earlier property (${before.message})`],
     };
   }
 
   const fixedReports: string[] = [];
-  let fromSaved: { case: Case; stem: string; history?: readonly Ran[] } | undefined;
+  let fromSaved: { case: Case; stem: string; history?: readonly Case[] } | undefined;
   let savedRuns = 0;
   let details: fc.RunDetails<[Case]> | undefined;
   let c: Case | undefined;
   let found: string[] = [], harnessError: string | undefined, counterexample: Outcome | undefined;
   let confirmation: Verdict['confirmation'] = isolated ? undefined : 'in-process';
-  let history: readonly Ran[] | undefined;
+  let history: readonly Case[] | undefined;
   // An expected failure a saved report already shows (not a crash) needs no confirmation: nothing
   // will be saved for it, and its verdict matches whether or not it reproduces in a fresh process.
   const alreadyShown = expected !== 'pass' && (opts.saved ?? []).some((s) => s.record.variant.name === variant.name && s.record.property === prop.id);
@@ -156,7 +154,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     // runs and shift the replay path. The variant's own reports that pass now are fixed; a
     // history-dependent one is run after its history, in a fresh process.
     if (!opts.path && !before) {
-      for (const s of savedCasesFor(variant, prop.id, opts.xarray, opts.saved ?? [])) {
+      for (const s of savedCasesFor(variant, prop.id, opts.saved ?? [])) {
         if (fromSaved && !s.own) break; // another variant's case is only needed to find a failure
         savedRuns++;
         const failed = s.history ? judgeAfter(s.case, s.history).found.length > 0 : fails(s.case);
@@ -188,12 +186,12 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     if (hung) {
       isolated!.claimHang();
       c = hung.case;
-      counterexample = hung.outcome ?? faultOutcome(c, hung.mode, hung.message, word, true);
+      counterexample = hung.outcome ?? faultOutcome(c, hung.message, word, true);
       found = [`${phaseName(counterexample.fault?.phase ?? 'begin')} did not return: ${hung.message}`];
       confirmation = 'hang';
     } else if (isolated?.confirm && c && !fromSaved?.history && !(alreadyShown && counterexample?.fault === undefined)) {
       const at = c;
-      const confirmed = isolated.confirm(at, mode(at), (run) => judgeWith(run, at).found.length > 0);
+      const confirmed = isolated.confirm(at, (run) => judgeWith(run, at).found.length > 0);
       confirmation = confirmed.kind;
       if (confirmed.kind === 'history') {
         history = confirmed.history;
@@ -228,7 +226,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   };
 }
 
-const historyNote = (history: readonly Ran[]) =>
+const historyNote = (history: readonly Case[]) =>
   `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
 
 const KEPT_LIMIT = 20_000;
@@ -241,12 +239,12 @@ export function inProcess(variant: VariantInfo, word: Word = WORD64, outcomes?: 
   const { invalidate_begin, invalidate_end } = variant;
   if (!invalidate_begin || !invalidate_end) throw new Error(`${variant.name} runs in its own process: give its isolated executor`);
   const v = { ...variant, invalidate_begin, invalidate_end };
-  if (!outcomes) return (c, m) => execute(v, c, m, word);
-  return (c, m) => {
-    const key = `${word.bits}|${caseKey(c, m)}`;
+  if (!outcomes) return (c) => execute(v, c, word);
+  return (c) => {
+    const key = `${word.bits}|${caseKey(c)}`;
     const hit = outcomes.get(key);
     if (hit) return hit;
-    const o = execute(v, c, m, word);
+    const o = execute(v, c, word);
     if (outcomes.size >= KEPT_LIMIT) outcomes.delete(outcomes.keys().next().value!);
     outcomes.set(key, o);
     return o;
@@ -271,8 +269,8 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
       if (broken || open.size === 0) return true;
       opts.onCase?.();
       try {
-        const outcome = run(c, xarrayMode(c, opts.xarray));
-        for (const p of props) if (open.has(p.id) && violations(p, outcome, contractRerun(run, c)).length > 0) open.delete(p.id);
+        const outcome = run(c);
+        for (const p of props) if (open.has(p.id) && violations(p, outcome).length > 0) open.delete(p.id);
       } catch {
         broken = true;
       }

@@ -9,14 +9,12 @@ import { Layout } from '../../model/layout';
 import { SlotGfns, expectedUnmapsOfViews } from '../../model/reference';
 import { Variant } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
-import { XarrayMode } from '../../model/xarray';
 import { Case, materialize } from '../case';
 
 export interface Outcome {
   readonly case: Case;
   readonly layout: Layout;
   readonly resolved: Resolved;
-  readonly mode: XarrayMode;
   /** What the reference says each slot must lose (nothing when the caller failed). */
   readonly expected: readonly SlotGfns[];
   readonly events: readonly KvmEvent[];
@@ -28,19 +26,19 @@ export interface Outcome {
 }
 
 /** The case as the kernel sees it before any variant runs: layout, caller, reference. */
-export function prepare(c: Case, mode: XarrayMode, word: Word): Outcome {
+export function prepare(c: Case, word: Word): Outcome {
   const layout = materialize(c.layout);
   const resolved = resolve(layout, c.op, word);
   const expected = resolved.kind === 'invalidate' ? expectedUnmapsOfViews(layout, resolved.start, resolved.end, resolved.view) : [];
-  return { case: c, layout, resolved, mode, expected, events: [], walks: [] };
+  return { case: c, layout, resolved, expected, events: [], walks: [] };
 }
 
-export function execute(variant: Variant, c: Case, mode: XarrayMode, word: Word = WORD64): Outcome {
-  const before = prepare(c, mode, word);
+export function execute(variant: Variant, c: Case, word: Word = WORD64): Outcome {
+  const before = prepare(c, word);
   const { layout, resolved } = before;
   if (resolved.kind !== 'invalidate') return before;
   const { start, end } = resolved;
-  const machine = makeKernel(layout, word, mode);
+  const machine = makeKernel(layout, word);
   const { recorder, walks } = machine;
   let fault: Outcome['fault'];
   try {
@@ -104,6 +102,6 @@ export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'i
 }
 
 /** The outcome of a case the variant never finished (a hang), or was not run on. */
-export function faultOutcome(c: Case, mode: XarrayMode, message: string, word: Word = WORD64, hang = false): Outcome {
-  return { ...prepare(c, mode, word), fault: { phase: 'begin', message, ...(hang ? { hang } : {}) } };
+export function faultOutcome(c: Case, message: string, word: Word = WORD64, hang = false): Outcome {
+  return { ...prepare(c, word), fault: { phase: 'begin', message, ...(hang ? { hang } : {}) } };
 }

@@ -9,11 +9,11 @@ import { phaseName } from '../../model/kvm';
 import { Expectation, PropertyId, Variant, expectationOf } from '../../model/variant';
 import { VM_TYPES, runsIn } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
-import { Case, LayoutSpec, SlotSpec, XarrayChoice, inVm, xarrayMode } from '../case';
-import type { Executor, Ran, VariantInfo } from './executor';
+import { Case, LayoutSpec, SlotSpec, inVm } from '../case';
+import type { Executor, VariantInfo } from './executor';
 import { inProcess } from './engine';
 import { Outcome } from './execute';
-import { PROPERTIES, contractRerun, violations } from '../properties';
+import { PROPERTIES, violations } from '../properties';
 
 /** This machine's part of the job: layouts whose number is `index` modulo `count`. */
 export interface Shard {
@@ -38,7 +38,6 @@ export interface Scope {
 
 export interface ExhaustiveOptions extends Scope {
   readonly shard?: Shard;
-  readonly xarray?: XarrayChoice;
   readonly word?: Word;
   /** The properties to check (default: all of them). */
   readonly properties?: readonly PropertyId[];
@@ -48,7 +47,7 @@ export interface ExhaustiveOptions extends Scope {
    * Where the variant runs: its own process (the command's), sent `runMany` batches ahead of
    * the checks; in this process when absent (the variant's functions are needed then).
    */
-  readonly exec?: { readonly run: Executor; readonly runMany?: (items: readonly Ran[]) => unknown };
+  readonly exec?: { readonly run: Executor; readonly runMany?: (items: readonly Case[]) => unknown };
 }
 
 /** Cases sent to a variant's process at once. */
@@ -164,7 +163,7 @@ export function* operations(scope: Scope): Generator<Operation> {
 
 /**
  * The cases of one shard, layout by layout, each in every VM type the variant runs in (a
- * default VM only before 6.14); the pick is 0: xarray-contract-robust tries its own.
+ * default VM only before 6.14).
  */
 export function* cases(scope: Scope, shard: Shard = WHOLE, space: Pick<Variant, 'vmTypes' | 'takes'> = {}): Generator<Case> {
   const ops = [...operations(scope)];
@@ -174,7 +173,7 @@ export function* cases(scope: Scope, shard: Shard = WHOLE, space: Pick<Variant, 
     if (n++ % shard.count !== shard.index) continue;
     for (const vmType of vms) {
       for (const op of ops) {
-        const c = inVm({ layout, op, pick: 0n }, vmType);
+        const c = inVm({ layout, op }, vmType);
         yield c;
         if (space.takes === 'inode') yield* withSecondView(c);
       }
@@ -246,7 +245,6 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
   const scope = scopeOf(opts);
   const shard = opts.shard ?? WHOLE;
   const word = opts.word ?? WORD64;
-  const choice = opts.xarray ?? 'faithful';
   const props = opts.properties ? PROPERTIES.filter((p) => opts.properties!.includes(p.id)) : PROPERTIES;
   const tallies = new Map(props.map((p) => [p.id, { failures: 0, crashes: 0 } as Tally]));
   let pending = props.length, checked = 0, complete = true;
@@ -262,7 +260,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
   const one = (c: Case) => {
     let o: Outcome;
     try {
-      o = run(c, xarrayMode(c, choice));
+      o = run(c);
     } catch (e) {
       checked++;
       const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -279,7 +277,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     for (const p of props) {
       const t = tallies.get(p.id)!;
       if (opts.firstFailureOnly && t.failures > 0) continue;
-      const found = violations(p, o, contractRerun(run, c));
+      const found = violations(p, o);
       if (found.length) fail(t, c, found, o);
     }
   };
@@ -289,7 +287,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
     const chunk: Case[] = [];
     for (let r = all.next(); !r.done; r = all.next()) if (chunk.push(r.value) === BATCH) break;
     if (chunk.length === 0) break;
-    opts.exec?.runMany?.(chunk.map((c) => [c, xarrayMode(c, choice)]));
+    opts.exec?.runMany?.(chunk);
     for (const c of chunk) {
       if ((opts.firstFailureOnly && pending === 0) || hungOn) { complete = false; break scan; }
       one(c);
@@ -297,7 +295,7 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
   }
   return props.map((p) => {
     const t = tallies.get(p.id)!;
-    const expected = expectationOf(variant, p.id, choice);
+    const expected = expectationOf(variant, p.id);
     const base = { variant: variant.name, property: p.id, expected, numRuns: checked, scope, shard, failures: t.failures, complete };
     if (!t.smallest) return { ...base, actual: 'pass' as const, matches: true };
     const { outcome, violations: found } = t.smallest;

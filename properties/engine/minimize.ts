@@ -145,7 +145,6 @@ function* candidates(c: Case): Generator<Case> {
   // in a file of huge pages, a shift keeps their alignment: whole huge pages only
   const huge = 1n << BigInt(c.layout.pageOrder ?? 0);
   for (const by of [low, low / 2n, 1n, alignDown(low, huge), alignDown(low, huge) - huge]) if (by > 0n) { const d = shiftedLeft(c, by); if (d) yield d; }
-  if (c.pick > 0n) yield { ...c, pick: 0n };
 }
 
 /** The smallest case reachable by greedy steps that still `fails`; at most `budget` tries. */

@@ -4,9 +4,8 @@
 
 import { PropertyId, Variant, expectationOf } from '../../model/variant';
 import { VmType, runsIn } from '../../model/vm';
-import { Case, XarrayChoice } from '../case';
-import { caseOf, ranOf } from '../reports/record';
-import type { Ran } from './executor';
+import { Case } from '../case';
+import { caseOf } from '../reports/record';
 import type { CaseRecord } from '../reports/schema';
 
 /** What the engine reads of a saved report. */
@@ -26,7 +25,7 @@ export interface SavedCase {
   readonly own: boolean;
   readonly case: Case;
   /** A history-dependent report's history: run first, in a fresh process. */
-  readonly history?: readonly Ran[];
+  readonly history?: readonly Case[];
 }
 
 /**
@@ -35,18 +34,18 @@ export interface SavedCase {
  * variant's without one, in a VM type it runs in: a bug one had is a regression test for all;
  * another's history is not.
  */
-export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, id: PropertyId, xarray: XarrayChoice, saved: readonly SavedReportLike[]): SavedCase[] {
-  const same = saved.filter((s) => s.record.property === id && s.record.counterexample.xarray === xarray);
+export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, id: PropertyId, saved: readonly SavedReportLike[]): SavedCase[] {
+  const same = saved.filter((s) => s.record.property === id);
   const own = same.filter((s) => s.record.variant.name === variant.name);
   // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14), or with
   // views its functions do not take (several before 2025), proves nothing of it
   const runsThere = (c: CaseRecord) => outsideOf(variant, c) === null;
-  const others = expectationOf(variant, id, xarray) === 'pass'
+  const others = expectationOf(variant, id) === 'pass'
     ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length && runsThere(s.record.counterexample)) : [];
   return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
     .map(({ s, own: mine }) => ({
       stem: s.stem, own: mine, case: caseOf(s.record.counterexample),
-      ...(s.record.history?.length ? { history: s.record.history.map(ranOf) } : {}),
+      ...(s.record.history?.length ? { history: s.record.history.map(caseOf) } : {}),
     }));
 }
 

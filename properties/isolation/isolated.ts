@@ -5,10 +5,9 @@
 // the cases that ran before it, to tell a real failure from one that depends on history.
 
 import fc from 'fast-check';
-import { XarrayMode } from '../../model/xarray';
 import { CaseSpace, caseArbFor } from '../arbitraries';
-import { Case, XarrayChoice, xarrayMode } from '../case';
-import type { Confirmation, Executor, Isolated, Ran } from '../engine/executor';
+import { Case } from '../case';
+import type { Confirmation, Executor, Isolated } from '../engine/executor';
 import { Outcome } from '../engine/execute';
 import { ChildRunner, caseKey } from './runner';
 
@@ -18,19 +17,19 @@ export class IsolatedRunner implements Isolated {
   private readonly probed = new Map<string, Outcome>();
   constructor(readonly runner: ChildRunner) {}
 
-  readonly run = (c: Case, mode: XarrayMode) => this.runner.run(c, mode);
+  readonly run = (c: Case) => this.runner.run(c);
 
   /** Cases run (or answered from the cache) in batches, for a caller that knows them all in advance (--exhaustive). */
-  readonly runMany = (items: readonly Ran[]) => this.runner.runMany(items);
+  readonly runMany = (items: readonly Case[]) => this.runner.runMany(items);
 
-  readonly afterHistory = (history: readonly Ran[]) => this.runner.probe(history);
+  readonly afterHistory = (history: readonly Case[]) => this.runner.probe(history);
 
   /**
    * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
    * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
    */
-  prefetch(seed: number, numRuns: number, xarray: XarrayChoice, space: CaseSpace = {}): void {
-    this.runner.setPlan(fc.sample(caseArbFor(space), { seed, numRuns }).map((c) => [c, xarrayMode(c, xarray)]));
+  prefetch(seed: number, numRuns: number, space: CaseSpace = {}): void {
+    this.runner.setPlan(fc.sample(caseArbFor(space), { seed, numRuns }));
   }
 
   /** The confirmed hang, if any. */
@@ -50,17 +49,17 @@ export class IsolatedRunner implements Isolated {
    * after a given history is kept: every property failing on the same case (a crash fails them
    * all) asks the same questions, and one process per question is enough.
    */
-  confirm(c: Case, mode: XarrayMode, fails: (exec: Executor) => boolean): Confirmation {
-    const where = this.runner.historyOf(c, mode);
-    const failsAfter = (history: readonly Ran[], name: string): boolean => {
+  confirm(c: Case, fails: (exec: Executor) => boolean): Confirmation {
+    const where = this.runner.historyOf(c);
+    const failsAfter = (history: readonly Case[], name: string): boolean => {
       let probe: ReturnType<ChildRunner['probe']> | undefined;
       let calls = 0, unanswered = false;
-      const run: Executor = (x, m) => {
-        const key = `${name}|${calls++}|${caseKey(x, m)}`;
+      const run: Executor = (x) => {
+        const key = `${name}|${calls++}|${caseKey(x)}`;
         let o = this.probed.get(key);
         if (!o) {
           probe ??= this.runner.probe(history);
-          o = probe.run(x, m);
+          o = probe.run(x);
           this.probed.set(key, o);
         }
         // the fresh process hung while it replayed the history: it did not answer, it did not fail

@@ -8,7 +8,6 @@ import { WalkRecord, XA_PRESENT, makeKernel } from '../../model/kernel';
 import { KvmEvent, PHASES, Phase } from '../../model/kvm';
 import { Layout, viewsOf } from '../../model/layout';
 import { Word } from '../../model/word';
-import { XarrayMode } from '../../model/xarray';
 import { Reply } from './sync-child';
 
 /** The harness itself is wrong (a child and the model disagree, or the child rejected a request). */
@@ -60,8 +59,8 @@ function message(rest: string[], bareIsFault: boolean): string {
 }
 
 /** Replays a child's log of one case through a fresh model kernel. */
-export function replayLog(layout: Layout, mode: XarrayMode, reply: Reply, src: LogSource): Replayed {
-  const machine = makeKernel(layout, src.word, mode);
+export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replayed {
+  const machine = makeKernel(layout, src.word);
   const { recorder, walks } = machine;
   // the view the calls are made on: the first until a "view N" line says otherwise
   let k = machine.kernel, view = 0;

@@ -1,7 +1,7 @@
 // The runner of one variant in its own child process (a compiled C program, or Node running a
 // TypeScript variant): each case is resolved by the model in the command (layout, caller,
 // reference), sent in batches, and the call log that comes back is replayed into the Outcome
-// (log.ts). Outcomes are cached per case and xarray mode, so the properties, which fast-check
+// (log.ts). Outcomes are cached per case, so the properties, which fast-check
 // feeds the same cases for one seed, run each case once.
 //
 // A hang is only a hang once confirmed: a case that used its limit of CPU (or, using none,
@@ -11,9 +11,7 @@
 // in which cases ran, so a failure can be replayed alone and after its history (probe()).
 
 import { Case, caseKey } from '../case';
-import type { Ran } from '../engine/executor';
 import { Outcome, prepare } from '../engine/execute';
-import { XarrayMode } from '../../model/xarray';
 import { LogSource, NativeHarnessError, replayLog } from './log';
 import { Limits, Reply, SyncChild, SyncChildOptions } from './sync-child';
 
@@ -35,7 +33,6 @@ export interface RunnerOptions {
 /** A confirmed hang: the case, and what both runs used. */
 export interface Hang {
   readonly case: Case;
-  readonly mode: XarrayMode;
   readonly message: string;
   /** The case's outcome: what the variant did before it hung, and the step it hung in. */
   readonly outcome?: Outcome;
@@ -66,9 +63,9 @@ export class ChildRunner {
   private readonly batchSize: number;
   private readonly cacheLimit: number;
   /** Cases in the order the current process ran them, and where each cached outcome ran. */
-  private history: Ran[] = [];
-  private readonly ranAt = new Map<string, { readonly history: Ran[]; readonly at: number }>();
-  private readonly historyIds = new WeakMap<Ran[], number>();
+  private history: Case[] = [];
+  private readonly ranAt = new Map<string, { readonly history: Case[]; readonly at: number }>();
+  private readonly historyIds = new WeakMap<Case[], number>();
   private lastHistoryId = 0;
   /** Cases sent to a child and batches sent, for measuring; hang confirmations run, for the hostile-variant test. */
   sent = 0;
@@ -77,7 +74,7 @@ export class ChildRunner {
   hung?: Hang;
   private starting?: number;
   private hello?: string;
-  private plan: readonly Ran[] = [];
+  private plan: readonly Case[] = [];
   private planAt = new Map<string, number>();
 
   constructor(readonly program: ChildProgram, opts: RunnerOptions = {}) {
@@ -105,13 +102,13 @@ export class ChildRunner {
     return (this.hello = hello.slice('ready'.length).trim());
   }
 
-  run(c: Case, mode: XarrayMode): Outcome {
-    const key = caseKey(c, mode);
+  run(c: Case): Outcome {
+    const key = caseKey(c);
     const hit = this.cached(key);
     if (hit) return hit;
     const at = this.planAt.get(key);
     if (at !== undefined) this.readAhead(at);
-    return this.cached(key) ?? this.runMany([[c, mode]])[0];
+    return this.cached(key) ?? this.runMany([c])[0];
   }
 
   /**
@@ -119,21 +116,21 @@ export class ChildRunner {
    * in the cache is sent with the next batch of the plan after it, so a long run goes in batches
    * however many cases it has, holding only the cache's worth of outcomes.
    */
-  setPlan(items: readonly Ran[]): void {
+  setPlan(items: readonly Case[]): void {
     this.plan = items;
     this.planAt = new Map();
-    items.forEach(([c, mode], i) => {
-      const k = caseKey(c, mode);
+    items.forEach((c, i) => {
+      const k = caseKey(c);
       if (!this.planAt.has(k)) this.planAt.set(k, i);
     });
     // nothing is sent yet: the saved cases a check replays first must run before any of these
   }
 
   private readAhead(from: number): void {
-    const batch: Array<readonly [string, Ran]> = [];
+    const batch: Array<readonly [string, Case]> = [];
     const seen = new Set<string>();
     for (let i = from; i < this.plan.length && batch.length < this.batchSize; i++) {
-      const k = caseKey(this.plan[i][0], this.plan[i][1]);
+      const k = caseKey(this.plan[i]);
       if (!this.cache.has(k) && !seen.has(k)) {
         seen.add(k);
         batch.push([k, this.plan[i]]);
@@ -142,10 +139,10 @@ export class ChildRunner {
     if (batch.length) this.runBatch(batch, true);
   }
 
-  /** The outcomes of (case, mode) pairs, in order; those not cached are run in batches. */
-  runMany(items: readonly Ran[]): Outcome[] {
-    const keys = items.map(([c, mode]) => caseKey(c, mode));
-    const todo = new Map<string, Ran>();
+  /** The outcomes of cases, in order; those not cached are run in batches. */
+  runMany(items: readonly Case[]): Outcome[] {
+    const keys = items.map(caseKey);
+    const todo = new Map<string, Case>();
     keys.forEach((k, i) => { if (!this.cache.has(k)) todo.set(k, items[i]); });
     const pending = [...todo];
     for (let i = 0; i < pending.length; i += this.batchSize) this.runBatch(pending.slice(i, i + this.batchSize));
@@ -154,11 +151,11 @@ export class ChildRunner {
   }
 
   /**
-   * The cases the process that ran (c, mode) had run, oldest first, and where (c, mode) is among
-   * them: its history is history.slice(0, at). `id` names that process's history.
+   * The cases the process that ran c had run, oldest first, and where c is among them: its
+   * history is history.slice(0, at). `id` names that process's history.
    */
-  historyOf(c: Case, mode: XarrayMode): { readonly id: number; readonly history: readonly Ran[]; readonly at: number } | undefined {
-    const where = this.ranAt.get(caseKey(c, mode));
+  historyOf(c: Case): { readonly id: number; readonly history: readonly Case[]; readonly at: number } | undefined {
+    const where = this.ranAt.get(caseKey(c));
     if (!where) return undefined;
     let id = this.historyIds.get(where.history);
     if (id === undefined) this.historyIds.set(where.history, (id = ++this.lastHistoryId));
@@ -169,13 +166,13 @@ export class ChildRunner {
    * A fresh process that has run `history` (outcomes discarded): run() executes cases there,
    * in order, uncached. For confirming a failure alone or after the cases before it.
    */
-  probe(history: readonly Ran[]): { run: (c: Case, mode: XarrayMode) => Outcome; close: () => void } {
+  probe(history: readonly Case[]): { run: (c: Case) => Outcome; close: () => void } {
     const fresh = new ChildRunner(this.program, { timeoutMs: this.timeoutMs, batchSize: this.batchSize, cacheLimit: 0 });
     fresh.start();
-    const all = history.map(([c, mode]) => [caseKey(c, mode), [c, mode]] as const);
+    const all = history.map((c) => [caseKey(c), c] as const);
     for (let i = 0; i < all.length; i += this.batchSize) fresh.runBatch(all.slice(i, i + this.batchSize));
     return {
-      run: (c, mode) => (fresh.hung ? this.notRun(c, mode) : fresh.runBatch([[caseKey(c, mode), [c, mode]]])[0]),
+      run: (c) => (fresh.hung ? this.notRun(c) : fresh.runBatch([[caseKey(c), c]])[0]),
       close: () => fresh.close(),
     };
   }
@@ -184,8 +181,8 @@ export class ChildRunner {
     this.child.close();
   }
 
-  private notRun(c: Case, mode: XarrayMode): Outcome {
-    const base = prepare(c, mode, this.program.word);
+  private notRun(c: Case): Outcome {
+    const base = prepare(c, this.program.word);
     if (base.resolved.kind !== 'invalidate') return base;
     return { ...base, fault: { phase: 'begin', message: `not run: the variant hung on an earlier case (${this.hung?.message ?? 'in this process'})`, notRun: true } };
   }
@@ -218,12 +215,12 @@ export class ChildRunner {
    * ahead, that no property has asked for yet) stops there instead: a variant that dies on every
    * case pays a start-up per case it is asked for, not per case it might be.
    */
-  private runBatch(batch: ReadonlyArray<readonly [string, Ran]>, speculative = false): Outcome[] {
+  private runBatch(batch: ReadonlyArray<readonly [string, Case]>, speculative = false): Outcome[] {
     const outcomes: Array<Outcome | undefined> = new Array(batch.length);
     const waiting: Array<{ at: number; base: Outcome }> = [];
-    batch.forEach(([, [c, mode]], at) => {
+    batch.forEach(([, c], at) => {
       // the caller through the model's front end: only a case that reaches the invalidation runs
-      const base = prepare(c, mode, this.program.word);
+      const base = prepare(c, this.program.word);
       if (base.resolved.kind !== 'invalidate') outcomes[at] = base;
       else waiting.push({ at, base });
     });
@@ -232,7 +229,7 @@ export class ChildRunner {
     while (next < waiting.length) {
       if (this.hung) {
         for (const { at, base } of waiting.slice(next)) {
-          outcomes[at] = this.notRun(base.case, base.mode);
+          outcomes[at] = this.notRun(base.case);
           notRun.add(at);
         }
         break;
@@ -248,13 +245,13 @@ export class ChildRunner {
         if (r.kind === 'not-run') break; // after a hang candidate or a death: the rest goes again
         next++;
         if (this.history.length >= HISTORY_LIMIT) this.history = this.history.slice(HISTORY_LIMIT / 2);
-        this.history.push([base.case, base.mode]);
+        this.history.push(base.case);
         this.ranAt.set(batch[at][0], { history: this.history, at: this.history.length - 1 });
         if (r.kind === 'hang') {
           outcomes[at] = this.confirmHang(base, r);
           break;
         }
-        outcomes[at] = { ...base, ...replayLog(base.layout, base.mode, r, this.program) };
+        outcomes[at] = { ...base, ...replayLog(base.layout, r, this.program) };
         if (r.kind !== 'ok') {
           this.history = []; // the process died or was replaced: a new history
           died = true;
@@ -274,15 +271,15 @@ export class ChildRunner {
     this.confirmations++;
     const [again] = this.child.exchange([this.program.encode(0, base)], limitsFor(this.timeoutMs, CONFIRM_FACTOR), true);
     if (again.kind !== 'hang') {
-      this.history = again.kind === 'ok' ? [[base.case, base.mode]] : [];
+      this.history = again.kind === 'ok' ? [base.case] : [];
       // it returns when given the chance: the first limit was the machine's, not the variant's
-      return { ...base, ...replayLog(base.layout, base.mode, again, this.program) };
+      return { ...base, ...replayLog(base.layout, again, this.program) };
     }
     const message = hangStory(first, again);
     // what the variant did before it hung, from the first run's log
-    const before = replayLog(base.layout, base.mode, first, this.program);
+    const before = replayLog(base.layout, first, this.program);
     const outcome: Outcome = { ...base, ...before, fault: { phase: before.fault?.phase ?? 'begin', message, hang: true } };
-    this.hung = { case: base.case, mode: base.mode, message, outcome };
+    this.hung = { case: base.case, message, outcome };
     return outcome;
   }
 }

@@ -38,7 +38,7 @@ function runCase(v: Variant, line: string): void {
   const r = decodeRequest(line);
   const log: string[] = ['phase begin'];
   const flush = () => { if (log.length) send(log.splice(0).join('\n') + '\n'); };
-  const machine = loggedKernel(makeKernel(r.layout, r.word, r.mode), log);
+  const machine = loggedKernel(makeKernel(r.layout, r.word), log);
   // a phase entered inside a conversion is logged and sent at once, as each step's is
   const enter = (p: Phase) => { log.push(`phase ${p}`); machine.recorder.phase = p; flush(); };
   try {
@@ -77,10 +77,10 @@ try {
 }
 if (variant) {
   const { name, origin, expect } = variant;
-  const { expectContract, vmTypes, takes } = variant as { expectContract?: unknown; vmTypes?: unknown; takes?: unknown };
+  const { vmTypes, takes } = variant as { vmTypes?: unknown; takes?: unknown };
   // which of the split era's functions it has: they decide the cases it gets (properties/arbitraries.ts)
   const has = (['zap', 'release_zap', 'convert'] as const).filter((fn) => typeof variant![fn] === 'function');
-  send(`ready ${JSON.stringify({ name, origin, expect, expectContract: expectContract ?? null, vmTypes: vmTypes ?? null, takes: takes ?? null, has })}\n`);
+  send(`ready ${JSON.stringify({ name, origin, expect, vmTypes: vmTypes ?? null, takes: takes ?? null, has })}\n`);
   serve(variant);
 } else {
   process.stdin.resume();

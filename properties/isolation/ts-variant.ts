@@ -3,7 +3,7 @@
 // its name and expectations from the child's "ready" line and runs its cases through a runner.
 
 import path from 'path';
-import { Expectations, PropertyId, Expectation } from '../../model/variant';
+import { Expectations } from '../../model/variant';
 import { VmType } from '../../model/vm';
 import { WORD64, Word } from '../../model/word';
 import { VariantFileError, vmTypesFault } from '../registry';
@@ -17,7 +17,6 @@ export interface VariantMeta {
   readonly name: string;
   readonly origin: string;
   readonly expect: Expectations;
-  readonly expectContract?: Partial<Record<PropertyId, Expectation>>;
   readonly vmTypes?: readonly VmType[];
   readonly takes?: 'inode';
   /** The split era's functions it has, as stand-ins: they run in its process, never here. */
@@ -50,7 +49,7 @@ export class TsVariant {
       encode: (seq, base) => {
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
         const { start, end, view, convert } = base.resolved;
-        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), mode: base.mode, word });
+        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), word });
       },
     }, opts);
     this.runner.begin();
@@ -77,7 +76,6 @@ export class TsVariant {
     }
     return {
       name: said.name, origin: said.origin ?? '', expect: said.expect!,
-      ...(said.expectContract ? { expectContract: said.expectContract } : {}),
       ...(said.vmTypes ? { vmTypes: said.vmTypes } : {}),
       ...(said.takes === 'inode' ? { takes: said.takes } : {}),
       ...Object.fromEntries((said.has ?? []).filter((fn) => ['zap', 'release_zap', 'convert'].includes(fn)).map((fn) => [fn, inItsProcess(this.file, fn)])),

@@ -1,11 +1,9 @@
 // The request line a TypeScript variant's child reads: one case as the command resolved it
 // (its bound slots, the VM's type, the other views, the [start, end) range and the view a release
-// closes, the xarray mode and the word width), in JSON with
-// every 64-bit value a decimal string. The reply is the call log (properties/isolation/log.ts).
+// closes, and the word width), in JSON with every 64-bit value a decimal string. The reply is the call log (properties/isolation/log.ts).
 
 import { Layout, Memslot } from '../../model/layout';
 import { Word, makeWord } from '../../model/word';
-import { FAITHFUL, XarrayMode } from '../../model/xarray';
 
 export interface TsRequest {
   readonly seq: number;
@@ -16,7 +14,6 @@ export interface TsRequest {
   readonly view?: number;
   /** A conversion's direction and huge-page bracket (model/callers.ts convert()); absent for every other caller. */
   readonly convert?: { readonly toPrivate: boolean; readonly bracket: { readonly start: bigint; readonly end: bigint } };
-  readonly mode: XarrayMode;
   readonly word: Word;
 }
 
@@ -32,7 +29,6 @@ export function encodeRequest(r: TsRequest): string {
     l: slotsOut(r.layout),
     a: String(r.start),
     b: String(r.end),
-    m: r.mode.kind === 'faithful' ? 'f' : `c${r.mode.pick}`,
     w: r.word.bits,
     ...(r.layout.vmType === 'tdx' ? { v: r.layout.vmType } : {}),
     ...(r.layout.otherViews?.length ? { o: r.layout.otherViews.map((o) => [o.vmType === 'tdx' ? 'tdx' : null, slotsOut(o)]) } : {}),
@@ -45,7 +41,7 @@ export function encodeRequest(r: TsRequest): string {
 const words = new Map<number, Word>();
 
 export function decodeRequest(line: string): TsRequest {
-  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; m: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number };
+  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number };
   const filePages = BigInt(j.f);
   const otherViews = j.o?.map(([vm, l]) => Object.freeze({ filePages, slots: slotsIn(l), ...(vm ? { vmType: vm } : {}), ...(j.p ? { pageOrder: j.p } : {}) }));
   let word = words.get(j.w);
@@ -57,7 +53,6 @@ export function decodeRequest(line: string): TsRequest {
     end: BigInt(j.b),
     ...(j.r !== undefined ? { view: j.r } : {}),
     ...(j.c ? { convert: { toPrivate: j.c[0] === 1, bracket: { start: BigInt(j.c[1]), end: BigInt(j.c[2]) } } } : {}),
-    mode: j.m === 'f' ? FAITHFUL : { kind: 'contract', pick: BigInt(j.m.slice(1)) },
     word,
   };
 }

@@ -1,5 +1,6 @@
 // npm run reports:index and reports:prune [-- FOLDER]: regenerate a reports folder's README.md (and
-// re-render the pages from their records, and write the format's JSON Schema, report.schema.json),
+// re-render the pages from their records, rename reports of an older format, and write the
+// format's JSON Schema, report.schema.json),
 // and delete the reports whose variant now passes (the only way a report is ever deleted). The
 // folder is shrink-reports/ (or REPORTS_DIR) unless named, as the one beside a variant checked by path.
 
@@ -7,12 +8,14 @@ import path from 'path';
 import { indexPage, indexRows, rerenderPages } from './index-page';
 import { childResolver } from './variant-of';
 import { reportJsonSchema } from './schema';
-import { SCHEMA_FILE, deleteReport, loadReports, reportsDir, writeAtomic } from './store';
+import { SCHEMA_FILE, deleteReport, loadReports, reportsDir, upgradeReports, writeAtomic } from './store';
 
 function main(argv: string[]): number {
   const [command, folder, ...rest] = argv;
   if (rest.length) return usage();
   const dir = folder !== undefined ? path.resolve(folder) : reportsDir();
+  // reports of an older format take the names their content has today, before anything is replayed
+  if (command === 'index') for (const m of upgradeReports(dir)) console.log(`upgraded ${m}`);
   // each variant in its own process, as a check runs it
   const rows = indexRows(loadReports(dir), childResolver({ timeoutMs: 2000 }));
   if (command === 'prune') {

@@ -46,7 +46,7 @@ export function indexRows(saved: readonly SavedReport[], resolve: Resolver): Ind
         report,
         status,
         sourceChanged: of.sourceHash !== report.record.variant.sourceHash,
-        replayed: { outcome, expected: of.expected(report.record.property, report.record.counterexample.xarray) },
+        replayed: { outcome, expected: of.expected(report.record.property) },
       };
     } finally {
       of.close();

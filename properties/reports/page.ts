@@ -144,10 +144,6 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
       return `The same gfns are unmapped more than once (${first}): ${calls} unmap calls for this case, each drawn as its own bar in the picture. ${cause} ` +
         'The repeated unmaps are harmless but wasted.';
     }
-    case 'xarray-contract-robust':
-      return `The variant depends on which index xa_for_each_range() yields first (${first}). ` +
-        'Documentation/core-api/xarray.rst promises the walk starts at start when start lies inside a multi-index entry ("it will not be altered"); ' +
-        'a verdict that changes with the walk relies on something the documents do not promise.';
   }
 }
 
@@ -293,10 +289,8 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     ...rows,
     '',
-    `xarray walk: ${record.counterexample.xarray}${record.counterexample.xarray === 'contract' ? ` (pick ${record.counterexample.pick})` : ''}.` +
-      (several ? ` The file has ${views.length} views, one per VM: ${views.map((v, i) => `view ${i} ${v.vmType === 'tdx' ? 'a TDX VM (its guest_memfd memory private, in mirror roots)' : 'a default VM'}`).join(', ')}.`
-        : tdx ? ' The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.' : ''),
-    '',
+    ...(several ? [`The file has ${views.length} views, one per VM: ${views.map((v, i) => `view ${i} ${v.vmType === 'tdx' ? 'a TDX VM (its guest_memfd memory private, in mirror roots)' : 'a default VM'}`).join(', ')}.`, '']
+      : tdx ? ['The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.', ''] : []),
     '## What happened',
     '',
     ...happened,

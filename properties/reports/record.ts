@@ -8,13 +8,12 @@ import fc from 'fast-check';
 import { Operation } from '../../model/callers';
 import { KvmEvent, phaseName } from '../../model/kvm';
 import { PropertyId } from '../../model/variant';
-import { Case, LayoutSpec, XarrayChoice, xarrayMode } from '../case';
-import type { Ran } from '../engine/executor';
+import { Case, LayoutSpec } from '../case';
 import { diff } from '../diff';
 import { Outcome } from '../engine/execute';
 import { CaseRecord, FORMAT, RangeRecord, ReportRecord } from './schema';
 
-export { FORMAT, schemaFault } from './schema';
+export { FORMAT, schemaFault, upgradeRecord } from './schema';
 export type { CaseRecord, RangeRecord, ReportRecord } from './schema';
 
 const dec = (x: bigint): string => x.toString();
@@ -27,7 +26,7 @@ const slotSpecs = (ss: CaseRecord['layout']['slots']): LayoutSpec['slots'] =>
 /** A view as a record names it: only one beyond the first. */
 export const viewField = (view: number): { view?: number } => (view ? { view } : {});
 
-export function caseRecord(c: Case, xarray: XarrayChoice): CaseRecord {
+export function caseRecord(c: Case): CaseRecord {
   const op = c.op;
   return {
     layout: {
@@ -43,19 +42,8 @@ export function caseRecord(c: Case, xarray: XarrayChoice): CaseRecord {
       : op.kind === 'release' ? { kind: 'release', ...(op.view ? { view: op.view } : {}) }
       : op.kind === 'convert' ? { kind: 'convert', offset: dec(op.offset), size: dec(op.size), toPrivate: op.toPrivate }
       : { kind: 'memory-failure', index: dec(op.index), order: op.order },
-    xarray,
-    pick: dec(c.pick),
   };
 }
-
-/** A case record with its xarray mode, as a history entry or a counterexample runs. */
-export function ranOf(r: CaseRecord): Ran {
-  const c = caseOf(r);
-  return [c, xarrayMode(c, r.xarray)];
-}
-
-/** A case with the xarray mode it ran in, as a history entry is recorded (ranOf's inverse). */
-export const ranRecord = ([c, mode]: Ran): CaseRecord => caseRecord(mode.kind === 'contract' ? { ...c, pick: mode.pick } : c, mode.kind);
 
 export function caseOf(r: CaseRecord): Case {
   const layout: LayoutSpec = {
@@ -69,7 +57,7 @@ export function caseOf(r: CaseRecord): Case {
     : r.op.kind === 'release' ? { kind: 'release', ...(r.op.view ? { view: r.op.view } : {}) }
     : r.op.kind === 'convert' ? { kind: 'convert', offset: BigInt(r.op.offset), size: BigInt(r.op.size), toPrivate: r.op.toPrivate }
     : { kind: 'memory-failure', index: BigInt(r.op.index), order: r.op.order };
-  return { layout, op, pick: BigInt(r.pick) };
+  return { layout, op };
 }
 
 /** One KVM call as a line of text: what the record keeps of the effects. */
@@ -96,13 +84,13 @@ export interface Confirmed {
   readonly history?: CaseRecord[];
 }
 
-export function buildRecord(variant: ReportRecord['variant'], property: PropertyId, o: Outcome, xarray: XarrayChoice, violations: readonly string[], found: Found, confirmed: Confirmed = {}): ReportRecord {
+export function buildRecord(variant: ReportRecord['variant'], property: PropertyId, o: Outcome, violations: readonly string[], found: Found, confirmed: Confirmed = {}): ReportRecord {
   const r = o.resolved;
   return {
     format: FORMAT,
     variant,
     property,
-    counterexample: caseRecord(o.case, xarray),
+    counterexample: caseRecord(o.case),
     invalidated: r.kind === 'invalidate' ? range(r) : null,
     expected: o.expected.map((e) => ({ ...viewField(e.view), slot: e.slot.id, gfns: range(e.gfns) })),
     actual: { calls: o.events.map((e) => callLine(e, !!o.layout.otherViews?.length)), fault: o.fault ? `${phaseName(o.fault.phase)}: ${o.fault.message}` : null },

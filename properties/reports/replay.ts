@@ -1,11 +1,10 @@
 // A saved counterexample run again against a variant: does it still reproduce? (The cases a
 // check runs before generating any are properties/saved-cases.ts.)
 
-import { xarrayMode } from '../case';
 import type { Executor } from '../engine/executor';
 import { Outcome } from '../engine/execute';
-import { contractRerun, property, violations } from '../properties';
-import { caseOf, ranOf } from './record';
+import { property, violations } from '../properties';
+import { caseOf } from './record';
 import { SavedReport } from './store';
 import type { ReportVariant } from './variant-of';
 
@@ -20,13 +19,13 @@ export interface Replayed {
  */
 export function replay(saved: SavedReport, v: Pick<ReportVariant, 'exec' | 'probe'>): Replayed {
   const c = caseOf(saved.record.counterexample);
-  const history = (saved.record.history ?? []).map(ranOf);
+  const history = (saved.record.history ?? []).map(caseOf);
   const fresh = history.length && v.probe ? v.probe(history) : undefined;
   try {
     const run: Executor = fresh?.run ?? v.exec;
-    if (!fresh) for (const [h, mode] of history) run(h, mode);
-    const outcome = run(c, xarrayMode(c, saved.record.counterexample.xarray));
-    const found = violations(property(saved.record.property), outcome, contractRerun(run, c));
+    if (!fresh) for (const h of history) run(h);
+    const outcome = run(c);
+    const found = violations(property(saved.record.property), outcome);
     return { outcome, violations: found };
   } finally {
     fresh?.close();

@@ -1,16 +1,15 @@
 // The reporter: what becomes of the engine's verdicts on disk. A failure is saved as a report
 // (record, page, picture) only once it is confirmed, and an expected failure that the variant's
-// reports already show for that property is not saved again, so re-running a check, in one
-// xarray mode or both, leaves the tree as it was.
+// reports already show for that property is not saved again, so re-running a check leaves the
+// tree as it was.
 
 import path from 'path';
 import { Expectation, PropertyId } from '../../model/variant';
 import { Verdict, VariantInfo } from '../engine/engine';
 import { Outcome } from '../engine/execute';
-import { XarrayChoice } from '../case';
 import { isShipped } from '../registry';
 import { reportPage } from './page';
-import { Found, buildRecord, caseRecord, ranRecord, reportStem } from './record';
+import { Found, buildRecord, caseRecord, reportStem } from './record';
 import { SavedReport, saveReport } from './store';
 import { reportSvg } from './svg';
 
@@ -36,7 +35,7 @@ export function reportedVariant(info: Pick<VariantInfo, 'name' | 'expect'>, sour
 
 export interface SaveContext {
   readonly dir: string;
-  /** The reports in `dir`; a report saved now is added, so the next verdict (another xarray mode, say) sees it. */
+  /** The reports in `dir`; a report saved now is added, so the next verdict sees it. */
   readonly saved: SavedReport[];
 }
 
@@ -58,24 +57,24 @@ function alreadyShown(v: Verdict, saved: readonly SavedReport[]): SavedReport[] 
 export function reportVerdict(v: Verdict, who: ReportedVariant, ctx: SaveContext): Verdict {
   const shown = v.counterexample && !v.notRun ? alreadyShown(v, ctx.saved) : [];
   if (shown.length) {
-    const stem = reportStem(v.variant, v.property, caseRecord(v.counterexample!.case, v.xarray));
+    const stem = reportStem(v.variant, v.property, caseRecord(v.counterexample!.case));
     return { ...v, report: { stem: shown.find((s) => s.stem === stem)?.stem ?? shown[0].stem, written: false } };
   }
   if (!confirmed(v)) return v;
   const found = { seed: v.seed, path: v.path ?? '', numRuns: v.numRuns, numShrinks: v.numShrinks ?? 0, ...(v.savedReport ? { fromReport: v.savedReport } : {}) };
   const how = v.confirmation as 'reproduced' | 'history' | 'hang' | 'in-process';
-  const report = saveFailure(ctx.dir, who, v.property, v.counterexample!, v.xarray, [...(v.violations ?? [])], found, how, v.history);
+  const report = saveFailure(ctx.dir, who, v.property, v.counterexample!, [...(v.violations ?? [])], found, how, v.history);
   if (!ctx.saved.some((s) => s.stem === report.stem)) ctx.saved.push({ file: path.join(ctx.dir, `${report.stem}.json`), stem: report.stem, record: report.record });
   return { ...v, report: { stem: report.stem, written: report.written } };
 }
 
 /** Saves a failure as a report (its page rendered now), beside the others in `dir`. */
 export function saveFailure(
-  dir: string, who: ReportedVariant, id: PropertyId, o: Outcome, xarray: XarrayChoice, violations: string[], found: Found,
+  dir: string, who: ReportedVariant, id: PropertyId, o: Outcome, violations: string[], found: Found,
   confirmation?: 'reproduced' | 'history' | 'hang' | 'in-process', history?: Verdict['history'],
 ) {
   const variant = { name: who.name, sourceHash: who.sourceHash, ...(who.byName || !who.file ? {} : { file: path.relative(dir, who.file) }) };
-  const historyRecords = history?.map(ranRecord);
-  const record = buildRecord(variant, id, o, xarray, violations, found, { confirmation, history: historyRecords });
+  const historyRecords = history?.map(caseRecord);
+  const record = buildRecord(variant, id, o, violations, found, { confirmation, history: historyRecords });
   return { ...saveReport(dir, record, (stem) => ({ markdown: reportPage(dir, stem, record, o, who.expected(id)), svg: reportSvg(o) })), record };
 }

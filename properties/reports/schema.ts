@@ -5,7 +5,11 @@
 import { z } from 'zod';
 import { PROPERTY_IDS } from '../../model/variant';
 
-export const FORMAT = 1;
+/**
+ * 2: a case has no xarray mode and no pick (the contract mode could never differ from the faithful
+ * walk, and went). A format-1 report of the faithful walk reads as format 2 (upgradeRecord).
+ */
+export const FORMAT = 2;
 
 /** A bigint as JSON holds it: a decimal string. */
 const Dec = z.string().regex(/^(0|-?[1-9][0-9]*)$/, 'must be a decimal string');
@@ -36,8 +40,6 @@ export const CaseRecord = z.object({
     /** KVM_SET_MEMORY_ATTRIBUTES2 on the file (the in-place conversion series): bytes [offset, offset + size). */
     z.object({ kind: z.literal('convert'), offset: Dec, size: Dec, toPrivate: z.boolean() }).strict(),
   ]),
-  xarray: z.enum(['faithful', 'contract']),
-  pick: Dec,
 }).strict();
 
 const Property = z.enum(PROPERTY_IDS, { error: (issue) => `property ${JSON.stringify(issue.input)} is not a known property id` });
@@ -64,13 +66,31 @@ export const ReportRecord = z.object({
    * hang, 'in-process' run in the command itself. Absent in reports saved before confirmation.
    */
   confirmation: z.enum(['reproduced', 'history', 'hang', 'in-process']).optional(),
-  /** For 'history': the cases to run before the counterexample, each in its xarray mode. */
+  /** For 'history': the cases to run before the counterexample, in order. */
   history: z.array(CaseRecord).optional(),
 }).strict();
 
 export type RangeRecord = z.infer<typeof RangeRecord>;
 export type CaseRecord = z.infer<typeof CaseRecord>;
 export type ReportRecord = z.infer<typeof ReportRecord>;
+
+/**
+ * A record of an older format as this one reads it, or the reason it cannot be read. Format 1
+ * named each case's xarray mode and pick; a case of the faithful walk is the same case without
+ * them, and a case of the contract mode (removed) has no reading today.
+ */
+export function upgradeRecord(x: unknown): { record: unknown } | { fault: string } {
+  const r = x as { format?: unknown; counterexample?: Record<string, unknown>; history?: Array<Record<string, unknown>> } | null;
+  if (r === null || typeof r !== 'object' || r.format !== 1) return { record: x };
+  const cases = [r.counterexample, ...(Array.isArray(r.history) ? r.history : [])];
+  if (cases.some((c) => c?.xarray === 'contract')) return { fault: 'format 1, with a case in the xarray contract mode, which is gone (it could never differ from the faithful walk): re-check its variant to find the failure again' };
+  const bare = (c: Record<string, unknown> | undefined) => {
+    if (c === undefined || c === null || typeof c !== 'object') return c;
+    const { xarray: _x, pick: _p, ...rest } = c;
+    return rest;
+  };
+  return { record: { ...r, format: FORMAT, counterexample: bare(r.counterexample), ...(Array.isArray(r.history) ? { history: r.history.map(bare) } : {}) } };
+}
 
 /** The first thing wrong with a parsed report, with where it is, or null when it is well formed. */
 export function schemaFault(x: unknown): string | null {

@@ -8,7 +8,7 @@ import { resolve } from '../../model/callers';
 import { expectedUnmapsOfViews } from '../../model/reference';
 import { WORD64 } from '../../model/word';
 import { materialize } from '../case';
-import { ReportRecord, body, caseOf, reportStem, schemaFault, viewField } from './record';
+import { ReportRecord, body, caseOf, reportStem, schemaFault, upgradeRecord, viewField } from './record';
 
 export const REPORTS_DIR = path.join(__dirname, '..', '..', 'shrink-reports');
 
@@ -42,15 +42,41 @@ export function loadReport(file: string): SavedReport {
   } catch (e) {
     throw new ReportFileError(file, `is not readable JSON (${(e as Error).message})`);
   }
-  const fault = schemaFault(parsed);
-  if (fault) throw new ReportFileError(file, fault);
-  const record = parsed as ReportRecord;
+  // the name covers the content as it was written, in whatever format
   const stem = path.basename(file, '.json');
-  const want = reportStem(record.variant.name, record.property, record.counterexample, record.history);
+  const stored = parsed as Partial<ReportRecord> | null;
+  const want = stored?.variant && stored.counterexample ? reportStem(stored.variant.name, stored.property!, stored.counterexample, stored.history) : undefined;
+  const upgraded = upgradeRecord(parsed);
+  if ('fault' in upgraded) throw new ReportFileError(file, upgraded.fault);
+  const fault = schemaFault(upgraded.record);
+  if (fault) throw new ReportFileError(file, fault);
+  const record = upgraded.record as ReportRecord;
   if (stem !== want) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
   const derived = derivedFault(record);
   if (derived) throw new ReportFileError(file, `${derived}; was it edited by hand?`);
   return { file, stem, record };
+}
+
+/**
+ * Renames each report read from an older format to the name its content has in this one (the
+ * name hashes the case, whose record changed): the new record, page and picture are written
+ * before the old ones go, so a folder never holds a record without its page. For reports:index,
+ * which then renders every page again. Returns "old -> new" for each report moved.
+ */
+export function upgradeReports(dir: string): string[] {
+  const moved: string[] = [];
+  for (const r of loadReports(dir)) {
+    const stem = reportStem(r.record.variant.name, r.record.property, r.record.counterexample, r.record.history);
+    if (stem === r.stem) continue;
+    for (const ext of ['svg', 'md']) {
+      const old = path.join(dir, `${r.stem}.${ext}`);
+      if (fs.existsSync(old)) writeAtomic(path.join(dir, `${stem}.${ext}`), fs.readFileSync(old, 'utf8').split(r.stem).join(stem));
+    }
+    writeAtomic(path.join(dir, `${stem}.json`), `${JSON.stringify(r.record, null, 2)}\n`);
+    deleteReport(dir, r.stem);
+    moved.push(`${r.stem} -> ${stem}`);
+  }
+  return moved;
 }
 
 /** The report format's JSON Schema, kept beside the reports (generated from schema.ts by reports:index). */
@@ -84,12 +110,13 @@ export function loadReports(dir: string = reportsDir()): SavedReport[] {
 }
 
 /**
- * Makes the reports folder `dir` and any folders above it that are missing, one at a time:
- * Node 20's recursive mkdirSync never returns for a path under /proc. A part of the path that
- * is a file, or a folder the system will not make, is an error that names the folder.
+ * Makes the folder `dir` (the reports folder, or `what` names it) and any folders above it that
+ * are missing, one at a time: Node 20's recursive mkdirSync never returns for a path under
+ * /proc. A part of the path that is a file, or a folder the system will not make, is an error
+ * that names the folder.
  */
-export function makeFolder(dir: string): void {
-  const cannot = (why: string) => new Error(`the reports folder ${dir} cannot be made: ${why}`);
+export function makeFolder(dir: string, what = `the reports folder ${dir}`): void {
+  const cannot = (why: string) => new Error(`${what} cannot be made: ${why}`);
   const missing: string[] = [];
   let at = path.resolve(dir);
   while (!fs.existsSync(at) && path.dirname(at) !== at) {

@@ -7,8 +7,8 @@ import fs from 'fs';
 import path from 'path';
 import { Expectation, PropertyId, Variant, expectationOf } from '../../model/variant';
 import { WORD64 } from '../../model/word';
-import { XarrayChoice } from '../case';
-import type { Executor, Ran } from '../engine/executor';
+import { Case } from '../case';
+import type { Executor } from '../engine/executor';
 import { execute } from '../engine/execute';
 import { IsolatedRunner } from '../isolation/isolated';
 import { ChildRunner } from '../isolation/runner';
@@ -20,23 +20,23 @@ export interface ReportVariant {
   readonly name: string;
   /** Where its cases run (the VM types, whether its functions take the inode). */
   readonly space: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>;
-  readonly expected: (id: PropertyId, xarray: XarrayChoice) => Expectation;
+  readonly expected: (id: PropertyId) => Expectation;
   readonly sourceHash: string;
   readonly exec: Executor;
   /** A fresh process that has run `history` first, when the variant runs in one. */
-  readonly probe?: (history: readonly Ran[]) => { readonly run: Executor; close(): void };
+  readonly probe?: (history: readonly Case[]) => { readonly run: Executor; close(): void };
   close(): void;
 }
 
 export type Resolver = (saved: SavedReport) => ReportVariant | undefined;
 
 /** A variant running in its own process, as a report replays it. */
-export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'expectContract' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, sourceHash: string, runner: ChildRunner, close = () => runner.close()): ReportVariant {
+export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, sourceHash: string, runner: ChildRunner, close = () => runner.close()): ReportVariant {
   const isolated = new IsolatedRunner(runner);
   return {
     name: meta.name,
     space: { vmTypes: meta.vmTypes, takes: meta.takes, zap: meta.zap, convert: meta.convert },
-    expected: (id, x) => expectationOf(meta, id, x),
+    expected: (id) => expectationOf(meta, id),
     sourceHash,
     exec: isolated.run,
     probe: (history) => runner.probe(history),
@@ -53,9 +53,9 @@ export function inProcessResolver(variants: readonly Variant[], timeoutMs = 2000
     return {
       name: v.name,
       space: { vmTypes: v.vmTypes, takes: v.takes, zap: v.zap, convert: v.convert },
-      expected: (id, x) => expectationOf(v, id, x),
+      expected: (id) => expectationOf(v, id),
       sourceHash: variantSourceHash(v),
-      exec: (c, mode) => execute(v, c, mode, WORD64),
+      exec: (c) => execute(v, c, WORD64),
       close: () => undefined,
     };
   };

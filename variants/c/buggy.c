@@ -2,7 +2,7 @@
 /*
  * harness: name=buggy-c
  *   origin="lore ZGuh1J6AOw5v2R1W@google.com (22 May 2023); googleprodkernel/linux-cc virt/kvm/guest_mem.c @003030da, written from variants/buggy.ts"
- *   expect=no-stale-mapping:fail,no-warn:fail,mmu-bookkeeping:fail,no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=no-stale-mapping:fail,no-warn:fail,mmu-bookkeeping:fail,no-redundant-unmap:fail
  *
  * buggy in C: Sean Christopherson's posting of 22 May 2023.  A slot that does not contain
  * the whole punched range fires the WARN and is skipped, so its frames stay mapped.  The

@@ -2,7 +2,7 @@
 /*
  * harness: name=conversion-2026-c
  *   origin="the in-place conversion + HugeTLB series (2025-26), written from variants/conversion-2026.ts"
- *   expect=no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=no-redundant-unmap:fail
  *
  * conversion-2026's invalidation in C, the split era: per view, begin adds the ranges, zap
  * unmaps under its own lock, end ends; the views are the gmem_files on the mapping's

@@ -2,7 +2,7 @@
 /*
  * harness: name=fixed-c
  *   origin="googleprodkernel/linux-cc virt/kvm/guest_mem.c @bcc304e3 (June 2023), written from variants/fixed.ts"
- *   expect=mmu-bookkeeping:fail,no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=mmu-bookkeeping:fail,no-redundant-unmap:fail
  *
  * fixed in C: Ackerley Tng's June 2023 fix of the range math, which clamps the punched range
  * to the binding instead of warning and skipping.  Its tree still has the 2023 imbalance:

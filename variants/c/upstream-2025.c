@@ -2,7 +2,7 @@
 /*
  * harness: name=upstream-2025-c
  *   origin="torvalds/linux virt/kvm/guest_memfd.c @0f94e51b (2025), written from variants/upstream-2025.ts"
- *   expect=no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=no-redundant-unmap:fail
  *
  * upstream-2025 in C: _begin()/_end() take the inode and call the per-view helpers for every
  * struct kvm_gmem on inode->i_mapping->i_private_list, with the filter from the creation flags

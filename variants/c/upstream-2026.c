@@ -2,7 +2,7 @@
 /*
  * harness: name=upstream-2026-c
  *   origin="torvalds/linux virt/kvm/guest_memfd.c @01f492e1 (2026), written from variants/upstream-2026.ts"
- *   expect=no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=no-redundant-unmap:fail
  *
  * upstream-2026 in C: _begin()/_end() take the inode and call the per-view helpers for every
  * gmem_file on it, with the filter the inode's flags choose.  The harness calls the helpers

@@ -2,7 +2,7 @@
 /*
  * harness: name=upstream-6.14-c
  *   origin="torvalds/linux virt/kvm/guest_memfd.c, 6.14 (dca6c8853232), written from variants/upstream-6.14.ts"
- *   expect=no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=no-redundant-unmap:fail
  *
  * upstream-6.14 in C: 6.8's body with each range tagged KVM_FILTER_PRIVATE.  Its era runs in a
  * default VM and in a TDX VM, where that filter is what reaches the mirror roots.

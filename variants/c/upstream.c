@@ -2,7 +2,7 @@
 /*
  * harness: name=upstream-c
  *   origin="torvalds/linux virt/kvm/guest_memfd.c @a7800aa8 (Linux 6.8), written from variants/upstream.ts"
- *   expect=no-redundant-unmap:fail,xarray-contract-robust:pass
+ *   expect=no-redundant-unmap:fail
  *
  * upstream in C: the range math of RFC v11 with the 21 Sep 2023 bookkeeping fix.  The MMU
  * lock is taken and the invalidation begun at the first overlapping slot; _end() ends it
