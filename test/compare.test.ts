@@ -27,7 +27,11 @@ function state(tag: string): State {
 }
 
 const PROP = 'no-stale-mapping' as const;
-const verdictsOf = (v: Variant): Verdict[] => checkVariant(v, { numRuns: 200, seed: 3, properties: [PROP] });
+const checked = new Map<Variant, Verdict[]>();
+const verdictsOf = (v: Variant): Verdict[] => {
+  if (!checked.has(v)) checked.set(v, checkVariant(v, { numRuns: 200, seed: 3, properties: [PROP] }));
+  return checked.get(v)!;
+};
 
 /**
  * A state judged as `v` runs, with `verdicts` as its own search's (the real ones unless a test

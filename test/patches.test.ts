@@ -67,7 +67,7 @@ describe('a target that is not a variant is refused, not skipped', () => {
 describe('--from-kernel TREE --patch', () => {
   withGit('Ackerley Tng\'s offset fix (format-patch) flips no-stale-mapping and no-warn on the 2023 tree; mmu-bookkeeping still fails', () => {
     const before = snapshot(LINUX_2023);
-    const r = checkHere(['--from-kernel', LINUX_2023, '--patch', OFFSET_FIX, ...FEW, '--json']);
+    const r = checkHere(['--from-kernel', LINUX_2023, '--patch', OFFSET_FIX, ...FEW, '--property', 'no-stale-mapping,no-warn,mmu-bookkeeping,no-collateral-unmap', '--json']);
     expect(r.code).toBe(0);
     const c = changes(r.out, 0);
     expect(c['no-stale-mapping']).toMatchObject({ before: 'fail', after: 'pass', change: 'fixed' });
@@ -82,7 +82,7 @@ describe('--from-kernel TREE --patch', () => {
   }, 60000);
 
   withGit('a b4 mbox of a two-patch series: the cover letter skipped, 1/2 judged and changes nothing, 2/2 fixes', () => {
-    const r = checkHere(['--from-kernel', LINUX_2023, '--patch', SERIES, ...FEW]);
+    const r = checkHere(['--from-kernel', LINUX_2023, '--patch', SERIES, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/skipped \(no diff in it: a cover letter or a reply\): "KVM: guest_mem: alignment checks and an overflow fix" \(2023-gmem-series\.mbx, message 1\)/);
     expect(r.out).toMatch(/^1\/2 KVM: guest_mem: Add alignment checks \(2023-gmem-series\.mbx, message 2\):\n {2}unchanged: no-stale-mapping \(FAIL\), no-collateral-unmap \(pass\)/m);
@@ -93,7 +93,7 @@ describe('--from-kernel TREE --patch', () => {
 
   withGit('an off-by-one on the 2026 body breaks no-stale-mapping: exit 1, its counterexample passes before; no report unless a folder is named', () => {
     const harnessReports = snapshot(path.join(ROOT, 'shrink-reports'));
-    const r = checkHere(['--from-kernel', LINUX_2026, '--patch', OFF_BY_ONE, ...FEW, '--json'], { REPORTS_DIR: '' });
+    const r = checkHere(['--from-kernel', LINUX_2026, '--patch', OFF_BY_ONE, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap', '--json'], { REPORTS_DIR: '' });
     expect(r.code).toBe(1);
     const c = changes(r.out, 0);
     expect(c['no-stale-mapping']).toMatchObject({ before: 'pass', after: 'fail', change: 'broke', counts: true });

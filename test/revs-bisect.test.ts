@@ -59,7 +59,7 @@ if (hasGit) {
 
 withGit('--rev: a commit x property table from the 2023 file to the 2026 one, the first change and the first break named; the repository untouched', () => {
   const head = git('rev-parse', 'HEAD');
-  const r = checkHere(['--from-kernel', repo, '--rev', `${commits.readme}..HEAD`, ...FEW, '--json']);
+  const r = checkHere(['--from-kernel', repo, '--rev', `${commits.readme}..HEAD`, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap,no-warn,mmu-bookkeeping', '--json']);
   expect(r.code).toBe(1);
   const { series } = JSON.parse(r.out);
   // the README commit (no file), then each commit that touches guest_mem.c or guest_memfd.c
@@ -94,10 +94,8 @@ withGit('git bisect run with --bisect finds the off-by-one, and its steps write 
 }, 60000);
 
 withGit('a bisect step that cannot judge its commit is 125, never 0; one that is wrong at every commit aborts (128)', () => {
-  const step = (tree: string, ...more: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, '--from-kernel', tree, '--bisect', '--runs', '20', ...more], { encoding: 'utf8', env: { ...process.env, REPORTS_DIR: '' } });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  // main() in this process: a step's code is what the process would exit with (git bisect run spawns it above)
+  const step = (tree: string, ...more: string[]) => checkHere(['--from-kernel', tree, '--bisect', '--runs', '20', '--property', 'no-stale-mapping', ...more], { REPORTS_DIR: '' });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bisect-step-'));
   try {
     expect(step(scratch)).toMatchObject({ code: BISECT.skip, out: expect.stringMatching(/^bisect: skip \(exit 125\): .* has no virt\/kvm\/guest_memfd\.c or guest_mem\.c at this commit/) });
@@ -111,3 +109,16 @@ withGit('a bisect step that cannot judge its commit is 125, never 0; one that is
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }, 60000);
+
+withGit('--rev on what is not a repository top, or with what is not a range, is exit 2 saying which', () => {
+  const said = (tree: string, range: string) => { const r = checkHere(['--from-kernel', tree, '--rev', range, ...FEW]); return [r.code, r.err.trim()]; };
+  expect(said(repo, 'HEAD')).toEqual([2, '--rev takes a range A..B (the commits after A up to B, as git log A..B), got "HEAD"']);
+  expect(said(repo, 'HEAD~1..no-such-branch')).toEqual([2, `--rev: no-such-branch is not a commit of the repository at ${repo}`]);
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-repo-'));
+  try {
+    expect(said(outside, 'a..b')).toEqual([2, `--rev reads the history of a git repository: ${outside} is not in one`]);
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+  expect(said(path.join(ROOT, 'test', 'fixtures', 'linux-2026'), 'HEAD~1..HEAD')).toEqual([2, expect.stringMatching(/is inside the repository at .*; give the top of a kernel repository/)]);
+});

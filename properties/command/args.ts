@@ -17,7 +17,7 @@ export const HELP = `Check guest_memfd invalidation variants against the harness
 usage: npm run check -- [options] [variant.ts | variant.c | folder | kernel tree ...]
        npm run check -- --from-kernel TREE --patch FILE... [--review]
        npm run check -- --from-kernel TREE --rev A..B [--review]
-       git bisect run npm --prefix HARNESS run -s check -- --from-kernel "$PWD" --bisect
+       git bisect run npm --prefix HARNESS run -s check -- --from-kernel . --bisect
 
 With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or
 folder outside variants/ is checked by path; a new file under variants/ is picked up by name. A
