@@ -10,7 +10,7 @@ import { formatOutcome } from '../format';
 import { userspaceSteps } from '../reports/page';
 import { Comparison, PropertyChange, Step, firstChange, seriesVerdict } from './compare';
 import { patchName } from './patches';
-import { SeriesContext, describeCase, gmemFiles, shellWord } from './series-print';
+import { SeriesContext, describeCase, erasNote, gmemFiles, shellWord } from './series-print';
 
 export const WIDTH = 72;
 
@@ -104,7 +104,7 @@ export function reviewText(c: Comparison, ctx: SeriesContext): string {
     out.push('', 'Patches:');
     for (const p of ctx.patches ?? []) out.push(`  - ${patchName(p)}${(ctx.untouched ?? []).includes(p) ? `: does not touch ${file}, applied and not judged` : ''}`);
   } else {
-    out.push(`Checked with gmem-invalidate-harness: ${file} of ${path.basename(ctx.tree)} at ${c.results[0].state.label} and at each of the ${c.results.length - 1} commit(s) of ${ctx.range} that touch it, with seed ${ctx.seed} and ${ctx.numRuns} generated cases per property, the same for every commit.`);
+    out.push(`Checked with gmem-invalidate-harness: ${file} of ${path.basename(ctx.tree)} at ${c.results[0].state.label} and at each of the ${c.results.length - 1} commit(s) of ${ctx.range} that touch it, with seed ${ctx.seed} and ${ctx.numRuns} generated cases per property, the same for every commit${erasNote(c)}.`);
   }
   for (const s of c.steps) out.push('', ...stepLines(c, s, ctx));
   const first = firstChange(c);

@@ -77,7 +77,16 @@ export function checkedLine(c: Comparison, ctx: SeriesContext): string {
   const what = ctx.kind === 'patch'
     ? `${file} of ${ctx.tree}${at}, before and after each of ${ctx.patches!.length} patch(es) that touch it`
     : `${file} of ${ctx.tree} at ${ctx.range!.split('..')[0]} and at each of the ${c.results.length - 1} commit(s) of ${ctx.range} that touch it (of ${ctx.commitsInRange} in the range)`;
-  return `checked ${what}\nseed ${ctx.seed}, ${ctx.numRuns} cases per property, the same for every state (a verdict that changes is the change's, not the seed's)`;
+  return `checked ${what}\nseed ${ctx.seed}, ${ctx.numRuns} cases per property, the same for every state (a verdict that changes is the change's, not the seed's)${erasNote(c)}`;
+}
+
+/**
+ * The eras of the judged states (kernel-<era>-<hash>), when there are several: an era draws
+ * cases of its own (TDX VMs from 6.14, views from 2025), so the same seed gives other cases.
+ */
+export function erasNote(c: Comparison): string {
+  const eras = [...new Set(c.results.flatMap((r) => (r.judged ? [r.judged.name.replace(/^kernel-/, '').replace(/-[0-9a-f]{8}$/, '')] : [])))];
+  return eras.length > 1 ? `; the states are of ${eras.length} eras (${eras.join(', ')}), whose cases differ: each state's counterexamples are replayed on every state that can run them` : '';
 }
 
 /** The patches that were applied but not judged, and the messages that held no patch. */
