@@ -122,3 +122,24 @@ withGit('--rev on what is not a repository top, or with what is not a range, is 
   }
   expect(said(path.join(ROOT, 'test', 'fixtures', 'linux-2026'), 'HEAD~1..HEAD')).toEqual([2, expect.stringMatching(/is inside the repository at .*; give the top of a kernel repository/)]);
 });
+
+withGit('--patch on a git tree names its commit, and leaves its files, index and refs as they were', () => {
+  const fix = path.join(repo, '..', `${path.basename(repo)}-undo.patch`);
+  fs.writeFileSync(fix, git('diff', commits.offByOne, commits.shape2026, '--', 'virt/kvm/guest_memfd.c') + '\n');
+  try {
+    // a file whose time changed and whose content did not: git status would refresh (and write) the index
+    const file = path.join(repo, 'virt', 'kvm', 'guest_memfd.c');
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const index = fs.readFileSync(path.join(repo, '.git', 'index'));
+    const refs = git('for-each-ref');
+    const r = checkHere(['--from-kernel', repo, '--patch', fix, ...FEW, '--property', 'no-stale-mapping']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^checked virt/kvm/guest_memfd\\.c of ${repo} \\(git ${commits.comment.slice(0, 12)}\\)`, 'm'));
+    expect(r.out).toMatch(/^ {2}fixed no-stale-mapping$/m);
+    expect(fs.readFileSync(path.join(repo, '.git', 'index')).equals(index)).toBe(true);
+    expect(git('for-each-ref')).toBe(refs);
+    expect(git('rev-parse', 'HEAD')).toBe(commits.comment);
+  } finally {
+    fs.rmSync(fix, { force: true });
+  }
+});

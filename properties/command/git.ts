@@ -20,10 +20,13 @@ export interface GitRun {
 
 /**
  * Where git looks for a repository is its own business: GIT_DIR and its kin from a hook or a
- * `git bisect run` would send a scratch folder's `git apply` into the user's repository.
+ * `git bisect run` would send a scratch folder's `git apply` into the user's repository. Nothing
+ * here writes to a repository: reads only (rev-list, show, cat-file, status), and git apply in a
+ * scratch folder outside any.
  */
 function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, LC_ALL: 'C' };
+  // GIT_OPTIONAL_LOCKS=0: git status would otherwise refresh and write the user's index
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' };
   for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_PREFIX']) delete env[k];
   return env;
 }
