@@ -1,7 +1,7 @@
 // A developer's patch checked as they hold it: test/fixtures/patches/ has a format-patch file
 // (Ackerley Tng's 2023 offset fix, written after googleprodkernel/linux-cc @bcc304e3), a b4
-// mbox of a two-patch series of which only the second touches the invalidation, and a plain
-// diff with an off-by-one on the 2026 body. Each is applied to a fixture tree (never modified)
+// mbox of a two-patch series of which only the second touches the invalidation, and plain
+// diffs on the 2026 body (an off-by-one; a loop that never ends when a flush is due at start 1). Each is applied to a fixture tree (never modified)
 // and the file judged before and after, with one seed; and anything that is not a variant is
 // refused, never skipped into a green run.
 
@@ -166,6 +166,13 @@ describe('--from-kernel TREE --patch', () => {
     } finally {
       fs.rmSync(tree, { recursive: true, force: true });
     }
+  }, 60000);
+
+  withGit('a patch that makes the begin loop forever breaks every property on one confirmed hang, shown once', () => {
+    const r = checkHere(['--from-kernel', LINUX_2026, '--patch', path.join(PATCHES, '2026-flush-loop.diff'), ...FEW, '--property', 'no-stale-mapping,no-warn', '--timeout', '100']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^ {2}BROKE no-stale-mapping\n.*\n {4}- invalidate_begin did not return: hang, confirmed/m);
+    expect(r.out).toMatch(/^ {2}BROKE no-warn\n {4}- not run: the variant hung on a case of an earlier property .*\n {4}on the same case as no-stale-mapping \(above\)$/m);
   }, 60000);
 
   test('--patch takes the files after it in order; it needs one tree and no other mode', () => {

@@ -187,13 +187,12 @@ function effective(j: Judged, at: number, id: PropertyId, found: readonly Found[
     return { actual: 'unjudged', failing: [], foreign: [], why: 'its failure did not reproduce in a fresh process (not deterministic)' };
   }
   const failing: Failing[] = found.filter((f) => f.property === id && f.from === at).map((f) => ({ found: f, outcome: f.outcome, violations: f.verdict.violations ?? [] }));
-  // a state that hung runs nothing more: its verdict is its own
-  const hung = j.isolated.hungOn() !== undefined;
   const foreign: Array<{ found: Found; why: string }> = [];
   for (const f of found.filter((x) => x.property === id && x.from !== at)) {
-    const why = outsideOf(j.info, caseRecord(f.case));
+    // a state that hung (on its own case, or on one replayed here) runs nothing more
+    const why = outsideOf(j.info, caseRecord(f.case)) ?? (j.isolated.hungOn() ? `the state hung (${j.isolated.hungOn()!.message}) and runs nothing more` : null);
     if (why) foreign.push({ found: f, why });
-    else if (!hung) {
+    else {
       const fails = failsOn(j, f);
       if (fails) failing.push(fails);
     }

@@ -7,6 +7,7 @@ import { PropertyId, isAdvisory } from '../../model/variant';
 import { viewsOf } from '../../model/layout';
 import { formatOperation, formatOutcome } from '../format';
 import { Outcome } from '../engine/execute';
+import { caseKey } from '../case';
 import { caseRecord } from '../reports/record';
 import type { Verdict } from '../engine/engine';
 import { Comparison, PropertyChange, StateResult, Step, firstBreak, firstChange } from './compare';
@@ -104,6 +105,8 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
   const from = p && (p.subject !== path.basename(p.file) || p.message) ? ` (${path.basename(p.file)}${p.message ? `, message ${p.message}` : ''})` : '';
   const out = [`${after.state.label}${from}:`];
   if (after.missing?.kind === 'broken') out.push(`  cannot be judged:\n${indent(after.missing.why)}`);
+  // a case that breaks several properties (a hang breaks them all) is shown once
+  const shown = new Map<string, PropertyId>();
   for (const x of s.changes.filter((y) => y.change !== 'unchanged')) {
     if (x.change === 'unjudged') {
       if (after.missing?.kind !== 'broken' && before.missing?.kind !== 'broken') out.push(`  ${x.property}: not judged (${(after.properties.get(x.property)!.why ?? before.properties.get(x.property)!.why) ?? ''})`);
@@ -112,7 +115,11 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
     out.push(`  ${STEP_WORD[x.change]} ${x.property}${x.change === 'broke' && !x.counts ? ' (advisory)' : ''}${x.change === 'added' ? `: ${x.after}` : ''}`);
     if (x.note) out.push(`    (${x.note})`);
     const f = x.counterexample;
-    if (x.change === 'broke' && f) {
+    const key = f && caseKey(f.found.case);
+    if (x.change === 'broke' && f && shown.has(key!)) {
+      out.push(...f.violations.map((v) => `    - ${v}`), `    on the same case as ${shown.get(key!)} (above)`);
+    } else if (x.change === 'broke' && f) {
+      shown.set(key!, x.property);
       out.push(`    it fails on this case, which passes on the state before (${before.state.label}):`);
       out.push(...f.violations.map((v) => `    - ${v}`), indent(formatOutcome(f.outcome)));
       const report = ctx.reportOf(f.found.verdict);
