@@ -38,9 +38,12 @@ const changes = (out: string, step: number): Record<string, Change> =>
   Object.fromEntries((JSON.parse(out).series.steps[step].changes as Change[]).map((c) => [c.property, c]));
 
 describe('a target that is not a variant is refused, not skipped', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'targets-'));
+  let dir = '';
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'targets-'));
+    for (const [name, body] of [['fix.patch', fs.readFileSync(OFF_BY_ONE, 'utf8')], ['notes.txt', 'notes\n'], ['x.md', '# x\n'], ['series.mbx', '']]) fs.writeFileSync(path.join(dir, name), body);
+  });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  for (const [name, body] of [['fix.patch', fs.readFileSync(OFF_BY_ONE, 'utf8')], ['notes.txt', 'notes\n'], ['x.md', '# x\n'], ['series.mbx', '']]) fs.writeFileSync(path.join(dir, name), body);
 
   test('a patch, a text file, or one among variants: exit 2, one line, no table (before, a green "every verdict matches")', () => {
     const patch = check([path.join(dir, 'fix.patch')]); // the real bin, as npm run check runs it
