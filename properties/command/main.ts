@@ -332,6 +332,7 @@ function bisectStep(args: Args, named: string | undefined): number {
     if (args.json) printJson(args, r.code, [], verdicts, [ranOf(loaded)], []);
     else {
       printText(args, exitCode([], verdicts), [], verdicts, [ranOf(loaded)]);
+      if (!named && verdicts.some((v) => v.actual === 'fail')) say('(no report written: a bisect step writes none unless --reports-dir names a folder)');
       say('');
     }
     return args.json ? r.code : answer(r);
@@ -349,8 +350,14 @@ function series(args: Args, named: string | undefined): number {
     const patchesOf = 'patches' in made ? made : undefined;
     const judgedAs: Loaded[] = [];
     const all: Checked[] = [];
+    const warnings: PortWarning[] = [];
     const judge: Judge = (dir, shownAs) => {
       const l = loadC(dir, true, args.timeoutMs, shownAs);
+      // a C port mistake (flush = flush || f()) is a kernel mistake too: said at its line, as the state names it
+      for (const w of portWarnings(l.file)) {
+        warnings.push({ ...w, file: shownAs });
+        warn(formatPortWarning(warnings[warnings.length - 1]));
+      }
       let verdicts: Checked[];
       try {
         verdicts = checkAll(args, [l], seriesHow(named));
@@ -388,7 +395,7 @@ function series(args: Args, named: string | undefined): number {
     const code = verdict === 'unjudged' ? EXIT.broken : verdict === 'broke' ? EXIT.failed : EXIT.ok;
     const broken = cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why }));
     if (args.json) {
-      say(JSON.stringify({ seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: judgedAs.map(ranOf), warnings: [], series: seriesJson(cmp, ctx), verdicts: all.map(verdictJson) }, null, 2));
+      say(JSON.stringify({ seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: judgedAs.map(ranOf), warnings, series: seriesJson(cmp, ctx), verdicts: all.map(verdictJson) }, null, 2));
     } else if (args.review) say(reviewText(cmp, ctx));
     else {
       say(seriesText(cmp, ctx));
