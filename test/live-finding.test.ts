@@ -8,7 +8,8 @@ import { spawnSync } from 'child_process';
 import path from 'path';
 import { KernelError } from '../model/errno';
 import { PAGE_SHIFT, bind, createGmem } from '../model/layout';
-import { compileProgram, kvmDevice, liveKvm } from '../live/kernel';
+import { compileProgram, kvmDevice } from '../live/kernel';
+import { onTheLiveKernel } from './live-gate';
 
 const FINDING_C = path.join(__dirname, '..', 'findings', 'bind-offset-overflow.c');
 const FILE_SIZE = 2n << 20n;
@@ -33,11 +34,8 @@ test('the model accepts the overflowed binding and refuses the control, as the f
   expect(modelAnswer(1n << 62n)).toBe('-EINVAL');
 });
 
-const live = liveKvm();
-if (!live.ok) console.log(`live-finding: skipped, no usable KVM: ${live.why}`);
-
-(live.ok ? test : test.skip)(
-  live.ok ? 'the live kernel and the model agree on both offsets' : `live kernel check skipped: ${live.why}`,
+onTheLiveKernel('the finding on the live kernel', () => test(
+  'the live kernel and the model agree on both offsets',
   () => {
     const r = spawnSync(compileProgram(FINDING_C).binary, [kvmDevice()], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
@@ -52,4 +50,4 @@ if (!live.ok) console.log(`live-finding: skipped, no usable KVM: ${live.why}`);
     expect(r.stdout).toMatch(/^result: overflow (accepted \(the bug\)|refused)$/m);
   },
   90_000,
-);
+));

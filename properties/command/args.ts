@@ -6,7 +6,7 @@ import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { optionsFromEnv } from '../engine/engine';
-import { IntRule, RUNS, SEED, SettingError, readInt } from '../engine/settings';
+import { IntRule, RUNS, SEED, SettingError, readInt, readSwitch } from '../engine/settings';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
 
 export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
@@ -35,6 +35,8 @@ variant runs in a process of its own; nothing of it runs in the command.
   --live              with --report: build the report's self-checking C program instead and run it
                       on this machine's /dev/kvm; exit 0 PASS, 1 FAIL (no usable KVM: one line
                       "live: skipped: <why>", exit 0)
+  --require-live      with --live: a live kernel that cannot be used is a failure (exit 2), not a
+                      skip (also GMEM_REQUIRE_KVM=1), for a CI whose machines have KVM with guest_memfd
   --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
                       for shipped variants and kernel trees, and a shrink-reports/ folder beside a
                       variant checked by path)
@@ -74,6 +76,8 @@ export interface Args {
   timeoutMs: number;
   report?: string;
   live: boolean;
+  /** With --live: a skip is a failure (--require-live, GMEM_REQUIRE_KVM=1). */
+  requireLive: boolean;
   reportsDir?: string;
   exhaustive?: number;
   shard?: string;
@@ -95,6 +99,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   report: { type: 'string' },
   live: { type: 'boolean' },
+  'require-live': { type: 'boolean' },
   'reports-dir': { type: 'string' },
   'from-kernel': { type: 'string', multiple: true },
   exhaustive: { type: 'string' },
@@ -118,6 +123,15 @@ function usageOf(e: unknown): UsageError {
   return new UsageError(m.split('\n')[0]);
 }
 
+/** A setting read by its rule; a value that breaks it is a usage error. */
+function setting<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw e instanceof SettingError ? new UsageError(e.message) : e;
+  }
+}
+
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
   let parsed: ReturnType<typeof utilParseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
@@ -126,14 +140,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     throw usageOf(e);
   }
   const o = parsed.values;
-  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    try {
-      return readInt(`--${flag}`, raw, rule);
-    } catch (e) {
-      throw e instanceof SettingError ? new UsageError(e.message) : e;
-    }
-  };
+  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number =>
+    raw === undefined ? fallback : setting(() => readInt(`--${flag}`, raw, rule));
   // the environment's FC_NUM_RUNS and FC_SEED, under the rules of --runs and --seed
   const { numRuns, seed } = optionsFromEnv(env);
   let properties: PropertyId[] | undefined;
@@ -154,6 +162,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     timeoutMs: int('timeout', o.timeout, { min: MIN_LIMIT_MS, max: 86_400_000, why: ' (CPU time is counted in 10 ms ticks)' }, 2000),
     ...(o.report !== undefined ? { report: o.report } : {}),
     live: o.live ?? false,
+    requireLive: o['require-live'] ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
     ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, { min: 1, max: Number.MAX_SAFE_INTEGER }, 0) } : {}),
     ...(o.shard !== undefined ? { shard: o.shard } : {}),
@@ -164,6 +173,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     help: o.help ?? false,
   };
   if (a.live && a.report === undefined) throw new UsageError('--live runs the program of one saved report: give --report FILE too');
+  if (a.requireLive && !a.live) throw new UsageError('--require-live makes a skipped --live run a failure: give --report FILE --live too');
+  // the environment's switch, held to 1 or 0 where it counts (a bad value: a SettingError, as FC_SEED's)
+  if (a.live) a.requireLive ||= readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
   if (a.shard !== undefined && a.exhaustive === undefined) throw new UsageError('--shard splits an --exhaustive run: give --exhaustive N too');
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   return a;

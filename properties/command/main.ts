@@ -384,7 +384,7 @@ function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { stem: s
  */
 function replayOne(args: Args, file: string): number {
   const saved = loadReport(file);
-  if (args.live) return (require('../../live/repro') as typeof import('../../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file) });
+  if (args.live) return (require('../../live/repro') as typeof import('../../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file), required: args.requireLive });
   const { name } = saved.record.variant;
   const of = childResolver({ timeoutMs: args.timeoutMs })(saved);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
