@@ -1,0 +1,131 @@
+// What `npm run check -- --json` prints, as one zod schema: the command's printers are typed by
+// the types inferred from it (so the two cannot drift), and docs/check-output.schema.json is
+// generated from it (`npm run schema:output`; a test keeps the committed file equal to it and
+// validates real runs' output against the file with ajv).
+//
+// One JSON object per run, told apart by `mode`: a check, an exhaustive run, a report's replay.
+// A new kind of run adds its own object with its own `mode` to CommandOutput, reusing the parts
+// below. A run that stops before it has verdicts (a bad command line, an unreadable report) prints
+// nothing on stdout: its exit status is 2 and stderr says why.
+
+import fs from 'fs';
+import path from 'path';
+import { z } from 'zod';
+import { PROPERTY_IDS } from '../../model/variant';
+import { VM_TYPES } from '../../model/vm';
+import { CaseRecord } from '../reports/schema';
+
+const Int = z.number().int();
+/** A case as a report's record holds it (properties/reports/schema.ts), defined once in the JSON Schema. */
+const Case = CaseRecord.meta({ id: 'Case' });
+const Property = z.enum(PROPERTY_IDS);
+const Expectation = z.enum(['pass', 'fail', 'report']);
+const ExitCode = z.union([z.literal(0), z.literal(1), z.literal(2)])
+  .meta({ id: 'ExitCode', description: 'The exit status: 0 every verdict matches its expectation, 1 one does not, 2 something is broken.' });
+
+export const Broken = z.array(z.object({ file: z.string(), message: z.string() }).strict())
+  .meta({ id: 'Broken', description: 'The files the command could not check, and why (each message names its file).' });
+
+const CheckedVariant = z.object({
+  name: z.string(),
+  file: z.string(),
+  vmTypes: z.array(z.enum(VM_TYPES as ['default', 'tdx'])).describe('The VM types its cases ran in.'),
+  alsoAt: z.array(z.string()).min(1).optional().describe('Other trees named with --from-kernel that hold the same file: judged once, as this one.'),
+}).strict().meta({ id: 'CheckedVariant', description: 'A variant the run checked.' });
+
+const PortWarning = z.object({ file: z.string(), line: Int, message: z.string() }).strict()
+  .describe('A port mistake found in a variant\'s text before any verdict (properties/command/port-check.ts).');
+
+const CheckVerdict = z.object({
+  variant: z.string(),
+  property: Property,
+  expected: Expectation,
+  actual: z.enum(['pass', 'fail']),
+  matches: z.boolean(),
+  violations: z.array(z.string()).describe('What the counterexample breaks, or what broke the harness on it.'),
+  path: z.string().nullable().describe('fast-check\'s path to the counterexample for the run\'s seed; null when it came from a saved report, or passed.'),
+  replay: z.string().nullable().describe('The command that replays this failure, as printed; null when it passed (or was not run).'),
+  report: z.string().nullable().describe('The report page that shows it (new or already saved), or null.'),
+  confirmation: z.enum(['reproduced', 'history', 'not-reproduced', 'hang', 'in-process']).nullable().describe('How the failure was confirmed (a fresh process, alone or after a history; a hang; in this process).'),
+  notRun: z.boolean().describe('Not run: the variant hung on an earlier case.'),
+  counterexample: Case.nullable(),
+  history: z.array(Case).nullable().describe('For a history-dependent failure: the cases a fresh process runs first.'),
+}).strict().describe('A check\'s verdict on one property of one variant.');
+
+export const CheckOutput = z.object({
+  mode: z.literal('check'),
+  seed: Int,
+  numRuns: Int,
+  exitCode: ExitCode,
+  broken: Broken,
+  variants: z.array(CheckedVariant.extend({
+    maxViews: Int.describe('The views of the file its cases had: 1, or up to 3 for a variant that takes the inode.'),
+    split: z.enum(['no', 'huge-pages', 'converts']).describe('The split era\'s cases it got: none, huge pages only, or conversions too.'),
+    hangConfirmations: Int.describe('Hang candidates run again in a fresh process: at most one per variant that hangs.'),
+  }).strict()),
+  warnings: z.array(PortWarning),
+  verdicts: z.array(CheckVerdict),
+}).strict().describe('npm run check -- --json: generated cases (or a --path replayed) for every variant and property.');
+
+export const ExhaustiveOutput = z.object({
+  mode: z.literal('exhaustive'),
+  exhaustive: z.object({ maxPages: Int, shard: z.string().regex(/^\d+\/\d+$/), casesPerVmType: Int }).strict(),
+  exitCode: ExitCode,
+  broken: Broken,
+  variants: z.array(CheckedVariant),
+  verdicts: z.array(z.object({
+    variant: z.string(),
+    property: Property,
+    expected: Expectation,
+    actual: z.enum(['pass', 'fail']),
+    matches: z.boolean(),
+    failures: Int.describe('Cases of the shard that violate the property.'),
+    violations: z.array(z.string()),
+    report: z.string().nullable(),
+    counterexample: Case.nullable().describe('The smallest failing case.'),
+  }).strict()),
+}).strict().describe('npm run check -- --exhaustive N --json: every case of the small scope (or of one --shard).');
+
+export const ReplayOutput = z.object({
+  mode: z.literal('replay'),
+  report: z.string().describe('The report\'s record, as named on the command line.'),
+  variant: z.object({
+    name: z.string().describe('The variant the report names.'),
+    file: z.string().nullable().describe('The file it was replayed on: a variant\'s, or a kernel tree\'s guest_memfd.c.'),
+    changedTo: z.string().optional().describe('A kernel tree whose file changed since the report: the name it has now (its hash is in the name).'),
+  }).strict(),
+  property: Property,
+  expected: Expectation,
+  status: z.enum(['reproduces', 'fixed', 'returns now']).describe('What the case does today: it still fails (or still hangs), passes now, or returns now where it hung.'),
+  violations: z.array(z.string()),
+  fault: z.string().nullable().describe('How the variant broke off the case, if it did (a hang, a crash, a throw).'),
+  exitCode: ExitCode,
+}).strict().describe('npm run check -- --report FILE --json: one saved report replayed on its variant today.');
+
+export const CommandOutput = z.discriminatedUnion('mode', [CheckOutput, ExhaustiveOutput, ReplayOutput]);
+
+export type CheckOutput = z.infer<typeof CheckOutput>;
+export type ExhaustiveOutput = z.infer<typeof ExhaustiveOutput>;
+export type ReplayOutput = z.infer<typeof ReplayOutput>;
+export type CommandOutput = z.infer<typeof CommandOutput>;
+
+export const OUTPUT_SCHEMA_FILE = path.join(__dirname, '..', '..', 'docs', 'check-output.schema.json');
+
+/** The output as JSON Schema (draft 2020-12), for docs/check-output.schema.json. */
+export function outputJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(CommandOutput, { target: 'draft-2020-12' }),
+    $id: 'https://gmem-invalidate-harness/check-output.schema.json',
+    title: 'gmem-invalidate-harness: the output of npm run check -- --json',
+    description: 'One object per run, by mode: a check, an exhaustive run (--exhaustive), a report replayed (--report). Generated from properties/command/output-schema.ts.',
+  };
+}
+
+export const outputSchemaText = (): string => `${JSON.stringify(outputJsonSchema(), null, 2)}\n`;
+
+// npm run schema:output: writes the file
+if (require.main === module) {
+  fs.mkdirSync(path.dirname(OUTPUT_SCHEMA_FILE), { recursive: true });
+  fs.writeFileSync(OUTPUT_SCHEMA_FILE, outputSchemaText());
+  console.log(`wrote ${path.relative(process.cwd(), OUTPUT_SCHEMA_FILE)}`);
+}
