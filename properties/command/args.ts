@@ -32,6 +32,8 @@ variant runs in a process of its own; nothing of it runs in the command.
   --from-kernel PATH  check the invalidation functions of a kernel tree (or its guest_memfd.c),
                       taken as they are, with the era read from their signatures
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
+                      (a kernel tree's report: on the tree --from-kernel names, else on the file its
+                      record names; a tree whose file changed since is said to have changed)
   --live              with --report: build the report's self-checking C program instead and run it
                       on this machine's /dev/kvm; exit 0 PASS, 1 FAIL (no usable KVM: one line
                       "live: skipped: <why>", exit 0)
@@ -173,6 +175,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     help: o.help ?? false,
   };
   if (a.live && a.report === undefined) throw new UsageError('--live runs the program of one saved report: give --report FILE too');
+  if (a.report !== undefined && a.fromKernel.length > 1) throw new UsageError('--report replays one report: give at most one --from-kernel TREE, the tree a kernel tree\'s report runs on');
+  if (a.live && a.json) throw new UsageError('--live prints the program\'s own lines, not JSON: leave out --json');
   if (a.requireLive && !a.live) throw new UsageError('--require-live makes a skipped --live run a failure: give --report FILE --live too');
   // the environment's switch, held to 1 or 0 where it counts (a bad value: a SettingError, as FC_SEED's)
   if (a.live) a.requireLive ||= readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);

@@ -13,7 +13,7 @@ import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaus
 import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
-import { formatFailure, formatOutcome } from '../format';
+import { ReplayTarget, formatFailure, formatOutcome, replayCommand } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
@@ -21,12 +21,13 @@ import { PROPERTIES, property, violations } from '../properties';
 import { PortWarning, filterWarning, viewsWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
-import { caseRecord } from '../reports/record';
+import { caseRecord, isKernelTree } from '../reports/record';
 import { replay } from '../reports/replay';
 import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
 import { SavedReport, loadReport, loadReports, makeFolder, reportsDir } from '../reports/store';
+import { CheckOutput, ExhaustiveOutput, ReplayOutput } from './output-schema';
 import { verdictTable } from './table';
 import { typecheckInChild } from '../isolation/typecheck';
 
@@ -69,21 +70,33 @@ interface Loaded {
   /** Where its cases run: its own process (absent only with --no-isolate). */
   readonly isolated?: IsolatedRunner;
   readonly kernelTree: boolean;
+  /** A kernel tree: the --from-kernel argument it was taken from (a tree, or its file). */
+  readonly tree?: string;
+  /** The files of other trees named on the command line that hold the same file: judged once, as this one. */
+  readonly alsoAt: string[];
 }
 
 type Broken = Array<{ file: string; message: string }>;
+
+/** A variant as --json lists it in every mode: its name, file, VM types and the trees that hold the same file. */
+const checkedVariant = (l: Loaded): ExhaustiveOutput['variants'][number] =>
+  ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), ...(l.alsoAt.length ? { alsoAt: [...l.alsoAt] } : {}) });
 
 /**
  * A C variant (a .c file, or the functions of a kernel tree): compiled with gcc and run in a
  * child process. native/ is loaded only here, so a machine without gcc still runs TypeScript.
  */
 function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
+  // `file` is a tree (or its guest_memfd.c) for a kernel variant, the .c file for any other
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
   const { name, origin, expect, vmTypes, takes, zap, release_zap, convert } = variant;
   const info: VariantInfo = { name, origin, expect, ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}), ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}) };
-  return { file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
+  return {
+    file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner),
+    kernelTree: fromKernel, ...(fromKernel ? { tree: file } : {}), alsoAt: [],
+  };
 }
 
 /** A TypeScript file: its declarations from its own process (or, with --no-isolate, loaded here). */
@@ -98,7 +111,7 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
   const owner = isShipped(file) ? undefined : shippedNames().get(info.name);
   if (owner) refuse(`the name "${info.name}" belongs to ${path.relative(path.join(VARIANTS_DIR, '..'), owner)}; give your variant a name of its own`);
   const isolated = child ? new IsolatedRunner(child.runner) : undefined;
-  return { file, info, who: reportedVariant(info, sourceHashOf(file), file), isolated, kernelTree: false };
+  return { file, info, who: reportedVariant(info, sourceHashOf(file), file), isolated, kernelTree: false, alsoAt: [] };
 }
 
 /**
@@ -135,12 +148,17 @@ function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
   for (const file of all.filter((f) => f.endsWith('.c'))) attempt(file, () => loadC(file, false, args.timeoutMs));
   for (const tree of args.fromKernel.map(userPath)) attempt(tree, () => loadC(tree, true, args.timeoutMs));
   loaded.sort((a, b) => historyRank(a.info.name) - historyRank(b.info.name));
-  // two files of one name would share a table row and report names: the second is refused
+  // two files of one name would share a table row and report names: the second is refused, but
+  // for two trees that hold the same file, which are one variant, judged once
   for (let i = loaded.length - 1; i > 0; i--) {
     const first = loaded.findIndex((l) => l.info.name === loaded[i].info.name);
     if (first < i) {
-      broken.push({ file: loaded[i].file, message: `${loaded[i].file}: the name "${loaded[i].info.name}" is also the name of ${loaded[first].file}` });
-      loaded[i].isolated?.close();
+      const [a, b] = [loaded[first], loaded[i]];
+      if (a.kernelTree && b.kernelTree && a.who.sourceHash === b.who.sourceHash) {
+        a.alsoAt.unshift(b.file, ...b.alsoAt);
+        warn(`${b.file} is the same file as ${a.file} (${a.info.name}): judged once`);
+      } else broken.push({ file: b.file, message: `${b.file}: the name "${b.info.name}" is also the name of ${a.file}` });
+      b.isolated?.close();
       loaded.splice(i, 1);
     }
   }
@@ -206,36 +224,43 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
 }
 
 /** 2 if anything is broken (a file, or the harness on some case), else 1 if a verdict differs, else 0. */
-function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; harnessError?: string }>): number {
+function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; harnessError?: string }>): CheckOutput['exitCode'] {
   if (broken.length || verdicts.some((v) => v.harnessError)) return EXIT.broken;
   return verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
 }
 
 /** A variant the command ran, as --json lists it. */
-interface RanVariant {
-  readonly name: string;
-  readonly file: string;
-  /** The VM types its cases ran in. */
-  readonly vmTypes: readonly string[];
-  /** The views of the file its cases had: 1, or up to 3 for a variant that takes the inode. */
-  readonly maxViews: number;
-  /** The split era's cases it got: none, huge pages only (a zap, no convert), or conversions too. */
-  readonly split: 'no' | 'huge-pages' | 'converts';
-  /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
-  readonly hangConfirmations: number;
+type RanVariant = CheckOutput['variants'][number];
+
+/** A path as a command line the user types should name it: from where they are, or absolute; quoted for the shell if it must be. */
+function typed(p: string): string {
+  const rel = path.relative(process.env.INIT_CWD ?? process.cwd(), p);
+  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
+  return /^[\w./@%+=:,-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`;
 }
 
-function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[]): void {
-  say(JSON.stringify({
-    seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran, warnings,
+/** How the replay line names each variant: its file, or --from-kernel and the tree it was taken from. */
+const replayTargets = (loaded: readonly Loaded[]) => (v: Checked): ReplayTarget => {
+  const l = loaded.find((x) => x.info.name === v.variant);
+  const variant = !l ? "<the variant's file>" : l.tree ? `--from-kernel ${typed(l.tree)}` : typed(l.file);
+  return { variant, ...(v.report ? { report: typed(path.join(v.dir, `${v.report.stem}.json`)) } : {}) };
+};
+
+/** A report's page, as the output names it. */
+const reportPage = (v: { report?: { stem: string }; dir: string }): string | null => (v.report ? path.join(v.dir, `${v.report.stem}.md`) : null);
+
+function printJson(args: Args, code: CheckOutput['exitCode'], broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[], target: (v: Checked) => ReplayTarget): void {
+  const out: CheckOutput = {
+    mode: 'check', seed: args.seed, numRuns: args.numRuns, exitCode: code, broken: [...broken], variants: [...ran], warnings: [...warnings],
     verdicts: verdicts.map((v) => ({
       variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
-      violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
+      violations: [...(v.violations ?? [])], path: v.fromSavedReport ? null : v.path ?? null, replay: replayCommand(v, target(v)) ?? null, report: reportPage(v),
       confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
       counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
       history: v.history ? v.history.map(caseRecord) : null,
     })),
-  }, null, 2));
+  };
+  say(JSON.stringify(out, null, 2));
 }
 
 /** Which VMs the cases ran in, under the table: a filter is only judged where a VM honours it. */
@@ -254,7 +279,7 @@ function viewsLine(ran: readonly RanVariant[]): string {
     (split.length ? `; files with huge pages (page order 9 or 18) and conversions for ${split.join(', ')}, of the split era` : '');
 }
 
-function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[]): void {
+function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], target: (v: Checked) => ReplayTarget): void {
   for (const b of broken) warn(`broken: ${b.message}\n`);
   if (verdicts.length) {
     // a --path replays the cases along that path (the failure and its shrinks), not --runs cases
@@ -264,7 +289,7 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
     say(vmLine(ran));
   }
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
-    say(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(v.dir, `${v.report.stem}.md`)}` : ''}`);
+    say(`\n${formatFailure(v, target(v))}${v.report ? `\nreport: ${reportPage(v)}` : ''}`);
   }
   const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
   if (written.length) say(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
@@ -297,9 +322,12 @@ function run(argv: string[]): number {
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l): RanVariant => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
-  if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
-  else printText(args, code, broken, verdicts, ran);
+  const ran = loaded.map((l): RanVariant => ({
+    ...checkedVariant(l), maxViews: l.info.takes === 'inode' ? 3 : 1,
+    split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0,
+  }));
+  if (args.json) printJson(args, code, broken, verdicts, ran, warnings, replayTargets(loaded));
+  else printText(args, code, broken, verdicts, ran, replayTargets(loaded));
   return code;
 }
 
@@ -331,17 +359,19 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
   const code = exitCode(broken, verdicts);
   const { cases } = countScope(scope);
   if (args.json) {
-    say(JSON.stringify({
-      exhaustive: { maxPages: args.exhaustive, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases },
-      exitCode: code, broken,
-      variants: loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes) })),
+    const out: ExhaustiveOutput = {
+      mode: 'exhaustive',
+      exhaustive: { maxPages: args.exhaustive!, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases },
+      exitCode: code, broken: [...broken],
+      variants: loaded.map(checkedVariant),
       verdicts: verdicts.map((v) => ({
         variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches, failures: v.failures,
-        violations: v.counterexample ? v.violations ?? [] : v.harnessError ? [v.harnessError] : [],
-        report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
+        violations: v.counterexample ? [...(v.violations ?? [])] : v.harnessError ? [v.harnessError] : [],
+        report: reportPage(v),
         counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
       })),
-    }, null, 2));
+    };
+    say(JSON.stringify(out, null, 2));
     return code;
   }
   for (const b of broken) warn(`broken: ${b.message}\n`);
@@ -349,7 +379,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
   say(verdictTable(verdicts));
   for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
     say(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
-    if (v.report) say(`report: ${path.join(v.dir, `${v.report.stem}.md`)}`);
+    if (v.report) say(`report: ${reportPage(v)}`);
   }
   say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
@@ -380,13 +410,17 @@ function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { stem: s
 /**
  * --report: the saved case run again on today's variant of that name (or at the file it names),
  * after its history when it has one. A hang report is run under the same confirmation as a
- * check: it "still hangs" or "returns now", and is never called fixed for that.
+ * check: it "still hangs" or "returns now", and is never called fixed for that. A kernel tree's
+ * report runs on the tree --from-kernel names, else on the file its record names; a tree whose
+ * file changed since is said to have changed, and the case runs on it as it is now.
  */
 function replayOne(args: Args, file: string): number {
   const saved = loadReport(file);
   if (args.live) return (require('../../live/repro') as typeof import('../../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file), required: args.requireLive });
   const { name } = saved.record.variant;
-  const of = childResolver({ timeoutMs: args.timeoutMs })(saved);
+  const tree = args.fromKernel.length ? userPath(args.fromKernel[0]) : undefined;
+  if (tree !== undefined && !isKernelTree(name)) throw new UsageError(`--from-kernel with --report names the tree a kernel tree's report is replayed on; ${file} is a report of ${name}`);
+  const of = childResolver({ timeoutMs: args.timeoutMs, tree, asItIsNow: true })(saved);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
   const { property, counterexample } = saved.record;
   const expected = of.expected(property);
@@ -395,25 +429,34 @@ function replayOne(args: Args, file: string): number {
     of.close();
     throw new VariantFileError(file, `${outside}: ${name} cannot run it`);
   }
+  // the tree changed: said first, and every line after names the file as it is now
+  const now = of.changedTo ?? name;
+  const changed = of.changedTo
+    ? `the tree's file ${of.file} changed since this report (${name} then, ${of.changedTo} now: its sha256 differs); the case runs on it as it is now`
+    : undefined;
   try {
     const { outcome, violations } = replay(saved, of);
-    say(formatOutcome(outcome));
     const wasHang = saved.record.confirmation === 'hang';
-    if (outcome.fault?.hang) {
-      say(`\n${name} still hangs on this case: ${outcome.fault.message}`);
-      return expected === 'pass' ? EXIT.failed : EXIT.ok;
+    const status: ReplayOutput['status'] = outcome.fault?.hang || (!wasHang && violations.length > 0) ? 'reproduces' : wasHang ? 'returns now' : 'fixed';
+    const code = status === 'reproduces' ? (expected === 'pass' ? EXIT.failed : EXIT.ok)
+      : status === 'returns now' ? (violations.length && expected === 'pass' ? EXIT.failed : EXIT.ok)
+      : expected === 'fail' ? EXIT.failed : EXIT.ok;
+    if (args.json) {
+      const out: ReplayOutput = {
+        mode: 'replay', report: file, variant: { name, file: of.file ?? null, ...(of.changedTo ? { changedTo: of.changedTo } : {}) },
+        property, expected, status, violations: [...violations], fault: outcome.fault?.message ?? null, exitCode: code,
+      };
+      say(JSON.stringify(out, null, 2));
+      return code;
     }
-    if (wasHang) {
-      const now = violations.length ? `fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}` : `passes ${property}`;
-      say(`\n${name} returns now on the case it hung on (under the same confirmation); on it, it ${now}`);
-      return violations.length && expected === 'pass' ? EXIT.failed : EXIT.ok;
-    }
-    if (violations.length > 0) {
-      say(`\n${name} still fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
-      return expected === 'pass' ? EXIT.failed : EXIT.ok;
-    }
-    say(`\n${name} now passes ${property} on this case: the report is fixed (npm run reports:prune removes it)`);
-    return expected === 'fail' ? EXIT.failed : EXIT.ok;
+    if (changed) say(`${changed}\n`);
+    say(formatOutcome(outcome));
+    const listed = violations.map((v) => `  - ${v}`).join('\n');
+    if (outcome.fault?.hang) say(`\n${now} still hangs on this case: ${outcome.fault.message}`);
+    else if (wasHang) say(`\n${now} returns now on the case it hung on (under the same confirmation); on it, it ${violations.length ? `fails ${property}:\n${listed}` : `passes ${property}`}`);
+    else if (status === 'reproduces') say(`\n${now} still fails ${property}:\n${listed}`);
+    else say(`\n${now} now passes ${property} on this case: the report is fixed (npm run reports:prune removes it)`);
+    return code;
   } finally {
     of.close();
   }
