@@ -6,17 +6,25 @@
 
 import { liveKvm, liveRequired, requiredButUnusable } from '../live/kernel';
 
+type Register = (title: string, body: () => void) => void;
+
+/** jest's test and test.skip, or a test's stand-ins for them. */
+export interface Registrar {
+  readonly test: Register;
+  readonly skip: Register;
+}
+
 /** Registers `tests` where the live kernel can be used; else the skip (or the failure) that stands for them. */
-export function onTheLiveKernel(what: string, tests: () => void): void {
+export function onTheLiveKernel(what: string, tests: () => void, env: NodeJS.ProcessEnv = process.env, jest: Registrar = { test, skip: test.skip }): void {
   let required: boolean;
   try {
-    required = liveRequired();
+    required = liveRequired(env);
   } catch (e) {
-    test(`${what}: GMEM_REQUIRE_KVM`, () => { throw e; });
+    jest.test(`${what}: GMEM_REQUIRE_KVM`, () => { throw e; });
     return;
   }
-  const live = liveKvm();
+  const live = liveKvm(env);
   if (live.ok) tests();
-  else if (required) test(`${what}: a live kernel is required`, () => { throw new Error(requiredButUnusable(live.why)); });
-  else test.skip(`${what}: skipped, no usable live kernel: ${live.why}`, () => undefined);
+  else if (required) jest.test(`${what}: a live kernel is required`, () => { throw new Error(requiredButUnusable(live.why)); });
+  else jest.skip(`${what}: skipped, no usable live kernel: ${live.why}`, () => undefined);
 }

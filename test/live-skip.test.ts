@@ -1,14 +1,12 @@
 // A live check that cannot run: the cause named from the kernel's own evidence (its release, its
 // config line, its kvm_gmem_* symbols; KERNEL-FACTS section 7), the skip repeated under jest's
 // summary by test/skipped-reporter.js, and GMEM_REQUIRE_KVM=1 turning the live suites' skip
-// into a failure. No KVM needed.
+// into a failing test (test/live-gate.ts). No KVM needed.
 
-import { spawnSync } from 'child_process';
-import path from 'path';
 import { noGuestMemfdCause } from '../live/kernel-build';
 import { liveRequired } from '../live/kernel';
+import { onTheLiveKernel } from './live-gate';
 
-const ROOT = path.join(__dirname, '..');
 const { skipLines } = require('./skipped-reporter.js') as { skipLines: (r: unknown) => string[] };
 
 describe('why a kernel has no guest_memfd, from its evidence', () => {
@@ -51,14 +49,22 @@ test('under jest\'s summary, one line per cause of the skipped tests, with the s
   })).toEqual([`Skipped (not passed) in live-finding, live-repro: ${why}\n`]);
 });
 
-test('with GMEM_REQUIRE_KVM=1 a live suite without a live kernel fails, saying why, and the run fails', () => {
-  const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', 'test/live-finding.test.ts'], {
-    cwd: ROOT, encoding: 'utf8', timeout: 120_000,
-    env: { ...process.env, GMEM_REQUIRE_KVM: '1', GMEM_KVM_DEVICE: '/nonexistent' },
-  });
-  expect(r.stderr).toMatch(/the finding on the live kernel: a live kernel is required/);
-  expect(r.stderr).toContain('the live kernel is required (--require-live or GMEM_REQUIRE_KVM=1) and cannot be used: /nonexistent does not exist (no KVM here)');
-  expect(r.stderr).toMatch(/Tests: +1 failed, 2 passed, 3 total/);
-  expect(r.stderr).not.toMatch(/Skipped/);
-  expect(r.status).toBe(1);
-}, 130_000);
+test('without a live kernel a live suite registers one skipped test naming why; required (GMEM_REQUIRE_KVM=1), one that fails saying so', () => {
+  const registered: Array<{ how: string; title: string; body: () => void }> = [];
+  const jest = { test: (title: string, body: () => void) => registered.push({ how: 'test', title, body }), skip: (title: string, body: () => void) => registered.push({ how: 'skip', title, body }) };
+  const tests = () => registered.push({ how: 'live', title: 'a live test', body: () => undefined });
+  const none = { ...process.env, GMEM_KVM_DEVICE: '/nonexistent' };
+  onTheLiveKernel('the finding', tests, { ...none, GMEM_REQUIRE_KVM: '' }, jest);
+  onTheLiveKernel('the finding', tests, { ...none, GMEM_REQUIRE_KVM: '1' }, jest);
+  onTheLiveKernel('the finding', tests, { ...none, GMEM_REQUIRE_KVM: 'yes' }, jest);
+  expect(registered.map(({ how, title }) => [how, title])).toEqual([
+    ['skip', 'the finding: skipped, no usable live kernel: /nonexistent does not exist (no KVM here)'],
+    ['test', 'the finding: a live kernel is required'],
+    ['test', 'the finding: GMEM_REQUIRE_KVM'],
+  ]);
+  expect(registered[1].body).toThrow('the live kernel is required (--require-live or GMEM_REQUIRE_KVM=1) and cannot be used: /nonexistent does not exist (no KVM here)');
+  expect(registered[2].body).toThrow('GMEM_REQUIRE_KVM needs 1 (on) or 0 (off), got "yes"');
+  // the reporter reads the skip's cause from its title
+  expect(skipLines({ testResults: [{ testFilePath: '/r/test/live-finding.test.ts', testResults: [{ status: 'pending', title: registered[0].title }] }] }))
+    .toEqual(['Skipped (not passed) in live-finding: no usable live kernel: /nonexistent does not exist (no KVM here)\n']);
+});

@@ -144,7 +144,7 @@ export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replaye
     case 'signal': {
       // a SIGKILL the harness did not send comes from outside: the kernel's OOM killer, most often
       const oom = reply.lastRssMb !== undefined
-        ? ` (not sent by the harness: the kernel's OOM killer sends it when the machine runs out of memory; the process held ${reply.lastRssMb} MB at the last look)` : '';
+        ? ` (not sent by the harness: the kernel's OOM killer sends it when the machine runs out of memory${reply.lastRssMb > 0 ? `; the process held ${reply.lastRssMb} MB at the last look` : ''})` : '';
       end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'})${oom} in the middle of the case; a new one is started for the next case`);
       break;
     }
