@@ -88,10 +88,11 @@ export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
 /**
  * --from-kernel: the invalidation functions of a tree's guest_memfd.c, expected to pass every
  * correctness property. Named `kernel-<era>-<first 8 hex of the file's sha256>`, so reports of
- * two trees never share a name, and a tree's reports follow its file's content.
+ * two trees never share a name, and a tree's reports follow its file's content. `shownAs`: what
+ * gcc's messages call the file (a scratch copy of a patched tree, say).
  */
-export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}): CVariant {
-  const x = extractInvalidation(treeOrFile);
+export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}, shownAs?: string): CVariant {
+  const x = extractInvalidation(treeOrFile, shownAs);
   const { binary, warnings } = compileUnit({ file: x.file, text: x.unit }, opts);
   const tag = crypto.createHash('sha256').update(fs.readFileSync(x.file)).digest('hex').slice(0, 8);
   const header = { name: `kernel-${x.era.era}-${tag}`, origin: `${x.file} (${x.taken.join(', ')})`, expect: expectations() };

@@ -62,7 +62,11 @@ function closure(functions: readonly FunctionDef[], macros: readonly MacroDef[],
   return [...taken.values()].sort((a, b) => a.start - b.start);
 }
 
-export function extractInvalidation(treeOrFile: string): Extraction {
+/**
+ * `shownAs`: the name the #line directives give the file (default its path), so that gcc's
+ * messages name a scratch copy as the user knows it and its program is cached across runs.
+ */
+export function extractInvalidation(treeOrFile: string, shownAs?: string): Extraction {
   const file = locateSource(treeOrFile);
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
@@ -72,14 +76,14 @@ export function extractInvalidation(treeOrFile: string): Extraction {
     ? [era.begin, era.end, ...(era.zap ? [era.zap] : []), era.release.begin, ...(era.release.zap ? [era.release.zap] : []), '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter']
     : [era.begin, era.end];
   const items = closure(functions, macros, roots);
-  const where = JSON.stringify(file);
+  const where = JSON.stringify(shownAs ?? file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win
     `#undef ${it.name}\n#line ${it.line} ${where}\n${it.text}\n`,
   );
   const unit = [
     '#include "kvm_gmem_shim.h"',
-    `/* taken from ${file} by native/extract.ts: ${items.map((i) => i.name).join(', ')} */`,
+    `/* taken from ${shownAs ?? file} by native/extract.ts: ${items.map((i) => i.name).join(', ')} */`,
     ...body,
     '#line 1 "<harness glue>"',
     glue(era),

@@ -91,7 +91,7 @@ export interface ReplayTarget {
  * variant; a hang, or a case found by replaying a saved report, by that report (a kernel tree's
  * with the tree named too). Undefined when there is nothing to replay (a pass, a case not run).
  */
-export function replayCommand(v: Verdict, t: ReplayTarget): string | undefined {
+export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
   if (v.confirmation === 'hang' || v.fromSavedReport) {
     if (t.report === undefined) return undefined;
     return `npm run check -- --report ${t.report}${t.variant.startsWith('--from-kernel ') ? ` ${t.variant}` : ''}`;
@@ -106,7 +106,7 @@ export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<th
   const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : crashed ? ' (UNEXPECTED: a variant that does not finish a case fails every property)' : ' (UNEXPECTED)');
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
   const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
-  const command = replayCommand(v, target);
+  const command = failureReplay(v, target);
   const replay = v.confirmation === 'hang'
     ? `a hang is not shrunk nor replayed by path: run its case again with ${command ?? '--report on its report'}`
     : v.fromSavedReport

@@ -4,7 +4,6 @@
 // prints or poisons its copy of the model is a reported failure and the run goes on; no
 // variant code runs in this process. Exit 0/1/2: see HELP in args.ts.
 
-import fs from 'fs';
 import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
 import { runsIn } from '../../model/vm';
@@ -13,7 +12,7 @@ import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaus
 import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
-import { ReplayTarget, formatFailure, formatOutcome, replayCommand } from '../format';
+import { ReplayTarget, failureReplay, formatFailure, formatOutcome } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
@@ -27,7 +26,16 @@ import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/repo
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
 import { SavedReport, loadReport, loadReports, makeFolder, reportsDir } from '../reports/store';
-import { CheckOutput, ExhaustiveOutput, ReplayOutput } from './output-schema';
+import { BisectOutput, CheckOutput, ExhaustiveOutput, ReplayOutput, SeriesOutput } from './output-schema';
+import { namedTargets } from './targets';
+import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
+import { Judge, compareStates, seriesVerdict } from './compare';
+import { headOf } from './git';
+import { GMEM_FILES, seriesStates } from './patches';
+import { rangeStates } from './revs';
+import { reviewText } from './review';
+import { SeriesContext, replayCommand as seriesReplay, seriesJson, seriesText } from './series-print';
+import { Snapshots } from './snapshots';
 import { verdictTable } from './table';
 import { typecheckInChild } from '../isolation/typecheck';
 
@@ -46,22 +54,6 @@ const warn = (text: string) => sink.err(`${text}\n`);
 const variantOutput = (text: string) => sink.err(text);
 /** The type check of every file together, in its own process, before it counts as stuck. */
 const TYPECHECK_LIMIT_MS = 120_000;
-
-/** Variant files named on the command line (folders expanded); every file in variants/ when nothing is named. */
-export function variantFiles(targets: readonly string[], orNone = false): string[] {
-  targets = targets.map(userPath);
-  const isVariant = (f: string) => (f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')) || f.endsWith('.c');
-  const expand = (t: string): string[] => {
-    if (!fs.existsSync(t)) throw new VariantFileError(t, 'no such file or folder');
-    if (!fs.statSync(t).isDirectory()) return [t];
-    const found = fs.readdirSync(t).filter(isVariant).sort().map((f) => path.join(t, f));
-    // a folder named by mistake must not pass for a folder of variants that all pass
-    if (found.length === 0) throw new VariantFileError(t, 'holds no variant files (.ts or .c)');
-    return found;
-  };
-  if (targets.length === 0) return orNone ? [] : expand(VARIANTS_DIR);
-  return targets.flatMap(expand);
-}
 
 interface Loaded {
   readonly file: string;
@@ -86,10 +78,10 @@ const checkedVariant = (l: Loaded): ExhaustiveOutput['variants'][number] =>
  * A C variant (a .c file, or the functions of a kernel tree): compiled with gcc and run in a
  * child process. native/ is loaded only here, so a machine without gcc still runs TypeScript.
  */
-function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
+function loadC(file: string, fromKernel: boolean, timeoutMs: number, shownAs?: string): Loaded {
   // `file` is a tree (or its guest_memfd.c) for a kernel variant, the .c file for any other
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
-  const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
+  const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }, shownAs) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
   const { name, origin, expect, vmTypes, takes, zap, release_zap, convert } = variant;
   const info: VariantInfo = { name, origin, expect, ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}), ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}) };
@@ -119,7 +111,7 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
  * what cannot be is `broken`. The variants' processes start together, while the type check runs.
  */
 function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
-  const all = variantFiles(args.targets, args.fromKernel.length > 0);
+  const { files: all, trees } = namedTargets(args.targets, args.fromKernel.length > 0);
   const files = all.filter((f) => f.endsWith('.ts'));
   const broken: Broken = [];
   const children = new Map<string, TsVariant>();
@@ -146,7 +138,7 @@ function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
     attempt(file, () => loadTs(file, children.get(file)));
   }
   for (const file of all.filter((f) => f.endsWith('.c'))) attempt(file, () => loadC(file, false, args.timeoutMs));
-  for (const tree of args.fromKernel.map(userPath)) attempt(tree, () => loadC(tree, true, args.timeoutMs));
+  for (const tree of [...args.fromKernel.map(userPath), ...trees]) attempt(tree, () => loadC(tree, true, args.timeoutMs));
   loaded.sort((a, b) => historyRank(a.info.name) - historyRank(b.info.name));
   // two files of one name would share a table row and report names: the second is refused, but
   // for two trees that hold the same file, which are one variant, judged once
@@ -197,8 +189,11 @@ function reuseFrom(loaded: readonly Loaded[]) {
   };
 }
 
-/** Every property of every loaded variant; confirmed failures saved and indexed. */
-function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
+/**
+ * Every property of every loaded variant; confirmed failures saved and indexed unless `save` is
+ * false. The variants' processes are closed at the end, unless `keepOpen`.
+ */
+function checkAll(args: Args, loaded: readonly Loaded[], how: { save: boolean; keepOpen?: boolean } = { save: true }): Checked[] {
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   // a screened check draws each case once for all its properties; any other, once per property
   const draws = loaded.reduce((n, l) => n + (screens({ isolated: l.isolated, path: args.path }) ? 1 : props.length), 0);
@@ -211,14 +206,14 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
       const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick };
       if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info);
       for (const v of checkVariant(info, opts)) {
-        const r = reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
+        const r = how.save ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
         verdicts.push({ ...r, dir });
       }
     }
     refreshIndexes(args, verdicts, loaded);
   } finally {
     progress.finish();
-    for (const l of loaded) l.isolated?.close();
+    if (!how.keepOpen) for (const l of loaded) l.isolated?.close();
   }
   return verdicts;
 }
@@ -246,19 +241,29 @@ const replayTargets = (loaded: readonly Loaded[]) => (v: Checked): ReplayTarget 
   return { variant, ...(v.report ? { report: typed(path.join(v.dir, `${v.report.stem}.json`)) } : {}) };
 };
 
-/** A report's page, as the output names it. */
-const reportPage = (v: { report?: { stem: string }; dir: string }): string | null => (v.report ? path.join(v.dir, `${v.report.stem}.md`) : null);
+const ranOf = (l: Loaded): RanVariant => ({
+  ...checkedVariant(l), maxViews: l.info.takes === 'inode' ? 3 : 1,
+  split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0,
+});
 
-function printJson(args: Args, code: CheckOutput['exitCode'], broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[], target: (v: Checked) => ReplayTarget): void {
-  const out: CheckOutput = {
-    mode: 'check', seed: args.seed, numRuns: args.numRuns, exitCode: code, broken: [...broken], variants: [...ran], warnings: [...warnings],
-    verdicts: verdicts.map((v) => ({
-      variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
-      violations: [...(v.violations ?? [])], path: v.fromSavedReport ? null : v.path ?? null, replay: replayCommand(v, target(v)) ?? null, report: reportPage(v),
-      confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
-      counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
-      history: v.history ? v.history.map(caseRecord) : null,
-    })),
+/** The report a verdict was saved as (its page), if any. */
+const reportPath = (v: { report?: { stem: string }; dir: string }): string | undefined => (v.report ? path.join(v.dir, `${v.report.stem}.md`) : undefined);
+
+/** One verdict as --json lists it; `replay` the command that runs its failure again. */
+const verdictJson = (v: Checked, replay: string | undefined): CheckOutput['verdicts'][number] => ({
+  variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
+  violations: [...(v.violations ?? [])], path: v.fromSavedReport ? null : v.path ?? null, replay: replay ?? null, report: reportPath(v) ?? null,
+  confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
+  counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
+  history: v.history ? v.history.map(caseRecord) : null,
+});
+
+/** --json of a check (or, with its exit codes, of a bisect step). */
+function printJson(args: Args, mode: { mode: 'check'; exitCode: CheckOutput['exitCode'] } | { mode: 'bisect'; exitCode: BisectOutput['exitCode'] },
+  broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[], target: (v: Checked) => ReplayTarget): void {
+  const out: CheckOutput | BisectOutput = {
+    ...mode, seed: args.seed, numRuns: args.numRuns, broken: [...broken], variants: [...ran], warnings: [...warnings],
+    verdicts: verdicts.map((v) => verdictJson(v, failureReplay(v, target(v)))),
   };
   say(JSON.stringify(out, null, 2));
 }
@@ -289,7 +294,7 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
     say(vmLine(ran));
   }
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
-    say(`\n${formatFailure(v, target(v))}${v.report ? `\nreport: ${reportPage(v)}` : ''}`);
+    say(`\n${formatFailure(v, target(v))}${v.report ? `\nreport: ${reportPath(v)}` : ''}`);
   }
   const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
   if (written.length) say(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
@@ -315,6 +320,8 @@ function run(argv: string[]): number {
     const dir = process.env[cache];
     if (dir) makeFolder(dir, `${cache}=${dir}`);
   }
+  if (args.bisect) return bisectStep(args, named);
+  if (args.patches.length || args.rev !== undefined) return series(args, named);
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
   const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes), ...viewsWarning(l.file, l.info.takes)]);
@@ -322,13 +329,120 @@ function run(argv: string[]): number {
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l): RanVariant => ({
-    ...checkedVariant(l), maxViews: l.info.takes === 'inode' ? 3 : 1,
-    split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0,
-  }));
-  if (args.json) printJson(args, code, broken, verdicts, ran, warnings, replayTargets(loaded));
+  const ran = loaded.map(ranOf);
+  if (args.json) printJson(args, { mode: 'check', exitCode: code }, broken, verdicts, ran, warnings, replayTargets(loaded));
   else printText(args, code, broken, verdicts, ran, replayTargets(loaded));
   return code;
+}
+
+/** Reports of a patch, range or bisect check go only to a folder the user named: each would otherwise land in the harness's own. */
+const seriesHow = (named: string | undefined) => ({ save: named !== undefined, keepOpen: true });
+
+/** --bisect: the checked-out tree judged, the result in git bisect run's exit codes (bisect.ts). */
+function bisectStep(args: Args, named: string | undefined): number {
+  const tree = userPath(args.fromKernel[0]);
+  const answer = (r: BisectResult) => {
+    say(bisectLine(r));
+    return r.code;
+  };
+  const early = bisectPrecheck(tree);
+  if (early) return answer(early);
+  let loaded: Loaded;
+  try {
+    loaded = loadC(tree, true, args.timeoutMs);
+  } catch (e) {
+    return answer(bisectLoadFailure(e as Error));
+  }
+  try {
+    const verdicts = checkAll(args, [loaded], seriesHow(named));
+    const r = bisectVerdict(verdicts);
+    if (args.json) printJson(args, { mode: 'bisect', exitCode: r.code }, [], verdicts, [ranOf(loaded)], [], replayTargets([loaded]));
+    else {
+      printText(args, exitCode([], verdicts), [], verdicts, [ranOf(loaded)], replayTargets([loaded]));
+      if (!named && verdicts.some((v) => v.actual === 'fail')) say('(no report written: a bisect step writes none unless --reports-dir names a folder)');
+      say('');
+    }
+    return args.json ? r.code : answer(r);
+  } finally {
+    loaded.isolated?.close();
+  }
+}
+
+/** --patch or --rev: the file's states judged with one seed and compared (compare.ts), printed or written as a review. */
+function series(args: Args, named: string | undefined): number {
+  const tree = userPath(args.fromKernel[0]);
+  const snapshots = new Snapshots(named);
+  try {
+    const made = args.rev !== undefined ? rangeStates(tree, args.rev, snapshots) : seriesStates(tree, args.patches.map(userPath), snapshots);
+    const patchesOf = 'patches' in made ? made : undefined;
+    const judgedAs: Loaded[] = [];
+    const all: Checked[] = [];
+    const warnings: PortWarning[] = [];
+    const judge: Judge = (dir, shownAs) => {
+      const l = loadC(dir, true, args.timeoutMs, shownAs);
+      // a C port mistake (flush = flush || f()) is a kernel mistake too: said at its line, as the state names it
+      for (const w of portWarnings(l.file)) {
+        warnings.push({ ...w, file: shownAs });
+        warn(formatPortWarning(warnings[warnings.length - 1]));
+      }
+      let verdicts: Checked[];
+      try {
+        verdicts = checkAll(args, [l], seriesHow(named));
+      } catch (e) {
+        l.isolated?.close();
+        throw e;
+      }
+      judgedAs.push(l);
+      all.push(...verdicts);
+      return { name: l.info.name, info: l.info, verdicts, isolated: l.isolated! };
+    };
+    const properties = args.properties ?? PROPERTIES.map((p) => p.id);
+    const replay = (id: PropertyId) => [
+      '--from-kernel', tree, ...(args.rev !== undefined ? ['--rev', args.rev] : args.patches.flatMap((p) => ['--patch', userPath(p)])),
+      '--seed', String(args.seed), '--runs', String(args.numRuns), '--property', id,
+    ];
+    const ctx: SeriesContext = {
+      kind: args.rev !== undefined ? 'rev' : 'patch', tree, seed: args.seed, numRuns: args.numRuns, replay,
+      reportOf: (v) => reportPath(v as Checked),
+      ...(args.rev !== undefined ? { range: args.rev, commitsInRange: (made as { commitsInRange: number }).commitsInRange } : {}),
+      ...(patchesOf ? { patches: patchesOf.patches, untouched: patchesOf.untouched, skipped: patchesOf.skipped } : {}),
+      ...(args.rev === undefined ? (() => { const head = headOf(tree, GMEM_FILES); return head ? { head } : {}; })() : {}),
+    };
+    if (made.states.length === 1) {
+      // nothing after the first state touches the file: judging it alone would answer no question
+      const none = args.rev !== undefined ? `no commit of ${args.rev} (${ctx.commitsInRange} commits) touches ${GMEM_FILES.join(' or ')}`
+        : `none of the ${patchesOf!.patches.length} patch(es) touches ${GMEM_FILES.join(' or ')} (${patchesOf!.patches.length} applied cleanly)`;
+      // --json: the usual object, nothing judged, and `series.nothingJudged` saying why
+      if (args.json) {
+        const out: SeriesOutput = { mode: 'series', seed: args.seed, numRuns: args.numRuns, exitCode: EXIT.ok, broken: [], variants: [], warnings: [], series: { kind: ctx.kind, nothingJudged: none }, verdicts: [] };
+        say(JSON.stringify(out, null, 2));
+      }
+      else say(`${none}: nothing judged`);
+      return EXIT.ok;
+    }
+    const cmp = compareStates(made.states, judge, { properties });
+    const verdict = seriesVerdict(cmp);
+    const code = verdict === 'unjudged' ? EXIT.broken : verdict === 'broke' ? EXIT.failed : EXIT.ok;
+    const broken = cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why }));
+    if (args.json) {
+      // a state's verdict is replayed as the whole check is, for its property (its file is a scratch copy)
+      const replay = (v: Checked) => (v.actual === 'fail' && !v.notRun ? seriesReplay(ctx.replay(v.property)) : undefined);
+      const out: SeriesOutput = {
+        mode: 'series', seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: judgedAs.map(ranOf), warnings: [...warnings],
+        series: seriesJson(cmp, ctx), verdicts: all.map((v) => verdictJson(v, replay(v))),
+      };
+      say(JSON.stringify(out, null, 2));
+    } else if (args.review) say(reviewText(cmp, ctx));
+    else {
+      say(seriesText(cmp, ctx));
+      say(code === EXIT.ok ? `\nno ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it`
+        : code === EXIT.failed ? `\na ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it (BROKE above)`
+          : '\nsomething could not be judged (above): no verdict');
+    }
+    return code;
+  } finally {
+    snapshots.close();
+  }
 }
 
 /** --exhaustive N: every case of the small scope, each variant in its own process, confirmed failures saved as reports. */
@@ -367,7 +481,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
       verdicts: verdicts.map((v) => ({
         variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches, failures: v.failures,
         violations: v.counterexample ? [...(v.violations ?? [])] : v.harnessError ? [v.harnessError] : [],
-        report: reportPage(v),
+        report: reportPath(v) ?? null,
         counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
       })),
     };
@@ -379,7 +493,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
   say(verdictTable(verdicts));
   for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
     say(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
-    if (v.report) say(`report: ${reportPage(v)}`);
+    if (v.report) say(`report: ${reportPath(v)}`);
   }
   say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
@@ -469,6 +583,11 @@ export function main(argv: string[], to: Sink = STDIO): number {
   } catch (e) {
     // a bad command line, report or variant file: one clear paragraph, not a stack trace
     warn(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
+    // under git bisect run, 2 would mark the commit bad: a command line that is wrong at every commit aborts the bisect
+    if (argv.includes('--bisect')) {
+      warn(bisectLine({ code: BISECT.abort, why: 'the command itself failed (above), as it would at every commit' }));
+      return BISECT.abort;
+    }
     return EXIT.broken;
   } finally {
     sink = STDIO;

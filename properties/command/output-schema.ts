@@ -3,9 +3,9 @@
 // generated from it (`npm run schema:output`; a test keeps the committed file equal to it and
 // validates real runs' output against the file with ajv).
 //
-// One JSON object per run, told apart by `mode`: a check, an exhaustive run, a report's replay.
-// A new kind of run adds its own object with its own `mode` to CommandOutput, reusing the parts
-// below. A run that stops before it has verdicts (a bad command line, an unreadable report) prints
+// One JSON object per run, told apart by `mode`: a check, an exhaustive run, a report's replay, a
+// bisect step, a patch or range check. A new kind of run adds its own object with its own `mode`
+// to CommandOutput, reusing the parts below (Judged: what every run of generated cases prints). A run that stops before it has verdicts (a bad command line, an unreadable report) prints
 // nothing on stdout: its exit status is 2 and stderr says why.
 
 import fs from 'fs';
@@ -52,20 +52,76 @@ const CheckVerdict = z.object({
   history: z.array(Case).nullable().describe('For a history-dependent failure: the cases a fresh process runs first.'),
 }).strict().describe('A check\'s verdict on one property of one variant.');
 
-export const CheckOutput = z.object({
-  mode: z.literal('check'),
+/** A variant a check ran, with what its cases were. */
+const RanVariant = CheckedVariant.extend({
+  maxViews: Int.describe('The views of the file its cases had: 1, or up to 3 for a variant that takes the inode.'),
+  split: z.enum(['no', 'huge-pages', 'converts']).describe('The split era\'s cases it got: none, huge pages only, or conversions too.'),
+  hangConfirmations: Int.describe('Hang candidates run again in a fresh process: at most one per variant that hangs.'),
+}).strict();
+
+/** What every run that judges generated cases prints besides its own part. */
+const Judged = {
   seed: Int,
   numRuns: Int,
-  exitCode: ExitCode,
   broken: Broken,
-  variants: z.array(CheckedVariant.extend({
-    maxViews: Int.describe('The views of the file its cases had: 1, or up to 3 for a variant that takes the inode.'),
-    split: z.enum(['no', 'huge-pages', 'converts']).describe('The split era\'s cases it got: none, huge pages only, or conversions too.'),
-    hangConfirmations: Int.describe('Hang candidates run again in a fresh process: at most one per variant that hangs.'),
-  }).strict()),
+  variants: z.array(RanVariant),
   warnings: z.array(PortWarning),
   verdicts: z.array(CheckVerdict),
-}).strict().describe('npm run check -- --json: generated cases (or a --path replayed) for every variant and property.');
+};
+
+export const CheckOutput = z.object({ mode: z.literal('check'), exitCode: ExitCode, ...Judged }).strict()
+  .describe('npm run check -- --json: generated cases (or a --path replayed) for every variant and property.');
+
+export const BisectOutput = z.object({
+  mode: z.literal('bisect'),
+  exitCode: z.union([z.literal(0), z.literal(1), z.literal(125), z.literal(128)]).describe('git bisect run\'s: 0 good, 1 bad, 125 skip this commit, 128 abort.'),
+  ...Judged,
+}).strict().describe('npm run check -- --from-kernel TREE --bisect --json: the checked-out tree judged, for git bisect run.');
+
+const SeriesKind = z.enum(['patch', 'rev']).describe('patch: --patch, the tree and its file after each patch; rev: --rev A..B, each commit that touches the file.');
+const StateWord = z.enum(['pass', 'fail', 'absent', 'unjudged']);
+const SeriesDetail = z.object({
+  kind: SeriesKind,
+  tree: z.string(),
+  head: z.object({ commit: z.string(), dirty: z.boolean() }).strict().nullable().describe('The tree\'s checked-out commit, for a patch check on a git tree.'),
+  range: z.string().nullable(),
+  commitsInRange: Int.nullable(),
+  patches: z.array(z.object({ file: z.string(), message: Int.nullable(), subject: z.string(), judged: z.boolean() }).strict())
+    .describe('Every patch read, in order; judged: it touches the guest_memfd file, so a state follows it.'),
+  skipped: z.array(z.object({ file: z.string(), message: Int.nullable(), subject: z.string() }).strict()).describe('Messages with no diff (a cover letter, a reply).'),
+  states: z.array(z.object({
+    label: z.string(),
+    commit: z.string().nullable(),
+    file: z.string().nullable(),
+    variant: z.string().nullable().describe('The kernel-<era>-<hash> name its verdicts carry.'),
+    missing: z.object({ kind: z.enum(['absent', 'broken']), why: z.string() }).strict().nullable(),
+    properties: z.partialRecord(Property, z.enum(['pass', 'fail', 'unjudged'])),
+  }).strict()).describe('The tree, then the file after each judged patch (or at A, then each commit).'),
+  steps: z.array(z.object({
+    from: Int,
+    to: Int,
+    changes: z.array(z.object({
+      property: Property,
+      before: StateWord,
+      after: StateWord,
+      change: z.enum(['fixed', 'broke', 'unchanged', 'added', 'removed', 'unjudged']),
+      counts: z.boolean().describe('A break of a property the tree must pass: exit 1.'),
+      note: z.string().nullable(),
+      counterexample: Case.nullable(),
+      violations: z.array(z.string()),
+      replay: z.string().nullable(),
+    }).strict()),
+  }).strict()),
+  firstChange: Int.nullable(),
+  firstBreak: Int.nullable(),
+}).strict();
+
+export const SeriesOutput = z.object({
+  mode: z.literal('series'),
+  exitCode: ExitCode,
+  ...Judged,
+  series: z.union([SeriesDetail, z.object({ kind: SeriesKind, nothingJudged: z.string().describe('Why nothing was judged: no patch or commit touches the file.') }).strict()]),
+}).strict().describe('npm run check -- --from-kernel TREE --patch FILE... or --rev A..B --json: the file\'s states judged with one seed and compared.');
 
 export const ExhaustiveOutput = z.object({
   mode: z.literal('exhaustive'),
@@ -102,9 +158,12 @@ export const ReplayOutput = z.object({
   exitCode: ExitCode,
 }).strict().describe('npm run check -- --report FILE --json: one saved report replayed on its variant today.');
 
-export const CommandOutput = z.discriminatedUnion('mode', [CheckOutput, ExhaustiveOutput, ReplayOutput]);
+export const CommandOutput = z.discriminatedUnion('mode', [CheckOutput, ExhaustiveOutput, ReplayOutput, BisectOutput, SeriesOutput]);
 
 export type CheckOutput = z.infer<typeof CheckOutput>;
+export type BisectOutput = z.infer<typeof BisectOutput>;
+export type SeriesOutput = z.infer<typeof SeriesOutput>;
+export type SeriesDetail = z.infer<typeof SeriesDetail>;
 export type ExhaustiveOutput = z.infer<typeof ExhaustiveOutput>;
 export type ReplayOutput = z.infer<typeof ReplayOutput>;
 export type CommandOutput = z.infer<typeof CommandOutput>;
@@ -117,7 +176,7 @@ export function outputJsonSchema(): object {
     ...z.toJSONSchema(CommandOutput, { target: 'draft-2020-12' }),
     $id: 'https://gmem-invalidate-harness/check-output.schema.json',
     title: 'gmem-invalidate-harness: the output of npm run check -- --json',
-    description: 'One object per run, by mode: a check, an exhaustive run (--exhaustive), a report replayed (--report). Generated from properties/command/output-schema.ts.',
+    description: 'One object per run, by mode: a check, an exhaustive run (--exhaustive), a report replayed (--report), a bisect step (--bisect), a patch or range check (--patch, --rev). Generated from properties/command/output-schema.ts.',
   };
 }
 

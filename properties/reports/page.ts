@@ -3,7 +3,7 @@
 // own story of the failure, the userspace steps with a selftest snippet, and the replay command.
 
 import path from 'path';
-import { Layout, PAGE_SHIFT, viewsOf } from '../../model/layout';
+import { PAGE_SHIFT, viewsOf } from '../../model/layout';
 import { show } from '../../model/ranges';
 import { Expectation, PropertyId } from '../../model/variant';
 import { decHex } from '../../model/word';
@@ -237,6 +237,31 @@ function liveParagraph(json: string, stem: string, record: ReportRecord): string
     ...(bug.note ? [bug.note, ''] : [])];
 }
 
+/** The case as the system calls userspace makes, one step each (markdown: names in backticks). */
+export function userspaceSteps(o: Outcome): string[] {
+  const c = o.case, r = o.resolved;
+  const views = viewsOf(o.layout);
+  const several = views.length > 1;
+  const tdxStep = '`KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`)';
+  const steps = [
+    ...(c.layout.vmType === 'tdx' ? [`${tdxStep}.`] : []),
+    `\`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes` +
+      `${c.layout.pageOrder ? `, flag \`GUEST_MEMFD_FLAG_HUGETLB\` and page order ${c.layout.pageOrder} (the HugeTLB series; no released kernel has them)` : ''}${several ? ' (view 0: the VM that creates it)' : ''}.`,
+  ];
+  views.forEach((v, i) => {
+    if (i > 0) {
+      steps.push(`View ${i}: ${v.vmType === 'tdx' ? tdxStep : '`KVM_CREATE_VM`'}, and a view of the same file for that VM ` +
+        '(a second `gmem_file` on the inode: the in-flight intra-host migration series adds it; a released kernel has no such call).');
+    }
+    for (const s of v.slots) {
+      steps.push(`\`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
+        `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);
+    }
+  });
+  steps.push(`${formatOperation(c.op, views.length)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
+  return steps;
+}
+
 export function reportPage(dir: string, stem: string, record: ReportRecord, o: Outcome, expected: Expectation): string {
   const { variant, property } = record;
   const c = o.case;
@@ -272,26 +297,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
   }
 
   const tdx = c.layout.vmType === 'tdx';
-  const tdxStep = '`KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`)';
-  const steps = [
-    ...(tdx ? [`1. ${tdxStep}.`] : []),
-    `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes` +
-      `${c.layout.pageOrder ? `, flag \`GUEST_MEMFD_FLAG_HUGETLB\` and page order ${c.layout.pageOrder} (the HugeTLB series; no released kernel has them)` : ''}${several ? ' (view 0: the VM that creates it)' : ''}.`,
-  ];
-  const bindSteps = (v: Layout) => {
-    for (const s of v.slots) {
-      steps.push(`1. \`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
-        `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);
-    }
-  };
-  views.forEach((v, i) => {
-    if (i > 0) {
-      steps.push(`1. View ${i}: ${v.vmType === 'tdx' ? tdxStep : '`KVM_CREATE_VM`'}, and a view of the same file for that VM ` +
-        '(a second `gmem_file` on the inode: the in-flight intra-host migration series adds it; a released kernel has no such call).');
-    }
-    bindSteps(v);
-  });
-  steps.push(`1. ${formatOperation(op, views.length)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
+  const steps = userspaceSteps(o).map((x) => `1. ${x}`);
 
   const f = record.found;
   return [
