@@ -151,7 +151,8 @@ const OPTIONS = {
 
 /** node:util's own words for a bad command line, as one sentence of ours. */
 function usageOf(e: unknown): UsageError {
-  const m = e instanceof Error ? e.message : String(e);
+  // not instanceof: node's own errors come from another realm under jest
+  const m = typeof (e as Error | undefined)?.message === 'string' ? (e as Error).message : String(e);
   const unknown = /^Unknown option '([^']+)'/.exec(m);
   if (unknown) return new UsageError(`unknown option ${unknown[1]} (see --help)`);
   const missing = /^Option '(--[\w-]+)(?: <value>)?' argument missing/.exec(m);
