@@ -102,17 +102,40 @@ export function formatOutcome(o: Outcome): string {
   return lines.join('\n');
 }
 
-/** One failed verdict in full: the property, why, the case, and how to replay it. */
-export function formatFailure(v: Verdict): string {
+/** How a command line names the variant a failure was found in, and the report that shows it, for the replay line. */
+export interface ReplayTarget {
+  /** The variant as the command takes it: its file, or `--from-kernel TREE`. */
+  readonly variant: string;
+  /** The report's record (its .json), when one shows the failure. */
+  readonly report?: string;
+}
+
+/**
+ * The command that replays a failure, as it can be typed: a generated case by its seed, path and
+ * variant; a hang, or a case found by replaying a saved report, by that report (a kernel tree's
+ * with the tree named too). Undefined when there is nothing to replay (a pass, a case not run).
+ */
+export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
+  if (v.confirmation === 'hang' || v.fromSavedReport) {
+    if (t.report === undefined) return undefined;
+    return `npm run check -- --report ${t.report}${t.variant.startsWith('--from-kernel ') ? ` ${t.variant}` : ''}`;
+  }
+  if (v.actual !== 'fail' || v.notRun || !v.counterexample) return undefined;
+  return `npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} ${t.variant}`;
+}
+
+/** One failed verdict in full: the property, why, the case, and how to replay it (the variant named as `target` says). */
+export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<the variant's file>" }): string {
   const crashed = v.counterexample?.fault !== undefined;
   const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : crashed ? ' (UNEXPECTED: a variant that does not finish a case fails every property)' : ' (UNEXPECTED)');
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
   const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
+  const command = failureReplay(v, target);
   const replay = v.confirmation === 'hang'
-    ? 'a hang is not shrunk nor replayed by path: run its case again with --report on its report'
+    ? `a hang is not shrunk nor replayed by path: run its case again with ${command ?? '--report on its report'}`
     : v.fromSavedReport
       ? `found by replaying the case of the saved report ${v.savedReport ?? '?'} (then made as small as this variant allows); ` +
-        'to run it again: npm run check -- --report <the report of this failure, named below>'
-      : `replay: npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} <the variant's file> (then ${v.numShrinks ?? 0} shrinks)`;
+        `to run it again: ${command ?? 'npm run check -- --report <the report of this failure, named below>'}`
+      : `replay: ${command} (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

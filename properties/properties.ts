@@ -227,6 +227,8 @@ export function faultText(f: NonNullable<Outcome['fault']>): string {
   if (f.hang) return `${fn} did not return: ${f.message}`;
   if (f.notRun) return f.message;
   if (/^(Crash|Exit):/.test(f.message)) return `the variant's process died in ${fn}: ${f.message}`;
+  if (/^OutOfMemory:/.test(f.message)) return `the variant's process ran out of memory in ${fn}: ${f.message}`;
+  if (/^BrokenRuntime:/.test(f.message)) return `${fn} broke the variant's own process: ${f.message}`;
   if (/^MalformedOutput:/.test(f.message)) return `${fn}: ${f.message}`;
   return `${fn} threw: ${f.message}`;
 }

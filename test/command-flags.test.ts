@@ -16,7 +16,9 @@ afterAll(cleanup);
 
 test('a strange variant name makes a safe report path', () => {
   expect(safeName('../../etc/passwd')).toBe('etc-passwd');
-  expect(safeName('my patch v2.1/final')).toBe('my-patch-v2-1-final');
+  expect(safeName('my patch v2.1/final')).toBe('my-patch-v2.1-final');
+  expect(safeName('kernel-6.8-1a2b3c4d')).toBe('kernel-6.8-1a2b3c4d'); // named as the variant is
+  expect(safeName('.x..y.')).toBe('x-y');
   expect(safeName('...')).toBe('variant');
   const dir = scratch({ 'odd.ts': `import { defineVariant, expectations } from '../model/variant';
 import fixed from '../variants/fixed';
@@ -24,7 +26,7 @@ export default defineVariant({ ...fixed, name: '../my patch v2.1', origin: '', e
 ` });
   const r = checkHere([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json', '--no-typecheck']);
   expect(r.code).toBe(1);
-  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
+  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2\.1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
 }, 30000);
 
 test('a variant checked by path keeps its reports beside it, and --report replays them from there', () => {

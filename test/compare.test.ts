@@ -14,6 +14,8 @@ import { property, violations } from '../properties/properties';
 import buggy from '../variants/buggy';
 import early from '../variants/early';
 import fixed from '../variants/fixed';
+import upstream from '../variants/upstream';
+import upstream72 from '../variants/upstream-7.2';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compare-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -86,4 +88,14 @@ test('a property that failed before and fails after on a case that passed before
   const k = x.counterexample!.found.case;
   const on = (v: Variant) => violations(property(PROP), inProcess(v)(k));
   expect([on(early).length > 0, on(buggy)]).toEqual([true, []]);
+});
+
+test('a state with no kvm_gmem_bind() gets no verdict on bind-within-file: unjudged, never a pass', () => {
+  const BIND = 'bind-within-file' as const;
+  const withBind = (v: Variant) => judged(v, checkVariant(v, { numRuns: 100, seed: 3, properties: [BIND] }));
+  const states: Array<[string, Judged]> = [['u72', withBind(upstream72)], ['no-bind', withBind(fixed)], ['u68', withBind(upstream)]];
+  const byDir = new Map(states.map(([tag, j]) => [path.join(dir, tag), j]));
+  const c = compareStates(states.map(([tag]) => state(tag)), (d) => byDir.get(d)!, { properties: [BIND] });
+  expect(c.results.map((r) => r.properties.get(BIND)!.actual)).toEqual(['pass', 'unjudged', 'fail']);
+  expect(c.steps.map((s) => s.changes[0].change)).toEqual(['unjudged', 'unjudged']);
 });

@@ -9,7 +9,8 @@ import { spawnSync } from 'child_process';
 import path from 'path';
 import { KernelError } from '../model/errno';
 import { BindEra, PAGE_SHIFT, bind, createGmem } from '../model/layout';
-import { compileProgram, kernelBindEra, kvmDevice, liveKvm } from '../live/kernel';
+import { compileProgram, kernelBindEra, kvmDevice } from '../live/kernel';
+import { onTheLiveKernel } from './live-gate';
 
 const FINDING_C = path.join(__dirname, '..', 'findings', 'bind-offset-overflow.c');
 const FILE_SIZE = 2n << 20n;
@@ -36,11 +37,8 @@ test('the model accepts the overflowed binding and refuses the control to 7.1, a
   expect(['6.8.0', '6.18.44-pvm', '7.1.9', '7.2.0-rc1', '7.10.2', '8.0'].map((r) => kernelBindEra(r))).toEqual(['6.8', '6.8', '6.8', '7.2', '7.2', '7.2']);
 });
 
-const live = liveKvm();
-if (!live.ok) console.log(`live-finding: skipped, no usable KVM: ${live.why}`);
-
-(live.ok ? test : test.skip)(
-  live.ok ? 'the live kernel and the model agree on both offsets' : `live kernel check skipped: ${live.why}`,
+onTheLiveKernel('the finding on the live kernel', () => test(
+  'the live kernel and the model agree on both offsets',
   () => {
     const r = spawnSync(compileProgram(FINDING_C).binary, [kvmDevice()], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
@@ -57,4 +55,4 @@ if (!live.ok) console.log(`live-finding: skipped, no usable KVM: ${live.why}`);
     expect(r.stdout).toMatch(/^result: overflow (accepted \(the bug\)|refused)$/m);
   },
   90_000,
-);
+));

@@ -29,7 +29,7 @@ test('the "port your patch" example compiles, runs and passes as the README says
 
 test('every report the README names exists in shrink-reports/', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const named = [...readme.matchAll(/shrink-reports\/([a-z0-9-]+--[a-z-]+--[0-9a-f]{12})\.(md|json)/g)].map((m) => `${m[1]}.${m[2]}`);
+  const named = [...readme.matchAll(/shrink-reports\/([a-z0-9.-]+--[a-z-]+--[0-9a-f]{12})\.(md|json)/g)].map((m) => `${m[1]}.${m[2]}`);
   expect(named.length).toBeGreaterThan(0);
   expect(named.filter((f) => !fs.existsSync(path.join(ROOT, 'shrink-reports', f)))).toEqual([]);
 });

@@ -6,7 +6,7 @@ import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { optionsFromEnv } from '../engine/engine';
-import { IntRule, RUNS, SEED, SettingError, readInt } from '../engine/settings';
+import { IntRule, RUNS, SEED, SettingError, readInt, readSwitch } from '../engine/settings';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
 
 /** The seed of every --bisect step when none is given (--seed, FC_SEED). */
@@ -52,9 +52,13 @@ variant runs in a process of its own; nothing of it runs in the command.
   --review            with --patch or --rev: the result as plain text wrapped at 72 columns, to
                       paste into a mailing-list reply
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
+                      (a kernel tree's report: on the tree --from-kernel names, else on the file its
+                      record names; a tree whose file changed since is said to have changed)
   --live              with --report: build the report's self-checking C program instead and run it
                       on this machine's /dev/kvm; exit 0 PASS, 1 FAIL (no usable KVM: one line
                       "live: skipped: <why>", exit 0)
+  --require-live      with --live: a live kernel that cannot be used is a failure (exit 2), not a
+                      skip (also GMEM_REQUIRE_KVM=1), for a CI whose machines have KVM with guest_memfd
   --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
                       for shipped variants and kernel trees, and a shrink-reports/ folder beside a
                       variant checked by path). --patch, --rev and --bisect write no report
@@ -106,6 +110,8 @@ export interface Args {
   timeoutMs: number;
   report?: string;
   live: boolean;
+  /** With --live: a skip is a failure (--require-live, GMEM_REQUIRE_KVM=1). */
+  requireLive: boolean;
   reportsDir?: string;
   exhaustive?: number;
   shard?: string;
@@ -127,6 +133,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   report: { type: 'string' },
   live: { type: 'boolean' },
+  'require-live': { type: 'boolean' },
   'reports-dir': { type: 'string' },
   'from-kernel': { type: 'string', multiple: true },
   patch: { type: 'string', multiple: true },
@@ -144,7 +151,8 @@ const OPTIONS = {
 
 /** node:util's own words for a bad command line, as one sentence of ours. */
 function usageOf(e: unknown): UsageError {
-  const m = e instanceof Error ? e.message : String(e);
+  // not instanceof: node's own errors come from another realm under jest
+  const m = typeof (e as Error | undefined)?.message === 'string' ? (e as Error).message : String(e);
   const unknown = /^Unknown option '([^']+)'/.exec(m);
   if (unknown) return new UsageError(`unknown option ${unknown[1]} (see --help)`);
   const missing = /^Option '(--[\w-]+)(?: <value>)?' argument missing/.exec(m);
@@ -152,6 +160,15 @@ function usageOf(e: unknown): UsageError {
   const dashed = /^Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(m);
   if (dashed) return new UsageError(`${dashed[1]} needs a value; one that starts with "-" is written ${dashed[1]}=VALUE`);
   return new UsageError(m.split('\n')[0]);
+}
+
+/** A setting read by its rule; a value that breaks it is a usage error. */
+function setting<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw e instanceof SettingError ? new UsageError(e.message) : e;
+  }
 }
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
@@ -162,14 +179,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     throw usageOf(e);
   }
   const o = parsed.values;
-  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    try {
-      return readInt(`--${flag}`, raw, rule);
-    } catch (e) {
-      throw e instanceof SettingError ? new UsageError(e.message) : e;
-    }
-  };
+  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number =>
+    raw === undefined ? fallback : setting(() => readInt(`--${flag}`, raw, rule));
   // the environment's FC_NUM_RUNS and FC_SEED, under the rules of --runs and --seed
   const { numRuns, seed } = optionsFromEnv(env);
   let properties: PropertyId[] | undefined;
@@ -197,6 +208,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     timeoutMs: int('timeout', o.timeout, { min: MIN_LIMIT_MS, max: 86_400_000, why: ' (CPU time is counted in 10 ms ticks)' }, 2000),
     ...(o.report !== undefined ? { report: o.report } : {}),
     live: o.live ?? false,
+    requireLive: o['require-live'] ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
     ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, { min: 1, max: Number.MAX_SAFE_INTEGER }, 0) } : {}),
     ...(o.shard !== undefined ? { shard: o.shard } : {}),
@@ -207,6 +219,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     help: o.help ?? false,
   };
   if (a.live && a.report === undefined) throw new UsageError('--live runs the program of one saved report: give --report FILE too');
+  if (a.report !== undefined && a.fromKernel.length > 1) throw new UsageError('--report replays one report: give at most one --from-kernel TREE, the tree a kernel tree\'s report runs on');
+  if (a.live && a.json) throw new UsageError('--live prints the program\'s own lines, not JSON: leave out --json');
+  if (a.requireLive && !a.live) throw new UsageError('--require-live makes a skipped --live run a failure: give --report FILE --live too');
+  // the environment's switch, held to 1 or 0 where it counts (a bad value: a SettingError, as FC_SEED's)
+  if (a.live) a.requireLive ||= readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
   if (a.shard !== undefined && a.exhaustive === undefined) throw new UsageError('--shard splits an --exhaustive run: give --exhaustive N too');
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   seriesRules(a);

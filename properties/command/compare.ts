@@ -183,6 +183,8 @@ function effective(j: Judged, at: number, id: PropertyId, found: readonly Found[
   const own = j.verdicts.find((v) => v.property === id);
   if (!own) return { actual: 'unjudged', failing: [], foreign: [], why: 'not checked' };
   if (own.harnessError) return { actual: 'unjudged', failing: [], foreign: [], why: `the harness broke on it: ${own.harnessError}` };
+  // a property the state gets no verdict on (bind-within-file without a kvm_gmem_bind()) is never a pass
+  if (own.actual === 'not-judged') return { actual: 'unjudged', failing: [], foreign: [], why: own.violations?.[0] ?? 'not judged' };
   if (own.actual === 'fail' && own.confirmation === 'not-reproduced') {
     return { actual: 'unjudged', failing: [], foreign: [], why: 'its failure did not reproduce in a fresh process (not deterministic)' };
   }

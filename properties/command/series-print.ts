@@ -11,6 +11,7 @@ import { caseKey } from '../case';
 import { caseRecord } from '../reports/record';
 import type { Verdict } from '../engine/engine';
 import { Comparison, PropertyChange, StateResult, Step, firstBreak, firstChange } from './compare';
+import type { SeriesDetail } from './output-schema';
 import { Patch, Skipped, patchName } from './patches';
 
 /** What a printout says of the check besides the comparison. */
@@ -154,7 +155,7 @@ export function seriesText(c: Comparison, ctx: SeriesContext): string {
 }
 
 /** The `series` field of --json (the rest of the object is the command's usual one). */
-export function seriesJson(c: Comparison, ctx: SeriesContext) {
+export function seriesJson(c: Comparison, ctx: SeriesContext): SeriesDetail {
   const first = firstChange(c);
   return {
     // 'patch' (--patch) or 'rev' (--rev)

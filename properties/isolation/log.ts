@@ -156,8 +156,17 @@ export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replaye
     case 'ok':
       if (reply.lines.length === 0) end(`MalformedOutput: ${program} wrote nothing for the case`);
       break;
-    case 'signal':
-      end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'}) in the middle of the case; a new one is started for the next case`);
+    case 'signal': {
+      // a SIGKILL the harness did not send comes from outside: the kernel's OOM killer, most often
+      const oom = reply.lastRssMb !== undefined
+        ? ` (not sent by the harness: the kernel's OOM killer sends it when the machine runs out of memory${reply.lastRssMb > 0 ? `; the process held ${reply.lastRssMb} MB at the last look` : ''})` : '';
+      end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'})${oom} in the middle of the case; a new one is started for the next case`);
+      break;
+    }
+    case 'memory':
+      end(`OutOfMemory: ${reply.evidence !== undefined
+        ? `it reached its heap limit and V8 stopped it (${reply.signal ?? 'an exit'}: "${reply.evidence}")`
+        : `it held ${reply.rssMb} MB, past the limit of ${reply.limitMb} MB, and was stopped`}; a new process is started for the next case`);
       break;
     case 'exit':
       if (src.rejectStatus !== undefined && reply.code === src.rejectStatus) throw new NativeHarnessError(`${src.who} rejected a request (see its stderr)`);

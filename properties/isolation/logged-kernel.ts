@@ -7,7 +7,12 @@
 import { Kernel, Machine } from '../../model/kernel';
 import { KvmGfnRange } from '../../model/kvm';
 
-export function loggedKernel(m: Machine, log: string[]): Machine {
+/** Where the calls are logged: the child's own log, which a variant's changes to Array cannot reach. */
+export interface CallLog {
+  push(line: string): void;
+}
+
+export function loggedKernel(m: Machine, log: CallLog): Machine {
   const viewOf = new Map<unknown, number>();
   m.recorders.forEach((_, i) => { const g = m.kernelFor(i).gmem; viewOf.set(g.kvm, i); viewOf.set(g.bindings, i); });
   let current = 0;

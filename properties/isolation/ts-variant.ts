@@ -12,6 +12,8 @@ import { ChildRunner, RunnerOptions } from './runner';
 import { encodeRequest } from './ts-wire';
 
 const TS_CHILD = path.join(__dirname, 'ts-child.js');
+/** V8's old space for a variant's process: its own start-up with a cold transpile cache peaks near 120 MB of memory. */
+export const HEAP_LIMIT_MB = 256;
 
 /** What the command knows of a variant without running its code: what it declares. */
 export interface VariantMeta {
@@ -49,7 +51,8 @@ export class TsVariant {
       who: file,
       language: 'TypeScript',
       word,
-      child: { command: process.execPath, args: ['--enable-source-maps', TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
+      // a heap limit of its own: a variant that takes memory without end dies of it (a memory fault) before it can use up its CPU limit
+      child: { command: process.execPath, args: ['--enable-source-maps', `--max-old-space-size=${HEAP_LIMIT_MB}`, TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
       encode: (seq, base) => {
         const r = base.resolved;
         if (r.kind === 'bind') {

@@ -12,7 +12,7 @@ import { phaseName } from '../../model/kvm';
 import { diff, unmapsOf, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
 import { formatOperation } from '../format';
-import { ReportRecord } from './record';
+import { ReportRecord, isKernelTree } from './record';
 import { selftestSnippet } from './selftest';
 import { plan, withTheBug } from '../../live/repro';
 import { bindHappened, bindOf, bindRows, bindStep, bindStory, eraText } from './bind-page';
@@ -186,6 +186,28 @@ function shown(dir: string, file: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(dir, file) : rel;
 }
 
+/** A kernel tree's folder as --from-kernel takes it: the file's tree when it sits at virt/kvm/, else the file. */
+function treeOf(file: string): string {
+  const m = /^(.*)\/virt\/kvm\/guest_mem(?:fd)?\.c$/.exec(file);
+  return m && m[1] ? m[1] : file;
+}
+
+/** The replay command, as it can be typed; for a kernel tree's report, with the tree named and what a changed file does. */
+function replaySection(dir: string, stem: string, record: ReportRecord): string[] {
+  const json = shown(dir, `${stem}.json`);
+  const { name, file } = record.variant;
+  if (!isKernelTree(name) || file === undefined) return [`\`npm run check -- --report ${json}\``, ''];
+  const tree = treeOf(path.resolve(dir, file));
+  return [
+    `\`npm run check -- --report ${json} --from-kernel ${shown(path.dirname(tree), path.basename(tree))}\``,
+    '',
+    `The tree is the one \`${name}\` was taken from (its file's sha256 begins \`${record.variant.sourceHash.slice(0, 8)}\`); name another ` +
+      'with `--from-kernel` to replay the case there (a patched tree, or the same tree elsewhere). A tree whose file changed since ' +
+      'is said to have changed, and the case runs on the file as it is now.',
+    '',
+  ];
+}
+
 /** For a history-dependent failure: the cases a fresh process runs first, as the replay does. */
 function historySection(record: ReportRecord): string[] {
   const h = record.history ?? [];
@@ -324,8 +346,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     ...historySection(record),
     '## Replay',
     '',
-    `\`npm run check -- --report ${shown(dir, `${stem}.json`)}\``,
-    '',
+    ...replaySection(dir, stem, record),
     (f.fromReport
       ? `Found by replaying the case of the saved report \`${f.fromReport}\` (no search: a bug one variant had is a regression test for the others), fast-check ${f.fastCheck}; `
       : `Found with \`FC_SEED=${f.seed}\` (path \`${f.path}\`) after ${f.numRuns} runs and ${f.numShrinks} shrinks, fast-check ${f.fastCheck}; `) +

@@ -121,17 +121,31 @@ export function buildRecord(variant: ReportRecord['variant'], property: Property
 }
 
 /** Names only the counterexample and what it breaks: the same case is always the same file. */
-export function reportStem(variant: string, property: PropertyId, c: CaseRecord, history?: readonly CaseRecord[]): string {
+export function reportStem(variant: string, property: PropertyId, c: CaseRecord, history?: readonly CaseRecord[], named: (name: string) => string = safeName): string {
   // a history is part of the counterexample; without one the key is what it always was
   const key = JSON.stringify(history?.length ? { variant, property, c, history } : { variant, property, c });
   const hash = crypto.createHash('sha256').update(key).digest('hex').slice(0, 12);
-  return `${safeName(variant)}--${property}--${hash}`;
+  return `${named(variant)}--${property}--${hash}`;
 }
 
-/** A variant name made safe for a file name: no slashes, dots, spaces or other surprises. */
+/** The name a report had before its variant's dots were kept (upstream-6-14--...): still read, and renamed by reports:index. */
+export const legacyReportStem = (variant: string, property: PropertyId, c: CaseRecord, history?: readonly CaseRecord[]): string =>
+  reportStem(variant, property, c, history, (name) => {
+    const s = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+    return s === '' ? 'variant' : s.slice(0, 60);
+  });
+
+/** A kernel tree's variant (--from-kernel): its name carries its era and its file's hash (native/cvariant.ts). */
+export const isKernelTree = (name: string): boolean => name.startsWith('kernel-');
+
+/**
+ * A variant name made safe for a file name: no slashes, spaces or other surprises. A dot stays
+ * (upstream-6.14, kernel-6.8-1a2b3c4d: a report's file is named as its variant is), but never
+ * two in a row, nor at either end.
+ */
 export function safeName(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-  return s === '' ? 'variant' : s.slice(0, 60);
+  const s = name.toLowerCase().replace(/[^a-z0-9_.-]+|\.{2,}/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return s === '' ? 'variant' : s.slice(0, 60).replace(/[-.]+$/, '');
 }
 
 /**

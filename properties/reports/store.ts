@@ -8,7 +8,7 @@ import { resolve } from '../../model/callers';
 import { expectedUnmapsOfViews } from '../../model/reference';
 import { WORD64 } from '../../model/word';
 import { materialize } from '../case';
-import { ReportRecord, body, caseOf, reportStem, schemaFault, upgradeRecord, viewField } from './record';
+import { ReportRecord, body, caseOf, legacyReportStem, reportStem, schemaFault, upgradeRecord, viewField } from './record';
 
 export const REPORTS_DIR = path.join(__dirname, '..', '..', 'shrink-reports');
 
@@ -46,12 +46,13 @@ export function loadReport(file: string): SavedReport {
   const stem = path.basename(file, '.json');
   const stored = parsed as Partial<ReportRecord> | null;
   const want = stored?.variant && stored.counterexample ? reportStem(stored.variant.name, stored.property!, stored.counterexample, stored.history) : undefined;
+  const legacy = stored?.variant && stored.counterexample ? legacyReportStem(stored.variant.name, stored.property!, stored.counterexample, stored.history) : undefined;
   const upgraded = upgradeRecord(parsed);
   if ('fault' in upgraded) throw new ReportFileError(file, upgraded.fault);
   const fault = schemaFault(upgraded.record);
   if (fault) throw new ReportFileError(file, fault);
   const record = upgraded.record as ReportRecord;
-  if (stem !== want) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
+  if (stem !== want && stem !== legacy) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
   const derived = derivedFault(record);
   if (derived) throw new ReportFileError(file, `${derived}; was it edited by hand?`);
   return { file, stem, record };
@@ -59,7 +60,8 @@ export function loadReport(file: string): SavedReport {
 
 /**
  * Renames each report read from an older format to the name its content has in this one (the
- * name hashes the case, whose record changed): the new record, page and picture are written
+ * name hashes the case, whose record changed; or it was named before dots were kept in a variant's
+ * name, as upstream-6-14--...): the new record, page and picture are written
  * before the old ones go, so a folder never holds a record without its page. For reports:index,
  * which then renders every page again. Returns "old -> new" for each report moved.
  */
