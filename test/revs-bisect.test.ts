@@ -105,6 +105,9 @@ withGit('a bisect step that cannot judge its commit is 125, never 0; one that is
     expect(step(path.join(scratch, 'no-such-tree'))).toMatchObject({ code: BISECT.abort });
     expect(step(path.join(FIX, 'linux-2026'), '--runs', 'many')).toMatchObject({ code: BISECT.abort, err: expect.stringMatching(/--runs needs an integer[\s\S]*bisect: abort \(exit 128\)/) });
     expect(step(path.join(FIX, 'linux-2026'))).toMatchObject({ code: BISECT.good });
+    // a 6.8-era bind fails at every commit before 7.2: a bad step that fails only it says how to bisect around it
+    const all = checkHere(['--from-kernel', path.join(FIX, 'linux-6.8'), '--bisect', '--runs', '200'], { REPORTS_DIR: '' });
+    expect(all).toMatchObject({ code: BISECT.bad, out: expect.stringMatching(/^bisect: bad \(exit 1\): it fails bind-within-file \(every tree from 6\.8 to 7\.1 fails it: to bisect an invalidation regression, name the others with --property no-stale-mapping,.*mmu-bookkeeping\)$/m) });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
