@@ -180,7 +180,7 @@ function chunksOf(v: ViewState): SymChunk[] {
   });
 }
 
-export interface SymMachine extends Omit<Machine, 'recorder' | 'recorders' | 'walks'> {
+export interface SymMachine extends Omit<Machine, 'recorder' | 'recorders' | 'walks' | 'stores'> {
   readonly recorder: { phase: Phase };
   readonly log: SymLog;
 }
@@ -205,7 +205,7 @@ export function makeSymKernel(layout: SymLayout): SymMachine {
   const files = Object.freeze(views.map((v) => v.gmem));
   const list = Object.freeze({}) as GmemList;
   const iSize = bin('<<', layout.filePages, 12n, 'i_size') as IntVal;
-  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }), i_private: 0n, i_size: iSize as bigint });
+  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }) as Inode['i_mapping'], i_private: 0n, i_size: iSize as bigint });
   const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list, page_order: layout.pageOrder });
   const decide = (c: BoolVal, where: string) => path().decide(c, where);
 

@@ -25,6 +25,15 @@ export interface ProveOptions {
   readonly onShape?: (shape: Shape, ms: number) => void;
 }
 
+/**
+ * What the prover judges: every property but bind-within-file, whose kvm_gmem_bind() bodies it
+ * does not run yet. That one is said to be not judged, in the table and the JSON, never proved.
+ */
+export const NOT_JUDGED: ReadonlyMap<PropertyId, string> = new Map([
+  ['bind-within-file', 'not judged by the prover: kvm_gmem_bind() bodies are not run symbolically yet (npm run check judges it on drawn requests)'],
+]);
+export const PROVER_PROPERTIES: readonly PropertyId[] = PROPERTY_IDS.filter((id) => !NOT_JUDGED.has(id));
+
 /** Loads a variant file symbolically: its default export, with operators routed through the runtime. */
 export function loadSymbolicVariant(file: string, load = symbolicLoader()): Variant {
   const v = (load(file) as { default?: Variant }).default;
@@ -39,7 +48,7 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
   const variant = loaded?.variant ?? loadSymbolicVariant(file, load);
   const harness = loaded?.harness ?? loadHarness(load);
   const bound = opts.bound ?? FULL_BOUND;
-  const ids = opts.properties ?? PROPERTY_IDS;
+  const ids = opts.properties ?? PROVER_PROPERTIES;
   const settled = new Map<PropertyId, PropertyProof>();
   /** Why each open property cannot be proved, once something was left undecided. */
   const doubts = new Map<PropertyId, string>();

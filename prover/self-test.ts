@@ -29,12 +29,13 @@ const edgesOf = (p: bigint, n: bigint) => storeRangeChunks(p, p + n - 1n).slice(
 /** The shape a case lies in, or null when the invalidation never sees it (the caller refused it). */
 export function shapeOf(c: Case): Shape | null {
   const views = [c.layout, ...(c.layout.otherViews ?? [])];
+  if (c.op.kind === 'bind') return null;
   const r = resolve(materialize(c.layout), c.op, WORD64);
   if (r.kind !== 'invalidate') return null;
   const chunks = Math.max(1, ...views.flatMap((v) => v.slots.map((s) => edgesOf(s.pgoff, s.npages).length + 1)));
   return {
     slots: views.map((v) => v.slots.length), vmTypes: views.map((v) => v.vmType ?? 'default'), chunks, pageOrder: c.layout.pageOrder ?? 0,
-    op: c.op.kind, ...(c.op.kind === 'release' && r.view ? { releaseView: r.view } : {}),
+    op: c.op.kind as Shape['op'], ...(c.op.kind === 'release' && r.view ? { releaseView: r.view } : {}),
     ...(c.op.kind === 'convert' && c.layout.pageOrder ? { hugePages: 1 << 20 } : {}),
   };
 }

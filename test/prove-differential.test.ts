@@ -8,11 +8,11 @@
 import path from 'path';
 import { selfTest } from '../prover/self-test';
 import { optionsFromEnv } from '../properties/engine/engine';
-import { variantFiles } from '../properties/command/main';
+import { namedTargets } from '../properties/command/targets';
 
 const { seed } = optionsFromEnv();
 const CASES = 60;
-const FILES = variantFiles([]).filter((f) => f.endsWith('.ts'));
+const FILES = namedTargets([]).files.filter((f) => f.endsWith('.ts'));
 
 test.each(FILES.map((f) => path.basename(f, '.ts')))(`%s: ${CASES} generated cases, the prover's formulas give the engine's verdicts (FC_SEED=${seed})`, (name) => {
   const r = selfTest(FILES.find((f) => path.basename(f, '.ts') === name)!, { cases: CASES, seed });

@@ -8,10 +8,10 @@
 
 import path from 'path';
 import { parseArgs as utilParseArgs } from 'util';
-import { Expectation, Expectations, PROPERTY_IDS, PropertyId, isAdvisory } from '../../model/variant';
+import { Expectation, Expectations, PropertyId, isAdvisory } from '../../model/variant';
 import { WORD64 } from '../../model/word';
 import { caseOf } from '../../prover/inputs';
-import { proveVariant } from '../../prover/prove';
+import { NOT_JUDGED, PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
 import { selfTest } from '../../prover/self-test';
 import { Bound, FULL_BOUND, SMALL_BOUND, boundSummary, shapeWords } from '../../prover/shapes';
 import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
@@ -24,7 +24,7 @@ import { isShipped, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports, reportsDir } from '../reports/store';
-import { variantFiles } from './main';
+import { namedTargets } from './targets';
 import { userPath } from './args';
 
 /** Cases per variant of --self-test. */
@@ -40,7 +40,8 @@ and each correctness property gets a verdict: proved for every value the kernel'
 allow in those shapes, a counterexample (replayed through the engine, shrunk and saved as a
 report, found by proof), or unknown with the reason. With no file, every variant in variants/.
 
-  --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
+  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; ${[...NOT_JUDGED.keys()].join(', ')} is not
+                      judged by the prover yet, and said so)
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
   --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/)
@@ -69,8 +70,8 @@ export function parseProveArgs(argv: readonly string[]): ProveArgs {
     strict: true,
   });
   const props = o.property?.split(',');
-  const bad = props?.filter((p) => !(PROPERTY_IDS as readonly string[]).includes(p)) ?? [];
-  if (bad.length) throw new Error(`unknown property ${bad.join(', ')}; the prover judges ${PROPERTY_IDS.join(', ')}`);
+  const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
+  if (bad.length) throw new Error(`${bad.map((b) => NOT_JUDGED.get(b as PropertyId) ? `${b}: ${NOT_JUDGED.get(b as PropertyId)}` : `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
   const boundName = (o.bound ?? 'full') as 'full' | 'small';
   if (boundName !== 'full' && boundName !== 'small') throw new Error(`--bound is full or small, got "${o.bound}"`);
   const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
@@ -153,6 +154,7 @@ const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(
 /**
  * The --json form: one object.
  *   { bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
+ *     notJudged: [{ property, reason }] (properties the prover does not judge: no verdict, never a pass),
  *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, ms (wall), cpuMs (prover and solver),
  *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown',
  *         expected: 'pass' | 'fail' | 'report', matches: boolean, ms, reason: string | null (why unknown),
@@ -163,6 +165,7 @@ const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(
 export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: number, broken: readonly string[]): object {
   return {
     bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
+    notJudged: [...NOT_JUDGED].map(([property, reason]) => ({ property, reason })),
     variants: rows.map((r) => ({
       variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, ms: Math.round(r.proof.ms), cpuMs: Math.round(r.proof.cpuMs),
       results: r.proof.results.map((p) => {
@@ -190,7 +193,9 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
   let files: string[];
   try {
-    files = variantFiles(args.targets).filter((f) => f.endsWith('.ts'));
+    const named = namedTargets(args.targets);
+    if (named.trees.length) throw new Error(`kernel trees are not proved yet: ${named.trees.join(', ')}`);
+    files = named.files.filter((f) => f.endsWith('.ts'));
   } catch (e) {
     err(`${(e as Error).message}\n`);
     return 2;
@@ -220,7 +225,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   } finally {
     solver.close();
   }
-  const ids = args.properties ?? [...PROPERTY_IDS];
+  const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
   const code = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
@@ -231,6 +236,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   out(`${proveTable(rows, ids)}\n`);
   const bounds = [...new Set(rows.map((r) => r.proof.bound))];
   out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);
+  for (const [id, why] of NOT_JUDGED) out(`${id}: ${why}\n`);
   for (const r of rows) {
     for (const p of r.proof.results) {
       const rep = r.replays.find((x) => x.property === p.property);
