@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
 import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inSpace } from '../properties/arbitraries';
-import { Case, SlotSpec, materialize } from '../properties/case';
+import { Case, SlotSpec, inBindEra, materialize } from '../properties/case';
 import { Draw, Gen, arbitrary, big, int } from '../properties/draw';
 
 const U64 = (1n << 64n) - 1n;
@@ -62,3 +62,21 @@ export const naiveCaseArb: fc.Arbitrary<Case> = arbitrary(naiveCase);
  * conversions (no generator finds a view or conversion bug without views and conversions).
  */
 export const naiveCaseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => arbitrary(inSpace(naiveCase, space, (d, ts) => d.unbiased((u) => u.from(ts))));
+
+/**
+ * Bind requests drawn the same way: a file of any size a loff_t holds, with no binding, and a
+ * request of any page count at any page-aligned guest_memfd_offset __kvm_set_memory_region()
+ * lets through (offset + size below 2^64), uniform, with no bias toward 2^63 or the file's end.
+ */
+const naiveBind: Gen<Case> = (d) => d.unbiased((u): Case => {
+  const f = u64Of(u), n = u64Of(u), o = u64Of(u);
+  const npages = within(n, 1n, KVM_MEM_MAX_NR_PAGES);
+  const pgoff = within(o, 0n, (1n << 52n) - npages - 1n);
+  return {
+    layout: { filePages: within(f, 1n, MAX_FILE_PAGES), slots: [] },
+    op: { kind: 'bind', slot: 0, guest_phys_addr: 0n, memory_size: npages << PAGE_SHIFT, guest_memfd_offset: pgoff << PAGE_SHIFT },
+  };
+});
+
+/** The naive bind requests of a variant's bind era. */
+export const naiveBindArbFor = (space: Pick<CaseSpace, 'bindEra'> = {}): fc.Arbitrary<Case> => arbitrary((d) => inBindEra(naiveBind(d), space.bindEra));

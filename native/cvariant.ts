@@ -53,12 +53,14 @@ function notInProcess(name: string, source: string): () => never {
  * Where an era's cases run: from 6.14 in TDX VMs too (the ranges carry an attribute filter, and a
  * TDX VM is where it matters); from 2025 with several views, as its functions take the inode.
  */
-const spaceOf = (name: string, era: EraInfo, source: string): Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'release_zap'> => {
-  if (era.era === '2023' || era.era === '6.8') return {};
-  if (!era.release) return { vmTypes: VM_TYPES };
+const spaceOf = (name: string, era: EraInfo, source: string): Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'release_zap' | 'bind' | 'bindEra'> => {
+  // its kvm_gmem_bind(), judged by bind-within-file, by the era of its errnos
+  const bind = era.bind ? { bind: notInProcess(name, source), ...(era.bind.era === '7.2' ? { bindEra: era.bind.era } : {}) } : {};
+  if (era.era === '2023' || era.era === '6.8') return bind;
+  if (!era.release) return { vmTypes: VM_TYPES, ...bind };
   // the split era: its cases have a page order and a zap phase (no conversions: no C variant converts)
   const split = era.zap ? { zap: notInProcess(name, source), release_zap: notInProcess(name, source) } : {};
-  return { vmTypes: VM_TYPES, takes: 'inode', ...split };
+  return { vmTypes: VM_TYPES, takes: 'inode', ...split, ...bind };
 };
 
 function make(file: string, header: { name: string; origin: string; expect: Variant['expect'] }, era: EraInfo, source: string, binary: string, warnings: string, opts: LoadOptions): CVariant {
@@ -88,13 +90,15 @@ export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
 /**
  * --from-kernel: the invalidation functions of a tree's guest_memfd.c, expected to pass every
  * correctness property. Named `kernel-<era>-<first 8 hex of the file's sha256>`, so reports of
- * two trees never share a name, and a tree's reports follow its file's content.
+ * two trees never share a name, and a tree's reports follow its file's content. `shownAs`: what
+ * gcc's messages call the file (a scratch copy of a patched tree, say).
  */
-export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}): CVariant {
-  const x = extractInvalidation(treeOrFile);
+export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}, shownAs?: string): CVariant {
+  const x = extractInvalidation(treeOrFile, shownAs);
   const { binary, warnings } = compileUnit({ file: x.file, text: x.unit }, opts);
   const tag = crypto.createHash('sha256').update(fs.readFileSync(x.file)).digest('hex').slice(0, 8);
-  const header = { name: `kernel-${x.era.era}-${tag}`, origin: `${x.file} (${x.taken.join(', ')})`, expect: expectations() };
+  const skipped = x.era.bindSkipped ? `; ${x.era.bindSkipped}: not judged by bind-within-file` : '';
+  const header = { name: `kernel-${x.era.era}-${tag}`, origin: `${x.file} (${x.taken.join(', ')})${skipped}`, expect: expectations() };
   return make(x.file, header, x.era, x.unit, binary, warnings, opts);
 }
 

@@ -16,7 +16,9 @@ afterAll(cleanup);
 
 test('a strange variant name makes a safe report path', () => {
   expect(safeName('../../etc/passwd')).toBe('etc-passwd');
-  expect(safeName('my patch v2.1/final')).toBe('my-patch-v2-1-final');
+  expect(safeName('my patch v2.1/final')).toBe('my-patch-v2.1-final');
+  expect(safeName('kernel-6.8-1a2b3c4d')).toBe('kernel-6.8-1a2b3c4d'); // named as the variant is
+  expect(safeName('.x..y.')).toBe('x-y');
   expect(safeName('...')).toBe('variant');
   const dir = scratch({ 'odd.ts': `import { defineVariant, expectations } from '../model/variant';
 import fixed from '../variants/fixed';
@@ -24,7 +26,7 @@ export default defineVariant({ ...fixed, name: '../my patch v2.1', origin: '', e
 ` });
   const r = checkHere([path.join(dir, 'odd.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--json', '--no-typecheck']);
   expect(r.code).toBe(1);
-  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2-1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
+  expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([expect.stringMatching(/^my-patch-v2\.1--mmu-bookkeeping--[0-9a-f]{12}\.md$/)]);
 }, 30000);
 
 test('a variant checked by path keeps its reports beside it, and --report replays them from there', () => {
@@ -46,13 +48,16 @@ export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expec
 test('--exhaustive checks the whole small scope and saves the smallest failure as a report', () => {
   const r = checkHere(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck']);
   expect(r.code).toBe(0); // buggy is expected to fail it, and does
-  expect(r.out).toMatch(/exhaustive: every layout in a file of 2 pages, shard 0\/1 of \d+ cases/);
+  expect(r.out).toMatch(/exhaustive: every layout in a file of 2 pages, all \d+ cases/);
   expect(fs.readdirSync(r.reports).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^buggy--no-stale-mapping--/)]);
-  expect(() => parseArgs(['--shard', '0/2'], {})).toThrow(/--shard splits an --exhaustive run/);
+  expect(() => parseArgs(['--shard', '0/2'], {})).toThrow(/--shard: a shard is i\/n with 1 <= i <= n/);
+  expect(() => parseArgs(['--shard', '1/2'], {})).toThrow(/--shard splits the cases of one seed/);
+  expect(() => parseArgs([], { GMEM_SHARD: '5/4', FC_SEED: '1' })).toThrow(/GMEM_SHARD: a shard is i\/n with 1 <= i <= n .*"5\/4"/);
+  expect(parseArgs([], { GMEM_SHARD: '2/4', FC_SEED: '1' }).shard).toBe('2/4');
   // --json holds for --exhaustive too: one object, the same verdict
   const j = checkHere(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck', '--json']);
   const out = JSON.parse(j.out);
-  expect(out).toMatchObject({ exhaustive: { maxPages: 2, shard: '0/1' }, exitCode: 0, variants: [{ name: 'buggy', vmTypes: ['default'] }] });
+  expect(out).toMatchObject({ exhaustive: { maxPages: 2, shard: '1/1' }, exitCode: 0, variants: [{ name: 'buggy', vmTypes: ['default'] }] });
   expect(out.verdicts).toEqual([expect.objectContaining({ variant: 'buggy', property: 'no-stale-mapping', actual: 'fail', matches: true })]);
   expect(out.verdicts[0].counterexample.layout.slots.length).toBeGreaterThan(0);
 }, 30000);
@@ -126,8 +131,11 @@ test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or
 
 test('--from-kernel judges the tree alone; its reports go to --reports-dir, named by the file\'s content, and are indexed', () => {
   const fine = checkHere(['--from-kernel', path.join(ROOT, 'test', 'fixtures', 'linux-6.8'), '--runs', '100', '--json']);
-  expect(fine.code).toBe(0);
-  expect([...new Set(JSON.parse(fine.out).verdicts.map((v: { variant: string }) => v.variant))]).toEqual([expect.stringMatching(/^kernel-6\.8-[0-9a-f]{8}$/)]);
+  // its invalidation passes; its kvm_gmem_bind() has 6.8's signed offset + size, which every tree to 7.1 has (exit 1)
+  expect(fine.code).toBe(1);
+  const verdicts = JSON.parse(fine.out).verdicts as Array<{ variant: string; property: string; matches: boolean }>;
+  expect(verdicts.filter((v) => !v.matches).map((v) => v.property)).toEqual(['bind-within-file']);
+  expect([...new Set(verdicts.map((v) => v.variant))]).toEqual([expect.stringMatching(/^kernel-6\.8-[0-9a-f]{8}$/)]);
 
   const tree = path.join(ROOT, 'test', 'fixtures', 'mutant-6.8-end-no-pgoff');
   const before = fs.readdirSync(tree, { recursive: true });

@@ -1,11 +1,11 @@
-// The layers stay layers: the import graph of model/, properties/ and native/ (every import,
+// The layers stay layers: the import graph of model/, properties/, native/ and prover/ (every import,
 // type-only ones too) has no cycle, and model/ imports nothing outside itself.
 
 import fs from 'fs';
 import path from 'path';
 
 const ROOT = path.join(__dirname, '..');
-const FOLDERS = ['model', 'properties', 'native'];
+const FOLDERS = ['model', 'properties', 'native', 'prover'];
 
 /** Every .ts file of the folders, as a path from the repo root. */
 function files(): string[] {
@@ -67,7 +67,7 @@ test('the README\'s layout table names every folder of the code, and no folder t
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const table = readme.slice(readme.indexOf('## How it is built'), readme.indexOf('### Environment'));
   const named = new Set([...table.matchAll(/^\| `([\w/.-]+)\/` \|/gm)].map((m) => m[1]));
-  const folders = ['model', 'variants', 'properties', 'native', 'bench', 'test', 'shrink-reports', 'live', 'findings']
+  const folders = ['model', 'variants', 'properties', 'native', 'prover', 'bench', 'test', 'shrink-reports', 'live', 'findings', 'docs']
     .flatMap((d) => [d, ...(['properties'].includes(d) ? fs.readdirSync(path.join(ROOT, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${d}/${e.name}`) : [])]);
   expect([...folders].sort()).toEqual([...named].filter((n) => !n.startsWith('variants/')).sort());
   for (const n of named) expect([n, fs.existsSync(path.join(ROOT, n))]).toEqual([n, true]);

@@ -31,7 +31,7 @@ test('the shards of a run split its cases by index, in order, each case once', (
     expect(blocks.every((b) => b.end > b.start)).toBe(true);
   }
   // fast-check starts a shard at its first case by path, and runs its cases only
-  expect(shardParameters({ seed: 7, numRuns: 1000, shard: parseShard('2/4') })).toEqual({ seed: 7, numRuns: 250, path: '500' });
+  expect(shardParameters({ seed: 7, numRuns: 1000, shard: parseShard('3/4') })).toEqual({ seed: 7, numRuns: 250, path: '500' });
   expect(shardParameters({ seed: 7, numRuns: 1000 })).toEqual({ seed: 7, numRuns: 1000 });
 });
 
@@ -42,7 +42,7 @@ function wholeAndMerged(args: string[], count: number, json: boolean) {
   const whole = checkHere([...args, ...mode], { REPORTS_DIR: wholeReports });
   const shardOut = folder('shards-'), mergedReports = folder('merged-reports-');
   const files = Array.from({ length: count }, (_, i) => {
-    const r = checkHere([...args, '--shard', `${i}/${count}`, '--json'], { REPORTS_DIR: mergedReports });
+    const r = checkHere([...args, '--shard', `${i + 1}/${count}`, '--json'], { REPORTS_DIR: mergedReports });
     expect([i, r.err]).toEqual([i, '']);
     const file = path.join(shardOut, `shard-${i}.json`);
     fs.writeFileSync(file, r.out);
@@ -75,7 +75,7 @@ test.each([false, true])('4 shards of a check, merged, give what one run gives (
 }, 120_000);
 
 test('3 shards of an exhaustive scope, merged, give what one run gives', () => {
-  const { whole, merged, reports } = wholeAndMerged(['--exhaustive', '3', mutant, 'variants/fixed.ts'], 3, false);
+  const { whole, merged, reports } = wholeAndMerged(['--exhaustive', '2', mutant, 'variants/fixed.ts'], 3, false);
   expect(merged).toEqual(whole);
   // both fail as they are expected to: the mutant no-collateral-unmap, fixed mmu-bookkeeping
   expect(whole[0]).toBe(0);
@@ -89,26 +89,46 @@ test('a merge of what is not every shard of one run is refused, naming the file'
   const out = folder('bad-shards-');
   const shard = (i: number, n: number, seed: string) => {
     const file = path.join(out, `s-${i}-${n}-${seed}.json`);
-    fs.writeFileSync(file, checkHere(['--seed', seed, '--runs', '8', '--shard', `${i}/${n}`, '--json', 'variants/upstream.ts']).out);
+    fs.writeFileSync(file, checkHere(['--seed', seed, '--runs', '8', '--shard', `${i + 1}/${n}`, '--json', 'variants/upstream.ts']).out);
     return file;
   };
   const a = shard(0, 2, '1'), b = shard(1, 2, '1'), c = shard(1, 2, '2');
   const merge = (...files: string[]) => checkHere(['--merge', ...files]);
-  expect(merge(a)).toMatchObject({ code: 2, err: expect.stringMatching(/shard 1\/2 is missing/) });
+  expect(merge(a)).toMatchObject({ code: 2, err: expect.stringMatching(/shard 2\/2 is missing/) });
   expect(merge(a, c)).toMatchObject({ code: 2, err: expect.stringMatching(new RegExp(`${path.basename(c)}: is of another run .*seed differs`)) });
-  expect(merge(a, a, b)).toMatchObject({ code: 2, err: expect.stringMatching(/is shard 0\/2 again/) });
+  expect(merge(a, a, b)).toMatchObject({ code: 2, err: expect.stringMatching(/is shard 1\/2 again/) });
   const plain = path.join(out, 'plain.json');
   fs.writeFileSync(plain, checkHere(['--seed', '1', '--runs', '8', '--json', 'variants/upstream.ts']).out);
-  expect(merge(plain)).toMatchObject({ code: 2, err: expect.stringMatching(/plain\.json: holds no shard handover/) });
+  expect(merge(plain)).toMatchObject({ code: 2, err: expect.stringMatching(/plain\.json: is the --json output of a run without --shard \(mode check\)/) });
+  // another run's cases per property, another set of variants, a shard past the last, a file cut short
+  const other = (name: string, args: string[]) => {
+    const file = path.join(out, name);
+    fs.writeFileSync(file, checkHere(['--seed', '1', '--shard', '2/2', '--json', ...args]).out);
+    return file;
+  };
+  expect(merge(a, other('runs.json', ['--runs', '9', 'variants/upstream.ts']))).toMatchObject({ code: 2, err: expect.stringMatching(/runs\.json: is of another run .*cases per property differs/) });
+  expect(merge(a, other('set.json', ['--runs', '8', 'variants/upstream.ts', 'variants/fixed.ts']))).toMatchObject({ code: 2, err: expect.stringMatching(/set\.json: is of another run .*variants differs/) });
+  const cut = path.join(out, 'cut.json');
+  fs.writeFileSync(cut, fs.readFileSync(b, 'utf8').slice(0, 200));
+  expect(merge(a, cut)).toMatchObject({ code: 2, err: expect.stringMatching(/cut\.json: is not JSON/) });
+  const tampered = path.join(out, 'tampered.json');
+  const t = JSON.parse(fs.readFileSync(b, 'utf8'));
+  t.handover.verdicts[0].actual = 'fine';
+  fs.writeFileSync(tampered, JSON.stringify(t));
+  expect(merge(a, tampered)).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/tampered\.json: is not a shard's --json output: handover\.verdicts\.0\.actual/) });
   expect(merge(path.join(out, 'nothing.json'))).toMatchObject({ code: 2, err: expect.stringMatching(/nothing\.json: cannot be read/) });
   expect(merge(a, b).code).toBe(0);
 }, 120_000);
 
 test('a shard of a check needs one seed for every shard, and a case for each shard', () => {
   const run = (args: string[], env: Record<string, string> = {}) => checkHere(args, env);
-  expect(run(['--shard', '0/2', 'variants/upstream.ts'], { FC_SEED: '' })).toMatchObject({ code: 2, err: expect.stringMatching(/give every shard the same --seed/) });
-  expect(run(['--seed', '1', '--runs', '3', '--shard', '0/4', 'variants/upstream.ts'])).toMatchObject({ code: 2, err: expect.stringMatching(/4 shards need at least 4 cases/) });
-  expect(run(['--seed', '1', '--shard', '4/4', 'variants/upstream.ts'])).toMatchObject({ code: 2, err: expect.stringMatching(/a shard is i\/n with 0 <= i < n/) });
-  expect(run(['--merge', '--shard', '0/2', 'x.json'])).toMatchObject({ code: 2, err: expect.stringMatching(/--merge joins/) });
+  expect(run(['--shard', '1/2', 'variants/upstream.ts'], { FC_SEED: '' })).toMatchObject({ code: 2, err: expect.stringMatching(/give every shard the same --seed/) });
+  expect(run(['--seed', '1', '--runs', '3', '--shard', '1/4', 'variants/upstream.ts'])).toMatchObject({ code: 2, err: expect.stringMatching(/4 shards need at least 4 cases/) });
+  for (const bad of ['0/4', '5/4', 'x/y']) {
+    expect(run(['--seed', '1', '--shard', bad, 'variants/upstream.ts'])).toMatchObject({ code: 2, out: '', err: expect.stringMatching(new RegExp(`--shard: a shard is i/n with 1 <= i <= n .*"${bad}"`)) });
+    expect(run(['--seed', '1', 'variants/upstream.ts'], { GMEM_SHARD: bad })).toMatchObject({ code: 2, out: '', err: expect.stringMatching(new RegExp(`GMEM_SHARD: a shard is i/n with 1 <= i <= n .*"${bad}"`)) });
+    expect(run(['--exhaustive', '2', '--shard', bad, 'variants/upstream.ts'])).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/a shard is i\/n/) });
+  }
+  expect(run(['--merge', '--shard', '1/2', 'x.json'])).toMatchObject({ code: 2, err: expect.stringMatching(/--merge joins/) });
   expect(fs.existsSync(path.join(ROOT, 'x.json'))).toBe(false);
 });

@@ -3,4 +3,7 @@
 // step, its files loaded through the transpile cache the variants' processes use
 // (properties/isolation/transpile.js), so a run starts in a fraction of a second.
 require('../isolation/transpile').install();
-process.exitCode = require('./main.ts').main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// --prove: the same files proved for every input within a bound (npm run prove)
+if (argv.includes('--prove')) require('./prove.ts').proveMain(argv).then((/** @type {number} */ code) => { process.exitCode = code; });
+else process.exitCode = require('./main.ts').main(argv);

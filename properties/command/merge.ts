@@ -15,6 +15,8 @@ import fs from 'fs';
 import { Verdict } from '../engine/engine';
 import { CasePlace, shownFirst } from '../engine/exhaustive';
 import { HANDOVER_FORMAT, HandedVariant, HandedVerdict, Handover, verdictOf } from './handover';
+import { ShardOutput } from './output-schema';
+import { shardName } from '../engine/shard';
 
 /** A shard's file that cannot be merged: it names the file and what is wrong. */
 export class ShardFileError extends Error {
@@ -47,14 +49,20 @@ function readHandover(file: string): Handover {
   } catch (e) {
     throw new ShardFileError(file, `cannot be read (${(e as Error).message})`);
   }
-  let json: { handover?: Handover } | null;
+  let json: unknown;
   try {
-    json = JSON.parse(text) as { handover?: Handover } | null;
+    json = JSON.parse(text) as unknown;
   } catch (e) {
     throw new ShardFileError(file, `is not JSON (${(e as Error).message}); is it the output of npm run -s check -- --shard I/N --json?`);
   }
-  const h = json?.handover;
-  if (!h || typeof h !== 'object') throw new ShardFileError(file, 'holds no shard handover: it is the --json output of a run without --shard');
+  const parsed = ShardOutput.safeParse(json);
+  if (!parsed.success) {
+    const mode = (json as { mode?: unknown } | null)?.mode;
+    if (typeof mode === 'string' && mode !== 'shard') throw new ShardFileError(file, `is the --json output of a run without --shard (mode ${mode}), not of a shard`);
+    const first = parsed.error.issues[0];
+    throw new ShardFileError(file, `is not a shard's --json output: ${first ? `${first.path.join('.') || 'its top'}: ${first.message}` : 'it does not fit the schema'}`);
+  }
+  const h = parsed.data.handover;
   if (h.format !== HANDOVER_FORMAT) throw new ShardFileError(file, `is a handover of format ${String(h.format)}, this command reads format ${HANDOVER_FORMAT}`);
   return h;
 }
@@ -73,14 +81,16 @@ function shardsOf(files: readonly string[]): Handover[] {
   same('cases per property', (h) => h.numRuns);
   same('scope', (h) => h.maxPages);
   same('variants', (h) => h.variants.map((v) => [v.name, v.file, v.sourceHash]));
+  same('properties', (h) => h.verdicts.map((v) => [v.variant, v.property]));
   const count = first.h.shard.count;
   const byIndex = new Array<Handover | undefined>(count);
   for (const r of read) {
-    if (byIndex[r.h.shard.index]) throw new ShardFileError(r.file, `is shard ${r.h.shard.index}/${count} again`);
+    if (r.h.shard.index >= count) throw new ShardFileError(r.file, `names shard ${shardName(r.h.shard)}, past the last of ${count}`);
+    if (byIndex[r.h.shard.index]) throw new ShardFileError(r.file, `is shard ${shardName(r.h.shard)} again`);
     byIndex[r.h.shard.index] = r.h;
   }
   const missing = byIndex.findIndex((h) => h === undefined);
-  if (missing >= 0) throw new ShardFileError('--merge', `shard ${missing}/${count} is missing: a merge of some shards would judge only some cases`);
+  if (missing >= 0) throw new ShardFileError('--merge', `shard ${shardName({ index: missing, count })} is missing: a merge of some shards would judge only some cases`);
   return byIndex as Handover[];
 }
 
@@ -102,6 +112,8 @@ function mergeCheck(vs: readonly HandedVerdict[]): HandedVerdict {
 
 /** One property's verdict over the whole scope from its shards'. */
 function mergeExhaustive(vs: readonly HandedVerdict[]): HandedVerdict {
+  // a property the scope does not judge is judged by no shard: never a pass
+  if (vs.some((v) => v.actual === 'not-judged')) return vs[0];
   const sum = (of: (v: HandedVerdict) => number | undefined) => vs.reduce((n, v) => n + (of(v) ?? 0), 0);
   const failures = sum((v) => v.failures), crashes = sum((v) => v.crashes), numRuns = sum((v) => v.numRuns);
   const complete = vs.every((v) => v.complete !== false);

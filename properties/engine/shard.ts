@@ -3,7 +3,7 @@
 // --shard splits test files), and fast-check starts a shard at its first case by path, so case k
 // is the same case in every shard as in the whole run. The exhaustive scope splits its layouts.
 
-/** This machine's part of the job: `index` of `count`, 0-based. */
+/** This machine's part of the job: `index` of `count`, 0-based here (the command line counts from 1). */
 export interface Shard {
   readonly index: number;
   readonly count: number;
@@ -11,13 +11,16 @@ export interface Shard {
 
 export const WHOLE: Shard = Object.freeze({ index: 0, count: 1 });
 
-/** "i/n" as given on the command line, 0 <= i < n. */
+/** "i/n" as the command line gives it, 1 <= i <= n as jest --shard counts (1/4 is the first of four). */
 export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || !(count >= 1) || !(index < count)) throw new Error(`a shard is i/n with 0 <= i < n, got "${text}"`);
-  return { index, count };
+  const m = /^(\d{1,9})\/(\d{1,9})$/.exec(text);
+  const i = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1) || !(i >= 1 && i <= count)) throw new Error(`a shard is i/n with 1 <= i <= n (1/4 is the first of four), got "${text}"`);
+  return { index: i - 1, count };
 }
+
+/** A shard as the command line names it: "1/4" for the first of four. */
+export const shardName = (s: Shard): string => `${s.index + 1}/${s.count}`;
 
 /** The cases [start, end) of a run of `numRuns` that a shard checks. */
 export function runsOf(shard: Shard, numRuns: number): { readonly start: number; readonly end: number } {

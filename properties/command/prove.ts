@@ -1,0 +1,273 @@
+// The prove command (npm run prove, and npm run check -- --prove): each variant file proved by
+// prover/ over every shape of its era within the bound, a table of proved / counterexample /
+// unknown per correctness property, and each counterexample made an ordinary report: a concrete
+// case replayed through the engine, shrunk, and saved with "found by proof". A counterexample
+// the engine does not confirm is a prover bug, said loudly and never saved. Exit 0 when every
+// verdict is the expected one (a property a variant must fail has a counterexample, one it must
+// pass is proved), 1 when one is not or is unknown, 2 on a broken file, command line or prover bug.
+
+import path from 'path';
+import { parseArgs as utilParseArgs } from 'util';
+import { Expectation, Expectations, PropertyId, isAdvisory } from '../../model/variant';
+import { WORD64 } from '../../model/word';
+import { caseOf } from '../../prover/inputs';
+import { NOT_JUDGED, PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
+import { selfTest } from '../../prover/self-test';
+import { Bound, FULL_BOUND, SMALL_BOUND, boundSummary, shapeWords } from '../../prover/shapes';
+import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
+import { PropertyProof, VariantProof } from '../../prover/verdicts';
+import { Case, caseKey } from '../case';
+import { inProcess, optionsFromEnv } from '../engine/engine';
+import { minimize } from '../engine/minimize';
+import { property, violations } from '../properties';
+import { isShipped, loadVariantFile, sourceHashOf } from '../registry';
+import { caseRecord } from '../reports/record';
+import { reportedVariant, saveFailure } from '../reports/reporter';
+import { loadReports, reportsDir } from '../reports/store';
+import { namedTargets } from './targets';
+import { userPath } from './args';
+
+/** Cases per variant of --self-test. */
+export const SELF_TEST_CASES = 500;
+
+export const PROVE_HELP = `Prove guest_memfd invalidation variants for every input within a bound.
+
+usage: npm run prove -- [options] [variant.ts | folder ...]
+       npm run check -- --prove [options] [variant.ts | folder ...]
+
+Each variant is run symbolically (prover/) over every layout shape of its era within the bound
+and each correctness property gets a verdict: proved for every value the kernel's input rules
+allow in those shapes, a counterexample (replayed through the engine, shrunk and saved as a
+report, found by proof), or unknown with the reason. With no file, every variant in variants/.
+
+  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; ${[...NOT_JUDGED.keys()].join(', ')} is not
+                      judged by the prover yet, and said so)
+  --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
+  --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
+  --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/)
+  --json              one JSON object instead of the table
+  --self-test         no proof: hold the prover to the engine on ${SELF_TEST_CASES} generated cases per variant
+                      (prover/self-test.ts); exit 0 when they agree, 2 when they do not (a prover bug)
+  -h, --help          this text`;
+
+export interface ProveArgs {
+  readonly targets: string[];
+  readonly properties?: PropertyId[];
+  readonly bound: Bound;
+  readonly boundName: 'full' | 'small';
+  readonly rlimit: number;
+  readonly reportsDir?: string;
+  readonly json: boolean;
+  readonly selfTest: boolean;
+  readonly help: boolean;
+}
+
+export function parseProveArgs(argv: readonly string[]): ProveArgs {
+  const { values: o, positionals } = utilParseArgs({
+    args: argv.filter((a) => a !== '--prove'),
+    options: { property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const props = o.property?.split(',');
+  const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
+  if (bad.length) throw new Error(`${bad.map((b) => NOT_JUDGED.get(b as PropertyId) ? `${b}: ${NOT_JUDGED.get(b as PropertyId)}` : `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
+  const boundName = (o.bound ?? 'full') as 'full' | 'small';
+  if (boundName !== 'full' && boundName !== 'small') throw new Error(`--bound is full or small, got "${o.bound}"`);
+  const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
+  if (!Number.isSafeInteger(rlimit) || rlimit < 1) throw new Error(`--rlimit needs a positive integer, got "${o.rlimit}"`);
+  return {
+    targets: positionals, ...(props ? { properties: props as PropertyId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
+    ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, selfTest: o['self-test'] ?? false, help: o.help ?? false,
+  };
+}
+
+/** What became of a counterexample in the engine. */
+export interface Replayed {
+  readonly property: PropertyId;
+  /** confirmed: the engine fails it too; spurious: it does not, through an over-approximation; bug: it does not, and nothing excuses it. */
+  readonly outcome: 'confirmed' | 'spurious' | 'bug';
+  readonly case: Case;
+  readonly shrunk?: Case;
+  readonly violations: readonly string[];
+  readonly report?: string;
+}
+
+/** A counterexample's case run by the engine on the variant itself, shrunk if it fails, saved. */
+export function replayCounterexample(file: string, r: PropertyProof, dir: string | undefined): Replayed {
+  const variant = loadVariantFile(file);
+  const c = caseOf(r.shape!, r.assignment!);
+  const prop = property(r.property);
+  const run = inProcess(variant, WORD64);
+  const judge = (x: Case) => violations(prop, run(x));
+  let found: string[];
+  try {
+    found = judge(c);
+  } catch (e) {
+    found = [];
+    return { property: r.property, outcome: 'bug', case: c, violations: [`the engine refused the case: ${(e as Error).message}`] };
+  }
+  if (found.length === 0) {
+    return { property: r.property, outcome: r.abstractions?.length ? 'spurious' : 'bug', case: c, violations: [] };
+  }
+  let steps = 0;
+  const shrunk = minimize(c, (x) => { try { steps++; return judge(x).length > 0; } catch { return false; } });
+  const outcome = run(shrunk);
+  const v = judge(shrunk);
+  if (!dir) return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v };
+  const who = reportedVariant(variant, sourceHashOf(file), file);
+  const saved = saveFailure(dir, who, r.property, outcome, [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
+  return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`) };
+}
+
+export interface ProveRow { readonly proof: VariantProof; readonly expect: Expectations; readonly replays: readonly Replayed[] }
+
+/** The verdict in one word: a counterexample counts only once the engine confirmed it. */
+const word = (p: PropertyProof, rep?: Replayed) =>
+  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
+
+/**
+ * Whether a verdict is the expected one: a property the variant must pass is proved, one it must
+ * fail has a confirmed counterexample, and an advisory one ('report') may be anything, shown.
+ */
+export function verdictMatches(p: PropertyProof, expected: Expectation, rep?: Replayed): boolean {
+  const w = word(p, rep);
+  if (w === 'PROVER-BUG') return false;
+  if (expected === 'report') return true;
+  return expected === 'pass' ? w === 'proved' : w === 'cex';
+}
+
+const cell = (p: PropertyProof, expected: Expectation, rep?: Replayed) => `${verdictMatches(p, expected, rep) ? '' : '!'}${word(p, rep)} ${(p.ms / 1000).toFixed(1)}s`;
+
+export function proveTable(rows: readonly ProveRow[], ids: readonly PropertyId[]): string {
+  const head = ['variant', ...ids.map((id) => (isAdvisory(id) ? `${id} (advisory)` : id)), 'time'];
+  const body = rows.map((r) => [r.proof.variant, ...ids.map((id) => {
+    const p = r.proof.results.find((x) => x.property === id)!;
+    return cell(p, r.expect[id], r.replays.find((x) => x.property === id));
+  }), `${(r.proof.ms / 1000).toFixed(1)}s`]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(p, r.expect[p.property], r.replays.find((x) => x.property === p.property)));
+
+/**
+ * The --json form: one object.
+ *   { bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
+ *     notJudged: [{ property, reason }] (properties the prover does not judge: no verdict, never a pass),
+ *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, cached (answered by an
+ *       earlier identical query), ms (wall), cpuMs (prover and solver),
+ *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown',
+ *         expected: 'pass' | 'fail' | 'report', matches: boolean, ms, reason: string | null (why unknown),
+ *         shape: string | null (where the counterexample was found, in words),
+ *         counterexample: the shrunk case as a report's case record | null,
+ *         replay: 'confirmed' | 'spurious' | 'bug' | null, report: string | null (the saved report's path) }] }] }
+ */
+export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: number, broken: readonly string[]): object {
+  return {
+    bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
+    notJudged: [...NOT_JUDGED].map(([property, reason]) => ({ property, reason })),
+    variants: rows.map((r) => ({
+      variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, cached: r.proof.cached, ms: Math.round(r.proof.ms), cpuMs: Math.round(r.proof.cpuMs),
+      results: r.proof.results.map((p) => {
+        const rep = r.replays.find((x) => x.property === p.property);
+        return {
+          property: p.property, advisory: isAdvisory(p.property), status: p.status, expected: r.expect[p.property],
+          matches: verdictMatches(p, r.expect[p.property], rep), ms: Math.round(p.ms), reason: p.reason ?? null,
+          shape: p.shape ? shapeWords(p.shape) : null,
+          counterexample: rep ? caseRecord(rep.shrunk ?? rep.case) : null,
+          replay: rep ? rep.outcome : null, report: rep?.report ?? null,
+        };
+      }),
+    })),
+  };
+}
+
+export async function proveMain(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let args: ProveArgs;
+  try {
+    args = parseProveArgs(argv);
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${PROVE_HELP}\n`);
+    return 2;
+  }
+  if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
+  let files: string[];
+  try {
+    const named = namedTargets(args.targets);
+    if (named.trees.length) throw new Error(`kernel trees are not proved yet: ${named.trees.join(', ')}`);
+    files = named.files.filter((f) => f.endsWith('.ts'));
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    return 2;
+  }
+  if (args.selfTest) return selfTestMain(files, out, err);
+  if (!args.json) out(`proving ${files.length} variant file(s) within the ${args.boundName} bound: ${boundSummary(args.bound)}\n\n`);
+  const solver = new Solver({ rlimit: args.rlimit });
+  const rows: ProveRow[] = [];
+  const broken: string[] = [];
+  try {
+    for (const file of files) {
+      let proof: VariantProof;
+      try {
+        proof = await proveVariant(file, { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) });
+      } catch (e) {
+        broken.push(`${file}: ${(e as Error).message}`);
+        continue;
+      }
+      const variant = loadVariantFile(file);
+      const dir = args.reportsDir ? userPath(args.reportsDir) : isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
+      // an expected failure a saved report already shows is confirmed, not saved again
+      const shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
+      const replays = proof.results.filter((p) => p.status === 'counterexample').map((p) => replayCounterexample(file, p, variant.expect[p.property] === 'fail' && shown.has(p.property) ? undefined : dir));
+      rows.push({ proof, expect: variant.expect, replays });
+      if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries (${proof.cached} cached), ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
+    }
+  } finally {
+    solver.close();
+  }
+  const ids = args.properties ?? [...PROVER_PROPERTIES];
+  const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
+  const code = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
+  if (args.json) {
+    out(`${JSON.stringify(proveJson(rows, args, code, broken), null, 2)}\n`);
+    return code;
+  }
+  for (const b of broken) err(`broken: ${b}\n`);
+  out(`${proveTable(rows, ids)}\n`);
+  const bounds = [...new Set(rows.map((r) => r.proof.bound))];
+  out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);
+  for (const [id, why] of NOT_JUDGED) out(`${id}: ${why}\n`);
+  for (const r of rows) {
+    for (const p of r.proof.results) {
+      const rep = r.replays.find((x) => x.property === p.property);
+      if (p.status === 'unknown') out(`\n${r.proof.variant} ${p.property}: unknown: ${p.reason}`);
+      if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case)}`);
+      if (rep?.outcome === 'spurious') out(`\n${r.proof.variant} ${p.property}: unknown: the counterexample went through an over-approximation (${p.abstractions!.join('; ')}) and the engine does not fail it`);
+      if (rep?.outcome === 'confirmed' && rep.report) out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine: ${rep.report}`);
+    }
+  }
+  out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n' : '\n\nbroken (see above)\n');
+  return code;
+}
+
+/** --self-test: the differential test at its full size; a difference is a prover bug (exit 2). */
+function selfTestMain(files: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
+  let seed: number;
+  try {
+    seed = optionsFromEnv().seed;
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    return 2;
+  }
+  let bad = 0;
+  for (const file of files) {
+    const r = selfTest(file, { cases: SELF_TEST_CASES, seed });
+    bad += r.differences.length;
+    out(`${path.basename(file)}: ${r.compared} cases compared, ${r.differences.length} difference(s)${r.differences.slice(0, 3).map((d) => `\n  ${d}`).join('')}\n`);
+  }
+  out(bad ? `\nPROVER BUG: the prover and the engine disagree (FC_SEED=${seed})\n` : `\nthe prover's formulas give the engine's verdict on every case (FC_SEED=${seed})\n`);
+  return bad ? 2 : 0;
+}
+
+if (require.main === module) proveMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });

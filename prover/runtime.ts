@@ -1,0 +1,378 @@
+// The symbolic runtime: what a transformed variant file calls for each operator, condition and
+// coercion (prover/transform.ts). On concrete values it does JavaScript's own thing; on
+// symbolic ones it builds terms (prover/term.ts), and a branch on a symbolic condition follows
+// the concrete shadow and records the condition, so the explorer can ask for an input that
+// takes the other side (concolic exploration, prover/explore.ts).
+
+import {
+  BoolVal, IntVal, Sym, TWO64, Unsupported, add, and, boundsOf, eqBool, eqInt, floorDiv, ge, gt, implies, isSym, ite, le, lt,
+  mul, named, neg, not, or, sub,
+} from './term';
+
+/** One decision on a symbolic condition: the condition's text, the side taken, where. */
+export interface Branch {
+  readonly smt: string;
+  readonly taken: boolean;
+  readonly where: string;
+}
+
+/** The run was stopped before its end for a reason that makes its verdicts unknown. */
+export class PathCut extends Error {
+  constructor(message: string, readonly where?: string) {
+    super(message);
+    this.name = 'PathCut';
+  }
+}
+
+/** The path one run takes: its decisions, the names it defined, the over-approximations it used. */
+export class Path {
+  readonly branches: Branch[] = [];
+  /** SMT-LIB declarations and definitions of the names this path introduced. */
+  readonly defs: string[] = [];
+  /** Where an operation was over-approximated (a counterexample through it may be spurious). */
+  readonly abstractions: string[] = [];
+  private readonly seen = new Map<string, boolean>();
+  /** The name of each term named so far, and each division's quotient and remainder. */
+  private readonly names = new Map<string, string>();
+  private readonly divisions = new Map<string, { readonly q: Sym; readonly r: Sym }>();
+  private fresh = 0;
+  /** The last source line the runtime was called from: where a coercion of a symbolic value is reported. */
+  at = '';
+
+  constructor(readonly maxBranches: number) {}
+
+  /**
+   * A name for `t`, defined by it: keeps terms small (the prototype's measured win). One term,
+   * one name: a value the code computes twice (ul(end - 1) in begin and again in end) is the
+   * same name both times, so the same condition on it is one decision, not a second to flip.
+   */
+  name(t: Sym, word = t.word): Sym {
+    let n = this.names.get(t.smt);
+    if (n === undefined) {
+      n = `d${this.fresh++}`;
+      this.names.set(t.smt, n);
+      this.defs.push(`(declare-fun ${n} () ${t.sort})(assert (= ${n} ${t.smt}))`);
+    }
+    return named(t, n, word);
+  }
+
+  /**
+   * floor(x / d) and x mod d (d > 0) as names q and r defined by x = d*q + r, 0 <= r < d: z3
+   * solves that far faster than its own div and mod (the prototype measured 6.6 s to 0.23 s on
+   * the folio rule); the pair is a function of x, so it may stand beside any prefix of the path.
+   */
+  divide(x: Sym, d: bigint): { readonly q: Sym; readonly r: Sym } {
+    const key = `${x.smt}/${d}`;
+    const hit = this.divisions.get(key);
+    if (hit) return hit;
+    const c = x.c as bigint, b = boundsOf(x);
+    const q = new Sym('Int', `q${this.fresh}`, floorDiv(c, d), false, b && floorDiv(b[0], d), b && floorDiv(b[1], d));
+    const r = new Sym('Int', `r${this.fresh++}`, c - floorDiv(c, d) * d, false, 0n, d - 1n);
+    this.defs.push(`(declare-fun ${q.smt} () Int)(declare-fun ${r.smt} () Int)(assert (= ${x.smt} (+ (* ${d} ${q.smt}) ${r.smt})))(assert (<= 0 ${r.smt}))(assert (< ${r.smt} ${d}))`);
+    const out = { q, r };
+    this.divisions.set(key, out);
+    return out;
+  }
+
+  /** A division the input rules already define: x = d*q + r with q an input (a conversion's huge-page bracket). */
+  knownDivision(x: Sym, d: bigint, q: IntVal): void {
+    if (!isSym(q)) return;
+    const r = sub(x, mul(q, d));
+    this.divisions.set(`${x.smt}/${d}`, { q, r: isSym(r) ? new Sym('Int', r.smt, r.c, false, 0n, d - 1n) : new Sym('Int', `${r}`, r, false, 0n, d - 1n) });
+  }
+
+  /** A new unconstrained name with these facts about it (an over-approximation). */
+  abstract(c: bigint, facts: (x: Sym) => BoolVal, where: string): Sym {
+    const n = `a${this.fresh++}`;
+    const x = new Sym('Int', n, c);
+    const f = facts(x);
+    this.defs.push(`(declare-fun ${n} () Int)(assert ${typeof f === 'boolean' ? `${f}` : f.smt})`);
+    this.abstractions.push(where);
+    return x;
+  }
+
+  decide(cond: BoolVal, where: string): boolean {
+    if (!isSym(cond)) return cond;
+    const again = this.seen.get(cond.smt);
+    if (again !== undefined) return again;
+    if (this.branches.length >= this.maxBranches) {
+      throw new PathCut(`the path passed ${this.maxBranches} decisions on symbolic conditions (a loop whose trip count the bound does not limit?)`, where);
+    }
+    const taken = cond.c as boolean;
+    this.branches.push({ smt: cond.smt, taken, where });
+    this.seen.set(cond.smt, taken);
+    return taken;
+  }
+}
+
+let current: Path | undefined;
+
+/** Runs `f` on `path`: every symbolic decision it makes is recorded there. */
+export function onPath<T>(path: Path, f: () => T): T {
+  const before = current;
+  current = path;
+  try {
+    return f();
+  } finally {
+    current = before;
+  }
+}
+
+/** The path a run is on, if one is. */
+export const activePath = (): Path | undefined => current;
+
+export function path(): Path {
+  if (!current) throw new Error('a symbolic value met outside a prover run');
+  return current;
+}
+
+const M64 = TWO64;
+/** (unsigned long)x: x mod 2^64, written so the solver rarely needs the modulo. */
+export function ul(x: IntVal): IntVal {
+  if (!isSym(x)) return BigInt.asUintN(64, x);
+  if (x.word) return x;
+  const s = x.smt;
+  const b = boundsOf(x);
+  // within one wrap either side, as sums and differences of a few words are, no modulo is needed
+  const low = b && b[0] >= -M64 ? `(+ ${s} ${M64})` : `(mod ${s} ${M64})`;
+  const high = b && b[1] < 2n * M64 ? `(- ${s} ${M64})` : `(mod ${s} ${M64})`;
+  const cases = [
+    ...(!b || b[0] < 0n ? [[`(< ${s} 0)`, low]] : []),
+    ...(!b || b[1] >= M64 ? [[`(>= ${s} ${M64})`, high]] : []),
+  ];
+  const t = cases.reduceRight((acc, [c, v]) => `(ite ${c} ${v} ${acc})`, s);
+  return path().name(new Sym('Int', t, BigInt.asUintN(64, x.c as bigint), true));
+}
+/** floor(x / d) and x mod d, d > 0 (bigint >> and & with a low mask). */
+export function divFloor(x: IntVal, d: bigint): IntVal {
+  return isSym(x) ? path().divide(x, d).q : floorDiv(x, d);
+}
+export function modFloor(x: IntVal, d: bigint): IntVal {
+  return isSym(x) ? path().divide(x, d).r : x - floorDiv(x, d) * d;
+}
+/** JavaScript's bigint / and %, which truncate toward zero; d > 0. */
+function divTrunc(x: IntVal, d: bigint): IntVal {
+  if (!isSym(x)) return x / d;
+  return path().name(ite(ge(x, 0n), divFloor(x, d), neg(divFloor(neg(x), d))) as Sym);
+}
+function modTrunc(x: IntVal, d: bigint): IntVal {
+  return isSym(x) ? sub(x, mul(divTrunc(x, d), d)) : x % d;
+}
+
+/** (long)x: the signed reading of a 64-bit word (loff_t sums). */
+export function s64(x: IntVal): IntVal {
+  if (!isSym(x)) return BigInt.asIntN(64, x);
+  const w = ul(x);
+  return path().name(ite(ge(w, 1n << 63n), sub(w, M64), w) as Sym, false);
+}
+/** The kernel's min()/max() of two unsigned longs (arguments converted first). */
+export function umin(a: IntVal, b: IntVal): IntVal {
+  const x = ul(a), y = ul(b);
+  if (!isSym(x) && !isSym(y)) return x < y ? x : y;
+  return path().name(ite(lt(x, y), x, y) as Sym, true);
+}
+export function umax(a: IntVal, b: IntVal): IntVal {
+  const x = ul(a), y = ul(b);
+  if (!isSym(x) && !isSym(y)) return x > y ? x : y;
+  return path().name(ite(gt(x, y), x, y) as Sym, true);
+}
+
+// ---- what the transformed code calls ----
+
+const intOf = (x: unknown, op: string): IntVal => {
+  if (typeof x === 'bigint') return x;
+  if (isSym(x) && x.sort === 'Int') return x;
+  throw new Unsupported(`${op} of a symbolic integer with ${isSym(x) ? 'a symbolic boolean' : typeof x}`);
+};
+const lowMask = (m: bigint): bigint | null => {
+  if (m < 0n) return null;
+  const k = m + 1n;
+  return (k & m) === 0n ? k : null; // m = 2^k - 1
+};
+
+function located<T>(where: string, f: () => T): T {
+  const p = current;
+  if (p) p.at = where;
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Unsupported && !e.where) e.where = where;
+    throw e;
+  }
+}
+
+/** Truthiness, as JavaScript's: a symbolic integer is true when it is not 0. */
+export function truthy(x: unknown): BoolVal {
+  if (!isSym(x)) return Boolean(x);
+  return x.sort === 'Bool' ? x : not(eqInt(x, 0n));
+}
+
+/** A condition the code branches on (if, while, for, ?:, a short circuit with effects). */
+export function cond(x: unknown, where: string): boolean {
+  return located(where, () => (isSym(x) ? path().decide(truthy(x), where) : Boolean(x)));
+}
+
+export function bin(op: string, a: unknown, b: unknown, where: string): unknown {
+  if (!isSym(a) && !isSym(b)) return concrete(op, a, b);
+  return located(where, () => symbolic(op, a, b, where));
+}
+
+function concrete(op: string, a: any, b: any): unknown {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return a / b;
+    case '%': return a % b;
+    case '<': return a < b;
+    case '<=': return a <= b;
+    case '>': return a > b;
+    case '>=': return a >= b;
+    case '===': return a === b;
+    case '!==': return a !== b;
+    case '==': return a == b; // eslint-disable-line eqeqeq
+    case '!=': return a != b; // eslint-disable-line eqeqeq
+    case '&': return a & b;
+    case '|': return a | b;
+    case '^': return a ^ b;
+    case '<<': return a << b;
+    case '>>': return a >> b;
+    case '>>>': return a >>> b;
+  }
+  throw new Unsupported(`operator ${op}`);
+}
+
+function equal(a: unknown, b: unknown, loose: boolean): BoolVal {
+  const sa = isSym(a) ? a.sort : typeof a === 'bigint' ? 'Int' : typeof a === 'boolean' ? 'Bool' : null;
+  const sb = isSym(b) ? b.sort : typeof b === 'bigint' ? 'Int' : typeof b === 'boolean' ? 'Bool' : null;
+  if (sa === 'Int' && sb === 'Int') return eqInt(a as IntVal, b as IntVal);
+  if (sa === 'Bool' && sb === 'Bool') return eqBool(a as BoolVal, b as BoolVal);
+  // 0n == 0 in JavaScript; 0n === 0 is false
+  if (loose && sa === 'Int' && typeof b === 'number' && Number.isInteger(b)) return eqInt(a as IntVal, BigInt(b));
+  if (loose && sb === 'Int' && typeof a === 'number' && Number.isInteger(a)) return eqInt(BigInt(a), b as IntVal);
+  if (loose) throw new Unsupported('== between a symbolic value and a value of another type');
+  return false; // different types are never ===
+}
+
+function symbolic(op: string, a: unknown, b: unknown, where: string): unknown {
+  switch (op) {
+    case '===': case '==': return equal(a, b, op === '==');
+    case '!==': case '!=': return not(equal(a, b, op === '!='));
+  }
+  if (op === '+' && (typeof a === 'string' || typeof b === 'string')) throw new Unsupported('a symbolic value joined to a string');
+  const x = intOf(a, op), y = intOf(b, op);
+  switch (op) {
+    case '+': return add(x, y);
+    case '-': return sub(x, y);
+    case '*': return mul(x, y);
+    case '<': return lt(x, y);
+    case '<=': return le(x, y);
+    case '>': return gt(x, y);
+    case '>=': return ge(x, y);
+  }
+  if (isSym(y)) {
+    if (op === '|') return orWords(x, y, where);
+    throw new Unsupported(`${op} with a symbolic right operand`);
+  }
+  switch (op) {
+    case '/': if (y > 0n) return divTrunc(x, y); break;
+    case '%': if (y > 0n) return modTrunc(x, y); break;
+    case '>>': return divFloor(x, 1n << y);
+    case '<<': return mul(x, 1n << y);
+    // the masks as the quotient q of a division x = 2^k q + r (so round_down(s) is the very term 2^k q the rules use)
+    case '&': {
+      const k = lowMask(y);
+      if (k) return modFloor(x, k); // x & (2^k - 1)
+      const hi = lowMask(y ^ ((1n << 64n) - 1n));
+      if (hi && y > 0n) return mul(divFloor(x, hi), hi); // x & ~(2^k - 1), for a 64-bit x
+      if (y > 0n && (y & (y - 1n)) === 0n) return mul(modFloor(divFloor(x, y), 2n), y); // one bit
+      break;
+    }
+    case '|': {
+      const k = lowMask(y);
+      if (k) return add(mul(divFloor(x, k), k), y); // x | (2^k - 1)
+      break;
+    }
+  }
+  throw new Unsupported(`${op} of a symbolic integer with ${y}`);
+}
+
+/** x | y of two symbolic words, as round_up() with a size that is not a power of two computes it: bounded, not exact. */
+function orWords(x: IntVal, y: IntVal, where: string): IntVal {
+  if (!isSym(x)) return orWords(y, x, where);
+  const cx = x.c as bigint, cy = isSym(y) ? (y.c as bigint) : y;
+  if (cx < 0n || cy < 0n) throw new Unsupported('| of a negative symbolic integer');
+  // as an implication, the facts constrain no input, so they may stand beside any prefix of the path
+  return path().abstract(cx | cy, (r) => implies(and(ge(x, 0n), ge(y, 0n)), and(ge(r, x), ge(r, y), le(r, add(x, y)))), `${where}: x | y of two symbolic words (bounded by max(x, y) <= x | y <= x + y)`);
+}
+
+export function unary(op: string, a: unknown, where: string): unknown {
+  if (!isSym(a)) {
+    switch (op) {
+      case '!': return !a;
+      case '-': return -(a as any);
+      case '+': return +(a as any);
+      case '~': return ~(a as any);
+    }
+    throw new Unsupported(`operator ${op}`, where);
+  }
+  return located(where, () => {
+    if (op === '!') return not(truthy(a));
+    if (op === '-' && a.sort === 'Int') return neg(a);
+    throw new Unsupported(`unary ${op} of a symbolic value`);
+  });
+}
+
+/** a && b, a || b: `b` is a thunk; `pure` when evaluating it early changes nothing (no call, no assignment). */
+export function logic(op: '&&' | '||' | '??', a: unknown, b: () => unknown, pure: boolean, where: string): unknown {
+  if (op === '??') return isSym(a) ? a : a ?? b();
+  if (!isSym(a)) return op === '&&' ? a && b() : a || b();
+  return located(where, () => {
+    const ta = truthy(a);
+    if (pure) {
+      const vb = b();
+      if (typeof vb === 'boolean' || (isSym(vb) && vb.sort === 'Bool')) {
+        // JavaScript returns a itself, a boolean here, or b: the same truth either way
+        if (a.sort === 'Bool') return op === '&&' ? and(ta, vb as BoolVal) : or(ta, vb as BoolVal);
+      }
+    }
+    const t = path().decide(ta, where);
+    if (op === '&&') return t ? b() : a;
+    return t ? a : b();
+  });
+}
+
+/** c ? a : b with both sides evaluated already (they have no effects): a term when c is symbolic and both are of one sort. */
+export function select(c: unknown, a: unknown, b: unknown, where: string): unknown {
+  if (!isSym(c)) return c ? a : b;
+  return located(where, () => {
+    const sa = isSym(a) ? a.sort : typeof a === 'bigint' ? 'Int' : typeof a === 'boolean' ? 'Bool' : null;
+    const sb = isSym(b) ? b.sort : typeof b === 'bigint' ? 'Int' : typeof b === 'boolean' ? 'Bool' : null;
+    if (sa && sa === sb) {
+      const t = ite(truthy(c), a as IntVal, b as IntVal);
+      return isSym(t) ? path().name(t, isSym(a) && isSym(b) && a.word && b.word) : t;
+    }
+    return path().decide(truthy(c), where) ? a : b;
+  });
+}
+
+export function typeOf(x: unknown): string {
+  if (isSym(x)) return x.sort === 'Int' ? 'bigint' : 'boolean';
+  return typeof x;
+}
+
+/** The discriminant of a switch: a symbolic one would be compared by ===, which the runtime cannot see. */
+export function switchOn(x: unknown, where: string): unknown {
+  if (isSym(x)) throw new Unsupported('switch on a symbolic value', where);
+  return x;
+}
+
+/** A value the transform cannot route (a ++ or a compound bitwise assignment on a symbolic value). */
+export function plain(x: unknown, what: string, where: string): unknown {
+  if (isSym(x)) throw new Unsupported(`${what} of a symbolic value`, where);
+  return x;
+}
+
+export { ite };
+/** Whether a value is symbolic (for a runtime that wraps this one). */
+export const isSymbolic = (x: unknown): boolean => isSym(x);

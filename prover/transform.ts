@@ -1,0 +1,149 @@
+// The source transform: a variant file (and the variant files it imports) compiled so that every
+// operator, condition, short circuit, typeof and switch goes through the symbolic runtime
+// (prover/runtime.ts), each call naming its file and line. Files of model/, properties/ and
+// prover/ load as they are: a variant meets the kernel only through the `k` it is handed.
+
+import fs from 'fs';
+import Module from 'module';
+import path from 'path';
+import ts from 'typescript';
+
+const RUNTIME = path.join(__dirname, 'runtime');
+const RT = '__sym';
+const ROOT = path.resolve(__dirname, '..');
+/** Folders whose files are the harness, never transformed. */
+const PLAIN = ['model', 'properties', 'prover', 'native', 'live'].map((d) => path.join(ROOT, d) + path.sep);
+
+const ARITH = new Map<ts.SyntaxKind, string>([
+  [ts.SyntaxKind.PlusToken, '+'], [ts.SyntaxKind.MinusToken, '-'], [ts.SyntaxKind.AsteriskToken, '*'],
+  [ts.SyntaxKind.SlashToken, '/'], [ts.SyntaxKind.PercentToken, '%'],
+  [ts.SyntaxKind.LessThanToken, '<'], [ts.SyntaxKind.LessThanEqualsToken, '<='],
+  [ts.SyntaxKind.GreaterThanToken, '>'], [ts.SyntaxKind.GreaterThanEqualsToken, '>='],
+  [ts.SyntaxKind.EqualsEqualsEqualsToken, '==='], [ts.SyntaxKind.ExclamationEqualsEqualsToken, '!=='],
+  [ts.SyntaxKind.EqualsEqualsToken, '=='], [ts.SyntaxKind.ExclamationEqualsToken, '!='],
+  [ts.SyntaxKind.AmpersandToken, '&'], [ts.SyntaxKind.BarToken, '|'], [ts.SyntaxKind.CaretToken, '^'],
+  [ts.SyntaxKind.LessThanLessThanToken, '<<'], [ts.SyntaxKind.GreaterThanGreaterThanToken, '>>'],
+  [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken, '>>>'],
+]);
+const COMPOUND = new Map<ts.SyntaxKind, string>([
+  [ts.SyntaxKind.PlusEqualsToken, '+'], [ts.SyntaxKind.MinusEqualsToken, '-'], [ts.SyntaxKind.AsteriskEqualsToken, '*'],
+  [ts.SyntaxKind.SlashEqualsToken, '/'], [ts.SyntaxKind.PercentEqualsToken, '%'], [ts.SyntaxKind.AmpersandEqualsToken, '&'],
+  [ts.SyntaxKind.BarEqualsToken, '|'], [ts.SyntaxKind.CaretEqualsToken, '^'], [ts.SyntaxKind.LessThanLessThanEqualsToken, '<<'],
+  [ts.SyntaxKind.GreaterThanGreaterThanEqualsToken, '>>'],
+]);
+const LOGIC = new Map<ts.SyntaxKind, string>([
+  [ts.SyntaxKind.AmpersandAmpersandToken, '&&'], [ts.SyntaxKind.BarBarToken, '||'], [ts.SyntaxKind.QuestionQuestionToken, '??'],
+]);
+const UNARY = new Map<ts.SyntaxKind, string>([
+  [ts.SyntaxKind.ExclamationToken, '!'], [ts.SyntaxKind.MinusToken, '-'], [ts.SyntaxKind.PlusToken, '+'], [ts.SyntaxKind.TildeToken, '~'],
+]);
+
+/** An operand whose early evaluation changes nothing: a name, a literal, a field, or ! of one. */
+function pure(e: ts.Expression): boolean {
+  if (ts.isParenthesizedExpression(e)) return pure(e.expression);
+  if (ts.isIdentifier(e) || ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (ts.isPropertyAccessExpression(e)) return pure(e.expression);
+  if (ts.isPrefixUnaryExpression(e) && UNARY.has(e.operator)) return pure(e.operand);
+  if (ts.isBinaryExpression(e) && (ARITH.has(e.operatorToken.kind) || LOGIC.has(e.operatorToken.kind))) return pure(e.left) && pure(e.right);
+  if (ts.isConditionalExpression(e)) return pure(e.condition) && pure(e.whenTrue) && pure(e.whenFalse);
+  return false;
+}
+
+function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
+  const rel = path.relative(ROOT, file);
+  return (ctx) => {
+    const f = ctx.factory;
+    return (sf) => {
+      const at = (n: ts.Node) => f.createStringLiteral(`${rel}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`);
+      const call = (fn: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT), fn), undefined, args);
+      const cond = (e: ts.Expression, n: ts.Node) => call('cond', [e, at(n)]);
+      const visit = (node: ts.Node): ts.Node => {
+        const n = ts.visitEachChild(node, visit, ctx);
+        if (ts.isBinaryExpression(n)) {
+          const k = n.operatorToken.kind;
+          const op = ARITH.get(k);
+          if (op) return call('bin', [f.createStringLiteral(op), n.left, n.right, at(node)]);
+          const lg = LOGIC.get(k);
+          if (lg) {
+            const isPure = pure((node as ts.BinaryExpression).right);
+            return call('logic', [f.createStringLiteral(lg), n.left, f.createArrowFunction(undefined, undefined, [], undefined, undefined, n.right), isPure ? f.createTrue() : f.createFalse(), at(node)]);
+          }
+          const cop = COMPOUND.get(k);
+          if (cop) {
+            if (!ts.isIdentifier(n.left) && !ts.isPropertyAccessExpression(n.left)) return n;
+            return f.createAssignment(n.left, call('bin', [f.createStringLiteral(cop), n.left, n.right, at(node)]));
+          }
+          return n;
+        }
+        if (ts.isPrefixUnaryExpression(n)) {
+          const op = UNARY.get(n.operator);
+          if (op) return call('unary', [f.createStringLiteral(op), n.operand, at(node)]);
+          return n;
+        }
+        if (ts.isConditionalExpression(n)) {
+          // both sides without effects: a term (ite), not a decision; else a decision, as JavaScript evaluates one side
+          const c = node as ts.ConditionalExpression;
+          if (pure(c.whenTrue) && pure(c.whenFalse)) return call('select', [n.condition, n.whenTrue, n.whenFalse, at(node)]);
+          return f.updateConditionalExpression(n, cond(n.condition, node), n.questionToken, n.whenTrue, n.colonToken, n.whenFalse);
+        }
+        if (ts.isIfStatement(n)) return f.updateIfStatement(n, cond(n.expression, node), n.thenStatement, n.elseStatement);
+        if (ts.isWhileStatement(n)) return f.updateWhileStatement(n, cond(n.expression, node), n.statement);
+        if (ts.isDoStatement(n)) return f.updateDoStatement(n, n.statement, cond(n.expression, node));
+        if (ts.isForStatement(n) && n.condition) return f.updateForStatement(n, n.initializer, cond(n.condition, node), n.incrementor, n.statement);
+        if (ts.isTypeOfExpression(n)) return call('typeOf', [n.expression]);
+        if (ts.isSwitchStatement(n)) return f.updateSwitchStatement(n, call('switchOn', [n.expression, at(node)]), n.caseBlock);
+        return n;
+      };
+      return ts.visitNode(sf, visit) as ts.SourceFile;
+    };
+  };
+}
+
+/** The file's JavaScript with the runtime (prover/runtime.ts unless another is named) routed in. */
+export function transformSource(file: string, text: string, runtime = RUNTIME): string {
+  const out = ts.transpileModule(text, {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    transformers: { before: [transformer(path.resolve(file))] },
+  }).outputText;
+  return `const ${RT} = require(${JSON.stringify(runtime)});\n${out}`;
+}
+
+/** Whether a file is variant code the prover runs symbolically (not the harness itself). */
+const isVariantCode = (file: string) => file.endsWith('.ts') && !PLAIN.some((d) => file.startsWith(d));
+
+/**
+ * Loads a variant file with its operators routed through the runtime, and every variant file
+ * it imports the same way (cached per loader); anything else is loaded by `plainRequire`.
+ * `runtime` names another runtime module (the self-test's deliberately broken one).
+ * `sources` gives the text of files that are not on disk (a variant generated from C, say): a
+ * virtual path there loads like a file, and imports resolve from its folder.
+ */
+export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime = RUNTIME, sources: ReadonlyMap<string, string> = new Map()): (file: string) => unknown {
+  const cache = new Map<string, Module>();
+  const load = (file: string): unknown => {
+    const abs = path.resolve(file);
+    const hit = cache.get(abs);
+    if (hit) return hit.exports;
+    const m = new Module(abs);
+    m.filename = abs;
+    m.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(abs));
+    cache.set(abs, m);
+    m.require = ((spec: string) => {
+      if (spec.startsWith('.')) {
+        const base = path.resolve(path.dirname(abs), spec);
+        const found = [`${base}.ts`, path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && (sources.has(c) || fs.existsSync(c)));
+        if (found && isVariantCode(found)) return load(found);
+        return plainRequire(base);
+      }
+      // the runtime (an absolute path) and packages: the prover's own instances, so a variant's
+      // decisions land on the path the prover is exploring
+      return plainRequire(spec);
+    }) as NodeJS.Require;
+    const text = sources.get(abs) ?? fs.readFileSync(abs, 'utf8');
+    (m as unknown as { _compile(code: string, file: string): void })._compile(transformSource(abs, text, runtime), abs);
+    m.loaded = true;
+    return m.exports;
+  };
+  return load;
+}
