@@ -9,7 +9,7 @@ import { expectedUnmaps } from '../model/reference';
 import { PropertyId, Variant } from '../model/variant';
 import { WORD64 } from '../model/word';
 import { storeRangeChunks } from '../model/xarray';
-import { caseArb } from '../properties/arbitraries';
+import { caseArb, caseArbFor } from '../properties/arbitraries';
 import { Case, LayoutSpec, materialize } from '../properties/case';
 import { checkProperty } from '../properties/engine/engine';
 import { Outcome, execute } from '../properties/engine/execute';
@@ -148,7 +148,49 @@ function growthWithChunks(v: Variant, reps: number): Growth[] {
   });
 }
 
+/** One fc.check end to end, in µs per case: a variant's cases drawn, executed once and judged on every property; or raw fast-check. */
+export interface EndToEnd {
+  readonly variant: string;
+  readonly usPerCase: number;
+}
+
+const U64 = (1n << 64n) - 1n;
+
+/**
+ * fast-check alone, the floor any generator built on it stands on: fc.check drawing a 5-tuple of
+ * 64-bit bigints and checking a trivial predicate of them.
+ */
+export function rawFastCheck(cfg: ThroughputConfig): number {
+  const u64 = fc.bigInt({ min: 0n, max: U64 });
+  const arb = fc.tuple(u64, u64, u64, u64, u64);
+  const run = () => { fc.assert(fc.property(arb, (t) => t[0] + t[1] + t[2] + t[3] + t[4] >= 0n), { numRuns: cfg.cases, seed: cfg.seed }); };
+  run();
+  return perCase(fastest(ROUNDS, run), cfg.cases);
+}
+
+/**
+ * A variant's cases as the engine's screened check spends them, end to end in one fc.check: its
+ * own space's generator (VM types, views, split era), execute() once, then every property of
+ * invalidations judged on that outcome (bind-within-file draws bind requests of its own).
+ */
+export function endToEnd(v: Variant, cfg: ThroughputConfig): EndToEnd {
+  const props = PROPERTIES.filter((p) => !p.draws);
+  const arb = caseArbFor(v);
+  const run = () => {
+    fc.check(fc.property(arb, (c) => {
+      const o = execute(v, c, WORD64);
+      for (const p of props) violations(p, o);
+      return true;
+    }), { numRuns: cfg.cases, seed: cfg.seed });
+  };
+  run();
+  return { variant: v.name, usPerCase: perCase(fastest(ROUNDS, run), cfg.cases) };
+}
+
 export interface ThroughputResults {
+  /** fast-check alone (rawFastCheck), measured in the same run. */
+  readonly rawFastCheck: number;
+  readonly endToEnd: EndToEnd[];
   readonly phases: Phases[];
   readonly rates: Rate[];
   readonly measured: { readonly variant: string; readonly property: PropertyId; readonly casesPerSecond: number; readonly derived: number };
@@ -165,7 +207,11 @@ export function measureThroughput(variants: readonly Variant[], cfg: ThroughputC
   const upstream = variants.find((v) => v.name === 'upstream')!;
   const id: PropertyId = 'no-stale-mapping';
   const derived = rates(all.find((p) => p.variant === upstream.name)!).find((x) => x.property === id)!.casesPerSecond;
+  const raw = rawFastCheck(cfg);
+  const ends = variants.map((v) => endToEnd(v, cfg));
   return {
+    rawFastCheck: raw,
+    endToEnd: ends,
     phases: all,
     rates: all.flatMap(rates),
     measured: { variant: upstream.name, property: id, casesPerSecond: measuredRate(upstream, id, cfg.cases, cfg.seed), derived },
