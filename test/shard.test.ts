@@ -35,39 +35,45 @@ test('the shards of a run split its cases by index, in order, each case once', (
   expect(shardParameters({ seed: 7, numRuns: 1000 })).toEqual({ seed: 7, numRuns: 1000 });
 });
 
-/** One run, then its shards and their merge, each with reports in a folder of its own. */
-function wholeAndMerged(args: string[], count: number, json: boolean) {
-  const mode = json ? ['--json'] : [];
-  const wholeReports = folder('whole-reports-');
-  const whole = checkHere([...args, ...mode], { REPORTS_DIR: wholeReports });
-  const shardOut = folder('shards-'), mergedReports = folder('merged-reports-');
+/** Its shards' --json, each run once, in a folder of their own; a shard saves nothing. */
+function shardsOf(args: string[], count: number): string[] {
+  const shardOut = folder('shards-'), reports = folder('shard-reports-');
   const files = Array.from({ length: count }, (_, i) => {
-    const r = checkHere([...args, '--shard', `${i + 1}/${count}`, '--json'], { REPORTS_DIR: mergedReports });
+    const r = checkHere([...args, '--shard', `${i + 1}/${count}`, '--json'], { REPORTS_DIR: reports });
     expect([i, r.err]).toEqual([i, '']);
     const file = path.join(shardOut, `shard-${i}.json`);
     fs.writeFileSync(file, r.out);
     return file;
   });
-  // a shard saves nothing: the merge saves what the whole run found
-  expect(fs.readdirSync(mergedReports)).toEqual([]);
-  // in any order
+  expect(fs.readdirSync(reports)).toEqual([]);
+  return files;
+}
+
+/** One run, and the merge of the shards' files (given in reverse: any order), each with reports in a folder of its own. */
+function wholeAndMerged(args: string[], files: readonly string[], json: boolean) {
+  const mode = json ? ['--json'] : [];
+  const wholeReports = folder('whole-reports-'), mergedReports = folder('merged-reports-');
+  const whole = checkHere([...args, ...mode], { REPORTS_DIR: wholeReports });
   const merged = checkHere(['--merge', ...[...files].reverse(), ...mode], { REPORTS_DIR: mergedReports });
   const as = (r: typeof whole, dir: string) => [r.code, inFolder(r.out, dir), inFolder(r.err, dir)];
-  return { whole: as(whole, wholeReports), merged: as(merged, mergedReports), files, reports: [contents(wholeReports), contents(mergedReports)] };
+  return { whole: as(whole, wholeReports), merged: as(merged, mergedReports), reports: [contents(wholeReports), contents(mergedReports)] };
 }
 
 // a mutant whose no-collateral-unmap fails first on case 32 of seed 7 (the last of four shards of
 // 10 cases) and no-redundant-unmap on case 1; and one whose failures a saved report shows
 const mutant = path.join('bench', 'mutants', 'u26-release-all-views.ts');
 
-test.each([false, true])('4 shards of a check, merged, give what one run gives (--json: %s)', (json) => {
+test('4 shards of a check, merged, give what one run gives (its table and its --json)', () => {
   const args = ['--seed', '7', '--runs', '40', mutant, 'variants/buggy.ts'];
-  const { whole, merged, files, reports } = wholeAndMerged(args, 4, json);
-  expect(merged).toEqual(whole);
-  expect(whole[0]).toBe(1); // the mutant fails what its base passes
-  expect(reports[1]).toEqual(reports[0]);
-  // the folder starts empty: every failure is saved, the mutant's two among them
-  expect(Object.keys(reports[0]).filter((f) => /^u26-release-all-views--.*\.json$/.test(f))).toHaveLength(2);
+  const files = shardsOf(args, 4);
+  for (const json of [false, true]) {
+    const { whole, merged, reports } = wholeAndMerged(args, files, json);
+    expect(merged).toEqual(whole);
+    expect(whole[0]).toBe(1); // the mutant fails what its base passes
+    expect(reports[1]).toEqual(reports[0]);
+    // the folder starts empty: every failure is saved, the mutant's two among them
+    expect(Object.keys(reports[0]).filter((f) => /^u26-release-all-views--.*\.json$/.test(f))).toHaveLength(2);
+  }
   // the whole run's no-collateral-unmap counterexample is the last shard's
   const handed = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')).handover);
   const failedIn = handed.map((h) => h.verdicts.find((v: { variant: string; property: string }) => v.variant === 'u26-release-all-views' && v.property === 'no-collateral-unmap').actual);
@@ -75,7 +81,8 @@ test.each([false, true])('4 shards of a check, merged, give what one run gives (
 }, 120_000);
 
 test('3 shards of an exhaustive scope, merged, give what one run gives', () => {
-  const { whole, merged, reports } = wholeAndMerged(['--exhaustive', '2', mutant, 'variants/fixed.ts'], 3, false);
+  const args = ['--exhaustive', '2', mutant, 'variants/fixed.ts'];
+  const { whole, merged, reports } = wholeAndMerged(args, shardsOf(args, 3), false);
   expect(merged).toEqual(whole);
   // both fail as they are expected to: the mutant no-collateral-unmap, fixed mmu-bookkeeping
   expect(whole[0]).toBe(0);

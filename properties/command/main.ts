@@ -506,8 +506,8 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warni
   return printExhaustive(args, code, broken, verdicts, loaded.map(checkedVariant));
 }
 
-/** The path a report of the exhaustive scope records: the scope, never a shard of it (a shard saves nothing; --merge saves the whole scope's). */
-const exhaustivePath = (maxPages: number) => `exhaustive N=${maxPages}`;
+/** The path a report of the exhaustive scope records: the whole scope, never a shard of it (a shard saves nothing; --merge saves the whole scope's). */
+const exhaustivePath = (maxPages: number) => `exhaustive N=${maxPages} shard 1/1`;
 
 type ExhaustiveChecked = ExhaustiveVerdict & { seed: number; path: string; notRun?: boolean; confirmation?: Verdict['confirmation']; report?: { stem: string; written: boolean }; dir: string };
 
@@ -562,7 +562,7 @@ function printShard(args: Args, kind: Handover['kind'], code: CheckOutput['exitC
     ...(kind === 'check' ? { seed: args.seed, numRuns: args.numRuns } : { maxPages: args.exhaustive! }),
     variants: loaded.map((l): HandedVariant => ({
       name: l.info.name, file: here(l.file), kernelTree: l.kernelTree, sourceHash: l.who.sourceHash, expect: l.info.expect,
-      dir: here(reportsFolder(args, l)), ran: ran.find((r) => r.name === l.info.name)!,
+      ran: ran.find((r) => r.name === l.info.name)!,
     })),
     broken: [...broken, ...(nothing ? [{ file: '-', message: nothing }] : [])], warnings: [...warnings], verdicts: verdicts.map(handedVerdict),
   };
@@ -577,13 +577,13 @@ function printShard(args: Args, kind: Handover['kind'], code: CheckOutput['exitC
  */
 function mergeRun(args: Args): number {
   const merged = (require('./merge') as typeof import('./merge')).mergeShards(args.targets.map(userPath));
-  const folders = new Map<string, SavedReport[]>();
   const verdicts = merged.verdicts.map(({ variant, verdict }) => {
-    const dir = path.resolve(variant.dir);
-    if (!folders.has(dir)) folders.set(dir, loadReports(dir));
-    const who = { ...reportedVariant({ name: variant.name, expect: variant.expect }, variant.sourceHash, path.resolve(variant.file)), expected: (id: PropertyId) => variant.expect[id] };
+    // the reports go where this command would put the variant's: a merge saves what the whole run found, here
+    const file = path.resolve(variant.file);
+    const dir = reportsFolder(args, { file, kernelTree: variant.kernelTree });
+    const who = { ...reportedVariant({ name: variant.name, expect: variant.expect }, variant.sourceHash, file), expected: (id: PropertyId) => variant.expect[id] };
     const whole = merged.kind === 'exhaustive' ? { ...verdict, seed: 0, path: exhaustivePath(merged.maxPages!), numShrinks: 0 } : verdict;
-    const r = reportVerdict(whole, who, { dir, saved: folders.get(dir)! });
+    const r = reportVerdict(whole, who, { dir, saved: savedReports(dir) });
     return { ...whole, ...(r.report ? { report: r.report } : {}), dir };
   });
   refreshIndexes(args, verdicts, new Set(merged.variants.map((v) => v.name)));

@@ -225,7 +225,6 @@ export const Handover = z.object({
     kernelTree: z.boolean(),
     sourceHash: z.string(),
     expect: z.object(Object.fromEntries(PROPERTY_IDS.map((id) => [id, Expectation])) as Record<PropertyId, typeof Expectation>).strict().describe('Its expectation of each property.'),
-    dir: z.string().describe('Its reports folder, relative to the folder the command ran in.'),
     ran: RanVariant,
   }).strict()),
   broken: Broken,
