@@ -63,9 +63,11 @@ const baseGfnOf = oneof(
 );
 
 const gfnGapOf = oneof([3, constant(0n)], [2, big(1n, 1n << 40n)]);
-const tailOf = oneof([1, constant(0n)], [1, big(1n, 100n)]);
+/** The file's pages past its last binding. */
+export const tailOf = oneof([1, constant(0n)], [1, big(1n, 100n)]);
 
-interface RawSlot {
+/** A slot as drawn, before the layout places it. */
+export interface RawSlot {
   readonly npages: bigint;
   readonly gap: bigint;
   /** Slots are laid out in gfn space in the order of these keys: every order of bases. */

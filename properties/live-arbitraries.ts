@@ -19,7 +19,7 @@
 import fc from 'fast-check';
 import { Operation } from '../model/callers';
 import { PAGE_SHIFT } from '../model/layout';
-import { anchorOf, badPunchOf, beyondOf, constant, corrupt, fewOf, from, insideOf, pages, punchRange, punchSpecOf, slotIndexOf } from './arbitraries';
+import { RawSlot, anchorOf, badPunchOf, beyondOf, constant, corrupt, fewOf, from, insideOf, pages, punchRange, punchSpecOf, slotIndexOf, tailOf } from './arbitraries';
 import { Case, LayoutSpec, SlotSpec } from './case';
 import { Draw, Gen, arbitrary, big, oneof } from './draw';
 
@@ -63,25 +63,19 @@ type BadBind = 'none' | (typeof BAD_BINDS)[number];
 const gfnGapOf = oneof([3, constant(0n)], [2, big(1n, 300n)], [1, big(1n, 1n << 20n)]);
 const badOf = oneof<BadBind>([12, constant('none')], [1, from<BadBind>(...BAD_BINDS)]);
 const intoOf = big(0n, 70n);
-const tailOf = oneof([1, constant(0n)], [1, big(1n, 100n)]);
-
-interface RawSlot {
-  readonly npages: bigint;
-  readonly gap: bigint;
-  readonly gfnKey: number;
-  readonly gfnGap: bigint;
+interface LiveSlot extends RawSlot {
   readonly bad: BadBind;
   /** The other slot a bad bind clashes with, and how far into it. */
   readonly other: number;
   readonly into: bigint;
 }
 
-const slotOf: Gen<RawSlot> = (d) => ({
+const slotOf: Gen<LiveSlot> = (d) => ({
   npages: npagesOf(d), gap: gapOf(d), gfnKey: slotIndexOf(d), gfnGap: gfnGapOf(d), bad: badOf(d), other: slotIndexOf(d), into: intoOf(d),
 });
 
 /** Keeps the total under LIVE_MAX_GFNS: the largest slots are cut to 65 pages, in order. */
-function withinBudget(raw: readonly RawSlot[]): bigint[] {
+function withinBudget(raw: readonly LiveSlot[]): bigint[] {
   const n = raw.map((r) => r.npages);
   let total = n.reduce((a, b) => a + b, 0n);
   while (total > LIVE_MAX_GFNS) {
