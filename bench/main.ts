@@ -15,7 +15,7 @@ import { runPool } from './pool';
 import { BenchConfig, BenchResults, problemsOf, render, summary } from './report';
 import { ms } from './stats';
 import { measureThroughput } from './throughput';
-import { proveShipped, renderProve, writeProveSection } from './prove';
+import { BEGIN, END, proveShipped, renderProve, writeProveSection } from './prove';
 import { FULL_BOUND } from '../prover/shapes';
 
 const USAGE = `usage: npm run bench -- [--quick] [--prove] [--workers N] [--out FILE]
@@ -59,6 +59,7 @@ async function main(): Promise<number> {
   if (opts.prove) return proveSection(opts.out);
   const cfg = opts.quick ? QUICK : FULL;
   const t0 = performance.now();
+  const loadStart = os.loadavg()[0];
   const shipped = loadVariants();
   const buggy = shipped.filter((v) => bugsOf(v).length > 0);
   const mutants = loadMutants();
@@ -92,6 +93,8 @@ async function main(): Promise<number> {
     config: cfg,
     quick: opts.quick,
     date: new Date().toISOString().slice(0, 10),
+    load: { start: loadStart, end: os.loadavg()[0] },
+    cpus: cpusOfThisProcess(),
     machine: `${os.cpus().length} x ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
     kills: of('kill').map((x) => x.row),
     detections: of('detection').flatMap((x) => x.rows),
@@ -102,9 +105,21 @@ async function main(): Promise<number> {
     ...throughput,
   };
   const final: BenchResults = { ...r, wallMs: performance.now() - t0 };
-  fs.writeFileSync(opts.out, render(final));
+  // the proof section is --prove's: a full run keeps the one the file has
+  const old = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : '';
+  const a = old.indexOf(BEGIN), b = old.indexOf(END);
+  fs.writeFileSync(opts.out, `${render(final)}${a >= 0 && b > a ? `\n${old.slice(a, b + END.length)}\n` : ''}`);
   console.log(`\n${summary(final).join('\n')}\n\nwrote ${path.relative(process.cwd(), opts.out)} in ${ms(final.wallMs)}`);
   return problemsOf(final).length === 0 ? 0 : 1;
+}
+
+/** The CPUs this process may run on, from /proc (taskset -c 0 gives "0"); every CPU elsewhere. */
+function cpusOfThisProcess(): string {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 'all';
+  } catch {
+    return 'all';
+  }
 }
 
 /** --prove: the proof section alone; exit 1 when a verdict is not the expected one. */
