@@ -65,7 +65,7 @@ export function summary(r: BenchResults): string[] {
     `- **Time to detection** (best property, median / worst over ${r.config.detection.seeds} seeds, project generators vs naive): ` +
       best.map((b) => `${b.variant} ${count(b.project.median, b.project.cap)} / ${count(b.project.worst, b.project.cap)} vs ${count(b.naive?.median ?? null, b.naive?.cap ?? 0)}`).join('; ') + '.',
     `- **Exhaustive small scope** (one core, budget ${ms(r.config.scope.budgetMs)}): ` +
-      largest.map((x) => `${x.variant} N = ${x.maxPages} (${x.cases.toLocaleString('en')} cases, ${ms(x.ms)})`).join('; ') + '.',
+      largest.map((x) => `${x.variant} N = ${x.maxPages} (${x.cases.toLocaleString('en')} cases, ${ms(x.ms)} of CPU)`).join('; ') + '.',
     `- **Throughput** (one core, end to end in one fc.check, every property judged on one execution; raw fast-check ${us(r.rawFastCheck)} µs/case in the same run): ` +
       r.endToEnd.map((e) => `${e.variant} ${us(e.usPerCase)}`).join(', ') + ' µs/case' +
       `; goal ${UPSTREAM_GOAL_US} µs for upstream and ${VARIANT_GOAL_US} µs for every other variant: ${overGoal(r).length ? `over it: ${overGoal(r).map((e) => e.variant).join(', ')}` : 'met'}.`,
@@ -203,7 +203,8 @@ function throughputSection(r: BenchResults): string[] {
   return [
     '## 4. Throughput (one core)',
     '',
-    `End to end, in one \`fc.check\` of ${t.cases} cases (seed ${t.seed}, the median of ${E2E_ROUNDS} rounds after one to warm): each variant's own generator (its VM types, views, split era), ` +
+    `End to end, in one \`fc.check\` of ${t.cases} cases (seed ${t.seed}, the median of ${E2E_ROUNDS} rounds after one to warm, in CPU time: ` +
+      'the machine is shared, and the wall clock counts the time a process waits for its core): each variant\'s own generator (its VM types, views, split era), ' +
       '`execute()` once, and every property of invalidations judged on that outcome (bind-within-file draws bind requests of its own), beside raw fast-check ' +
       `in the same process: \`fc.check\` of a 5-tuple of 64-bit bigints and a trivial predicate, **${us(r.rawFastCheck)} µs per case**. ` +
       `The goal: ${UPSTREAM_GOAL_US} µs for upstream, ${VARIANT_GOAL_US} µs for every other variant.`,
@@ -254,9 +255,9 @@ function scopeSection(r: BenchResults): string[] {
       'of every file index inside one xarray node, those whose lowest binding starts at the window\'s first three indices and whose gfns start at 0 (or 1, for one slot), ' +
       'and a folio only where no punch of the scope has its range; "uncut" counts the cases per VM type without it.',
     '',
-    `N grows while the next scope, at the last measured rate, fits ${ms(c.budgetMs)} on one core (upstream and fixed run side by side, one core each):`,
+    `N grows while the next scope, at the last measured rate, fits ${ms(c.budgetMs)} of CPU time on one core (upstream and fixed run one after the other, or side by side with two workers):`,
     '',
-    table(['variant', '>N', '>cases', '>uncut', '>time', 'failing properties'], growthRows),
+    table(['variant', '>N', '>cases', '>uncut', '>CPU time', 'failing properties'], growthRows),
     '',
     'Verdicts at the largest N. In this mode a pass is a proof over the scope; a property declared to fail may pass when the scope cannot reach its failure.',
     '',

@@ -23,3 +23,12 @@ export const within = (xs: ReadonlyArray<number | null>, limit: number): number 
 export const count = (x: number | null, cap: number): string => (x === null ? `> ${cap}` : String(x));
 
 export const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(0)} s` : x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
+
+/**
+ * This process's CPU time in ms (user and system, every thread): the work a measurement did,
+ * which the other processes of a shared machine do not stretch as they stretch the wall clock.
+ */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
