@@ -6,7 +6,7 @@ import { Layout, viewsOf } from './layout';
 import { EventLog, KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
 import { Visit, walk, xaFind } from './xarray';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
-import { Word } from './word';
+import { Word, s64 } from './word';
 
 declare const opaque: unique symbol;
 /** struct kvm, as a handle: a variant passes it back, it never looks inside. */
@@ -76,6 +76,8 @@ export interface Kernel {
   readonly KVM_FILTER_PRIVATE: number;
   /** (unsigned long)x: the conversion C makes implicitly, written out in a port. */
   ul(x: bigint): bigint;
+  /** (loff_t)x: C's conversion to a signed 64-bit type, and what a loff_t sum wraps to (-fno-strict-overflow). */
+  s64(x: bigint): bigint;
   min(a: bigint, b: bigint): bigint;
   max(a: bigint, b: bigint): bigint;
   /** xa_for_each_range(xa, index, entry, start, last), as `for (const [index, slot] of ...)`. */
@@ -173,6 +175,7 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     GUEST_MEMFD_FLAG_MMAP,
     GUEST_MEMFD_FLAG_INIT_SHARED,
     ul: word.ul,
+    s64,
     min: word.min,
     max: word.max,
     // the macros' own arithmetic, ((x - 1) | (y - 1)) + 1 and x & ~(y - 1), in the word: meant for a

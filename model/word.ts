@@ -38,6 +38,13 @@ export function makeWord(bits: number): Word {
 /** The kernel's word: 64 bits (KERNEL-FACTS §1). */
 export const WORD64: Word = makeWord(64);
 
+/**
+ * C's conversion to a signed 64-bit type (loff_t, s64): reduce modulo 2^64 into [-2^63, 2^63).
+ * The kernel builds with -fno-strict-overflow, so a signed sum that leaves the type wraps the same
+ * way: s64(a + b) is the loff_t a + b computes. A named helper so that a prover can model it.
+ */
+export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+
 /** Decimal with hex beside it, the way a counterexample is printed for people. */
 export function decHex(x: bigint): string {
   if (x < 0n) return `${x} (-0x${(-x).toString(16)})`;

@@ -37,10 +37,18 @@ export function locateSource(treeOrFile: string): string {
   throw new ExtractError(`--from-kernel: ${treeOrFile} is a folder without ${CANDIDATES.join(' or ')}`);
 }
 
-type Item = (FunctionDef & { kind: 'function' }) | (MacroDef & { kind: 'macro' });
+export type Item = (FunctionDef & { kind: 'function' }) | (MacroDef & { kind: 'macro' });
+
+/** The functions the harness calls in a file of this era: the pair, the zap, and a release's per-view helpers (native/era.ts). */
+export function rootsOf(era: EraInfo): string[] {
+  // an inode-era release calls the per-view helpers itself (native/era.ts)
+  return era.release
+    ? [era.begin, era.end, ...(era.zap ? [era.zap] : []), era.release.begin, ...(era.release.zap ? [era.release.zap] : []), '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter']
+    : [era.begin, era.end];
+}
 
 /** The two functions and, transitively, the file's functions they call and macros they name. */
-function closure(functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
+export function closure(functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
   const firstFn = new Map<string, FunctionDef>();
   for (const f of functions) if (!firstFn.has(f.name)) firstFn.set(f.name, f);
   const firstMacro = new Map<string, MacroDef>();
@@ -67,11 +75,7 @@ export function extractInvalidation(treeOrFile: string): Extraction {
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
   const era = recogniseEra(file, functions, macros);
-  // an inode-era release calls the per-view helpers itself (native/era.ts)
-  const roots = era.release
-    ? [era.begin, era.end, ...(era.zap ? [era.zap] : []), era.release.begin, ...(era.release.zap ? [era.release.zap] : []), '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter']
-    : [era.begin, era.end];
-  const items = closure(functions, macros, roots);
+  const items = closure(functions, macros, rootsOf(era));
   const where = JSON.stringify(file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win

@@ -114,9 +114,10 @@ const isVariantCode = (file: string) => file.endsWith('.ts') && !PLAIN.some((d) 
 
 /**
  * Loads a variant file with its operators routed through the runtime, and every variant file
- * it imports the same way (cached per loader); anything else is loaded by `plainRequire`.
+ * it imports the same way (cached per loader); anything else is loaded by `plainRequire`. A file
+ * named in `virtual` is read from there instead of the disk (a C variant's translation, prover/c/).
  */
-export function symbolicLoader(plainRequire: NodeJS.Require = require): (file: string) => unknown {
+export function symbolicLoader(plainRequire: NodeJS.Require = require, virtual: ReadonlyMap<string, string> = new Map()): (file: string) => unknown {
   const cache = new Map<string, Module>();
   const load = (file: string): unknown => {
     const abs = path.resolve(file);
@@ -137,7 +138,7 @@ export function symbolicLoader(plainRequire: NodeJS.Require = require): (file: s
       // decisions land on the path the prover is exploring
       return plainRequire(spec);
     }) as NodeJS.Require;
-    (m as unknown as { _compile(code: string, file: string): void })._compile(transformSource(abs, fs.readFileSync(abs, 'utf8')), abs);
+    (m as unknown as { _compile(code: string, file: string): void })._compile(transformSource(abs, virtual.get(abs) ?? fs.readFileSync(abs, 'utf8')), abs);
     m.loaded = true;
     return m.exports;
   };
