@@ -153,7 +153,7 @@ export function caseOf(shape: Shape, a: Assignment): Case {
     : shape.op === 'memory-failure' ? { kind: 'memory-failure', index: get('s'), order: get('nr').toString(2).length - 1 }
     : shape.op === 'punch' ? { kind: 'punch', mode: FALLOC_PUNCH, offset: page(get('s')), len: page(get('e') - get('s')) }
     : { kind: 'convert', offset: page(get('s')), size: page(get('e') - get('s')), toPrivate: false };
-  return { layout, op, pick: 0n };
+  return { layout, op };
 }
 
 /** The case's inputs as an assignment of the shape's names (the chunk edges as lib/xarray.c makes them, when at most K). */

@@ -18,7 +18,6 @@ import { CorrectnessId, PropertyProof, VariantProof } from '../../prover/verdict
 import { Case, caseKey } from '../case';
 import { inProcess } from '../engine/engine';
 import { minimize } from '../engine/minimize';
-import { FAITHFUL } from '../../model/xarray';
 import { property, violations } from '../properties';
 import { isShipped, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
@@ -92,7 +91,7 @@ export function replayCounterexample(file: string, r: PropertyProof, dir: string
   const c = caseOf(r.shape!, r.assignment!);
   const prop = property(r.property);
   const run = inProcess(variant, WORD64);
-  const judge = (x: Case) => violations(prop, run(x, FAITHFUL), () => run(x, FAITHFUL));
+  const judge = (x: Case) => violations(prop, run(x));
   let found: string[];
   try {
     found = judge(c);
@@ -105,11 +104,11 @@ export function replayCounterexample(file: string, r: PropertyProof, dir: string
   }
   let steps = 0;
   const shrunk = minimize(c, (x) => { try { steps++; return judge(x).length > 0; } catch { return false; } });
-  const outcome = run(shrunk, FAITHFUL);
+  const outcome = run(shrunk);
   const v = judge(shrunk);
   if (!dir) return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v };
   const who = reportedVariant(variant, sourceHashOf(file), file);
-  const saved = saveFailure(dir, who, r.property, outcome, 'faithful', [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
+  const saved = saveFailure(dir, who, r.property, outcome, [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
   return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`) };
 }
 
@@ -190,7 +189,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
           return {
             property: p.property, status: p.status, expected: r.expect[p.property], ms: Math.round(p.ms), reason: p.reason ?? null,
             shape: p.shape ? shapeWords(p.shape) : null,
-            counterexample: rep ? caseRecord(rep.shrunk ?? rep.case, 'faithful') : null,
+            counterexample: rep ? caseRecord(rep.shrunk ?? rep.case) : null,
             replay: rep ? rep.outcome : null, report: rep?.report ?? null,
           };
         }),
@@ -206,7 +205,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
     for (const p of r.proof.results) {
       const rep = r.replays.find((x) => x.property === p.property);
       if (p.status === 'unknown') out(`\n${r.proof.variant} ${p.property}: unknown: ${p.reason}`);
-      if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case, FAITHFUL)}`);
+      if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case)}`);
       if (rep?.outcome === 'spurious') out(`\n${r.proof.variant} ${p.property}: unknown: the counterexample went through an over-approximation (${p.abstractions!.join('; ')}) and the engine does not fail it`);
       if (rep?.outcome === 'confirmed' && rep.report) out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine: ${rep.report}`);
     }
