@@ -11,7 +11,7 @@
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from '../../model/vm';
 import { Refusal } from './lex';
 import { Declarator, Expr, FunctionAst, Stmt } from './parse';
-import { CType, FIELDS, IntType, T, UNREAD_RANGE_FIELDS, isInt, maxOf, minOf, promote, ptr, sameType, struct, typeName, unsignedOf, usual, wrapTo } from './types';
+import { CType, FIELDS, IntType, T, UNREAD_RANGE_FIELDS, isInt, maxOf, promote, ptr, sameType, struct, typeName, usual, wrapTo } from './types';
 
 /** A translated expression: TypeScript text, its C type, whether its value is already reduced to the type. */
 interface Val {
@@ -28,6 +28,8 @@ interface Val {
   readonly flagsPointer?: boolean;
   /** A local variable (or a field of a local struct) that may be assigned. */
   readonly lvalue?: boolean;
+  /** The code is a sum (1) or a product (2), not an operand as it stands; absent: it is one. */
+  readonly prec?: 1 | 2;
 }
 
 interface Var {
@@ -367,7 +369,9 @@ export class FunctionEmitter {
   }
 
   private exact(v: Val): Val {
-    return v.exact ? v : { ...v, code: this.exactCode(v), exact: true };
+    if (v.exact) return v;
+    const { prec: _, ...rest } = v;
+    return { ...rest, code: this.exactCode(v), exact: true };
   }
 
   /** A value as an unsigned long (what the xarray and the kernel calls take). */
@@ -542,7 +546,7 @@ export class FunctionEmitter {
       const s = count.konst;
       if (op === '<<') {
         if (x.konst !== undefined) return this.konst(t, x.konst << s);
-        return { code: `(${x.code}) * ${lit(1n << s)}`, type: t, exact: false, pure };
+        return { code: `(${x.code}) * ${lit(1n << s)}`, type: t, exact: false, pure, prec: 2 };
       }
       const ex = this.exact(x);
       if (ex.konst !== undefined) return this.konst(t, ex.konst >> s);
@@ -557,11 +561,16 @@ export class FunctionEmitter {
         const r = op === '<' ? ex.konst < ey.konst : op === '>' ? ex.konst > ey.konst : op === '<=' ? ex.konst <= ey.konst : op === '>=' ? ex.konst >= ey.konst : op === '==' ? ex.konst === ey.konst : ex.konst !== ey.konst;
         return { code: `${r}`, type: T.bool, exact: true, pure: true, konst: r ? 1n : 0n };
       }
-      return { code: `(${ex.code} ${js} ${ey.code})`, type: T.bool, exact: true, pure };
+      // TypeScript reads `x < (` as the start of type arguments: a < b is written b > a (C leaves the order of operands open)
+      if (op === '<' && !ex.pure && !ey.pure) throw new Refusal(at, '< of two operands with effects');
+      return { code: op === '<' ? `(${ey.code} > ${ex.code})` : `(${ex.code} ${js} ${ey.code})`, type: T.bool, exact: true, pure };
     }
     if (op === '+' || op === '-' || op === '*') {
       if (x.konst !== undefined && y.konst !== undefined) return this.konst(t, op === '+' ? x.konst + y.konst : op === '-' ? x.konst - y.konst : x.konst * y.konst);
-      return { code: `${x.code} ${op} ${op === '+' ? y.code : this.paren(y.code)}`, type: t, exact: false, pure };
+      const level = op === '*' ? 2 : 1;
+      const left = x.prec !== undefined && x.prec < level ? `(${x.code})` : x.code;
+      const right = y.prec !== undefined && y.prec <= level ? `(${y.code})` : y.code;
+      return { code: `${left} ${op} ${right}`, type: t, exact: false, pure, prec: level };
     }
     const ex = this.exact(x), ey = this.exact(y);
     if (op === '/' || op === '%') {
@@ -576,10 +585,6 @@ export class FunctionEmitter {
       return { code: `(${ex.code} ${op} ${ey.code})`, type: t, exact: true, pure };
     }
     throw new Refusal(at, `the operator ${op}`);
-  }
-
-  private paren(code: string): string {
-    return /^[\w.$]+$/.test(code) ? code : `(${code})`;
   }
 
   private cast(e: Extract<Expr, { k: 'cast' }>): Val {
@@ -668,7 +673,7 @@ export class FunctionEmitter {
   private minMax(e: Extract<Expr, { k: 'call' }>): Val {
     const typed = e.callee.endsWith('_t');
     if (e.args.length !== (typed ? 3 : 2)) throw new Refusal(e.at, `${e.callee}() with ${e.args.length} arguments`);
-    const [ta, xa, ya] = typed ? e.args : [undefined, ...e.args];
+    const [ta, xa, ya] = (typed ? e.args : [undefined, ...e.args]) as [Expr | undefined, Expr, Expr];
     let x = this.expr(xa), y = this.expr(ya);
     let t: CType;
     if (typed) {
@@ -719,8 +724,7 @@ export class FunctionEmitter {
 /** min()/max() of types other than unsigned long: plain comparisons of two values of one type. */
 export const PRELUDE = [
   "const XA_PRESENT = 'XA_PRESENT';",
-  'const __min = (a, b) => (a < b ? a : b);',
+  'const __min = (a, b) => (b > a ? a : b);',
   'const __max = (a, b) => (a > b ? a : b);',
 ];
 
-export { minOf };
