@@ -8,14 +8,16 @@
 
 import path from 'path';
 import { parseArgs as utilParseArgs } from 'util';
-import { CORRECTNESS } from '../../model/variant';
+import { CORRECTNESS, Variant } from '../../model/variant';
 import { WORD64 } from '../../model/word';
 import { caseOf } from '../../prover/inputs';
+import { CTarget, cSubject, proveC } from '../../prover/c/prove';
 import { proveVariant } from '../../prover/prove';
 import { Bound, FULL_BOUND, SMALL_BOUND, shapeWords } from '../../prover/shapes';
 import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
 import { CorrectnessId, PropertyProof, VariantProof } from '../../prover/verdicts';
 import { Case, caseKey } from '../case';
+import { Outcome } from '../engine/execute';
 import { inProcess } from '../engine/engine';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
@@ -28,13 +30,18 @@ import { userPath } from './args';
 
 export const PROVE_HELP = `Prove guest_memfd invalidation variants for every input within a bound.
 
-usage: npm run prove -- [options] [variant.ts | folder ...]
-       npm run check -- --prove [options] [variant.ts | folder ...]
+usage: npm run prove -- [options] [variant.ts | variant.c | folder ...] [--from-kernel TREE ...]
+       npm run check -- --prove [options] [variant.ts | variant.c | folder ...] [--from-kernel TREE ...]
 
 Each variant is run symbolically (prover/) over every layout shape of its era within the bound
 and each correctness property gets a verdict: proved for every value the kernel's input rules
 allow in those shapes, a counterexample (replayed through the engine, shrunk and saved as a
 report, found by proof), or unknown with the reason. With no file, every variant in variants/.
+A C file or a kernel tree is translated to TypeScript first (prover/c/); a construct the
+translator does not take makes its verdicts unknown, naming the C line; a counterexample is
+replayed on the compiled C.
+
+  --from-kernel PATH  also prove the invalidation functions of a kernel tree (or its guest_memfd.c)
 
   --property ID[,ID]  only these properties (${CORRECTNESS.join(', ')})
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
@@ -45,6 +52,7 @@ report, found by proof), or unknown with the reason. With no file, every variant
 
 export interface ProveArgs {
   readonly targets: string[];
+  readonly fromKernel: string[];
   readonly properties?: CorrectnessId[];
   readonly bound: Bound;
   readonly boundName: 'full' | 'small';
@@ -57,7 +65,7 @@ export interface ProveArgs {
 export function parseProveArgs(argv: readonly string[]): ProveArgs {
   const { values: o, positionals } = utilParseArgs({
     args: argv.filter((a) => a !== '--prove'),
-    options: { property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   });
@@ -69,7 +77,7 @@ export function parseProveArgs(argv: readonly string[]): ProveArgs {
   const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
   if (!Number.isSafeInteger(rlimit) || rlimit < 1) throw new Error(`--rlimit needs a positive integer, got "${o.rlimit}"`);
   return {
-    targets: positionals, ...(props ? { properties: props as CorrectnessId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
+    targets: positionals, fromKernel: o['from-kernel'] ?? [], ...(props ? { properties: props as CorrectnessId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
     ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, help: o.help ?? false,
   };
 }
@@ -85,12 +93,15 @@ export interface Replayed {
   readonly report?: string;
 }
 
+/** What a counterexample is replayed on: a TypeScript variant in this process, or a C variant's compiled program (prover/c/prove.ts). */
+export interface ReplaySubject { readonly variant: Variant; run(c: Case): Outcome }
+
 /** A counterexample's case run by the engine on the variant itself, shrunk if it fails, saved. */
-export function replayCounterexample(file: string, r: PropertyProof, dir: string | undefined): Replayed {
-  const variant = loadVariantFile(file);
+export function replayCounterexample(file: string, r: PropertyProof, dir: string | undefined, subject?: ReplaySubject): Replayed {
+  const variant = subject?.variant ?? loadVariantFile(file);
   const c = caseOf(r.shape!, r.assignment!);
   const prop = property(r.property);
-  const run = inProcess(variant, WORD64);
+  const run = subject ? (x: Case) => subject.run(x) : inProcess(variant, WORD64);
   const judge = (x: Case) => violations(prop, run(x));
   let found: string[];
   try {
@@ -146,9 +157,10 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
     return 2;
   }
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
-  let files: string[];
+  let targets: CTarget[];
   try {
-    files = variantFiles(args.targets).filter((f) => f.endsWith('.ts'));
+    const files = variantFiles(args.targets, args.fromKernel.length > 0).filter((f) => f.endsWith('.ts') || f.endsWith('.c'));
+    targets = [...files.map((file) => ({ file, tree: false })), ...args.fromKernel.map((t) => ({ file: userPath(t), tree: true }))];
   } catch (e) {
     err(`${(e as Error).message}\n`);
     return 2;
@@ -157,19 +169,31 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   const rows: ProveRow[] = [];
   const broken: string[] = [];
   try {
-    for (const file of files) {
-      let proof: VariantProof;
+    for (const target of targets) {
+      const { file } = target;
+      const isC = target.tree || file.endsWith('.c');
+      const opts = { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) };
+      let proof: VariantProof, variant: Pick<Variant, 'name' | 'expect'>;
       try {
-        proof = await proveVariant(file, { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) });
+        if (isC) ({ proof, variant } = await proveC(target, opts));
+        else { proof = await proveVariant(file, opts); variant = loadVariantFile(file); }
       } catch (e) {
         broken.push(`${file}: ${(e as Error).message}`);
         continue;
       }
-      const variant = loadVariantFile(file);
-      const dir = args.reportsDir ? userPath(args.reportsDir) : isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
+      const dir = args.reportsDir ? userPath(args.reportsDir) : target.tree || isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
       // an expected failure a saved report already shows is confirmed, not saved again
       const shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
-      const replays = proof.results.filter((p) => p.status === 'counterexample').map((p) => replayCounterexample(file, p, variant.expect[p.property] === 'fail' && shown.has(p.property) ? undefined : dir));
+      const found = proof.results.filter((p) => p.status === 'counterexample');
+      // a C variant's counterexample is replayed on its compiled C
+      const subject = isC && found.length ? cSubject(target) : undefined;
+      if (subject?.note && !args.json) err(`${proof.variant}: ${subject.note}\n`);
+      let replays: Replayed[];
+      try {
+        replays = found.map((p) => replayCounterexample(proof.file, p, variant.expect[p.property] === 'fail' && shown.has(p.property) ? undefined : dir, subject));
+      } finally {
+        subject?.close();
+      }
       rows.push({ proof, expect: { ...variant.expect }, replays });
       if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries, ${(proof.ms / 1000).toFixed(1)} s\n`);
     }

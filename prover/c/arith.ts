@@ -55,8 +55,8 @@ function inputs(count: number, seed: number): bigint[][] {
 
 export interface ArithResult { readonly expressions: number; readonly inputs: number; readonly mismatches: ReadonlyArray<{ expression: string; input: string; gcc: string; translated: string }> }
 
-/** `count` expressions on `inputCount` inputs each, through gcc and through the translation. */
-export function arithmeticDifferential(count: number, inputCount: number, seed: number): ArithResult {
+/** `count` expressions on `inputCount` random inputs (and the edges) each, through gcc and through the translation (`mutate`d, to show a wrong one is caught). */
+export function arithmeticDifferential(count: number, inputCount: number, seed: number, mutate: (source: string) => string = (s) => s): ArithResult {
   const gens = fc.sample(expr(3), { seed, numRuns: count });
   const params = VARS.map(([n, t]) => `${t.k === 'bool' ? 'bool' : typeName(t)} ${n}`).join(', ');
   const fns = gens.map((g, i) => `static u64 e${i}(${params})\n{\n\treturn ${g.text};\n}\n`);
@@ -84,7 +84,7 @@ export function arithmeticDifferential(count: number, inputCount: number, seed: 
   const table = new Map(asts.map((a) => [a.name, a]));
   const source = [...PRELUDE, ...asts.flatMap((a) => new FunctionEmitter(table, false).function(a, `function ${a.name}($PARAMS)`).map((l) => l.text)), `module.exports = { ${asts.map((a) => a.name).join(', ')} };`].join('\n');
   const m = new Module('arith.ts');
-  (m as unknown as { _compile(c: string, f: string): void })._compile(ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText, 'arith.ts');
+  (m as unknown as { _compile(c: string, f: string): void })._compile(ts.transpileModule(mutate(source), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText, 'arith.ts');
   const fnsJs = m.exports as Record<string, (...a: unknown[]) => bigint>;
   const k = { ul: WORD64.ul, s64, min: WORD64.min, max: WORD64.max };
   const mismatches: Array<{ expression: string; input: string; gcc: string; translated: string }> = [];
