@@ -15,7 +15,7 @@ import { proveC } from '../prover/c/prove';
 import { translateCFile, translateTree } from '../prover/c/translate';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Solver } from '../prover/solver';
-import { replayCounterexample } from '../properties/command/prove';
+import { parseProveArgs, replayCounterexample } from '../properties/command/prove';
 import { seed } from './native-helpers';
 
 const ROOT = path.join(__dirname, '..');
@@ -115,6 +115,11 @@ describe('what the subset leaves out is refused at its line, never guessed', () 
   test('and the unedited file translates', () => {
     expect(refusal((s) => s)).toBe('translated');
   });
+});
+
+test('npm run prove and check --prove take C files and --from-kernel trees', () => {
+  const a = parseProveArgs(['--prove', 'variants/c/upstream.c', '--from-kernel', 'tree-a', '--from-kernel', 'tree-b']);
+  expect([a.targets, a.fromKernel]).toEqual([['variants/c/upstream.c'], ['tree-a', 'tree-b']]);
 });
 
 describe('a C file proves as its TypeScript twin does (punches of a one-slot file, one xarray chunk)', () => {
