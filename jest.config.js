@@ -8,4 +8,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
+  // jest's default reporters, and after its summary the cause of every skipped test (the live
+  // suites skip without guest_memfd): jest puts its summary after every reporter, so not 'default'
+  reporters: [['<rootDir>/test/skipped-reporter.js', { part: 'progress' }], ['<rootDir>/test/skipped-reporter.js', { part: 'summary' }]],
 };

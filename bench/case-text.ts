@@ -25,6 +25,7 @@ export function caseText(c: Case): string {
     case 'release': op = c.op.view ? `release of view ${c.op.view}` : 'release'; break;
     case 'memory-failure': op = `folio [${num(c.op.index)}, ${num(c.op.index + (1n << BigInt(c.op.order)))})`; break;
     case 'convert': op = `convert [${num(c.op.offset >> PAGE_SHIFT)}, ${num((c.op.offset + c.op.size) >> PAGE_SHIFT)}) to ${c.op.toPrivate ? 'private' : 'shared'}`; break;
+    case 'bind': op = `bind slot ${c.op.slot}: ${num(c.op.memory_size >> PAGE_SHIFT)} pages at offset ${num(c.op.guest_memfd_offset)}`; break;
   }
   return `${slots}; ${op}${c.layout.vmType === 'tdx' ? ' (TDX VM)' : ''}${c.layout.pageOrder ? ` (page order ${c.layout.pageOrder})` : ''}`;
 }

@@ -2,6 +2,7 @@
 // equivalence argument its origin line states ("mutant of upstream; equivalent: ..."). A mutant
 // nothing kills is a hole to close in the properties, not a state to record.
 
+import { notJudged, property } from '../properties/properties';
 import fs from 'fs';
 import path from 'path';
 import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
@@ -35,8 +36,8 @@ export function loadMutants(): Mutant[] {
   });
 }
 
-/** The properties that can kill a mutant of `base`: those the base is declared to pass. */
-export const killable = (base: Variant): PropertyId[] => PROPERTY_IDS.filter((id) => base.expect[id] === 'pass');
+/** The properties that can kill a mutant of `base`: those the base is declared to pass, and that judge it (bind-within-file needs a bind()). */
+export const killable = (base: Variant): PropertyId[] => PROPERTY_IDS.filter((id) => base.expect[id] === 'pass' && !notJudged(property(id), base));
 
 /** The properties a mutant declares it fails among those its base passes: its declared killers. */
 export const declaredKillers = (m: Mutant, base: Variant): PropertyId[] =>

@@ -1,14 +1,15 @@
 // Time to detection: for one variant and one seed, the number of generated cases until each
 // property first fails, counted exactly as fc.check counts them in the engine (same arbitrary,
 // same seed, so case i here is case i there), all properties judged on one execution per case.
+// A property that draws its own cases (bind-within-file: bind requests) counts over those.
 
 import fc from 'fast-check';
 import { PropertyId, Variant } from '../model/variant';
 import { WORD64 } from '../model/word';
-import { caseArbFor } from '../properties/arbitraries';
+import { bindCaseArbFor, caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { execute } from '../properties/engine/execute';
-import { property, violations } from '../properties/properties';
+import { notJudged, property, violations } from '../properties/properties';
 
 export interface DetectOptions {
   readonly seed: number;
@@ -17,6 +18,8 @@ export interface DetectOptions {
   readonly properties: readonly PropertyId[];
   /** The generator (default: the project's, in the VMs the variant runs in). */
   readonly arb?: fc.Arbitrary<Case>;
+  /** The generator of bind requests, for a property that draws them (default: the project's, in the variant's bind era). */
+  readonly bindArb?: fc.Arbitrary<Case>;
 }
 
 export interface Detection {
@@ -29,6 +32,16 @@ export interface Detection {
 }
 
 export function detect(variant: Variant, opts: DetectOptions): Detection {
+  // a property that does not judge the variant (bind-within-file without a bind()) never fails it
+  const ids = opts.properties.filter((id) => !notJudged(property(id), variant));
+  const own = ids.filter((id) => property(id).draws === 'bind');
+  const main = detectOver(variant, opts.arb ?? caseArbFor(variant), { ...opts, properties: ids.filter((id) => !own.includes(id)) });
+  if (own.length === 0) return main;
+  const binds = detectOver(variant, opts.bindArb ?? bindCaseArbFor(variant), { ...opts, properties: own });
+  return { first: { ...main.first, ...binds.first }, cases: Math.max(main.cases, binds.cases), harnessError: main.harnessError ?? binds.harnessError };
+}
+
+function detectOver(variant: Variant, arb: fc.Arbitrary<Case>, opts: DetectOptions): Detection {
   const pending = new Set(opts.properties);
   const props = opts.properties.map(property);
   const first: Partial<Record<PropertyId, number>> = {};
@@ -54,7 +67,7 @@ export function detect(variant: Variant, opts: DetectOptions): Detection {
     return pending.size > 0;
   };
   if (pending.size > 0) {
-    fc.check(fc.property(opts.arb ?? caseArbFor(variant), judge), { seed: opts.seed, numRuns: opts.cap, endOnFailure: true });
+    fc.check(fc.property(arb, judge), { seed: opts.seed, numRuns: opts.cap, endOnFailure: true });
   }
   return { first, cases: i, harnessError };
 }

@@ -6,7 +6,7 @@ import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
 import { caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { DEFAULT_NUM_RUNS } from '../properties/engine/engine';
-import { naiveCaseArbFor } from './naive';
+import { naiveBindArbFor, naiveCaseArbFor } from './naive';
 import { detect } from './detect';
 import { median, within, worst } from './stats';
 
@@ -34,10 +34,10 @@ export const bugsOf = (v: Variant): PropertyId[] =>
 
 export function detectionRows(v: Variant, cfg: DetectionConfig): DetectionRow[] {
   const ids = bugsOf(v);
-  const run = (generator: 'project' | 'naive', arb: fc.Arbitrary<Case>, cap: number): DetectionRow[] => {
+  const run = (generator: 'project' | 'naive', arb: fc.Arbitrary<Case>, cap: number, bindArb?: fc.Arbitrary<Case>): DetectionRow[] => {
     const samples = new Map(ids.map((id) => [id, [] as Array<number | null>]));
     for (let seed = 1; seed <= cfg.seeds; seed++) {
-      const d = detect(v, { seed, cap, properties: ids, arb });
+      const d = detect(v, { seed, cap, properties: ids, arb, ...(bindArb ? { bindArb } : {}) });
       for (const id of ids) samples.get(id)!.push(d.first[id] ?? null);
     }
     return ids.map((property) => {
@@ -46,5 +46,5 @@ export function detectionRows(v: Variant, cfg: DetectionConfig): DetectionRow[] 
     });
   };
   // both in the VMs the variant runs in: a TDX-only bug is found in a TDX VM or not at all
-  return [...run('project', caseArbFor(v), cfg.cap), ...run('naive', naiveCaseArbFor(v), cfg.naiveCap)];
+  return [...run('project', caseArbFor(v), cfg.cap), ...run('naive', naiveCaseArbFor(v), cfg.naiveCap, naiveBindArbFor(v))];
 }

@@ -8,7 +8,7 @@ import { caseText } from './case-text';
 export interface ScopeVerdict {
   readonly property: PropertyId;
   readonly expected: string;
-  readonly actual: 'pass' | 'fail';
+  readonly actual: 'pass' | 'fail' | 'not-judged';
   readonly matches: boolean;
   readonly failures: number;
   /** The smallest failing case, on one line. */

@@ -15,9 +15,13 @@ import { runPool } from './pool';
 import { BenchConfig, BenchResults, problemsOf, render, summary } from './report';
 import { ms } from './stats';
 import { measureThroughput } from './throughput';
+import { proveShipped, renderProve, writeProveSection } from './prove';
+import { FULL_BOUND } from '../prover/shapes';
 
-const USAGE = `usage: npm run bench -- [--quick] [--workers N] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--prove] [--workers N] [--out FILE]
   --quick      fewer seeds and a 5 s exhaustive budget: a smoke run, not the reference figures
+  --prove      only the proof section (every TypeScript variant proved at the full bound, in this
+               process: pin it with taskset -c 0), written into the results file in place of the last
   --workers N  worker processes (default: 2, or 1 on a single core)
   --out FILE   where to write the results (default bench/RESULTS.md)`;
 
@@ -40,18 +44,19 @@ const QUICK: BenchConfig = {
 function parse(argv: string[]) {
   const { values: o } = parseArgs({
     args: argv,
-    options: { quick: { type: 'boolean' }, workers: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { quick: { type: 'boolean' }, prove: { type: 'boolean' }, workers: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (o.help) { console.log(USAGE); process.exit(0); }
   const workers = o.workers === undefined ? Math.min(2, os.cpus().length) : Number(o.workers);
   if (!Number.isSafeInteger(workers) || workers < 1) throw new Error('--workers needs a positive integer');
-  return { quick: o.quick ?? false, workers, out: o.out !== undefined ? path.resolve(o.out) : path.join(__dirname, 'RESULTS.md') };
+  return { quick: o.quick ?? false, prove: o.prove ?? false, workers, out: o.out !== undefined ? path.resolve(o.out) : path.join(__dirname, 'RESULTS.md') };
 }
 
 async function main(): Promise<number> {
   let opts;
   try { opts = parse(process.argv.slice(2)); } catch (e) { console.error(`${(e as Error).message}\n${USAGE}`); return 2; }
+  if (opts.prove) return proveSection(opts.out);
   const cfg = opts.quick ? QUICK : FULL;
   const t0 = performance.now();
   const shipped = loadVariants();
@@ -100,6 +105,15 @@ async function main(): Promise<number> {
   fs.writeFileSync(opts.out, render(final));
   console.log(`\n${summary(final).join('\n')}\n\nwrote ${path.relative(process.cwd(), opts.out)} in ${ms(final.wallMs)}`);
   return problemsOf(final).length === 0 ? 0 : 1;
+}
+
+/** --prove: the proof section alone; exit 1 when a verdict is not the expected one. */
+async function proveSection(out: string): Promise<number> {
+  const load = `load average ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} at the start`;
+  const r = await proveShipped(FULL_BOUND, ({ proof, mismatches }) => console.log(`  ${proof.variant}: ${proof.paths} paths, ${proof.queries} queries, ${ms(proof.ms)} wall, ${ms(proof.cpuMs)} CPU${mismatches.length ? `, NOT EXPECTED: ${mismatches.join(', ')}` : ''}`));
+  writeProveSection(out, renderProve(r, FULL_BOUND, `${load}, ${os.loadavg()[0].toFixed(1)} at the end`));
+  console.log(`proof: ${ms(r.wallMs)} wall, ${ms(r.cpuMs)} CPU; wrote ${path.relative(process.cwd(), out)}`);
+  return r.rows.some((x) => x.mismatches.length) ? 1 : 0;
 }
 
 main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 2; });

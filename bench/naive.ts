@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { MAX_FOLIO_ORDER, Operation } from '../model/callers';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
 import { CaseSpace, MAX_FILE_PAGES, MAX_GFN_END, inSpace } from '../properties/arbitraries';
-import { Case, SlotSpec, materialize } from '../properties/case';
+import { Case, SlotSpec, inBindEra, materialize } from '../properties/case';
 
 const U64 = (1n << 64n) - 1n;
 /** A uniform unsigned 64-bit value: fast-check's bias toward small values switched off. */
@@ -46,7 +46,6 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
     try { materialize(c.layout); return true; } catch { return false; }
   });
 
-/** The naive cases in the VMs a variant runs in, each VM as likely. */
 /**
  * In the variant's VMs, drawn without bias; for a variant that takes the inode, with the other
  * views the project's generator adds, and for one of the split era with its page orders and
@@ -54,3 +53,20 @@ export const naiveCaseArb: fc.Arbitrary<Case> = fc
  */
 export const naiveCaseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> =>
   inSpace(naiveCaseArb, space, (ts) => fc.noBias(fc.constantFrom(...ts)));
+
+/**
+ * Bind requests drawn the same way: a file of any size a loff_t holds, with no binding, and a
+ * request of any page count at any page-aligned guest_memfd_offset __kvm_set_memory_region()
+ * lets through (offset + size below 2^64), uniform, with no bias toward 2^63 or the file's end.
+ */
+export const naiveBindArb: fc.Arbitrary<Case> = fc.tuple(u64, u64, u64).map(([f, n, o]): Case => {
+  const npages = within(n, 1n, KVM_MEM_MAX_NR_PAGES);
+  const pgoff = within(o, 0n, (1n << 52n) - npages - 1n);
+  return {
+    layout: { filePages: within(f, 1n, MAX_FILE_PAGES), slots: [] },
+    op: { kind: 'bind', slot: 0, guest_phys_addr: 0n, memory_size: npages << PAGE_SHIFT, guest_memfd_offset: pgoff << PAGE_SHIFT },
+  };
+});
+
+/** The naive bind requests of a variant's bind era. */
+export const naiveBindArbFor = (space: Pick<CaseSpace, 'bindEra'> = {}): fc.Arbitrary<Case> => naiveBindArb.map((c) => inBindEra(c, space.bindEra));

@@ -1,20 +1,101 @@
 // npm run trees -- FOLDER [--runs N]: judges every kernel tree in FOLDER with --from-kernel, one command
 // run, and writes bench/TREES.md: each tree (its SOURCE line: repo, commit, path), the era the
-// harness read, and the correctness verdicts. The trees are not in this repo (kernel text stays
-// out of it): a folder per tree holding virt/kvm/guest_memfd.c (or guest_mem.c) and SOURCE.
+// harness read, the correctness verdicts of its invalidation, and those of its kvm_gmem_bind()
+// (bind-within-file; 'not judged' without one of a known shape). The trees are not in this repo
+// (kernel text stays out of it): a folder per tree holding virt/kvm/guest_memfd.c (or
+// guest_mem.c) and SOURCE. The rows of trees not in FOLDER are kept from the last TREES.md, with
+// the date they were run, and their bind column says they were not judged there.
 
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { CORRECTNESS } from '../model/variant';
+import { eraOfSource } from '../native/era';
+import type { CheckOutput } from '../properties/command/output-schema';
 
 const ROOT = path.join(__dirname, '..');
+const TREES_MD = path.join(ROOT, 'bench', 'TREES.md');
+const BIND = 'bind-within-file';
+const PASSES = 'every correctness property passes';
+const cell = (s: string) => s.replace(/\|/g, '\\|');
 
-interface Json {
-  broken: Array<{ message: string }>;
-  variants: Array<{ name: string; file: string }>;
-  verdicts: Array<{ variant: string; property: string; actual: string; violations: string[] }>;
+/** What the check's --json says, as far as this table reads it. */
+type Json = Pick<CheckOutput, 'broken' | 'variants' | 'verdicts'>;
+
+export interface Tree {
+  readonly dir: string;
+  /** Its SOURCE line: repository, commit, file. */
+  readonly source: string;
+}
+
+/** Why a tree's kvm_gmem_bind() was not judged: the era reader's word for it, or that the file has none. */
+function whyNoBind(file: string): string {
+  return eraOfSource(file, fs.readFileSync(file, 'utf8')).bindSkipped ?? 'the file has no kvm_gmem_bind()';
+}
+
+/** A row's cells: tree(s), era read, invalidation, kvm_gmem_bind(), run on. */
+type Cells = readonly [string, string, string, string, string];
+const rowText = (c: Cells) => `| ${c.join(' | ')} |`;
+
+/**
+ * One row per file judged: a tree's variant is the one taken from a file inside it (trees that
+ * hold the same file were judged once, as one variant, and share its row, each source listed),
+ * and a tree that broke is the one whose broken entry names a file inside it (never found by
+ * text in a message, which can name another tree too).
+ */
+export function treeRows(trees: readonly Tree[], j: Json, today = new Date().toISOString().slice(0, 10)):
+  { rows: string[]; broken: number; passing: number; bindFails: number; bindPasses: number } {
+  const groups = new Map<string, { sources: string[]; row: (sources: string) => Cells }>();
+  for (const t of trees) {
+    const within = path.resolve(t.dir) + path.sep; // a tree "x" is not the tree "x-rc1"
+    const inside = (f: string) => path.resolve(f) === path.resolve(t.dir) || path.resolve(f).startsWith(within);
+    const broken = j.broken.find((b) => inside(b.file));
+    const v = j.variants.find((x) => [x.file, ...(x.alsoAt ?? [])].some(inside));
+    let key: string, row: (sources: string) => Cells;
+    if (broken || !v) {
+      key = `broken ${t.dir}`;
+      row = (sources) => [sources, '-', `broken: ${cell((broken?.message ?? 'not run').split('\n')[0])}`, '-', today];
+    } else {
+      key = v.name;
+      const era = v.name.replace(/^kernel-/, '').replace(/-[0-9a-f]{8}$/, '');
+      const mine = j.verdicts.filter((x) => x.variant === v.name);
+      const failed = mine.filter((x) => x.actual === 'fail' && x.property !== BIND && (CORRECTNESS as readonly string[]).includes(x.property));
+      const verdict = failed.length ? `FAIL ${failed.map((x) => `${x.property} (${cell(x.violations[0])})`).join('; ')}` : PASSES;
+      const b = mine.find((x) => x.property === BIND);
+      const bind = !v.bind ? `not judged: ${cell(whyNoBind(v.file))}`
+        : !b ? 'not judged: bind-within-file was not asked for'
+        : b.actual === 'not-judged' ? `not judged: ${cell(b.violations[0] ?? '')}`
+        : `${b.actual === 'fail' ? `FAIL (${cell(b.violations[0])})` : 'pass'}, errnos of ${v.bind === '6.8' ? '6.8 to 7.1' : '7.2'}`;
+      row = (sources) => [sources, era, verdict, bind, today];
+    }
+    const g = groups.get(key) ?? { sources: [], row };
+    g.sources.push(t.source);
+    groups.set(key, g);
+  }
+  const cells = [...groups.values()].map((g) => g.row(g.sources.join('<br>')));
+  return {
+    rows: cells.map(rowText), broken: [...groups.keys()].filter((k) => k.startsWith('broken ')).length, passing: cells.filter((c) => c[2] === PASSES).length,
+    bindFails: cells.filter((c) => c[3].startsWith('FAIL')).length, bindPasses: cells.filter((c) => c[3].startsWith('pass')).length,
+  };
+}
+
+/**
+ * The rows of the last TREES.md of trees not among `sources`, as this run's table has them: a row
+ * of the first format (three cells) gets the file's date and a bind column saying it was not judged.
+ */
+function keptRows(sources: readonly string[]): string[] {
+  if (!fs.existsSync(TREES_MD)) return [];
+  const text = fs.readFileSync(TREES_MD, 'utf8');
+  const generated = /Generated by `npm run trees` on (\d{4}-\d{2}-\d{2})/.exec(text)?.[1] ?? '?';
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('| ') || line.startsWith('| tree ')) continue;
+    const c = line.slice(2, -2).split(/ (?<!\\)\| /);
+    if (c[0].split('<br>').some((x) => sources.includes(x))) continue;
+    kept.push(rowText(c.length >= 5 ? [c[0], c[1], c[2], c[3], c[4]] : [c[0], c[1], c[2], 'not judged: not re-run since the column was added', generated]));
+  }
+  return kept;
 }
 
 const USAGE = 'usage: npm run trees -- FOLDER [--runs N]   (FOLDER: a folder per tree, each with virt/kvm/guest_memfd.c and a SOURCE line)';
@@ -51,33 +132,29 @@ function main(argv: string[]): number {
     console.error(`trees: the check did not answer in JSON (exit ${r.status}):\n${r.stderr.slice(0, 2000)}`);
     return 2;
   }
-  const rows = trees.map((t) => {
-    const source = fs.readFileSync(path.join(t, 'SOURCE'), 'utf8').trim();
-    const within = path.resolve(t) + path.sep; // a tree "x" is not the tree "x-rc1"
-    const broken = j.broken.find((b) => b.message.includes(within));
-    const v = j.variants.find((x) => x.file.startsWith(within));
-    if (broken || !v) return `| ${source} | - | broken: ${(broken?.message ?? 'not run').split('\n')[0].replace(/\|/g, '\\|')} |`;
-    const era = v.name.replace(/^kernel-/, '').replace(/-[0-9a-f]{8}$/, '');
-    const failed = j.verdicts.filter((x) => x.variant === v.name && x.actual === 'fail' && (CORRECTNESS as readonly string[]).includes(x.property));
-    const verdict = failed.length ? `FAIL ${failed.map((x) => `${x.property} (${x.violations[0]})`).join('; ')}` : 'every correctness property passes';
-    return `| ${source} | ${era} | ${verdict} |`;
-  });
-  const passing = rows.filter((x) => x.includes('every correctness property passes')).length;
+  const today = new Date().toISOString().slice(0, 10);
+  const sources = trees.map((dir) => ({ dir, source: fs.readFileSync(path.join(dir, 'SOURCE'), 'utf8').trim() }));
+  const { rows, broken, passing, bindFails, bindPasses } = treeRows(sources, j, today);
+  // the trees not in FOLDER keep their last row: their bind column was not judged by this run
+  const kept = keptRows(sources.map((t) => t.source));
+  const files = rows.length === trees.length ? '' : ` (${rows.length} distinct files: trees that hold the same file were judged once and share a row)`;
   const text = [
     '# Real trees through --from-kernel',
     '',
-    `Generated by \`npm run trees\` on ${new Date().toISOString().slice(0, 10)}: ${trees.length} trees, ${j.broken.length} broken, ${passing} passing every correctness property; seed 1, ${runs} cases per property. ` +
+    `Generated by \`npm run trees\` on ${today}: ${trees.length} trees run${files}, ${broken} broken, ${passing} whose invalidation passes every correctness property; ` +
+      `their kvm_gmem_bind(): ${bindFails} FAIL bind-within-file, ${bindPasses} pass, ${rows.length - bindFails - bindPasses} not judged; seed 1, ${runs} cases per property. ` +
+      `${kept.length ? `${kept.length} rows are kept from earlier runs (their date says which), and were not judged here. ` : ''}` +
       'Each row is a file copied from the repository and commit it names (the search tool\'s index of public GitHub repositories); none is in this repo. ' +
-      'A FAIL row is that tree\'s own verdict, as any variant\'s (README, "Real trees"); "broken" would be the harness failing to take the tree.',
+      'A FAIL is that tree\'s own verdict, as any variant\'s (README, "Real trees"); "broken" would be the harness failing to take the tree.',
     '',
-    '| tree (repository, commit, file) | era read | verdict |',
-    '|---|---|---|',
-    ...rows,
+    '| tree (repository, commit, file) | era read | invalidation | kvm_gmem_bind() (bind-within-file) | run on |',
+    '|---|---|---|---|---|',
+    ...[...rows, ...kept].sort((a, b) => a.localeCompare(b)),
     '',
   ].join('\n');
-  fs.writeFileSync(path.join(ROOT, 'bench', 'TREES.md'), text);
-  console.log(`${trees.length} trees, ${j.broken.length} broken: bench/TREES.md`);
-  return j.broken.length ? 1 : 0;
+  fs.writeFileSync(TREES_MD, text);
+  console.log(`${trees.length} trees, ${broken} broken, ${kept.length} rows kept: bench/TREES.md`);
+  return broken ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -34,7 +34,9 @@ import { Case } from '../properties/case';
 import { formatOperation } from '../properties/format';
 import { liveCaseArb } from '../properties/live-arbitraries';
 import { Progress } from '../properties/command/progress';
-import { Counter, ERRNO, GfnRead, LiveResult, caseLine, errnoName, kvmDevice, liveKvm, runLive } from './kernel';
+import { Counter, ERRNO, GfnRead, LiveResult, caseLine, errnoName, kvmDevice, liveKvm, liveRequired, requiredButUnusable, runLive } from './kernel';
+import { kernelBuild } from './kernel-build';
+import { RESULTS_FILE, recordRun } from './results';
 import { caseRecord } from '../properties/reports/record';
 import { RUNS, SEED, readInt } from '../properties/engine/settings';
 import { writeAtomic } from '../properties/reports/store';
@@ -224,7 +226,7 @@ function modelJson(m: LiveModel) {
   return {
     gmem: m.gmem ?? 0,
     binds: m.binds.map((b) => (b ? { errno: b.errno, rule: b.rule } : 0)),
-    op: r === undefined ? null : r.kind === 'error' ? { errno: r.errno, rule: r.rule } : r.kind === 'allocate' ? { allocate: true } : { invalidate: [str(r.start), str(r.end)] },
+    op: r === undefined ? null : r.kind === 'error' ? { errno: r.errno, rule: r.rule } : r.kind === 'invalidate' ? { invalidate: [str(r.start), str(r.end)] } : { [r.kind]: true },
     unmaps: [...m.unmaps].map(([slot, g]) => ({ slot, start: str(g.start), end: str(g.end) })),
   };
 }
@@ -241,7 +243,7 @@ export function formatLiveCase(c: Case, r: LiveResult | undefined): string {
       `  bind: model ${modelAnswer(mb?.errno ?? null)}, kernel ${r?.kind === 'ran' ? answer(r.binds?.[i]) : '?'}`);
   });
   const res = m.resolved;
-  const said = res === undefined ? 'not reached' : res.kind === 'error' ? `-${res.errno} (${res.rule})` : res.kind === 'allocate' ? '0, allocation, no invalidation' : `0, invalidate [${decHex(res.start)}, ${decHex(res.end)})`;
+  const said = res === undefined ? 'not reached' : res.kind === 'error' ? `-${res.errno} (${res.rule})` : res.kind === 'invalidate' ? `0, invalidate [${decHex(res.start)}, ${decHex(res.end)})` : `0, ${res.kind === 'bind' ? 'a bind request' : 'allocation'}, no invalidation`;
   lines.push(`caller: ${formatOperation(c.op)}: model ${said}, kernel ${r?.kind === 'ran' ? answer(r.op?.errno) : '?'}`);
   const u = [...m.unmaps].map(([id, g]) => `slot ${id} gfns [${decHex(g.start)}, ${decHex(g.end)})`);
   lines.push(`reference unmaps: ${u.join(', ') || 'nothing'}`);
@@ -463,12 +465,16 @@ usage: npm run kvm -- [options]
   --hva H        userspace_addr of the guest_memfd slots: none (default, a PROT_NONE
                  reservation) or mmap (the host mapping of the file: the shadow MMU then
                  prefetches through it and the MMU notifier also zaps on a punch)
+  --require-live fail (exit 2) instead of skipping when the live kernel cannot be used
+                 (also GMEM_REQUIRE_KVM=1), for a CI whose machines have KVM with guest_memfd
+  --record FILE  where the run's row goes (default live/RESULTS.md: kernel, config, seed, cases)
   -h, --help     this text
 
 GMEM_KVM_DEVICE names another device than /dev/kvm. Without a usable one the command prints
-one line, "kvm: skipped: <why>", and exits 0.
+one line, "kvm: skipped: <why>", and exits 0 (2 when the live kernel is required).
 exit status: 0 the kernel and the model agree on every case (or skipped); 1 a disagreement
-(shrunk, printed, saved); 2 the command line or the live run itself broke.`;
+(shrunk, printed, saved); 2 the command line or the live run itself broke, or a required live
+kernel cannot be used.`;
 
 export interface CliArgs {
   runs: number;
@@ -477,6 +483,10 @@ export interface CliArgs {
   out: string;
   counters: boolean;
   hva: 'none' | 'mmap';
+  /** A skip is a failure (--require-live, GMEM_REQUIRE_KVM=1). */
+  requireLive: boolean;
+  /** Where the run's row is written. */
+  record: string;
   help: boolean;
 }
 
@@ -487,7 +497,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       args: [...argv],
       options: {
         runs: { type: 'string' }, seed: { type: 'string' }, path: { type: 'string' }, out: { type: 'string' },
-        'no-counters': { type: 'boolean' }, hva: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'no-counters': { type: 'boolean' }, hva: { type: 'string' }, 'require-live': { type: 'boolean' }, record: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }).values;
@@ -505,6 +516,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     out: o.out !== undefined ? path.resolve(o.out) : path.join(__dirname, '..', 'shrink-reports', 'live'),
     counters: !o['no-counters'],
     hva,
+    // the environment's switch is held to 1 or 0 even when the flag is given
+    requireLive: liveRequired(env) || (o['require-live'] ?? false),
+    record: o.record !== undefined ? path.resolve(o.record) : RESULTS_FILE,
     help: o.help ?? false,
   };
 }
@@ -522,7 +536,14 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
     return 0;
   }
   const s = runConformance({ runs: args.runs, seed: args.seed, path: args.path, out: args.out, counters: args.counters, hva: args.hva });
+  const outcome = s.skipped !== undefined ? (args.requireLive ? `required, unusable: ${s.skipped}` : `skipped: ${s.skipped}`)
+    : s.disagreements ? 'disagrees' : 'agrees';
+  recordRun(args.record, { date: new Date(), build: kernelBuild(), device: kvmDevice(), seed: args.seed, cases: s.cases, agreements: s.agreements, disagreements: s.disagreements, outcome });
   if (s.skipped !== undefined) {
+    if (args.requireLive) {
+      console.error(`kvm: ${requiredButUnusable(s.skipped)}`);
+      return 2;
+    }
     console.log(`kvm: skipped: ${s.skipped}`);
     return 0;
   }

@@ -122,6 +122,47 @@ static uint8_t *res_mem;  /* the harness slot's host memory, shared by every VM 
 static uint8_t *none_mem; /* the PROT_NONE reservation behind the gmem slots' userspace_addr */
 #define NONE_BYTES (1ull << 36)
 
+/*
+ * The userspace_addr of a gmem slot binding `size` bytes at file offset `off`: its offset into
+ * the reservation when the slot fits there, else the reservation's start. An address past it
+ * could lie above the user address limit (0x7ffffffff000 with 4-level paging), which
+ * KVM_SET_USER_MEMORY_REGION2 refuses with -EINVAL before it looks at guest_memfd
+ * (KERNEL-FACTS section 7); guest_memfd never reads userspace_addr, so any address inside does.
+ */
+static uint64_t none_hva(uint64_t off, uint64_t size)
+{
+	return (uint64_t)(uintptr_t)none_mem + (off < NONE_BYTES && size <= NONE_BYTES - off ? off : 0);
+}
+
+/* Set-up found no KVM_CAP_GUEST_MEMFD; then the errno of KVM_CREATE_GUEST_MEMFD (0: it worked). */
+static int gmem_missing, gmem_create_errno;
+
+/* The errno of KVM_CREATE_GUEST_MEMFD (1 page, no flags) in a VM of its own, 0 if it works. */
+static int probe_gmem_create(void)
+{
+	int vm = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		return errno;
+	struct live_create_gmem cg = { .size = PAGE, .flags = 0 };
+	int gfd = ioctl(vm, LIVE_CREATE_GUEST_MEMFD, &cg);
+	int err = gfd < 0 ? errno : 0;
+	if (gfd >= 0)
+		close(gfd);
+	close(vm);
+	return err;
+}
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case ENOTTY: return "ENOTTY";
+	case EINVAL: return "EINVAL";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOMEM: return "ENOMEM";
+	default: return strerror(e);
+	}
+}
+
 /* ---- stats (KVM_GET_STATS_FD) ---- */
 
 struct stat_layout {
@@ -390,6 +431,15 @@ static void destroy_vm(struct vm *v)
 
 /* ---- set-up ---- */
 
+/* The PROT_NONE reservation behind the gmem slots' userspace_addr; NULL, or `why` it failed. */
+static const char *reserve_none(char *why, size_t whylen)
+{
+	none_mem = mmap(NULL, NONE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (none_mem == MAP_FAILED)
+		return snprintf(why, whylen, "mmap of a PROT_NONE reservation: %s", strerror(errno)), why;
+	return NULL;
+}
+
 static const char *setup(char *why, size_t whylen)
 {
 	kvm_fd = open(device, O_RDWR | O_CLOEXEC);
@@ -398,8 +448,14 @@ static const char *setup(char *why, size_t whylen)
 	int api = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION)
 		return snprintf(why, whylen, "%s: KVM API version %d, expected %d", device, api, KVM_API_VERSION), why;
-	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, LIVE_CAP_GUEST_MEMFD) <= 0)
-		return snprintf(why, whylen, "%s: no KVM_CAP_GUEST_MEMFD (Linux 6.8 or later needed)", device), why;
+	int cap = ioctl(kvm_fd, KVM_CHECK_EXTENSION, LIVE_CAP_GUEST_MEMFD);
+	if (cap <= 0) {
+		/* the capability and the ioctl itself: the cause (the kernel's build) is live/kernel-build.ts's to tell */
+		gmem_missing = 1;
+		gmem_create_errno = probe_gmem_create();
+		return snprintf(why, whylen, "%s has no guest_memfd: KVM_CAP_GUEST_MEMFD is %d and KVM_CREATE_GUEST_MEMFD %s%s",
+				device, cap, gmem_create_errno ? "fails with " : "works", gmem_create_errno ? errno_name(gmem_create_errno) : ""), why;
+	}
 	int flags = ioctl(kvm_fd, KVM_CHECK_EXTENSION, LIVE_CAP_GUEST_MEMFD_FLAGS);
 	if (flags < 0 || (flags & 3) != 3)
 		return snprintf(why, whylen, "%s: guest_memfd flags MMAP|INIT_SHARED not supported "
@@ -410,9 +466,8 @@ static const char *setup(char *why, size_t whylen)
 	res_mem = mmap(NULL, SLOT_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (res_mem == MAP_FAILED)
 		return snprintf(why, whylen, "mmap: %s", strerror(errno)), why;
-	none_mem = mmap(NULL, NONE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (none_mem == MAP_FAILED)
-		return snprintf(why, whylen, "mmap of a PROT_NONE reservation: %s", strerror(errno)), why;
+	if (reserve_none(why, whylen))
+		return why;
 	build_harness_memory();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

@@ -9,7 +9,11 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { ERRNO_NUMBERS } from '../model/errno';
+import { BindEra } from '../model/rules';
 import { Compiled, GccNotFoundError, buildProgram } from '../native/compile';
+import { kernelBuild, noGuestMemfdCause } from './kernel-build';
+import { readSwitch } from '../properties/engine/settings';
 import { Case } from '../properties/case';
 import { LIVE_GFN_LIMIT } from '../properties/live-arbitraries';
 
@@ -17,11 +21,31 @@ export const LIVE_DIR = __dirname;
 export const RUNNER_C = path.join(LIVE_DIR, 'runner.c');
 
 /** errno values of x86-64 Linux, as the runner prints them. */
-export const ERRNO: Readonly<Record<string, number>> = Object.freeze({ EINVAL: 22, EEXIST: 17, EOPNOTSUPP: 95, EFBIG: 27 });
+export const ERRNO: Readonly<Record<string, number>> = ERRNO_NUMBERS;
+
+/**
+ * The kvm_gmem_bind() era of a kernel, by its release (uname -r): '7.2' from 7.2 on, '6.8'
+ * before (model/rules.ts BindEra). A stable kernel before 7.2 with eba85fee7fc6 backported
+ * answers as 7.2 to an overflowing offset and reads as 6.8 here.
+ */
+export function kernelBindEra(release: string = os.release()): BindEra {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  return major > 7 || (major === 7 && minor >= 2) ? '7.2' : '6.8';
+}
 export const errnoName = (n: number): string =>
   n === 0 ? 'ok' : Object.entries(ERRNO).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
 
 export const kvmDevice = (env: NodeJS.ProcessEnv = process.env): string => env.GMEM_KVM_DEVICE || '/dev/kvm';
+
+/**
+ * GMEM_REQUIRE_KVM=1: a live check that cannot run fails instead of skipping (for a CI whose
+ * machines have KVM with guest_memfd). Throws a SettingError for a value other than 1 or 0.
+ */
+export const liveRequired = (env: NodeJS.ProcessEnv = process.env): boolean => readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
+
+/** What a live command says when it was required to run and cannot. */
+export const requiredButUnusable = (why: string): string => `the live kernel is required (--require-live or GMEM_REQUIRE_KVM=1) and cannot be used: ${why}`;
 
 export interface LiveOptions {
   /** userspace_addr of the gmem slots: a PROT_NONE reservation (default) or the host mmap of the file. */
@@ -89,13 +113,14 @@ export function liveKvm(env: NodeJS.ProcessEnv = process.env): LiveAvailability 
     if (runner) {
       const r = spawnSync(runner.binary, ['--probe', '--device', device], { encoding: 'utf8', timeout: 60_000 });
       const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-      let parsed: { ok?: boolean; why?: string; gfn_limit?: number } | undefined;
+      let parsed: { ok?: boolean; why?: string; gfn_limit?: number; no_guest_memfd?: unknown } | undefined;
       try { parsed = JSON.parse(line); } catch { parsed = undefined; }
       if (parsed?.ok === true && BigInt(parsed.gfn_limit ?? -1) !== LIVE_GFN_LIMIT) {
         throw new Error(`live/runner.c reads gfns below ${parsed.gfn_limit}, the live generator assumes ${LIVE_GFN_LIMIT}`);
       }
       if (parsed?.ok === true) answer = { ok: true };
-      else if (parsed?.ok === false) answer = { ok: false, why: String(parsed.why) };
+      // without guest_memfd the probe says what KVM answered, and the kernel's build says why
+      else if (parsed?.ok === false) answer = { ok: false, why: parsed.no_guest_memfd ? `${parsed.why}: ${noGuestMemfdCause(kernelBuild())}` : String(parsed.why) };
       else answer = { ok: false, why: `the probe of ${device} gave no answer (${r.error?.message ?? r.signal ?? `exit ${r.status}`}${r.stderr ? `: ${r.stderr.trim()}` : ''})` };
     }
   }

@@ -87,13 +87,31 @@ static const char *describe(uint64_t v, uint8_t mark, char *buf, size_t len)
 	return buf;
 }
 
+/* --dry-run: each slot's KVM_SET_USER_MEMORY_REGION2 as it would be made, without KVM. */
+static int dry_run(void)
+{
+	char why[512] = "";
+	if (reserve_none(why, sizeof(why))) {
+		printf("%s\n", why);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		uint64_t off = slots[i].pgoff * PAGE, size = slots[i].npages * PAGE;
+		printf("slot %u: guest_memfd_offset %" PRIu64 ", memory_size %" PRIu64 ", userspace_addr %" PRIu64 "\n", slots[i].id,
+		       off, size, none_hva(off, size));
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--device") && i + 1 < argc) {
 			device = argv[++i];
+		} else if (!strcmp(argv[i], "--dry-run")) {
+			return dry_run();
 		} else {
-			fprintf(stderr, "usage: %s [--device PATH]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--device PATH] [--dry-run]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -152,7 +170,7 @@ int main(int argc, char **argv)
 			*(volatile uint64_t *)(maps[i] + k * PAGE) = value_of(s->pgoff + k);
 		struct live_region2 r = {
 			.slot = s->id, .flags = LIVE_MEM_GUEST_MEMFD, .guest_phys_addr = s->base_gfn * PAGE,
-			.memory_size = s->npages * PAGE, .userspace_addr = (uint64_t)(uintptr_t)none_mem + s->pgoff * PAGE,
+			.memory_size = s->npages * PAGE, .userspace_addr = none_hva(s->pgoff * PAGE, s->npages * PAGE),
 			.guest_memfd_offset = s->pgoff * PAGE, .guest_memfd = (uint32_t)gfd,
 		};
 		if (ioctl(v.fd, LIVE_SET_USER_MEMORY_REGION2, &r)) {

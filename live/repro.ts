@@ -61,7 +61,7 @@ type Plan =
   | {
     readonly runnable: true;
     readonly layout: LayoutSpec;
-    readonly op: Exclude<Operation, { kind: 'memory-failure' }>;
+    readonly op: Exclude<Operation, { kind: 'memory-failure' | 'bind' }>;
     readonly resolved: Resolved;
     /** The model invalidates (an accepted punch, or the release). */
     readonly invalidates: boolean;
@@ -79,6 +79,15 @@ const within = (rs: readonly Range[], s: SlotSpec): Range[] => rs.map((r) => int
 export function plan(record: ReportRecord): Plan {
   const c = caseOf(record.counterexample);
   const { layout, op } = c;
+  if (op.kind === 'bind') {
+    // a bind request has no invalidation for a guest to observe: its live program is the finding's
+    return {
+      runnable: false, layout, op,
+      why: 'it is a bind request, which no guest read observes; the live reproducer of kvm_gmem_bind()\'s overflow is ' +
+        'findings/bind-offset-overflow.c (it binds 2 pages at guest_memfd_offset 2^63 - 4096 of a 2 MiB file, and 2^62 as a control; ' +
+        '`npm test` runs it in test/live-finding.test.ts wherever /dev/kvm has guest_memfd)',
+    };
+  }
   if (op.kind === 'memory-failure') {
     return {
       runnable: false, layout, op,
@@ -476,6 +485,8 @@ export interface RunReproOptions {
   readonly print?: (line: string) => void;
   /** How the report is named in the program's comment (default shrink-reports/<stem>.json). */
   readonly file?: string;
+  /** A live kernel that cannot be used is a failure, not a skip (--require-live, GMEM_REQUIRE_KVM=1). */
+  readonly required?: boolean;
 }
 
 export interface ReproRun {
@@ -518,8 +529,13 @@ export function buildAndRun(src: ReproSource, opts: RunReproOptions = {}): Repro
   // live/kernel.ts and native/ are loaded only to build: the report pages use the rest of this file
   const kernel = require('./kernel') as typeof import('./kernel');
   const compile = require('../native/compile') as typeof import('../native/compile');
+  // a bind request has no program whatever the machine: say why, not what the machine lacks
+  const p = plan(src.record);
+  if (!p.runnable && p.op.kind === 'bind') return { status: EXIT_SKIPPED, stdout: '', skipped: p.why };
+  // the probe first: one reason for a machine that cannot run cases, with its cause (live/kernel-build.ts)
+  const usable = kernel.liveKvm(env);
+  if (!usable.ok) return { status: EXIT_SKIPPED, stdout: '', skipped: usable.why };
   const device = kernel.kvmDevice(env);
-  if (!fs.existsSync(device)) return { status: EXIT_SKIPPED, stdout: '', skipped: `${device} does not exist (no KVM here)` };
   let file: string, built: import('./kernel').Program;
   try {
     ({ file, program: built } = compileRepro(src, opts));
@@ -539,12 +555,17 @@ export function buildAndRun(src: ReproSource, opts: RunReproOptions = {}): Repro
 /**
  * `npm run check -- --report <json> --live`: prints where the program is, its output and the
  * verdict; returns the program's status (0 PASS, 1 FAIL). A machine without a usable KVM prints
- * one line, "live: skipped: <why>", and returns 0.
+ * one line, "live: skipped: <why>", and returns 0; 2 when a live kernel is `required`.
  */
 export function runRepro(src: ReproSource, opts: RunReproOptions = {}): number {
   const print = opts.print ?? ((l: string) => console.log(l));
   const run = buildAndRun(src, opts);
   if (run.skipped !== undefined) {
+    if (opts.required) {
+      const kernel = require('./kernel') as typeof import('./kernel');
+      console.error(`live: ${kernel.requiredButUnusable(run.skipped)}`);
+      return 2;
+    }
     print(`live: skipped: ${run.skipped}`);
     return 0;
   }

@@ -308,7 +308,7 @@ static void run_case(char *line)
 		if (hva_mmap)
 			hva = (uint64_t)(uintptr_t)gm + (s->pgoff < file_pages ? off : 0);
 		else
-			hva = (uint64_t)(uintptr_t)none_mem + (off < NONE_BYTES && size <= NONE_BYTES - off ? off : 0);
+			hva = none_hva(off, size);
 		struct live_region2 r = {
 			.slot = s->id, .flags = LIVE_MEM_GUEST_MEMFD, .guest_phys_addr = s->base_gfn * PAGE,
 			.memory_size = size, .userspace_addr = hva, .guest_memfd_offset = off,
@@ -420,6 +420,8 @@ static int probe(void)
 	out_len = 0;
 	emit("{\"probe\":true,\"ok\":%s,", err ? "false" : "true");
 	if (err) {
+		if (gmem_missing)
+			emit("\"no_guest_memfd\":{\"create_errno\":%d},", gmem_create_errno);
 		emit("\"why\":");
 		json_string(err);
 	} else {

@@ -4,30 +4,19 @@
 // yields the [start, end) file-index range handed to kvm_gmem_invalidate_begin/_end (and zap),
 // or the errno that stops the call before any invalidation.
 
-import { Errno, ModelInputError, requireS64, requireU64 } from './errno';
-import { Layout, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from './layout';
+import { Errno, KernelError, ModelInputError, requireS64, requireU64 } from './errno';
+import { Layout, Memslot, PAGE_SHIFT, Region2, bindEraOf, checkRegion } from './layout';
 import { alignDown, alignUp } from './ranges';
+import {
+  BindEra, FALLOC_FL_PUNCH_HOLE, FOLIO_NOT_HUGE, FOLIO_ORDER, FOLIO_PLACE, MAX_FOLIO_ORDER, Refusal, bindingMeeting, folioFault, kvmGmemBind, kvmGmemBindExpected, kvmGmemFallocate,
+  kvmGmemSetAttributes, pageBytes, vfsFallocate,
+} from './rules';
 import { Word } from './word';
 
-// include/uapi/linux/falloc.h
-export const FALLOC_FL_KEEP_SIZE = 0x01;
-export const FALLOC_FL_PUNCH_HOLE = 0x02;
-export const FALLOC_FL_NO_HIDE_STALE = 0x04;
-export const FALLOC_FL_COLLAPSE_RANGE = 0x08;
-export const FALLOC_FL_ZERO_RANGE = 0x10;
-export const FALLOC_FL_INSERT_RANGE = 0x20;
-export const FALLOC_FL_UNSHARE_RANGE = 0x40;
-/** Linux 6.17 on ("fs: introduce FALLOC_FL_WRITE_ZEROES to fallocate"). */
-export const FALLOC_FL_WRITE_ZEROES = 0x80;
-/**
- * include/linux/falloc.h: the mode bits, of which vfs_fallocate() lets at most one through; the
- * flag FALLOC_FL_KEEP_SIZE is not one of them. (0, FALLOC_FL_ALLOCATE_RANGE, allocates.)
- */
-export const FALLOC_FL_MODE_MASK =
-  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
-  FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_WRITE_ZEROES;
-/** The guest_memfd inode's s_maxbytes: MAX_LFS_FILESIZE, LLONG_MAX on 64-bit. */
-const S_MAXBYTES = LLONG_MAX;
+export {
+  FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_MODE_MASK, FALLOC_FL_NO_HIDE_STALE,
+  FALLOC_FL_PUNCH_HOLE, FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_WRITE_ZEROES, FALLOC_FL_ZERO_RANGE, MAX_FOLIO_ORDER,
+} from './rules';
 
 export type Operation =
   | { readonly kind: 'punch'; readonly mode: number; readonly offset: bigint; readonly len: bigint }
@@ -35,7 +24,12 @@ export type Operation =
   | { readonly kind: 'release'; readonly view?: number }
   | { readonly kind: 'memory-failure'; readonly index: bigint; readonly order: number }
   /** KVM_SET_MEMORY_ATTRIBUTES2 on the file: bytes [offset, offset + size) to private or to shared. */
-  | { readonly kind: 'convert'; readonly offset: bigint; readonly size: bigint; readonly toPrivate: boolean };
+  | { readonly kind: 'convert'; readonly offset: bigint; readonly size: bigint; readonly toPrivate: boolean }
+  /**
+   * KVM_SET_USER_MEMORY_REGION2 of a new KVM_MEM_GUEST_MEMFD slot on the first view: the request
+   * kvm_gmem_bind() answers (the bind-within-file property), not an invalidation.
+   */
+  | { readonly kind: 'bind'; readonly slot: number; readonly guest_phys_addr: bigint; readonly memory_size: bigint; readonly guest_memfd_offset: bigint };
 
 /**
  * What the caller does: invalidate [start, end) (in every view, or in `view` only: a release,
@@ -52,7 +46,27 @@ export type Resolved =
       readonly convert?: { readonly toPrivate: boolean; readonly bracket: { readonly start: bigint; readonly end: bigint } };
     }
   | { readonly kind: 'allocate' }
-  | { readonly kind: 'error'; readonly errno: Errno; readonly rule: string };
+  | { readonly kind: 'error'; readonly errno: Errno; readonly rule: string }
+  | BindRequest;
+
+/** A bind request that reached kvm_gmem_bind(): what it asks, and what the model says of it. */
+export interface BindRequest {
+  readonly kind: 'bind';
+  /** The era whose errnos judge the answer: the layout's (model/layout.ts bindEraOf). */
+  readonly era: BindEra;
+  /** The memslot __kvm_set_memory_region() made, with the binding it asks for: pgoff = offset >> PAGE_SHIFT. */
+  readonly slot: Memslot;
+  /** guest_memfd_offset, the __u64 kvm_gmem_bind() is given. */
+  readonly offset: bigint;
+  /** i_size_read() of the file, in bytes. */
+  readonly i_size: bigint;
+  /** The binding of the view the range meets, if any (what xa_find() finds). */
+  readonly taken: Memslot | null;
+  /** What the kernel of the era answers (model/rules.ts kvmGmemBind): null accepts. */
+  readonly kernel: Refusal | null;
+  /** What kvm_gmem_bind() must answer (kvmGmemBindExpected), the property's reference: null accepts. */
+  readonly expected: Refusal | null;
+}
 
 /**
  * fallocate(fd, mode, offset, len) on a guest_memfd of `fileSize` bytes: vfs_fallocate()'s checks
@@ -68,39 +82,9 @@ export function fallocate(mode: number, offset: bigint, len: bigint, fileSize: b
   }
   requireS64('offset', offset);
   requireS64('len', len);
-  const fail = (errno: Errno, rule: string): Resolved => ({ kind: 'error', errno, rule });
-  // vfs_fallocate (fs/open.c), in its order
-  if (offset < 0n || len <= 0n) return fail('EINVAL', 'vfs_fallocate: offset < 0 or len <= 0');
-  if (mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) return fail('EOPNOTSUPP', 'vfs_fallocate: unknown mode bits');
-  switch (mode & FALLOC_FL_MODE_MASK) {
-    case 0: case FALLOC_FL_UNSHARE_RANGE: case FALLOC_FL_ZERO_RANGE:
-      break;
-    case FALLOC_FL_PUNCH_HOLE:
-      if (!(mode & FALLOC_FL_KEEP_SIZE)) return fail('EOPNOTSUPP', 'vfs_fallocate: PUNCH_HOLE without KEEP_SIZE');
-      break;
-    case FALLOC_FL_COLLAPSE_RANGE: case FALLOC_FL_INSERT_RANGE: case FALLOC_FL_WRITE_ZEROES:
-      if (mode & FALLOC_FL_KEEP_SIZE) return fail('EOPNOTSUPP', 'vfs_fallocate: COLLAPSE_RANGE, INSERT_RANGE or WRITE_ZEROES with KEEP_SIZE');
-      break;
-    default:
-      return fail('EOPNOTSUPP', 'vfs_fallocate: more than one mode bit');
-  }
-  // offset + len in loff_t: a signed overflow wraps negative, and both cases are -EFBIG
-  if (offset + len > S_MAXBYTES) return fail('EFBIG', 'vfs_fallocate: offset + len overflows or exceeds s_maxbytes');
-  // kvm_gmem_fallocate (virt/kvm/guest_memfd.c)
-  if (!(mode & FALLOC_FL_KEEP_SIZE)) return fail('EOPNOTSUPP', 'kvm_gmem_fallocate: mode must contain KEEP_SIZE');
-  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) {
-    return fail('EOPNOTSUPP', 'kvm_gmem_fallocate: only KEEP_SIZE and PUNCH_HOLE are supported');
-  }
-  // the HugeTLB series aligns to the inode's page, PAGE_SIZE << page_order (§6)
-  const page = PAGE_SIZE << BigInt(pageOrder);
-  if (offset % page !== 0n || len % page !== 0n) {
-    return fail('EINVAL', pageOrder ? `kvm_gmem_fallocate: offset and len must be multiples of the inode's page, ${page} bytes at order ${pageOrder}` : 'kvm_gmem_fallocate: offset and len must be page aligned');
-  }
-  if (!(mode & FALLOC_FL_PUNCH_HOLE)) {
-    // kvm_gmem_allocate: the file is immutable in size, allocation stops at its end
-    if (offset + len > fileSize) return fail('EINVAL', 'kvm_gmem_allocate: offset + len past the end of the file');
-    return { kind: 'allocate' };
-  }
+  const refused = vfsFallocate(mode, offset, len) ?? kvmGmemFallocate(mode, offset, len, fileSize, pageOrder);
+  if (refused) return { kind: 'error', errno: refused.errno, rule: pageOrder ? `${refused.rule} (${pageBytes(pageOrder)} bytes at order ${pageOrder})` : refused.rule };
+  if (!(mode & FALLOC_FL_PUNCH_HOLE)) return { kind: 'allocate' };
   // kvm_gmem_punch_hole: no size check, punching past EOF is allowed
   return { kind: 'invalidate', start: offset >> PAGE_SHIFT, end: (offset + len) >> PAGE_SHIFT };
 }
@@ -115,26 +99,18 @@ export function release(word: Word, layout?: Layout, view = 0): Resolved {
   return { kind: 'invalidate', start: 0n, end: word.MAX, view };
 }
 
-/** The largest folio memory failure reports on: 1 GiB, 2^18 pages (§3). */
-export const MAX_FOLIO_ORDER = 18;
-
 /**
  * kvm_gmem_error_folio: [folio index, folio index + nr_pages). A folio lives in the page cache,
- * so its index is inside the file and aligned to its size; it may run past the end of the file.
+ * so its index is inside the file and aligned to its size; it may run past the end of the file
+ * (model/rules.ts isFolio).
  */
 export function memoryFailure(layout: Layout, index: bigint, order: number): Resolved {
-  if (!Number.isInteger(order) || order < 0 || order > MAX_FOLIO_ORDER) {
-    throw new ModelInputError(`folio order must be in [0, ${MAX_FOLIO_ORDER}], got ${order}`);
-  }
-  // a HugeTLB file's folios are its huge pages, or split to 4 KiB once converted to shared (§6)
-  if (layout.pageOrder && order !== layout.pageOrder && order !== 0) {
-    throw new ModelInputError(`a file of page order ${layout.pageOrder} has folios of order ${layout.pageOrder} or 0, got ${order}`);
-  }
-  const nr = 1n << BigInt(order);
-  if (index < 0n || index >= layout.filePages || index % nr !== 0n) {
-    throw new ModelInputError(
-      `a folio of ${nr} pages must start inside the file (${layout.filePages} pages) at a multiple of ${nr}, got ${index}`,
-    );
+  const fault = Number.isInteger(order) ? folioFault(layout.filePages, layout.pageOrder ?? 0, index, order) : FOLIO_ORDER;
+  const nr = Number.isInteger(order) && order >= 0 ? 1n << BigInt(order) : 0n;
+  if (fault === FOLIO_ORDER) throw new ModelInputError(`folio order must be in [0, ${MAX_FOLIO_ORDER}], got ${order}`);
+  if (fault === FOLIO_NOT_HUGE) throw new ModelInputError(`a file of page order ${layout.pageOrder} has folios of order ${layout.pageOrder} or 0, got ${order}`);
+  if (fault === FOLIO_PLACE) {
+    throw new ModelInputError(`a folio of ${nr} pages must start inside the file (${layout.filePages} pages) at a multiple of ${nr}, got ${index}`);
   }
   return { kind: 'invalidate', start: index, end: index + nr };
 }
@@ -150,15 +126,36 @@ export function memoryFailure(layout: Layout, index: bigint, order: number): Res
 export function convert(layout: Layout, offset: bigint, size: bigint, toPrivate: boolean): Resolved {
   requireU64('offset', offset);
   requireU64('size', size);
-  const fail = (errno: Errno, rule: string): Resolved => ({ kind: 'error', errno, rule });
-  if (size === 0n || offset + size >= 1n << 64n) return fail('EINVAL', 'kvm_gmem_set_attributes: size is 0 or offset + size wraps');
-  if (offset % PAGE_SIZE !== 0n || size % PAGE_SIZE !== 0n) return fail('EINVAL', 'kvm_gmem_set_attributes: offset and size must be page aligned');
-  const iSize = layout.filePages << PAGE_SHIFT;
-  if (offset >= iSize || offset + size > iSize) return fail('EINVAL', 'kvm_gmem_set_attributes: the range must lie inside the file');
+  const refused = kvmGmemSetAttributes(offset, size, layout.filePages << PAGE_SHIFT);
+  if (refused) return { kind: 'error', errno: refused.errno, rule: refused.rule };
   if (toPrivate) return { kind: 'allocate' }; // already private: kvm_gmem_range_has_attributes(), nothing to do
   const start = offset >> PAGE_SHIFT, end = (offset + size) >> PAGE_SHIFT;
   const huge = 1n << BigInt(layout.pageOrder ?? 0);
   return { kind: 'invalidate', start, end, convert: { toPrivate, bracket: { start: alignDown(start, huge), end: alignUp(end, huge) } } };
+}
+
+/**
+ * KVM_SET_USER_MEMORY_REGION2 of a new guest_memfd slot on the file's first view: the checks
+ * before kvm_gmem_bind() (a refusal there is an 'error': the request never reaches it), then
+ * what the kernel of the layout's era answers and what kvm_gmem_bind() must answer.
+ */
+export function bindRequest(layout: Layout, r: Region2): Resolved {
+  if (r.memory_size >> PAGE_SHIFT === 0n) throw new ModelInputError('a bind request binds: memory_size 0 deletes a slot');
+  try {
+    checkRegion(layout, r);
+  } catch (e) {
+    if (e instanceof KernelError) return { kind: 'error', errno: e.errno, rule: e.rule };
+    throw e;
+  }
+  const npages = r.memory_size >> PAGE_SHIFT;
+  const slot: Memslot = Object.freeze({ id: r.slot, pgoff: r.guest_memfd_offset >> PAGE_SHIFT, npages, base_gfn: r.guest_phys_addr >> PAGE_SHIFT });
+  const era = bindEraOf(layout), i_size = layout.filePages << PAGE_SHIFT;
+  const taken = bindingMeeting(layout.slots, slot.pgoff, npages);
+  return {
+    kind: 'bind', era, slot, offset: r.guest_memfd_offset, i_size, taken,
+    kernel: kvmGmemBind(era, i_size, r.guest_memfd_offset, r.memory_size, taken !== null),
+    expected: kvmGmemBindExpected(era, i_size, r.guest_memfd_offset, r.memory_size, taken !== null),
+  };
 }
 
 export function resolve(layout: Layout, op: Operation, word: Word): Resolved {
@@ -167,6 +164,7 @@ export function resolve(layout: Layout, op: Operation, word: Word): Resolved {
     case 'punch': return fallocate(op.mode, op.offset, op.len, layout.filePages << PAGE_SHIFT, layout.pageOrder ?? 0);
     case 'release': return release(word, layout, op.view ?? 0);
     case 'memory-failure': return memoryFailure(layout, op.index, op.order);
+    case 'bind': return bindRequest(layout, op);
   }
 }
 

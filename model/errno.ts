@@ -2,11 +2,28 @@
 
 export type Errno = 'EINVAL' | 'EEXIST' | 'EOPNOTSUPP' | 'EFBIG';
 
+/** include/uapi/asm-generic/errno-base.h: the numbers a C body returns (as -errno). */
+export const ERRNO_NUMBERS: Readonly<Record<Errno, number>> = Object.freeze({ EINVAL: 22, EEXIST: 17, EOPNOTSUPP: 95, EFBIG: 27 });
+
+/** The name of an errno number, as a report prints a body's return; `-N` when it is not one the harness knows. */
+export function errnoName(n: number): string {
+  const name = (Object.keys(ERRNO_NUMBERS) as Errno[]).find((e) => ERRNO_NUMBERS[e] === n);
+  return name ?? String(n);
+}
+
+/** A C function's int return as C reads it: 0, or -EINVAL for a negative errno. */
+export const returnText = (ret: number): string => (ret < 0 ? `-${errnoName(-ret)}` : `${ret}`);
+
 /** A call the kernel refuses. `rule` names the check (and where it lives) in words. */
 export class KernelError extends Error {
   constructor(readonly errno: Errno, readonly rule: string) {
     super(`-${errno}: ${rule}`);
     this.name = 'KernelError';
+  }
+
+  /** A rule's refusal (model/rules.ts) as the error a call throws; `detail` names what the case had (a slot, an order). */
+  static of(r: { readonly errno: Errno; readonly rule: string }, detail?: string): KernelError {
+    return new KernelError(r.errno, detail === undefined ? r.rule : `${r.rule} (${detail})`);
   }
 }
 

@@ -6,6 +6,8 @@ import { Layout, viewsOf } from './layout';
 import { EventLog, KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
 import { Visit, walk, xaFind } from './xarray';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
+import { ERRNO_NUMBERS } from './errno';
+import { PAGE_SHIFT, PAGE_SIZE, pageAligned } from './rules';
 import { Word, s64 } from './word';
 
 declare const opaque: unique symbol;
@@ -13,6 +15,9 @@ declare const opaque: unique symbol;
 export type Kvm = { readonly [opaque]: 'kvm' };
 /** The file's bindings xarray, as a handle for xa_for_each_range() and xa_find(). */
 export type Bindings = { readonly [opaque]: 'xarray' };
+
+/** struct address_space, as a handle for filemap_invalidate_lock(). */
+export type Mapping = { readonly [opaque]: 'mapping' };
 
 /** A list_head of views, as a handle for list_for_each_entry(). */
 export type GmemList = { readonly [opaque]: 'list' };
@@ -26,7 +31,7 @@ export type GmemFile = KvmGmem;
 
 /** struct inode of a guest_memfd: the fields the 2025 bodies read (the views' list, the flags in i_private). */
 export interface Inode {
-  readonly i_mapping: { readonly i_private_list: GmemList };
+  readonly i_mapping: { readonly i_private_list: GmemList } & Mapping;
   readonly i_private: bigint;
   /** The file's size in bytes (i_size_read()). */
   readonly i_size: bigint;
@@ -49,6 +54,25 @@ export interface WalkRecord {
 }
 
 export const XA_PRESENT = 'XA_PRESENT';
+
+/**
+ * The struct kvm_memory_slot kvm_gmem_bind() is given: the new slot __kvm_set_memory_region()
+ * made, not yet bound; the body sets gmem.pgoff (slot->gmem.pgoff = start) when it binds.
+ */
+export interface NewMemslot {
+  readonly id: number;
+  readonly base_gfn: bigint;
+  readonly npages: bigint;
+  readonly gmem: { pgoff: bigint };
+}
+
+/** One xa_store_range(&bindings, first, last, slot) a bind made: the view, the range and the slot's id. */
+export interface BindStore {
+  readonly view?: number;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly slot: number;
+}
 
 /** include/uapi/linux/kvm.h: guest_memfd creation flags (§6). The model's files are created with neither. */
 export const GUEST_MEMFD_FLAG_MMAP = 1n;
@@ -76,14 +100,31 @@ export interface Kernel {
   readonly KVM_FILTER_PRIVATE: number;
   /** (unsigned long)x: the conversion C makes implicitly, written out in a port. */
   ul(x: bigint): bigint;
-  /** (loff_t)x: C's conversion to a signed 64-bit type, and what a loff_t sum wraps to (-fno-strict-overflow). */
-  s64(x: bigint): bigint;
   min(a: bigint, b: bigint): bigint;
   max(a: bigint, b: bigint): bigint;
   /** xa_for_each_range(xa, index, entry, start, last), as `for (const [index, slot] of ...)`. */
   xa_for_each_range(xa: Bindings, start: bigint, last: bigint): Iterable<readonly [bigint, KvmMemorySlot]>;
   /** xa_find(xa, &index, max, XA_PRESENT); JavaScript has no pointer, so index is not written back. */
   xa_find(xa: Bindings, index: bigint, max: bigint, filter: typeof XA_PRESENT): KvmMemorySlot | null;
+  // kvm_gmem_bind() (the bind-within-file property): the file's size, the bindings xarray's store
+  /** i_size_read(inode): the file's size in bytes, a loff_t. */
+  i_size_read(inode: Inode): bigint;
+  /** xa_empty(xa): the view has no binding. */
+  xa_empty(xa: Bindings): boolean;
+  /** xa_store_range(xa, first, last, slot, GFP_KERNEL): recorded, for the property to judge; the walk of this case does not see it. */
+  xa_store_range(xa: Bindings, first: bigint, last: bigint, entry: NewMemslot): void;
+  /** filemap_invalidate_lock()/_unlock() of the inode's mapping: held around the bindings' update. */
+  filemap_invalidate_lock(mapping: Mapping): void;
+  filemap_invalidate_unlock(mapping: Mapping): void;
+  readonly PAGE_SHIFT: bigint;
+  readonly PAGE_SIZE: bigint;
+  /** PAGE_ALIGNED(x) of a byte value (of any sign: a loff_t is aligned or not as its bits say). */
+  PAGE_ALIGNED(x: bigint): boolean;
+  /** (loff_t)x: C's conversion to a signed 64-bit type, and what a loff_t sum wraps to (-fno-strict-overflow). */
+  s64(x: bigint): bigint;
+  /** include/uapi/asm-generic/errno-base.h, for `return -EINVAL`. */
+  readonly EINVAL: number;
+  readonly EEXIST: number;
   KVM_MMU_LOCK(kvm: Kvm): void;
   KVM_MMU_UNLOCK(kvm: Kvm): void;
   kvm_mmu_invalidate_begin(kvm: Kvm): void;
@@ -107,6 +148,8 @@ export interface Machine {
   /** The memslot `id` of view `v` as the kernel hands it out (a replayed log names slots by id). */
   slot(v: number, id: number): KvmMemorySlot | undefined;
   readonly walks: WalkRecord[];
+  /** What a kvm_gmem_bind() stored, in order. */
+  readonly stores: BindStore[];
 }
 
 interface ViewState {
@@ -124,6 +167,7 @@ const slotView = (s: Layout['slots'][number]): KvmMemorySlot =>
 export function makeKernel(layout: Layout, word: Word): Machine {
   const log = new EventLog();
   const walks: WalkRecord[] = [];
+  const stores: BindStore[] = [];
   const views: ViewState[] = viewsOf(layout).map((v, index) => ({
     index,
     layout: v,
@@ -138,7 +182,8 @@ export function makeKernel(layout: Layout, word: Word): Machine {
   const byXa = new Map<unknown, ViewState>(views.map((v) => [v.gmem.bindings, v]));
   const files = Object.freeze(views.map((v) => v.gmem));
   const list = Object.freeze({}) as GmemList;
-  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }), i_private: 0n, i_size: word.ul(layout.filePages << 12n) });
+  const mapping = Object.freeze({ i_private_list: list }) as Inode['i_mapping'];
+  const inode: Inode = Object.freeze({ i_mapping: mapping, i_private: 0n, i_size: word.ul(layout.filePages << PAGE_SHIFT) });
   const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list, page_order: layout.pageOrder ?? 0 });
   const mask = (call: string, y: unknown) => word.ul(requireWord(word, call, 'y', y) - 1n);
 
@@ -154,6 +199,9 @@ export function makeKernel(layout: Layout, word: Word): Machine {
   };
   const needInode = (call: string, i: unknown) => {
     if (i !== inode) throw new VariantFault(call, 'inode is not the file\'s inode');
+  };
+  const needMapping = (call: string, m: unknown) => {
+    if (m !== mapping) throw new VariantFault(call, 'mapping is not the inode\'s (inode->i_mapping)');
   };
   const needList = (call: string, l: unknown) => {
     if (l !== list) throw new VariantFault(call, 'not the inode\'s list of views');
@@ -175,7 +223,6 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     GUEST_MEMFD_FLAG_MMAP,
     GUEST_MEMFD_FLAG_INIT_SHARED,
     ul: word.ul,
-    s64,
     min: word.min,
     max: word.max,
     // the macros' own arithmetic, ((x - 1) | (y - 1)) + 1 and x & ~(y - 1), in the word: meant for a
@@ -199,6 +246,23 @@ export function makeKernel(layout: Layout, word: Word): Machine {
       const hit = xaFind(v.layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max));
       return hit ? v.slots.get(hit.slot.id)! : null;
     },
+    i_size_read(i: Inode) { needInode('i_size_read', i); return inode.i_size; },
+    xa_empty(xa: Bindings) { return viewOf('xa_empty', xa).layout.slots.length === 0; },
+    xa_store_range(xa: Bindings, first: bigint, last: bigint, entry: NewMemslot) {
+      const v = viewOf('xa_store_range', xa);
+      const id = (entry as { id?: unknown } | null)?.id;
+      if (typeof id !== 'number') throw new VariantFault('xa_store_range', 'entry must be the memslot being bound');
+      const from = pgoff('xa_store_range', 'first', first), to = pgoff('xa_store_range', 'last', last);
+      stores.push(Object.freeze({ ...(v.index ? { view: v.index } : {}), first: from, last: to, slot: id }));
+    },
+    filemap_invalidate_lock(m: Mapping) { needMapping('filemap_invalidate_lock', m); },
+    filemap_invalidate_unlock(m: Mapping) { needMapping('filemap_invalidate_unlock', m); },
+    PAGE_SHIFT,
+    PAGE_SIZE,
+    PAGE_ALIGNED: pageAligned,
+    s64,
+    EINVAL: ERRNO_NUMBERS.EINVAL,
+    EEXIST: ERRNO_NUMBERS.EEXIST,
     KVM_MMU_LOCK: (k: Kvm) => vmOf('KVM_MMU_LOCK', k).recorder.KVM_MMU_LOCK(),
     KVM_MMU_UNLOCK: (k: Kvm) => vmOf('KVM_MMU_UNLOCK', k).recorder.KVM_MMU_UNLOCK(),
     kvm_mmu_invalidate_begin: (k: Kvm) => vmOf('kvm_mmu_invalidate_begin', k).recorder.kvm_mmu_invalidate_begin(),
@@ -219,5 +283,5 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     return (kernels[v] ??= Object.freeze(Object.assign(Object.create(null), base, { gmem: view.gmem, kvm: view.gmem.kvm })) as Kernel);
   };
   const slot = (v: number, id: number) => views[v]?.slots.get(id);
-  return { kernel: kernelFor(0), kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), slot, walks };
+  return { kernel: kernelFor(0), kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), slot, walks, stores };
 }

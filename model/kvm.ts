@@ -32,11 +32,11 @@ export type KvmEvent = (
 
 /**
  * Which function of the variant made a call: invalidate_begin, zap (the split era's own unmap
- * step, KERNEL-FACTS §6), invalidate_end, or a conversion's whole run (its begin/zap/end per
- * huge page).
+ * step, KERNEL-FACTS §6), invalidate_end, a conversion's whole run (its begin/zap/end per
+ * huge page), or kvm_gmem_bind() (a bind request, judged by bind-within-file).
  */
-export type Phase = 'begin' | 'zap' | 'end' | 'convert';
-export const PHASES: readonly Phase[] = ['begin', 'zap', 'end', 'convert'];
+export type Phase = 'begin' | 'zap' | 'end' | 'convert' | 'bind';
+export const PHASES: readonly Phase[] = ['begin', 'zap', 'end', 'convert', 'bind'];
 
 /** The function a phase names, as messages say it. */
 export const phaseName = (p: Phase): string => (p === 'begin' || p === 'end' ? `invalidate_${p}` : p);

@@ -1,28 +1,19 @@
 // A layout: one guest_memfd file and the memslots bound to it, built only through the
 // kernel's own checks (KERNEL-FACTS §3 "Bind"): kvm_gmem_create(), __kvm_set_memory_region()
-// and kvm_gmem_bind(), in the order the kernel applies them. From 2025 one inode may have
-// several views, one per VM, each with its own bindings (KERNEL-FACTS §6): the layout is the
-// first view, `otherViews` the rest.
+// and kvm_gmem_bind(), in the order the kernel applies them, each stated once in model/rules.ts.
+// kvm_gmem_bind()'s checks have eras (6.8 to 7.1, 7.2 on): a layout is made by the kernel of its
+// era. From 2025 one inode may have several views, one per VM, each with its own bindings
+// (KERNEL-FACTS §6): the layout is the first view, `otherViews` the rest.
 
 import { KernelError, ModelInputError, requireU64 } from './errno';
+import {
+  BIND_TAKEN_EEXIST, BIND_TAKEN_EINVAL, BindEra, GFNS_TAKEN, Memslot, PAGE_SHIFT, SLOT_ID,
+  bindingMeeting, kvmGmemBind, kvmGmemCreate, kvmSetMemoryRegion, slotMeetingGfns, slotWithId,
+} from './rules';
 import { VmType } from './vm';
 
-export const PAGE_SHIFT = 12n;
-export const PAGE_SIZE = 1n << PAGE_SHIFT;
-/** KVM_MEM_MAX_NR_PAGES: (1 << 31) - 1 (§3). */
-export const KVM_MEM_MAX_NR_PAGES = (1n << 31n) - 1n;
-/** x86's KVM_USER_MEM_SLOTS: SHRT_MAX less the 3 internal slots (kvm_vm_ioctl_set_memory_region). */
-export const KVM_USER_MEM_SLOTS = 32764;
-/** loff_t's maximum, the largest i_size a guest_memfd can have (kvm_gmem_create takes a loff_t). */
-export const LLONG_MAX = (1n << 63n) - 1n;
-
-/** A memslot bound to the file: file indices [pgoff, pgoff+npages) back gfns [base_gfn, base_gfn+npages) (§1). */
-export interface Memslot {
-  readonly id: number;
-  readonly pgoff: bigint;
-  readonly npages: bigint;
-  readonly base_gfn: bigint;
-}
+export { KVM_MEM_MAX_NR_PAGES, KVM_USER_MEM_SLOTS, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from './rules';
+export type { BindEra, Memslot } from './rules';
 
 export interface Layout {
   /** i_size of the guest_memfd file, in pages. */
@@ -42,7 +33,12 @@ export interface Layout {
    * its own VM (own slot ids, gfn space and bindings xarray) and no further views. Absent: one view.
    */
   readonly otherViews?: readonly Layout[];
+  /** The era of the kernel that bound the slots (model/rules.ts BindEra); absent: '6.8', which is every era before 7.2. */
+  readonly bindEra?: '7.2';
 }
+
+/** The kvm_gmem_bind() era a layout's kernel has. */
+export const bindEraOf = (l: Pick<Layout, 'bindEra'>): BindEra => l.bindEra ?? '6.8';
 
 /** Every view of the inode, the first one first; a view is a Layout without otherViews. */
 export function viewsOf(layout: Layout): Layout[] {
@@ -62,7 +58,10 @@ const viewsCache = new WeakMap<Layout, readonly Layout[]>();
  * adds one per file it makes; the in-flight intra-host migration series add one per VM).
  */
 export function addView(layout: Layout, vmType?: VmType): Layout {
-  const view: Layout = Object.freeze({ filePages: layout.filePages, slots: Object.freeze([]), ...(vmType && vmType !== 'default' ? { vmType } : {}), ...(layout.pageOrder ? { pageOrder: layout.pageOrder } : {}) });
+  const view: Layout = Object.freeze({
+    filePages: layout.filePages, slots: Object.freeze([]), ...(vmType && vmType !== 'default' ? { vmType } : {}),
+    ...(layout.pageOrder ? { pageOrder: layout.pageOrder } : {}), ...(layout.bindEra ? { bindEra: layout.bindEra } : {}),
+  });
   return Object.freeze({ ...layout, otherViews: Object.freeze([...(layout.otherViews ?? []), view]) });
 }
 
@@ -74,28 +73,49 @@ export interface Region2 {
   guest_memfd_offset: bigint;
 }
 
-const aligned = (x: bigint) => (x & (PAGE_SIZE - 1n)) === 0n;
-const U64_MOD = 1n << 64n;
-
-/** The page orders a HugeTLB guest_memfd takes (KERNEL-FACTS §6): 2 MiB and 1 GiB pages. */
-export const PAGE_ORDERS: readonly number[] = [0, 9, 18];
-
 /**
  * KVM_CREATE_GUEST_MEMFD: kvm_gmem_create() refuses a size that is not positive or not aligned to
  * its page (PAGE_SIZE << page_order in the HugeTLB series, whose page order must be a valid one).
+ * `bindEra`: the era of the kernel that makes the file, and binds its slots (absent: 6.8 to 7.1).
  */
-export function createGmem(size: bigint, pageOrder = 0): Layout {
-  if (!PAGE_ORDERS.includes(pageOrder)) {
-    throw new KernelError('EINVAL', `kvm_gmem_create: page order ${pageOrder} is not one of ${PAGE_ORDERS.join(', ')} (gmem_hugetlb_valid_order)`);
-  }
-  const page = PAGE_SIZE << BigInt(pageOrder);
-  if (size <= 0n || size % page !== 0n) {
-    throw new KernelError('EINVAL', pageOrder ? `kvm_gmem_create: size must be > 0 and a multiple of the page, ${page} bytes at order ${pageOrder}` : 'kvm_gmem_create: size must be > 0 and page aligned');
-  }
-  if (size > LLONG_MAX) {
-    throw new KernelError('EINVAL', 'kvm_gmem_create: size is a loff_t and must not be negative');
-  }
-  return Object.freeze({ filePages: size >> PAGE_SHIFT, slots: Object.freeze([]), ...(pageOrder ? { pageOrder } : {}) });
+export function createGmem(size: bigint, pageOrder = 0, bindEra?: BindEra): Layout {
+  const r = kvmGmemCreate(size, pageOrder);
+  if (r) throw KernelError.of(r, pageOrder ? `page order ${pageOrder}` : undefined);
+  return Object.freeze({ filePages: size >> PAGE_SHIFT, slots: Object.freeze([]), ...(pageOrder ? { pageOrder } : {}), ...(bindEra === '7.2' ? { bindEra } : {}) });
+}
+
+/** A KVM_MEM_GUEST_MEMFD region's fields as userspace gives them: checked to be what the uapi can hold. */
+function requireRegion(r: Region2): void {
+  requireU64('guest_phys_addr', r.guest_phys_addr);
+  requireU64('memory_size', r.memory_size);
+  requireU64('guest_memfd_offset', r.guest_memfd_offset);
+  if (!Number.isInteger(r.slot)) throw new ModelInputError(`slot id must be an integer, got ${r.slot}`);
+}
+
+/**
+ * The checks KVM_SET_USER_MEMORY_REGION2 makes before kvm_gmem_bind(), on view `layout`: throws
+ * the kernel's refusal. A region of memory_size 0 that passes deletes its slot.
+ */
+export function checkRegion(layout: Layout, r: Region2): void {
+  requireRegion(r);
+  const refused = kvmSetMemoryRegion(r.slot, r.guest_phys_addr, r.memory_size, r.guest_memfd_offset, layout.slots);
+  if (!refused) return;
+  const clash = refused === GFNS_TAKEN ? slotMeetingGfns(layout.slots, r.guest_phys_addr >> PAGE_SHIFT, r.memory_size >> PAGE_SHIFT) : null;
+  throw KernelError.of(refused, clash ? `slot ${clash.id}` : refused === SLOT_ID ? `slot ${r.slot}` : undefined);
+}
+
+/**
+ * kvm_gmem_bind()'s checks of region `r` against one view, as the kernel of the layout's era makes
+ * them (model/rules.ts kvmGmemBind): throws its refusal, else returns the binding it stores.
+ */
+export function gmemBind(layout: Layout, r: Region2): Memslot {
+  const npages = r.memory_size >> PAGE_SHIFT;
+  const pgoff = r.guest_memfd_offset >> PAGE_SHIFT;
+  // the view's own bindings only: another VM's view may bind the same indices (§6)
+  const taken = bindingMeeting(layout.slots, pgoff, npages);
+  const refused = kvmGmemBind(bindEraOf(layout), layout.filePages << PAGE_SHIFT, r.guest_memfd_offset, r.memory_size, taken !== null);
+  if (refused) throw KernelError.of(refused, taken && (refused === BIND_TAKEN_EINVAL || refused === BIND_TAKEN_EEXIST) ? `slot ${taken.id}` : undefined);
+  return Object.freeze({ id: r.slot, pgoff, npages, base_gfn: r.guest_phys_addr >> PAGE_SHIFT });
 }
 
 /**
@@ -110,63 +130,9 @@ export function bind(layout: Layout, r: Region2, view = 0): Layout {
     const updated = bind(others[view - 1], r);
     return Object.freeze({ ...layout, otherViews: Object.freeze(others.map((o, i) => (i === view - 1 ? updated : o))) });
   }
-  requireU64('guest_phys_addr', r.guest_phys_addr);
-  requireU64('memory_size', r.memory_size);
-  requireU64('guest_memfd_offset', r.guest_memfd_offset);
-  if (!Number.isInteger(r.slot) || r.slot < 0 || r.slot > 0xffff) {
-    throw new KernelError('EINVAL', `slot id ${r.slot} is not a u16`);
-  }
-
-  // kvm_vm_ioctl_set_memory_region
-  if (r.slot >= KVM_USER_MEM_SLOTS) {
-    throw new KernelError('EINVAL', `slot id must be below KVM_USER_MEM_SLOTS (${KVM_USER_MEM_SLOTS})`);
-  }
-  // __kvm_set_memory_region, in its order
-  if (!aligned(r.memory_size)) {
-    throw new KernelError('EINVAL', '__kvm_set_memory_region: memory_size must be page aligned');
-  }
-  if (!aligned(r.guest_phys_addr)) {
-    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_phys_addr must be page aligned');
-  }
-  if (!aligned(r.guest_memfd_offset) || r.guest_memfd_offset + r.memory_size >= U64_MOD) {
-    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_memfd_offset must be page aligned and offset + size must not wrap');
-  }
-  if (r.guest_phys_addr + r.memory_size >= U64_MOD) {
-    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_phys_addr + memory_size must not wrap');
-  }
-  const npages = r.memory_size >> PAGE_SHIFT;
-  if (npages > KVM_MEM_MAX_NR_PAGES) {
-    throw new KernelError('EINVAL', '__kvm_set_memory_region: npages must not exceed KVM_MEM_MAX_NR_PAGES (2^31 - 1)');
-  }
-  const old = layout.slots.find((s) => s.id === r.slot);
-  if (npages === 0n) {
-    if (!old) throw new KernelError('EINVAL', '__kvm_set_memory_region: deleting a slot that does not exist');
-    return unbind(layout, r.slot);
-  }
-  if (old) {
-    throw new KernelError('EINVAL', '__kvm_set_memory_region: guest_memfd slots are immutable, they can only be deleted');
-  }
-  const base_gfn = r.guest_phys_addr >> PAGE_SHIFT;
-  const clash = layout.slots.find((s) => base_gfn < s.base_gfn + s.npages && s.base_gfn < base_gfn + npages);
-  if (clash) {
-    throw new KernelError('EEXIST', `__kvm_set_memory_region: gfns overlap slot ${clash.id} in the same address space`);
-  }
-
-  // kvm_gmem_bind: offset and size are loff_t there, so a __u64 above LLONG_MAX is negative,
-  // and offset + size is a signed sum that wraps negative past LLONG_MAX (the kernel builds
-  // with -fno-strict-overflow) and then passes the size check: modelled as the kernel does it.
-  const offset = r.guest_memfd_offset;
-  if (offset > LLONG_MAX || BigInt.asIntN(64, offset + r.memory_size) > layout.filePages << PAGE_SHIFT) {
-    throw new KernelError('EINVAL', 'kvm_gmem_bind: offset must not be negative and offset + size must not exceed the file size');
-  }
-  const pgoff = offset >> PAGE_SHIFT;
-  // the view's own bindings only: another VM's view may bind the same indices (§6)
-  const taken = layout.slots.find((s) => pgoff < s.pgoff + s.npages && s.pgoff < pgoff + npages);
-  if (taken) {
-    // -EINVAL through the 2026 tip (torvalds/linux @01f492e1), not -EEXIST as §3 says
-    throw new KernelError('EINVAL', `kvm_gmem_bind: file range overlaps the binding of slot ${taken.id}`);
-  }
-  const slot: Memslot = Object.freeze({ id: r.slot, pgoff, npages, base_gfn });
+  checkRegion(layout, r);
+  if (r.memory_size >> PAGE_SHIFT === 0n) return unbind(layout, slotWithId(layout.slots, r.slot)!.id);
+  const slot = gmemBind(layout, r);
   return Object.freeze({ ...layout, slots: Object.freeze([...layout.slots, slot]) });
 }
 

@@ -13,14 +13,24 @@ export interface SlotGfns {
   readonly gfns: Range;
 }
 
-/** For every slot whose binding [p, p+n) overlaps [start, end): [b + max(p,start) - p, b + min(p+n,end) - p). */
+/**
+ * The gfns backed by the overlap of the slot's binding [p, p+n) with [start, end):
+ * [b + max(p,start) - p, b + min(p+n,end) - p), empty (start >= end) when they do not meet. A
+ * formula without decisions: the prover (prover/explore.ts) runs it on symbolic values.
+ */
+export function overlapGfns(slot: Memslot, start: bigint, end: bigint): Range {
+  const { pgoff: p, npages: n, base_gfn: b } = slot;
+  const is = p > start ? p : start;
+  const ie = p + n < end ? p + n : end;
+  return { start: b + is - p, end: b + ie - p };
+}
+
+/** For every slot whose binding [p, p+n) overlaps [start, end), the gfns it must lose (overlapGfns). */
 export function expectedUnmaps(layout: Layout, start: bigint, end: bigint, view = 0): SlotGfns[] {
   const out: SlotGfns[] = [];
   for (const slot of layout.slots) {
-    const { pgoff: p, npages: n, base_gfn: b } = slot;
-    const is = p > start ? p : start;
-    const ie = p + n < end ? p + n : end;
-    if (is < ie) out.push({ view, slot, gfns: { start: b + is - p, end: b + ie - p } });
+    const gfns = overlapGfns(slot, start, end);
+    if (gfns.start < gfns.end) out.push({ view, slot, gfns });
   }
   return out;
 }

@@ -2,11 +2,12 @@
 // from, and the verdict expected of each property. The property ids are stable: reports and
 // expectations are keyed by them.
 
-import { GmemFile, Kernel } from './kernel';
+import { GmemFile, Kernel, NewMemslot } from './kernel';
+import { BindEra } from './rules';
 import { VmType } from './vm';
 import { pgoff_t } from './word';
 
-export const CORRECTNESS = ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping'] as const;
+export const CORRECTNESS = ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping', 'bind-within-file'] as const;
 export const ADVISORY = ['no-redundant-unmap'] as const;
 export const PROPERTY_IDS = [...CORRECTNESS, ...ADVISORY] as const;
 export type PropertyId = (typeof PROPERTY_IDS)[number];
@@ -53,6 +54,20 @@ export interface Variant {
    * and kvm_gmem_convert()'s begin/zap/end), with the variant's own three functions.
    */
   convert?(k: Kernel, fns: SplitFunctions, start: pgoff_t, nr_pages: bigint, to_private: boolean): void;
+  /**
+   * kvm_gmem_bind()'s checks and binding, ported line for line (KERNEL-FACTS §3): called with the
+   * new memslot and the request's guest_memfd_offset (the __u64; a port of an era that takes a
+   * loff_t converts it with k.s64(), as C does implicitly) on the file of the first view (k.gmem,
+   * file->private_data; k.inode, file_inode(file)). It returns 0 or a negative errno, and binds
+   * by setting slot.gmem.pgoff and calling k.xa_store_range(). Judged by bind-within-file; a
+   * variant without it is not judged there.
+   */
+  bind?(k: Kernel, slot: NewMemslot, offset: bigint): number;
+  /**
+   * The era of its kvm_gmem_bind() (model/rules.ts BindEra): the rule its layouts are bound by
+   * and the errnos bind-within-file expects. Absent: '6.8', every kernel from the 6.8 merge to 7.1.
+   */
+  readonly bindEra?: BindEra;
 }
 
 /** A split-era variant's inode-wide functions, as its conversion calls them. */

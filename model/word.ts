@@ -45,6 +45,9 @@ export const WORD64: Word = makeWord(64);
  */
 export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
+/** C's conversion to a u64 (or unsigned long): reduce modulo 2^64 into [0, 2^64). Named for the same reason. */
+export const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+
 /** Decimal with hex beside it, the way a counterexample is printed for people. */
 export function decHex(x: bigint): string {
   if (x < 0n) return `${x} (-0x${(-x).toString(16)})`;

@@ -16,8 +16,11 @@ export const DRIVER_C = path.join(NATIVE_DIR, 'driver.c');
 /** -Werror=implicit-function-declaration: a kernel call the shim lacks is an error at its line, not at link time. */
 export const CFLAGS = [
   '-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror=implicit-function-declaration',
-  // the kernel's own: unsigned and signed arithmetic wraps, no type-based alias analysis
-  '-fno-strict-overflow', '-fno-strict-aliasing', '-fdiagnostics-color=never',
+  // the kernel's own: unsigned and signed arithmetic wraps (gcc 8 on: -fno-strict-overflow is
+  // -fwrapv -fwrapv-pointer, so a loff_t sum past LLONG_MAX wraps as 6.8's kvm_gmem_bind() needs),
+  // no type-based alias analysis, and no -Wsign-compare (scripts/Makefile.extrawarn turns it off
+  // below W=3: 7.2's kvm_gmem_bind() compares its uoff_t sum with the loff_t i_size_read())
+  '-fno-strict-overflow', '-fno-strict-aliasing', '-Wno-sign-compare', '-fdiagnostics-color=never',
 ];
 
 /** Added by `sanitize: true`: ASan and UBSan, every finding fatal (the child exits with status 1, its report on stderr, with lines: -g). */

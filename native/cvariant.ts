@@ -60,9 +60,11 @@ export function eraSpace(era: EraInfo): Pick<Variant, 'vmTypes' | 'takes'> & { r
   return { vmTypes: VM_TYPES, takes: 'inode', split: era.zap !== undefined };
 }
 
-const spaceOf = (name: string, era: EraInfo, source: string): Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'release_zap'> => {
+const spaceOf = (name: string, era: EraInfo, source: string): Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'release_zap' | 'bind' | 'bindEra'> => {
+  // its kvm_gmem_bind(), judged by bind-within-file, by the era of its errnos
+  const bind = era.bind ? { bind: notInProcess(name, source), ...(era.bind.era === '7.2' ? { bindEra: era.bind.era } : {}) } : {};
   const { split, ...space } = eraSpace(era);
-  return { ...space, ...(split ? { zap: notInProcess(name, source), release_zap: notInProcess(name, source) } : {}) };
+  return { ...space, ...(split ? { zap: notInProcess(name, source), release_zap: notInProcess(name, source) } : {}), ...bind };
 };
 
 /**
@@ -72,7 +74,8 @@ const spaceOf = (name: string, era: EraInfo, source: string): Pick<Variant, 'vmT
  */
 export function kernelHeader(file: string, era: EraInfo, taken: readonly string[]): { name: string; origin: string; expect: Variant['expect'] } {
   const tag = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 8);
-  return { name: `kernel-${era.era}-${tag}`, origin: `${file} (${taken.join(', ')})`, expect: expectations() };
+  const skipped = era.bindSkipped ? `; ${era.bindSkipped}: not judged by bind-within-file` : '';
+  return { name: `kernel-${era.era}-${tag}`, origin: `${file} (${taken.join(', ')})${skipped}`, expect: expectations() };
 }
 
 function make(file: string, header: { name: string; origin: string; expect: Variant['expect'] }, era: EraInfo, source: string, binary: string, warnings: string, opts: LoadOptions): CVariant {
@@ -99,9 +102,12 @@ export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
   return make(file, header, era, unit.text, binary, warnings, opts);
 }
 
-/** --from-kernel: the invalidation functions of a tree's guest_memfd.c (kernelHeader()). */
-export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}): CVariant {
-  const x = extractInvalidation(treeOrFile);
+/**
+ * --from-kernel: the invalidation functions of a tree's guest_memfd.c (kernelHeader()). `shownAs`:
+ * what gcc's messages call the file (a scratch copy of a patched tree, say).
+ */
+export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}, shownAs?: string): CVariant {
+  const x = extractInvalidation(treeOrFile, shownAs);
   const { binary, warnings } = compileUnit({ file: x.file, text: x.unit }, opts);
   return make(x.file, kernelHeader(x.file, x.era, x.taken), x.era, x.unit, binary, warnings, opts);
 }

@@ -9,12 +9,15 @@
  * replays the log through model/kvm.ts; the only state kept here is which gfns are still
  * mapped, so that kvm_unmap_gfn_range() can return what KVM would.
  *
- * Request:  case SEQ START END VIEW [view VIEW]... [release V]
+ * Request:  case SEQ START END VIEW [view VIEW]... [release V] [bind ID BASE_GFN NPAGES OFFSET I_SIZE]
  *           VIEW = NSLOTS {ID BASE_GFN NPAGES PGOFF}... NCHUNKS {FIRST LAST ID}... MIRRORED
  *           (one VIEW per VM bound to the inode, the first one first; MIRRORED 1: a VM with
  *           mirrored TDP, a TDX VM, whose guest_memfd memory only an unmap with
  *           KVM_FILTER_PRIVATE reaches, model/vm.ts; `release V`: the case is a release of view
- *           V's file, called as the era's kvm_gmem_release() does)
+ *           V's file, called as the era's kvm_gmem_release() does; `bind ...`: the case is a
+ *           bind request, kvm_gmem_bind() of a new slot ID at guest_memfd_offset OFFSET on a file
+ *           of I_SIZE bytes, logged "phase bind", its xa_find()s and xa_store_range()s ("store
+ *           FIRST LAST ID") and "bound RET PGOFF", what it returned and slot->gmem.pgoff)
  * Reply:    "ready" once at start; per case, log lines, then "end SEQ".  A line "view N" comes
  *           before the first call made on another view's VM or bindings than the last one
  *           logged (view 0 at the start of each case).  The log goes to a
@@ -74,9 +77,16 @@ static struct {
 	pgoff_t start, end;
 	size_t nviews;
 	long release;		/* the view a release closes, or -1 */
+	bool bind;		/* a bind request: bind_slot at bind_offset */
+	struct kvm_memory_slot bind_slot;
+	u64 bind_offset;
 	size_t logged_view;	/* the view the log's calls are on */
 	const char *phase;
 } cs;
+
+/* The guest_memfd file kvm_gmem_bind() is given; its private_data is set by the era's glue. */
+struct file_operations kvm_gmem_fops;
+struct file harness_gmem_file;
 
 static jmp_buf fault_env;
 
@@ -284,6 +294,29 @@ void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max,
 	return hit->slot;
 }
 
+struct file *fget(unsigned int fd)
+{
+	return fd == HARNESS_GMEM_FD ? &harness_gmem_file : NULL;
+}
+
+bool xa_empty(const struct xarray *xa)
+{
+	return need_xa("xa_empty", (struct xarray *)xa)->nchunks == 0;
+}
+
+/* The store a bind makes, logged; the case's walks never see it (it is judged, not used). */
+void *xa_store_range(struct xarray *xa, unsigned long first, unsigned long last, void *entry, gfp_t gfp)
+{
+	struct view *v = need_xa("xa_store_range", xa);
+
+	(void)gfp;
+	if (!cs.bind || entry != &cs.bind_slot)
+		harness_fault("xa_store_range", "entry is not the memslot being bound");
+	on_view(v);
+	emit("store %lu %lu %d\n", first, last, cs.bind_slot.id);
+	return NULL;
+}
+
 void harness_kvm_mmu_lock(struct kvm *kvm)
 {
 	on_view(need_kvm("KVM_MMU_LOCK", kvm));
@@ -472,6 +505,9 @@ static void world_init(void)
 		list_link(&harness_gmem_inode.gmem_file_list, offsetof(struct view, file.entry));
 	}
 	harness_mapping.private_data = &views[0].gmem;
+	harness_gmem_file.f_op = &kvm_gmem_fops;
+	harness_gmem_file.f_inode = &harness_gmem_inode.vfs_inode;
+	harness_gmem_file.f_mapping = &harness_mapping;
 }
 
 static void __attribute__((__noreturn__)) bad_request(const char *why)
@@ -613,14 +649,44 @@ static void parse_case(char *line)
 			bad_request("the released view is not one of the case's views");
 		cs.release = (long)v;
 	}
+	cs.bind = take_word(&p, "bind");
+	if (cs.bind) {
+		memset(&cs.bind_slot, 0, sizeof(cs.bind_slot));
+		cs.bind_slot.id = (short)take(&p);
+		cs.bind_slot.base_gfn = take(&p);
+		cs.bind_slot.npages = take(&p);
+		cs.bind_offset = take(&p);
+		harness_gmem_inode.vfs_inode.i_size = (loff_t)take(&p);
+	}
 	p += strspn(p, " \n");
 	if (*p)
 		bad_request("characters after the last field");
 	world_init();
 }
 
+/* A bind request: the variant's kvm_gmem_bind() on the new slot; its answer closes the log. */
+static void run_bind(void)
+{
+	cs.phase = "bind";
+	cs.logged_view = 0;
+	emit("phase bind\n");
+	if (!setjmp(fault_env)) {
+		int r;
+
+		flush_out();
+		if (!harness_has_bind)
+			harness_fault("kvm_gmem_bind", "the C file has no kvm_gmem_bind() to give a bind request");
+		r = harness_call_bind(&cs.bind_slot, cs.bind_offset);
+		emit("bound %d %lu\n", r, cs.bind_slot.gmem.pgoff);
+	}
+}
+
 static void run_case(void)
 {
+	if (cs.bind) {
+		run_bind();
+		goto done;
+	}
 	cs.phase = "begin";
 	cs.logged_view = 0;
 	emit("phase begin\n");
@@ -647,6 +713,7 @@ static void run_case(void)
 		else
 			harness_call_end(cs.start, cs.end);
 	}
+done:
 	emit("end %lu\n", cs.seq);
 	flush_out();
 	/* a mark on stderr too, so that the reader knows the case's printk has all arrived */

@@ -1,6 +1,7 @@
 // Which era of guest_memfd a C file's kvm_gmem_invalidate_begin()/_end() come from, told by
 // their signatures, and the glue that calls them the way that era's callers do.
 
+import { BindEra } from '../model/rules';
 import { FunctionDef, MacroDef, paramTypes, topLevel } from './cparse';
 
 /**
@@ -30,6 +31,13 @@ export interface EraInfo {
   readonly zap?: string;
   /** The list the file's kvm_gmem_for_each_file() walks, when it walks gmem_files (2026, split). */
   readonly filesOn?: 'gmem_file_list' | 'i_private_list';
+  /**
+   * Its kvm_gmem_bind(), when it has one of a known shape (judged by bind-within-file): the era of
+   * its errnos, '7.2' when it returns -EEXIST (7ea987a90585), else '6.8'. Absent: not judged.
+   */
+  readonly bind?: { readonly era: BindEra };
+  /** Why a kvm_gmem_bind() the file has is not taken: its shape is of no known era. */
+  readonly bindSkipped?: string;
 }
 
 /** The file does not hold the two functions, or their signatures are of no known era. */
@@ -57,8 +65,31 @@ const SIGNATURES: ReadonlyArray<readonly [string, string]> = [
 
 const describe = (f: FunctionDef) => `${f.name}(${paramTypes(f.params).join(', ')})`;
 
+const BIND = 'kvm_gmem_bind';
+/** The offset kvm_gmem_bind() takes: a loff_t to 7.1, unsigned from 7.2 (uoff_t; u64, size_t and pgoff_t in its postings). */
+const BIND_OFFSET_TYPES = ['loff_t', 'uoff_t', 'u64', 'pgoff_t', 'size_t', 'unsigned long'];
+
+/**
+ * The file's kvm_gmem_bind(kvm, slot, fd, offset), of an era from 6.8 on (the harness hands it
+ * the first view's file), or why it is not taken; nothing when the file has none.
+ */
+function recogniseBind(era: Era, functions: readonly FunctionDef[]): Pick<EraInfo, 'bind' | 'bindSkipped'> {
+  const f = functions.find((x) => x.name === BIND);
+  if (!f) return {};
+  const types = paramTypes(f.params);
+  const shape = types.length === 4 && types[0] === 'struct kvm *' && types[1] === 'struct kvm_memory_slot *' && types[2] === 'unsigned int' && BIND_OFFSET_TYPES.includes(types[3]);
+  if (!shape) return { bindSkipped: `${describe(f)} is not ${BIND}(struct kvm *, struct kvm_memory_slot *, unsigned int, loff_t or an unsigned offset)` };
+  if (era === '2023') return { bindSkipped: `${BIND}() of the 2023 era (guest_mem.c) is not judged: the harness gives a file of 6.8 on` };
+  return { bind: { era: /-\s*EEXIST\b/.test(f.masked) ? '7.2' : '6.8' } };
+}
+
 /** The era of the invalidation functions among `functions` (all of the file's, for the hints). */
 export function recogniseEra(file: string, functions: readonly FunctionDef[], macros: readonly MacroDef[] = []): EraInfo {
+  const info = recogniseInvalidation(file, functions, macros);
+  return { ...info, ...recogniseBind(info.era, functions) };
+}
+
+function recogniseInvalidation(file: string, functions: readonly FunctionDef[], macros: readonly MacroDef[]): EraInfo {
   const begin = functions.find((f) => f.name === BEGIN_AND_ZAP) ?? functions.find((f) => BEGIN_NAMES.includes(f.name));
   const end = functions.find((f) => f.name === END_NAME);
   if (!begin || !end) {
@@ -148,10 +179,21 @@ export function glue(info: EraInfo): string {
         end: call(RELEASE_END, `${f}, 0, -1ul`),
       }
     : { begin: ['\t(void)view;', ...call(info.begin, `${args}, 0, -1ul`)], zap: ['\t(void)view;'], end: ['\t(void)view;', ...call(info.end, `${args}, 0, -1ul`)] };
+  // the file kvm_gmem_bind() is given is the first view's: a struct gmem_file from 2026, a struct kvm_gmem before
+  const bindView = info.era === '2026' || info.era === 'split' ? 'harness_view_file(0)' : 'harness_view_gmem(0)';
+  const bind = info.bind
+    ? ['\tharness_gmem_file.private_data = ' + bindView + ';', `\treturn ${BIND}(harness_view_kvm(0), slot, HARNESS_GMEM_FD, offset);`]
+    : ['\t(void)slot;', '\t(void)offset;', '\treturn 0;'];
   return [
-    `/* harness glue: era ${info.era} */`,
+    `/* harness glue: era ${info.era}${info.bind ? `, kvm_gmem_bind() of the ${info.bind.era} errnos` : ''} */`,
     `const int harness_era_zaps = ${info.zap ? 1 : 0};`,
     `const int harness_files_on_i_private_list = ${info.filesOn === 'i_private_list' ? 1 : 0};`,
+    `const int harness_has_bind = ${info.bind ? 1 : 0};`,
+    '',
+    'int harness_call_bind(struct kvm_memory_slot *slot, u64 offset)',
+    '{',
+    ...bind,
+    '}',
     '',
     'void harness_call_begin(pgoff_t start, pgoff_t end)',
     '{',

@@ -1,7 +1,8 @@
 // --from-kernel: takes kvm_gmem_invalidate_begin()/_end() out of a tree's guest_memfd.c (or
-// 2023's guest_mem.c) by brace matching, with the file's own functions and macros they use
-// (a __kvm_gmem_invalidate_begin split, kvm_gmem_get_invalidate_filter, GMEM_I, ...), tells
-// the era from their signatures, and wraps them, unmodified, with the shim into a unit for gcc.
+// 2023's guest_mem.c) by brace matching, with its kvm_gmem_bind() when it has one, and the
+// file's own functions and macros they use (a __kvm_gmem_invalidate_begin split,
+// kvm_gmem_get_invalidate_filter, GMEM_I, kvm_gmem_supports_mmap, ...), tells the era from
+// their signatures, and wraps them, unmodified, with the shim into a unit for gcc.
 
 import fs from 'fs';
 import path from 'path';
@@ -39,13 +40,16 @@ export function locateSource(treeOrFile: string): string {
 
 export type Item = (FunctionDef & { kind: 'function' }) | (MacroDef & { kind: 'macro' });
 
-/** The functions the harness calls in a file of this era: the pair, the zap, and a release's per-view helpers (native/era.ts). */
-export function rootsOf(era: EraInfo): string[] {
+/** The invalidation functions the harness calls in a file of this era: the pair, the zap, and a release's per-view helpers (native/era.ts). */
+export function invalidationRoots(era: EraInfo): string[] {
   // an inode-era release calls the per-view helpers itself (native/era.ts)
   return era.release
     ? [era.begin, era.end, ...(era.zap ? [era.zap] : []), era.release.begin, ...(era.release.zap ? [era.release.zap] : []), '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter']
     : [era.begin, era.end];
 }
+
+/** Every function the harness calls: the invalidation's, and its kvm_gmem_bind(), for bind-within-file, when it has one of a known shape. */
+export const rootsOf = (era: EraInfo): string[] => [...invalidationRoots(era), ...(era.bind ? ['kvm_gmem_bind'] : [])];
 
 /** The two functions and, transitively, the file's functions they call and macros they name. */
 export function closure(functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
@@ -70,20 +74,24 @@ export function closure(functions: readonly FunctionDef[], macros: readonly Macr
   return [...taken.values()].sort((a, b) => a.start - b.start);
 }
 
-export function extractInvalidation(treeOrFile: string): Extraction {
+/**
+ * `shownAs`: the name the #line directives give the file (default its path), so that gcc's
+ * messages name a scratch copy as the user knows it and its program is cached across runs.
+ */
+export function extractInvalidation(treeOrFile: string, shownAs?: string): Extraction {
   const file = locateSource(treeOrFile);
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
   const era = recogniseEra(file, functions, macros);
   const items = closure(functions, macros, rootsOf(era));
-  const where = JSON.stringify(file);
+  const where = JSON.stringify(shownAs ?? file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win
     `#undef ${it.name}\n#line ${it.line} ${where}\n${it.text}\n`,
   );
   const unit = [
     '#include "kvm_gmem_shim.h"',
-    `/* taken from ${file} by native/extract.ts: ${items.map((i) => i.name).join(', ')} */`,
+    `/* taken from ${shownAs ?? file} by native/extract.ts: ${items.map((i) => i.name).join(', ')} */`,
     ...body,
     '#line 1 "<harness glue>"',
     glue(era),

@@ -1,10 +1,12 @@
 // The request line to native/driver.c: a case's range, then per view its slots, the chunks its
 // bindings xarray holds (model/xarray.ts, as xa_store_range() cut each binding) and its VM. The
 // driver walks those chunks for whatever range a body asks, as the model does, so C iterates
-// exactly as a TypeScript variant would; a release names the view whose file it closes. The
+// exactly as a TypeScript variant would; a release names the view whose file it closes, a bind
+// request the slot, offset and file size kvm_gmem_bind() is given. The
 // reply, the driver's log of KVM calls, is replayed through the model's own kernel by
 // properties/isolation/log.ts, as a TypeScript variant's is.
 
+import { BindRequest } from '../model/callers';
 import { Layout, viewsOf } from '../model/layout';
 import { hasMirroredTdp } from '../model/vm';
 import { chunksOf } from '../model/xarray';
@@ -21,11 +23,15 @@ function viewFields(view: Layout): Array<string | number | bigint> {
   return parts;
 }
 
-/** `release`: the view whose file a release closes; absent for every other caller. */
-export function requestLine(seq: number, layout: Layout, start: bigint, end: bigint, release?: number): string {
+/**
+ * `release`: the view whose file a release closes; `bind`: a bind request, kvm_gmem_bind() of the
+ * new slot at guest_memfd_offset `offset` on a file of `i_size` bytes; absent for every other caller.
+ */
+export function requestLine(seq: number, layout: Layout, start: bigint, end: bigint, release?: number, bind?: BindRequest): string {
   const [first, ...others] = viewsOf(layout);
   const parts: Array<string | number | bigint> = ['case', seq, start, end, ...viewFields(first)];
   for (const v of others) parts.push('view', ...viewFields(v));
   if (release !== undefined) parts.push('release', release);
+  if (bind) parts.push('bind', bind.slot.id, bind.slot.base_gfn, bind.slot.npages, bind.offset, bind.i_size);
   return parts.join(' ');
 }

@@ -30,7 +30,8 @@ export class CRunner extends ChildRunner {
       rejectStatus: DRIVER_REJECTS,
       child: { command: binary, protocolFd: 1, outputMarks: true, onOutput: opts.onStderr, ...(opts.childEnv ? { env: { ...process.env, ...opts.childEnv } } : {}) },
       encode: (seq, base) => {
-        if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation is sent');
+        if (base.resolved.kind === 'bind') return requestLine(seq, base.layout, 0n, 0n, undefined, base.resolved);
+        if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation or kvm_gmem_bind() is sent');
         const r = base.resolved;
         // a conversion is a TypeScript variant's own convert(): no C variant has one to call
         if (r.convert) throw new NativeHarnessError(`${binary}: a conversion case reached a C variant (C variants are not given conversions)`);

@@ -11,7 +11,7 @@ import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model
 import { alignDown, alignUp } from '../model/ranges';
 import { Variant } from '../model/variant';
 import { VmType, runsIn } from '../model/vm';
-import { Case, LayoutSpec, SlotSpec, ViewSpec, inVm } from './case';
+import { Case, LayoutSpec, SlotSpec, ViewSpec, inBindEra, inVm } from './case';
 
 /** The largest guest_memfd: i_size <= LLONG_MAX, page aligned, so 2^51 - 1 pages. */
 export const MAX_FILE_PAGES = LLONG_MAX >> PAGE_SHIFT;
@@ -263,7 +263,7 @@ export function inVms(arb: fc.Arbitrary<Case>, vmTypes: readonly VmType[] | unde
  * Where a variant's cases run: the VM types, whether its functions take the inode (several
  * views), whether it is of the split era (zap: files with a page order) and converts.
  */
-export type CaseSpace = Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>;
+export type CaseSpace = Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert' | 'bindEra'>;
 
 /**
  * Another VM's view of the first view's file (§6): some of the first view's bindings, each
@@ -324,7 +324,9 @@ export const caseArbFor = (space: CaseSpace = {}): fc.Arbitrary<Case> => inSpace
 export function inSpace(arb: fc.Arbitrary<Case>, space: CaseSpace, choose?: (ts: VmType[]) => fc.Arbitrary<VmType>): fc.Arbitrary<Case> {
   const inVm = inVms(arb, space.vmTypes, choose);
   const viewed = space.takes === 'inode' ? inViews(inVm, space.vmTypes) : inVm;
-  return space.zap ? inSplitEra(viewed, space.convert !== undefined) : viewed;
+  const split = space.zap ? inSplitEra(viewed, space.convert !== undefined) : viewed;
+  // a 7.2 kernel binds the layouts (the same ones: every generated binding lies inside its file)
+  return space.bindEra === '7.2' ? split.map((c) => inBindEra(c, space.bindEra)) : split;
 }
 
 /** The most huge pages a generated conversion spans (one batch each). */
@@ -373,3 +375,97 @@ export function inSplitEra(arb: fc.Arbitrary<Case>, converts: boolean): fc.Arbit
     return { ...c, layout, op };
   });
 }
+
+// ---- bind requests (the bind-within-file property) ----
+
+/**
+ * Where a bind request's guest_memfd_offset lies, in pages: at an edge of the file or of a binding
+ * already there, or at one of the 64-bit edges of kvm_gmem_bind()'s arithmetic: just below 2^63
+ * bytes (where 6.8's loff_t offset + size wraps negative: findings/bind-offset-overflow.md), at or
+ * above 2^63 (a negative loff_t), near 2^62, at the top __kvm_set_memory_region() lets through
+ * (offset + size just below 2^64), or anywhere.
+ */
+type OffsetEdge = 'zero' | 'file-end' | 'binding' | 'below-2^63' | 'above-2^63' | '2^62' | 'top' | 'anywhere';
+
+const offsetEdgeArb = oneof<OffsetEdge>(
+  { weight: 2, arbitrary: fc.constantFrom<OffsetEdge>('zero', 'file-end', 'binding') },
+  { weight: 2, arbitrary: fc.constant<OffsetEdge>('below-2^63') },
+  { weight: 1, arbitrary: fc.constantFrom<OffsetEdge>('above-2^63', '2^62', 'top', 'anywhere') },
+);
+
+/** Sizes in pages: one or two, a few, the file's own size (from `slot` 'file'), or anything a memslot may have. */
+const bindPagesArb = oneof(
+  { weight: 3, arbitrary: fc.constantFrom(1n, 2n, 3n) },
+  { weight: 2, arbitrary: fc.constantFrom<bigint | 'file'>('file') },
+  { weight: 2, arbitrary: big(1n, 4096n) },
+  { weight: 1, arbitrary: fc.constantFrom(KVM_MEM_MAX_NR_PAGES, KVM_MEM_MAX_NR_PAGES - 1n) },
+  { weight: 1, arbitrary: big(1n, KVM_MEM_MAX_NR_PAGES) },
+);
+
+/** The file: a page, a 2 MiB file (the finding's), a few pages, the largest a loff_t holds, or anything. */
+const bindFilePagesArb = oneof(
+  { weight: 3, arbitrary: fc.constantFrom(1n, 2n, 512n) },
+  { weight: 2, arbitrary: big(1n, 4096n) },
+  { weight: 1, arbitrary: fc.constantFrom(MAX_FILE_PAGES, MAX_FILE_PAGES - 1n) },
+  { weight: 1, arbitrary: big(1n, MAX_FILE_PAGES) },
+);
+
+const bindSpecArb = fc.record({
+  filePages: bindFilePagesArb,
+  /** The bindings already there, each after a gap, at adjacent gfns from 0. */
+  bound: fc.array(fc.record({ gap: oneof(fc.constant(0n), big(1n, 70n)), npages: oneof(fc.constantFrom(1n, 2n), big(1n, 300n)) }), { maxLength: 3 }),
+  pages: bindPagesArb,
+  edge: offsetEdgeArb,
+  slot: fc.nat(2),
+  delta: oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 3, arbitrary: big(-2n, 2n) }, { weight: 1, arbitrary: big(-(1n << 20n), 1n << 20n) }),
+});
+
+/** The largest page offset with offset + size below 2^64, the most __kvm_set_memory_region() lets through. */
+const topPgoff = (npages: bigint) => (1n << 52n) - npages - 1n;
+
+/** A bind request from its spec: the layout (bindings clamped into the file) and the region, never wrapping a u64. */
+function bindCase(x: typeof bindSpecArb extends fc.Arbitrary<infer T> ? T : never): Case {
+  let pgoff = 0n, gfn = 0n;
+  const slots: SlotSpec[] = x.bound.map((b, id) => {
+    pgoff += b.gap;
+    const s = { id, pgoff, npages: b.npages, base_gfn: gfn };
+    pgoff += b.npages;
+    gfn += b.npages;
+    return s;
+  });
+  // the file holds its bindings; one larger than a loff_t holds is cut down, and so are they
+  const filePages = pgoff > x.filePages ? (pgoff > MAX_FILE_PAGES ? MAX_FILE_PAGES : pgoff) : x.filePages;
+  const kept = slots.filter((s) => s.pgoff + s.npages <= filePages);
+  const npages = x.pages === 'file' ? (filePages < KVM_MEM_MAX_NR_PAGES ? filePages : KVM_MEM_MAX_NR_PAGES) : x.pages;
+  const d = x.delta;
+  const anchor = kept[x.slot % Math.max(kept.length, 1)];
+  const at: Record<OffsetEdge, () => bigint> = {
+    'zero': () => (d < 0n ? -d : d),
+    'file-end': () => filePages - npages + d,
+    'binding': () => (anchor ? anchor.pgoff + d : d),
+    // 2^63 bytes less k pages, k from 1 to npages + 1: with k <= npages the loff_t sum is 2^63 or more
+    'below-2^63': () => (1n << 51n) - 1n - ((d < 0n ? -d : d) % (npages + 1n)),
+    'above-2^63': () => (1n << 51n) + (d < 0n ? -d : d),
+    '2^62': () => (1n << 50n) + d,
+    'top': () => topPgoff(npages) - (d < 0n ? -d : d),
+    'anywhere': () => (d < 0n ? -d : d) << 31n,
+  };
+  let offset = at[x.edge]();
+  if (offset < 0n) offset = 0n;
+  if (offset > topPgoff(npages)) offset = topPgoff(npages);
+  return {
+    layout: { filePages, slots: kept },
+    op: { kind: 'bind', slot: kept.length, guest_phys_addr: gfn << PAGE_SHIFT, memory_size: npages << PAGE_SHIFT, guest_memfd_offset: offset << PAGE_SHIFT },
+  };
+}
+
+/**
+ * KVM_SET_USER_MEMORY_REGION2 of a new guest_memfd slot against a file with 0 to 3 bindings,
+ * every request one that __kvm_set_memory_region() lets through to kvm_gmem_bind(), biased to the
+ * 64-bit edges of its arithmetic; shrinking toward an empty one-page file and a one-page request.
+ */
+export const bindCaseArb: fc.Arbitrary<Case> = bindSpecArb.map(bindCase);
+
+/** The bind requests of a variant: made by the kernel of its bind era, in a default VM with one view (bind knows no other). */
+export const bindCaseArbFor = (space: Pick<CaseSpace, 'bindEra'> = {}): fc.Arbitrary<Case> =>
+  space.bindEra === '7.2' ? bindCaseArb.map((c) => inBindEra(c, space.bindEra)) : bindCaseArb;

@@ -1,9 +1,9 @@
-// A case in the generators' terms: a layout (concrete slots) and a caller operation.
-// Materialized only through the model's own bind() and callers, so a generated case is one the
-// kernel would accept.
+// A case in the generators' terms: a layout (concrete slots) and a caller operation (or a bind
+// request). Materialized only through the model's own bind() and callers, by the kernel of the
+// layout's bind era, so a generated case is one that kernel would accept.
 
 import { Operation } from '../model/callers';
-import { Layout, PAGE_SHIFT, addView, bind, createGmem } from '../model/layout';
+import { BindEra, Layout, PAGE_SHIFT, addView, bind, createGmem } from '../model/layout';
 import { VmType } from '../model/vm';
 
 export interface SlotSpec {
@@ -28,11 +28,20 @@ export interface LayoutSpec {
   readonly otherViews?: readonly ViewSpec[];
   /** The inode's page order (model/layout.ts); absent: 0. */
   readonly pageOrder?: number;
+  /** The kvm_gmem_bind() era of the kernel that binds the slots (model/layout.ts bindEra); absent: 6.8 to 7.1. */
+  readonly bindEra?: '7.2';
 }
 
 export interface Case {
   readonly layout: LayoutSpec;
   readonly op: Operation;
+}
+
+/** The case as the kernel of bind era `era` makes it; 6.8 to 7.1 is left unnamed, so its records stay as they were. */
+export function inBindEra(c: Case, era: BindEra | undefined): Case {
+  if ((c.layout.bindEra ?? '6.8') === (era ?? '6.8')) return c;
+  const { bindEra: _, ...layout } = c.layout;
+  return { ...c, layout: era === '7.2' ? { ...layout, bindEra: era } : layout };
 }
 
 /** The case in a VM of that type; a default VM is left unnamed, so its records stay as they were. */
@@ -53,7 +62,7 @@ export function materialize(spec: LayoutSpec): Layout {
 }
 
 function bindAll(spec: LayoutSpec): Layout {
-  let layout = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0);
+  let layout = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0, spec.bindEra);
   if (spec.vmType && spec.vmType !== 'default') layout = Object.freeze({ ...layout, vmType: spec.vmType });
   const views: readonly ViewSpec[] = [spec, ...(spec.otherViews ?? [])];
   views.forEach((v, i) => {
@@ -77,10 +86,12 @@ export const viewSpecs = (spec: LayoutSpec): ViewSpec[] => [{ slots: spec.slots,
 export function caseKey(c: Case): string {
   const op = c.op.kind === 'punch' ? `p${c.op.mode},${c.op.offset},${c.op.len}`
     : c.op.kind === 'memory-failure' ? `m${c.op.index},${c.op.order}`
-    : c.op.kind === 'convert' ? `c${c.op.offset},${c.op.size},${c.op.toPrivate ? 1 : 0}` : `r${c.op.view ? c.op.view : ''}`;
+    : c.op.kind === 'convert' ? `c${c.op.offset},${c.op.size},${c.op.toPrivate ? 1 : 0}`
+    : c.op.kind === 'bind' ? `b${c.op.slot},${c.op.guest_phys_addr},${c.op.memory_size},${c.op.guest_memfd_offset}` : `r${c.op.view ? c.op.view : ''}`;
   const slotsOf = (ss: Case['layout']['slots']) => ss.map((s) => `${s.id},${s.pgoff},${s.npages},${s.base_gfn}`).join(';');
   const vm = c.layout.vmType && c.layout.vmType !== 'default' ? `|${c.layout.vmType}` : '';
   const views = (c.layout.otherViews ?? []).map((v) => `|v${v.vmType && v.vmType !== 'default' ? v.vmType : ''}:${slotsOf(v.slots)}`).join('');
   const order = c.layout.pageOrder ? `|o${c.layout.pageOrder}` : '';
-  return `${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}${vm}${views}${order}`;
+  const era = c.layout.bindEra ? `|e${c.layout.bindEra}` : '';
+  return `${c.layout.filePages}|${slotsOf(c.layout.slots)}|${op}${vm}${views}${order}${era}`;
 }

@@ -5,12 +5,15 @@ import {
   FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_NO_HIDE_STALE,
   FALLOC_FL_PUNCH_HOLE, FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_ZERO_RANGE, Operation,
 } from '../model/callers';
+import { BindRequest } from '../model/callers';
+import { returnText } from '../model/errno';
 import { Range } from '../model/ranges';
+import { Refusal } from '../model/rules';
 import { decHex } from '../model/word';
 import { viewsOf } from '../model/layout';
 import { diff } from './diff';
 import { faultText } from './properties';
-import { Outcome } from './engine/execute';
+import { BindAnswer, Outcome } from './engine/execute';
 import { Verdict } from './engine/engine';
 
 const FLAG_NAMES: Array<[number, string]> = [
@@ -35,7 +38,27 @@ export function formatOperation(op: Operation, views = 1): string {
     case 'release': return views > 1 || op.view ? `release of view ${op.view ?? 0}'s file (its last reference dropped; the other views' files stay open)` : 'release of the file (last reference dropped)';
     case 'memory-failure': return `memory failure of the folio at index ${decHex(op.index)}, order ${op.order}`;
     case 'convert': return `KVM_SET_MEMORY_ATTRIBUTES2 on the file: offset ${decHex(op.offset)}, size ${decHex(op.size)}, to ${op.toPrivate ? 'private' : 'shared'}`;
+    case 'bind': return `KVM_SET_USER_MEMORY_REGION2 slot ${op.slot}, flags KVM_MEM_GUEST_MEMFD: guest_phys_addr ${decHex(op.guest_phys_addr)}, ` +
+      `memory_size ${decHex(op.memory_size)}, guest_memfd_offset ${decHex(op.guest_memfd_offset)}`;
   }
+}
+
+/** What a refusal or an acceptance is, as a line says it. */
+export const answerText = (r: Refusal | null): string => (r ? `-${r.errno} (${r.rule})` : '0 (bound)');
+
+/** A bind request's lines: what the era's kernel answers, what kvm_gmem_bind() must answer, and what the variant's did. */
+function bindLines(r: BindRequest, b: BindAnswer | undefined): string[] {
+  const era = r.era === '6.8' ? '6.8 to 7.1' : '7.2';
+  const lines = [
+    `  -> kvm_gmem_bind(slot ${r.slot.id}, offset ${decHex(r.offset)}) on a file of ${decHex(r.i_size)} bytes: file pages [${decHex(r.slot.pgoff)}, ${decHex(r.slot.pgoff + r.slot.npages)})` +
+      `${r.taken ? `, which meet slot ${r.taken.id}'s binding` : ''}`,
+    `  the ${era} kernel answers ${answerText(r.kernel)}; it must answer ${answerText(r.expected)}`,
+  ];
+  if (b) {
+    lines.push(`  the variant's kvm_gmem_bind() returned ${returnText(b.ret)}, slot->gmem.pgoff ${decHex(b.pgoff)}` +
+      `${b.stores.length ? `, stored ${b.stores.map((s) => `[${decHex(s.first)}, ${decHex(s.last)}]`).join(' ')}` : ', stored nothing'}`);
+  }
+  return lines;
 }
 
 /** The case and its outcome, as a reviewer reads it. */
@@ -56,8 +79,9 @@ export function formatOutcome(o: Outcome): string {
   const inView = (v: number | undefined) => (several ? `view ${v ?? 0} ` : '');
   lines.push(`caller: ${formatOperation(o.case.op, views.length)}`);
   const r = o.resolved;
-  if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); no invalidation`);
+  if (r.kind === 'error') lines.push(`  -> -${r.errno} (${r.rule}); ${o.case.op.kind === 'bind' ? 'kvm_gmem_bind() is not reached' : 'no invalidation'}`);
   else if (r.kind === 'allocate') lines.push('  -> allocation; no invalidation');
+  else if (r.kind === 'bind') lines.push(...bindLines(r, o.bound));
   else lines.push(`  -> invalidate [start ${decHex(r.start)}, end ${decHex(r.end)})`);
   for (const w of o.walks) {
     lines.push(`${inView(w.view)}walk [${decHex(w.start)}, ${decHex(w.last)}]: ${w.visits.map((v) => `(${decHex(v.index)}, slot ${v.slot.id})`).join(' ') || 'no visits'}`);
@@ -69,26 +93,49 @@ export function formatOutcome(o: Outcome): string {
     if (d.extra.length) lines.push(`  extra  ${d.extra.map(range).join(' ')}`);
   }
   const log = o.events.map((e) => (several && e.op !== 'warn' ? `${e.view ?? 0}:` : '') + (e.op === 'unmap' ? `unmap(slot ${e.slot}, ${range(e)}${e.roots ? `, ${e.roots.join(' and ') || 'no'} roots` : ''})` : e.op === 'range_add' ? `range_add(${range(e)})` : e.op === 'warn' ? `WARN[${e.message}]` : e.op));
-  lines.push(`kvm calls${several ? ' (view:call)' : ''}: ${log.join(', ') || 'none'}`);
-  if (o.fault) {
+  if (r.kind !== 'bind') lines.push(`kvm calls${several ? ' (view:call)' : ''}: ${log.join(', ') || 'none'}`);
+  if (o.fault && r.kind !== 'bind') {
     const must = o.expected.map((e) => `${inView(e.view)}slot ${e.slot.id} gfns ${range(e.gfns)}`).join(', ') || 'nothing';
     lines.push(`must unmap: ${must}`);
-    lines.push(faultText(o.fault));
   }
+  if (o.fault) lines.push(faultText(o.fault));
   return lines.join('\n');
 }
 
-/** One failed verdict in full: the property, why, the case, and how to replay it. */
-export function formatFailure(v: Verdict): string {
+/** How a command line names the variant a failure was found in, and the report that shows it, for the replay line. */
+export interface ReplayTarget {
+  /** The variant as the command takes it: its file, or `--from-kernel TREE`. */
+  readonly variant: string;
+  /** The report's record (its .json), when one shows the failure. */
+  readonly report?: string;
+}
+
+/**
+ * The command that replays a failure, as it can be typed: a generated case by its seed, path and
+ * variant; a hang, or a case found by replaying a saved report, by that report (a kernel tree's
+ * with the tree named too). Undefined when there is nothing to replay (a pass, a case not run).
+ */
+export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
+  if (v.confirmation === 'hang' || v.fromSavedReport) {
+    if (t.report === undefined) return undefined;
+    return `npm run check -- --report ${t.report}${t.variant.startsWith('--from-kernel ') ? ` ${t.variant}` : ''}`;
+  }
+  if (v.actual !== 'fail' || v.notRun || !v.counterexample) return undefined;
+  return `npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} ${t.variant}`;
+}
+
+/** One failed verdict in full: the property, why, the case, and how to replay it (the variant named as `target` says). */
+export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<the variant's file>" }): string {
   const crashed = v.counterexample?.fault !== undefined;
   const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : crashed ? ' (UNEXPECTED: a variant that does not finish a case fails every property)' : ' (UNEXPECTED)');
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
   const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
+  const command = failureReplay(v, target);
   const replay = v.confirmation === 'hang'
-    ? 'a hang is not shrunk nor replayed by path: run its case again with --report on its report'
+    ? `a hang is not shrunk nor replayed by path: run its case again with ${command ?? '--report on its report'}`
     : v.fromSavedReport
       ? `found by replaying the case of the saved report ${v.savedReport ?? '?'} (then made as small as this variant allows); ` +
-        'to run it again: npm run check -- --report <the report of this failure, named below>'
-      : `replay: npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} <the variant's file> (then ${v.numShrinks ?? 0} shrinks)`;
+        `to run it again: ${command ?? 'npm run check -- --report <the report of this failure, named below>'}`
+      : `replay: ${command} (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

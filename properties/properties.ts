@@ -1,19 +1,29 @@
 // The properties, each with a stable id, as functions from an outcome to the violations found
-// (empty when it holds). Correctness ones judge the unmaps, WARNs and MMU bookkeeping; the
-// advisory one (redundant unmaps) is reported. In a file
-// with several views each property holds per view (each VM has its own lock, bookkeeping and
-// mappings), and a violation names its view.
+// (empty when it holds). Correctness ones judge the unmaps, WARNs and MMU bookkeeping, and
+// kvm_gmem_bind()'s answer to a bind request; the advisory one (redundant unmaps) is reported.
+// In a file with several views each property holds per view (each VM has its own lock,
+// bookkeeping and mappings), and a violation names its view.
 
+import { BindRequest } from '../model/callers';
+import { ERRNO_NUMBERS, returnText } from '../model/errno';
+import { BindStore } from '../model/kernel';
 import { KvmEvent, Phase, phaseName } from '../model/kvm';
+import { Memslot, PAGE_SHIFT } from '../model/layout';
+import { bindingMeeting } from '../model/rules';
 import { Range, intersect, normalize, show, subtract } from '../model/ranges';
 import { expectedUnmaps, slotGfns } from '../model/reference';
 import { PropertyId } from '../model/variant';
 import { diff, unmapsOf, viewOutcomes } from './diff';
-import { Outcome } from './engine/execute';
+import { BindAnswer, Outcome } from './engine/execute';
 
 export interface Property {
   readonly id: PropertyId;
   readonly title: string;
+  /**
+   * 'bind': it judges bind requests, drawn by properties/arbitraries.ts bindCaseArbFor, and only
+   * a variant with a bind() (its kvm_gmem_bind()); absent: the invalidation cases.
+   */
+  readonly draws?: 'bind';
   check(o: Outcome): string[];
 }
 
@@ -146,9 +156,68 @@ const noRedundantUnmap: Property = {
   },
 };
 
+/** An era's name as a violation says it. */
+const eraName = (r: BindRequest) => (r.era === '6.8' ? 'the 6.8 to 7.1 rule' : 'the 7.2 rule');
+const pages = (n: bigint) => `${n} page${n === 1n ? '' : 's'}`;
+const stored = (s: BindStore) => `[${s.first}, ${s.last + 1n})`;
+
+/**
+ * What is wrong with a kvm_gmem_bind()'s answer to request `r` (model/callers.ts bindRequest):
+ * an accepted binding must lie wholly inside the file, over no other binding of the view, and be
+ * the one asked for; a request the reference (model/rules.ts kvmGmemBindExpected) accepts must
+ * be accepted, and one it refuses refused with the era's errno, storing nothing.
+ */
+export function bindViolations(r: BindRequest, b: BindAnswer, bound: readonly Memslot[] = []): string[] {
+  const out: string[] = [];
+  const filePages = r.i_size >> PAGE_SHIFT;
+  const asked = `guest_memfd_offset ${r.offset} for ${pages(r.slot.npages)} (file pages [${r.slot.pgoff}, ${r.slot.pgoff + r.slot.npages}))`;
+  const want = r.expected;
+  if (b.ret === 0) {
+    for (const s of b.stores) {
+      if (s.first > s.last) out.push(`bound file pages [${s.first}, ${s.last}], a wrapped range`);
+      else if (s.last >= filePages) out.push(`accepted ${asked}: it bound file pages ${stored(s)}, past the end of the file (${pages(filePages)})`);
+      const other = bindingMeeting(bound, s.first, s.last - s.first + 1n);
+      if (s.first <= s.last && other) out.push(`bound file pages ${stored(s)} over slot ${other.id}'s binding [${other.pgoff}, ${other.pgoff + other.npages})`);
+    }
+    if (want) out.push(`accepted a request ${eraName(r)} refuses with -${want.errno} (${want.rule}${r.taken ? `: slot ${r.taken.id}` : ''})`);
+    if (b.stores.length !== 1) out.push(`returned 0 after ${b.stores.length} xa_store_range() calls, not one`);
+    const first = b.stores[0];
+    if (!want && first && (first.first !== r.slot.pgoff || first.last !== r.slot.pgoff + r.slot.npages - 1n)) {
+      out.push(`bound file pages ${stored(first)} where the request asks for [${r.slot.pgoff}, ${r.slot.pgoff + r.slot.npages})`);
+    }
+    if (first && b.pgoff !== first.first) out.push(`set slot->gmem.pgoff to ${b.pgoff}, but the binding starts at file page ${first.first}`);
+    if (first && first.slot !== r.slot.id) out.push(`stored slot ${first.slot}, not the slot being bound (${r.slot.id})`);
+  } else if (b.ret < 0) {
+    if (b.stores.length) out.push(`returned ${returnText(b.ret)} after storing file pages ${b.stores.map(stored).join(' ')}: the binding stays in the xarray`);
+    if (!want) {
+      out.push(`refused ${asked} with ${returnText(b.ret)}, though it lies inside the file (${pages(filePages)}) and meets no other binding`);
+    } else if (-b.ret !== ERRNO_NUMBERS[want.errno]) {
+      out.push(`refused ${asked} with ${returnText(b.ret)} where ${eraName(r)} says -${want.errno} (${want.rule}${r.taken ? `: slot ${r.taken.id}` : ''})`);
+    }
+  } else {
+    out.push(`returned ${b.ret}, neither 0 nor a negative errno`);
+  }
+  return out;
+}
+
+const bindWithinFile: Property = {
+  id: 'bind-within-file',
+  title: "kvm_gmem_bind() binds only wholly inside the file, over no other binding, accepts every such request, and refuses the rest with its era's errno",
+  draws: 'bind',
+  check: (o) => (o.resolved.kind === 'bind' && o.bound ? bindViolations(o.resolved, o.bound, o.layout.slots) : []),
+};
+
 export const PROPERTIES: readonly Property[] = [
-  noStaleMapping, noCollateralUnmap, rangesWellFormed, noWarn, mmuBookkeeping, noRedundantUnmap,
+  noStaleMapping, noCollateralUnmap, rangesWellFormed, noWarn, mmuBookkeeping, bindWithinFile, noRedundantUnmap,
 ];
+
+/**
+ * Why a variant gets no verdict on a property, or null when it does: a property of bind requests
+ * judges only a variant that has a bind() (a C file or a tree: a kvm_gmem_bind()).
+ */
+export function notJudged(p: Pick<Property, 'draws'>, variant: { readonly bind?: unknown }): string | null {
+  return p.draws === 'bind' && variant.bind === undefined ? 'not judged: the variant has no bind() (kvm_gmem_bind())' : null;
+}
 
 export const property = (id: PropertyId): Property => PROPERTIES.find((p) => p.id === id)!;
 
@@ -158,12 +227,14 @@ export function faultText(f: NonNullable<Outcome['fault']>): string {
   if (f.hang) return `${fn} did not return: ${f.message}`;
   if (f.notRun) return f.message;
   if (/^(Crash|Exit):/.test(f.message)) return `the variant's process died in ${fn}: ${f.message}`;
+  if (/^OutOfMemory:/.test(f.message)) return `the variant's process ran out of memory in ${fn}: ${f.message}`;
+  if (/^BrokenRuntime:/.test(f.message)) return `${fn} broke the variant's own process: ${f.message}`;
   if (/^MalformedOutput:/.test(f.message)) return `${fn}: ${f.message}`;
   return `${fn} threw: ${f.message}`;
 }
 
-/** Judged once for the whole case, not per view: a WARN is the kernel's. */
-const WHOLE_CASE: readonly PropertyId[] = ['no-warn'];
+/** Judged once for the whole case, not per view: a WARN is the kernel's, and a bind request is of no view but the first. */
+const WHOLE_CASE: readonly PropertyId[] = ['no-warn', 'bind-within-file'];
 
 /** The violations of one property; a variant that did not finish the case violates every property. */
 export function violations(p: Property, o: Outcome): string[] {

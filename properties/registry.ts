@@ -4,13 +4,14 @@
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
+import { BIND_ERAS } from '../model/rules';
 import { PROPERTY_IDS, Variant } from '../model/variant';
 import { VM_TYPES } from '../model/vm';
 
 export const VARIANTS_DIR = path.join(__dirname, '..', 'variants');
 
 /** History order of the shipped variants (KERNEL-FACTS §2); others follow by name. */
-const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base', 'upstream-6.14', 'filter-shared-always', 'upstream-2025', 'upstream-2026', 'first-view-only', 'release-all-views', 'conversion-2026', 'convert-zap-aligned', 'convert-bracket-exact', 'convert-batch-skip'];
+const HISTORY = ['early', 'buggy', 'fixed', 'hybrid', 'v12-imbalance', 'upstream', 'mike-index', 'mike-base', 'upstream-6.14', 'filter-shared-always', 'upstream-2025', 'upstream-2026', 'first-view-only', 'release-all-views', 'upstream-7.2', 'conversion-2026', 'convert-zap-aligned', 'convert-bracket-exact', 'convert-batch-skip'];
 
 /** A file of the shipped suite: variants/*.ts or variants/c/*.c. Its reports go to shrink-reports/. */
 export function isShipped(file: string): boolean {
@@ -92,6 +93,19 @@ export function takesFault(v: { takes?: unknown; release_begin?: unknown; releas
   return null;
 }
 
+/**
+ * What is wrong with a variant's bind, or null: `bind` a function if present, `bindEra` '6.8' or
+ * '7.2' if present, and no expectation that bind-within-file fails without a bind() to judge.
+ */
+export function bindFault(v: { bind?: unknown; bindEra?: unknown; expect?: Partial<Record<string, unknown>> }): string | null {
+  if (v.bind !== undefined && typeof v.bind !== 'function') return 'bind must be a function (its kvm_gmem_bind())';
+  if (v.bindEra !== undefined && !(BIND_ERAS as readonly unknown[]).includes(v.bindEra)) {
+    return `bindEra must be ${BIND_ERAS.map((e) => `'${e}'`).join(' or ')} (absent: '6.8', every kernel from 6.8 to 7.1), got ${JSON.stringify(v.bindEra)}`;
+  }
+  if (v.bind === undefined && v.expect?.['bind-within-file'] === 'fail') return "expects bind-within-file to fail, but has no bind() for it to judge";
+  return null;
+}
+
 export function loadVariantFile(file: string): Variant {
   const mod = require(path.resolve(file)) as { default?: unknown };
   const v = mod.default as Partial<Variant> | undefined;
@@ -104,7 +118,7 @@ export function loadVariantFile(file: string): Variant {
   if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
   const vmFault = vmTypesFault(v.vmTypes);
   if (vmFault) throw new VariantFileError(file, vmFault);
-  const eraFault = takesFault(v);
+  const eraFault = takesFault(v) ?? bindFault(v);
   if (eraFault) throw new VariantFileError(file, eraFault);
   // a file may re-export another's variant object: it stays the first file's
   if (!files.has(v as Variant)) files.set(v as Variant, path.resolve(file));

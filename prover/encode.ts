@@ -6,9 +6,9 @@
 // what test/prove-differential.test.ts holds to properties.ts's verdicts.
 
 import { memoryRoot } from '../model/vm';
-import { CorrectnessId } from './verdicts';
+import { PropertyId } from '../model/variant';
 import { SymEvent, SymLayout } from './kernel';
-import { BoolVal, IntVal, add, and, ge, le, lt, not, or } from './term';
+import { BoolVal, IntVal, Sym, add, and, cInt, ge, isSym, le, lt, not, or } from './term';
 
 /** What the reference says one slot of one view must lose, on this path. */
 export interface SymExpected {
@@ -32,10 +32,38 @@ type Range = { start: IntVal; end: IntVal };
 
 const inside = (x: IntVal, r: Range): BoolVal => and(le(r.start, x), lt(x, r.end));
 
-/** Some integer lies in a range of `plus` and in none of `minus`. */
-export function someIn(plus: readonly Range[], minus: readonly Range[]): BoolVal {
-  const points = [...plus.map((r) => r.start), ...minus.map((m) => m.end)];
-  return or(...points.map((x) => and(or(...plus.map((r) => inside(x, r))), ...minus.map((m) => not(inside(x, m))))));
+/**
+ * The integers a violation formula says exist (a stale gfn, a collateral one): each a fresh name
+ * the solver chooses, declared in the query that asks. A formula with witnesses holds only where
+ * it is asserted, never under a negation.
+ */
+export class Witnesses {
+  private readonly names: string[] = [];
+  constructor(private readonly prefix = 'w') {}
+  fresh(): Sym {
+    const n = `${this.prefix}${this.names.length}`;
+    this.names.push(n);
+    return new Sym('Int', n, 0n);
+  }
+  decls(): string {
+    return this.names.map((n) => `(declare-fun ${n} () Int)`).join('');
+  }
+}
+
+/**
+ * Some integer lies in a range of `plus` and in none of `minus`: a witness the solver picks (a
+ * formula linear in the ranges, where trying every candidate point was quadratic and measured
+ * slower). Its value on the run's own input is computed on the candidates: the least such
+ * integer is a start of `plus` or an end of `minus`.
+ */
+export function someIn(plus: readonly Range[], minus: readonly Range[], w: Witnesses): BoolVal {
+  const holds = (x: IntVal, ps: readonly Range[], ms: readonly Range[]) => and(or(...ps.map((r) => inside(x, r))), ...ms.map((m) => not(inside(x, m))));
+  const shadow = (r: Range): Range => ({ start: cInt(r.start), end: cInt(r.end) });
+  const [ps, ms] = [plus.map(shadow), minus.map(shadow)];
+  const known = [...ps.map((r) => r.start), ...ms.map((m) => m.end)].some((x) => holds(x, ps, ms) === true);
+  if (![...plus, ...minus].some((r) => isSym(r.start) || isSym(r.end))) return known;
+  const t = holds(w.fresh(), plus, minus);
+  return isSym(t) ? new Sym('Bool', t.smt, known) : t;
 }
 
 /** Per view, as properties.ts judges (diff.ts viewOutcomes): the events made on its VM. */
@@ -47,7 +75,7 @@ function unmapsReaching(f: PathFacts, view: number): Unmap[] {
 }
 
 /** diff.ts: per slot of each view, a gfn expected and not unmapped in time (stale), or unmapped and not expected (collateral). */
-function slotDiffs(f: PathFacts, kind: 'stale' | 'collateral'): BoolVal {
+function slotDiffs(f: PathFacts, kind: 'stale' | 'collateral', w: Witnesses): BoolVal {
   const out: BoolVal[] = [];
   f.layout.views.forEach((v, view) => {
     const unmaps = unmapsReaching(f, view);
@@ -55,7 +83,7 @@ function slotDiffs(f: PathFacts, kind: 'stale' | 'collateral'): BoolVal {
     for (const id of ids) {
       const expected = f.expected.filter((e) => e.view === view && e.slot.id === id).map((e) => e.gfns);
       const mine = unmaps.filter((u) => u.slot === id);
-      out.push(kind === 'stale' ? someIn(expected, mine.filter((u) => u.phase !== 'end')) : someIn(mine, expected));
+      out.push(kind === 'stale' ? someIn(expected, mine.filter((u) => u.phase !== 'end'), w) : someIn(mine, expected, w));
     }
   });
   return or(...out);
@@ -111,21 +139,33 @@ function bookkeeping(events: readonly SymEvent[]): BoolVal {
   return or(...bad);
 }
 
-/** properties.ts bracketCoverage(): every gfn the converted huge pages back is in some range added. */
-function bracketCoverage(f: PathFacts, view: number): BoolVal {
-  if (!f.bracketExpected) return false;
-  const adds = eventsOf(f, view).filter((e): e is Extract<SymEvent, { op: 'range_add' }> => e.op === 'range_add');
-  return or(...f.bracketExpected.filter((n) => n.view === view).map((need) => someIn([need.gfns], adds)));
+/** properties.ts no-redundant-unmap: two non-empty unmaps of one view meet (whatever their roots). */
+function twice(events: readonly SymEvent[]): BoolVal {
+  const us = events.filter((e): e is Unmap => e.op === 'unmap');
+  return or(...us.flatMap((a, i) => us.slice(i + 1).map((b) => and(lt(a.start, a.end), lt(b.start, b.end), lt(a.start, b.end), lt(b.start, a.end)))));
 }
 
-/** The condition under which this path violates property `id`. */
-export function violation(id: CorrectnessId, f: PathFacts): BoolVal {
+/** properties.ts bracketCoverage(): every gfn the converted huge pages back is in some range added. */
+function bracketCoverage(f: PathFacts, view: number, w: Witnesses): BoolVal {
+  if (!f.bracketExpected) return false;
+  const adds = eventsOf(f, view).filter((e): e is Extract<SymEvent, { op: 'range_add' }> => e.op === 'range_add');
+  return or(...f.bracketExpected.filter((n) => n.view === view).map((need) => someIn([need.gfns], adds, w)));
+}
+
+/**
+ * The condition under which this path violates property `id`; the integers it says exist are
+ * `w`'s names, so it may only be asserted, never negated.
+ */
+export function violation(id: PropertyId, f: PathFacts, w: Witnesses = new Witnesses()): BoolVal {
   if (f.fault !== undefined) return true;
   switch (id) {
-    case 'no-stale-mapping': return slotDiffs(f, 'stale');
-    case 'no-collateral-unmap': return slotDiffs(f, 'collateral');
+    case 'no-stale-mapping': return slotDiffs(f, 'stale', w);
+    case 'no-collateral-unmap': return slotDiffs(f, 'collateral', w);
     case 'ranges-well-formed': return wellFormed(f);
     case 'no-warn': return f.events.some((e) => e.op === 'warn');
-    case 'mmu-bookkeeping': return or(...f.layout.views.map((_, view) => or(bookkeeping(eventsOf(f, view)), bracketCoverage(f, view))));
+    case 'mmu-bookkeeping': return or(...f.layout.views.map((_, view) => or(bookkeeping(eventsOf(f, view)), bracketCoverage(f, view, w))));
+    case 'no-redundant-unmap': return or(...f.layout.views.map((_, view) => twice(eventsOf(f, view))));
+    // an invalidation path binds nothing: the bind requests are judged on shapes of their own
+    case 'bind-within-file': return false;
   }
 }

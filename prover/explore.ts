@@ -6,18 +6,18 @@
 
 import path from 'path';
 import type { Resolved } from '../model/callers';
-import type { Layout } from '../model/layout';
-import type { SlotGfns } from '../model/reference';
+import type { Memslot } from '../model/layout';
+import type { overlapGfns as OverlapGfns } from '../model/reference';
 import type { Variant } from '../model/variant';
 import type { callsOf as CallsOf } from '../properties/engine/execute';
 import { VariantFault } from '../model/kvm';
 import { PathFacts, SymExpected } from './encode';
 import { Assignment, ShapeInputs, inputsOf } from './inputs';
-import { makeSymKernel } from './kernel';
+import { SymLayout, makeSymKernel } from './kernel';
 import { Branch, Path, PathCut, onPath } from './runtime';
 import { Shape } from './shapes';
-import { Answer, Solver } from './solver';
-import { BoolVal, Sym, Unsupported, boolSmt } from './term';
+import { Answer, Query, Solver } from './solver';
+import { BoolVal, IntVal, Sym, Unsupported, boolSmt } from './term';
 import { symbolicLoader } from './transform';
 
 export interface Run {
@@ -25,6 +25,8 @@ export interface Run {
   readonly branches: readonly Branch[];
   readonly defs: readonly string[];
   readonly abstractions: readonly string[];
+  /** rulesLevel(inputs), once per run. */
+  readonly rules: string;
   readonly facts: PathFacts;
   /** Why the run stopped before its end, where. */
   readonly cut?: string;
@@ -32,25 +34,26 @@ export interface Run {
 
 /** The harness's own code a run needs, loaded through the transform so its arithmetic takes symbols. */
 export interface Harness {
-  readonly expectedUnmapsOfViews: (layout: Layout, start: bigint, end: bigint, only?: number) => SlotGfns[];
-  readonly expectedUnmaps: (layout: Layout, start: bigint, end: bigint, view?: number) => SlotGfns[];
+  readonly overlapGfns: typeof OverlapGfns;
   readonly callsOf: typeof CallsOf;
 }
 
 export function loadHarness(load: (file: string) => unknown = symbolicLoader()): Harness {
   const root = path.resolve(__dirname, '..');
-  const ref = load(path.join(root, 'model', 'reference.ts')) as Pick<Harness, 'expectedUnmapsOfViews' | 'expectedUnmaps'>;
+  const ref = load(path.join(root, 'model', 'reference.ts')) as { overlapGfns: typeof OverlapGfns };
   const exec = load(path.join(root, 'properties', 'engine', 'execute.ts')) as { callsOf: typeof CallsOf };
-  return { expectedUnmapsOfViews: ref.expectedUnmapsOfViews, expectedUnmaps: ref.expectedUnmaps, callsOf: exec.callsOf };
+  return { overlapGfns: ref.overlapGfns, callsOf: exec.callsOf };
 }
 
-/** The symbolic layout as the model's reference reads it: the first view, and the others. */
-function modelLayout(inputs: ShapeInputs): Layout {
-  const [first, ...others] = inputs.layout.views.map((v) => ({
-    filePages: inputs.layout.filePages,
-    slots: v.slots.map((s) => ({ id: s.id, pgoff: s.pgoff, npages: s.npages, base_gfn: s.base_gfn })),
-  }));
-  return { ...first, ...(others.length ? { otherViews: others } : {}) } as unknown as Layout;
+/**
+ * What the reference says each slot of each view must lose (model/reference.ts overlapGfns(), a
+ * formula: a slot the range misses gets an empty range, which no property counts, so the run
+ * takes no decision of the reference's own): in every view, or in the one a release closes.
+ */
+function expectedOf(h: Harness, layout: SymLayout, start: IntVal, end: IntVal, only?: number): SymExpected[] {
+  return layout.views.flatMap((v, view) => (only === undefined || only === view
+    ? v.slots.map((s) => ({ view, slot: { id: s.id }, gfns: h.overlapGfns({ id: s.id, pgoff: s.pgoff, npages: s.npages, base_gfn: s.base_gfn } as Memslot, start as bigint, end as bigint) }))
+    : []));
 }
 
 /** One run of `variant` on shape `shape` at input `a`. */
@@ -63,12 +66,8 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
     let fault: string | undefined, cut: string | undefined;
     const machine = makeSymKernel(inputs.layout);
     try {
-      const layout = modelLayout(inputs);
-      expected = h.expectedUnmapsOfViews(layout, inputs.start as bigint, inputs.end as bigint, inputs.view);
-      if (inputs.bracket) {
-        const views = [layout, ...(layout.otherViews ?? [])];
-        bracketExpected = views.flatMap((v, i) => h.expectedUnmaps(v, inputs.bracket!.start as bigint, inputs.bracket!.end as bigint, i));
-      }
+      expected = expectedOf(h, inputs.layout, inputs.start, inputs.end, inputs.view);
+      if (inputs.bracket) bracketExpected = expectedOf(h, inputs.layout, inputs.bracket.start, inputs.bracket.end);
       const resolved = {
         kind: 'invalidate', start: inputs.start, end: inputs.end,
         ...(inputs.view !== undefined && shape.op === 'release' ? { view: inputs.view } : {}),
@@ -85,15 +84,26 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
       else fault = `${machine.recorder.phase}: ${e instanceof VariantFault || e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
     }
     const facts: PathFacts = { layout: inputs.layout, events: machine.log.events, expected, ...(bracketExpected ? { bracketExpected } : {}), ...(fault !== undefined ? { fault } : {}) };
-    return { inputs, branches: [...p.branches], defs: [...p.defs], abstractions: [...p.abstractions], facts, ...(cut ? { cut } : {}) };
+    return { inputs, branches: [...p.branches], defs: [...p.defs], abstractions: [...p.abstractions], rules: rulesLevel(inputs), facts, ...(cut ? { cut } : {}) };
   });
 }
 
-/** The SMT-LIB text of the run's inputs, rules, definitions and first `upTo` decisions. */
-export function pathSmt(run: Run, upTo = run.branches.length, extra: readonly BoolVal[] = []): string {
-  const decls = run.inputs.names.map((n) => `(declare-fun ${n} () Int)`).join('');
+/** The shape's inputs and their rules: the first level of every query on the shape. */
+export const rulesLevel = (inputs: ShapeInputs): string => `${inputs.names.map((n) => `(declare-fun ${n} () Int)`).join('')}(assert ${boolSmt(inputs.pre)})`;
+
+/**
+ * The query whether some input takes the run's first `upTo` decisions and meets `extra`: the
+ * rules and the path's definitions as levels the solver keeps between the queries of one path
+ * (each definition names a total function of the inputs, so all of them may stand beside a prefix).
+ */
+export function pathQuery(run: Run, upTo = run.branches.length, extra: readonly BoolVal[] = [], flags: readonly string[] = []): Query {
   const taken = run.branches.slice(0, upTo).map((b) => `(assert ${b.taken ? b.smt : `(not ${b.smt})`})`).join('');
-  return `${decls}(assert ${boolSmt(run.inputs.pre)})${run.defs.join('')}${taken}${extra.map((x) => `(assert ${boolSmt(x)})`).join('')}`;
+  return {
+    levels: [run.rules, run.defs.join('')],
+    goal: `${taken}${extra.map((x) => `(assert ${boolSmt(x)})`).join('')}`,
+    names: run.inputs.names,
+    flags,
+  };
 }
 
 export interface ExploreEvents {
@@ -108,7 +118,7 @@ export interface ExploreEvents {
 /** Every feasible path of `variant` over `shape`; false if the shape's rules admit no input at all. */
 export async function explore(variant: Variant, h: Harness, shape: Shape, solver: Solver, ev: ExploreEvents, maxBranches = 400): Promise<boolean> {
   const empty = inputsOf(shape, new Map());
-  const first = await solver.check(`${empty.names.map((n) => `(declare-fun ${n} () Int)`).join('')}(assert ${boolSmt(empty.pre)})`, empty.names);
+  const first = await solver.check({ levels: [rulesLevel(empty)], goal: '', names: empty.names });
   if (first.status !== 'sat') {
     if (first.status === 'unknown') ev.onUnknown(`the shape's input rules: ${first.reason}`);
     return false;
@@ -125,7 +135,7 @@ export async function explore(variant: Variant, h: Harness, shape: Shape, solver
     await ev.onPath(run);
     for (let j = run.branches.length - 1; j >= bound && !ev.done(); j--) {
       const flip = run.branches[j];
-      const ans: Answer = await solver.check(pathSmt(run, j, [flipped(flip)]), run.inputs.names);
+      const ans: Answer = await solver.check(pathQuery(run, j, [flipped(flip)]));
       if (ans.status === 'sat') stack.push({ a: ans.values, bound: j + 1, expect: [...run.branches.slice(0, j), { ...flip, taken: !flip.taken }] });
       else if (ans.status === 'unknown') ev.onUnknown(`deciding "${flip.where}" the other way: ${ans.reason}`);
     }

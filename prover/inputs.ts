@@ -12,6 +12,7 @@ import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT } from '../model/layout';
 import { MAX_FOLIO_ORDER } from '../model/callers';
 import { Case, LayoutSpec } from '../properties/case';
 import { SymLayout, SymSlot } from './kernel';
+import { activePath } from './runtime';
 import { Shape } from './shapes';
 import { BoolVal, IntVal, Sym, TWO64, U64_MAX, add, and, eqInt, ge, implies, intVar, le, lt, mul, not, or, sub } from './term';
 
@@ -41,10 +42,10 @@ export function inputsOf(shape: Shape, a: Assignment): ShapeInputs {
   const names: string[] = [];
   const rules: BoolVal[] = [];
   /** An input in [0, hi]: the bound is a rule, and tells the wrap it needs no modulo. */
-  const v = (name: string, hi: bigint): Sym => {
+  const v = (name: string, hi: bigint, lo = 0n): Sym => {
     names.push(name);
-    const x = intVar(name, a.get(name) ?? 0n, true, hi);
-    rules.push(ge(x, 0n), le(x, hi));
+    const x = intVar(name, a.get(name) ?? lo, true, hi, lo);
+    rules.push(ge(x, lo), le(x, hi));
     return x;
   };
   /** x is a multiple of m: x = m * k for an input k (far faster for z3 than x mod m = 0). */
@@ -117,7 +118,7 @@ export function inputsOf(shape: Shape, a: Assignment): ShapeInputs {
     start = s;
     end = add(s, nr);
   } else {
-    const s = v('s', LLONG_MAX >> PAGE_SHIFT), e = v('e', LLONG_MAX >> PAGE_SHIFT);
+    const s = v('s', LLONG_MAX >> PAGE_SHIFT), e = v('e', LLONG_MAX >> PAGE_SHIFT, 1n);
     start = s;
     end = e;
     if (shape.op === 'punch') {
@@ -127,8 +128,12 @@ export function inputsOf(shape: Shape, a: Assignment): ShapeInputs {
       // kvm_gmem_set_attributes: size > 0, page aligned, inside the file; to shared (to private changes nothing)
       rules.push(lt(s, e), le(e, F));
       // alignDown(s, huge) and alignUp(e, huge), as inputs tied to s and e
-      const lo = mul(v('qS', LLONG_MAX >> PAGE_SHIFT), huge), hi = mul(v('qE', LLONG_MAX >> PAGE_SHIFT), huge);
+      const qS = v('qS', LLONG_MAX >> PAGE_SHIFT), qE = v('qE', LLONG_MAX >> PAGE_SHIFT, 1n);
+      const lo = mul(qS, huge), hi = mul(qE, huge);
       rules.push(le(lo, s), lt(s, add(lo, huge)), lt(sub(hi, huge), e), le(e, hi));
+      // round_down(s) and round_up(e) ((e - 1) | (huge - 1)) + 1 in the variant are these very quotients
+      activePath()?.knownDivision(s, huge, qS);
+      activePath()?.knownDivision(sub(e, 1n) as Sym, huge, sub(qE, 1n));
       bracket = { start: lo, end: hi };
       if (shape.pageOrder && shape.hugePages) rules.push(le(sub(hi, lo), BigInt(shape.hugePages) * huge));
     }

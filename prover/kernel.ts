@@ -180,7 +180,7 @@ function chunksOf(v: ViewState): SymChunk[] {
   });
 }
 
-export interface SymMachine extends Omit<Machine, 'recorder' | 'recorders' | 'walks'> {
+export interface SymMachine extends Omit<Machine, 'recorder' | 'recorders' | 'walks' | 'stores'> {
   readonly recorder: { phase: Phase };
   readonly log: SymLog;
 }
@@ -205,7 +205,7 @@ export function makeSymKernel(layout: SymLayout): SymMachine {
   const files = Object.freeze(views.map((v) => v.gmem));
   const list = Object.freeze({}) as GmemList;
   const iSize = bin('<<', layout.filePages, 12n, 'i_size') as IntVal;
-  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }), i_private: 0n, i_size: iSize as bigint });
+  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }) as Inode['i_mapping'], i_private: 0n, i_size: iSize as bigint });
   const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list, page_order: layout.pageOrder });
   const decide = (c: BoolVal, where: string) => path().decide(c, where);
 
@@ -230,9 +230,10 @@ export function makeSymKernel(layout: SymLayout): SymMachine {
   const walk = (v: ViewState, start: IntVal, last: IntVal): Array<readonly [IntVal, KvmMemorySlot]> => {
     const out: Array<readonly [IntVal, KvmMemorySlot]> = [];
     if (decide(lt(last, start), 'xa_for_each_range: start > last')) return out;
+    // chunks lie in index order (the input rules): once one ends at or after start, every later one does
     for (const c of chunksFor(v)) {
       if (!decide(c.exists, 'xarray: the binding has this chunk')) continue;
-      if (decide(lt(c.last, start), 'xa_for_each_range: chunk before start')) continue;
+      if (out.length === 0 && decide(lt(c.last, start), 'xa_for_each_range: chunk before start')) continue;
       if (decide(lt(last, c.first), 'xa_for_each_range: chunk after last')) break;
       const first = out.length === 0 ? ite(lt(start, c.first), c.first, start) : c.first;
       out.push(Object.freeze([isSym(first) && out.length === 0 ? path().name(first) : first, c.slot] as const));

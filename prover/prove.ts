@@ -4,17 +4,18 @@
 // every query answered unsat; a cut path, an undecided flip or an undecided query makes the
 // properties it could have refuted unknown, with the reason.
 
-import { CORRECTNESS, Variant } from '../model/variant';
-import { violation } from './encode';
-import { Harness, Run, explore, loadHarness, pathSmt } from './explore';
+import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
+import { Witnesses, violation } from './encode';
+import { Harness, Run, explore, loadHarness, pathQuery } from './explore';
 import { Bound, FULL_BOUND, Shape, boundWords, shapeWords, shapesFor } from './shapes';
 import { Solver } from './solver';
-import { CorrectnessId, PropertyProof, VariantProof } from './verdicts';
+import { PropertyProof, VariantProof } from './verdicts';
 import { symbolicLoader } from './transform';
+import { boolSmt } from './term';
 
 export interface ProveOptions {
   readonly bound?: Bound;
-  readonly properties?: readonly CorrectnessId[];
+  readonly properties?: readonly PropertyId[];
   readonly solver: Solver;
   /** Decisions one path may take before it is cut (and its verdicts unknown). */
   readonly maxBranches?: number;
@@ -23,6 +24,15 @@ export interface ProveOptions {
   /** Called as each shape is done, for progress. */
   readonly onShape?: (shape: Shape, ms: number) => void;
 }
+
+/**
+ * What the prover judges: every property but bind-within-file, whose kvm_gmem_bind() bodies it
+ * does not run yet. That one is said to be not judged, in the table and the JSON, never proved.
+ */
+export const NOT_JUDGED: ReadonlyMap<PropertyId, string> = new Map([
+  ['bind-within-file', 'not judged by the prover: kvm_gmem_bind() bodies are not run symbolically yet (npm run check judges it on drawn requests)'],
+]);
+export const PROVER_PROPERTIES: readonly PropertyId[] = PROPERTY_IDS.filter((id) => !NOT_JUDGED.has(id));
 
 /** Loads a variant file symbolically: its default export, with operators routed through the runtime. */
 export function loadSymbolicVariant(file: string, load = symbolicLoader()): Variant {
@@ -33,14 +43,15 @@ export function loadSymbolicVariant(file: string, load = symbolicLoader()): Vari
 
 export async function proveVariant(file: string, opts: ProveOptions, loaded?: { variant: Variant; harness: Harness }): Promise<VariantProof> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage(), solverCpu0 = opts.solver.cpuMs;
   const load = symbolicLoader();
   const variant = loaded?.variant ?? loadSymbolicVariant(file, load);
   const harness = loaded?.harness ?? loadHarness(load);
   const bound = opts.bound ?? FULL_BOUND;
-  const ids = opts.properties ?? CORRECTNESS;
-  const settled = new Map<CorrectnessId, PropertyProof>();
+  const ids = opts.properties ?? PROVER_PROPERTIES;
+  const settled = new Map<PropertyId, PropertyProof>();
   /** Why each open property cannot be proved, once something was left undecided. */
-  const doubts = new Map<CorrectnessId, string>();
+  const doubts = new Map<PropertyId, string>();
   const queriesBefore = opts.solver.queries;
   let paths = 0;
   const shapes = shapesFor(variant, bound).filter(opts.shapeFilter ?? (() => true));
@@ -52,23 +63,34 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
     const doubt = (why: string) => { for (const id of open()) if (!doubts.has(id)) doubts.set(id, `${why} (in ${shapeWords(shape)})`); };
     const onPath = async (run: Run) => {
       paths++;
-      if (run.cut) doubt(run.cut);
-      for (const id of open()) {
-        const f = violation(id, run.facts);
-        if (f === false) continue;
-        // a counterexample lib/xarray.c can make first; then any the bound allows
-        let ans = await opts.solver.check(pathSmt(run, run.branches.length, [f, run.inputs.realistic]), run.inputs.names);
-        if (ans.status !== 'sat') {
-          const loose = await opts.solver.check(pathSmt(run, run.branches.length, [f]), run.inputs.names);
-          if (loose.status === 'sat' || ans.status === 'unsat') ans = loose;
+      // a run cut short recorded only part of what the variant does: nothing it shows may be a counterexample
+      if (run.cut) return doubt(run.cut);
+      // one query for every open property the path may violate; a model says which it violates
+      const w = new Witnesses();
+      let asked = open().map((id) => ({ id, f: violation(id, run.facts, w) })).filter((x) => x.f !== false);
+      while (asked.length) {
+        const flags = asked.map((_, i) => `pv${i}`);
+        // pv_i implies property i's violation (its witnesses are free names: no equivalence), and one holds
+        const goal = `${w.decls()}${asked.map((x, i) => `(declare-fun ${flags[i]} () Bool)(assert (=> ${flags[i]} ${boolSmt(x.f)}))`).join('')}(assert (or ${flags.join(' ')}))`;
+        const q = pathQuery(run, run.branches.length, [], flags);
+        const ans = await opts.solver.check({ ...q, goal: `${q.goal}${goal}` });
+        if (ans.status === 'unsat') break;
+        if (ans.status === 'unknown') {
+          for (const { id } of asked) if (!doubts.has(id)) doubts.set(id, `the solver gave up on a path (${ans.reason}) (in ${shapeWords(shape)})`);
+          break;
         }
-        if (ans.status === 'sat') {
-          settled.set(id, { property: id, status: 'counterexample', shape, assignment: ans.values, ms: performance.now() - t0, ...(run.abstractions.length ? { abstractions: run.abstractions } : {}) });
-        } else if (ans.status === 'unknown') {
-          if (!doubts.has(id)) doubts.set(id, `the solver gave up on a path (${ans.reason}) (in ${shapeWords(shape)})`);
+        const violated = asked.filter((_, i) => ans.flags.get(flags[i]) === true);
+        if (violated.length === 0) throw new Error('prover: a model of "some property is violated" violates none of them');
+        for (const { id, f } of violated) {
+          // a counterexample lib/xarray.c can make, if there is one on this path; else the model's
+          const real = await opts.solver.check({ ...q, flags: [], goal: `${q.goal}${w.decls()}(assert ${boolSmt(f)})(assert ${boolSmt(run.inputs.realistic)})` });
+          const values = real.status === 'sat' ? real.values : ans.values;
+          settled.set(id, { property: id, status: 'counterexample', shape, assignment: values, ms: performance.now() - t0, ...(run.abstractions.length ? { abstractions: run.abstractions } : {}) });
         }
+        asked = asked.filter((x) => !settled.has(x.id));
       }
     };
+
     await explore(variant, harness, shape, opts.solver, { onPath, onUnknown: doubt, done: () => open().length === 0 }, opts.maxBranches);
     opts.onShape?.(shape, performance.now() - ts);
   }
@@ -76,5 +98,7 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
   const results = ids.map((id): PropertyProof => settled.get(id) ?? (doubts.has(id)
     ? { property: id, status: 'unknown', reason: doubts.get(id)!, ms }
     : { property: id, status: 'proved', ms }));
-  return { variant: variant.name, file, bound: boundWords(variant, bound), shapes: shapes.length, paths, queries: opts.solver.queries - queriesBefore, ms, results };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 + opts.solver.cpuMs - solverCpu0;
+  return { variant: variant.name, file, bound: boundWords(variant, bound), shapes: shapes.length, paths, queries: opts.solver.queries - queriesBefore, ms, cpuMs, results };
 }

@@ -46,12 +46,17 @@ export function shapeWords(s: Shape): string {
   return `${layout}, each binding of ${s.chunks === 1 ? '1' : `1 to ${s.chunks}`} xarray chunk${s.chunks === 1 ? '' : 's'}, page order ${s.pageOrder}, ${opWords(s)}`;
 }
 
+/** A bound in words, for every era: the most of each thing a shape has. */
+export function boundSummary(b: Bound): string {
+  return `at most ${b.slots} slot(s) per view and ${b.views} view(s) (with several views, one slot and one xarray chunk per binding), bindings of at most ${b.chunks} xarray chunks, conversions of at most ${b.hugePages} huge page(s), every number in a shape symbolic`;
+}
+
 /** A bound in words, for a variant of this era. */
 export function boundWords(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert'>, b: Bound): string {
   const views = v.takes === 'inode' ? `1 to ${b.views} views (VMs) of the file (with several views, bindings of one xarray chunk)` : 'one view';
   const vms = runsIn(v.vmTypes).join(' and ');
   const orders = v.zap ? 'page orders 0, 9 and 18' : 'page order 0';
-  const conv = v.convert ? `, conversions of at most ${b.hugePages} huge page(s) (any size at order 0)` : '';
+  const conv = v.convert ? `; conversions to shared in one view: of any size at page order 0 (1 to ${b.slots} slots), of at most ${b.hugePages} huge page(s) at order 9 and 1 at order 18 (1 slot)` : '';
   return `${b.slots === 1 ? '1 slot' : `1 to ${b.slots} slots`} per view, ${views}, ${vms} VMs, bindings of 1 to ${b.chunks} xarray chunks, ${orders}; punch, release and memory failure of every size${conv}`;
 }
 
@@ -72,7 +77,7 @@ export function shapesFor(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'co
             { ...base, op: 'punch' },
             { ...base, op: 'memory-failure' },
             ...range(0, nv - 1).map((releaseView): Shape => ({ ...base, op: 'release', ...(nv > 1 ? { releaseView } : {}) })),
-            ...(v.convert ? [{ ...base, op: 'convert' as const, ...(pageOrder ? { hugePages: b.hugePages } : {}) }] : []),
+            ...(v.convert && convertsIn(base, b) ? [{ ...base, op: 'convert' as const, ...(pageOrder ? { hugePages: pageOrder === 9 ? b.hugePages : 1 } : {}) }] : []),
           ];
           out.push(...ops);
         }
@@ -80,6 +85,16 @@ export function shapesFor(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'co
     }
   }
   return out;
+}
+
+/**
+ * The conversion shapes, the most costly (each batch walks every view three times: the paths of
+ * the views and batches multiply): one view; at page order 0 up to the bound's slots; at a huge
+ * page order one slot, over up to the bound's huge pages at order 9 (a second batch) and one at 18.
+ */
+function convertsIn(base: Pick<Shape, 'slots' | 'pageOrder'>, b: Bound): boolean {
+  if (base.slots.length > 1) return false;
+  return base.pageOrder === 0 || base.slots[0] === 1 || b.slots === 1;
 }
 
 const range = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);

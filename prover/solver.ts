@@ -1,16 +1,29 @@
-// The solver wrapper: z3 in a child process (solver-child.js), one query at a time. A query's
-// effort is limited by z3's resource count (rlimit), which a loaded machine does not change; a
-// child that dies, or does not answer within a generous wall-clock guard, makes that one query
-// unknown and is started again for the next.
+// The solver wrapper: z3 in a child process (solver-child.js), one query at a time. A query is a
+// stack of levels the child keeps asserted between queries (incremental solving) and a goal of
+// its own. A query's effort is limited by z3's resource count (rlimit), which a loaded machine
+// does not change; a child that dies, or does not answer within a generous wall-clock guard,
+// makes that one query unknown and is started again for the next. Answers are cached by the
+// query's text: variants that share code ask the same questions.
 
 import { ChildProcess, spawn } from 'child_process';
+import { createHash } from 'crypto';
 import path from 'path';
 import readline from 'readline';
 
 export type Answer =
-  | { readonly status: 'sat'; readonly values: ReadonlyMap<string, bigint> }
+  | { readonly status: 'sat'; readonly values: ReadonlyMap<string, bigint>; readonly flags: ReadonlyMap<string, boolean> }
   | { readonly status: 'unsat' }
   | { readonly status: 'unknown'; readonly reason: string };
+
+/** What is asked: whether the levels and the goal (SMT-LIB declarations and assertions) are satisfiable together. */
+export interface Query {
+  /** Asserted in this order; the child keeps the levels a query shares with the one before it. */
+  readonly levels: readonly string[];
+  readonly goal: string;
+  /** Integer names whose values a model gives, and boolean ones. */
+  readonly names: readonly string[];
+  readonly flags?: readonly string[];
+}
 
 export interface SolverOptions {
   /** z3's rlimit per query: what "a solver timeout" means here, in z3's own units of work. */
@@ -35,9 +48,17 @@ export class Solver {
   private ready?: Promise<void>;
   private waiting = new Map<number, (a: Answer) => void>();
   private next = 0;
-  /** Queries asked, and how many the child did not survive. */
+  /** Queries asked, how many the cache answered, and how many the child did not survive. */
   queries = 0;
+  cached = 0;
   crashes = 0;
+  /** CPU the solver's processes used, in ms (each child's last report, summed over the children). */
+  private cpuDone = 0;
+  private cpuNow = 0;
+  get cpuMs(): number {
+    return this.cpuDone + this.cpuNow;
+  }
+  private readonly cache = new Map<string, Answer>();
 
   constructor(private readonly opts: SolverOptions = {}) {}
 
@@ -49,16 +70,19 @@ export class Solver {
     const lines = readline.createInterface({ input: child.stdout! });
     const ready = new Promise<void>((resolve, reject) => {
       lines.on('line', (line) => {
-        const msg = JSON.parse(line) as { ready?: boolean; id?: number; status?: string; values?: Record<string, string>; reason?: string };
+        const msg = JSON.parse(line) as { ready?: boolean; id?: number; status?: string; values?: Record<string, string>; flags?: Record<string, boolean>; reason?: string; cpu?: number };
         if (msg.ready) return resolve();
+        if (msg.cpu !== undefined) this.cpuNow = msg.cpu;
         const done = this.waiting.get(msg.id!);
         if (!done) return;
         this.waiting.delete(msg.id!);
-        done(msg.status === 'sat' ? { status: 'sat', values: parseValues(msg.values ?? {}) }
+        done(msg.status === 'sat' ? { status: 'sat', values: parseValues(msg.values ?? {}), flags: new Map(Object.entries(msg.flags ?? {})) }
           : msg.status === 'unsat' ? { status: 'unsat' } : { status: 'unknown', reason: reasonOf(msg.reason, this.opts.rlimit ?? DEFAULT_RLIMIT) });
       });
       child.on('exit', (code, signal) => {
         if (this.child === child) this.child = undefined, this.ready = undefined;
+        this.cpuDone += this.cpuNow;
+        this.cpuNow = 0;
         const why = `the solver's process ended (${signal ?? `exit ${code}`})${err.trim() ? `: ${err.trim().split('\n').slice(-1)[0]}` : ''}`;
         reject(new Error(why));
         for (const [id, done] of this.waiting) { this.waiting.delete(id); this.crashes++; done({ status: 'unknown', reason: why }); }
@@ -68,9 +92,21 @@ export class Solver {
     return ready;
   }
 
-  /** Whether `smt` (declarations and assertions) is satisfiable; the values of `names` if it is. */
-  async check(smt: string, names: readonly string[]): Promise<Answer> {
+  /** Whether the query is satisfiable; the values of its names if it is. An unknown answer is not cached. */
+  async check(q: Query): Promise<Answer> {
     this.queries++;
+    const key = createHash('sha256').update(JSON.stringify([q.levels, q.goal, q.names, q.flags ?? []])).digest('base64');
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cached++;
+      return hit;
+    }
+    const a = await this.ask(q);
+    if (a.status !== 'unknown') this.cache.set(key, a);
+    return a;
+  }
+
+  private async ask(q: Query): Promise<Answer> {
     try {
       await (this.ready ??= this.start());
     } catch (e) {
@@ -88,10 +124,13 @@ export class Solver {
       const t0 = performance.now();
       this.waiting.set(id, (a) => {
         clearTimeout(timer);
-        if (process.env.PROVER_SLOW && performance.now() - t0 > Number(process.env.PROVER_SLOW)) process.stderr.write(`slow query ${Math.round(performance.now() - t0)} ms ${a.status}: ${smt.length} chars\n${process.env.PROVER_SMT ? smt + '\n' : ''}`);
+        if (process.env.PROVER_SLOW && performance.now() - t0 > Number(process.env.PROVER_SLOW)) {
+          const text = `${q.levels.join('')}${q.goal}`;
+          process.stderr.write(`slow query ${Math.round(performance.now() - t0)} ms ${a.status}: ${text.length} chars\n${process.env.PROVER_SMT ? `${text}\n` : ''}`);
+        }
         resolve(a);
       });
-      child.stdin!.write(`${JSON.stringify({ id, smt, names, rlimit: this.opts.rlimit ?? DEFAULT_RLIMIT })}\n`);
+      child.stdin!.write(`${JSON.stringify({ id, levels: q.levels, goal: q.goal, names: q.names, flags: q.flags ?? [], rlimit: this.opts.rlimit ?? DEFAULT_RLIMIT })}\n`);
     });
   }
 

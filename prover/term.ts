@@ -17,6 +17,8 @@ export class Sym {
     /** Bounds every value of the term lies within, when known: they spare the wrap its modulo. */
     readonly lo?: bigint,
     readonly hi?: bigint,
+    /** A linear term: its atoms (names, or terms that are not sums) with their coefficients, and its constant. */
+    readonly lin?: Lin,
   ) {}
 
   // a symbolic value that JavaScript would coerce (a template string, Number(), a Map key, ...)
@@ -52,56 +54,72 @@ const int = (smt: string, c: bigint, word = false, b?: Bounds) => {
   const w = word || (b !== undefined && b[0] >= 0n && b[1] <= U64_MAX);
   return new Sym('Int', smt, c, w, b?.[0], b?.[1]);
 };
-const both = (a: IntVal, b: IntVal, f: (x: readonly [bigint, bigint], y: readonly [bigint, bigint]) => readonly [bigint, bigint]): Bounds => {
-  const x = boundsOf(a), y = boundsOf(b);
-  return x && y ? f(x, y) : undefined;
-};
 const bool = (smt: string, c: boolean) => new Sym('Bool', smt, c);
+
+/**
+ * A linear combination of atoms: sums and differences are kept in this normal form, so that
+ * s + (e - s) is e, and one value computed two ways is one term (one name, one decision), and
+ * the bounds of a difference see its atoms cancel.
+ */
+export interface Lin {
+  readonly terms: ReadonlyMap<string, { readonly k: bigint; readonly atom: Sym }>;
+  readonly c: bigint;
+}
+const linOf = (x: IntVal): Lin => (!isSym(x) ? { terms: new Map(), c: x } : x.lin ?? { terms: new Map([[x.smt, { k: 1n, atom: x }]]), c: 0n });
+
+/** ka * a + kb * b, in normal form. */
+function combine(a: IntVal, ka: bigint, b: IntVal, kb: bigint): IntVal {
+  const la = linOf(a), lb = linOf(b);
+  const terms = new Map<string, { k: bigint; atom: Sym }>();
+  for (const [l, f] of [[la, ka], [lb, kb]] as const) {
+    for (const [key, t] of l.terms) {
+      const k = (terms.get(key)?.k ?? 0n) + t.k * f;
+      if (k === 0n) terms.delete(key);
+      else terms.set(key, { k, atom: t.atom });
+    }
+  }
+  return fromLin({ terms, c: la.c * ka + lb.c * kb });
+}
+
+function fromLin(l: Lin): IntVal {
+  if (l.terms.size === 0) return l.c;
+  const ts = [...l.terms.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, t]) => t);
+  if (ts.length === 1 && ts[0].k === 1n && l.c === 0n) return ts[0].atom;
+  const parts = ts.map((t) => (t.k === 1n ? t.atom.smt : `(* ${intSmt(t.k)} ${t.atom.smt})`));
+  if (l.c !== 0n) parts.push(intSmt(l.c));
+  const smt = parts.length === 1 ? parts[0] : `(+ ${parts.join(' ')})`;
+  let c = l.c, lo: bigint | undefined = l.c, hi: bigint | undefined = l.c;
+  for (const t of ts) {
+    c += t.k * cInt(t.atom);
+    const b = boundsOf(t.atom);
+    if (!b || lo === undefined || hi === undefined) { lo = hi = undefined; continue; }
+    lo += t.k > 0n ? t.k * b[0] : t.k * b[1];
+    hi += t.k > 0n ? t.k * b[1] : t.k * b[0];
+  }
+  const bounds: Bounds = lo !== undefined && hi !== undefined ? [lo, hi] : undefined;
+  const w = bounds !== undefined && bounds[0] >= 0n && bounds[1] <= U64_MAX;
+  return new Sym('Int', smt, c, w, bounds?.[0], bounds?.[1], { terms: new Map(ts.map((t) => [t.atom.smt, t])), c: l.c });
+}
 
 export function add(a: IntVal, b: IntVal): IntVal {
   if (!isSym(a) && !isSym(b)) return a + b;
-  if (b === 0n) return a;
-  if (a === 0n) return b;
-  return int(`(+ ${intSmt(a)} ${intSmt(b)})`, cInt(a) + cInt(b), false, both(a, b, (x, y) => [x[0] + y[0], x[1] + y[1]]));
+  return combine(a, 1n, b, 1n);
 }
 export function sub(a: IntVal, b: IntVal): IntVal {
   if (!isSym(a) && !isSym(b)) return a - b;
-  if (b === 0n) return a;
-  return int(`(- ${intSmt(a)} ${intSmt(b)})`, cInt(a) - cInt(b), false, both(a, b, (x, y) => [x[0] - y[1], x[1] - y[0]]));
+  return combine(a, 1n, b, -1n);
 }
 export function neg(a: IntVal): IntVal {
-  const b = boundsOf(a);
-  return isSym(a) ? int(`(- ${a.smt})`, -cInt(a), false, b && [-b[1], -b[0]]) : -a;
+  return isSym(a) ? combine(a, -1n, 0n, 0n) : -a;
 }
 /** Linear only: one side must be concrete. */
 export function mul(a: IntVal, b: IntVal): IntVal {
   if (!isSym(a) && !isSym(b)) return a * b;
   if (isSym(a) && isSym(b)) throw new Unsupported('a product of two symbolic integers (non-linear)');
-  const k = isSym(a) ? (b as bigint) : a;
-  const xb = boundsOf(isSym(a) ? a : b);
-  return int(`(* ${intSmt(a)} ${intSmt(b)})`, cInt(a) * cInt(b), false, xb && (k >= 0n ? [xb[0] * k, xb[1] * k] : [xb[1] * k, xb[0] * k]));
+  return isSym(a) ? combine(a, b as bigint, 0n, 0n) : combine(b, a, 0n, 0n);
 }
-/** floor(a / 2^k) and a mod 2^k (Euclidean, as JavaScript's >> and & with a low mask are on bigints). */
-export function divFloor(a: IntVal, d: bigint): IntVal {
-  if (!isSym(a)) return floorDiv(a, d);
-  const b = boundsOf(a);
-  return int(`(div ${a.smt} ${d})`, floorDiv(cInt(a), d), false, b && [floorDiv(b[0], d), floorDiv(b[1], d)]);
-}
-export function modFloor(a: IntVal, d: bigint): IntVal {
-  if (!isSym(a)) return a - floorDiv(a, d) * d;
-  const c = cInt(a);
-  return int(`(mod ${a.smt} ${d})`, c - floorDiv(c, d) * d, false, [0n, d - 1n]);
-}
-const floorDiv = (a: bigint, d: bigint) => (a >= 0n ? a / d : -((-a + d - 1n) / d));
-/** JavaScript's bigint / and % truncate toward zero; for a divisor > 0. */
-export function divTrunc(a: IntVal, d: bigint): IntVal {
-  if (!isSym(a)) return a / d;
-  return ite(ge(a, 0n), divFloor(a, d), neg(divFloor(neg(a), d))) as IntVal;
-}
-export function modTrunc(a: IntVal, d: bigint): IntVal {
-  if (!isSym(a)) return a % d;
-  return sub(a, mul(divTrunc(a, d), d));
-}
+/** floor(a / d) for d > 0, as JavaScript's >> is on bigints. */
+export const floorDiv = (a: bigint, d: bigint): bigint => (a >= 0n ? a / d : -((-a + d - 1n) / d));
 
 function cmp(op: string, f: (x: bigint, y: bigint) => boolean) {
   return (a: IntVal, b: IntVal): BoolVal => {
@@ -158,7 +176,7 @@ export function ite(c: BoolVal, a: IntVal | BoolVal, b: IntVal | BoolVal): IntVa
 }
 
 /** An input of the proof: a declared constant with its shadow value. */
-export const intVar = (name: string, c: bigint, word = false, hi?: bigint): Sym => int(name, c, word, hi !== undefined ? [0n, hi] : undefined);
+export const intVar = (name: string, c: bigint, word = false, hi?: bigint, lo = 0n): Sym => int(name, c, word, hi !== undefined ? [lo, hi] : undefined);
 export const boolVar = (name: string, c: boolean): Sym => bool(name, c);
 /** A name standing for a term: its sort, shadow, word-ness and bounds. */
 export const named = (t: Sym, name: string, word = t.word): Sym => new Sym(t.sort, name, t.c, word, t.lo, t.hi);

@@ -99,14 +99,14 @@ function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
   };
 }
 
-/** The file's JavaScript with the runtime routed in. */
-export function transformSource(file: string, text: string): string {
+/** The file's JavaScript with the runtime (prover/runtime.ts unless another is named) routed in. */
+export function transformSource(file: string, text: string, runtime = RUNTIME): string {
   const out = ts.transpileModule(text, {
     fileName: file,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     transformers: { before: [transformer(path.resolve(file))] },
   }).outputText;
-  return `const ${RT} = require(${JSON.stringify(RUNTIME)});\n${out}`;
+  return `const ${RT} = require(${JSON.stringify(runtime)});\n${out}`;
 }
 
 /** Whether a file is variant code the prover runs symbolically (not the harness itself). */
@@ -114,10 +114,12 @@ const isVariantCode = (file: string) => file.endsWith('.ts') && !PLAIN.some((d) 
 
 /**
  * Loads a variant file with its operators routed through the runtime, and every variant file
- * it imports the same way (cached per loader); anything else is loaded by `plainRequire`. A file
- * named in `virtual` is read from there instead of the disk (a C variant's translation, prover/c/).
+ * it imports the same way (cached per loader); anything else is loaded by `plainRequire`.
+ * `runtime` names another runtime module (the self-test's deliberately broken one).
+ * `sources` gives the text of files that are not on disk (a variant generated from C, say): a
+ * virtual path there loads like a file, and imports resolve from its folder.
  */
-export function symbolicLoader(plainRequire: NodeJS.Require = require, virtual: ReadonlyMap<string, string> = new Map()): (file: string) => unknown {
+export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime = RUNTIME, sources: ReadonlyMap<string, string> = new Map()): (file: string) => unknown {
   const cache = new Map<string, Module>();
   const load = (file: string): unknown => {
     const abs = path.resolve(file);
@@ -130,7 +132,7 @@ export function symbolicLoader(plainRequire: NodeJS.Require = require, virtual: 
     m.require = ((spec: string) => {
       if (spec.startsWith('.')) {
         const base = path.resolve(path.dirname(abs), spec);
-        const found = [`${base}.ts`, path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && fs.existsSync(c));
+        const found = [`${base}.ts`, path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && (sources.has(c) || fs.existsSync(c)));
         if (found && isVariantCode(found)) return load(found);
         return plainRequire(base);
       }
@@ -138,7 +140,8 @@ export function symbolicLoader(plainRequire: NodeJS.Require = require, virtual: 
       // decisions land on the path the prover is exploring
       return plainRequire(spec);
     }) as NodeJS.Require;
-    (m as unknown as { _compile(code: string, file: string): void })._compile(transformSource(abs, virtual.get(abs) ?? fs.readFileSync(abs, 'utf8')), abs);
+    const text = sources.get(abs) ?? fs.readFileSync(abs, 'utf8');
+    (m as unknown as { _compile(code: string, file: string): void })._compile(transformSource(abs, text, runtime), abs);
     m.loaded = true;
     return m.exports;
   };

@@ -2,16 +2,15 @@
 // (a shape and the solver's values for its inputs), or unknown with the reason. The command
 // shows and saves them (properties/command/prove.ts); nothing here prints or writes.
 
-import { CORRECTNESS } from '../model/variant';
+import { PropertyId } from '../model/variant';
 import { Assignment } from './inputs';
 import { Shape } from './shapes';
 
-export type CorrectnessId = (typeof CORRECTNESS)[number];
 
 export type Status = 'proved' | 'counterexample' | 'unknown';
 
 export interface PropertyProof {
-  readonly property: CorrectnessId;
+  readonly property: PropertyId;
   readonly status: Status;
   /** Unknown: why (a solver limit, a construct at file:line, a path cut). */
   readonly reason?: string;
@@ -32,6 +31,8 @@ export interface VariantProof {
   readonly shapes: number;
   readonly paths: number;
   readonly queries: number;
+  /** Wall time, and CPU time of the prover's process and the solver's together. */
   readonly ms: number;
+  readonly cpuMs: number;
   readonly results: readonly PropertyProof[];
 }

@@ -98,15 +98,18 @@ describe('what the subset leaves out is refused at its line, never guessed', () 
     return 'translated';
   };
   const inLoop = (line: string) => (src: string) => src.replace('\t\tpgoff_t pgoff = slot->gmem.pgoff;\n', `\t\tpgoff_t pgoff = slot->gmem.pgoff;\n${line}\n`);
+  /** The 1-based line of upstream.c where `text` begins, plus `after`. */
+  const lineOf = (text: string, after = 0) => body.slice(0, body.indexOf(text)).split('\n').length + after;
+  const IN_LOOP = lineOf('\t\tpgoff_t pgoff = slot->gmem.pgoff;', 1), WALK = lineOf('\txa_for_each_range('), FLUSH = lineOf('\tif (flush)\n');
 
   test.each([
-    ['a lock the model has no counterpart for', inLoop('\t\tspin_lock(&kvm->invalidate_lock);'), /FILE:22: spin_lock\(\): neither a function of the file nor a kernel call/],
-    ['a field the model does not give', inLoop('\t\tif (slot->id) continue;'), /FILE:22: the field id of struct kvm_memory_slot/],
-    ['a shift by a variable amount', inLoop('\t\tpgoff = pgoff << start;'), /FILE:22: a shift by a variable amount/],
-    ['switch', inLoop('\t\tswitch (pgoff) { default: break; }'), /FILE:22: switch/],
-    ['goto', inLoop('\t\tgoto out;'), /FILE:22: goto/],
-    ['a type the shim lacks', inLoop('\t\tuint64_t x = 0;'), /FILE:22: the type uint64_t, which the shim does not define/],
-    ['the loop\'s entry read after the loop', (s: string) => s.replace('\tif (flush)\n', '\tif (slot)\n\t\tflush = true;\n\tif (flush)\n'), /FILE:40: slot read after .*:20 wrote it/],
+    ['a lock the model has no counterpart for', inLoop('\t\tspin_lock(&kvm->invalidate_lock);'), new RegExp(`FILE:${IN_LOOP}: spin_lock\\(\\): neither a function of the file nor a kernel call`)],
+    ['a field the model does not give', inLoop('\t\tif (slot->id) continue;'), new RegExp(`FILE:${IN_LOOP}: the field id of struct kvm_memory_slot`)],
+    ['a shift by a variable amount', inLoop('\t\tpgoff = pgoff << start;'), new RegExp(`FILE:${IN_LOOP}: a shift by a variable amount`)],
+    ['switch', inLoop('\t\tswitch (pgoff) { default: break; }'), new RegExp(`FILE:${IN_LOOP}: switch`)],
+    ['goto', inLoop('\t\tgoto out;'), new RegExp(`FILE:${IN_LOOP}: goto`)],
+    ['a type the shim lacks', inLoop('\t\tuint64_t x = 0;'), new RegExp(`FILE:${IN_LOOP}: the type uint64_t, which the shim does not define`)],
+    ['the loop\'s entry read after the loop', (s: string) => s.replace('\tif (flush)\n', '\tif (slot)\n\t\tflush = true;\n\tif (flush)\n'), new RegExp(`FILE:${FLUSH}: slot read after .*:${WALK} wrote it`)],
     ['xa_find()\'s index read after it', (s: string) => s.replace('\t\tKVM_MMU_LOCK(kvm);\n\t\tkvm_mmu_invalidate_end', '\t\tif (start)\n\t\t\treturn;\n\t\tKVM_MMU_LOCK(kvm);\n\t\tkvm_mmu_invalidate_end'), /FILE:5\d: start read after/],
   ])('%s', (_, edit, want) => {
     expect(refusal(edit)).toMatch(want);
@@ -152,9 +155,10 @@ describe('a C file proves as its TypeScript twin does (punches of a one-slot fil
       const file = path.join(dir, 'refused.c');
       fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'variants/c/upstream.c'), 'utf8').replace('\tif (flush)\n', '\tspin_lock(&kvm->invalidate_lock);\n\tif (flush)\n'));
       const c = await proveC({ file, tree: false }, { ...punchOnly, properties: ['no-stale-mapping', 'no-warn'] });
+      const FLUSH = fs.readFileSync(path.join(ROOT, 'variants/c/upstream.c'), 'utf8').split('\tif (flush)\n')[0].split('\n').length;
       expect(c.proof.variant).toBe('upstream-c');
       expect(c.proof.results.map((p) => p.status)).toEqual(['unknown', 'unknown']);
-      expect(c.proof.results[0].reason).toMatch(/unsupported construct at .*refused\.c:40: spin_lock\(\)/);
+      expect(c.proof.results[0].reason).toMatch(new RegExp(`unsupported construct at .*refused\\.c:${FLUSH}: spin_lock\\(\\)`));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

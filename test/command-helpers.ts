@@ -8,6 +8,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { main } from '../properties/command/main';
+import { outputErrors } from './output-schema';
 
 export const ROOT = path.join(__dirname, '..');
 
@@ -27,6 +28,14 @@ export interface Ran {
   readonly reports: string;
 }
 
+/**
+ * With --json, stdout is one object that docs/check-output.schema.json accepts, or nothing (a run
+ * that stops before its verdicts): every --json run of these suites is held to it.
+ */
+function conforms(args: readonly string[], out: string): void {
+  if (args.includes('--json') && out !== '') expect(outputErrors(out)).toEqual([]);
+}
+
 export function check(args: string[], env: Record<string, string> = {}): Ran {
   const reports = reportsFolder();
   const r = spawnSync(process.execPath, ['properties/command/bin.js', ...args], {
@@ -34,6 +43,7 @@ export function check(args: string[], env: Record<string, string> = {}): Ran {
     // a command that never returns fails its test (status null) instead of stalling the suite
     timeout: 240_000, killSignal: 'SIGKILL',
   });
+  conforms(args, r.stdout);
   return { code: r.status, out: r.stdout, err: r.stderr, reports };
 }
 
@@ -46,6 +56,7 @@ export function checkHere(args: string[], env: Record<string, string> = {}): Ran
   let out = '', err = '';
   try {
     const code = main(args, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+    conforms(args, out);
     return { code, out, err, reports };
   } finally {
     for (const [k, v] of Object.entries(before)) {

@@ -67,7 +67,7 @@ test('the README\'s layout table names every folder of the code, and no folder t
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const table = readme.slice(readme.indexOf('## How it is built'), readme.indexOf('### Environment'));
   const named = new Set([...table.matchAll(/^\| `([\w/.-]+)\/` \|/gm)].map((m) => m[1]));
-  const folders = ['model', 'variants', 'properties', 'native', 'prover', 'bench', 'test', 'shrink-reports', 'live', 'findings']
+  const folders = ['model', 'variants', 'properties', 'native', 'prover', 'bench', 'test', 'shrink-reports', 'live', 'findings', 'docs']
     .flatMap((d) => [d, ...(['properties'].includes(d) ? fs.readdirSync(path.join(ROOT, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${d}/${e.name}`) : [])]);
   expect([...folders].sort()).toEqual([...named].filter((n) => !n.startsWith('variants/')).sort());
   for (const n of named) expect([n, fs.existsSync(path.join(ROOT, n))]).toEqual([n, true]);

@@ -50,7 +50,7 @@ test('gfn overlap with another slot is -EEXIST; file overlap with another bindin
   expect(refused(one, region({ slot: 1, guest_phys_addr: 3n * P, guest_memfd_offset: 8n * P })).errno).toBe('EEXIST');
   const e = refused(one, region({ slot: 1, guest_phys_addr: 100n * P, guest_memfd_offset: 3n * P }));
   expect(e.errno).toBe('EINVAL');
-  expect(e.rule).toMatch(/overlaps the binding of slot 0/);
+  expect(e.rule).toMatch(/overlaps another binding of the view \(slot 0\)/);
 });
 
 test('a guest_memfd slot cannot be modified, only deleted (which unbinds without invalidating)', () => {

@@ -3,13 +3,19 @@
 // is no usable /dev/kvm (simulated with GMEM_KVM_DEVICE). No assertion on time.
 
 import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../model/callers';
 import { Case } from '../properties/case';
 import { GfnRead, LiveResult, caseLine, compileRunner, liveKvm } from '../live/kernel';
-import { compareLive, formatLiveCase, parseCli, runConformance } from '../live/conformance';
+import { compareLive, formatLiveCase, main, parseCli, runConformance } from '../live/conformance';
+import { onTheLiveKernel } from './live-gate';
 
 const ROOT = path.join(__dirname, '..');
+/** Where this file's runs record themselves (never live/RESULTS.md: a test leaves the tree as it was). */
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gmem-live-record-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 
 /** Two slots: file [0, 4) -> gfns [16, 20), file [4, 6) -> gfns [100, 102); a punch of file pages [3, 5). */
@@ -120,18 +126,42 @@ describe('without a usable /dev/kvm', () => {
     expect(liveKvm(env)).toEqual({ ok: false, why: '/nonexistent does not exist (no KVM here)' });
   });
 
-  test('npm run kvm prints one line and exits 0', () => {
-    const r = spawnSync('npm', ['run', '--silent', 'kvm'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  test('npm run kvm prints one line, exits 0, and records the skip with the kernel it saw', () => {
+    const record = path.join(scratch, 'RESULTS.md');
+    const r = spawnSync('npm', ['run', '--silent', 'kvm', '--', '--record', record], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
     expect(r.stdout).toBe('kvm: skipped: /nonexistent does not exist (no KVM here)\n');
     expect(r.status).toBe(0);
+    const rows = fs.readFileSync(record, 'utf8').trimEnd().split('\n');
+    expect(rows[0]).toBe('# Live runs');
+    expect(rows.at(-1)).toMatch(new RegExp(`^\\| \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\| ${os.release().replace(/\./g, '\\.')} \\| .* \\| /nonexistent \\| -?\\d+ \\| 0 \\| 0 \\| 0 \\| skipped: /nonexistent does not exist \\(no KVM here\\) \\|$`));
   }, 130_000);
+
+  test('with --require-live (or GMEM_REQUIRE_KVM=1) the skip is a failure: exit 2, the cause, and the record says so', () => {
+    const record = path.join(scratch, 'required.md');
+    const said: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((t: string) => { said.push(t); });
+    const device = process.env.GMEM_KVM_DEVICE;
+    process.env.GMEM_KVM_DEVICE = '/nonexistent';
+    try {
+      expect(main(['--require-live', '--runs', '5', '--record', record])).toBe(2);
+      expect(said).toEqual(['kvm: the live kernel is required (--require-live or GMEM_REQUIRE_KVM=1) and cannot be used: /nonexistent does not exist (no KVM here)']);
+      expect(parseCli([], { GMEM_REQUIRE_KVM: '1' }).requireLive).toBe(true);
+    } finally {
+      spy.mockRestore();
+      if (device === undefined) delete process.env.GMEM_KVM_DEVICE;
+      else process.env.GMEM_KVM_DEVICE = device;
+    }
+    expect(fs.readFileSync(record, 'utf8')).toMatch(/\| required, unusable: \/nonexistent does not exist \(no KVM here\) \|\n$/);
+  });
 });
 
-const live = liveKvm();
-if (!live.ok) console.log(`live-conformance: skipped, no usable KVM: ${live.why}`);
+test('npm run kvm holds GMEM_REQUIRE_KVM to 1 or 0', () => {
+  expect(() => parseCli([], { GMEM_REQUIRE_KVM: 'true' })).toThrow('GMEM_REQUIRE_KVM needs 1 (on) or 0 (off), got "true"');
+  expect(parseCli([], { GMEM_REQUIRE_KVM: '0' }).requireLive).toBe(false);
+});
 
-(live.ok ? test : test.skip)(
-  live.ok ? 'a bounded pass on the live kernel: every case agrees with the model' : `live conformance skipped: ${live.why}`,
+onTheLiveKernel('live conformance', () => test(
+  'a bounded pass on the live kernel: every case agrees with the model',
   () => {
     const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261126;
     const s = runConformance({ runs: 300, seed, progress: false });
@@ -143,4 +173,4 @@ if (!live.ok) console.log(`live-conformance: skipped, no usable KVM: ${live.why}
     expect({ cases: s.cases, disagreements: s.disagreements }).toEqual({ cases: 300, disagreements: 0 });
   },
   300_000,
-);
+));

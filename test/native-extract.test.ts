@@ -13,6 +13,9 @@ import { materialize } from '../properties/case';
 import buggy from '../variants/buggy';
 import upstream from '../variants/upstream';
 import { observable, sampleCases, seed } from './native-helpers';
+import { checkProperty } from '../properties/engine/engine';
+import { IsolatedRunner } from '../properties/isolation/isolated';
+import { property } from '../properties/properties';
 
 const opened: CVariant[] = [];
 const load = (p: string) => { const v = loadKernelVariant(p); opened.push(v); return v; };
@@ -25,14 +28,14 @@ const sameAs = (v: CVariant, twin: Variant) => {
 };
 
 describe('a 6.8-era tree', () => {
-  test('gives exactly the two functions, with the 6.8 signatures', () => {
+  test('gives exactly the two functions, with the 6.8 signatures, and its kvm_gmem_bind()', () => {
     const x = extractInvalidation('test/fixtures/linux-6.8');
     expect(x.file).toBe('test/fixtures/linux-6.8/virt/kvm/guest_memfd.c');
-    expect(x.era).toEqual({ era: '6.8', begin: 'kvm_gmem_invalidate_begin', end: 'kvm_gmem_invalidate_end' });
-    expect(x.taken).toEqual(['kvm_gmem_invalidate_begin', 'kvm_gmem_invalidate_end']);
+    expect(x.era).toEqual({ era: '6.8', begin: 'kvm_gmem_invalidate_begin', end: 'kvm_gmem_invalidate_end', bind: { era: '6.8' } });
+    expect(x.taken).toEqual(['kvm_gmem_invalidate_begin', 'kvm_gmem_invalidate_end', 'kvm_gmem_bind']);
     // the unit holds the file's text as it is, under #line directives pointing into the file
     expect(x.unit).toMatch(/#line 52 "test\/fixtures\/linux-6\.8\/virt\/kvm\/guest_memfd\.c"\nstatic void kvm_gmem_invalidate_begin\(struct kvm_gmem \*gmem, pgoff_t start,\n\t\t\t\t      pgoff_t end\)\n\{/);
-    expect(x.unit).not.toMatch(/kvm_gmem_get_folio|kvm_gmem_fops|gmem_for_each_instance/);
+    expect(x.unit).not.toMatch(/kvm_gmem_get_folio|kvm_gmem_fops = |gmem_for_each_instance/);
   });
 
   test(`compiles without warnings and is judged as upstream (FC_SEED=${seed})`, () => {
@@ -70,6 +73,37 @@ describe('a 2026-era guest_memfd.c', () => {
     } finally {
       child.close();
     }
+  });
+});
+
+describe('kvm_gmem_bind() of a tree, judged by bind-within-file in its era', () => {
+  const bindOpts = { seed, numRuns: 300, xarray: 'faithful' as const };
+  const judge = (tree: string) => {
+    const v = load(tree);
+    return checkProperty(v, property('bind-within-file'), { ...bindOpts, isolated: new IsolatedRunner(v.runner) });
+  };
+
+  test('a 7.2 tree: its bind, the helper it calls and the 7.2 errnos are taken, and it passes', () => {
+    const x = extractInvalidation('test/fixtures/linux-7.2');
+    expect(x.era.bind).toEqual({ era: '7.2' });
+    expect(x.taken).toEqual(expect.arrayContaining(['GMEM_I', 'kvm_gmem_supports_mmap', 'kvm_gmem_bind']));
+    const v = load('test/fixtures/linux-7.2');
+    expect([v.warnings, v.bindEra]).toEqual(['', '7.2']);
+    expect(judge('test/fixtures/linux-7.2')).toMatchObject({ actual: 'pass', matches: true });
+  });
+
+  test(`a 6.8 tree fails it as upstream does, on the binding past the end of the file (FC_SEED=${seed})`, () => {
+    const v = judge('test/fixtures/linux-6.8');
+    expect([v.actual, v.matches, v.confirmation]).toEqual(['fail', false, 'reproduced']);
+    expect(v.violations![0]).toMatch(/past the end of the file/);
+    const c = v.counterexample!.case.op;
+    expect(c.kind === 'bind' && c.guest_memfd_offset).toBe((1n << 63n) - 4096n);
+  });
+
+  test('a 2026 tree without a kvm_gmem_bind() is not judged there, and its origin does not claim one', () => {
+    const v = load('test/fixtures/linux-2026');
+    expect(v.bind).toBeUndefined();
+    expect(checkProperty(v, property('bind-within-file'), { ...bindOpts, isolated: new IsolatedRunner(v.runner) })).toMatchObject({ actual: 'not-judged', numRuns: 0 });
   });
 });
 

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { Outcome } from '../properties/engine/execute';
-import { CaseSpace, caseArbFor } from '../properties/arbitraries';
+import { CaseSpace, bindCaseArbFor, caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
 import { optionsFromEnv } from '../properties/engine/engine';
 
@@ -12,13 +12,17 @@ export const { seed } = optionsFromEnv();
 /** Cases as a check generates them for a variant of this space (a default VM and one view, unless given). */
 export const sampleCases = (numRuns: number, offset = 0, space: CaseSpace = {}): Case[] => fc.sample(caseArbFor(space), { seed: seed + offset, numRuns });
 
-/** What a property can see of an outcome: the caller's result, every KVM event, the walks, a fault. */
+/** What a property can see of an outcome: the caller's result, every KVM event, the walks, a bind's answer, a fault. */
 export const observable = (o: Outcome) => ({
   resolved: o.resolved,
   events: o.events,
   walks: o.walks.map((w) => ({ view: w.view, start: w.start, last: w.last, visits: w.visits.map((v) => [v.index, v.slot.id]) })),
+  bound: o.bound,
   fault: o.fault,
 });
+
+/** Bind requests as bind-within-file draws them for a variant of that bind era. */
+export const sampleBinds = (numRuns: number, space: Pick<CaseSpace, 'bindEra'> = {}): Case[] => fc.sample(bindCaseArbFor(space), { seed, numRuns });
 
 /** Collects a runner's stderr instead of printing it. */
 export function stderrSink(): { text: string; write: (t: string) => void } {

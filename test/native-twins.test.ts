@@ -12,13 +12,14 @@ import upstream from '../variants/upstream';
 import upstream614 from '../variants/upstream-6.14';
 import upstream2025 from '../variants/upstream-2025';
 import upstream2026 from '../variants/upstream-2026';
+import upstream72 from '../variants/upstream-7.2';
 import conversion2026 from '../variants/conversion-2026';
-import { observable, sampleCases, seed } from './native-helpers';
+import { observable, sampleBinds, sampleCases, seed } from './native-helpers';
 
 const PAIRS: Array<[string, Variant]> = [
   ['variants/c/buggy.c', buggy], ['variants/c/fixed.c', fixed], ['variants/c/upstream.c', upstream],
   ['variants/c/upstream-6.14.c', upstream614], ['variants/c/filter-shared-always.c', filterSharedAlways],
-  ['variants/c/upstream-2025.c', upstream2025], ['variants/c/upstream-2026.c', upstream2026],
+  ['variants/c/upstream-2025.c', upstream2025], ['variants/c/upstream-2026.c', upstream2026], ['variants/c/upstream-7.2.c', upstream72],
   ['variants/c/conversion-2026.c', conversion2026],
 ];
 const loaded = new Map<string, CVariant>();
@@ -45,6 +46,22 @@ describe.each(PAIRS)('%s', (file, twin) => {
     expect(c.vmTypes).toEqual(twin.vmTypes);
     expect(c.takes).toEqual(twin.takes);
     expect([c.zap === undefined, c.release_zap === undefined]).toEqual([twin.zap === undefined, twin.release_zap === undefined]);
+    expect([c.bind === undefined, c.bindEra]).toEqual([twin.bind === undefined, twin.bindEra]);
+  });
+
+  // a twin with a kvm_gmem_bind(): the same answers, binding and stores on the requests bind-within-file draws
+  if (twin.bind) test(`gives the same answer as its twin to 200 bind requests (FC_SEED=${seed})`, () => {
+    const c = load(file);
+    const binds = sampleBinds(200, twin);
+    const outcomes = c.runner.runMany(binds);
+    let accepted = 0;
+    for (const [i, k] of binds.entries()) {
+      const got = observable(outcomes[i]);
+      expect(got).toEqual(observable(execute(twin, k)));
+      if (got.bound?.ret === 0) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(20); // not only refusals
+    expect(binds.length - accepted).toBeGreaterThan(20);
   });
 
   test(`gives the same events as its twin on 300 cases (FC_SEED=${seed})`, () => {

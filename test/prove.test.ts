@@ -28,3 +28,10 @@ test('buggy gets a counterexample on no-stale-mapping, confirmed by the engine a
   // shrunk as the sampled check's: one slot of one page (where it lies depends on the solver's model)
   expect(rep.shrunk!.layout.slots.map((s) => s.npages)).toEqual([1n]);
 }, 120_000);
+
+test('a path cut short (a 32-bit truncation the prover cannot follow) gives unknown with the reason, never a counterexample', async () => {
+  // before the fix, the partial path's missing unmaps made a "counterexample" the engine did not confirm
+  const r = await proveVariant(`${__dirname}/../bench/mutants/u-gfn-u32.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'] });
+  expect(r.results.map((p) => p.status)).toEqual(['unknown']);
+  expect(r.results[0].reason).toMatch(/unsupported: a symbolic integer converted to a primitive/);
+}, 120_000);

@@ -11,7 +11,7 @@ import { property } from '../properties/properties';
 import { ReportFileError, loadReports, saveReport, upgradeReports } from '../properties/reports/store';
 import { indexPage, indexRows } from '../properties/reports/index-page';
 import { inProcessResolver } from '../properties/reports/variant-of';
-import { buildRecord, reportStem } from '../properties/reports/record';
+import { buildRecord, legacyReportStem, reportStem } from '../properties/reports/record';
 import { execute } from '../properties/engine/execute';
 import { selftestSnippet } from '../properties/reports/selftest';
 import buggy from '../variants/buggy';
@@ -83,6 +83,20 @@ test('a report of format 1 (with the xarray mode and pick) still reads, and repo
   const stem = reportStem(contract.variant.name, contract.property, contract.counterexample);
   fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(contract));
   expect(() => loadReports(dir)).toThrow(new RegExp(`${stem}\\.json: format 1, with a case in the xarray contract mode, which is gone`));
+});
+
+test('a report is named as its variant, dots kept; one named before they were (upstream-6-14--...) still reads, and reports:index renames it', () => {
+  const dir = tmp();
+  const dotted: Variant = { ...buggy, name: 'buggy-6.8' };
+  const v = checkAndReport(dotted, property('no-warn'), opts(dir));
+  expect(v.report!.stem).toMatch(/^buggy-6\.8--no-warn--[0-9a-f]{12}$/);
+  const record = JSON.parse(fs.readFileSync(path.join(dir, `${v.report!.stem}.json`), 'utf8'));
+  const oldStem = legacyReportStem(record.variant.name, record.property, record.counterexample);
+  expect(oldStem).toBe(v.report!.stem.replace('buggy-6.8', 'buggy-6-8'));
+  for (const f of files(dir)) fs.renameSync(path.join(dir, f), path.join(dir, f.replace(v.report!.stem, oldStem)));
+  expect(loadReports(dir).map((r) => r.stem)).toEqual([oldStem]);
+  expect(upgradeReports(dir)).toEqual([`${oldStem} -> ${v.report!.stem}`]);
+  expect(files(dir)).toEqual([`${v.report!.stem}.json`, `${v.report!.stem}.md`, `${v.report!.stem}.svg`]);
 });
 
 test('a report whose variant now passes is reported as fixed and deleted only by prune', () => {

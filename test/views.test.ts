@@ -54,8 +54,8 @@ describe('the layout: each view binds on its own', () => {
   test('within one view the kernel\'s rules hold as before: the same indices twice is -EINVAL, the same gfns -EEXIST', () => {
     const l = bind(addView(file), region(0, 0n, 4n, 100n), 1);
     expect(() => bind(l, region(1, 2n, 2n, 200n), 1)).toThrow(KernelError);
-    expect(() => bind(l, region(1, 2n, 2n, 200n), 1)).toThrow(/kvm_gmem_bind: file range overlaps the binding of slot 0/);
-    expect(() => bind(l, region(1, 4n, 2n, 101n), 1)).toThrow(/gfns overlap slot 0/);
+    expect(() => bind(l, region(1, 2n, 2n, 200n), 1)).toThrow(/kvm_gmem_bind: file range overlaps another binding of the view \(slot 0\)/);
+    expect(() => bind(l, region(1, 4n, 2n, 101n), 1)).toThrow(/gfns overlap another slot in the same address space \(slot 0\)/);
     expect(bind(l, region(1, 0n, 4n, 100n), 0).slots).toHaveLength(1); // view 0 is another VM
   });
 

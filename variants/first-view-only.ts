@@ -9,6 +9,7 @@ import upstream2026, { __kvm_gmem_invalidate_begin, __kvm_gmem_invalidate_end, k
 
 export default defineVariant({
   ...upstream2026,
+  bind: undefined, // only the invalidation is this variant: upstream-2026's kvm_gmem_bind() is judged there
   name: 'first-view-only',
   origin: 'buggy on purpose: upstream-2026 invalidating only the first view of the inode',
   expect: expectations({

@@ -9,6 +9,7 @@ import upstream2026 from './upstream-2026';
 
 export default defineVariant({
   ...upstream2026,
+  bind: undefined, // only the invalidation is this variant: upstream-2026's kvm_gmem_bind() is judged there
   name: 'release-all-views',
   origin: 'buggy on purpose: upstream-2026 whose release invalidates every view of the inode',
   expect: expectations({

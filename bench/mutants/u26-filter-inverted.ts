@@ -13,6 +13,7 @@ function kvm_gmem_get_invalidate_filter(k: Kernel, inode: Inode): number {
 
 export default defineVariant({
   ...upstream2026,
+  bind: undefined, // only the invalidation is mutated: upstream-2026's kvm_gmem_bind() is judged there
   name: 'u26-filter-inverted',
   origin: 'mutant of upstream-2026',
   expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report' }),

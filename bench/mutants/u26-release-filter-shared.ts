@@ -5,6 +5,7 @@ import upstream2026, { __kvm_gmem_invalidate_begin } from '../../variants/upstre
 
 export default defineVariant({
   ...upstream2026,
+  bind: undefined, // only the invalidation is mutated: upstream-2026's kvm_gmem_bind() is judged there
   name: 'u26-release-filter-shared',
   origin: 'mutant of upstream-2026',
   expect: expectations({ 'no-stale-mapping': 'fail', 'no-redundant-unmap': 'report' }),

@@ -4,7 +4,12 @@
  * space, so that a body taken from any era of virt/kvm/guest_mem{,fd}.c compiles unchanged:
  * the types, struct kvm_memory_slot / kvm_gfn_range / kvm_gmem / gmem_file / gmem_inode,
  * min()/max() with the kernel's type check, WARN_ON_ONCE, the MMU lock and invalidation
- * calls, and xa_for_each_range()/xa_find().
+ * calls, and xa_for_each_range()/xa_find(); and what a kvm_gmem_bind() body uses: the file
+ * (fget(), file_inode(), i_size_read()), xa_empty() and xa_store_range(), the errnos.
+ *
+ * Arithmetic is the kernel's: the unit is compiled with -fno-strict-overflow (native/compile.ts,
+ * as the kernel's Makefile does), which in gcc 8 on implies -fwrapv: a loff_t (long long) sum
+ * that leaves the type wraps modulo 2^64, as 6.8's kvm_gmem_bind() offset + size does.
  *
  * The xarray is not implemented here: each view's bindings arrive as the entries (chunks) the
  * TypeScript model says xa_store_range() made (model/xarray.ts), and xa_for_each_range() and
@@ -41,6 +46,11 @@ typedef unsigned long pgoff_t;
 typedef u64 gfn_t;
 typedef u64 gpa_t;
 typedef u64 kvm_pfn_t;
+typedef unsigned long size_t;
+/* include/linux/types.h (2026): an unsigned file offset, as 7.2's kvm_gmem_bind() takes it */
+typedef u64 uoff_t;
+typedef unsigned int gfp_t;
+#define GFP_KERNEL	((gfp_t)0)
 
 typedef struct { unsigned long pte; } pte_t;
 #define __pte(x)	((pte_t) { (x) })
@@ -54,6 +64,8 @@ typedef struct { unsigned long pte; } pte_t;
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define BIT(nr)		(1UL << (nr))
+#define BUILD_BUG_ON(condition)	((void)sizeof(char[1 - 2 * !!(condition)]))
+#define rcu_assign_pointer(p, v)	do { (p) = (v); } while (0)
 #define BIT_ULL(nr)	(1ULL << (nr))
 #define READ_ONCE(x)	(*(const volatile typeof(x) *)&(x))
 #define WRITE_ONCE(x, val)	do { *(volatile typeof(x) *)&(x) = (val); } while (0)
@@ -151,6 +163,16 @@ static inline bool kvm_memslot_is_gmem_only(const struct kvm_memory_slot *slot)
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)
 #endif
+#define PAGE_ALIGNED(addr)	((((unsigned long)(addr)) & (PAGE_SIZE - 1)) == 0)
+
+/* include/uapi/asm-generic/errno-base.h: the errnos a kvm_gmem_bind() returns (driver.c has libc's, the same) */
+#ifndef EINVAL
+#define EIO	5
+#define EBADF	9
+#define ENOMEM	12
+#define EEXIST	17
+#define EINVAL	22
+#endif
 
 /* include/linux/kvm_host.h: the host virtual address of a gfn of a slot */
 static inline unsigned long gfn_to_hva_memslot(const struct kvm_memory_slot *slot, gfn_t gfn)
@@ -195,6 +217,12 @@ struct xarray {
 typedef unsigned int __bitwise xa_mark_t;
 #define XA_PRESENT	((xa_mark_t)8U)
 
+/* A binding's store: logged for the property to judge (native/driver.c); it never fails here (NULL). */
+bool xa_empty(const struct xarray *xa);
+void *xa_store_range(struct xarray *xa, unsigned long first, unsigned long last, void *entry, gfp_t gfp);
+static inline int xa_err(void *entry) { (void)entry; return 0; }
+static inline bool xa_is_err(const void *entry) { (void)entry; return false; }
+
 /* include/linux/fs.h, the fields the eras that take an inode read */
 struct address_space {
 	struct inode *host;
@@ -207,6 +235,30 @@ struct inode {
 	void *i_private;
 	loff_t i_size;
 };
+
+static inline loff_t i_size_read(const struct inode *inode) { return inode->i_size; }
+/* the bindings are stable under it; nothing runs beside a case here */
+static inline void filemap_invalidate_lock(struct address_space *mapping) { (void)mapping; }
+static inline void filemap_invalidate_unlock(struct address_space *mapping) { (void)mapping; }
+
+/*
+ * The guest_memfd file a kvm_gmem_bind() is given (fget() of the fd the harness passes): its
+ * private_data is the first view's struct kvm_gmem (6.8 to 2025) or struct gmem_file (2026), as the
+ * era's glue sets it. kvm_gmem_fops is the harness's: a tree's own definition is not taken.
+ */
+struct file_operations {
+	int unused;
+};
+extern struct file_operations kvm_gmem_fops;
+struct file {
+	const struct file_operations *f_op;
+	void *private_data;
+	struct inode *f_inode;
+	struct address_space *f_mapping;
+};
+struct file *fget(unsigned int fd);
+static inline void fput(struct file *file) { (void)file; }
+static inline struct inode *file_inode(const struct file *file) { return file->f_inode; }
 
 /* include/uapi/linux/kvm.h */
 #define GUEST_MEMFD_FLAG_MMAP		(1ULL << 0)
@@ -325,5 +377,15 @@ void harness_call_release_end(int view);
 /* The split era calls zap between begin and end; which list the file's gmem_files are on. */
 extern const int harness_era_zaps;
 extern const int harness_files_on_i_private_list;
+
+/*
+ * Written by native/era.ts too: kvm_gmem_bind(kvm, slot, HARNESS_GMEM_FD, offset) of the first
+ * view's VM, with the era's view as the file's private_data; 0 without a kvm_gmem_bind(), which
+ * the harness then never asks (bind-within-file does not judge it).
+ */
+#define HARNESS_GMEM_FD	3
+extern const int harness_has_bind;
+extern struct file harness_gmem_file;
+int harness_call_bind(struct kvm_memory_slot *slot, u64 offset);
 
 #endif /* KVM_GMEM_SHIM_H */

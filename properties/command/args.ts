@@ -6,13 +6,18 @@ import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { optionsFromEnv } from '../engine/engine';
-import { IntRule, RUNS, SEED, SettingError, readInt } from '../engine/settings';
+import { IntRule, RUNS, SEED, SettingError, readInt, readSwitch } from '../engine/settings';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
+
+/** The seed of every --bisect step when none is given (--seed, FC_SEED). */
+export const BISECT_SEED = 1;
 
 export const HELP = `Check guest_memfd invalidation variants against the harness's properties.
 
-usage: npm run check -- [options] [variant.ts | variant.c | folder ...]
-       npx gmem-check [options] [variant.ts | variant.c | folder ...]
+usage: npm run check -- [options] [variant.ts | variant.c | folder | kernel tree ...]
+       npm run check -- --from-kernel TREE --patch FILE... [--review]
+       npm run check -- --from-kernel TREE --rev A..B [--review]
+       git bisect run npm --prefix HARNESS run -s check -- --from-kernel . --bisect
 
 With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or
 folder outside variants/ is checked by path; a new file under variants/ is picked up by name. A
@@ -31,13 +36,33 @@ variant runs in a process of its own; nothing of it runs in the command.
                       that uses no CPU is suspected after four limits of wall time)
   --from-kernel PATH  check the invalidation functions of a kernel tree (or its guest_memfd.c),
                       taken as they are, with the era read from their signatures
+  --patch FILE...     with --from-kernel TREE: apply these patches in order (format-patch files,
+                      a b4 mbox of a series, mails or plain diffs; every file named after it is
+                      one too) to a scratch copy of the files they touch, never to TREE, and judge
+                      the file before and after each patch that touches it: what each patch fixed
+                      or broke. Exit 1 if a patch breaks a property that passed before it
+  --rev A..B          with --from-kernel TREE (a git repository): judge the file at A and at every
+                      commit of A..B that touches it (read with git show, nothing checked out), a
+                      commit x property table and the first commit whose verdict changed
+  --bisect            with --from-kernel TREE: a git bisect run step. Exit 0 good (every
+                      correctness property passes), 1 bad (one fails), 125 when the commit cannot
+                      be judged (no guest_memfd file, or one the harness cannot take), 128 (aborts
+                      the bisect) when the command line or the machine is wrong. Every step
+                      runs seed ${BISECT_SEED} unless --seed or FC_SEED names another
+  --review            with --patch or --rev: the result as plain text wrapped at 72 columns, to
+                      paste into a mailing-list reply
   --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
+                      (a kernel tree's report: on the tree --from-kernel names, else on the file its
+                      record names; a tree whose file changed since is said to have changed)
   --live              with --report: build the report's self-checking C program instead and run it
                       on this machine's /dev/kvm; exit 0 PASS, 1 FAIL (no usable KVM: one line
                       "live: skipped: <why>", exit 0)
+  --require-live      with --live: a live kernel that cannot be used is a failure (exit 2), not a
+                      skip (also GMEM_REQUIRE_KVM=1), for a CI whose machines have KVM with guest_memfd
   --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
                       for shipped variants and kernel trees, and a shrink-reports/ folder beside a
-                      variant checked by path)
+                      variant checked by path). --patch, --rev and --bisect write no report
+                      unless this (or REPORTS_DIR) names a folder
   --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of N pages
                       against every punch [s, e) with e <= N + 1, release and every folio
                       (a property a variant must fail may pass in a scope too small to reach its
@@ -53,13 +78,19 @@ variant runs in a process of its own; nothing of it runs in the command.
   -h, --help          this text
 
 exit status: 0 every verdict matches the variant's expectation (a new variant expects to pass
-every correctness property); 1 a property verdict differs; 2 a variant file or the command is broken.
+every correctness property); 1 a property verdict differs (with --patch or --rev: a patch or
+commit breaks a property that passed before it); 2 a variant file, a tree, a patch or the command
+is broken, or something named cannot be judged. A file that is not a variant (.ts, .c), a folder of
+them or a kernel tree is refused (2), never skipped; --bisect has its own codes (above).
 
 examples:
   npm run check                                      # every shipped variant, the verdict table
   npm run check -- my-patch.ts                       # a variant of your own, by path
   npm run check -- variants/c/upstream.c             # a variant in C, compiled with gcc
   npm run check -- --from-kernel ~/linux             # the functions of a kernel tree
+  npm run check -- --from-kernel ~/linux --patch ~/fix.patch      # what a patch changes
+  npm run check -- --from-kernel ~/linux --patch ~/series.mbx --review > reply.txt
+  npm run check -- --from-kernel ~/linux --rev v6.8..v6.14        # a commit x property table
   npm run check -- --runs 100000 --property no-stale-mapping variants/upstream.ts
   npm run check -- --seed=42 --path 0 --property no-stale-mapping variants/buggy.ts   # replay a failure
   npm run check -- --report shrink-reports/<name>.json
@@ -68,6 +99,11 @@ examples:
 export interface Args {
   targets: string[];
   fromKernel: string[];
+  /** --patch: the patch files, in the order named (with --patch, every positional is one). */
+  patches: string[];
+  rev?: string;
+  bisect: boolean;
+  review: boolean;
   properties?: PropertyId[];
   numRuns: number;
   seed: number;
@@ -75,6 +111,8 @@ export interface Args {
   timeoutMs: number;
   report?: string;
   live: boolean;
+  /** With --live: a skip is a failure (--require-live, GMEM_REQUIRE_KVM=1). */
+  requireLive: boolean;
   reportsDir?: string;
   exhaustive?: number;
   shard?: string;
@@ -96,8 +134,13 @@ const OPTIONS = {
   timeout: { type: 'string' },
   report: { type: 'string' },
   live: { type: 'boolean' },
+  'require-live': { type: 'boolean' },
   'reports-dir': { type: 'string' },
   'from-kernel': { type: 'string', multiple: true },
+  patch: { type: 'string', multiple: true },
+  rev: { type: 'string' },
+  bisect: { type: 'boolean' },
+  review: { type: 'boolean' },
   exhaustive: { type: 'string' },
   shard: { type: 'string' },
   'no-typecheck': { type: 'boolean' },
@@ -109,7 +152,8 @@ const OPTIONS = {
 
 /** node:util's own words for a bad command line, as one sentence of ours. */
 function usageOf(e: unknown): UsageError {
-  const m = e instanceof Error ? e.message : String(e);
+  // not instanceof: node's own errors come from another realm under jest
+  const m = typeof (e as Error | undefined)?.message === 'string' ? (e as Error).message : String(e);
   const unknown = /^Unknown option '([^']+)'/.exec(m);
   if (unknown) return new UsageError(`unknown option ${unknown[1]} (see --help)`);
   const missing = /^Option '(--[\w-]+)(?: <value>)?' argument missing/.exec(m);
@@ -119,22 +163,25 @@ function usageOf(e: unknown): UsageError {
   return new UsageError(m.split('\n')[0]);
 }
 
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
-  let parsed: ReturnType<typeof utilParseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+/** A setting read by its rule; a value that breaks it is a usage error. */
+function setting<T>(read: () => T): T {
   try {
-    parsed = utilParseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    return read();
+  } catch (e) {
+    throw e instanceof SettingError ? new UsageError(e.message) : e;
+  }
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
+  let parsed: ReturnType<typeof utilParseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; tokens: true }>>;
+  try {
+    parsed = utilParseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw usageOf(e);
   }
   const o = parsed.values;
-  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    try {
-      return readInt(`--${flag}`, raw, rule);
-    } catch (e) {
-      throw e instanceof SettingError ? new UsageError(e.message) : e;
-    }
-  };
+  const int = (flag: string, raw: string | undefined, rule: IntRule, fallback: number): number =>
+    raw === undefined ? fallback : setting(() => readInt(`--${flag}`, raw, rule));
   // the environment's FC_NUM_RUNS and FC_SEED, under the rules of --runs and --seed
   const { numRuns, seed } = optionsFromEnv(env);
   let properties: PropertyId[] | undefined;
@@ -144,9 +191,16 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     if (bad.length) throw new UsageError(`unknown property ${bad.join(', ')}; the properties are ${PROPERTY_IDS.join(', ')}`);
     properties = ids as PropertyId[];
   }
+  // --patch a.patch b.patch (a shell's *.patch): the files after it are patches too, in order
+  const patching = o.patch !== undefined;
+  const patches = patching ? parsed.tokens.flatMap((t) => (t.kind === 'option' && t.name === 'patch' ? [t.value!] : t.kind === 'positional' ? [t.value] : [])) : [];
   const a: Args = {
-    targets: parsed.positionals,
+    targets: patching ? [] : parsed.positionals,
     fromKernel: o['from-kernel'] ?? [],
+    patches,
+    ...(o.rev !== undefined ? { rev: o.rev } : {}),
+    bisect: o.bisect ?? false,
+    review: o.review ?? false,
     ...(properties ? { properties } : {}),
     numRuns: int('runs', o.runs, RUNS, numRuns),
     seed: int('seed', o.seed, SEED, seed),
@@ -155,6 +209,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     timeoutMs: int('timeout', o.timeout, { min: MIN_LIMIT_MS, max: 86_400_000, why: ' (CPU time is counted in 10 ms ticks)' }, 2000),
     ...(o.report !== undefined ? { report: o.report } : {}),
     live: o.live ?? false,
+    requireLive: o['require-live'] ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
     ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, { min: 1, max: Number.MAX_SAFE_INTEGER }, 0) } : {}),
     ...(o.shard !== undefined ? { shard: o.shard } : {}),
@@ -165,10 +220,41 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     help: o.help ?? false,
   };
   if (a.live && a.report === undefined) throw new UsageError('--live runs the program of one saved report: give --report FILE too');
+  if (a.report !== undefined && a.fromKernel.length > 1) throw new UsageError('--report replays one report: give at most one --from-kernel TREE, the tree a kernel tree\'s report runs on');
+  if (a.live && a.json) throw new UsageError('--live prints the program\'s own lines, not JSON: leave out --json');
+  if (a.requireLive && !a.live) throw new UsageError('--require-live makes a skipped --live run a failure: give --report FILE --live too');
+  // the environment's switch, held to 1 or 0 where it counts (a bad value: a SettingError, as FC_SEED's)
+  if (a.live) a.requireLive ||= readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
   if (a.shard !== undefined && a.exhaustive === undefined) throw new UsageError('--shard splits an --exhaustive run: give --exhaustive N too');
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
+  seriesRules(a);
+  // each bisect step is a process of its own: a fresh seed per step could find a bug at one
+  // commit and miss it at the next, and blame the wrong one
+  if (a.bisect && o.seed === undefined && !env.FC_SEED) a.seed = BISECT_SEED;
   return a;
 }
 
-/** Where npm was run from: relative paths on the command line are the user's, not the package's. */
-export const userPath = (p: string): string => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+/** --patch, --rev and --bisect: one tree, one mode, and nothing they would ignore. */
+function seriesRules(a: Args): void {
+  const modes = [a.patches.length ? '--patch' : '', a.rev !== undefined ? '--rev' : '', a.bisect ? '--bisect' : ''].filter(Boolean);
+  if (a.review && !a.patches.length && a.rev === undefined) throw new UsageError('--review writes the result of --patch or --rev: give one of them');
+  if (modes.length === 0) return;
+  if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} are different checks: give one`);
+  const mode = modes[0];
+  if (a.fromKernel.length !== 1) throw new UsageError(`${mode} checks one kernel tree: give --from-kernel TREE once`);
+  if (a.targets.length) throw new UsageError(`${mode} checks the tree alone: ${a.targets[0]} would not be checked`);
+  for (const [on, flag] of [[a.exhaustive !== undefined, '--exhaustive'], [a.report !== undefined, '--report'], [a.path !== undefined, '--path']] as const) {
+    if (on) throw new UsageError(`${flag} does not go with ${mode}`);
+  }
+  if (a.review && a.json) throw new UsageError('--review and --json are two ways to print the result: give one');
+}
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * A path on the command line, from where the user is: npm run moves to the package's folder and
+ * says where it was run from in INIT_CWD. A child of an npm process inherits INIT_CWD wherever it
+ * runs (git bisect run under an npm script, say), so it counts only in the package's folder.
+ */
+export const userPath = (p: string): string =>
+  path.resolve(process.env.INIT_CWD && path.resolve(process.cwd()) === PACKAGE_ROOT ? process.env.INIT_CWD : process.cwd(), p);

@@ -4,7 +4,6 @@
 // prints or poisons its copy of the model is a reported failure and the run goes on; no
 // variant code runs in this process. Exit 0/1/2: see HELP in args.ts.
 
-import fs from 'fs';
 import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
 import { runsIn } from '../../model/vm';
@@ -13,7 +12,7 @@ import { WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaus
 import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
-import { formatFailure, formatOutcome } from '../format';
+import { ReplayTarget, failureReplay, formatFailure, formatOutcome } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
@@ -21,12 +20,22 @@ import { PROPERTIES, property, violations } from '../properties';
 import { PortWarning, filterWarning, viewsWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
 import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
-import { caseRecord } from '../reports/record';
+import { caseRecord, isKernelTree } from '../reports/record';
 import { replay } from '../reports/replay';
 import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
 import { SavedReport, loadReport, loadReports, makeFolder, reportsDir } from '../reports/store';
+import { BisectOutput, CheckOutput, ExhaustiveOutput, ReplayOutput, SeriesOutput } from './output-schema';
+import { namedTargets } from './targets';
+import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
+import { Judge, compareStates, seriesVerdict } from './compare';
+import { headOf } from './git';
+import { GMEM_FILES, seriesStates } from './patches';
+import { rangeStates } from './revs';
+import { reviewText } from './review';
+import { SeriesContext, replayCommand as seriesReplay, seriesJson, seriesText } from './series-print';
+import { Snapshots } from './snapshots';
 import { verdictTable } from './table';
 import { typecheckInChild } from '../isolation/typecheck';
 
@@ -46,22 +55,6 @@ const variantOutput = (text: string) => sink.err(text);
 /** The type check of every file together, in its own process, before it counts as stuck. */
 const TYPECHECK_LIMIT_MS = 120_000;
 
-/** Variant files named on the command line (folders expanded); every file in variants/ when nothing is named. */
-export function variantFiles(targets: readonly string[], orNone = false): string[] {
-  targets = targets.map(userPath);
-  const isVariant = (f: string) => (f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')) || f.endsWith('.c');
-  const expand = (t: string): string[] => {
-    if (!fs.existsSync(t)) throw new VariantFileError(t, 'no such file or folder');
-    if (!fs.statSync(t).isDirectory()) return [t];
-    const found = fs.readdirSync(t).filter(isVariant).sort().map((f) => path.join(t, f));
-    // a folder named by mistake must not pass for a folder of variants that all pass
-    if (found.length === 0) throw new VariantFileError(t, 'holds no variant files (.ts or .c)');
-    return found;
-  };
-  if (targets.length === 0) return orNone ? [] : expand(VARIANTS_DIR);
-  return targets.flatMap(expand);
-}
-
 interface Loaded {
   readonly file: string;
   readonly info: VariantInfo;
@@ -69,21 +62,36 @@ interface Loaded {
   /** Where its cases run: its own process (absent only with --no-isolate). */
   readonly isolated?: IsolatedRunner;
   readonly kernelTree: boolean;
+  /** A kernel tree: the --from-kernel argument it was taken from (a tree, or its file). */
+  readonly tree?: string;
+  /** The files of other trees named on the command line that hold the same file: judged once, as this one. */
+  readonly alsoAt: string[];
 }
 
 type Broken = Array<{ file: string; message: string }>;
+
+/** A variant as --json lists it in every mode: its name, file, VM types and the trees that hold the same file. */
+const checkedVariant = (l: Loaded): ExhaustiveOutput['variants'][number] =>
+  ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), ...(l.alsoAt.length ? { alsoAt: [...l.alsoAt] } : {}) });
 
 /**
  * A C variant (a .c file, or the functions of a kernel tree): compiled with gcc and run in a
  * child process. native/ is loaded only here, so a machine without gcc still runs TypeScript.
  */
-function loadC(file: string, fromKernel: boolean, timeoutMs: number): Loaded {
+function loadC(file: string, fromKernel: boolean, timeoutMs: number, shownAs?: string): Loaded {
+  // `file` is a tree (or its guest_memfd.c) for a kernel variant, the .c file for any other
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
-  const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
+  const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }, shownAs) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
-  const { name, origin, expect, vmTypes, takes, zap, release_zap, convert } = variant;
-  const info: VariantInfo = { name, origin, expect, ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}), ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}) };
-  return { file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner), kernelTree: fromKernel };
+  const { name, origin, expect, vmTypes, takes, zap, release_zap, convert, bind, bindEra } = variant;
+  const info: VariantInfo = {
+    name, origin, expect, ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}),
+    ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}), ...(bind ? { bind, ...(bindEra ? { bindEra } : {}) } : {}),
+  };
+  return {
+    file: variant.file, info, who: reportedVariant(info, sourceHashOf(variant.file), variant.file), isolated: new IsolatedRunner(variant.runner),
+    kernelTree: fromKernel, ...(fromKernel ? { tree: file } : {}), alsoAt: [],
+  };
 }
 
 /** A TypeScript file: its declarations from its own process (or, with --no-isolate, loaded here). */
@@ -98,7 +106,7 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
   const owner = isShipped(file) ? undefined : shippedNames().get(info.name);
   if (owner) refuse(`the name "${info.name}" belongs to ${path.relative(path.join(VARIANTS_DIR, '..'), owner)}; give your variant a name of its own`);
   const isolated = child ? new IsolatedRunner(child.runner) : undefined;
-  return { file, info, who: reportedVariant(info, sourceHashOf(file), file), isolated, kernelTree: false };
+  return { file, info, who: reportedVariant(info, sourceHashOf(file), file), isolated, kernelTree: false, alsoAt: [] };
 }
 
 /**
@@ -106,7 +114,7 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
  * what cannot be is `broken`. The variants' processes start together, while the type check runs.
  */
 function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
-  const all = variantFiles(args.targets, args.fromKernel.length > 0);
+  const { files: all, trees } = namedTargets(args.targets, args.fromKernel.length > 0);
   const files = all.filter((f) => f.endsWith('.ts'));
   const broken: Broken = [];
   const children = new Map<string, TsVariant>();
@@ -133,14 +141,19 @@ function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
     attempt(file, () => loadTs(file, children.get(file)));
   }
   for (const file of all.filter((f) => f.endsWith('.c'))) attempt(file, () => loadC(file, false, args.timeoutMs));
-  for (const tree of args.fromKernel.map(userPath)) attempt(tree, () => loadC(tree, true, args.timeoutMs));
+  for (const tree of [...args.fromKernel.map(userPath), ...trees]) attempt(tree, () => loadC(tree, true, args.timeoutMs));
   loaded.sort((a, b) => historyRank(a.info.name) - historyRank(b.info.name));
-  // two files of one name would share a table row and report names: the second is refused
+  // two files of one name would share a table row and report names: the second is refused, but
+  // for two trees that hold the same file, which are one variant, judged once
   for (let i = loaded.length - 1; i > 0; i--) {
     const first = loaded.findIndex((l) => l.info.name === loaded[i].info.name);
     if (first < i) {
-      broken.push({ file: loaded[i].file, message: `${loaded[i].file}: the name "${loaded[i].info.name}" is also the name of ${loaded[first].file}` });
-      loaded[i].isolated?.close();
+      const [a, b] = [loaded[first], loaded[i]];
+      if (a.kernelTree && b.kernelTree && a.who.sourceHash === b.who.sourceHash) {
+        a.alsoAt.unshift(b.file, ...b.alsoAt);
+        warn(`${b.file} is the same file as ${a.file} (${a.info.name}): judged once`);
+      } else broken.push({ file: b.file, message: `${b.file}: the name "${b.info.name}" is also the name of ${a.file}` });
+      b.isolated?.close();
       loaded.splice(i, 1);
     }
   }
@@ -179,8 +192,11 @@ function reuseFrom(loaded: readonly Loaded[]) {
   };
 }
 
-/** Every property of every loaded variant; confirmed failures saved and indexed. */
-function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
+/**
+ * Every property of every loaded variant; confirmed failures saved and indexed unless `save` is
+ * false. The variants' processes are closed at the end, unless `keepOpen`.
+ */
+function checkAll(args: Args, loaded: readonly Loaded[], how: { save: boolean; keepOpen?: boolean } = { save: true }): Checked[] {
   const props = args.properties ?? PROPERTIES.map((p) => p.id);
   // a screened check draws each case once for all its properties; any other, once per property
   const draws = loaded.reduce((n, l) => n + (screens({ isolated: l.isolated, path: args.path }) ? 1 : props.length), 0);
@@ -193,49 +209,74 @@ function checkAll(args: Args, loaded: readonly Loaded[]): Checked[] {
       const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick };
       if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info);
       for (const v of checkVariant(info, opts)) {
-        const r = reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
+        const r = how.save ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
         verdicts.push({ ...r, dir });
       }
     }
     refreshIndexes(args, verdicts, loaded);
   } finally {
     progress.finish();
-    for (const l of loaded) l.isolated?.close();
+    if (!how.keepOpen) for (const l of loaded) l.isolated?.close();
   }
   return verdicts;
 }
 
+/** A run whose every verdict is 'not judged' judged nothing: it is no green run (exit 2), and this says why. */
+function nothingJudged(verdicts: ReadonlyArray<{ actual: string; violations?: readonly string[] }>): string | null {
+  if (!verdicts.length || !verdicts.every((v) => v.actual === 'not-judged')) return null;
+  const why = (verdicts[0].violations?.[0] ?? '').replace(/^not judged: /, '');
+  return `nothing was judged for the variants and properties asked for (${why}): a run that judges nothing is not a pass`;
+}
+
 /** 2 if anything is broken (a file, or the harness on some case), else 1 if a verdict differs, else 0. */
-function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; harnessError?: string }>): number {
+function exitCode(broken: Broken, verdicts: ReadonlyArray<{ matches: boolean; harnessError?: string }>): CheckOutput['exitCode'] {
   if (broken.length || verdicts.some((v) => v.harnessError)) return EXIT.broken;
   return verdicts.every((v) => v.matches) ? EXIT.ok : EXIT.failed;
 }
 
 /** A variant the command ran, as --json lists it. */
-interface RanVariant {
-  readonly name: string;
-  readonly file: string;
-  /** The VM types its cases ran in. */
-  readonly vmTypes: readonly string[];
-  /** The views of the file its cases had: 1, or up to 3 for a variant that takes the inode. */
-  readonly maxViews: number;
-  /** The split era's cases it got: none, huge pages only (a zap, no convert), or conversions too. */
-  readonly split: 'no' | 'huge-pages' | 'converts';
-  /** Hang candidates run again in a fresh process: at most one per variant that hangs. */
-  readonly hangConfirmations: number;
+type RanVariant = CheckOutput['variants'][number];
+
+/** A path as a command line the user types should name it: from where they are, or absolute; quoted for the shell if it must be. */
+function typed(p: string): string {
+  const rel = path.relative(process.env.INIT_CWD ?? process.cwd(), p);
+  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
+  return /^[\w./@%+=:,-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`;
 }
 
-function printJson(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[]): void {
-  say(JSON.stringify({
-    seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: ran, warnings,
-    verdicts: verdicts.map((v) => ({
-      variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
-      violations: v.violations ?? [], path: v.fromSavedReport ? null : v.path ?? null, report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
-      confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
-      counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
-      history: v.history ? v.history.map(caseRecord) : null,
-    })),
-  }, null, 2));
+/** How the replay line names each variant: its file, or --from-kernel and the tree it was taken from. */
+const replayTargets = (loaded: readonly Loaded[]) => (v: Checked): ReplayTarget => {
+  const l = loaded.find((x) => x.info.name === v.variant);
+  const variant = !l ? "<the variant's file>" : l.tree ? `--from-kernel ${typed(l.tree)}` : typed(l.file);
+  return { variant, ...(v.report ? { report: typed(path.join(v.dir, `${v.report.stem}.json`)) } : {}) };
+};
+
+const ranOf = (l: Loaded): RanVariant => ({
+  ...checkedVariant(l), maxViews: l.info.takes === 'inode' ? 3 : 1,
+  split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0,
+  bind: l.info.bind ? l.info.bindEra ?? '6.8' : null,
+});
+
+/** The report a verdict was saved as (its page), if any. */
+const reportPath = (v: { report?: { stem: string }; dir: string }): string | undefined => (v.report ? path.join(v.dir, `${v.report.stem}.md`) : undefined);
+
+/** One verdict as --json lists it; `replay` the command that runs its failure again. */
+const verdictJson = (v: Checked, replay: string | undefined): CheckOutput['verdicts'][number] => ({
+  variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches,
+  violations: [...(v.violations ?? [])], path: v.fromSavedReport ? null : v.path ?? null, replay: replay ?? null, report: reportPath(v) ?? null,
+  confirmation: v.confirmation ?? null, notRun: v.notRun ?? false,
+  counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
+  history: v.history ? v.history.map(caseRecord) : null,
+});
+
+/** --json of a check (or, with its exit codes, of a bisect step). */
+function printJson(args: Args, mode: { mode: 'check'; exitCode: CheckOutput['exitCode'] } | { mode: 'bisect'; exitCode: BisectOutput['exitCode'] },
+  broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[], target: (v: Checked) => ReplayTarget): void {
+  const out: CheckOutput | BisectOutput = {
+    ...mode, seed: args.seed, numRuns: args.numRuns, broken: [...broken], variants: [...ran], warnings: [...warnings],
+    verdicts: verdicts.map((v) => verdictJson(v, failureReplay(v, target(v)))),
+  };
+  say(JSON.stringify(out, null, 2));
 }
 
 /** Which VMs the cases ran in, under the table: a filter is only judged where a VM honours it. */
@@ -254,7 +295,7 @@ function viewsLine(ran: readonly RanVariant[]): string {
     (split.length ? `; files with huge pages (page order 9 or 18) and conversions for ${split.join(', ')}, of the split era` : '');
 }
 
-function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[]): void {
+function printText(args: Args, code: number, broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], target: (v: Checked) => ReplayTarget): void {
   for (const b of broken) warn(`broken: ${b.message}\n`);
   if (verdicts.length) {
     // a --path replays the cases along that path (the failure and its shrinks), not --runs cases
@@ -264,7 +305,7 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
     say(vmLine(ran));
   }
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
-    say(`\n${formatFailure(v)}${v.report ? `\nreport: ${path.join(v.dir, `${v.report.stem}.md`)}` : ''}`);
+    say(`\n${formatFailure(v, target(v))}${v.report ? `\nreport: ${reportPath(v)}` : ''}`);
   }
   const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
   if (written.length) say(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
@@ -290,6 +331,8 @@ function run(argv: string[]): number {
     const dir = process.env[cache];
     if (dir) makeFolder(dir, `${cache}=${dir}`);
   }
+  if (args.bisect) return bisectStep(args, named);
+  if (args.patches.length || args.rev !== undefined) return series(args, named);
   const { loaded, broken } = loadAll(args);
   // port mistakes, where they are written, before any verdict
   const warnings = loaded.flatMap((l) => [...portWarnings(l.file), ...filterWarning(l.file, l.info.vmTypes), ...viewsWarning(l.file, l.info.takes)]);
@@ -297,10 +340,126 @@ function run(argv: string[]): number {
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken);
   const verdicts = checkAll(args, loaded);
   const code = exitCode(broken, verdicts);
-  const ran = loaded.map((l): RanVariant => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes), maxViews: l.info.takes === 'inode' ? 3 : 1, split: l.info.convert ? 'converts' : l.info.zap ? 'huge-pages' : 'no', hangConfirmations: l.isolated?.runner.confirmations ?? 0 }));
-  if (args.json) printJson(args, code, broken, verdicts, ran, warnings);
-  else printText(args, code, broken, verdicts, ran);
+  const ran = loaded.map(ranOf);
+  const nothing = nothingJudged(verdicts);
+  if (nothing) {
+    if (args.json) printJson(args, { mode: 'check', exitCode: EXIT.broken }, [...broken, { file: '-', message: nothing }], verdicts, ran, warnings, replayTargets(loaded));
+    else warn(nothing);
+    return EXIT.broken;
+  }
+  if (args.json) printJson(args, { mode: 'check', exitCode: code }, broken, verdicts, ran, warnings, replayTargets(loaded));
+  else printText(args, code, broken, verdicts, ran, replayTargets(loaded));
   return code;
+}
+
+/** Reports of a patch, range or bisect check go only to a folder the user named: each would otherwise land in the harness's own. */
+const seriesHow = (named: string | undefined) => ({ save: named !== undefined, keepOpen: true });
+
+/** --bisect: the checked-out tree judged, the result in git bisect run's exit codes (bisect.ts). */
+function bisectStep(args: Args, named: string | undefined): number {
+  const tree = userPath(args.fromKernel[0]);
+  const answer = (r: BisectResult) => {
+    say(bisectLine(r));
+    return r.code;
+  };
+  const early = bisectPrecheck(tree);
+  if (early) return answer(early);
+  let loaded: Loaded;
+  try {
+    loaded = loadC(tree, true, args.timeoutMs);
+  } catch (e) {
+    return answer(bisectLoadFailure(e as Error));
+  }
+  try {
+    const verdicts = checkAll(args, [loaded], seriesHow(named));
+    const r = bisectVerdict(verdicts);
+    if (args.json) printJson(args, { mode: 'bisect', exitCode: r.code }, [], verdicts, [ranOf(loaded)], [], replayTargets([loaded]));
+    else {
+      printText(args, exitCode([], verdicts), [], verdicts, [ranOf(loaded)], replayTargets([loaded]));
+      if (!named && verdicts.some((v) => v.actual === 'fail')) say('(no report written: a bisect step writes none unless --reports-dir names a folder)');
+      say('');
+    }
+    return args.json ? r.code : answer(r);
+  } finally {
+    loaded.isolated?.close();
+  }
+}
+
+/** --patch or --rev: the file's states judged with one seed and compared (compare.ts), printed or written as a review. */
+function series(args: Args, named: string | undefined): number {
+  const tree = userPath(args.fromKernel[0]);
+  const snapshots = new Snapshots(named);
+  try {
+    const made = args.rev !== undefined ? rangeStates(tree, args.rev, snapshots) : seriesStates(tree, args.patches.map(userPath), snapshots);
+    const patchesOf = 'patches' in made ? made : undefined;
+    const judgedAs: Loaded[] = [];
+    const all: Checked[] = [];
+    const warnings: PortWarning[] = [];
+    const judge: Judge = (dir, shownAs) => {
+      const l = loadC(dir, true, args.timeoutMs, shownAs);
+      // a C port mistake (flush = flush || f()) is a kernel mistake too: said at its line, as the state names it
+      for (const w of portWarnings(l.file)) {
+        warnings.push({ ...w, file: shownAs });
+        warn(formatPortWarning(warnings[warnings.length - 1]));
+      }
+      let verdicts: Checked[];
+      try {
+        verdicts = checkAll(args, [l], seriesHow(named));
+      } catch (e) {
+        l.isolated?.close();
+        throw e;
+      }
+      judgedAs.push(l);
+      all.push(...verdicts);
+      return { name: l.info.name, info: l.info, verdicts, isolated: l.isolated! };
+    };
+    const properties = args.properties ?? PROPERTIES.map((p) => p.id);
+    const replay = (id: PropertyId) => [
+      '--from-kernel', tree, ...(args.rev !== undefined ? ['--rev', args.rev] : args.patches.flatMap((p) => ['--patch', userPath(p)])),
+      '--seed', String(args.seed), '--runs', String(args.numRuns), '--property', id,
+    ];
+    const ctx: SeriesContext = {
+      kind: args.rev !== undefined ? 'rev' : 'patch', tree, seed: args.seed, numRuns: args.numRuns, replay,
+      reportOf: (v) => reportPath(v as Checked),
+      ...(args.rev !== undefined ? { range: args.rev, commitsInRange: (made as { commitsInRange: number }).commitsInRange } : {}),
+      ...(patchesOf ? { patches: patchesOf.patches, untouched: patchesOf.untouched, skipped: patchesOf.skipped } : {}),
+      ...(args.rev === undefined ? (() => { const head = headOf(tree, GMEM_FILES); return head ? { head } : {}; })() : {}),
+    };
+    if (made.states.length === 1) {
+      // nothing after the first state touches the file: judging it alone would answer no question
+      const none = args.rev !== undefined ? `no commit of ${args.rev} (${ctx.commitsInRange} commits) touches ${GMEM_FILES.join(' or ')}`
+        : `none of the ${patchesOf!.patches.length} patch(es) touches ${GMEM_FILES.join(' or ')} (${patchesOf!.patches.length} applied cleanly)`;
+      // --json: the usual object, nothing judged, and `series.nothingJudged` saying why
+      if (args.json) {
+        const out: SeriesOutput = { mode: 'series', seed: args.seed, numRuns: args.numRuns, exitCode: EXIT.ok, broken: [], variants: [], warnings: [], series: { kind: ctx.kind, nothingJudged: none }, verdicts: [] };
+        say(JSON.stringify(out, null, 2));
+      }
+      else say(`${none}: nothing judged`);
+      return EXIT.ok;
+    }
+    const cmp = compareStates(made.states, judge, { properties });
+    const verdict = seriesVerdict(cmp);
+    const code = verdict === 'unjudged' ? EXIT.broken : verdict === 'broke' ? EXIT.failed : EXIT.ok;
+    const broken = cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why }));
+    if (args.json) {
+      // a state's verdict is replayed as the whole check is, for its property (its file is a scratch copy)
+      const replay = (v: Checked) => (v.actual === 'fail' && !v.notRun ? seriesReplay(ctx.replay(v.property)) : undefined);
+      const out: SeriesOutput = {
+        mode: 'series', seed: args.seed, numRuns: args.numRuns, exitCode: code, broken, variants: judgedAs.map(ranOf), warnings: [...warnings],
+        series: seriesJson(cmp, ctx), verdicts: all.map((v) => verdictJson(v, replay(v))),
+      };
+      say(JSON.stringify(out, null, 2));
+    } else if (args.review) say(reviewText(cmp, ctx));
+    else {
+      say(seriesText(cmp, ctx));
+      say(code === EXIT.ok ? `\nno ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it`
+        : code === EXIT.failed ? `\na ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it (BROKE above)`
+          : '\nsomething could not be judged (above): no verdict');
+    }
+    return code;
+  } finally {
+    snapshots.close();
+  }
 }
 
 /** --exhaustive N: every case of the small scope, each variant in its own process, confirmed failures saved as reports. */
@@ -328,20 +487,27 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     }
   });
   refreshIndexes(args, verdicts, loaded);
+  const nothing = nothingJudged(verdicts);
+  if (nothing) {
+    warn(nothing);
+    return EXIT.broken;
+  }
   const code = exitCode(broken, verdicts);
   const { cases } = countScope(scope);
   if (args.json) {
-    say(JSON.stringify({
-      exhaustive: { maxPages: args.exhaustive, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases },
-      exitCode: code, broken,
-      variants: loaded.map((l) => ({ name: l.info.name, file: l.file, vmTypes: runsIn(l.info.vmTypes) })),
+    const out: ExhaustiveOutput = {
+      mode: 'exhaustive',
+      exhaustive: { maxPages: args.exhaustive!, shard: `${shard.index}/${shard.count}`, casesPerVmType: cases },
+      exitCode: code, broken: [...broken],
+      variants: loaded.map(checkedVariant),
       verdicts: verdicts.map((v) => ({
         variant: v.variant, property: v.property, expected: v.expected, actual: v.actual, matches: v.matches, failures: v.failures,
-        violations: v.counterexample ? v.violations ?? [] : v.harnessError ? [v.harnessError] : [],
-        report: v.report ? path.join(v.dir, `${v.report.stem}.md`) : null,
+        violations: v.counterexample ? [...(v.violations ?? [])] : v.harnessError ? [v.harnessError] : [],
+        report: reportPath(v) ?? null,
         counterexample: v.counterexample ? caseRecord(v.counterexample.case) : null,
       })),
-    }, null, 2));
+    };
+    say(JSON.stringify(out, null, 2));
     return code;
   }
   for (const b of broken) warn(`broken: ${b.message}\n`);
@@ -349,7 +515,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
   say(verdictTable(verdicts));
   for (const v of verdicts.filter((x) => x.actual === 'fail' && (args.verbose || !x.matches))) {
     say(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
-    if (v.report) say(`report: ${path.join(v.dir, `${v.report.stem}.md`)}`);
+    if (v.report) say(`report: ${reportPath(v)}`);
   }
   say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
@@ -380,13 +546,17 @@ function refreshIndexes(args: Args, verdicts: ReadonlyArray<{ report?: { stem: s
 /**
  * --report: the saved case run again on today's variant of that name (or at the file it names),
  * after its history when it has one. A hang report is run under the same confirmation as a
- * check: it "still hangs" or "returns now", and is never called fixed for that.
+ * check: it "still hangs" or "returns now", and is never called fixed for that. A kernel tree's
+ * report runs on the tree --from-kernel names, else on the file its record names; a tree whose
+ * file changed since is said to have changed, and the case runs on it as it is now.
  */
 function replayOne(args: Args, file: string): number {
   const saved = loadReport(file);
-  if (args.live) return (require('../../live/repro') as typeof import('../../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file) });
+  if (args.live) return (require('../../live/repro') as typeof import('../../live/repro')).runRepro(saved, { file: path.relative(process.cwd(), file), required: args.requireLive });
   const { name } = saved.record.variant;
-  const of = childResolver({ timeoutMs: args.timeoutMs })(saved);
+  const tree = args.fromKernel.length ? userPath(args.fromKernel[0]) : undefined;
+  if (tree !== undefined && !isKernelTree(name)) throw new UsageError(`--from-kernel with --report names the tree a kernel tree's report is replayed on; ${file} is a report of ${name}`);
+  const of = childResolver({ timeoutMs: args.timeoutMs, tree, asItIsNow: true })(saved);
   if (!of) throw new VariantFileError(file, `no variant named "${name}" in variants/`);
   const { property, counterexample } = saved.record;
   const expected = of.expected(property);
@@ -395,25 +565,34 @@ function replayOne(args: Args, file: string): number {
     of.close();
     throw new VariantFileError(file, `${outside}: ${name} cannot run it`);
   }
+  // the tree changed: said first, and every line after names the file as it is now
+  const now = of.changedTo ?? name;
+  const changed = of.changedTo
+    ? `the tree's file ${of.file} changed since this report (${name} then, ${of.changedTo} now: its sha256 differs); the case runs on it as it is now`
+    : undefined;
   try {
     const { outcome, violations } = replay(saved, of);
-    say(formatOutcome(outcome));
     const wasHang = saved.record.confirmation === 'hang';
-    if (outcome.fault?.hang) {
-      say(`\n${name} still hangs on this case: ${outcome.fault.message}`);
-      return expected === 'pass' ? EXIT.failed : EXIT.ok;
+    const status: ReplayOutput['status'] = outcome.fault?.hang || (!wasHang && violations.length > 0) ? 'reproduces' : wasHang ? 'returns now' : 'fixed';
+    const code = status === 'reproduces' ? (expected === 'pass' ? EXIT.failed : EXIT.ok)
+      : status === 'returns now' ? (violations.length && expected === 'pass' ? EXIT.failed : EXIT.ok)
+      : expected === 'fail' ? EXIT.failed : EXIT.ok;
+    if (args.json) {
+      const out: ReplayOutput = {
+        mode: 'replay', report: file, variant: { name, file: of.file ?? null, ...(of.changedTo ? { changedTo: of.changedTo } : {}) },
+        property, expected, status, violations: [...violations], fault: outcome.fault?.message ?? null, exitCode: code,
+      };
+      say(JSON.stringify(out, null, 2));
+      return code;
     }
-    if (wasHang) {
-      const now = violations.length ? `fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}` : `passes ${property}`;
-      say(`\n${name} returns now on the case it hung on (under the same confirmation); on it, it ${now}`);
-      return violations.length && expected === 'pass' ? EXIT.failed : EXIT.ok;
-    }
-    if (violations.length > 0) {
-      say(`\n${name} still fails ${property}:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
-      return expected === 'pass' ? EXIT.failed : EXIT.ok;
-    }
-    say(`\n${name} now passes ${property} on this case: the report is fixed (npm run reports:prune removes it)`);
-    return expected === 'fail' ? EXIT.failed : EXIT.ok;
+    if (changed) say(`${changed}\n`);
+    say(formatOutcome(outcome));
+    const listed = violations.map((v) => `  - ${v}`).join('\n');
+    if (outcome.fault?.hang) say(`\n${now} still hangs on this case: ${outcome.fault.message}`);
+    else if (wasHang) say(`\n${now} returns now on the case it hung on (under the same confirmation); on it, it ${violations.length ? `fails ${property}:\n${listed}` : `passes ${property}`}`);
+    else if (status === 'reproduces') say(`\n${now} still fails ${property}:\n${listed}`);
+    else say(`\n${now} now passes ${property} on this case: the report is fixed (npm run reports:prune removes it)`);
+    return code;
   } finally {
     of.close();
   }
@@ -426,6 +605,11 @@ export function main(argv: string[], to: Sink = STDIO): number {
   } catch (e) {
     // a bad command line, report or variant file: one clear paragraph, not a stack trace
     warn(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
+    // under git bisect run, 2 would mark the commit bad: a command line that is wrong at every commit aborts the bisect
+    if (argv.includes('--bisect')) {
+      warn(bisectLine({ code: BISECT.abort, why: 'the command itself failed (above), as it would at every commit' }));
+      return BISECT.abort;
+    }
     return EXIT.broken;
   } finally {
     sink = STDIO;

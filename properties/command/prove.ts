@@ -8,25 +8,29 @@
 
 import path from 'path';
 import { parseArgs as utilParseArgs } from 'util';
-import { CORRECTNESS, Variant } from '../../model/variant';
+import { Expectation, Expectations, PropertyId, Variant, isAdvisory } from '../../model/variant';
 import { WORD64 } from '../../model/word';
-import { caseOf } from '../../prover/inputs';
 import { CTarget, cSubject, proveC } from '../../prover/c/prove';
-import { proveVariant } from '../../prover/prove';
-import { Bound, FULL_BOUND, SMALL_BOUND, shapeWords } from '../../prover/shapes';
+import { caseOf } from '../../prover/inputs';
+import { NOT_JUDGED, PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
+import { selfTest } from '../../prover/self-test';
+import { Bound, FULL_BOUND, SMALL_BOUND, boundSummary, shapeWords } from '../../prover/shapes';
 import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
-import { CorrectnessId, PropertyProof, VariantProof } from '../../prover/verdicts';
+import { PropertyProof, VariantProof } from '../../prover/verdicts';
 import { Case, caseKey } from '../case';
 import { Outcome } from '../engine/execute';
-import { inProcess } from '../engine/engine';
+import { inProcess, optionsFromEnv } from '../engine/engine';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
 import { isShipped, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports, reportsDir } from '../reports/store';
-import { variantFiles } from './main';
+import { namedTargets } from './targets';
 import { userPath } from './args';
+
+/** Cases per variant of --self-test. */
+export const SELF_TEST_CASES = 500;
 
 export const PROVE_HELP = `Prove guest_memfd invalidation variants for every input within a bound.
 
@@ -43,48 +47,52 @@ replayed on the compiled C.
 
   --from-kernel PATH  also prove the invalidation functions of a kernel tree (or its guest_memfd.c)
 
-  --property ID[,ID]  only these properties (${CORRECTNESS.join(', ')})
+  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; ${[...NOT_JUDGED.keys()].join(', ')} is not
+                      judged by the prover yet, and said so)
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
   --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/)
   --json              one JSON object instead of the table
+  --self-test         no proof: hold the prover to the engine on ${SELF_TEST_CASES} generated cases per variant
+                      (prover/self-test.ts); exit 0 when they agree, 2 when they do not (a prover bug)
   -h, --help          this text`;
 
 export interface ProveArgs {
   readonly targets: string[];
   readonly fromKernel: string[];
-  readonly properties?: CorrectnessId[];
+  readonly properties?: PropertyId[];
   readonly bound: Bound;
   readonly boundName: 'full' | 'small';
   readonly rlimit: number;
   readonly reportsDir?: string;
   readonly json: boolean;
+  readonly selfTest: boolean;
   readonly help: boolean;
 }
 
 export function parseProveArgs(argv: readonly string[]): ProveArgs {
   const { values: o, positionals } = utilParseArgs({
     args: argv.filter((a) => a !== '--prove'),
-    options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   });
   const props = o.property?.split(',');
-  const bad = props?.filter((p) => !(CORRECTNESS as readonly string[]).includes(p)) ?? [];
-  if (bad.length) throw new Error(`unknown property ${bad.join(', ')}; the prover judges ${CORRECTNESS.join(', ')}`);
+  const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
+  if (bad.length) throw new Error(`${bad.map((b) => NOT_JUDGED.get(b as PropertyId) ? `${b}: ${NOT_JUDGED.get(b as PropertyId)}` : `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
   const boundName = (o.bound ?? 'full') as 'full' | 'small';
   if (boundName !== 'full' && boundName !== 'small') throw new Error(`--bound is full or small, got "${o.bound}"`);
   const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
   if (!Number.isSafeInteger(rlimit) || rlimit < 1) throw new Error(`--rlimit needs a positive integer, got "${o.rlimit}"`);
   return {
-    targets: positionals, fromKernel: o['from-kernel'] ?? [], ...(props ? { properties: props as CorrectnessId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
-    ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, help: o.help ?? false,
+    targets: positionals, fromKernel: o['from-kernel'] ?? [], ...(props ? { properties: props as PropertyId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
+    ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, selfTest: o['self-test'] ?? false, help: o.help ?? false,
   };
 }
 
 /** What became of a counterexample in the engine. */
 export interface Replayed {
-  readonly property: CorrectnessId;
+  readonly property: PropertyId;
   /** confirmed: the engine fails it too; spurious: it does not, through an over-approximation; bug: it does not, and nothing excuses it. */
   readonly outcome: 'confirmed' | 'spurious' | 'bug';
   readonly case: Case;
@@ -123,16 +131,27 @@ export function replayCounterexample(file: string, r: PropertyProof, dir: string
   return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`) };
 }
 
-export interface ProveRow { readonly proof: VariantProof; readonly expect: Record<string, string>; readonly replays: readonly Replayed[] }
+export interface ProveRow { readonly proof: VariantProof; readonly expect: Expectations; readonly replays: readonly Replayed[] }
 
-const cell = (p: PropertyProof, expected: string, rep?: Replayed) => {
-  const word = p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
-  const ok = (word === 'proved' && expected !== 'fail') || (word === 'cex' && expected !== 'pass');
-  return `${ok ? '' : '!'}${word} ${(p.ms / 1000).toFixed(1)}s`;
-};
+/** The verdict in one word: a counterexample counts only once the engine confirmed it. */
+const word = (p: PropertyProof, rep?: Replayed) =>
+  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
 
-export function proveTable(rows: readonly ProveRow[], ids: readonly CorrectnessId[]): string {
-  const head = ['variant', ...ids, 'time'];
+/**
+ * Whether a verdict is the expected one: a property the variant must pass is proved, one it must
+ * fail has a confirmed counterexample, and an advisory one ('report') may be anything, shown.
+ */
+export function verdictMatches(p: PropertyProof, expected: Expectation, rep?: Replayed): boolean {
+  const w = word(p, rep);
+  if (w === 'PROVER-BUG') return false;
+  if (expected === 'report') return true;
+  return expected === 'pass' ? w === 'proved' : w === 'cex';
+}
+
+const cell = (p: PropertyProof, expected: Expectation, rep?: Replayed) => `${verdictMatches(p, expected, rep) ? '' : '!'}${word(p, rep)} ${(p.ms / 1000).toFixed(1)}s`;
+
+export function proveTable(rows: readonly ProveRow[], ids: readonly PropertyId[]): string {
+  const head = ['variant', ...ids.map((id) => (isAdvisory(id) ? `${id} (advisory)` : id)), 'time'];
   const body = rows.map((r) => [r.proof.variant, ...ids.map((id) => {
     const p = r.proof.results.find((x) => x.property === id)!;
     return cell(p, r.expect[id], r.replays.find((x) => x.property === id));
@@ -141,12 +160,38 @@ export function proveTable(rows: readonly ProveRow[], ids: readonly CorrectnessI
   return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-/** Whether a row's verdicts are all the expected ones, known, and no counterexample is unconfirmed. */
-const rowMatches = (r: ProveRow) => r.proof.results.every((p) => {
-  const rep = r.replays.find((x) => x.property === p.property);
-  if (p.status === 'unknown' || (rep && rep.outcome !== 'confirmed')) return false;
-  return p.status === 'proved' ? r.expect[p.property] !== 'fail' : r.expect[p.property] !== 'pass';
-});
+const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(p, r.expect[p.property], r.replays.find((x) => x.property === p.property)));
+
+/**
+ * The --json form: one object.
+ *   { bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
+ *     notJudged: [{ property, reason }] (properties the prover does not judge: no verdict, never a pass),
+ *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, ms (wall), cpuMs (prover and solver),
+ *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown',
+ *         expected: 'pass' | 'fail' | 'report', matches: boolean, ms, reason: string | null (why unknown),
+ *         shape: string | null (where the counterexample was found, in words),
+ *         counterexample: the shrunk case as a report's case record | null,
+ *         replay: 'confirmed' | 'spurious' | 'bug' | null, report: string | null (the saved report's path) }] }] }
+ */
+export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: number, broken: readonly string[]): object {
+  return {
+    bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
+    notJudged: [...NOT_JUDGED].map(([property, reason]) => ({ property, reason })),
+    variants: rows.map((r) => ({
+      variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, ms: Math.round(r.proof.ms), cpuMs: Math.round(r.proof.cpuMs),
+      results: r.proof.results.map((p) => {
+        const rep = r.replays.find((x) => x.property === p.property);
+        return {
+          property: p.property, advisory: isAdvisory(p.property), status: p.status, expected: r.expect[p.property],
+          matches: verdictMatches(p, r.expect[p.property], rep), ms: Math.round(p.ms), reason: p.reason ?? null,
+          shape: p.shape ? shapeWords(p.shape) : null,
+          counterexample: rep ? caseRecord(rep.shrunk ?? rep.case) : null,
+          replay: rep ? rep.outcome : null, report: rep?.report ?? null,
+        };
+      }),
+    })),
+  };
+}
 
 export async function proveMain(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   let args: ProveArgs;
@@ -159,12 +204,15 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
   let targets: CTarget[];
   try {
-    const files = variantFiles(args.targets, args.fromKernel.length > 0).filter((f) => f.endsWith('.ts') || f.endsWith('.c'));
-    targets = [...files.map((file) => ({ file, tree: false })), ...args.fromKernel.map((t) => ({ file: userPath(t), tree: true }))];
+    const named = namedTargets(args.targets, args.fromKernel.length > 0);
+    const files = named.files.filter((f) => f.endsWith('.ts') || f.endsWith('.c'));
+    targets = [...files.map((file) => ({ file, tree: false })), ...[...named.trees, ...args.fromKernel.map(userPath)].map((file) => ({ file, tree: true }))];
   } catch (e) {
     err(`${(e as Error).message}\n`);
     return 2;
   }
+  if (args.selfTest) return selfTestMain(targets.filter((t) => t.file.endsWith('.ts')).map((t) => t.file), out, err);
+  if (!args.json) out(`proving ${targets.length} variant file(s) and tree(s) within the ${args.boundName} bound: ${boundSummary(args.bound)}\n\n`);
   const solver = new Solver({ rlimit: args.rlimit });
   const rows: ProveRow[] = [];
   const broken: string[] = [];
@@ -194,37 +242,24 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       } finally {
         subject?.close();
       }
-      rows.push({ proof, expect: { ...variant.expect }, replays });
-      if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries, ${(proof.ms / 1000).toFixed(1)} s\n`);
+      rows.push({ proof, expect: variant.expect, replays });
+      if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries, ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
     }
   } finally {
     solver.close();
   }
-  const ids = args.properties ?? [...CORRECTNESS];
+  const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
   const code = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
-    out(`${JSON.stringify({
-      bound: args.boundName, exitCode: code, broken,
-      variants: rows.map((r) => ({
-        variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, ms: Math.round(r.proof.ms),
-        results: r.proof.results.map((p) => {
-          const rep = r.replays.find((x) => x.property === p.property);
-          return {
-            property: p.property, status: p.status, expected: r.expect[p.property], ms: Math.round(p.ms), reason: p.reason ?? null,
-            shape: p.shape ? shapeWords(p.shape) : null,
-            counterexample: rep ? caseRecord(rep.shrunk ?? rep.case) : null,
-            replay: rep ? rep.outcome : null, report: rep?.report ?? null,
-          };
-        }),
-      })),
-    }, null, 2)}\n`);
+    out(`${JSON.stringify(proveJson(rows, args, code, broken), null, 2)}\n`);
     return code;
   }
   for (const b of broken) err(`broken: ${b}\n`);
   out(`${proveTable(rows, ids)}\n`);
   const bounds = [...new Set(rows.map((r) => r.proof.bound))];
   out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);
+  for (const [id, why] of NOT_JUDGED) out(`${id}: ${why}\n`);
   for (const r of rows) {
     for (const p of r.proof.results) {
       const rep = r.replays.find((x) => x.property === p.property);
@@ -236,6 +271,25 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   }
   out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n' : '\n\nbroken (see above)\n');
   return code;
+}
+
+/** --self-test: the differential test at its full size; a difference is a prover bug (exit 2). */
+function selfTestMain(files: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
+  let seed: number;
+  try {
+    seed = optionsFromEnv().seed;
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    return 2;
+  }
+  let bad = 0;
+  for (const file of files) {
+    const r = selfTest(file, { cases: SELF_TEST_CASES, seed });
+    bad += r.differences.length;
+    out(`${path.basename(file)}: ${r.compared} cases compared, ${r.differences.length} difference(s)${r.differences.slice(0, 3).map((d) => `\n  ${d}`).join('')}\n`);
+  }
+  out(bad ? `\nPROVER BUG: the prover and the engine disagree (FC_SEED=${seed})\n` : `\nthe prover's formulas give the engine's verdict on every case (FC_SEED=${seed})\n`);
+  return bad ? 2 : 0;
 }
 
 if (require.main === module) proveMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });

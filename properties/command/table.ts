@@ -1,12 +1,13 @@
 // The verdict table: one row per variant, one column per property; an unexpected verdict is
-// marked with '!' so a reader sees at once where a variant and its expectation disagree.
+// marked with '!' so a reader sees at once where a variant and its expectation disagree, and a
+// property that cannot judge a variant (bind-within-file without a bind()) says 'n/a', never pass.
 
 import { PROPERTY_IDS, isAdvisory } from '../../model/variant';
 /** What a cell needs of a verdict (a generated or an exhaustive one). */
 export interface Cell {
   readonly variant: string;
   readonly property: string;
-  readonly actual: 'pass' | 'fail';
+  readonly actual: 'pass' | 'fail' | 'not-judged';
   readonly matches: boolean;
   /** Not run: the variant hung on a case of an earlier property. */
   readonly notRun?: boolean;
@@ -15,7 +16,7 @@ export interface Cell {
 export function verdictCell(v: Cell | undefined): string {
   if (!v) return '-';
   if (v.notRun) return 'not-run!';
-  const word = v.actual === 'pass' ? 'pass' : 'FAIL';
+  const word = v.actual === 'pass' ? 'pass' : v.actual === 'not-judged' ? 'n/a' : 'FAIL';
   return v.matches ? word : `${word}!`;
 }
 
@@ -25,5 +26,7 @@ export function verdictTable(verdicts: readonly Cell[]): string {
   const rows = names.map((name) => [name, ...PROPERTY_IDS.map((id) => verdictCell(verdicts.find((v) => v.variant === name && v.property === id)))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  const legend = verdicts.some((v) => v.actual === 'not-judged')
+    ? ['n/a: not judged, never a pass (bind-within-file judges a variant\'s kvm_gmem_bind(): one with no bind() gets no verdict there; --json says "not-judged")'] : [];
+  return [line(header), ...rows.map(line), ...legend].join('\n');
 }

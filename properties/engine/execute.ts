@@ -1,9 +1,9 @@
 // Runs one variant on one case: resolve the caller through the kernel's front end, then call
-// invalidate_begin and invalidate_end on a fresh kernel the way the era's callers do, and keep
-// what it recorded.
+// invalidate_begin and invalidate_end on a fresh kernel the way the era's callers do (or, for a
+// bind request, its kvm_gmem_bind()), and keep what it recorded.
 
-import { Resolved, resolve } from '../../model/callers';
-import { Machine, WalkRecord, makeKernel } from '../../model/kernel';
+import { BindRequest, Resolved, resolve } from '../../model/callers';
+import { BindStore, Machine, NewMemslot, WalkRecord, makeKernel } from '../../model/kernel';
 import { KvmEvent, Phase } from '../../model/kvm';
 import { Layout } from '../../model/layout';
 import { SlotGfns, expectedUnmapsOfViews } from '../../model/reference';
@@ -19,11 +19,26 @@ export interface Outcome {
   readonly expected: readonly SlotGfns[];
   readonly events: readonly KvmEvent[];
   readonly walks: readonly WalkRecord[];
+  /** A bind request: what the variant's kvm_gmem_bind() answered and stored (absent if it did not return). */
+  readonly bound?: BindAnswer;
   /** The variant threw: which function, and the error's message. */
   /** `hang`: it did not return within the time limit (a worker or a C child was stopped). */
   /** `notRun`: never sent (its variant hung on an earlier case): no failure of the case's own. */
   readonly fault?: { readonly phase: Phase; readonly message: string; readonly hang?: boolean; readonly notRun?: boolean };
 }
+
+/** What a kvm_gmem_bind() did with a request. */
+export interface BindAnswer {
+  /** What it returned: 0, or a negative errno. */
+  readonly ret: number;
+  /** slot->gmem.pgoff as it left it. */
+  readonly pgoff: bigint;
+  /** Each xa_store_range() of the bindings it made, in order. */
+  readonly stores: readonly BindStore[];
+}
+
+/** The new memslot a bind request hands kvm_gmem_bind(): not yet bound, gmem.pgoff 0. */
+export const newMemslot = (r: BindRequest): NewMemslot => ({ id: r.slot.id, base_gfn: r.slot.base_gfn, npages: r.slot.npages, gmem: { pgoff: 0n } });
 
 /** The case as the kernel sees it before any variant runs: layout, caller, reference. */
 export function prepare(c: Case, word: Word): Outcome {
@@ -36,6 +51,7 @@ export function prepare(c: Case, word: Word): Outcome {
 export function execute(variant: Variant, c: Case, word: Word = WORD64): Outcome {
   const before = prepare(c, word);
   const { layout, resolved } = before;
+  if (resolved.kind === 'bind') return executeBind(variant, before, resolved, word);
   if (resolved.kind !== 'invalidate') return before;
   const { start, end } = resolved;
   const machine = makeKernel(layout, word);
@@ -51,6 +67,21 @@ export function execute(variant: Variant, c: Case, word: Word = WORD64): Outcome
     fault = { phase: recorder.phase, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
   return { ...before, events: recorder.events, walks, fault };
+}
+
+/** A bind request: the variant's kvm_gmem_bind() on the new slot, on the first view's file. */
+function executeBind(variant: Pick<Variant, 'bind'>, before: Outcome, r: BindRequest, word: Word): Outcome {
+  const machine = makeKernel(before.layout, word);
+  machine.recorder.phase = 'bind';
+  const slot = newMemslot(r);
+  try {
+    if (!variant.bind) throw new Error('the variant has no bind(): it cannot be given a bind request');
+    const ret = variant.bind(machine.kernel, slot, r.offset);
+    if (typeof ret !== 'number' || !Number.isSafeInteger(ret)) throw new Error(`kvm_gmem_bind() must return an int, got ${typeof ret} ${String(ret)}`);
+    return { ...before, events: machine.recorder.events, bound: { ret, pgoff: slot.gmem.pgoff, stores: machine.stores } };
+  } catch (e) {
+    return { ...before, events: machine.recorder.events, fault: { phase: 'bind', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } };
+  }
 }
 
 type Invalidate = Extract<Resolved, { kind: 'invalidate' }>;
@@ -103,5 +134,9 @@ export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'i
 
 /** The outcome of a case the variant never finished (a hang), or was not run on. */
 export function faultOutcome(c: Case, message: string, word: Word = WORD64, hang = false): Outcome {
-  return { ...prepare(c, word), fault: { phase: 'begin', message, ...(hang ? { hang } : {}) } };
+  const base = prepare(c, word);
+  return { ...base, fault: { phase: base.resolved.kind === 'bind' ? 'bind' : 'begin', message, ...(hang ? { hang } : {}) } };
 }
+
+/** Whether a case runs variant code: it reaches the invalidation, or kvm_gmem_bind(). */
+export const runsVariant = (r: Resolved): boolean => r.kind === 'invalidate' || r.kind === 'bind';

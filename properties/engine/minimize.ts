@@ -20,6 +20,13 @@ const valid = (c: Case): boolean => {
 };
 
 function* smallerOps(op: Operation, huge = 1n): Generator<Operation> {
+  if (op.kind === 'bind') {
+    // fewer pages at the same offset (an overflow needs as many as the offset lies below 2^63), then a guest address at 0
+    const n = op.memory_size >> PAGE_SHIFT;
+    for (const pages of [1n, 2n, n / 2n, n - 1n]) if (pages >= 1n && pages < n) yield { ...op, memory_size: pages << PAGE_SHIFT };
+    if (op.guest_phys_addr > 0n) yield { ...op, guest_phys_addr: 0n };
+    return;
+  }
   if (op.kind === 'convert' && op.size > 0n) {
     const page = 1n << PAGE_SHIFT;
     const s = op.offset >> PAGE_SHIFT, n = op.size >> PAGE_SHIFT;
@@ -140,6 +147,8 @@ function* candidates(c: Case): Generator<Case> {
   yield* smallerViews(c);
   // the operation first: its big steps (to the huge-page edge, halving) save many small ones of the layout
   for (const op of smallerOps(c.op, 1n << BigInt(c.layout.pageOrder ?? 0))) yield { ...c, op };
+  // a bind request needs no binding before it: even the last one may go
+  if (c.op.kind === 'bind' && c.layout.slots.length === 1) yield { ...c, layout: { ...c.layout, slots: [] } };
   for (const layout of smallerLayouts(c.layout)) yield { ...c, layout };
   const low = c.layout.slots.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), c.layout.slots[0]?.pgoff ?? 0n);
   // in a file of huge pages, a shift keeps their alignment: whole huge pages only

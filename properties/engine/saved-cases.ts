@@ -4,7 +4,7 @@
 
 import { PropertyId, Variant, expectationOf } from '../../model/variant';
 import { VmType, runsIn } from '../../model/vm';
-import { Case } from '../case';
+import { Case, inBindEra } from '../case';
 import { caseOf } from '../reports/record';
 import type { CaseRecord } from '../reports/schema';
 
@@ -34,7 +34,7 @@ export interface SavedCase {
  * variant's without one, in a VM type it runs in: a bug one had is a regression test for all;
  * another's history is not.
  */
-export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, id: PropertyId, saved: readonly SavedReportLike[]): SavedCase[] {
+export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'vmTypes' | 'takes' | 'zap' | 'convert' | 'bind' | 'bindEra'>, id: PropertyId, saved: readonly SavedReportLike[]): SavedCase[] {
   const same = saved.filter((s) => s.record.property === id);
   const own = same.filter((s) => s.record.variant.name === variant.name);
   // another's case in a VM type this variant's era does not run in (a TDX VM before 6.14), or with
@@ -44,7 +44,8 @@ export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'vmType
     ? same.filter((s) => s.record.variant.name !== variant.name && !s.record.history?.length && runsThere(s.record.counterexample)) : [];
   return [...own.map((s) => ({ s, own: true })), ...others.map((s) => ({ s, own: false }))]
     .map(({ s, own: mine }) => ({
-      stem: s.stem, own: mine, case: caseOf(s.record.counterexample),
+      // made as the kernel of this variant's bind era makes it (another era's report is a test of this one too)
+      stem: s.stem, own: mine, case: inBindEra(caseOf(s.record.counterexample), variant.bindEra),
       ...(s.record.history?.length ? { history: s.record.history.map(caseOf) } : {}),
     }));
 }
@@ -54,7 +55,7 @@ export function savedCasesFor(variant: Pick<Variant, 'name' | 'expect' | 'vmType
  * VM before 6.14), or several views when its functions take one view's kvm_gmem (before 2025).
  * Null when it is one.
  */
-export function outsideOf(variant: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>, c: CaseRecord): string | null {
+export function outsideOf(variant: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert' | 'bind'>, c: CaseRecord): string | null {
   const vms = runsIn(variant.vmTypes);
   const types = [c.layout.vmType ?? 'default', ...(c.layout.otherViews ?? []).map((v) => v.vmType ?? 'default')];
   const foreign = types.find((t) => !vms.includes(t as VmType));
@@ -64,5 +65,6 @@ export function outsideOf(variant: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | '
   }
   if (c.layout.pageOrder && !variant.zap) return `its file has page order ${c.layout.pageOrder} (the HugeTLB series), and the variant is of an era before it (no zap)`;
   if (c.op.kind === 'convert' && !variant.convert) return 'its case is a conversion (the in-place conversion series), and the variant has no convert()';
+  if (c.op.kind === 'bind' && !variant.bind) return 'its case is a bind request, and the variant has no bind() (kvm_gmem_bind())';
   return null;
 }

@@ -1,5 +1,6 @@
 // The numbers a run is given, each with one rule whether it comes from a flag or from the
-// environment: FC_NUM_RUNS=0 is refused as --runs 0 is, not run as a check of nothing.
+// environment: FC_NUM_RUNS=0 is refused as --runs 0 is, not run as a check of nothing. And the
+// environment's switches (GMEM_REQUIRE_KVM), held to 1 or 0.
 
 /** An integer setting's range, and why it has that range when the reason is not obvious. */
 export interface IntRule {
@@ -30,4 +31,11 @@ export function readInt(name: string, raw: string, rule: IntRule): number {
     throw new SettingError(`${name} needs an integer ${range}${rule.why ?? ''}, got "${raw}"`);
   }
   return n;
+}
+
+/** An on/off setting of the environment (GMEM_REQUIRE_KVM): 1 on; 0, empty or absent off; anything else a SettingError. */
+export function readSwitch(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new SettingError(`${name} needs 1 (on) or 0 (off), got "${raw}"`);
 }

@@ -5,7 +5,7 @@
 // the cases that ran before it, to tell a real failure from one that depends on history.
 
 import fc from 'fast-check';
-import { CaseSpace, caseArbFor } from '../arbitraries';
+import { CaseSpace, bindCaseArbFor, caseArbFor } from '../arbitraries';
 import { Case } from '../case';
 import type { Confirmation, Executor, Isolated } from '../engine/executor';
 import { Outcome } from '../engine/execute';
@@ -26,10 +26,12 @@ export class IsolatedRunner implements Isolated {
 
   /**
    * The cases fc.check() will generate for this seed and run count (fc.sample gives the same), as
-   * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them.
+   * the runner's plan: they are sent in batches, a batch ahead of the properties that ask for them;
+   * for a variant with a bind(), the bind requests bind-within-file draws come after them.
    */
-  prefetch(seed: number, numRuns: number, space: CaseSpace = {}): void {
-    this.runner.setPlan(fc.sample(caseArbFor(space), { seed, numRuns }));
+  prefetch(seed: number, numRuns: number, space: CaseSpace & { readonly bind?: unknown } = {}): void {
+    const binds = space.bind ? fc.sample(bindCaseArbFor(space), { seed, numRuns }) : [];
+    this.runner.setPlan([...fc.sample(caseArbFor(space), { seed, numRuns }), ...binds]);
   }
 
   /** The confirmed hang, if any. */

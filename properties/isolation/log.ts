@@ -4,7 +4,7 @@
 // from the variant's process; a return value the child reports that the replay disagrees with
 // is a harness error.
 
-import { WalkRecord, XA_PRESENT, makeKernel } from '../../model/kernel';
+import { BindStore, NewMemslot, WalkRecord, XA_PRESENT, makeKernel } from '../../model/kernel';
 import { KvmEvent, PHASES, Phase } from '../../model/kvm';
 import { Layout, viewsOf } from '../../model/layout';
 import { Word } from '../../model/word';
@@ -21,6 +21,8 @@ export class NativeHarnessError extends Error {
 export interface Replayed {
   readonly events: readonly KvmEvent[];
   readonly walks: readonly WalkRecord[];
+  /** A bind request's answer: what kvm_gmem_bind() returned, slot->gmem.pgoff and its stores. */
+  readonly bound?: { readonly ret: number; readonly pgoff: bigint; readonly stores: readonly BindStore[] };
   readonly fault?: { readonly phase: Phase; readonly message: string; readonly hang?: boolean };
 }
 
@@ -72,6 +74,7 @@ export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replaye
     return x;
   };
   let fault: Replayed['fault'];
+  let bound: Replayed['bound'];
   const end = (text: string, hang = false) => { fault ??= { phase: recorder.phase, message: text, ...(hang ? { hang } : {}) }; };
   // C has no model of its own: a disagreement is the harness's bug. A TypeScript variant's
   // process runs its own copy of the model, which the variant can change: then it is the case's fault.
@@ -86,7 +89,7 @@ export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replaye
     if (fault) return;
     const [op, ...a] = line.split(' ');
     try {
-      if (i === 0 && line !== 'phase begin') throw new Malformed('the reply does not start with "phase begin"');
+      if (i === 0 && line !== 'phase begin' && line !== 'phase bind') throw new Malformed('the reply does not start with "phase begin" or "phase bind"');
       switch (op) {
         case 'phase':
           if (!(PHASES as readonly string[]).includes(a[0])) throw new Malformed(`unknown phase "${a[0]}"`);
@@ -123,6 +126,18 @@ export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replaye
           if (child !== model) disagree('xa_find', child, model);
           break;
         }
+        case 'store': {
+          // the model holds the store to the kernel's rules: the view's bindings, words
+          const entry: NewMemslot = { id: Number(u64(a[2])), base_gfn: 0n, npages: 0n, gmem: { pgoff: 0n } };
+          k.xa_store_range(k.gmem.bindings, u64(a[0]), u64(a[1]), entry);
+          break;
+        }
+        case 'bound': {
+          if (!/^-?\d{1,10}$/.test(a[0] ?? '') || !Number.isSafeInteger(Number(a[0]))) throw new Malformed(`"${a[0] ?? ''}" is not an int`);
+          if (a[1] === 'bad') throw new Malformed('slot->gmem.pgoff was left as something that is not a pgoff_t');
+          bound = { ret: Number(a[0]), pgoff: u64(a[1]), stores: machine.stores };
+          break;
+        }
         case 'fault':
         case 'throw':
           if (!(PHASES as readonly string[]).includes(a[0])) throw new Malformed(`unknown phase "${a[0]}"`);
@@ -141,8 +156,17 @@ export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replaye
     case 'ok':
       if (reply.lines.length === 0) end(`MalformedOutput: ${program} wrote nothing for the case`);
       break;
-    case 'signal':
-      end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'}) in the middle of the case; a new one is started for the next case`);
+    case 'signal': {
+      // a SIGKILL the harness did not send comes from outside: the kernel's OOM killer, most often
+      const oom = reply.lastRssMb !== undefined
+        ? ` (not sent by the harness: the kernel's OOM killer sends it when the machine runs out of memory${reply.lastRssMb > 0 ? `; the process held ${reply.lastRssMb} MB at the last look` : ''})` : '';
+      end(`Crash: ${program} was killed by ${reply.signal} (${SIGNALS[reply.signal] ?? 'signal'})${oom} in the middle of the case; a new one is started for the next case`);
+      break;
+    }
+    case 'memory':
+      end(`OutOfMemory: ${reply.evidence !== undefined
+        ? `it reached its heap limit and V8 stopped it (${reply.signal ?? 'an exit'}: "${reply.evidence}")`
+        : `it held ${reply.rssMb} MB, past the limit of ${reply.limitMb} MB, and was stopped`}; a new process is started for the next case`);
       break;
     case 'exit':
       if (src.rejectStatus !== undefined && reply.code === src.rejectStatus) throw new NativeHarnessError(`${src.who} rejected a request (see its stderr)`);
@@ -162,5 +186,5 @@ export function replayLog(layout: Layout, reply: Reply, src: LogSource): Replaye
     case 'spawn-error':
       throw new NativeHarnessError(`cannot run ${src.who}: ${reply.message}`);
   }
-  return { events: recorder.events, walks, fault };
+  return { events: recorder.events, walks, ...(bound && !fault ? { bound } : {}), fault };
 }

@@ -7,7 +7,12 @@
 import { Kernel, Machine } from '../../model/kernel';
 import { KvmGfnRange } from '../../model/kvm';
 
-export function loggedKernel(m: Machine, log: string[]): Machine {
+/** Where the calls are logged: the child's own log, which a variant's changes to Array cannot reach. */
+export interface CallLog {
+  push(line: string): void;
+}
+
+export function loggedKernel(m: Machine, log: CallLog): Machine {
   const viewOf = new Map<unknown, number>();
   m.recorders.forEach((_, i) => { const g = m.kernelFor(i).gmem; viewOf.set(g.kvm, i); viewOf.set(g.bindings, i); });
   let current = 0;
@@ -41,6 +46,11 @@ export function loggedKernel(m: Machine, log: string[]): Machine {
         on(xa);
         log.push(`find ${index} ${max} ${hit ? 1 : 0}`);
         return hit;
+      },
+      xa_store_range(xa: Parameters<Kernel['xa_store_range']>[0], first: bigint, last: bigint, entry: Parameters<Kernel['xa_store_range']>[3]) {
+        k.xa_store_range(xa, first, last, entry);
+        on(xa);
+        log.push(`store ${first} ${last} ${entry.id}`);
       },
       KVM_MMU_LOCK: call('lock', k.KVM_MMU_LOCK),
       KVM_MMU_UNLOCK: call('unlock', k.KVM_MMU_UNLOCK),

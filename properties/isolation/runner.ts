@@ -11,13 +11,13 @@
 // in which cases ran, so a failure can be replayed alone and after its history (probe()).
 
 import { Case, caseKey } from '../case';
-import { Outcome, prepare } from '../engine/execute';
+import { Outcome, prepare, runsVariant } from '../engine/execute';
 import { LogSource, NativeHarnessError, replayLog } from './log';
 import { Limits, Reply, SyncChild, SyncChildOptions } from './sync-child';
 
 export interface ChildProgram extends LogSource {
   readonly child: SyncChildOptions;
-  /** The request line of a case that reaches the invalidation; `seq` is its place in the batch. */
+  /** The request line of a case that reaches the invalidation or kvm_gmem_bind(); `seq` is its place in the batch. */
   encode(seq: number, base: Outcome): string;
 }
 
@@ -183,8 +183,9 @@ export class ChildRunner {
 
   private notRun(c: Case): Outcome {
     const base = prepare(c, this.program.word);
-    if (base.resolved.kind !== 'invalidate') return base;
-    return { ...base, fault: { phase: 'begin', message: `not run: the variant hung on an earlier case (${this.hung?.message ?? 'in this process'})`, notRun: true } };
+    if (!runsVariant(base.resolved)) return base;
+    const phase = base.resolved.kind === 'bind' ? 'bind' : 'begin';
+    return { ...base, fault: { phase, message: `not run: the variant hung on an earlier case (${this.hung?.message ?? 'in this process'})`, notRun: true } };
   }
 
   /** A cached outcome, marked as recently used (a Map keeps insertion order: oldest first). */
@@ -219,9 +220,9 @@ export class ChildRunner {
     const outcomes: Array<Outcome | undefined> = new Array(batch.length);
     const waiting: Array<{ at: number; base: Outcome }> = [];
     batch.forEach(([, c], at) => {
-      // the caller through the model's front end: only a case that reaches the invalidation runs
+      // the caller through the model's front end: only a case that reaches the invalidation (or kvm_gmem_bind()) runs
       const base = prepare(c, this.program.word);
-      if (base.resolved.kind !== 'invalidate') outcomes[at] = base;
+      if (!runsVariant(base.resolved)) outcomes[at] = base;
       else waiting.push({ at, base });
     });
     let next = 0;
@@ -251,7 +252,7 @@ export class ChildRunner {
           outcomes[at] = this.confirmHang(base, r);
           break;
         }
-        outcomes[at] = { ...base, ...replayLog(base.layout, r, this.program) };
+        outcomes[at] = this.replayed(base, r);
         if (r.kind !== 'ok') {
           this.history = []; // the process died or was replaced: a new history
           died = true;
@@ -266,6 +267,13 @@ export class ChildRunner {
     return outcomes as Outcome[];
   }
 
+  /** A case's outcome from the child's reply; a bind request the child returned from must have its answer logged. */
+  private replayed(base: Outcome, reply: Reply): Outcome {
+    const o: Outcome = { ...base, ...replayLog(base.layout, reply, this.program) };
+    if (base.resolved.kind !== 'bind' || o.bound || o.fault) return o;
+    return { ...o, fault: { phase: 'bind', message: `MalformedOutput: ${this.program.language === 'C' ? 'the C program' : "the variant's process"} logged no answer ("bound") to the bind request` } };
+  }
+
   /** A hang candidate, run again alone in a fresh process with twice the limits. */
   private confirmHang(base: Outcome, first: Extract<Reply, { kind: 'hang' }>): Outcome {
     this.confirmations++;
@@ -273,7 +281,7 @@ export class ChildRunner {
     if (again.kind !== 'hang') {
       this.history = again.kind === 'ok' ? [base.case] : [];
       // it returns when given the chance: the first limit was the machine's, not the variant's
-      return { ...base, ...replayLog(base.layout, again, this.program) };
+      return this.replayed(base, again);
     }
     const message = hangStory(first, again);
     // what the variant did before it hung, from the first run's log

@@ -7,6 +7,8 @@
 //  - a case is a hang candidate when the child's process group has used `limitMs` of CPU on
 //    it, or when `blockedMs` of wall time have passed (a child blocked for good uses no CPU);
 //    wall time alone never declares a hang before that, so a busy machine cannot fake one;
+//  - a child whose resident memory passes `memoryLimitMb` during a case is killed, and the case
+//    is a memory fault, as is a death at V8's heap limit (its "heap out of memory" on stderr);
 //  - a candidate, a crash (a signal), an exit or output out of step ends that case with what
 //    it wrote so far, and is reported at once; the rest of the batch is "not-run", and the
 //    caller decides what to send again (after a hang candidate, only once it is confirmed);
@@ -25,6 +27,10 @@ const fs = require('fs');
 
 /** USER_HZ: /proc reports CPU time in ticks of 1/100 s on Linux. */
 const CLK_TCK = 100;
+/** How often a running case's memory is looked at. */
+const MEMORY_TICK_MS = 250;
+/** V8's own words when a process reaches its heap limit (it then aborts). */
+const HEAP_OUT = /^.*(?:heap out of memory|Allocation failed - JavaScript heap).*$/m;
 /** The child's own output kept per batch; the rest is counted, not kept. */
 const OUTPUT_LIMIT = 64 * 1024;
 
@@ -56,10 +62,20 @@ function statOf(/** @type {string} */ pid) {
   }
 }
 
+/** Resident memory of a process in MB, or undefined (gone, or not Linux). */
+function rssMbOf(/** @type {number | undefined} */ pid) {
+  if (pid === undefined) return undefined;
+  try {
+    return Math.round((Number(fs.readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096) / (1 << 20));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * @typedef {{ port: import('worker_threads').MessagePort, flag: SharedArrayBuffer, command: string,
  *   args: string[], env?: NodeJS.ProcessEnv, protocolFd: number, outputMarks: boolean, testNotifyDelayMs?: number,
- *   startupMs: number, startupCpuMs: number }} Config
+ *   startupMs: number, startupCpuMs: number, memoryLimitMb: number }} Config
  */
 
 /** The channels open in this worker: a bug that escapes one fails the callers of all. */
@@ -80,6 +96,8 @@ function serve(/** @type {Config} */ config) {
   let onHello = null;
   let output = '';
   let dropped = 0;
+  /** The end of the child's output, kept whatever the cap: the evidence of how it died. */
+  let tail = '';
   /** The start of the child's first line, until it is whole. */
   let pending = '';
   /**
@@ -90,8 +108,11 @@ function serve(/** @type {Config} */ config) {
   /** @type {Child | null} */
   let condemned = null;
   /** @type {null | { seq: number, requests: string[], next: number, replies: object[], lines: string[], partial: string,
-   *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean, at: number } }} */
+   *   timer: NodeJS.Timeout | null, limitMs: number, blockedMs: number, hung: null | { cpuMs: number, wallMs: number, blocked: boolean, at: number },
+   *   memoryWatch: NodeJS.Timeout | null, outOfMemory: null | { rssMb: number, at: number } }} */
   let job = null;
+  /** The child's resident memory at the last look, in MB. */
+  let lastRssMb = 0;
 
   /** The message being served, whose reply the caller waits for. */
   /** @type {number | null} */
@@ -126,6 +147,7 @@ function serve(/** @type {Config} */ config) {
       marks += text.split('\x01\n').length - 1;
     }
     text = text.split('\x01\n').join('');
+    tail = (tail + text).slice(-8192);
     const room = OUTPUT_LIMIT - output.length;
     if (text.length <= room) output += text;
     else {
@@ -148,6 +170,8 @@ function serve(/** @type {Config} */ config) {
     const me = spawn(cmd, argv, { stdio, detached: true, env: config.env ?? process.env });
     child = me;
     hello = null;
+    tail = '';
+    lastRssMb = 0;
     // the caller can kill the group without waiting for a reply that names it
     if (me.pid !== undefined && flag.length > 1) Atomics.store(flag, 1, me.pid);
     armStartClock(me);
@@ -250,6 +274,23 @@ function serve(/** @type {Config} */ config) {
     j.timer = setTimeout(check, j.limitMs);
   }
 
+  /**
+   * The memory watch of a batch: a child whose resident memory passes `memoryLimitMb` while it
+   * runs a case is killed, and the case is a memory fault (never a hang: a variant that takes
+   * memory without end also burns CPU, in the collector, and would use up its CPU limit next).
+   */
+  function watchMemory() {
+    const j = job, me = child;
+    if (!j || !me || hello === null || me === condemned || j.next >= j.requests.length) return;
+    const rss = rssMbOf(me.pid);
+    if (rss === undefined) return;
+    lastRssMb = rss;
+    if (rss <= config.memoryLimitMb) return;
+    j.outOfMemory = { rssMb: rss, at: j.next };
+    condemned = me;
+    killGroup(me);
+  }
+
   /** Starts the child if there is none and calls back once it has said hello (or died trying). */
   function ensureStarted(/** @type {(why: string | null) => void} */ then) {
     if (child && child === condemned) {
@@ -306,6 +347,7 @@ function serve(/** @type {Config} */ config) {
     markTimer = null;
     if (!job) return;
     if (job.timer) clearTimeout(job.timer);
+    if (job.memoryWatch) clearInterval(job.memoryWatch);
     const { seq, replies } = job;
     job = null;
     reply({ seq, replies, output: takeOutput()});
@@ -369,6 +411,16 @@ function serve(/** @type {Config} */ config) {
     }
     if (!job || job.next >= job.requests.length) return;
     const lines = job.partial ? [...job.lines, job.partial] : job.lines;
+    // out of memory: past the limit (killed here), or at V8's heap limit (it aborts, saying so on stderr)
+    const heapOut = signal || code ? HEAP_OUT.exec(tail) : null;
+    if ((job.outOfMemory && job.outOfMemory.at === job.next) || heapOut) {
+      const seen = job.outOfMemory;
+      job.outOfMemory = null;
+      job.hung = null;
+      settle(heapOut ? { kind: 'memory', lines, evidence: heapOut[0].trim(), signal } : { kind: 'memory', lines, rssMb: seen?.rssMb, limitMb: config.memoryLimitMb });
+      while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
+      return;
+    }
     if (job.hung) {
       const { at, ...hung } = job.hung;
       job.hung = null;
@@ -379,7 +431,8 @@ function serve(/** @type {Config} */ config) {
       while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
       return;
     }
-    if (signal) settle({ kind: 'signal', lines, signal });
+    // a SIGKILL the harness did not send: the kernel's OOM killer sends one when memory runs out
+    if (signal) settle({ kind: 'signal', lines, signal, ...(signal === 'SIGKILL' ? { lastRssMb } : {}) });
     else settle({ kind: 'exit', lines, code });
     // the caller decides whether the rest is worth a new child (it is not for cases read ahead)
     while (job && job.next < job.requests.length) settle({ kind: 'not-run', lines: [] });
@@ -401,6 +454,7 @@ function serve(/** @type {Config} */ config) {
       const c = child;
       child = null;
       killGroup(c);
+      if (job?.memoryWatch) clearInterval(job.memoryWatch);
       job = null;
       // an idle channel too: its child is gone, and its next request must not run in a fresh one silently
       broken = `the supervisor failed: ${e instanceof Error ? e.stack : String(e)}`;
@@ -417,7 +471,10 @@ function serve(/** @type {Config} */ config) {
       ensureStarted((why) => reply({ seq: msg.seq, hello, why, output: takeOutput()}));
     } else if (msg.type === 'batch') {
       if (msg.fresh) replace();
-      job = { seq: msg.seq, requests: msg.requests, next: 0, replies: [], lines: [], partial: '', timer: null, limitMs: msg.limitMs, blockedMs: msg.blockedMs, hung: null };
+      job = {
+        seq: msg.seq, requests: msg.requests, next: 0, replies: [], lines: [], partial: '', timer: null, limitMs: msg.limitMs, blockedMs: msg.blockedMs, hung: null,
+        memoryWatch: setInterval(watchMemory, MEMORY_TICK_MS), outOfMemory: null,
+      };
       if (msg.requests.length === 0) finish();
       else sendRest();
     } else if (msg.type === 'close') {
@@ -425,6 +482,7 @@ function serve(/** @type {Config} */ config) {
       child = null;
       killGroup(c);
       if (job?.timer) clearTimeout(job.timer);
+      if (job?.memoryWatch) clearInterval(job.memoryWatch);
       if (markTimer) clearTimeout(markTimer);
       job = null;
       channels.delete(channel);

@@ -10,7 +10,10 @@ import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worke
 /** What became of one request: its protocol lines, and how the case ended if not normally. */
 export type Reply =
   | { readonly kind: 'ok'; readonly lines: readonly string[] }
-  | { readonly kind: 'signal'; readonly lines: readonly string[]; readonly signal: string }
+  /** `lastRssMb`: for a SIGKILL the harness did not send, the child's memory at the last look. */
+  | { readonly kind: 'signal'; readonly lines: readonly string[]; readonly signal: string; readonly lastRssMb?: number }
+  /** Out of memory: past `limitMb` (killed at `rssMb`), or at V8's heap limit (`evidence`, its words). */
+  | { readonly kind: 'memory'; readonly lines: readonly string[]; readonly rssMb?: number; readonly limitMb?: number; readonly evidence?: string; readonly signal?: string }
   | { readonly kind: 'exit'; readonly lines: readonly string[]; readonly code: number | null; readonly why?: string }
   /** A hang candidate: `cpuMs` of CPU (-1 unknown) in `wallMs`; `blocked` when wall time, not CPU, ran out. */
   | { readonly kind: 'hang'; readonly lines: readonly string[]; readonly cpuMs: number; readonly wallMs: number; readonly blocked: boolean; readonly limitMs: number }
@@ -50,6 +53,8 @@ export interface SyncChildOptions {
   readonly startupMs?: number;
   /** ... or after this much CPU time: its top-level code does not return (default 10 s). */
   readonly startupCpuMs?: number;
+  /** Resident memory a child may reach while it runs a case (default 512 MB): past it, the case is a memory fault. */
+  readonly memoryLimitMb?: number;
 }
 
 /** The worker or its child broke the protocol: a bug of the harness, not a verdict. */
@@ -66,6 +71,8 @@ const WORKER_SLACK_MS = 120_000;
 /** How long a reply whose flag is set may take to become receivable before that is a harness error. */
 export const MESSAGE_GRACE_MS = 100;
 const DEFAULT_STARTUP_MS = 60_000, DEFAULT_STARTUP_CPU_MS = 10_000;
+/** A variant's process holds one small case at a time (50 MB for Node, a few for C): ten times that is a leak. */
+export const DEFAULT_MEMORY_LIMIT_MB = 512;
 
 /**
  * The supervisor thread, started with the first SyncChild and shared by all: a thread costs
@@ -207,6 +214,7 @@ export class SyncChild {
       port: port2, flag: this.flag.buffer, command: this.opts.command, args: [...(this.opts.args ?? [])],
       env: this.opts.env, protocolFd: this.opts.protocolFd ?? 1, outputMarks: this.opts.outputMarks ?? false, testNotifyDelayMs: this.opts.testNotifyDelayMs,
       startupMs: this.startupMs, startupCpuMs: this.opts.startupCpuMs ?? DEFAULT_STARTUP_CPU_MS,
+      memoryLimitMb: this.opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
     };
     this.supervisor = supervisorThread();
     this.supervisor.worker.postMessage({ type: 'open', config }, [port2]);

@@ -1,6 +1,7 @@
 // The request line a TypeScript variant's child reads: one case as the command resolved it
 // (its bound slots, the VM's type, the other views, the [start, end) range and the view a release
-// closes, and the word width), in JSON with every 64-bit value a decimal string. The reply is the call log (properties/isolation/log.ts).
+// closes, or the new memslot and offset of a bind request, and the word width), in JSON with
+// every 64-bit value a decimal string. The reply is the call log (properties/isolation/log.ts).
 
 import { Layout, Memslot } from '../../model/layout';
 import { Word, makeWord } from '../../model/word';
@@ -14,6 +15,8 @@ export interface TsRequest {
   readonly view?: number;
   /** A conversion's direction and huge-page bracket (model/callers.ts convert()); absent for every other caller. */
   readonly convert?: { readonly toPrivate: boolean; readonly bracket: { readonly start: bigint; readonly end: bigint } };
+  /** A bind request (model/callers.ts bindRequest): the new memslot and the guest_memfd_offset kvm_gmem_bind() is given. */
+  readonly bind?: { readonly id: number; readonly base_gfn: bigint; readonly npages: bigint; readonly offset: bigint };
   readonly word: Word;
 }
 
@@ -35,13 +38,14 @@ export function encodeRequest(r: TsRequest): string {
     ...(r.view !== undefined ? { r: r.view } : {}),
     ...(r.convert ? { c: [r.convert.toPrivate ? 1 : 0, String(r.convert.bracket.start), String(r.convert.bracket.end)] } : {}),
     ...(r.layout.pageOrder ? { p: r.layout.pageOrder } : {}),
+    ...(r.bind ? { k: [r.bind.id, String(r.bind.base_gfn), String(r.bind.npages), String(r.bind.offset)] } : {}),
   });
 }
 
 const words = new Map<number, Word>();
 
 export function decodeRequest(line: string): TsRequest {
-  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number };
+  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number; k?: [number, string, string, string] };
   const filePages = BigInt(j.f);
   const otherViews = j.o?.map(([vm, l]) => Object.freeze({ filePages, slots: slotsIn(l), ...(vm ? { vmType: vm } : {}), ...(j.p ? { pageOrder: j.p } : {}) }));
   let word = words.get(j.w);
@@ -53,6 +57,7 @@ export function decodeRequest(line: string): TsRequest {
     end: BigInt(j.b),
     ...(j.r !== undefined ? { view: j.r } : {}),
     ...(j.c ? { convert: { toPrivate: j.c[0] === 1, bracket: { start: BigInt(j.c[1]), end: BigInt(j.c[2]) } } } : {}),
+    ...(j.k ? { bind: { id: j.k[0], base_gfn: BigInt(j.k[1]), npages: BigInt(j.k[2]), offset: BigInt(j.k[3]) } } : {}),
     word,
   };
 }

@@ -3,7 +3,7 @@
 // own story of the failure, the userspace steps with a selftest snippet, and the replay command.
 
 import path from 'path';
-import { Layout, PAGE_SHIFT, viewsOf } from '../../model/layout';
+import { PAGE_SHIFT, viewsOf } from '../../model/layout';
 import { show } from '../../model/ranges';
 import { Expectation, PropertyId } from '../../model/variant';
 import { decHex } from '../../model/word';
@@ -12,9 +12,10 @@ import { phaseName } from '../../model/kvm';
 import { diff, unmapsOf, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
 import { formatOperation } from '../format';
-import { ReportRecord } from './record';
+import { ReportRecord, isKernelTree } from './record';
 import { selftestSnippet } from './selftest';
 import { plan, withTheBug } from '../../live/repro';
+import { bindHappened, bindOf, bindRows, bindStep, bindStory, eraText } from './bind-page';
 
 const cell = (x: bigint) => `${x} | 0x${x.toString(16)}`;
 
@@ -144,6 +145,10 @@ export function story(property: PropertyId, o: Outcome, violations: readonly str
       return `The same gfns are unmapped more than once (${first}): ${calls} unmap calls for this case, each drawn as its own bar in the picture. ${cause} ` +
         'The repeated unmaps are harmless but wasted.';
     }
+    case 'bind-within-file': {
+      const bind = bindOf(o);
+      return bind ? bindStory(bind.r, bind.b, violations) : `kvm_gmem_bind() answers wrongly (${first}).`;
+    }
   }
 }
 
@@ -163,7 +168,7 @@ function faultStory(o: Outcome): string | undefined {
   const f = o.fault;
   if (!f) return undefined;
   const r = o.resolved;
-  const what = r.kind === 'invalidate' ? `invalidating file pages [${r.start}, ${r.end})` : 'on this case';
+  const what = r.kind === 'invalidate' ? `invalidating file pages [${r.start}, ${r.end})` : r.kind === 'bind' ? `binding file pages [${r.slot.pgoff}, ${r.slot.pgoff + r.slot.npages})` : 'on this case';
   if (f.hang) {
     return `kvm_gmem_${phaseName(f.phase)}() does not return when ${what}: ${f.message}. ` +
       'In the kernel the caller holds the file\'s invalidate lock (and, inside begin, the MMU lock) around it, so a punch hole, a release or a memory failure ' +
@@ -181,13 +186,36 @@ function shown(dir: string, file: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(dir, file) : rel;
 }
 
+/** A kernel tree's folder as --from-kernel takes it: the file's tree when it sits at virt/kvm/, else the file. */
+function treeOf(file: string): string {
+  const m = /^(.*)\/virt\/kvm\/guest_mem(?:fd)?\.c$/.exec(file);
+  return m && m[1] ? m[1] : file;
+}
+
+/** The replay command, as it can be typed; for a kernel tree's report, with the tree named and what a changed file does. */
+function replaySection(dir: string, stem: string, record: ReportRecord): string[] {
+  const json = shown(dir, `${stem}.json`);
+  const { name, file } = record.variant;
+  if (!isKernelTree(name) || file === undefined) return [`\`npm run check -- --report ${json}\``, ''];
+  const tree = treeOf(path.resolve(dir, file));
+  return [
+    `\`npm run check -- --report ${json} --from-kernel ${shown(path.dirname(tree), path.basename(tree))}\``,
+    '',
+    `The tree is the one \`${name}\` was taken from (its file's sha256 begins \`${record.variant.sourceHash.slice(0, 8)}\`); name another ` +
+      'with `--from-kernel` to replay the case there (a patched tree, or the same tree elsewhere). A tree whose file changed since ' +
+      'is said to have changed, and the case runs on the file as it is now.',
+    '',
+  ];
+}
+
 /** For a history-dependent failure: the cases a fresh process runs first, as the replay does. */
 function historySection(record: ReportRecord): string[] {
   const h = record.history ?? [];
   if (h.length === 0) return [];
   const shown = h.slice(0, 20).map((c, i) => {
     const op = c.op.kind === 'punch' ? `punch offset ${c.op.offset} len ${c.op.len} (mode ${c.op.mode})` : c.op.kind === 'release' ? 'release'
-      : c.op.kind === 'convert' ? `convert offset ${c.op.offset} size ${c.op.size} to ${c.op.toPrivate ? 'private' : 'shared'}` : `memory failure at ${c.op.index}, order ${c.op.order}`;
+      : c.op.kind === 'convert' ? `convert offset ${c.op.offset} size ${c.op.size} to ${c.op.toPrivate ? 'private' : 'shared'}`
+      : c.op.kind === 'bind' ? `bind slot ${c.op.slot}: memory_size ${c.op.memory_size} at guest_memfd_offset ${c.op.guest_memfd_offset}` : `memory failure at ${c.op.index}, order ${c.op.order}`;
     const slots = c.layout.slots.map((x) => `slot ${x.id}: pgoff ${x.pgoff}, npages ${x.npages}, base_gfn ${x.base_gfn}`).join('; ');
     return `${i + 1}. file of ${c.layout.filePages} pages; ${slots}; ${op}`;
   });
@@ -215,6 +243,32 @@ function liveParagraph(json: string, stem: string, record: ReportRecord): string
     ...(bug.note ? [bug.note, ''] : [])];
 }
 
+/** The case as the system calls userspace makes, one step each (markdown: names in backticks). */
+export function userspaceSteps(o: Outcome): string[] {
+  const c = o.case, r = o.resolved;
+  const views = viewsOf(o.layout);
+  const several = views.length > 1;
+  const tdxStep = '`KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`)';
+  const steps = [
+    ...(c.layout.vmType === 'tdx' ? [`${tdxStep}.`] : []),
+    `\`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes` +
+      `${c.layout.pageOrder ? `, flag \`GUEST_MEMFD_FLAG_HUGETLB\` and page order ${c.layout.pageOrder} (the HugeTLB series; no released kernel has them)` : ''}${several ? ' (view 0: the VM that creates it)' : ''}.`,
+  ];
+  views.forEach((v, i) => {
+    if (i > 0) {
+      steps.push(`View ${i}: ${v.vmType === 'tdx' ? tdxStep : '`KVM_CREATE_VM`'}, and a view of the same file for that VM ` +
+        '(a second `gmem_file` on the inode: the in-flight intra-host migration series adds it; a released kernel has no such call).');
+    }
+    for (const s of v.slots) {
+      steps.push(`\`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
+        `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);
+    }
+  });
+  const bind = bindOf(o);
+  steps.push(`${bind ? bindStep(bind.r, bind.b) : `${formatOperation(c.op, views.length)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}`}.`);
+  return steps;
+}
+
 export function reportPage(dir: string, stem: string, record: ReportRecord, o: Outcome, expected: Expectation): string {
   const { variant, property } = record;
   const c = o.case;
@@ -236,40 +290,23 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
   if (op.kind === 'convert') rows.push(`| conversion offset, bytes | ${cell(op.offset)} |`, `| conversion size, bytes | ${cell(op.size)} |`);
   if (o.layout.pageOrder) rows.splice(3, 0, `| page order (huge page, pages) | ${o.layout.pageOrder} (${1n << BigInt(o.layout.pageOrder)}) | |`);
   const r = o.resolved;
+  const bind = bindOf(o);
+  if (bind) rows.push(...bindRows(bind.r));
   if (r.kind === 'invalidate' && r.convert) {
     rows.push(`| converted (zapped) start | ${cell(r.start)} |`, `| converted (zapped) end | ${cell(r.end)} |`,
       `| bracketed (huge pages) start | ${cell(r.convert.bracket.start)} |`, `| bracketed (huge pages) end | ${cell(r.convert.bracket.end)} |`);
   } else if (r.kind === 'invalidate') rows.push(`| invalidated start | ${cell(r.start)} |`, `| invalidated end | ${cell(r.end)} |`);
 
-  const happened = several
+  const happened = bind ? bindHappened(bind.r, bind.b) : several
     ? ['| view | slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|---|']
     : ['| slot | must unmap | unmapped | missed | extra |', '|---|---|---|---|---|'];
-  for (const d of diff(o)) {
+  for (const d of bind ? [] : diff(o)) {
     const list = (rs: readonly { start: bigint; end: bigint }[]) => rs.map(show).join(' ') || '-';
     happened.push(`| ${several ? `${d.view} | ` : ''}${d.slot} | ${list(d.expected)} | ${list(d.unmapped)} | ${list(d.missed)} | ${list(d.extra)} |`);
   }
 
   const tdx = c.layout.vmType === 'tdx';
-  const tdxStep = '`KVM_CREATE_VM` with type `KVM_X86_TDX_VM` (mirrored TDP: its guest_memfd memory is private and mapped in mirror roots; an unmap reaches them only with `KVM_FILTER_PRIVATE`)';
-  const steps = [
-    ...(tdx ? [`1. ${tdxStep}.`] : []),
-    `1. \`KVM_CREATE_GUEST_MEMFD\` with size ${decHex(c.layout.filePages << PAGE_SHIFT)} bytes` +
-      `${c.layout.pageOrder ? `, flag \`GUEST_MEMFD_FLAG_HUGETLB\` and page order ${c.layout.pageOrder} (the HugeTLB series; no released kernel has them)` : ''}${several ? ' (view 0: the VM that creates it)' : ''}.`,
-  ];
-  const bindSteps = (v: Layout) => {
-    for (const s of v.slots) {
-      steps.push(`1. \`KVM_SET_USER_MEMORY_REGION2\` slot ${s.id}, flags \`KVM_MEM_GUEST_MEMFD\`: guest_phys_addr ${decHex(s.base_gfn << PAGE_SHIFT)}, ` +
-        `memory_size ${decHex(s.npages << PAGE_SHIFT)}, guest_memfd_offset ${decHex(s.pgoff << PAGE_SHIFT)}.`);
-    }
-  };
-  views.forEach((v, i) => {
-    if (i > 0) {
-      steps.push(`1. View ${i}: ${v.vmType === 'tdx' ? tdxStep : '`KVM_CREATE_VM`'}, and a view of the same file for that VM ` +
-        '(a second `gmem_file` on the inode: the in-flight intra-host migration series adds it; a released kernel has no such call).');
-    }
-    bindSteps(v);
-  });
-  steps.push(`1. ${formatOperation(op, views.length)}${r.kind === 'error' ? ` (refused: -${r.errno})` : ''}.`);
+  const steps = userspaceSteps(o).map((x) => `1. ${x}`);
 
   const f = record.found;
   return [
@@ -277,19 +314,21 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     verdict,
     '',
-    `![file index axis, bindings, the punched range, and per slot the gfns to unmap, unmapped, missed and extra](${stem}.svg)`,
+    bind ? `![file index axis: the file, its bindings, the binding asked for and each one stored](${stem}.svg)`
+      : `![file index axis, bindings, the punched range, and per slot the gfns to unmap, unmapped, missed and extra](${stem}.svg)`,
     '',
     '## The case',
     '',
     ...rows,
     '',
+    ...(bind ? [`kvm_gmem_bind() of the era ${eraText(bind.r)}.`, ''] : []),
     ...(several ? [`The file has ${views.length} views, one per VM: ${views.map((v, i) => `view ${i} ${v.vmType === 'tdx' ? 'a TDX VM (its guest_memfd memory private, in mirror roots)' : 'a default VM'}`).join(', ')}.`, '']
       : tdx ? ['The VM is a TDX VM (mirrored TDP): its guest_memfd memory is private, mapped in its mirror roots.', ''] : []),
     '## What happened',
     '',
     ...happened,
     '',
-    `KVM calls: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant threw: ${record.actual.fault}` : ''}.`,
+    `${bind ? 'Calls' : 'KVM calls'}: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant threw: ${record.actual.fault}` : ''}.`,
     '',
     '## What it means in the kernel',
     '',
@@ -307,8 +346,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     ...historySection(record),
     '## Replay',
     '',
-    `\`npm run check -- --report ${shown(dir, `${stem}.json`)}\``,
-    '',
+    ...replaySection(dir, stem, record),
     (f.proof
       ? `Found by proof (\`npm run prove\`: a counterexample the solver gave in the shape "${f.proof.shape}", replayed through the engine, then shrunk in ${f.numShrinks} steps), fast-check ${f.fastCheck}; `
       : f.fromReport

@@ -31,6 +31,8 @@ export const CaseRecord = z.object({
     otherViews: z.array(z.object({ slots: Slots, vmType: z.enum(['tdx']).optional() }).strict()).min(1).optional(),
     /** The inode's page order (the HugeTLB series): 9 or 18; absent: 0. */
     pageOrder: z.union([z.literal(9), z.literal(18)], { error: (issue) => `pageOrder is ${JSON.stringify(issue.input)}: a page order is 9 or 18 (absent: 0)` }).optional(),
+    /** The kvm_gmem_bind() era of the kernel that binds the slots, 7.2 (model/rules.ts BindEra); absent: 6.8 to 7.1. */
+    bindEra: z.literal('7.2', { error: (issue) => `bindEra is ${JSON.stringify(issue.input)}: the era named is '7.2' (absent: 6.8 to 7.1)` }).optional(),
   }).strict(),
   op: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('punch'), mode: Int, offset: Dec, len: Dec }).strict(),
@@ -39,6 +41,8 @@ export const CaseRecord = z.object({
     z.object({ kind: z.literal('memory-failure'), index: Dec, order: Int }).strict(),
     /** KVM_SET_MEMORY_ATTRIBUTES2 on the file (the in-place conversion series): bytes [offset, offset + size). */
     z.object({ kind: z.literal('convert'), offset: Dec, size: Dec, toPrivate: z.boolean() }).strict(),
+    /** KVM_SET_USER_MEMORY_REGION2 of a new KVM_MEM_GUEST_MEMFD slot: the request kvm_gmem_bind() answers (bind-within-file). */
+    z.object({ kind: z.literal('bind'), slot: Int, guest_phys_addr: Dec, memory_size: Dec, guest_memfd_offset: Dec }).strict(),
   ]),
 }).strict();
 

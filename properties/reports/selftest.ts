@@ -1,15 +1,18 @@
 // The userspace steps that reach a counterexample, as a ready-to-adapt KVM selftest in C
 // (tools/testing/selftests/kvm style: vm_create_guest_memfd, vm_mem_add, fallocate; for a
-// release, vm_set_user_memory_region2, since vm_mem_add keeps a dup() of the fd).
+// release, vm_set_user_memory_region2, since vm_mem_add keeps a dup() of the fd; a bind
+// request's is properties/reports/bind-page.ts bindSelftest).
 
 import { PAGE_SHIFT } from '../../model/layout';
 import { normalize, show, subtract } from '../../model/ranges';
 import { modeName } from '../format';
 import { Outcome } from '../engine/execute';
+import { bindSelftest } from './bind-page';
 
 const hex = (x: bigint) => `0x${x.toString(16)}ul`;
 
 export function selftestSnippet(o: Outcome, title: string, fnName: string): string {
+  if (o.resolved.kind === 'bind') return bindSelftest(o, o.resolved, title, fnName);
   const c = o.case;
   const lines: string[] = [];
   lines.push(`/* ${title} */`);
@@ -66,7 +69,7 @@ export function selftestSnippet(o: Outcome, title: string, fnName: string): stri
     lines.push(`\t/* KVM_SET_MEMORY_ATTRIBUTES2 on fd: offset ${op.offset}, size ${op.size}, to ${op.toPrivate ? 'private' : 'shared'}`);
     lines.push('\t * (the in-place conversion series; no released kernel has this ioctl on a guest_memfd) */');
     lines.push('\tret = 0;');
-  } else {
+  } else if (op.kind === 'memory-failure') {
     lines.push(`\t/* memory failure of the ${1n << BigInt(op.order)}-page folio at file index ${op.index}: inject it with`);
     lines.push('\t * MADV_HWPOISON on a mapping of that folio where the kernel allows mapping guest_memfd. */');
     lines.push('\tret = 0;');

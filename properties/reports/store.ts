@@ -8,7 +8,7 @@ import { resolve } from '../../model/callers';
 import { expectedUnmapsOfViews } from '../../model/reference';
 import { WORD64 } from '../../model/word';
 import { materialize } from '../case';
-import { ReportRecord, body, caseOf, reportStem, schemaFault, upgradeRecord, viewField } from './record';
+import { ReportRecord, body, caseOf, legacyReportStem, reportStem, schemaFault, upgradeRecord, viewField } from './record';
 
 export const REPORTS_DIR = path.join(__dirname, '..', '..', 'shrink-reports');
 
@@ -46,12 +46,13 @@ export function loadReport(file: string): SavedReport {
   const stem = path.basename(file, '.json');
   const stored = parsed as Partial<ReportRecord> | null;
   const want = stored?.variant && stored.counterexample ? reportStem(stored.variant.name, stored.property!, stored.counterexample, stored.history) : undefined;
+  const legacy = stored?.variant && stored.counterexample ? legacyReportStem(stored.variant.name, stored.property!, stored.counterexample, stored.history) : undefined;
   const upgraded = upgradeRecord(parsed);
   if ('fault' in upgraded) throw new ReportFileError(file, upgraded.fault);
   const fault = schemaFault(upgraded.record);
   if (fault) throw new ReportFileError(file, fault);
   const record = upgraded.record as ReportRecord;
-  if (stem !== want) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
+  if (stem !== want && stem !== legacy) throw new ReportFileError(file, `its name does not match its content (expected ${want}.json); was it edited by hand?`);
   const derived = derivedFault(record);
   if (derived) throw new ReportFileError(file, `${derived}; was it edited by hand?`);
   return { file, stem, record };
@@ -59,7 +60,8 @@ export function loadReport(file: string): SavedReport {
 
 /**
  * Renames each report read from an older format to the name its content has in this one (the
- * name hashes the case, whose record changed): the new record, page and picture are written
+ * name hashes the case, whose record changed; or it was named before dots were kept in a variant's
+ * name, as upstream-6-14--...): the new record, page and picture are written
  * before the old ones go, so a folder never holds a record without its page. For reports:index,
  * which then renders every page again. Returns "old -> new" for each report moved.
  */
@@ -95,7 +97,12 @@ function derivedFault(record: ReportRecord): string | null {
     return `its case is not one the kernel accepts (${(e as Error).message})`;
   }
   // a report is of a failure, and a case the caller refuses (or that asks nothing) reaches no variant code
+  if (r.kind === 'error' && record.counterexample.op.kind === 'bind') return `its bind request never reaches kvm_gmem_bind(): KVM_SET_USER_MEMORY_REGION2 refuses it first (-${r.errno}: ${r.rule})`;
   if (r.kind === 'error') return `its case never reaches the invalidation: the caller refuses it (-${r.errno}: ${r.rule})`;
+  if (r.kind === 'bind') {
+    if (record.property !== 'bind-within-file') return `its case is a bind request, which only bind-within-file judges, not ${record.property}`;
+    return record.invalidated !== null || record.expected.length ? 'a bind request invalidates nothing: its "invalidated" is null and its "expected" empty' : null;
+  }
   if (r.kind !== 'invalidate') return 'its case never reaches the invalidation (nothing to invalidate: an allocation, or a conversion to what the pages already are)';
   const invalidated = { start: `${r.start}`, end: `${r.end}` };
   if (JSON.stringify(invalidated) !== JSON.stringify(record.invalidated)) return `its "invalidated" is not the range its case invalidates (${JSON.stringify(invalidated)})`;

@@ -4,6 +4,8 @@
 // nothing. Axes are ordinal (each distinct edge evenly spaced, not to scale), so 2^51 and 3 both
 // fit; the picture says so. A file with several views gets the picture once per view.
 
+import { BindRequest } from '../../model/callers';
+import { PAGE_SHIFT } from '../../model/layout';
 import { Range } from '../../model/ranges';
 import { diff, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
@@ -37,6 +39,7 @@ export function reportSvg(whole: Outcome): string {
   let y = 20;
   parts.push(text(8, y, 'ordinal axes: each edge evenly spaced, not to scale', 11, 'fill="#57606a"'));
   y += 12;
+  if (whole.resolved.kind === 'bind') return svgOf(parts, bindSection(whole, whole.resolved, parts, y + 8));
   const views = viewOutcomes(whole);
   for (const { view, outcome } of views) {
     if (views.length > 1) {
@@ -50,9 +53,35 @@ export function reportSvg(whole: Outcome): string {
     parts.push(rect(LEFT + i * 130, LEFT + i * 130 + 14, y - 12, 12, colour));
     parts.push(text(LEFT + i * 130 + 18, y - 2, name, 11));
   });
+  return svgOf(parts, y);
+}
+
+function svgOf(parts: readonly string[], y: number): string {
   const height = y + 10;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="monospace">` +
     `<rect width="${W}" height="${height}" fill="#ffffff"/>${parts.join('')}</svg>\n`;
+}
+
+/** A bind request on the file index axis: the file, its bindings, the binding asked for, and each one the variant stored. Returns the next y. */
+function bindSection(o: Outcome, r: BindRequest, parts: string[], y: number): number {
+  const filePages = r.i_size >> PAGE_SHIFT;
+  const stores = o.bound?.stores ?? [];
+  const points = [0n, filePages, r.slot.pgoff, r.slot.pgoff + r.slot.npages, ...o.layout.slots.flatMap((s) => [s.pgoff, s.pgoff + s.npages]), ...stores.flatMap((s) => [s.first, s.last + 1n])];
+  const fx = axis(points);
+  const row = (name: string, items: ReadonlyArray<readonly [bigint, bigint, string, string]>) => {
+    parts.push(text(8, y + 13, name));
+    for (const [a, z, what, fill] of items) {
+      parts.push(rect(fx(a), fx(z), y, BAR, fill, 'stroke="#57606a"'));
+      parts.push(text((fx(a) + fx(z)) / 2, y + 13, what, 11, 'text-anchor="middle"'));
+    }
+    y += BAR + GAP + 4;
+  };
+  row('file', [[0n, filePages, `${filePages} page${filePages === 1n ? '' : 's'}`, COLOURS.slot]]);
+  if (o.layout.slots.length) row('bindings', o.layout.slots.map((s) => [s.pgoff, s.pgoff + s.npages, `slot ${s.id}`, COLOURS.binding] as const));
+  row('asked', [[r.slot.pgoff, r.slot.pgoff + r.slot.npages, r.expected ? `slot ${r.slot.id} (-${r.expected.errno})` : `slot ${r.slot.id}`, r.expected ? COLOURS.extra : COLOURS.expected]]);
+  row('stored', stores.map((s) => [s.first, s.last + 1n, s.last >= filePages ? 'past the end of the file' : `slot ${s.slot}`, s.last >= filePages ? COLOURS.missed : COLOURS.unmapped] as const));
+  parts.push(ticks(points, fx, y + 6));
+  return y + 24;
 }
 
 /** One view's rows, from `y`: its bindings on the file axis, then its slots' lanes. Returns the next y. */

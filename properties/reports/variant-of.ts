@@ -14,28 +14,34 @@ import { IsolatedRunner } from '../isolation/isolated';
 import { ChildRunner } from '../isolation/runner';
 import { TsVariant } from '../isolation/ts-variant';
 import { VariantFileError, shippedNames, sourceHashOf, variantSourceHash } from '../registry';
+import { isKernelTree } from './record';
 import { SavedReport } from './store';
 
 export interface ReportVariant {
   readonly name: string;
   /** Where its cases run (the VM types, whether its functions take the inode). */
-  readonly space: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert'>;
+  readonly space: Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'convert' | 'bind' | 'bindEra'>;
   readonly expected: (id: PropertyId) => Expectation;
   readonly sourceHash: string;
   readonly exec: Executor;
   /** A fresh process that has run `history` first, when the variant runs in one. */
   readonly probe?: (history: readonly Case[]) => { readonly run: Executor; close(): void };
+  /** The file it runs from, when it has one. */
+  readonly file?: string;
+  /** A kernel tree whose file changed since the report: the name it has now (ChildResolverOptions.asItIsNow). */
+  readonly changedTo?: string;
   close(): void;
 }
+
 
 export type Resolver = (saved: SavedReport) => ReportVariant | undefined;
 
 /** A variant running in its own process, as a report replays it. */
-export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'vmTypes' | 'takes' | 'zap' | 'convert'>, sourceHash: string, runner: ChildRunner, close = () => runner.close()): ReportVariant {
+export function isolatedVariant(meta: Pick<Variant, 'name' | 'expect' | 'vmTypes' | 'takes' | 'zap' | 'convert' | 'bind' | 'bindEra'>, sourceHash: string, runner: ChildRunner, close = () => runner.close()): ReportVariant {
   const isolated = new IsolatedRunner(runner);
   return {
     name: meta.name,
-    space: { vmTypes: meta.vmTypes, takes: meta.takes, zap: meta.zap, convert: meta.convert },
+    space: { vmTypes: meta.vmTypes, takes: meta.takes, zap: meta.zap, convert: meta.convert, bind: meta.bind, bindEra: meta.bindEra },
     expected: (id) => expectationOf(meta, id),
     sourceHash,
     exec: isolated.run,
@@ -52,7 +58,7 @@ export function inProcessResolver(variants: readonly Variant[], timeoutMs = 2000
     if (!v) return files(saved);
     return {
       name: v.name,
-      space: { vmTypes: v.vmTypes, takes: v.takes, zap: v.zap, convert: v.convert },
+      space: { vmTypes: v.vmTypes, takes: v.takes, zap: v.zap, convert: v.convert, bind: v.bind, bindEra: v.bindEra },
       expected: (id) => expectationOf(v, id),
       sourceHash: variantSourceHash(v),
       exec: (c) => execute(v, c, WORD64),
@@ -65,6 +71,14 @@ export interface ChildResolverOptions {
   readonly timeoutMs: number;
   /** Variants already running (the command's own), by name and file, tried first. */
   readonly reuse?: (name: string, file?: string) => ReportVariant | undefined;
+  /** A kernel tree's report replayed on this tree (or its guest_memfd.c), not on the file its record names. */
+  readonly tree?: string;
+  /**
+   * A kernel tree whose file changed since the report: by default its report's variant is gone
+   * (the index says so, and prune removes the report); with this, the case runs on the file as
+   * it is now, and the variant says the name it has now (`changedTo`).
+   */
+  readonly asItIsNow?: boolean;
 }
 
 /**
@@ -75,10 +89,15 @@ export interface ChildResolverOptions {
 export function childResolver(opts: ChildResolverOptions): Resolver {
   return (saved) => {
     const { name, file: where } = saved.record.variant;
-    const file = where === undefined ? shippedNames().get(name) : path.resolve(path.dirname(saved.file), where);
+    const kernel = isKernelTree(name);
+    const file = kernel && opts.tree !== undefined ? opts.tree
+      : where === undefined ? shippedNames().get(name) : path.resolve(path.dirname(saved.file), where);
     if (!file) return undefined;
     if (!fs.existsSync(file)) {
-      throw new VariantFileError(saved.file, `its variant's file ${file} (recorded relative to the report's folder, as ${where}) does not exist: was the report or the variant moved?`);
+      const moved = kernel
+        ? `its tree's file ${file} (recorded relative to the report's folder, as ${where}) does not exist: name the tree, npm run check -- --report ${saved.file} --from-kernel TREE`
+        : `its variant's file ${file} (recorded relative to the report's folder, as ${where}) does not exist: was the report or the variant moved?`;
+      throw new VariantFileError(saved.file, moved);
     }
     const reused = opts.reuse?.(name, file);
     if (reused) return { ...reused, close: () => undefined };
@@ -89,17 +108,18 @@ export function childResolver(opts: ChildResolverOptions): Resolver {
         ts.runner.close();
         return undefined;
       }
-      return isolatedVariant(meta, sourceHashOf(file), ts.runner);
+      return { ...isolatedVariant(meta, sourceHashOf(file), ts.runner), file };
     }
     const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
-    const v = name.startsWith('kernel-')
+    const v = kernel
       ? native.loadKernelVariant(file, { timeoutMs: opts.timeoutMs })
       : native.loadCVariant(file, { timeoutMs: opts.timeoutMs });
-    if (name.startsWith('kernel-') && v.name !== name) {
-      // a kernel tree's name carries its file's hash: this report is of another version of the file
+    const changed = kernel && v.name !== name;
+    // a kernel tree's name carries its file's hash: this report is of another version of the file
+    if (changed && !opts.asItIsNow && opts.tree === undefined) {
       v.runner.close();
       return undefined;
     }
-    return isolatedVariant(v, sourceHashOf(file), v.runner);
+    return { ...isolatedVariant(v, sourceHashOf(v.file), v.runner), file: v.file, ...(changed ? { changedTo: v.name } : {}) };
   };
 }

@@ -12,7 +12,7 @@ import { Translation } from './translate';
 
 /** The translation as the prover runs it: every operator through the symbolic runtime. */
 export function loadSymbolic(t: Translation): { variant: Variant; harness: Harness } {
-  const load = symbolicLoader(require, new Map([[t.virtualFile, t.source]]));
+  const load = symbolicLoader(require, undefined, new Map([[t.virtualFile, t.source]]));
   return { variant: loadSymbolicVariant(t.virtualFile, load), harness: loadHarness(load) };
 }
 

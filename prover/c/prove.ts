@@ -5,7 +5,7 @@
 // reported never rests on the translation alone.
 
 import fs from 'fs';
-import { CORRECTNESS, Variant } from '../../model/variant';
+import { Variant } from '../../model/variant';
 import { topLevel } from '../../native/cparse';
 import { GccNotFoundError } from '../../native/compile';
 import { CVariant, kernelHeader, loadCVariant, loadKernelVariant } from '../../native/cvariant';
@@ -14,7 +14,7 @@ import { locateSource } from '../../native/extract';
 import { parseHeader } from '../../native/header';
 import { Case } from '../../properties/case';
 import { Outcome, execute } from '../../properties/engine/execute';
-import { ProveOptions, proveVariant } from '../prove';
+import { PROVER_PROPERTIES, ProveOptions, proveVariant } from '../prove';
 import { VariantProof } from '../verdicts';
 import { Refusal } from './lex';
 import { loadPlain, loadSymbolic } from './load';
@@ -49,11 +49,11 @@ export async function proveC(target: CTarget, opts: ProveOptions): Promise<CProo
     if (!(e instanceof Refusal)) throw e;
     const { file, variant } = identify(target);
     const ms = performance.now() - t0;
-    const ids = opts.properties ?? CORRECTNESS;
+    const ids = opts.properties ?? PROVER_PROPERTIES;
     return {
       variant,
       proof: {
-        variant: variant.name, file, bound: 'none: the C was not translated', shapes: 0, paths: 0, queries: 0, ms,
+        variant: variant.name, file, bound: 'none: the C was not translated', shapes: 0, paths: 0, queries: 0, ms, cpuMs: ms,
         results: ids.map((property) => ({ property, status: 'unknown', reason: e.message, ms })),
       },
     };

@@ -2,11 +2,12 @@
 /*
  * harness: name=upstream-2026-c
  *   origin="torvalds/linux virt/kvm/guest_memfd.c @01f492e1 (2026), written from variants/upstream-2026.ts"
- *   expect=no-redundant-unmap:fail
+ *   expect=no-redundant-unmap:fail,bind-within-file:fail
  *
  * upstream-2026 in C: _begin()/_end() take the inode and call the per-view helpers for every
  * gmem_file on it, with the filter the inode's flags choose.  The harness calls the helpers
- * itself for a release, on the view whose file is closed, as kvm_gmem_release() does.
+ * itself for a release, on the view whose file is closed, as kvm_gmem_release() does.  Its
+ * kvm_gmem_bind() still sums offset + size as a loff_t (findings/bind-offset-overflow.md).
  */
 
 static enum kvm_gfn_range_filter kvm_gmem_get_invalidate_filter(struct inode *inode)
@@ -85,4 +86,63 @@ static void kvm_gmem_invalidate_end(struct inode *inode, pgoff_t start,
 
 	kvm_gmem_for_each_file(f, inode)
 		__kvm_gmem_invalidate_end(f, start, end);
+}
+
+static bool kvm_gmem_supports_mmap(struct inode *inode)
+{
+	return GMEM_I(inode)->flags & GUEST_MEMFD_FLAG_MMAP;
+}
+
+int kvm_gmem_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
+		  unsigned int fd, loff_t offset)
+{
+	loff_t size = slot->npages << PAGE_SHIFT;
+	unsigned long start, end;
+	struct gmem_file *f;
+	struct inode *inode;
+	struct file *file;
+	int r = -EINVAL;
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+
+	if (file->f_op != &kvm_gmem_fops)
+		goto err;
+
+	f = file->private_data;
+	if (f->kvm != kvm)
+		goto err;
+
+	inode = file_inode(file);
+
+	/* both loff_t: the sum wraps negative past LLONG_MAX (-fno-strict-overflow) */
+	if (offset < 0 || !PAGE_ALIGNED(offset) ||
+	    offset + size > i_size_read(inode))
+		goto err;
+
+	filemap_invalidate_lock(inode->i_mapping);
+
+	start = offset >> PAGE_SHIFT;
+	end = start + slot->npages;
+
+	if (!xa_empty(&f->bindings) &&
+	    xa_find(&f->bindings, &start, end - 1, XA_PRESENT)) {
+		filemap_invalidate_unlock(inode->i_mapping);
+		goto err;
+	}
+
+	/* a new memslot: no reader can see it before the store */
+	WRITE_ONCE(slot->gmem.file, file);
+	slot->gmem.pgoff = start;
+	if (kvm_gmem_supports_mmap(inode))
+		slot->flags |= KVM_MEMSLOT_GMEM_ONLY;
+
+	xa_store_range(&f->bindings, start, end - 1, slot, GFP_KERNEL);
+	filemap_invalidate_unlock(inode->i_mapping);
+
+	r = 0;
+err:
+	fput(file);
+	return r;
 }

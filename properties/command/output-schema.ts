@@ -1,0 +1,191 @@
+// What `npm run check -- --json` prints, as one zod schema: the command's printers are typed by
+// the types inferred from it (so the two cannot drift), and docs/check-output.schema.json is
+// generated from it (`npm run schema:output`; a test keeps the committed file equal to it and
+// validates real runs' output against the file with ajv).
+//
+// One JSON object per run, told apart by `mode`: a check, an exhaustive run, a report's replay, a
+// bisect step, a patch or range check. A new kind of run adds its own object with its own `mode`
+// to CommandOutput, reusing the parts below (Judged: what every run of generated cases prints). A run that stops before it has verdicts (a bad command line, an unreadable report) prints
+// nothing on stdout: its exit status is 2 and stderr says why.
+
+import fs from 'fs';
+import path from 'path';
+import { z } from 'zod';
+import { PROPERTY_IDS } from '../../model/variant';
+import { VM_TYPES } from '../../model/vm';
+import { CaseRecord } from '../reports/schema';
+
+const Int = z.number().int();
+/** A case as a report's record holds it (properties/reports/schema.ts), defined once in the JSON Schema. */
+const Case = CaseRecord.meta({ id: 'Case' });
+const Property = z.enum(PROPERTY_IDS);
+const Expectation = z.enum(['pass', 'fail', 'report']);
+const ExitCode = z.union([z.literal(0), z.literal(1), z.literal(2)])
+  .meta({ id: 'ExitCode', description: 'The exit status: 0 every verdict matches its expectation, 1 one does not, 2 something is broken.' });
+
+export const Broken = z.array(z.object({ file: z.string(), message: z.string() }).strict())
+  .meta({ id: 'Broken', description: 'The files the command could not check, and why (each message names its file).' });
+
+const CheckedVariant = z.object({
+  name: z.string(),
+  file: z.string(),
+  vmTypes: z.array(z.enum(VM_TYPES as ['default', 'tdx'])).describe('The VM types its cases ran in.'),
+  alsoAt: z.array(z.string()).min(1).optional().describe('Other trees named with --from-kernel that hold the same file: judged once, as this one.'),
+}).strict().meta({ id: 'CheckedVariant', description: 'A variant the run checked.' });
+
+const PortWarning = z.object({ file: z.string(), line: Int, message: z.string() }).strict()
+  .describe('A port mistake found in a variant\'s text before any verdict (properties/command/port-check.ts).');
+
+const CheckVerdict = z.object({
+  variant: z.string(),
+  property: Property,
+  expected: Expectation,
+  actual: z.enum(['pass', 'fail', 'not-judged']).describe('not-judged: no verdict was given (bind-within-file on a variant without a kvm_gmem_bind()), never a pass; violations says why.'),
+  matches: z.boolean(),
+  violations: z.array(z.string()).describe('What the counterexample breaks, or what broke the harness on it (or why it was not judged).'),
+  path: z.string().nullable().describe('fast-check\'s path to the counterexample for the run\'s seed; null when it came from a saved report, or passed.'),
+  replay: z.string().nullable().describe('The command that replays this failure, as printed; null when it passed (or was not run).'),
+  report: z.string().nullable().describe('The report page that shows it (new or already saved), or null.'),
+  confirmation: z.enum(['reproduced', 'history', 'not-reproduced', 'hang', 'in-process']).nullable().describe('How the failure was confirmed (a fresh process, alone or after a history; a hang; in this process).'),
+  notRun: z.boolean().describe('Not run: the variant hung on an earlier case.'),
+  counterexample: Case.nullable(),
+  history: z.array(Case).nullable().describe('For a history-dependent failure: the cases a fresh process runs first.'),
+}).strict().describe('A check\'s verdict on one property of one variant.');
+
+/** A variant a check ran, with what its cases were. */
+const RanVariant = CheckedVariant.extend({
+  maxViews: Int.describe('The views of the file its cases had: 1, or up to 3 for a variant that takes the inode.'),
+  split: z.enum(['no', 'huge-pages', 'converts']).describe('The split era\'s cases it got: none, huge pages only, or conversions too.'),
+  hangConfirmations: Int.describe('Hang candidates run again in a fresh process: at most one per variant that hangs.'),
+  bind: z.enum(['6.8', '7.2']).nullable().describe('The era of its kvm_gmem_bind() when it has one (judged by bind-within-file), else null (not judged there).'),
+}).strict();
+
+/** What every run that judges generated cases prints besides its own part. */
+const Judged = {
+  seed: Int,
+  numRuns: Int,
+  broken: Broken,
+  variants: z.array(RanVariant),
+  warnings: z.array(PortWarning),
+  verdicts: z.array(CheckVerdict),
+};
+
+export const CheckOutput = z.object({ mode: z.literal('check'), exitCode: ExitCode, ...Judged }).strict()
+  .describe('npm run check -- --json: generated cases (or a --path replayed) for every variant and property.');
+
+export const BisectOutput = z.object({
+  mode: z.literal('bisect'),
+  exitCode: z.union([z.literal(0), z.literal(1), z.literal(125), z.literal(128)]).describe('git bisect run\'s: 0 good, 1 bad, 125 skip this commit, 128 abort.'),
+  ...Judged,
+}).strict().describe('npm run check -- --from-kernel TREE --bisect --json: the checked-out tree judged, for git bisect run.');
+
+const SeriesKind = z.enum(['patch', 'rev']).describe('patch: --patch, the tree and its file after each patch; rev: --rev A..B, each commit that touches the file.');
+const StateWord = z.enum(['pass', 'fail', 'absent', 'unjudged']);
+const SeriesDetail = z.object({
+  kind: SeriesKind,
+  tree: z.string(),
+  head: z.object({ commit: z.string(), dirty: z.boolean() }).strict().nullable().describe('The tree\'s checked-out commit, for a patch check on a git tree.'),
+  range: z.string().nullable(),
+  commitsInRange: Int.nullable(),
+  patches: z.array(z.object({ file: z.string(), message: Int.nullable(), subject: z.string(), judged: z.boolean() }).strict())
+    .describe('Every patch read, in order; judged: it touches the guest_memfd file, so a state follows it.'),
+  skipped: z.array(z.object({ file: z.string(), message: Int.nullable(), subject: z.string() }).strict()).describe('Messages with no diff (a cover letter, a reply).'),
+  states: z.array(z.object({
+    label: z.string(),
+    commit: z.string().nullable(),
+    file: z.string().nullable(),
+    variant: z.string().nullable().describe('The kernel-<era>-<hash> name its verdicts carry.'),
+    missing: z.object({ kind: z.enum(['absent', 'broken']), why: z.string() }).strict().nullable(),
+    properties: z.partialRecord(Property, z.enum(['pass', 'fail', 'unjudged'])),
+  }).strict()).describe('The tree, then the file after each judged patch (or at A, then each commit).'),
+  steps: z.array(z.object({
+    from: Int,
+    to: Int,
+    changes: z.array(z.object({
+      property: Property,
+      before: StateWord,
+      after: StateWord,
+      change: z.enum(['fixed', 'broke', 'unchanged', 'added', 'removed', 'unjudged']),
+      counts: z.boolean().describe('A break of a property the tree must pass: exit 1.'),
+      note: z.string().nullable(),
+      counterexample: Case.nullable(),
+      violations: z.array(z.string()),
+      replay: z.string().nullable(),
+    }).strict()),
+  }).strict()),
+  firstChange: Int.nullable(),
+  firstBreak: Int.nullable(),
+}).strict();
+
+export const SeriesOutput = z.object({
+  mode: z.literal('series'),
+  exitCode: ExitCode,
+  ...Judged,
+  series: z.union([SeriesDetail, z.object({ kind: SeriesKind, nothingJudged: z.string().describe('Why nothing was judged: no patch or commit touches the file.') }).strict()]),
+}).strict().describe('npm run check -- --from-kernel TREE --patch FILE... or --rev A..B --json: the file\'s states judged with one seed and compared.');
+
+export const ExhaustiveOutput = z.object({
+  mode: z.literal('exhaustive'),
+  exhaustive: z.object({ maxPages: Int, shard: z.string().regex(/^\d+\/\d+$/), casesPerVmType: Int }).strict(),
+  exitCode: ExitCode,
+  broken: Broken,
+  variants: z.array(CheckedVariant),
+  verdicts: z.array(z.object({
+    variant: z.string(),
+    property: Property,
+    expected: Expectation,
+    actual: z.enum(['pass', 'fail', 'not-judged']).describe('not-judged: the scope holds no case of the property (bind-within-file), never a pass.'),
+    matches: z.boolean(),
+    failures: Int.describe('Cases of the shard that violate the property.'),
+    violations: z.array(z.string()),
+    report: z.string().nullable(),
+    counterexample: Case.nullable().describe('The smallest failing case.'),
+  }).strict()),
+}).strict().describe('npm run check -- --exhaustive N --json: every case of the small scope (or of one --shard).');
+
+export const ReplayOutput = z.object({
+  mode: z.literal('replay'),
+  report: z.string().describe('The report\'s record, as named on the command line.'),
+  variant: z.object({
+    name: z.string().describe('The variant the report names.'),
+    file: z.string().nullable().describe('The file it was replayed on: a variant\'s, or a kernel tree\'s guest_memfd.c.'),
+    changedTo: z.string().optional().describe('A kernel tree whose file changed since the report: the name it has now (its hash is in the name).'),
+  }).strict(),
+  property: Property,
+  expected: Expectation,
+  status: z.enum(['reproduces', 'fixed', 'returns now']).describe('What the case does today: it still fails (or still hangs), passes now, or returns now where it hung.'),
+  violations: z.array(z.string()),
+  fault: z.string().nullable().describe('How the variant broke off the case, if it did (a hang, a crash, a throw).'),
+  exitCode: ExitCode,
+}).strict().describe('npm run check -- --report FILE --json: one saved report replayed on its variant today.');
+
+export const CommandOutput = z.discriminatedUnion('mode', [CheckOutput, ExhaustiveOutput, ReplayOutput, BisectOutput, SeriesOutput]);
+
+export type CheckOutput = z.infer<typeof CheckOutput>;
+export type BisectOutput = z.infer<typeof BisectOutput>;
+export type SeriesOutput = z.infer<typeof SeriesOutput>;
+export type SeriesDetail = z.infer<typeof SeriesDetail>;
+export type ExhaustiveOutput = z.infer<typeof ExhaustiveOutput>;
+export type ReplayOutput = z.infer<typeof ReplayOutput>;
+export type CommandOutput = z.infer<typeof CommandOutput>;
+
+export const OUTPUT_SCHEMA_FILE = path.join(__dirname, '..', '..', 'docs', 'check-output.schema.json');
+
+/** The output as JSON Schema (draft 2020-12), for docs/check-output.schema.json. */
+export function outputJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(CommandOutput, { target: 'draft-2020-12' }),
+    $id: 'https://gmem-invalidate-harness/check-output.schema.json',
+    title: 'gmem-invalidate-harness: the output of npm run check -- --json',
+    description: 'One object per run, by mode: a check, an exhaustive run (--exhaustive), a report replayed (--report), a bisect step (--bisect), a patch or range check (--patch, --rev). Generated from properties/command/output-schema.ts.',
+  };
+}
+
+export const outputSchemaText = (): string => `${JSON.stringify(outputJsonSchema(), null, 2)}\n`;
+
+// npm run schema:output: writes the file
+if (require.main === module) {
+  fs.mkdirSync(path.dirname(OUTPUT_SCHEMA_FILE), { recursive: true });
+  fs.writeFileSync(OUTPUT_SCHEMA_FILE, outputSchemaText());
+  console.log(`wrote ${path.relative(process.cwd(), OUTPUT_SCHEMA_FILE)}`);
+}

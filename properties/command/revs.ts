@@ -1,0 +1,65 @@
+// --from-kernel TREE --rev A..B: the commits of the range that touch the guest_memfd file
+// (virt/kvm/guest_memfd.c, or 2023's guest_mem.c), oldest first, and the file at A and at each
+// of them, read with git show (nothing is checked out; the tree, its index and its refs are left
+// as they are). These are the states compare.ts judges.
+
+import fs from 'fs';
+import type { State } from './compare';
+import { GitError, git, gitOk, repoTop } from './git';
+import { GMEM_FILES } from './patches';
+import { Snapshots } from './snapshots';
+
+export class RevError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RevError';
+  }
+}
+
+export interface RangeStates {
+  /** A, then each commit of A..B that touches the file. */
+  readonly states: State[];
+  /** The commits of A..B, touching the file or not. */
+  readonly commitsInRange: number;
+}
+
+/** The full hash of a revision the tree's repository knows, or a RevError naming it. */
+function commitOf(tree: string, rev: string): string {
+  const r = git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd: tree });
+  if (r.status !== 0) throw new RevError(`--rev: ${rev} is not a commit of the repository at ${tree}`);
+  return r.stdout.trim();
+}
+
+/** The guest_memfd file at a commit and its text, or undefined when the commit has neither name. */
+function fileAt(tree: string, commit: string): { file: string; text: Buffer } | undefined {
+  for (const file of GMEM_FILES) {
+    // "commit:path" names the path from the top of the repository, which the tree is
+    const r = git(['cat-file', '-e', `${commit}:${file}`], { cwd: tree });
+    if (r.status === 0) return { file, text: Buffer.from(gitOk(['show', `${commit}:${file}`], { cwd: tree }), 'utf8') };
+  }
+  return undefined;
+}
+
+/** The range as states: A, then every commit of A..B that touches the file, oldest first. */
+export function rangeStates(tree: string, range: string, snapshots: Snapshots): RangeStates {
+  const m = /^(.+?)\.\.(.+)$/.exec(range);
+  if (!m || m[1].endsWith('.') || m[2].startsWith('.')) throw new RevError(`--rev takes a range A..B (the commits after A up to B, as git log A..B), got "${range}"`);
+  try {
+    const top = repoTop(tree);
+    if (!top) throw new RevError(`--rev reads the history of a git repository: ${tree} is not in one`);
+    if (top !== fs.realpathSync(tree)) throw new RevError(`--rev: ${tree} is inside the repository at ${top}; give the top of a kernel repository, where virt/kvm/ is`);
+    const [a, b] = [commitOf(tree, m[1]), commitOf(tree, m[2])];
+    const all = gitOk(['rev-list', '--count', `${a}..${b}`], { cwd: tree }).trim();
+    const commits = gitOk(['rev-list', '--reverse', '--topo-order', `${a}..${b}`, '--', ...GMEM_FILES], { cwd: tree }).split('\n').filter(Boolean);
+    const stateAt = (commit: string, label: string): State => {
+      const f = fileAt(tree, commit);
+      return { label, commit, ...(f ? { file: f.file, dir: snapshots.add(f.file, f.text) } : {}) };
+    };
+    const subject = (c: string) => gitOk(['log', '-1', '--format=%s', c], { cwd: tree }).trim();
+    const states = [stateAt(a, `${a.slice(0, 12)} (${m[1]}) ${subject(a)}`), ...commits.map((c) => stateAt(c, `${c.slice(0, 12)} ${subject(c)}`))];
+    return { states, commitsInRange: Number(all) };
+  } catch (e) {
+    if (e instanceof GitError) throw new RevError(e.message);
+    throw e;
+  }
+}
