@@ -52,7 +52,7 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
   const settled = new Map<PropertyId, PropertyProof>();
   /** Why each open property cannot be proved, once something was left undecided. */
   const doubts = new Map<PropertyId, string>();
-  const queriesBefore = opts.solver.queries;
+  const queriesBefore = opts.solver.queries, cachedBefore = opts.solver.cached;
   let paths = 0;
   const shapes = shapesFor(variant, bound).filter(opts.shapeFilter ?? (() => true));
   const open = () => ids.filter((id) => !settled.has(id));
@@ -100,5 +100,5 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
     : { property: id, status: 'proved', ms }));
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000 + opts.solver.cpuMs - solverCpu0;
-  return { variant: variant.name, file, bound: boundWords(variant, bound), shapes: shapes.length, paths, queries: opts.solver.queries - queriesBefore, ms, cpuMs, results };
+  return { variant: variant.name, file, bound: boundWords(variant, bound), shapes: shapes.length, paths, queries: opts.solver.queries - queriesBefore, cached: opts.solver.cached - cachedBefore, ms, cpuMs, results };
 }

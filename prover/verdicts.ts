@@ -31,6 +31,8 @@ export interface VariantProof {
   readonly shapes: number;
   readonly paths: number;
   readonly queries: number;
+  /** Of those, how many an earlier identical query answered (a variant that shares code with one proved before). */
+  readonly cached: number;
   /** Wall time, and CPU time of the prover's process and the solver's together. */
   readonly ms: number;
   readonly cpuMs: number;

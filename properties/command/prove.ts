@@ -166,7 +166,8 @@ const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(
  * The --json form: one object.
  *   { bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
  *     notJudged: [{ property, reason }] (properties the prover does not judge: no verdict, never a pass),
- *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, ms (wall), cpuMs (prover and solver),
+ *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, cached (answered by an
+ *       earlier identical query), ms (wall), cpuMs (prover and solver),
  *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown',
  *         expected: 'pass' | 'fail' | 'report', matches: boolean, ms, reason: string | null (why unknown),
  *         shape: string | null (where the counterexample was found, in words),
@@ -178,7 +179,7 @@ export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boun
     bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
     notJudged: [...NOT_JUDGED].map(([property, reason]) => ({ property, reason })),
     variants: rows.map((r) => ({
-      variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, ms: Math.round(r.proof.ms), cpuMs: Math.round(r.proof.cpuMs),
+      variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, cached: r.proof.cached, ms: Math.round(r.proof.ms), cpuMs: Math.round(r.proof.cpuMs),
       results: r.proof.results.map((p) => {
         const rep = r.replays.find((x) => x.property === p.property);
         return {
@@ -243,7 +244,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
         subject?.close();
       }
       rows.push({ proof, expect: variant.expect, replays });
-      if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries, ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
+      if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries (${proof.cached} cached), ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
     }
   } finally {
     solver.close();
