@@ -53,7 +53,7 @@ export async function proveC(target: CTarget, opts: ProveOptions): Promise<CProo
     return {
       variant,
       proof: {
-        variant: variant.name, file, bound: 'none: the C was not translated', shapes: 0, paths: 0, queries: 0, ms, cpuMs: ms,
+        variant: variant.name, file, bound: 'none: the C was not translated', shapes: 0, paths: 0, queries: 0, cached: 0, ms, cpuMs: ms,
         results: ids.map((property) => ({ property, status: 'unknown', reason: e.message, ms })),
       },
     };
