@@ -21,7 +21,7 @@ usage: npm run check -- [options] [variant.ts | variant.c | folder | kernel tree
 
 With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or
 folder outside variants/ is checked by path; a new file under variants/ is picked up by name. A
-.c file is compiled with gcc and checked the same way (see the README's "Variants in C"). Each
+.c file is compiled with gcc and checked the same way (see docs/porting.md, "In C"). Each
 variant runs in a process of its own; nothing of it runs in the command.
 
   --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
