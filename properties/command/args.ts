@@ -61,8 +61,8 @@ variant runs in a process of its own; nothing of it runs in the command.
                       skip (also GMEM_REQUIRE_KVM=1), for a CI whose machines have KVM with guest_memfd
   --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
                       for shipped variants and kernel trees, and a shrink-reports/ folder beside a
-                      variant checked by path). --patch, --rev and --bisect write no report
-                      unless this (or REPORTS_DIR) names a folder
+                      variant checked by path). A kernel tree's reports, and any of --patch, --rev
+                      and --bisect, are written only when this (or REPORTS_DIR) names a folder
   --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of N pages
                       against every punch [s, e) with e <= N + 1, release and every folio
                       (a property a variant must fail may pass in a scope too small to reach its
