@@ -114,4 +114,5 @@ test('every relative link of the README and the docs names a file or folder that
 
 test('a flag the command does not have is caught (the test can fail)', () => {
   expect(() => parseArgs(words('--xarray both variants/upstream.ts'), {})).toThrow(/unknown option --xarray/);
+  expect(() => parseProveArgs(words('--xarray both variants/upstream.ts'))).toThrow(/^unknown option --xarray \(see --help\)$/);
 });

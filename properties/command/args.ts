@@ -151,7 +151,7 @@ const OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** node:util's own words for a bad command line, as one sentence of ours. */
-function usageOf(e: unknown): UsageError {
+export function usageOf(e: unknown): UsageError {
   // not instanceof: node's own errors come from another realm under jest
   const m = typeof (e as Error | undefined)?.message === 'string' ? (e as Error).message : String(e);
   const unknown = /^Unknown option '([^']+)'/.exec(m);

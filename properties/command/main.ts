@@ -326,7 +326,8 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
   if (fixed.length) say(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
   const bad = verdicts.filter((v) => !v.matches).length;
   say(code === EXIT.ok ? '\nevery verdict matches its expectation'
-    : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} variant file(s) broken` : ''}`);
+    : verdicts.length === 0 ? `\nnothing was judged: ${broken.length} file(s) or tree(s) broken (above)`
+      : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} file(s) or tree(s) broken (above)` : ''}`);
 }
 
 function run(argv: string[]): number {
@@ -619,7 +620,8 @@ export function main(argv: string[], to: Sink = STDIO): number {
     return run(argv);
   } catch (e) {
     // a bad command line, report or variant file: one clear paragraph, not a stack trace
-    warn(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
+    // the one line that says what is wrong, not buried under the whole of --help
+    warn(e instanceof UsageError ? `${e.message}\n${HELP.split('\n').find((l) => l.startsWith('usage: '))}\n(npm run check -- --help lists every option)` : (e as Error).message);
     // under git bisect run, 2 would mark the commit bad: a command line that is wrong at every commit aborts the bisect
     if (argv.includes('--bisect')) {
       warn(bisectLine({ code: BISECT.abort, why: 'the command itself failed (above), as it would at every commit' }));

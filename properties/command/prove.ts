@@ -30,7 +30,7 @@ import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports, reportsDir } from '../reports/store';
 import { namedTargets } from './targets';
-import { userPath } from './args';
+import { usageOf, userPath } from './args';
 
 /** Cases per variant of --self-test. */
 export const SELF_TEST_CASES = 500;
@@ -75,12 +75,18 @@ export interface ProveArgs {
 }
 
 export function parseProveArgs(argv: readonly string[]): ProveArgs {
-  const { values: o, positionals } = utilParseArgs({
-    args: argv.filter((a) => a !== '--prove'),
-    options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = utilParseArgs({
+      args: argv.filter((a) => a !== '--prove'),
+      options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw usageOf(e);
+  }
+  const { values: o, positionals } = parsed;
   const props = o.property?.split(',');
   const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
   if (bad.length) throw new Error(`${bad.map((b) => NOT_JUDGED.get(b as PropertyId) ? `${b}: ${NOT_JUDGED.get(b as PropertyId)}` : `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
@@ -222,7 +228,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   try {
     args = parseProveArgs(argv);
   } catch (e) {
-    err(`${(e as Error).message}\n\n${PROVE_HELP}\n`);
+    err(`${(e as Error).message}\n${PROVE_HELP.split('\n').find((l) => l.startsWith('usage: '))}\n(npm run prove -- --help lists every option)\n`);
     return 2;
   }
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
