@@ -51,17 +51,32 @@ function notInProcess(name: string, source: string): () => never {
 
 /**
  * Where an era's cases run: from 6.14 in TDX VMs too (the ranges carry an attribute filter, and a
- * TDX VM is where it matters); from 2025 with several views, as its functions take the inode.
+ * TDX VM is where it matters); from 2025 with several views, as its functions take the inode; the
+ * split era's cases have a page order and a zap phase (no conversions: no C variant converts).
  */
+export function eraSpace(era: EraInfo): Pick<Variant, 'vmTypes' | 'takes'> & { readonly split: boolean } {
+  if (era.era === '2023' || era.era === '6.8') return { split: false };
+  if (!era.release) return { vmTypes: VM_TYPES, split: false };
+  return { vmTypes: VM_TYPES, takes: 'inode', split: era.zap !== undefined };
+}
+
 const spaceOf = (name: string, era: EraInfo, source: string): Pick<Variant, 'vmTypes' | 'takes' | 'zap' | 'release_zap' | 'bind' | 'bindEra'> => {
   // its kvm_gmem_bind(), judged by bind-within-file, by the era of its errnos
   const bind = era.bind ? { bind: notInProcess(name, source), ...(era.bind.era === '7.2' ? { bindEra: era.bind.era } : {}) } : {};
-  if (era.era === '2023' || era.era === '6.8') return bind;
-  if (!era.release) return { vmTypes: VM_TYPES, ...bind };
-  // the split era: its cases have a page order and a zap phase (no conversions: no C variant converts)
-  const split = era.zap ? { zap: notInProcess(name, source), release_zap: notInProcess(name, source) } : {};
-  return { vmTypes: VM_TYPES, takes: 'inode', ...split, ...bind };
+  const { split, ...space } = eraSpace(era);
+  return { ...space, ...(split ? { zap: notInProcess(name, source), release_zap: notInProcess(name, source) } : {}), ...bind };
 };
+
+/**
+ * The name, origin and expectations of a tree's functions (--from-kernel): expected to pass every
+ * correctness property, named `kernel-<era>-<first 8 hex of the file's sha256>`, so reports of two
+ * trees never share a name, and a tree's reports follow its file's content.
+ */
+export function kernelHeader(file: string, era: EraInfo, taken: readonly string[]): { name: string; origin: string; expect: Variant['expect'] } {
+  const tag = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 8);
+  const skipped = era.bindSkipped ? `; ${era.bindSkipped}: not judged by bind-within-file` : '';
+  return { name: `kernel-${era.era}-${tag}`, origin: `${file} (${taken.join(', ')})${skipped}`, expect: expectations() };
+}
 
 function make(file: string, header: { name: string; origin: string; expect: Variant['expect'] }, era: EraInfo, source: string, binary: string, warnings: string, opts: LoadOptions): CVariant {
   return Object.freeze({
@@ -88,17 +103,12 @@ export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
 }
 
 /**
- * --from-kernel: the invalidation functions of a tree's guest_memfd.c, expected to pass every
- * correctness property. Named `kernel-<era>-<first 8 hex of the file's sha256>`, so reports of
- * two trees never share a name, and a tree's reports follow its file's content. `shownAs`: what
- * gcc's messages call the file (a scratch copy of a patched tree, say).
+ * --from-kernel: the invalidation functions of a tree's guest_memfd.c (kernelHeader()). `shownAs`:
+ * what gcc's messages call the file (a scratch copy of a patched tree, say).
  */
 export function loadKernelVariant(treeOrFile: string, opts: LoadOptions = {}, shownAs?: string): CVariant {
   const x = extractInvalidation(treeOrFile, shownAs);
   const { binary, warnings } = compileUnit({ file: x.file, text: x.unit }, opts);
-  const tag = crypto.createHash('sha256').update(fs.readFileSync(x.file)).digest('hex').slice(0, 8);
-  const skipped = x.era.bindSkipped ? `; ${x.era.bindSkipped}: not judged by bind-within-file` : '';
-  const header = { name: `kernel-${x.era.era}-${tag}`, origin: `${x.file} (${x.taken.join(', ')})${skipped}`, expect: expectations() };
-  return make(x.file, header, x.era, x.unit, binary, warnings, opts);
+  return make(x.file, kernelHeader(x.file, x.era, x.taken), x.era, x.unit, binary, warnings, opts);
 }
 

@@ -38,10 +38,21 @@ export function locateSource(treeOrFile: string): string {
   throw new ExtractError(`--from-kernel: ${treeOrFile} is a folder without ${CANDIDATES.join(' or ')}`);
 }
 
-type Item = (FunctionDef & { kind: 'function' }) | (MacroDef & { kind: 'macro' });
+export type Item = (FunctionDef & { kind: 'function' }) | (MacroDef & { kind: 'macro' });
+
+/** The invalidation functions the harness calls in a file of this era: the pair, the zap, and a release's per-view helpers (native/era.ts). */
+export function invalidationRoots(era: EraInfo): string[] {
+  // an inode-era release calls the per-view helpers itself (native/era.ts)
+  return era.release
+    ? [era.begin, era.end, ...(era.zap ? [era.zap] : []), era.release.begin, ...(era.release.zap ? [era.release.zap] : []), '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter']
+    : [era.begin, era.end];
+}
+
+/** Every function the harness calls: the invalidation's, and its kvm_gmem_bind(), for bind-within-file, when it has one of a known shape. */
+export const rootsOf = (era: EraInfo): string[] => [...invalidationRoots(era), ...(era.bind ? ['kvm_gmem_bind'] : [])];
 
 /** The two functions and, transitively, the file's functions they call and macros they name. */
-function closure(functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
+export function closure(functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
   const firstFn = new Map<string, FunctionDef>();
   for (const f of functions) if (!firstFn.has(f.name)) firstFn.set(f.name, f);
   const firstMacro = new Map<string, MacroDef>();
@@ -72,15 +83,7 @@ export function extractInvalidation(treeOrFile: string, shownAs?: string): Extra
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
   const era = recogniseEra(file, functions, macros);
-  // an inode-era release calls the per-view helpers itself (native/era.ts)
-  const roots = [
-    ...(era.release
-      ? [era.begin, era.end, ...(era.zap ? [era.zap] : []), era.release.begin, ...(era.release.zap ? [era.release.zap] : []), '__kvm_gmem_invalidate_end', 'kvm_gmem_get_invalidate_filter']
-      : [era.begin, era.end]),
-    // its kvm_gmem_bind(), for bind-within-file, when it has one of a known shape
-    ...(era.bind ? ['kvm_gmem_bind'] : []),
-  ];
-  const items = closure(functions, macros, roots);
+  const items = closure(functions, macros, rootsOf(era));
   const where = JSON.stringify(shownAs ?? file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win

@@ -9,7 +9,7 @@
 import { GmemFile, GmemInode, GmemList, Inode, Kernel, Kvm, Machine, Bindings, XA_PRESENT, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../model/kernel';
 import { KvmGfnRange, KvmMemorySlot, Phase, VariantFault } from '../model/kvm';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED, Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from '../model/vm';
-import { Path, bin, path, ul, umax, umin } from './runtime';
+import { Path, bin, path, s64, ul, umax, umin } from './runtime';
 import { BoolVal, IntVal, Sym, Unsupported, U64_MAX, and, ge, isSym, ite, le, lt, not, or, add } from './term';
 
 /** One binding of a symbolic layout: slot `id` backs gfns [b, b + n) with file indices [p, p + n). */
@@ -259,6 +259,7 @@ export function makeSymKernel(layout: SymLayout): SymMachine {
     GUEST_MEMFD_FLAG_MMAP,
     GUEST_MEMFD_FLAG_INIT_SHARED,
     ul: (x: IntVal) => ul(x),
+    s64: (x: IntVal) => s64(x),
     min: (a: IntVal, b: IntVal) => umin(a, b),
     max: (a: IntVal, b: IntVal) => umax(a, b),
     // include/linux/math.h's arithmetic, as model/kernel.ts computes it

@@ -168,7 +168,8 @@ const namedReportsFolder = (args: Args): string | undefined => (args.reportsDir 
 /**
  * Where a variant's reports are read and written: --reports-dir, else REPORTS_DIR, else
  * shrink-reports/ for a shipped variant or a kernel tree (never inside the tree), and a
- * shrink-reports/ folder beside a variant checked by path.
+ * shrink-reports/ folder beside a variant checked by path. A kernel tree's are read there and
+ * written only into a folder the user named (savesReports).
  */
 function reportsFolder(args: Args, l: Pick<Loaded, 'file' | 'kernelTree'>): string {
   const named = namedReportsFolder(args);
@@ -177,13 +178,23 @@ function reportsFolder(args: Args, l: Pick<Loaded, 'file' | 'kernelTree'>): stri
   return path.join(path.dirname(path.resolve(l.file)), 'shrink-reports');
 }
 
+/**
+ * Whether a variant's confirmed failures are saved: always, but a kernel tree's only into a folder
+ * the user named. shrink-reports/ holds the shipped variants' reviewed reports, replayed against
+ * every variant by the harness's own tests: a tree's counterexample there would fail them.
+ */
+const savesReports = (args: Args, l: Pick<Loaded, 'kernelTree'>): boolean => !l.kernelTree || namedReportsFolder(args) !== undefined;
+
+const UNSAVED = '\na kernel tree\'s counterexamples are saved as reports only into a folder you name: add --reports-dir DIR (or set REPORTS_DIR)';
+
 const savedIn = new Map<string, SavedReport[]>();
 function savedReports(dir: string): SavedReport[] {
   if (!savedIn.has(dir)) savedIn.set(dir, loadReports(dir));
   return savedIn.get(dir)!;
 }
 
-type Checked = Verdict & { dir: string };
+/** A verdict with the reports folder of its variant; `unsaved`: a failure not saved as a report (a kernel tree's, no folder named). */
+type Checked = Verdict & { dir: string; unsaved?: boolean };
 
 /** Variants already running, for replaying reports (the index) without starting them again. */
 function reuseFrom(loaded: readonly Loaded[]) {
@@ -215,9 +226,10 @@ function checkAll(args: Args, loaded: readonly Loaded[], how: { save: boolean; k
       const saved = savedReports(dir);
       const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick, shard };
       if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info, shard);
+      const saveHere = save && savesReports(args, { kernelTree });
       for (const v of checkVariant(info, opts)) {
-        const r = save ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
-        verdicts.push({ ...r, dir });
+        const r = saveHere ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
+        verdicts.push({ ...r, dir, ...(save && !saveHere && v.actual === 'fail' ? { unsaved: true } : {}) });
       }
     }
     if (save) refreshIndexes(args, verdicts, checkedNames(loaded), reuseFrom(loaded));
@@ -316,13 +328,15 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
     say(`\n${formatFailure(v, target(v))}${v.report ? `\nreport: ${reportPath(v)}` : ''}`);
   }
+  if (verdicts.some((v) => v.unsaved)) say(UNSAVED);
   const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
   if (written.length) say(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
   const fixed = verdicts.flatMap((v) => v.fixedReports ?? []);
   if (fixed.length) say(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
   const bad = verdicts.filter((v) => !v.matches).length;
   say(code === EXIT.ok ? '\nevery verdict matches its expectation'
-    : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} variant file(s) broken` : ''}`);
+    : verdicts.length === 0 ? `\nnothing was judged: ${broken.length} file(s) or tree(s) broken (above)`
+      : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} file(s) or tree(s) broken (above)` : ''}`);
 }
 
 function run(argv: string[]): number {
@@ -492,8 +506,9 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warni
         const verdict = { ...v, seed: 0, path: exhaustivePath(args.exhaustive!), numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated) };
         // a shard saves nothing: --merge saves what the whole scope found
         if (args.shard) return { ...verdict, dir };
+        if (!savesReports(args, { kernelTree })) return { ...verdict, dir, unsaved: v.actual === 'fail' };
         const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
-        return { ...verdict, ...(r.report ? { report: r.report } : {}), dir };
+        return { ...verdict, ...(r.report ? { report: r.report } : {}), dir, unsaved: false };
       });
     } finally {
       isolated?.close();
@@ -509,7 +524,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warni
 /** The path a report of the exhaustive scope records: the whole scope, never a shard of it (a shard saves nothing; --merge saves the whole scope's). */
 const exhaustivePath = (maxPages: number) => `exhaustive N=${maxPages} shard 1/1`;
 
-type ExhaustiveChecked = ExhaustiveVerdict & { seed: number; path: string; notRun?: boolean; confirmation?: Verdict['confirmation']; report?: { stem: string; written: boolean }; dir: string };
+type ExhaustiveChecked = ExhaustiveVerdict & { seed: number; path: string; notRun?: boolean; confirmation?: Verdict['confirmation']; report?: { stem: string; written: boolean }; dir: string; unsaved?: boolean };
 
 /** An exhaustive run's verdicts, as a table with each failure's smallest case, or as JSON; its exit status. */
 function printExhaustive(args: Args, code: CheckOutput['exitCode'], broken: Broken, verdicts: readonly ExhaustiveChecked[], variants: ExhaustiveOutput['variants']): number {
@@ -544,6 +559,7 @@ function printExhaustive(args: Args, code: CheckOutput['exitCode'], broken: Brok
     say(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
     if (v.report) say(`report: ${reportPath(v)}`);
   }
+  if (verdicts.some((v) => v.unsaved)) say(UNSAVED);
   say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
 }
@@ -561,7 +577,7 @@ function printShard(args: Args, kind: Handover['kind'], code: CheckOutput['exitC
     format: HANDOVER_FORMAT, kind, shard,
     ...(kind === 'check' ? { seed: args.seed, numRuns: args.numRuns } : { maxPages: args.exhaustive! }),
     variants: loaded.map((l): HandedVariant => ({
-      name: l.info.name, file: here(l.file), kernelTree: l.kernelTree, sourceHash: l.who.sourceHash, expect: l.info.expect,
+      name: l.info.name, file: here(l.file), kernelTree: l.kernelTree, ...(l.tree !== undefined ? { tree: here(l.tree) } : {}), sourceHash: l.who.sourceHash, expect: l.info.expect,
       ran: ran.find((r) => r.name === l.info.name)!,
     })),
     broken: [...broken, ...(nothing ? [{ file: '-', message: nothing }] : [])], warnings: [...warnings], verdicts: verdicts.map(handedVerdict),
@@ -583,8 +599,9 @@ function mergeRun(args: Args): number {
     const dir = reportsFolder(args, { file, kernelTree: variant.kernelTree });
     const who = { ...reportedVariant({ name: variant.name, expect: variant.expect }, variant.sourceHash, file), expected: (id: PropertyId) => variant.expect[id] };
     const whole = merged.kind === 'exhaustive' ? { ...verdict, seed: 0, path: exhaustivePath(merged.maxPages!), numShrinks: 0 } : verdict;
+    if (!savesReports(args, { kernelTree: variant.kernelTree })) return { ...whole, dir, unsaved: whole.actual === 'fail' };
     const r = reportVerdict(whole, who, { dir, saved: savedReports(dir) });
-    return { ...whole, ...(r.report ? { report: r.report } : {}), dir };
+    return { ...whole, ...(r.report ? { report: r.report } : {}), dir, unsaved: false };
   });
   refreshIndexes(args, verdicts, new Set(merged.variants.map((v) => v.name)));
   const code = exitCode(merged.broken, verdicts);
@@ -592,7 +609,12 @@ function mergeRun(args: Args): number {
   const whole: Args = { ...args, shard: undefined, seed: merged.seed ?? args.seed, numRuns: merged.numRuns ?? args.numRuns, exhaustive: merged.maxPages };
   const ran = merged.variants.map((v) => v.ran);
   if (merged.kind === 'exhaustive') return printExhaustive(whole, code, merged.broken, verdicts as unknown as ExhaustiveChecked[], ran.map(({ name, file, vmTypes, alsoAt }) => ({ name, file, vmTypes, ...(alsoAt ? { alsoAt } : {}) })));
-  const target = (v: Checked): ReplayTarget => ({ variant: typed(path.resolve(merged.variants.find((x) => x.name === v.variant)?.file ?? '.')), ...(v.report ? { report: typed(path.join(v.dir, `${v.report.stem}.json`)) } : {}) });
+  // the replay line names the variant as the run's did: its file, or --from-kernel and its tree
+  const target = (v: Checked): ReplayTarget => {
+    const of = merged.variants.find((x) => x.name === v.variant);
+    const variant = !of ? "<the variant's file>" : of.tree !== undefined ? `--from-kernel ${typed(path.resolve(of.tree))}` : typed(path.resolve(of.file));
+    return { variant, ...(v.report ? { report: typed(path.join(v.dir, `${v.report.stem}.json`)) } : {}) };
+  };
   const nothing = nothingJudged(verdicts);
   if (nothing) {
     if (whole.json) printJson(whole, { mode: 'check', exitCode: EXIT.broken }, [...merged.broken, { file: '-', message: nothing }], verdicts, ran, merged.warnings, target);
@@ -687,7 +709,8 @@ export function main(argv: string[], to: Sink = STDIO): number {
     return run(argv);
   } catch (e) {
     // a bad command line, report or variant file: one clear paragraph, not a stack trace
-    warn(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
+    // the one line that says what is wrong, not buried under the whole of --help
+    warn(e instanceof UsageError ? `${e.message}\n${HELP.split('\n').find((l) => l.startsWith('usage: '))}\n(npm run check -- --help lists every option)` : (e as Error).message);
     // under git bisect run, 2 would mark the commit bad: a command line that is wrong at every commit aborts the bisect
     if (argv.includes('--bisect')) {
       warn(bisectLine({ code: BISECT.abort, why: 'the command itself failed (above), as it would at every commit' }));

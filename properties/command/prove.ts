@@ -8,8 +8,9 @@
 
 import path from 'path';
 import { parseArgs as utilParseArgs } from 'util';
-import { Expectation, Expectations, PropertyId, isAdvisory } from '../../model/variant';
+import { Expectation, Expectations, PropertyId, Variant, isAdvisory } from '../../model/variant';
 import { WORD64 } from '../../model/word';
+import { CTarget, cSubject, proveC } from '../../prover/c/prove';
 import { caseOf } from '../../prover/inputs';
 import { NOT_JUDGED, PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
 import { selfTest } from '../../prover/self-test';
@@ -17,6 +18,10 @@ import { Bound, FULL_BOUND, SMALL_BOUND, boundSummary, shapeWords } from '../../
 import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
 import { PropertyProof, VariantProof } from '../../prover/verdicts';
 import { Case, caseKey } from '../case';
+import { Outcome } from '../engine/execute';
+import { formatOutcome } from '../format';
+import { writeIndex } from '../reports/index-page';
+import { childResolver } from '../reports/variant-of';
 import { inProcess, optionsFromEnv } from '../engine/engine';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
@@ -25,26 +30,32 @@ import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports, reportsDir } from '../reports/store';
 import { namedTargets } from './targets';
-import { userPath } from './args';
+import { usageOf, userPath } from './args';
 
 /** Cases per variant of --self-test. */
 export const SELF_TEST_CASES = 500;
 
 export const PROVE_HELP = `Prove guest_memfd invalidation variants for every input within a bound.
 
-usage: npm run prove -- [options] [variant.ts | folder ...]
-       npm run check -- --prove [options] [variant.ts | folder ...]
+usage: npm run prove -- [options] [variant.ts | variant.c | folder ...] [--from-kernel TREE ...]
+       npm run check -- --prove [options] [variant.ts | variant.c | folder ...] [--from-kernel TREE ...]
 
 Each variant is run symbolically (prover/) over every layout shape of its era within the bound
 and each correctness property gets a verdict: proved for every value the kernel's input rules
 allow in those shapes, a counterexample (replayed through the engine, shrunk and saved as a
 report, found by proof), or unknown with the reason. With no file, every variant in variants/.
+A C file or a kernel tree is translated to TypeScript first (prover/c/); a construct the
+translator does not take makes its verdicts unknown, naming the C line; a counterexample is
+replayed on the compiled C.
+
+  --from-kernel PATH  also prove the invalidation functions of a kernel tree (or its guest_memfd.c)
 
   --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; ${[...NOT_JUDGED.keys()].join(', ')} is not
                       judged by the prover yet, and said so)
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
-  --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/)
+  --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/; a
+                      kernel tree's are saved only when this or REPORTS_DIR names a folder)
   --json              one JSON object instead of the table
   --self-test         no proof: hold the prover to the engine on ${SELF_TEST_CASES} generated cases per variant
                       (prover/self-test.ts); exit 0 when they agree, 2 when they do not (a prover bug)
@@ -52,6 +63,7 @@ report, found by proof), or unknown with the reason. With no file, every variant
 
 export interface ProveArgs {
   readonly targets: string[];
+  readonly fromKernel: string[];
   readonly properties?: PropertyId[];
   readonly bound: Bound;
   readonly boundName: 'full' | 'small';
@@ -63,12 +75,18 @@ export interface ProveArgs {
 }
 
 export function parseProveArgs(argv: readonly string[]): ProveArgs {
-  const { values: o, positionals } = utilParseArgs({
-    args: argv.filter((a) => a !== '--prove'),
-    options: { property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = utilParseArgs({
+      args: argv.filter((a) => a !== '--prove'),
+      options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw usageOf(e);
+  }
+  const { values: o, positionals } = parsed;
   const props = o.property?.split(',');
   const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
   if (bad.length) throw new Error(`${bad.map((b) => NOT_JUDGED.get(b as PropertyId) ? `${b}: ${NOT_JUDGED.get(b as PropertyId)}` : `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
@@ -77,7 +95,7 @@ export function parseProveArgs(argv: readonly string[]): ProveArgs {
   const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
   if (!Number.isSafeInteger(rlimit) || rlimit < 1) throw new Error(`--rlimit needs a positive integer, got "${o.rlimit}"`);
   return {
-    targets: positionals, ...(props ? { properties: props as PropertyId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
+    targets: positionals, fromKernel: o['from-kernel'] ?? [], ...(props ? { properties: props as PropertyId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
     ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, selfTest: o['self-test'] ?? false, help: o.help ?? false,
   };
 }
@@ -89,16 +107,23 @@ export interface Replayed {
   readonly outcome: 'confirmed' | 'spurious' | 'bug';
   readonly case: Case;
   readonly shrunk?: Case;
+  /** The shrunk case as the engine ran it (a confirmed counterexample). */
+  readonly ran?: Outcome;
   readonly violations: readonly string[];
   readonly report?: string;
+  /** The report was new (not one already saved with the same content): its folder's index needs it. */
+  readonly written?: { readonly dir: string; readonly stem: string };
 }
 
+/** What a counterexample is replayed on: a TypeScript variant in this process, or a C variant's compiled program (prover/c/prove.ts). */
+export interface ReplaySubject { readonly variant: Variant; run(c: Case): Outcome }
+
 /** A counterexample's case run by the engine on the variant itself, shrunk if it fails, saved. */
-export function replayCounterexample(file: string, r: PropertyProof, dir: string | undefined): Replayed {
-  const variant = loadVariantFile(file);
+export function replayCounterexample(file: string, r: PropertyProof, dir: string | undefined, subject?: ReplaySubject): Replayed {
+  const variant = subject?.variant ?? loadVariantFile(file);
   const c = caseOf(r.shape!, r.assignment!);
   const prop = property(r.property);
-  const run = inProcess(variant, WORD64);
+  const run = subject ? (x: Case) => subject.run(x) : inProcess(variant, WORD64);
   const judge = (x: Case) => violations(prop, run(x));
   let found: string[];
   try {
@@ -114,10 +139,25 @@ export function replayCounterexample(file: string, r: PropertyProof, dir: string
   const shrunk = minimize(c, (x) => { try { steps++; return judge(x).length > 0; } catch { return false; } });
   const outcome = run(shrunk);
   const v = judge(shrunk);
-  if (!dir) return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v };
+  if (!dir) return { property: r.property, outcome: 'confirmed', case: c, shrunk, ran: outcome, violations: v };
   const who = reportedVariant(variant, sourceHashOf(file), file);
   const saved = saveFailure(dir, who, r.property, outcome, [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
-  return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`) };
+  return {
+    property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`),
+    ...(saved.written ? { written: { dir, stem: saved.stem } } : {}),
+  };
+}
+
+/** Each folder that got a new report gets its index (README.md) again, as a check's does: its other reports replayed, the new ones as they were found. */
+function refreshIndexes(written: ReadonlyArray<{ dir: string; stem: string }>, variants: readonly string[], err: (s: string) => void): void {
+  const justSaved = new Set(written.map((w) => w.stem));
+  for (const dir of new Set(written.map((w) => w.dir))) {
+    try {
+      writeIndex(dir, childResolver({ timeoutMs: 2000 }), { checked: new Set(variants), justSaved });
+    } catch (e) {
+      err(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)\n`);
+    }
+  }
 }
 
 export interface ProveRow { readonly proof: VariantProof; readonly expect: Expectations; readonly replays: readonly Replayed[] }
@@ -188,44 +228,59 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   try {
     args = parseProveArgs(argv);
   } catch (e) {
-    err(`${(e as Error).message}\n\n${PROVE_HELP}\n`);
+    err(`${(e as Error).message}\n${PROVE_HELP.split('\n').find((l) => l.startsWith('usage: '))}\n(npm run prove -- --help lists every option)\n`);
     return 2;
   }
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
-  let files: string[];
+  let targets: CTarget[];
   try {
-    const named = namedTargets(args.targets);
-    if (named.trees.length) throw new Error(`kernel trees are not proved yet: ${named.trees.join(', ')}`);
-    files = named.files.filter((f) => f.endsWith('.ts'));
+    const named = namedTargets(args.targets, args.fromKernel.length > 0);
+    const files = named.files.filter((f) => f.endsWith('.ts') || f.endsWith('.c'));
+    targets = [...files.map((file) => ({ file, tree: false })), ...[...named.trees, ...args.fromKernel.map(userPath)].map((file) => ({ file, tree: true }))];
   } catch (e) {
     err(`${(e as Error).message}\n`);
     return 2;
   }
-  if (args.selfTest) return selfTestMain(files, out, err);
-  if (!args.json) out(`proving ${files.length} variant file(s) within the ${args.boundName} bound: ${boundSummary(args.bound)}\n\n`);
+  if (args.selfTest) return selfTestMain(targets.filter((t) => t.file.endsWith('.ts')).map((t) => t.file), out, err);
+  if (!args.json) out(`proving ${targets.length} variant file(s) and tree(s) within the ${args.boundName} bound: ${boundSummary(args.bound)}\n\n`);
   const solver = new Solver({ rlimit: args.rlimit });
   const rows: ProveRow[] = [];
   const broken: string[] = [];
   try {
-    for (const file of files) {
-      let proof: VariantProof;
+    for (const target of targets) {
+      const { file } = target;
+      const isC = target.tree || file.endsWith('.c');
+      const opts = { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) };
+      let proof: VariantProof, variant: Pick<Variant, 'name' | 'expect'>;
       try {
-        proof = await proveVariant(file, { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) });
+        if (isC) ({ proof, variant } = await proveC(target, opts));
+        else { proof = await proveVariant(file, opts); variant = loadVariantFile(file); }
       } catch (e) {
         broken.push(`${file}: ${(e as Error).message}`);
         continue;
       }
-      const variant = loadVariantFile(file);
-      const dir = args.reportsDir ? userPath(args.reportsDir) : isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
+      const dir = args.reportsDir ? userPath(args.reportsDir) : target.tree || isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
+      // a kernel tree's counterexamples are saved only into a folder the user named, as the check does
+      const saveDir = target.tree && !args.reportsDir && !process.env.REPORTS_DIR ? undefined : dir;
       // an expected failure a saved report already shows is confirmed, not saved again
       const shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
-      const replays = proof.results.filter((p) => p.status === 'counterexample').map((p) => replayCounterexample(file, p, variant.expect[p.property] === 'fail' && shown.has(p.property) ? undefined : dir));
+      const found = proof.results.filter((p) => p.status === 'counterexample');
+      // a C variant's counterexample is replayed on its compiled C
+      const subject = isC && found.length ? cSubject(target) : undefined;
+      if (subject?.note && !args.json) err(`${proof.variant}: ${subject.note}\n`);
+      let replays: Replayed[];
+      try {
+        replays = found.map((p) => replayCounterexample(proof.file, p, variant.expect[p.property] === 'fail' && shown.has(p.property) ? undefined : saveDir, subject));
+      } finally {
+        subject?.close();
+      }
       rows.push({ proof, expect: variant.expect, replays });
       if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries (${proof.cached} cached), ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
     }
   } finally {
     solver.close();
   }
+  refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
   const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
   const code = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
@@ -245,6 +300,10 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case)}`);
       if (rep?.outcome === 'spurious') out(`\n${r.proof.variant} ${p.property}: unknown: the counterexample went through an over-approximation (${p.abstractions!.join('; ')}) and the engine does not fail it`);
       if (rep?.outcome === 'confirmed' && rep.report) out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine: ${rep.report}`);
+      // not saved (a kernel tree's, no folder named) and not expected: the case itself, or nothing would show it
+      if (rep?.outcome === 'confirmed' && !rep.report && rep.ran && r.expect[p.property] !== 'fail') {
+        out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine (a kernel tree's counterexamples are saved as reports only into a folder you name: --reports-dir DIR):\n${rep.violations.map((x) => `  - ${x}`).join('\n')}\n${formatOutcome(rep.ran)}`);
+      }
     }
   }
   out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n' : '\n\nbroken (see above)\n');
