@@ -81,7 +81,8 @@ test('4 shards of a check, merged, give what one run gives (its table and its --
 }, 120_000);
 
 test('3 shards of an exhaustive scope, merged, give what one run gives', () => {
-  const args = ['--exhaustive', '2', mutant, 'variants/fixed.ts'];
+  // in the command's process, as the workflow runs the scope (the check above runs each variant in its own)
+  const args = ['--no-isolate', '--exhaustive', '2', mutant, 'variants/fixed.ts'];
   const { whole, merged, reports } = wholeAndMerged(args, shardsOf(args, 3), false);
   expect(merged).toEqual(whole);
   // both fail as they are expected to: the mutant no-collateral-unmap, fixed mmu-bookkeeping
@@ -92,11 +93,12 @@ test('3 shards of an exhaustive scope, merged, give what one run gives', () => {
     .toEqual(['fixed--mmu-bookkeeping', 'u26-release-all-views--no-collateral-unmap']);
 }, 120_000);
 
+// the refusals read files, whatever ran the shards: these run in the command's process (--no-isolate)
 test('a merge of what is not every shard of one run is refused, naming the file', () => {
   const out = folder('bad-shards-');
   const shard = (i: number, n: number, seed: string) => {
     const file = path.join(out, `s-${i}-${n}-${seed}.json`);
-    fs.writeFileSync(file, checkHere(['--seed', seed, '--runs', '8', '--shard', `${i + 1}/${n}`, '--json', 'variants/upstream.ts']).out);
+    fs.writeFileSync(file, checkHere(['--no-isolate', '--seed', seed, '--runs', '8', '--shard', `${i + 1}/${n}`, '--json', 'variants/upstream.ts']).out);
     return file;
   };
   const a = shard(0, 2, '1'), b = shard(1, 2, '1'), c = shard(1, 2, '2');
@@ -105,12 +107,12 @@ test('a merge of what is not every shard of one run is refused, naming the file'
   expect(merge(a, c)).toMatchObject({ code: 2, err: expect.stringMatching(new RegExp(`${path.basename(c)}: is of another run .*seed differs`)) });
   expect(merge(a, a, b)).toMatchObject({ code: 2, err: expect.stringMatching(/is shard 1\/2 again/) });
   const plain = path.join(out, 'plain.json');
-  fs.writeFileSync(plain, checkHere(['--seed', '1', '--runs', '8', '--json', 'variants/upstream.ts']).out);
+  fs.writeFileSync(plain, checkHere(['--no-isolate', '--seed', '1', '--runs', '8', '--json', 'variants/upstream.ts']).out);
   expect(merge(plain)).toMatchObject({ code: 2, err: expect.stringMatching(/plain\.json: is the --json output of a run without --shard \(mode check\)/) });
   // another run's cases per property, another set of variants, a shard past the last, a file cut short
   const other = (name: string, args: string[]) => {
     const file = path.join(out, name);
-    fs.writeFileSync(file, checkHere(['--seed', '1', '--shard', '2/2', '--json', ...args]).out);
+    fs.writeFileSync(file, checkHere(['--no-isolate', '--seed', '1', '--shard', '2/2', '--json', ...args]).out);
     return file;
   };
   expect(merge(a, other('runs.json', ['--runs', '9', 'variants/upstream.ts']))).toMatchObject({ code: 2, err: expect.stringMatching(/runs\.json: is of another run .*cases per property differs/) });
