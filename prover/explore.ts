@@ -89,7 +89,7 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
 }
 
 /** The shape's inputs and their rules: the first level of every query on the shape. */
-export const rulesLevel = (inputs: ShapeInputs): string => `${inputs.names.map((n) => `(declare-fun ${n} () Int)`).join('')}(assert ${boolSmt(inputs.pre)})`;
+export const rulesLevel = (inputs: ShapeInputs): string => `${inputs.names.map((n) => `(declare-fun ${n} () Int)`).join('')}${inputs.defs.join('')}(assert ${boolSmt(inputs.pre)})`;
 
 /**
  * The query whether some input takes the run's first `upTo` decisions and meets `extra`: the

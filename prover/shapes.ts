@@ -6,7 +6,7 @@
 import { VmType, runsIn } from '../model/vm';
 import { VariantInfo } from '../properties/engine/executor';
 
-export type OpKind = 'punch' | 'release' | 'memory-failure' | 'convert';
+export type OpKind = 'punch' | 'release' | 'memory-failure' | 'convert' | 'bind';
 
 export interface Shape {
   /** Slots bound in each view (the first view first); a view's slots are in file order. */
@@ -20,6 +20,8 @@ export interface Shape {
   readonly releaseView?: number;
   /** A conversion spans at most this many huge pages (page order > 0). */
   readonly hugePages?: number;
+  /** The kvm_gmem_bind() era of the kernel that bound the slots (model/rules.ts BindEra); absent: 6.8 to 7.1. */
+  readonly bindEra?: '7.2';
 }
 
 export interface Bound {

@@ -118,8 +118,10 @@ const isVariantCode = (file: string) => file.endsWith('.ts') && !PLAIN.some((d) 
  * `runtime` names another runtime module (the self-test's deliberately broken one).
  * `sources` gives the text of files that are not on disk (a variant generated from C, say): a
  * virtual path there loads like a file, and imports resolve from its folder.
+ * `modules` stands in for a harness module a loaded file imports (by its absolute path without
+ * the extension): model/rules.ts gets the runtime's s64() and u64() for model/word.ts's.
  */
-export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime = RUNTIME, sources: ReadonlyMap<string, string> = new Map()): (file: string) => unknown {
+export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime = RUNTIME, sources: ReadonlyMap<string, string> = new Map(), modules: ReadonlyMap<string, unknown> = new Map()): (file: string) => unknown {
   const cache = new Map<string, Module>();
   const load = (file: string): unknown => {
     const abs = path.resolve(file);
@@ -132,6 +134,7 @@ export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime =
     m.require = ((spec: string) => {
       if (spec.startsWith('.')) {
         const base = path.resolve(path.dirname(abs), spec);
+        if (modules.has(base)) return modules.get(base);
         const found = [`${base}.ts`, path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && (sources.has(c) || fs.existsSync(c)));
         if (found && isVariantCode(found)) return load(found);
         return plainRequire(base);
