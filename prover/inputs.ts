@@ -6,6 +6,7 @@
 // inputs out (pages, slots in file order, xarray chunks), never a rule of the kernel's.
 
 import { Operation } from '../model/callers';
+import { ERRNO_NUMBERS } from '../model/errno';
 import { Memslot } from '../model/layout';
 import { BindEra, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, LLONG_MAX, MAX_FOLIO_ORDER, PAGE_SHIFT } from '../model/rules';
 import { Case, LayoutSpec } from '../properties/case';
@@ -46,6 +47,8 @@ export interface ShapeInputs {
   readonly pre: BoolVal;
   /** Rules a counterexample meets so that lib/xarray.c chunks its bindings as the path assumed. */
   readonly realistic: BoolVal;
+  /** What a counterexample is asked to meet first, when it can: the smallest case of its kind, as a report shows it best. */
+  readonly prefer: BoolVal;
   /** Every input's name. */
   readonly names: readonly string[];
   /** Declarations and definitions of the names the rules' formulas use (after the inputs', before `pre`). */
@@ -76,6 +79,7 @@ export function inputsOf(shape: Shape, a: Assignment, rules: RulesModule = model
   };
   const shapeOrder: BoolVal[] = [];
   const real: BoolVal[] = [];
+  const prefer: BoolVal[] = [];
   const bytes = (x: IntVal) => mul(x, PAGE);
   const era: BindEra = shape.bindEra ?? '6.8';
 
@@ -150,8 +154,10 @@ export function inputsOf(shape: Shape, a: Assignment, rules: RulesModule = model
     const expected = () => rules.kvmGmemBindExpected(era, big(iSize), big(offset), big(bytes(n)), bindTaken(before, slot));
     const accept = rf.holds(() => accepts(expected()), 'kvmGmemBindExpected');
     const refuse = new Map<string, BoolVal>();
-    for (const errno of ['EINVAL', 'EEXIST']) refuse.set(errno, rf.holds(() => expected()?.errno === errno, `kvmGmemBindExpected: ${errno}`));
+    for (const errno of Object.keys(ERRNO_NUMBERS)) refuse.set(errno, rf.holds(() => expected()?.errno === errno, `kvmGmemBindExpected: ${errno}`));
     bind = { id, pgoff: p, npages: n, base_gfn: b, offset, era, accept, refuse };
+    // a one-page request on a file of at most 2 MiB (the finding's), if the path has one
+    prefer.push(eqInt(n, 1n), le(F, 512n));
   } else {
     const s = v('s', U64_PAGES), e = v('e', U64_PAGES + 1n);
     start = s;
@@ -182,7 +188,7 @@ export function inputsOf(shape: Shape, a: Assignment, rules: RulesModule = model
   const pre = and(...domains, ...shapeOrder, ...ruled);
   return {
     layout, start, end, ...(view !== undefined ? { view } : {}), ...(bracket ? { bracket } : {}), ...(bind ? { bind } : {}),
-    pre, realistic: and(...real), names, defs: [...rf.defs],
+    pre, realistic: and(...real), prefer: and(...prefer), names, defs: [...rf.defs],
   };
 }
 

@@ -12,7 +12,7 @@ import { Expectation, Expectations, PropertyId, Variant, isAdvisory } from '../.
 import { WORD64 } from '../../model/word';
 import { CTarget, cSubject, proveC } from '../../prover/c/prove';
 import { caseOf } from '../../prover/inputs';
-import { NOT_JUDGED, PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
+import { PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
 import { selfTest } from '../../prover/self-test';
 import { Bound, FULL_BOUND, SMALL_BOUND, boundSummary, shapeWords } from '../../prover/shapes';
 import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
@@ -47,8 +47,8 @@ replayed on the compiled C.
 
   --from-kernel PATH  also prove the invalidation functions of a kernel tree (or its guest_memfd.c)
 
-  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; ${[...NOT_JUDGED.keys()].join(', ')} is not
-                      judged by the prover yet, and said so)
+  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; bind-within-file
+                      judges a variant's kvm_gmem_bind(), and one without it is not judged, and said so)
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
   --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/)
@@ -79,7 +79,7 @@ export function parseProveArgs(argv: readonly string[]): ProveArgs {
   });
   const props = o.property?.split(',');
   const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
-  if (bad.length) throw new Error(`${bad.map((b) => NOT_JUDGED.get(b as PropertyId) ? `${b}: ${NOT_JUDGED.get(b as PropertyId)}` : `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
+  if (bad.length) throw new Error(`${bad.map((b) => `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
   const boundName = (o.bound ?? 'full') as 'full' | 'small';
   if (boundName !== 'full' && boundName !== 'small') throw new Error(`--bound is full or small, got "${o.bound}"`);
   const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
@@ -135,20 +135,23 @@ export interface ProveRow { readonly proof: VariantProof; readonly expect: Expec
 
 /** The verdict in one word: a counterexample counts only once the engine confirmed it. */
 const word = (p: PropertyProof, rep?: Replayed) =>
-  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
+  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : p.status === 'not-judged' ? 'not judged' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
 
 /**
  * Whether a verdict is the expected one: a property the variant must pass is proved, one it must
  * fail has a confirmed counterexample, and an advisory one ('report') may be anything, shown.
  */
-export function verdictMatches(p: PropertyProof, expected: Expectation, rep?: Replayed): boolean {
+export function verdictMatches(p: PropertyProof, expected: Expectation, rep?: Replayed): boolean | null {
+  // no verdict to hold to the expectation: shown as not judged, never counted as a pass, and no failure of the run
+  if (p.status === 'not-judged') return null;
   const w = word(p, rep);
   if (w === 'PROVER-BUG') return false;
   if (expected === 'report') return true;
   return expected === 'pass' ? w === 'proved' : w === 'cex';
 }
 
-const cell = (p: PropertyProof, expected: Expectation, rep?: Replayed) => `${verdictMatches(p, expected, rep) ? '' : '!'}${word(p, rep)} ${(p.ms / 1000).toFixed(1)}s`;
+const cell = (p: PropertyProof, expected: Expectation, rep?: Replayed) =>
+  p.status === 'not-judged' ? 'not judged' : `${verdictMatches(p, expected, rep) ? '' : '!'}${word(p, rep)} ${(p.ms / 1000).toFixed(1)}s`;
 
 export function proveTable(rows: readonly ProveRow[], ids: readonly PropertyId[]): string {
   const head = ['variant', ...ids.map((id) => (isAdvisory(id) ? `${id} (advisory)` : id)), 'time'];
@@ -160,24 +163,23 @@ export function proveTable(rows: readonly ProveRow[], ids: readonly PropertyId[]
   return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(p, r.expect[p.property], r.replays.find((x) => x.property === p.property)));
+const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(p, r.expect[p.property], r.replays.find((x) => x.property === p.property)) !== false);
 
 /**
  * The --json form: one object.
- *   { bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
- *     notJudged: [{ property, reason }] (properties the prover does not judge: no verdict, never a pass),
+ *   { mode: 'prove', bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
  *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, cached (answered by an
  *       earlier identical query), ms (wall), cpuMs (prover and solver),
- *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown',
- *         expected: 'pass' | 'fail' | 'report', matches: boolean, ms, reason: string | null (why unknown),
+ *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown' | 'not-judged',
+ *         expected: 'pass' | 'fail' | 'report', matches: boolean | null (null: not judged, no verdict), ms,
+ *         reason: string | null (why unknown, or why not judged),
  *         shape: string | null (where the counterexample was found, in words),
  *         counterexample: the shrunk case as a report's case record | null,
  *         replay: 'confirmed' | 'spurious' | 'bug' | null, report: string | null (the saved report's path) }] }] }
  */
 export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: number, broken: readonly string[]): object {
   return {
-    bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
-    notJudged: [...NOT_JUDGED].map(([property, reason]) => ({ property, reason })),
+    mode: 'prove', bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
     variants: rows.map((r) => ({
       variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, cached: r.proof.cached, ms: Math.round(r.proof.ms), cpuMs: Math.round(r.proof.cpuMs),
       results: r.proof.results.map((p) => {
@@ -260,11 +262,11 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   out(`${proveTable(rows, ids)}\n`);
   const bounds = [...new Set(rows.map((r) => r.proof.bound))];
   out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);
-  for (const [id, why] of NOT_JUDGED) out(`${id}: ${why}\n`);
   for (const r of rows) {
     for (const p of r.proof.results) {
       const rep = r.replays.find((x) => x.property === p.property);
       if (p.status === 'unknown') out(`\n${r.proof.variant} ${p.property}: unknown: ${p.reason}`);
+      if (p.status === 'not-judged') out(`\n${r.proof.variant} ${p.property}: ${p.reason}`);
       if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case)}`);
       if (rep?.outcome === 'spurious') out(`\n${r.proof.variant} ${p.property}: unknown: the counterexample went through an over-approximation (${p.abstractions!.join('; ')}) and the engine does not fail it`);
       if (rep?.outcome === 'confirmed' && rep.report) out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine: ${rep.report}`);
