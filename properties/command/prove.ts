@@ -27,6 +27,7 @@ import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports, reportsDir } from '../reports/store';
 import { namedTargets } from './targets';
+import { ProveOutput } from './output-schema';
 import { userPath } from './args';
 
 /** Cases per variant of --self-test. */
@@ -167,7 +168,7 @@ const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(
 
 /**
  * The --json form: one object.
- *   { mode: 'prove', bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
+ *   { mode: 'prove', bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: [{ file, message }],
  *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, cached (answered by an
  *       earlier identical query), ms (wall), cpuMs (prover and solver),
  *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown' | 'not-judged',
@@ -177,7 +178,7 @@ const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(
  *         counterexample: the shrunk case as a report's case record | null,
  *         replay: 'confirmed' | 'spurious' | 'bug' | null, report: string | null (the saved report's path) }] }] }
  */
-export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: number, broken: readonly string[]): object {
+export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: 0 | 1 | 2, broken: ProveOutput['broken']): ProveOutput {
   return {
     mode: 'prove', bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
     variants: rows.map((r) => ({
@@ -218,7 +219,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   if (!args.json) out(`proving ${targets.length} variant file(s) and tree(s) within the ${args.boundName} bound: ${boundSummary(args.bound)}\n\n`);
   const solver = new Solver({ rlimit: args.rlimit });
   const rows: ProveRow[] = [];
-  const broken: string[] = [];
+  const broken: ProveOutput['broken'] = [];
   try {
     for (const target of targets) {
       const { file } = target;
@@ -229,7 +230,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
         if (isC) ({ proof, variant } = await proveC(target, opts));
         else { proof = await proveVariant(file, opts); variant = loadVariantFile(file); }
       } catch (e) {
-        broken.push(`${file}: ${(e as Error).message}`);
+        broken.push({ file, message: (e as Error).message });
         continue;
       }
       const dir = args.reportsDir ? userPath(args.reportsDir) : target.tree || isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
@@ -253,12 +254,12 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   }
   const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
-  const code = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
+  const code: 0 | 1 | 2 = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
     out(`${JSON.stringify(proveJson(rows, args, code, broken), null, 2)}\n`);
     return code;
   }
-  for (const b of broken) err(`broken: ${b}\n`);
+  for (const b of broken) err(`broken: ${b.file}: ${b.message}\n`);
   out(`${proveTable(rows, ids)}\n`);
   const bounds = [...new Set(rows.map((r) => r.proof.bound))];
   out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);
