@@ -168,20 +168,46 @@ export function path(): Path {
 const M64 = TWO64;
 /** (unsigned long)x: x mod 2^64, written so the solver rarely needs the modulo. */
 export function ul(x: IntVal): IntVal {
-  if (!isSym(x)) return BigInt.asUintN(64, x);
-  if (x.word) return x;
+  if (isSym(x) && x.word) return x;
+  return wrapUnsigned(x, 64);
+}
+
+/** x mod 2^bits (BigInt.asUintN, C's conversion to an unsigned type of that width). */
+function wrapUnsigned(x: IntVal, bits: number): IntVal {
+  if (!isSym(x)) return BigInt.asUintN(bits, x);
+  const M = 1n << BigInt(bits);
   const s = x.smt;
   const b = boundsOf(x);
+  if (b && b[0] >= 0n && b[1] < M) return x;
   // within one wrap either side, as sums and differences of a few words are, no modulo is needed
-  const low = b && b[0] >= -M64 ? `(+ ${s} ${M64})` : `(mod ${s} ${M64})`;
-  const high = b && b[1] < 2n * M64 ? `(- ${s} ${M64})` : `(mod ${s} ${M64})`;
+  const low = b && b[0] >= -M ? `(+ ${s} ${M})` : `(mod ${s} ${M})`;
+  const high = b && b[1] < 2n * M ? `(- ${s} ${M})` : `(mod ${s} ${M})`;
   const cases = [
     ...(!b || b[0] < 0n ? [[`(< ${s} 0)`, low]] : []),
-    ...(!b || b[1] >= M64 ? [[`(>= ${s} ${M64})`, high]] : []),
+    ...(!b || b[1] >= M ? [[`(>= ${s} ${M})`, high]] : []),
   ];
   const t = cases.reduceRight((acc, [c, v]) => `(ite ${c} ${v} ${acc})`, s);
-  return path().name(new Sym('Int', t, BigInt.asUintN(64, x.c as bigint), true));
+  return path().name(new Sym('Int', t, BigInt.asUintN(bits, x.c as bigint), true, 0n, M - 1n));
 }
+
+/** BigInt.asUintN(bits, x) and BigInt.asIntN(bits, x) on a value that may be symbolic (the transform routes both here). */
+export function asUintN(bits: unknown, x: unknown, where: string): unknown {
+  if (!isSym(x)) return BigInt.asUintN(bits as number, x as bigint);
+  return located(where, () => wrapUnsigned(intOf(x, 'BigInt.asUintN'), widthOf(bits)));
+}
+export function asIntN(bits: unknown, x: unknown, where: string): unknown {
+  if (!isSym(x)) return BigInt.asIntN(bits as number, x as bigint);
+  return located(where, () => {
+    const n = widthOf(bits);
+    const w = wrapUnsigned(intOf(x, 'BigInt.asIntN'), n), half = 1n << BigInt(n - 1);
+    const t = ite(ge(w, half), sub(w, half * 2n), w);
+    return isSym(t) ? path().name(t, false) : t;
+  });
+}
+const widthOf = (bits: unknown): number => {
+  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 1 || bits > 64) throw new Unsupported(`a width of ${String(bits)} bits`);
+  return bits;
+};
 /** floor(x / d) and x mod d, d > 0 (bigint >> and & with a low mask). */
 export function divFloor(x: IntVal, d: bigint): IntVal {
   return isSym(x) ? path().divide(x, d).q : floorDiv(x, d);

@@ -1,5 +1,5 @@
 // The source transform: a variant file (and the variant files it imports) compiled so that every
-// operator, condition, short circuit, typeof and switch goes through the symbolic runtime
+// operator, condition, short circuit, typeof, switch and BigInt.asUintN/asIntN goes through the symbolic runtime
 // (prover/runtime.ts), each call naming its file and line. Files of model/, properties/ and
 // prover/ load as they are: a variant meets the kernel only through the `k` it is handed.
 
@@ -91,6 +91,11 @@ function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
         if (ts.isDoStatement(n)) return f.updateDoStatement(n, n.statement, cond(n.expression, node));
         if (ts.isForStatement(n) && n.condition) return f.updateForStatement(n, n.initializer, cond(n.condition, node), n.incrementor, n.statement);
         if (ts.isTypeOfExpression(n)) return call('typeOf', [n.expression]);
+        // BigInt.asUintN(N, x) and asIntN: a wrap to N bits, which the runtime writes as a term
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression)
+          && n.expression.expression.text === 'BigInt' && ['asUintN', 'asIntN'].includes(n.expression.name.text) && n.arguments.length === 2) {
+          return call(n.expression.name.text, [...n.arguments, at(node)]);
+        }
         if (ts.isSwitchStatement(n)) return f.updateSwitchStatement(n, call('switchOn', [n.expression, at(node)]), n.caseBlock);
         return n;
       };

@@ -29,11 +29,19 @@ test('buggy gets a counterexample on no-stale-mapping, confirmed by the engine a
   expect(rep.shrunk!.layout.slots.map((s) => s.npages)).toEqual([1n]);
 }, 120_000);
 
-test('a path cut short (a 32-bit truncation the prover cannot follow) gives unknown with the reason, never a counterexample', async () => {
+test('a path cut short (a symbolic value made a JavaScript number) gives unknown with the reason, never a counterexample', async () => {
   // before the fix, the partial path's missing unmaps made a "counterexample" the engine did not confirm
-  const r = await proveVariant(`${__dirname}/../bench/mutants/u-gfn-u32.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'] });
+  const r = await proveVariant(`${__dirname}/fixtures/prover/cut-number.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'] });
   expect(r.results.map((p) => p.status)).toEqual(['unknown']);
   expect(r.results[0].reason).toMatch(/unsupported: a symbolic integer converted to a primitive/);
+}, 120_000);
+
+test('a 32-bit truncation (BigInt.asUintN(32, x)) is followed: u-gfn-u32 gets its counterexample, confirmed by the engine', async () => {
+  // before BigInt.asUintN was routed through the runtime, this path was cut and the verdict unknown
+  const file = `${__dirname}/../bench/mutants/u-gfn-u32.ts`;
+  const [p] = (await proveVariant(file, { solver, ...punchOnly, properties: ['no-stale-mapping'] })).results;
+  expect(p.status).toBe('counterexample');
+  expect(replayCounterexample(file, p, undefined).outcome).toBe('confirmed');
 }, 120_000);
 
 // kvm_gmem_bind() judged by proof (bind-within-file), at the small bound: each takes about a second
