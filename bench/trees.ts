@@ -145,7 +145,7 @@ function main(argv: string[]): number {
       `their kvm_gmem_bind(): ${bindFails} FAIL bind-within-file, ${bindPasses} pass, ${rows.length - bindFails - bindPasses} not judged; seed 1, ${runs} cases per property. ` +
       `${kept.length ? `${kept.length} rows are kept from earlier runs (their date says which), and were not judged here. ` : ''}` +
       'Each row is a file copied from the repository and commit it names (the search tool\'s index of public GitHub repositories); none is in this repo. ' +
-      'A FAIL is that tree\'s own verdict, as any variant\'s (README, "Real trees"); "broken" would be the harness failing to take the tree.',
+      'A FAIL is that tree\'s own verdict, as any variant\'s (docs/checking.md, "A kernel tree"); "broken" would be the harness failing to take the tree.',
     '',
     '| tree (repository, commit, file) | era read | invalidation | kvm_gmem_bind() (bind-within-file) | run on |',
     '|---|---|---|---|---|',

@@ -26,7 +26,7 @@ const HEAD = [
   '',
   'One row per run of `npm run kvm` (live/conformance.ts; `--record FILE` writes the row elsewhere),',
   'newest last: the kernel it ran on, its `CONFIG_KVM_GUEST_MEMFD` line, the seed and what came of',
-  'the cases. A skipped run is recorded too, with its cause. Figures of speed are in README.md.',
+  'the cases. A skipped run is recorded too, with its cause. Figures of speed are in live/README.md.',
   '',
   '| date (UTC) | kernel | guest_memfd config | device | seed | cases | agreements | disagreements | outcome |',
   '|---|---|---|---|---:|---:|---:|---:|---|',

@@ -117,8 +117,9 @@ export interface ReplayTarget {
  */
 export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
   if (v.confirmation === 'hang' || v.fromSavedReport) {
-    if (t.report === undefined) return undefined;
-    return `npm run check -- --report ${t.report}${t.variant.startsWith('--from-kernel ') ? ` ${t.variant}` : ''}`;
+    if (t.report !== undefined) return `npm run check -- --report ${t.report}${t.variant.startsWith('--from-kernel ') ? ` ${t.variant}` : ''}`;
+    // no report of its own (a kernel tree's, with no folder named): every run replays the saved reports first
+    return v.fromSavedReport ? `npm run check -- --property ${v.property} ${t.variant}` : undefined;
   }
   if (v.actual !== 'fail' || v.notRun || !v.counterexample) return undefined;
   return `npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} ${t.variant}`;

@@ -3,6 +3,7 @@
 // a stolen name, C beside TypeScript, a folder with no variants, a reports folder that cannot be.
 
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { ROOT, check, checkHere, scratchFolders } from './command-helpers';
 import { PROPERTY_IDS } from '../model/variant';
@@ -77,3 +78,17 @@ test('a reports folder that cannot be made is refused before anything runs, nami
   expect([r.code, r.err]).toEqual([2, expect.stringMatching(/^the reports folder \/proc\/no-such-folder cannot be made: ENOENT/)]);
   expect(fs.readFileSync(path.join(dir, 'afile'), 'utf8')).toBe('a file, not a folder\n'); // nothing lost
 }, 60000);
+
+test('a mistyped flag is one line and the usage line, not the whole of --help; a tree that does not exist judges nothing and says so', () => {
+  const typo = checkHere(['--proprety', 'no-warn']);
+  expect(typo.code).toBe(2);
+  expect(typo.err.trim().split('\n')).toEqual([
+    'unknown option --proprety (see --help)',
+    expect.stringMatching(/^usage: npm run check -- /),
+    '(npm run check -- --help lists every option)',
+  ]);
+  const gone = checkHere(['--from-kernel', path.join(os.tmpdir(), 'no-such-tree-here')]);
+  expect(gone.code).toBe(2);
+  expect(gone.out).toMatch(/nothing was judged: 1 file\(s\) or tree\(s\) broken \(above\)/);
+  expect(gone.out).not.toMatch(/verdict\(s\) differ/);
+});

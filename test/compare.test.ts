@@ -90,12 +90,17 @@ test('a property that failed before and fails after on a case that passed before
   expect([on(early).length > 0, on(buggy)]).toEqual([true, []]);
 });
 
-test('a state with no kvm_gmem_bind() gets no verdict on bind-within-file: unjudged, never a pass', () => {
+test('a state with no kvm_gmem_bind() gets no verdict on bind-within-file (n/a, never a pass): losing a verdict is no change, a failure where there was none is a break', () => {
   const BIND = 'bind-within-file' as const;
   const withBind = (v: Variant) => judged(v, checkVariant(v, { numRuns: 100, seed: 3, properties: [BIND] }));
   const states: Array<[string, Judged]> = [['u72', withBind(upstream72)], ['no-bind', withBind(fixed)], ['u68', withBind(upstream)]];
   const byDir = new Map(states.map(([tag, j]) => [path.join(dir, tag), j]));
   const c = compareStates(states.map(([tag]) => state(tag)), (d) => byDir.get(d)!, { properties: [BIND] });
-  expect(c.results.map((r) => r.properties.get(BIND)!.actual)).toEqual(['pass', 'unjudged', 'fail']);
-  expect(c.steps.map((s) => s.changes[0].change)).toEqual(['unjudged', 'unjudged']);
+  expect(c.results.map((r) => r.properties.get(BIND)!.actual)).toEqual(['pass', 'not-judged', 'fail']);
+  expect(c.steps.map((s) => s.changes[0])).toEqual([
+    expect.objectContaining({ before: 'pass', after: 'not-judged', change: 'unchanged', counts: false, note: expect.stringMatching(/^no verdict after: /) }),
+    expect.objectContaining({ before: 'not-judged', after: 'fail', change: 'broke', counts: true, note: expect.stringMatching(/^no verdict on the state before: /) }),
+  ]);
+  expect(c.steps[1].changes[0].counterexample).toBeDefined();
+  expect(seriesVerdict(c)).toBe('broke');
 });

@@ -7,6 +7,7 @@ import fs from 'fs';
 import path from 'path';
 import { parseArgs } from '../properties/command/args';
 import { parseCli } from '../live/conformance';
+import { parseProveArgs } from '../properties/command/prove';
 import { ROOT } from './command-helpers';
 
 const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
@@ -82,6 +83,36 @@ test('every npm run kvm line of the docs parses with its flags', () => {
   expect(bad).toEqual([]);
 });
 
+test('every npm run prove line of the docs parses with its flags', () => {
+  const bad: string[] = [];
+  for (const c of shown.filter((x) => x.script === 'prove')) {
+    try {
+      parseProveArgs(c.argv);
+    } catch (e) {
+      bad.push(`${c.file}:${c.line}: ${c.text}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  expect(bad).toEqual([]);
+});
+
+/** Each relative Markdown link of the docs, as [file, line, target]. */
+function links(): [string, number, string][] {
+  const out: [string, number, string][] = [];
+  for (const file of docs()) {
+    fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').forEach((text, i) => {
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) if (!/^[a-z]+:|^#/.test(m[1])) out.push([file, i + 1, m[1].replace(/#.*$/, '')]);
+    });
+  }
+  return out;
+}
+
+test('every relative link of the README and the docs names a file or folder that exists', () => {
+  const all = links();
+  expect(all.length).toBeGreaterThan(20);
+  expect(all.filter(([file, , to]) => !fs.existsSync(path.join(ROOT, path.dirname(file), to))).map(([f, l, to]) => `${f}:${l}: ${to}`)).toEqual([]);
+});
+
 test('a flag the command does not have is caught (the test can fail)', () => {
   expect(() => parseArgs(words('--xarray both variants/upstream.ts'), {})).toThrow(/unknown option --xarray/);
+  expect(() => parseProveArgs(words('--xarray both variants/upstream.ts'))).toThrow(/^unknown option --xarray \(see --help\)$/);
 });

@@ -8,6 +8,7 @@ import fs from 'fs';
 import path from 'path';
 import { treeRows } from '../bench/trees';
 import { CheckOutput } from '../properties/command/output-schema';
+import { proveMain } from '../properties/command/prove';
 import { ROOT, checkHere } from './command-helpers';
 import { tempFolder } from './helpers';
 
@@ -92,3 +93,29 @@ test('a tree whose file changed since its report says so and replays on the file
   const other = fs.readdirSync(path.join(ROOT, 'shrink-reports')).find((f) => /^buggy--.*\.json$/.test(f))!;
   expect(checkHere(['--report', path.join(ROOT, 'shrink-reports', other), '--from-kernel', b]).err).toMatch(/^--from-kernel with --report names the tree a kernel tree's report is replayed on; .* is a report of buggy/);
 }, 90_000);
+
+test('a tree checked or proved with no reports folder named saves no report, shows its counterexample and says how to save one', async () => {
+  const harness = path.join(ROOT, 'shrink-reports');
+  const before = fs.readdirSync(harness).sort();
+  const d = path.join(top, 'd');
+  fs.cpSync(MUTANT, d, { recursive: true });
+  const checked = checkHere(['--from-kernel', d, '--runs', '100', '--property', 'no-collateral-unmap'], { REPORTS_DIR: '' });
+  expect(checked.code).toBe(1);
+  expect(checked.out).toMatch(/fails no-collateral-unmap/);
+  expect(checked.out).toMatch(/saved as reports only into a folder you name: add --reports-dir DIR/);
+  expect(checked.out).not.toMatch(/^report: /m);
+  // found by replaying a saved report of another variant, it is found again by the same check (saved reports run first)
+  expect(checked.out).toContain(`to run it again: npm run check -- --property no-collateral-unmap --from-kernel ${d}`);
+
+  const said: string[] = [];
+  const env = process.env.REPORTS_DIR;
+  delete process.env.REPORTS_DIR;
+  try {
+    const code = await proveMain(['--from-kernel', d, '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined);
+    expect(code).toBe(1);
+  } finally {
+    if (env !== undefined) process.env.REPORTS_DIR = env;
+  }
+  expect(said.join('')).toMatch(/no-collateral-unmap: counterexample found by proof, confirmed by the engine \(a kernel tree's counterexamples are saved as reports only into a folder you name: --reports-dir DIR\):\n  - slot 0: gfns .* unmapped for nothing\nguest_memfd of /);
+  expect(fs.readdirSync(harness).sort()).toEqual(before);
+}, 120_000);

@@ -121,6 +121,23 @@ describe('--from-kernel TREE --patch', () => {
     }
   }, 60000);
 
+  withGit('every property on a tree with no kvm_gmem_bind(): bind-within-file is n/a on both sides and never makes the run exit 2 (a break is 1, a comment 0)', () => {
+    const broke = checkHere(['--from-kernel', LINUX_2026, '--patch', OFF_BY_ONE, ...FEW, '--json'], { REPORTS_DIR: '' });
+    expect(broke.code).toBe(1);
+    const out = JSON.parse(broke.out);
+    expect(out.series.states.map((s: { properties: Record<string, string> }) => s.properties['bind-within-file'])).toEqual(['not-judged', 'not-judged']);
+    expect(changes(broke.out, 0)['bind-within-file']).toMatchObject({ before: 'not-judged', after: 'not-judged', change: 'unchanged', counts: false });
+    expect(changes(broke.out, 0)['no-stale-mapping']).toMatchObject({ change: 'broke', counts: true });
+
+    const comment = checkHere(['--from-kernel', LINUX_2026, '--patch', path.join(PATCHES, '2026-comment-only.patch'), ...FEW]);
+    expect(comment.code).toBe(0);
+    expect(comment.out).toMatch(/^the tree\s.*\bn\/a\b/m);
+    expect(comment.out).toMatch(/unchanged: .*bind-within-file \(n\/a\)/);
+    const reply = checkHere(['--from-kernel', LINUX_2026, '--patch', path.join(PATCHES, '2026-comment-only.patch'), ...FEW, '--review']);
+    expect(reply.code).toBe(0);
+    expect(reply.out).not.toMatch(/could not be judged|no verdict\./);
+  }, 90000);
+
   withGit('--review: plain text within 72 columns, with what was checked, the break, its userspace steps and the replay command', () => {
     const r = checkHere(['--from-kernel', LINUX_2026, '--patch', OFF_BY_ONE, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap', '--review']);
     expect(r.code).toBe(1);

@@ -5,7 +5,10 @@
 import { proveVariant } from '../prover/prove';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Solver } from '../prover/solver';
-import { replayCounterexample } from '../properties/command/prove';
+import fs from 'fs';
+import path from 'path';
+import { proveMain, replayCounterexample } from '../properties/command/prove';
+import { ROOT, scratchFolders } from './command-helpers';
 
 const solver = new Solver();
 afterAll(() => solver.close());
@@ -81,4 +84,24 @@ test('a variant without a kvm_gmem_bind() is not judged on bind-within-file: no 
   const r = await proveVariant(`${__dirname}/../variants/fixed.ts`, { solver, ...bindOnly });
   expect(r.results.map((p) => [p.status, p.reason])).toEqual([['not-judged', expect.stringMatching(/has no bind\(\)/)]]);
   expect(r.paths).toBe(0);
+}, 120_000);
+
+test('npm run prove saves a new counterexample as a report beside a variant checked by path, and indexes it there', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    // upstream with the end's "- pgoff" dropped, as a developer's port outside variants/
+    const text = fs.readFileSync(path.join(ROOT, 'bench', 'mutants', 'u-end-no-minus-pgoff.ts'), 'utf8').replace(/'\.\.\/\.\.\//g, "'../")
+      .replace(/expect: expectations\(\{[^}]*\}\)/, "expect: expectations({ 'no-redundant-unmap': 'report' })");
+    const dir = scratch({ 'my-port.ts': text });
+    const said: string[] = [];
+    const code = await proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined);
+    expect(code).toBe(1);
+    const reports = path.join(dir, 'shrink-reports');
+    const saved = fs.readdirSync(reports).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    expect(saved).toEqual([expect.stringMatching(/--no-collateral-unmap--[0-9a-f]{12}\.md$/)]);
+    expect(said.join('')).toContain(path.join(reports, saved[0]));
+    expect(fs.readFileSync(path.join(reports, 'README.md'), 'utf8')).toContain(saved[0].replace(/\.md$/, ''));
+  } finally {
+    cleanup();
+  }
 }, 120_000);

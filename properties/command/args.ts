@@ -21,7 +21,7 @@ usage: npm run check -- [options] [variant.ts | variant.c | folder | kernel tree
 
 With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or
 folder outside variants/ is checked by path; a new file under variants/ is picked up by name. A
-.c file is compiled with gcc and checked the same way (see the README's "Variants in C"). Each
+.c file is compiled with gcc and checked the same way (see docs/porting.md, "In C"). Each
 variant runs in a process of its own; nothing of it runs in the command.
 
   --property ID[,ID]  only these properties (${PROPERTY_IDS.join(', ')})
@@ -61,8 +61,8 @@ variant runs in a process of its own; nothing of it runs in the command.
                       skip (also GMEM_REQUIRE_KVM=1), for a CI whose machines have KVM with guest_memfd
   --reports-dir DIR   where reports are read and written (default: REPORTS_DIR, else shrink-reports/
                       for shipped variants and kernel trees, and a shrink-reports/ folder beside a
-                      variant checked by path). --patch, --rev and --bisect write no report
-                      unless this (or REPORTS_DIR) names a folder
+                      variant checked by path). A kernel tree's reports, and any of --patch, --rev
+                      and --bisect, are written only when this (or REPORTS_DIR) names a folder
   --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of N pages
                       against every punch [s, e) with e <= N + 1, release and every folio
                       (a property a variant must fail may pass in a scope too small to reach its
@@ -151,7 +151,7 @@ const OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** node:util's own words for a bad command line, as one sentence of ours. */
-function usageOf(e: unknown): UsageError {
+export function usageOf(e: unknown): UsageError {
   // not instanceof: node's own errors come from another realm under jest
   const m = typeof (e as Error | undefined)?.message === 'string' ? (e as Error).message : String(e);
   const unknown = /^Unknown option '([^']+)'/.exec(m);

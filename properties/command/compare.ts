@@ -60,9 +60,13 @@ export interface Failing {
   readonly violations: readonly string[];
 }
 
-/** A property of a state: pass, fail (with the counterexamples that fail it), or not judged (why). */
+/**
+ * A property of a state: pass, fail (with the counterexamples that fail it), not-judged (the state
+ * gives it no verdict, as bind-within-file a file without a kvm_gmem_bind(): n/a, never a pass),
+ * or unjudged (the harness could not judge it: why).
+ */
 export interface Effective {
-  readonly actual: 'pass' | 'fail' | 'unjudged';
+  readonly actual: 'pass' | 'fail' | 'not-judged' | 'unjudged';
   /** The counterexamples that fail it here: its own search's first, then other states' replayed here. */
   readonly failing: readonly Failing[];
   /** Counterexamples of other states that cannot run here (another era's VMs, views or huge pages), with why. */
@@ -82,8 +86,8 @@ export type ChangeKind = 'fixed' | 'broke' | 'unchanged' | 'added' | 'removed' |
 
 export interface PropertyChange {
   readonly property: PropertyId;
-  readonly before: 'pass' | 'fail' | 'absent' | 'unjudged';
-  readonly after: 'pass' | 'fail' | 'absent' | 'unjudged';
+  readonly before: 'pass' | 'fail' | 'absent' | 'not-judged' | 'unjudged';
+  readonly after: 'pass' | 'fail' | 'absent' | 'not-judged' | 'unjudged';
   readonly change: ChangeKind;
   /** A broke: the case that fails after (as it fails there) and passes before. A fixed: the case that failed before (as it failed) and passes now. */
   readonly counterexample?: Failing;
@@ -184,7 +188,7 @@ function effective(j: Judged, at: number, id: PropertyId, found: readonly Found[
   if (!own) return { actual: 'unjudged', failing: [], foreign: [], why: 'not checked' };
   if (own.harnessError) return { actual: 'unjudged', failing: [], foreign: [], why: `the harness broke on it: ${own.harnessError}` };
   // a property the state gets no verdict on (bind-within-file without a kvm_gmem_bind()) is never a pass
-  if (own.actual === 'not-judged') return { actual: 'unjudged', failing: [], foreign: [], why: own.violations?.[0] ?? 'not judged' };
+  if (own.actual === 'not-judged') return { actual: 'not-judged', failing: [], foreign: [], why: own.violations?.[0] ?? 'not judged' };
   if (own.actual === 'fail' && own.confirmation === 'not-reproduced') {
     return { actual: 'unjudged', failing: [], foreign: [], why: 'its failure did not reproduce in a fresh process (not deterministic)' };
   }
@@ -221,6 +225,14 @@ function step(results: readonly StateResult[], a: number, b: number, properties:
     if (x === 'absent') return { ...base, change: 'added' };
     if (y === 'absent') return { ...base, change: 'removed' };
     const pb = before.properties.get(id)!, pa = after.properties.get(id)!;
+    // n/a on either side: nothing passed before to break, or nothing is judged after; only a
+    // failure where there was no verdict is held against the step (a kvm_gmem_bind() added broken)
+    if (x === 'not-judged' && y === 'fail') {
+      return { ...base, change: 'broke', counterexample: pa.failing[0], counts: must, note: `no verdict on the state before: ${pb.why ?? 'not judged'}` };
+    }
+    if (x === 'not-judged' && y !== 'not-judged') return { ...base, change: 'unchanged', note: `no verdict on the state before: ${pb.why ?? 'not judged'}` };
+    if (y === 'not-judged' && x !== 'not-judged') return { ...base, change: 'unchanged', note: `no verdict after: ${pa.why ?? 'not judged'}` };
+    if (x === 'not-judged') return { ...base, change: 'unchanged' };
     const failsIn = (e: Effective, f: Found) => e.failing.some((x) => x.found === f);
     const cannotIn = (e: Effective, f: Found) => e.foreign.find((o) => o.found === f)?.why;
     if (x === 'pass' && y === 'pass') return { ...base, change: 'unchanged' };

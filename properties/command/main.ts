@@ -166,7 +166,8 @@ const namedReportsFolder = (args: Args): string | undefined => (args.reportsDir 
 /**
  * Where a variant's reports are read and written: --reports-dir, else REPORTS_DIR, else
  * shrink-reports/ for a shipped variant or a kernel tree (never inside the tree), and a
- * shrink-reports/ folder beside a variant checked by path.
+ * shrink-reports/ folder beside a variant checked by path. A kernel tree's are read there and
+ * written only into a folder the user named (savesReports).
  */
 function reportsFolder(args: Args, l: Pick<Loaded, 'file' | 'kernelTree'>): string {
   const named = namedReportsFolder(args);
@@ -175,13 +176,23 @@ function reportsFolder(args: Args, l: Pick<Loaded, 'file' | 'kernelTree'>): stri
   return path.join(path.dirname(path.resolve(l.file)), 'shrink-reports');
 }
 
+/**
+ * Whether a variant's confirmed failures are saved: always, but a kernel tree's only into a folder
+ * the user named. shrink-reports/ holds the shipped variants' reviewed reports, replayed against
+ * every variant by the harness's own tests: a tree's counterexample there would fail them.
+ */
+const savesReports = (args: Args, l: Pick<Loaded, 'kernelTree'>): boolean => !l.kernelTree || namedReportsFolder(args) !== undefined;
+
+const UNSAVED = '\na kernel tree\'s counterexamples are saved as reports only into a folder you name: add --reports-dir DIR (or set REPORTS_DIR)';
+
 const savedIn = new Map<string, SavedReport[]>();
 function savedReports(dir: string): SavedReport[] {
   if (!savedIn.has(dir)) savedIn.set(dir, loadReports(dir));
   return savedIn.get(dir)!;
 }
 
-type Checked = Verdict & { dir: string };
+/** A verdict with the reports folder of its variant; `unsaved`: a failure not saved as a report (a kernel tree's, no folder named). */
+type Checked = Verdict & { dir: string; unsaved?: boolean };
 
 /** Variants already running, for replaying reports (the index) without starting them again. */
 function reuseFrom(loaded: readonly Loaded[]) {
@@ -208,9 +219,10 @@ function checkAll(args: Args, loaded: readonly Loaded[], how: { save: boolean; k
       const saved = savedReports(dir);
       const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick };
       if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info);
+      const save = how.save && savesReports(args, { kernelTree });
       for (const v of checkVariant(info, opts)) {
-        const r = how.save ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
-        verdicts.push({ ...r, dir });
+        const r = save ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
+        verdicts.push({ ...r, dir, ...(how.save && !save && v.actual === 'fail' ? { unsaved: true } : {}) });
       }
     }
     refreshIndexes(args, verdicts, loaded);
@@ -307,13 +319,15 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
   for (const v of verdicts.filter((x) => x.actual === 'fail' && !x.notRun && (args.verbose || !x.matches))) {
     say(`\n${formatFailure(v, target(v))}${v.report ? `\nreport: ${reportPath(v)}` : ''}`);
   }
+  if (verdicts.some((v) => v.unsaved)) say(UNSAVED);
   const written = verdicts.filter((v) => v.report?.written).map((v) => path.join(v.dir, `${v.report!.stem}.md`));
   if (written.length) say(`\nnew reports (indexed in their folder's README.md):\n${written.map((s) => `  ${s}`).join('\n')}`);
   const fixed = verdicts.flatMap((v) => v.fixedReports ?? []);
   if (fixed.length) say(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
   const bad = verdicts.filter((v) => !v.matches).length;
   say(code === EXIT.ok ? '\nevery verdict matches its expectation'
-    : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} variant file(s) broken` : ''}`);
+    : verdicts.length === 0 ? `\nnothing was judged: ${broken.length} file(s) or tree(s) broken (above)`
+      : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} file(s) or tree(s) broken (above)` : ''}`);
 }
 
 function run(argv: string[]): number {
@@ -479,8 +493,9 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
         const notRun = v.counterexample?.fault?.hang === true && hangShown;
         hangShown ||= v.counterexample?.fault?.hang === true;
         const verdict = { ...v, seed: 0, path: `exhaustive N=${args.exhaustive} shard ${shard.index}/${shard.count}`, numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated) };
+        if (!savesReports(args, { kernelTree })) return { ...v, notRun, dir, report: undefined, unsaved: v.actual === 'fail' };
         const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
-        return { ...v, notRun, ...(r.report ? { report: r.report } : {}), dir };
+        return { ...v, notRun, report: r.report, dir, unsaved: false };
       });
     } finally {
       isolated?.close();
@@ -517,6 +532,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken): numb
     say(`\n${v.variant} fails ${v.property} on ${v.failures} case(s); the smallest:\n${v.counterexample ? formatOutcome(v.counterexample) : v.harnessError}`);
     if (v.report) say(`report: ${reportPath(v)}`);
   }
+  if (verdicts.some((v) => v.unsaved)) say(UNSAVED);
   say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
   return code;
 }
@@ -604,7 +620,8 @@ export function main(argv: string[], to: Sink = STDIO): number {
     return run(argv);
   } catch (e) {
     // a bad command line, report or variant file: one clear paragraph, not a stack trace
-    warn(e instanceof UsageError ? `${e.message}\n\n${HELP}` : (e as Error).message);
+    // the one line that says what is wrong, not buried under the whole of --help
+    warn(e instanceof UsageError ? `${e.message}\n${HELP.split('\n').find((l) => l.startsWith('usage: '))}\n(npm run check -- --help lists every option)` : (e as Error).message);
     // under git bisect run, 2 would mark the commit bad: a command line that is wrong at every commit aborts the bisect
     if (argv.includes('--bisect')) {
       warn(bisectLine({ code: BISECT.abort, why: 'the command itself failed (above), as it would at every commit' }));

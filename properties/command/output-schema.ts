@@ -80,7 +80,7 @@ export const BisectOutput = z.object({
 }).strict().describe('npm run check -- --from-kernel TREE --bisect --json: the checked-out tree judged, for git bisect run.');
 
 const SeriesKind = z.enum(['patch', 'rev']).describe('patch: --patch, the tree and its file after each patch; rev: --rev A..B, each commit that touches the file.');
-const StateWord = z.enum(['pass', 'fail', 'absent', 'unjudged']);
+const StateWord = z.enum(['pass', 'fail', 'absent', 'not-judged', 'unjudged']).describe('not-judged: the state gives the property no verdict (n/a, never a pass); unjudged: the harness could not judge it.');
 const SeriesDetail = z.object({
   kind: SeriesKind,
   tree: z.string(),
@@ -96,7 +96,7 @@ const SeriesDetail = z.object({
     file: z.string().nullable(),
     variant: z.string().nullable().describe('The kernel-<era>-<hash> name its verdicts carry.'),
     missing: z.object({ kind: z.enum(['absent', 'broken']), why: z.string() }).strict().nullable(),
-    properties: z.partialRecord(Property, z.enum(['pass', 'fail', 'unjudged'])),
+    properties: z.partialRecord(Property, z.enum(['pass', 'fail', 'not-judged', 'unjudged'])),
   }).strict()).describe('The tree, then the file after each judged patch (or at A, then each commit).'),
   steps: z.array(z.object({
     from: Int,

@@ -19,6 +19,9 @@ import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
 import { PropertyProof, VariantProof } from '../../prover/verdicts';
 import { Case, caseKey } from '../case';
 import { Outcome } from '../engine/execute';
+import { formatOutcome } from '../format';
+import { writeIndex } from '../reports/index-page';
+import { childResolver } from '../reports/variant-of';
 import { inProcess, optionsFromEnv } from '../engine/engine';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
@@ -28,7 +31,7 @@ import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports, reportsDir } from '../reports/store';
 import { namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
-import { userPath } from './args';
+import { usageOf, userPath } from './args';
 
 /** Cases per variant of --self-test. */
 export const SELF_TEST_CASES = 500;
@@ -52,7 +55,8 @@ replayed on the compiled C.
                       judges a variant's kvm_gmem_bind(), and one without it is not judged, and said so)
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
-  --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/)
+  --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/; a
+                      kernel tree's are saved only when this or REPORTS_DIR names a folder)
   --json              one JSON object instead of the table
   --self-test         no proof: hold the prover to the engine on ${SELF_TEST_CASES} generated cases per variant
                       (prover/self-test.ts); exit 0 when they agree, 2 when they do not (a prover bug)
@@ -72,12 +76,18 @@ export interface ProveArgs {
 }
 
 export function parseProveArgs(argv: readonly string[]): ProveArgs {
-  const { values: o, positionals } = utilParseArgs({
-    args: argv.filter((a) => a !== '--prove'),
-    options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = utilParseArgs({
+      args: argv.filter((a) => a !== '--prove'),
+      options: { 'from-kernel': { type: 'string', multiple: true }, property: { type: 'string' }, bound: { type: 'string' }, rlimit: { type: 'string' }, 'reports-dir': { type: 'string' }, json: { type: 'boolean' }, 'self-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw usageOf(e);
+  }
+  const { values: o, positionals } = parsed;
   const props = o.property?.split(',');
   const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
   if (bad.length) throw new Error(`${bad.map((b) => `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
@@ -98,8 +108,12 @@ export interface Replayed {
   readonly outcome: 'confirmed' | 'spurious' | 'bug';
   readonly case: Case;
   readonly shrunk?: Case;
+  /** The shrunk case as the engine ran it (a confirmed counterexample). */
+  readonly ran?: Outcome;
   readonly violations: readonly string[];
   readonly report?: string;
+  /** The report was new (not one already saved with the same content): its folder's index needs it. */
+  readonly written?: { readonly dir: string; readonly stem: string };
 }
 
 /** What a counterexample is replayed on: a TypeScript variant in this process, or a C variant's compiled program (prover/c/prove.ts). */
@@ -126,10 +140,25 @@ export function replayCounterexample(file: string, r: PropertyProof, dir: string
   const shrunk = minimize(c, (x) => { try { steps++; return judge(x).length > 0; } catch { return false; } });
   const outcome = run(shrunk);
   const v = judge(shrunk);
-  if (!dir) return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v };
+  if (!dir) return { property: r.property, outcome: 'confirmed', case: c, shrunk, ran: outcome, violations: v };
   const who = reportedVariant(variant, sourceHashOf(file), file);
   const saved = saveFailure(dir, who, r.property, outcome, [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
-  return { property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`) };
+  return {
+    property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`),
+    ...(saved.written ? { written: { dir, stem: saved.stem } } : {}),
+  };
+}
+
+/** Each folder that got a new report gets its index (README.md) again, as a check's does: its other reports replayed, the new ones as they were found. */
+function refreshIndexes(written: ReadonlyArray<{ dir: string; stem: string }>, variants: readonly string[], err: (s: string) => void): void {
+  const justSaved = new Set(written.map((w) => w.stem));
+  for (const dir of new Set(written.map((w) => w.dir))) {
+    try {
+      writeIndex(dir, childResolver({ timeoutMs: 2000 }), { checked: new Set(variants), justSaved });
+    } catch (e) {
+      err(`the index of ${dir} was not refreshed: ${(e as Error).message} (npm run reports:index)\n`);
+    }
+  }
 }
 
 export interface ProveRow { readonly proof: VariantProof; readonly expect: Expectations; readonly replays: readonly Replayed[] }
@@ -202,7 +231,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   try {
     args = parseProveArgs(argv);
   } catch (e) {
-    err(`${(e as Error).message}\n\n${PROVE_HELP}\n`);
+    err(`${(e as Error).message}\n${PROVE_HELP.split('\n').find((l) => l.startsWith('usage: '))}\n(npm run prove -- --help lists every option)\n`);
     return 2;
   }
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
@@ -234,6 +263,8 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
         continue;
       }
       const dir = args.reportsDir ? userPath(args.reportsDir) : target.tree || isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
+      // a kernel tree's counterexamples are saved only into a folder the user named, as the check does
+      const saveDir = target.tree && !args.reportsDir && !process.env.REPORTS_DIR ? undefined : dir;
       // an expected failure a saved report already shows is confirmed, not saved again
       const shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
       const found = proof.results.filter((p) => p.status === 'counterexample');
@@ -242,7 +273,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       if (subject?.note && !args.json) err(`${proof.variant}: ${subject.note}\n`);
       let replays: Replayed[];
       try {
-        replays = found.map((p) => replayCounterexample(proof.file, p, variant.expect[p.property] === 'fail' && shown.has(p.property) ? undefined : dir, subject));
+        replays = found.map((p) => replayCounterexample(proof.file, p, variant.expect[p.property] === 'fail' && shown.has(p.property) ? undefined : saveDir, subject));
       } finally {
         subject?.close();
       }
@@ -252,6 +283,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   } finally {
     solver.close();
   }
+  refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
   const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
   const code: 0 | 1 | 2 = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
@@ -271,6 +303,10 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case)}`);
       if (rep?.outcome === 'spurious') out(`\n${r.proof.variant} ${p.property}: unknown: the counterexample went through an over-approximation (${p.abstractions!.join('; ')}) and the engine does not fail it`);
       if (rep?.outcome === 'confirmed' && rep.report) out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine: ${rep.report}`);
+      // not saved (a kernel tree's, no folder named) and not expected: the case itself, or nothing would show it
+      if (rep?.outcome === 'confirmed' && !rep.report && rep.ran && r.expect[p.property] !== 'fail') {
+        out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine (a kernel tree's counterexamples are saved as reports only into a folder you name: --reports-dir DIR):\n${rep.violations.map((x) => `  - ${x}`).join('\n')}\n${formatOutcome(rep.ran)}`);
+      }
     }
   }
   out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n' : '\n\nbroken (see above)\n');

@@ -52,7 +52,7 @@ export function commandLines(words: readonly string[], indent: string, width = W
   return out;
 }
 
-const verdictWord = (w: PropertyChange['after']) => (w === 'fail' ? 'fails' : w === 'pass' ? 'passes' : w);
+const verdictWord = (w: PropertyChange['after']) => (w === 'fail' ? 'fails' : w === 'pass' ? 'passes' : w === 'not-judged' ? 'n/a' : w);
 
 /** What one step changed, and the counterexample of each break (a case shown once, however many properties it breaks). */
 function stepLines(c: Comparison, s: Step, ctx: SeriesContext): string[] {
@@ -75,7 +75,8 @@ function stepLines(c: Comparison, s: Step, ctx: SeriesContext): string[] {
     shown.set(key, x.property);
     out.push('', '  Counterexample (shrunk):', ...formatOutcome(f.outcome).split('\n').map((l) => `    ${l}`));
     out.push('', '  From userspace:', ...userspaceSteps(f.outcome).map((step, i) => `    ${i + 1}. ${step.replace(/`/g, '')}`));
-    out.push('', `  It passes on ${ctx.kind === 'patch' ? 'the tree before this patch' : `the commit before (${before.state.label})`}.`);
+    const earlier = ctx.kind === 'patch' ? 'the tree before this patch' : `the commit before (${before.state.label})`;
+    out.push('', x.before === 'not-judged' ? `  ${earlier[0].toUpperCase()}${earlier.slice(1)} gave no verdict on ${x.property}.` : `  It passes on ${earlier}.`);
     if (x.note) out.push(`  (${x.note})`);
     out.push('', '  Replay:', ...commandLines(['npm', 'run', 'check', '--', ...ctx.replay(x.property)], '    '), '');
   }

@@ -49,6 +49,7 @@ function cell(r: StateResult, id: PropertyId, change?: PropertyChange): string {
   if (r.missing?.kind === 'absent') return 'absent';
   const e = r.properties.get(id)!;
   if (e.actual === 'unjudged') return '-';
+  if (e.actual === 'not-judged') return change?.change === 'broke' ? 'FAIL (broke)' : 'n/a';
   const w = e.actual === 'pass' ? 'pass' : 'FAIL';
   return change && (change.change === 'fixed' || change.change === 'broke') ? `${w} (${change.change})` : w;
 }
@@ -121,7 +122,7 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
       out.push(...f.violations.map((v) => `    - ${v}`), `    on the same case as ${shown.get(key!)} (above)`);
     } else if (x.change === 'broke' && f) {
       shown.set(key!, x.property);
-      out.push(`    it fails on this case, which passes on the state before (${before.state.label}):`);
+      out.push(x.before === 'not-judged' ? '    it fails on this case:' : `    it fails on this case, which passes on the state before (${before.state.label}):`);
       out.push(...f.violations.map((v) => `    - ${v}`), indent(formatOutcome(f.outcome)));
       const report = ctx.reportOf(f.found.verdict);
       out.push(`    replay: ${replayCommand(ctx.replay(x.property))}${report && f.found.from === s.to ? `\n    report: ${report}` : ''}`);
@@ -130,7 +131,7 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
     }
   }
   const same = s.changes.filter((y) => y.change === 'unchanged');
-  if (same.length) out.push(`  unchanged: ${same.map((y) => `${y.property} (${y.after === 'pass' ? 'pass' : y.after === 'fail' ? 'FAIL' : y.after})${y.note ? ` [${y.note}]` : ''}`).join(', ')}`);
+  if (same.length) out.push(`  unchanged: ${same.map((y) => `${y.property} (${y.after === 'pass' ? 'pass' : y.after === 'fail' ? 'FAIL' : y.after === 'not-judged' ? 'n/a' : y.after})${y.note ? ` [${y.note}]` : ''}`).join(', ')}`);
   return out.join('\n');
 }
 
@@ -177,7 +178,7 @@ export function seriesJson(c: Comparison, ctx: SeriesContext): SeriesDetail {
       properties: Object.fromEntries([...r.properties].map(([id, e]) => [id, e.actual])),
     })),
     // from state `from` to state `to`, per property: before, after ('pass', 'fail', 'absent',
-    // 'unjudged'), the change ('fixed', 'broke', 'unchanged', 'added', 'removed', 'unjudged'),
+    // 'not-judged', 'unjudged'), the change ('fixed', 'broke', 'unchanged', 'added', 'removed', 'unjudged'),
     // `counts` (a break of a property the tree must pass: exit 1), and the counterexample of a
     // break (the case as it failed after) or of a fix (as it failed before)
     steps: c.steps.map((s) => ({
