@@ -80,6 +80,7 @@ export function inputsOf(shape: Shape, a: Assignment, rules: RulesModule = model
   const shapeOrder: BoolVal[] = [];
   const real: BoolVal[] = [];
   const prefer: BoolVal[] = [];
+  const guarded: string[] = [];
   const bytes = (x: IntVal) => mul(x, PAGE);
   const era: BindEra = shape.bindEra ?? '6.8';
 
@@ -139,8 +140,15 @@ export function inputsOf(shape: Shape, a: Assignment, rules: RulesModule = model
   } else if (shape.op === 'memory-failure') {
     // kvm_gmem_error_folio: a folio the page cache can hold, of one of the orders (a number the rule takes concrete)
     const s = v('s', U64_PAGES), nr = v('nr', 1n << BigInt(MAX_FOLIO_ORDER), 1n);
-    // one formula per order: the paths of one call do not multiply another's
-    ruled.push(or(...Array.from({ length: MAX_FOLIO_ORDER + 1 }, (_, o) => and(eqInt(nr, 1n << BigInt(o)), rf.holds(() => rules.folioFault(big(F), shape.pageOrder, big(s), o) === null, `folioFault at order ${o}`)))));
+    // one formula per order, the paths of one call not multiplying another's, and its names (a
+    // division of s by the folio's size) defined only where the folio is of that order
+    ruled.push(or(...Array.from({ length: MAX_FOLIO_ORDER + 1 }, (_, o) => {
+      const isOrder = eqInt(nr, 1n << BigInt(o));
+      const at = new RuleFormulas(`i${o}o`, isOrder);
+      const ok = at.holds(() => rules.folioFault(big(F), shape.pageOrder, big(s), o) === null, `folioFault at order ${o}`);
+      guarded.push(...at.defs);
+      return and(isOrder, ok);
+    })));
     start = s;
     end = add(s, nr);
   } else if (shape.op === 'bind') {
@@ -188,7 +196,7 @@ export function inputsOf(shape: Shape, a: Assignment, rules: RulesModule = model
   const pre = and(...domains, ...shapeOrder, ...ruled);
   return {
     layout, start, end, ...(view !== undefined ? { view } : {}), ...(bracket ? { bracket } : {}), ...(bind ? { bind } : {}),
-    pre, realistic: and(...real), prefer: and(...prefer), names, defs: [...rf.defs],
+    pre, realistic: and(...real), prefer: and(...prefer), names, defs: [...rf.defs, ...guarded],
   };
 }
 

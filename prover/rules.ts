@@ -7,7 +7,7 @@ import path from 'path';
 import * as plainWord from '../model/word';
 import type * as Rules from '../model/rules';
 import { Path, PathCut, onPath, s64, ul } from './runtime';
-import { BoolVal, Sym, Unsupported, and, or } from './term';
+import { BoolVal, Sym, Unsupported, and, boolSmt, or } from './term';
 import { symbolicLoader } from './transform';
 
 export type RulesModule = typeof Rules;
@@ -39,8 +39,12 @@ const MAX_RULE_DECISIONS = 500;
  */
 export class RuleFormulas {
   private readonly path: Path;
-  constructor(prefix: string) {
-    this.path = new Path(MAX_RULE_DECISIONS, prefix);
+  /**
+   * `guard`: the formulas are only ever asked beside it (a rule of one folio order, say), so the
+   * names they define are defined under it alone, and cost the solver nothing where it is false.
+   */
+  constructor(prefix: string, guard?: BoolVal) {
+    this.path = new Path(MAX_RULE_DECISIONS, prefix, [], guard === undefined ? undefined : boolSmt(guard));
   }
 
   /** SMT-LIB declarations and definitions of the names the formulas use. */

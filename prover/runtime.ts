@@ -45,8 +45,15 @@ export class Path {
    * `prefix` starts every name this path defines (a formula computed on a path of its own, the
    * input rules', keeps its names apart from the run's). `forced`: the sides the first decisions
    * take, whatever the shadow says (prover/rules.ts enumerates every path of a rule that way).
+   * `guard`: the definitions hold only under it (a formula that is false without it needs no
+   * names otherwise: the solver does not carry them where the guard is false).
    */
-  constructor(readonly maxBranches: number, readonly prefix = '', private forced: readonly boolean[] = []) {}
+  constructor(readonly maxBranches: number, readonly prefix = '', private forced: readonly boolean[] = [], private readonly guard?: string) {}
+
+  /** An assertion of this path's definitions, under its guard if it has one. */
+  private assert(fact: string): string {
+    return this.guard ? `(assert (=> ${this.guard} ${fact}))` : `(assert ${fact})`;
+  }
 
   /** Runs again from the first decision, keeping the names defined so far (one term, one name across the runs). */
   restart(forced: readonly boolean[]): void {
@@ -65,7 +72,7 @@ export class Path {
     if (n === undefined) {
       n = `${this.prefix}d${this.fresh++}`;
       this.names.set(t.smt, n);
-      this.defs.push(`(declare-fun ${n} () ${t.sort})(assert (= ${n} ${t.smt}))`);
+      this.defs.push(`(declare-fun ${n} () ${t.sort})${this.assert(`(= ${n} ${t.smt})`)}`);
     }
     return named(t, n, word);
   }
@@ -90,7 +97,7 @@ export class Path {
     const c = x.c as bigint, b = boundsOf(x);
     const q = new Sym('Int', `${this.prefix}q${this.fresh}`, floorDiv(c, d), false, b && floorDiv(b[0], d), b && floorDiv(b[1], d));
     const r = new Sym('Int', `${this.prefix}r${this.fresh++}`, c - floorDiv(c, d) * d, false, 0n, d - 1n);
-    this.defs.push(`(declare-fun ${q.smt} () Int)(declare-fun ${r.smt} () Int)(assert (= ${x.smt} (+ (* ${d} ${q.smt}) ${r.smt})))(assert (<= 0 ${r.smt}))(assert (< ${r.smt} ${d}))`);
+    this.defs.push(`(declare-fun ${q.smt} () Int)(declare-fun ${r.smt} () Int)${this.assert(`(and (= ${x.smt} (+ (* ${d} ${q.smt}) ${r.smt})) (<= 0 ${r.smt}) (< ${r.smt} ${d}))`)}`);
     const out = { q, r };
     this.divisions.set(key, out);
     return out;
@@ -108,7 +115,7 @@ export class Path {
     const n = `${this.prefix}a${this.fresh++}`;
     const x = new Sym('Int', n, c);
     const f = facts(x);
-    this.defs.push(`(declare-fun ${n} () Int)(assert ${typeof f === 'boolean' ? `${f}` : f.smt})`);
+    this.defs.push(`(declare-fun ${n} () Int)${this.assert(typeof f === 'boolean' ? `${f}` : f.smt)}`);
     this.abstractions.push(where);
     return x;
   }
