@@ -51,8 +51,9 @@ replayed on the compiled C.
 
   --from-kernel PATH  also prove the invalidation functions of a kernel tree (or its guest_memfd.c)
 
-  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; bind-within-file
-                      judges a variant's kvm_gmem_bind(), and one without it is not judged, and said so)
+  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')});
+                      bind-within-file judges a variant's kvm_gmem_bind(): one without it, and a
+                      C file's (not translated), is not judged, and said so
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
   --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/; a
