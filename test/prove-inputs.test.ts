@@ -64,7 +64,7 @@ test.each(SHAPES.map(([s], i) => [i, `${s.op} ${s.slots.join('+')} slot(s) order
     const names = inputsOf(shape, new Map()).names;
     const draw = fc.tuple(...names.map((n) => fc.oneof({ weight: 8, arbitrary: fc.constant(start.get(n) ?? 0n) }, { weight: 1, arbitrary: edge })));
     let accepted = 0, refused = 0;
-    for (const values of fc.sample(draw, { numRuns: 400, seed })) {
+    for (const values of fc.sample(draw, { numRuns: 250, seed })) {
       const c = caseOf(shape, new Map(names.map((n, j) => [n, values[j]])));
       const a = assignmentOf(shape, c, edgesOf);
       if (!a) continue;
