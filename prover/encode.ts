@@ -5,10 +5,12 @@
 // tries those points. Every formula has a concrete value on the run's own input too, which is
 // what test/prove-differential.test.ts holds to properties.ts's verdicts.
 
+import { ERRNO_NUMBERS, errnoName } from '../model/errno';
 import { memoryRoot } from '../model/vm';
 import { PropertyId } from '../model/variant';
-import { SymEvent, SymLayout } from './kernel';
-import { BoolVal, IntVal, Sym, add, and, cInt, ge, isSym, le, lt, not, or } from './term';
+import { SymBindRequest } from './inputs';
+import { SymEvent, SymLayout, SymStore } from './kernel';
+import { BoolVal, IntVal, Sym, add, and, cInt, eqInt, ge, isSym, le, lt, not, or, sub } from './term';
 
 /** What the reference says one slot of one view must lose, on this path. */
 export interface SymExpected {
@@ -23,8 +25,18 @@ export interface PathFacts {
   readonly expected: readonly SymExpected[];
   /** The conversion's bracket, as the reference must cover it (bracketCoverage). */
   readonly bracketExpected?: readonly SymExpected[];
-  /** The variant did not finish the path: every property fails on it. */
+  /** The variant did not finish the path: every property of the path's kind fails on it. */
   readonly fault?: string;
+  /** A bind shape's path: the request, what kvm_gmem_bind() returned (absent if it did not) and stored. */
+  readonly bind?: SymBindFacts;
+}
+
+export interface SymBindFacts {
+  readonly request: SymBindRequest;
+  readonly ret?: number;
+  /** slot->gmem.pgoff as the body left it. */
+  readonly pgoff?: IntVal;
+  readonly stores: readonly SymStore[];
 }
 
 type Unmap = Extract<SymEvent, { op: 'unmap' }>;
@@ -157,6 +169,8 @@ function bracketCoverage(f: PathFacts, view: number, w: Witnesses): BoolVal {
  * `w`'s names, so it may only be asserted, never negated.
  */
 export function violation(id: PropertyId, f: PathFacts, w: Witnesses = new Witnesses()): BoolVal {
+  // a bind request is judged by bind-within-file only, and an invalidation by the others (as the engine draws them)
+  if ((id === 'bind-within-file') !== (f.bind !== undefined)) return false;
   if (f.fault !== undefined) return true;
   switch (id) {
     case 'no-stale-mapping': return slotDiffs(f, 'stale', w);
@@ -165,7 +179,31 @@ export function violation(id: PropertyId, f: PathFacts, w: Witnesses = new Witne
     case 'no-warn': return f.events.some((e) => e.op === 'warn');
     case 'mmu-bookkeeping': return or(...f.layout.views.map((_, view) => or(bookkeeping(eventsOf(f, view)), bracketCoverage(f, view, w))));
     case 'no-redundant-unmap': return or(...f.layout.views.map((_, view) => twice(eventsOf(f, view))));
-    // an invalidation path binds nothing: the bind requests are judged on shapes of their own
-    case 'bind-within-file': return false;
+    case 'bind-within-file': return bindWrong(f.layout, f.bind!);
   }
+}
+
+/**
+ * properties.ts bindViolations(): an accepted binding must lie wholly inside the file, over no
+ * other binding of the view, be the one asked for and be the only store; the reference
+ * (model/rules.ts kvmGmemBindExpected, run symbolically in prover/inputs.ts) must accept it; a
+ * refusal must store nothing and carry the reference's errno.
+ */
+function bindWrong(layout: SymLayout, b: SymBindFacts): BoolVal {
+  const r = b.request;
+  if (b.ret === undefined) return true;
+  if (b.ret > 0) return true;
+  if (b.ret < 0) {
+    if (b.stores.length) return true;
+    const name = errnoName(-b.ret);
+    const same = name in ERRNO_NUMBERS ? r.refuse.get(name) ?? false : false;
+    return or(r.accept, not(same));
+  }
+  if (b.stores.length !== 1 || b.stores[0].slot !== r.id) return true;
+  const s = b.stores[0];
+  const outside = or(lt(s.last, s.first), ge(s.last, layout.filePages));
+  const over = or(...layout.views[0].slots.map((o) => and(le(s.first, s.last), lt(s.first, add(o.pgoff, o.npages)), le(o.pgoff, s.last))));
+  const notAsked = and(r.accept, or(not(eqInt(s.first, r.pgoff)), not(eqInt(s.last, sub(add(r.pgoff, r.npages), 1n)))));
+  const pgoff = not(eqInt(b.pgoff ?? 0n, s.first));
+  return or(outside, over, not(r.accept), notAsked, pgoff);
 }

@@ -9,11 +9,12 @@ import type { Resolved } from '../model/callers';
 import type { Memslot } from '../model/layout';
 import type { overlapGfns as OverlapGfns } from '../model/reference';
 import type { Variant } from '../model/variant';
+import type { NewMemslot } from '../model/kernel';
 import type { callsOf as CallsOf } from '../properties/engine/execute';
 import { VariantFault } from '../model/kvm';
 import { PathFacts, SymExpected } from './encode';
-import { Assignment, ShapeInputs, inputsOf } from './inputs';
-import { SymLayout, makeSymKernel } from './kernel';
+import { Assignment, ShapeInputs, SymBindRequest, inputsOf } from './inputs';
+import { SymLayout, SymMachine, makeSymKernel } from './kernel';
 import { Branch, Path, PathCut, onPath } from './runtime';
 import { Shape } from './shapes';
 import { Answer, Query, Solver } from './solver';
@@ -65,7 +66,16 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
     let bracketExpected: SymExpected[] | undefined;
     let fault: string | undefined, cut: string | undefined;
     const machine = makeSymKernel(inputs.layout);
+    let bound: { ret: number; pgoff: IntVal } | undefined;
     try {
+      if (inputs.bind) bound = bindOnce(variant, machine, inputs.bind);
+      else invalidate();
+    } catch (e) {
+      if (e instanceof Unsupported) cut = `unsupported: ${e.message}${e.where ? ` at ${e.where}` : p.at ? ` near ${p.at}` : ''}`;
+      else if (e instanceof PathCut) cut = `cut: ${e.message}${e.where ? ` at ${e.where}` : ''}`;
+      else fault = `${machine.recorder.phase}: ${e instanceof VariantFault || e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    }
+    function invalidate() {
       expected = expectedOf(h, inputs.layout, inputs.start, inputs.end, inputs.view);
       if (inputs.bracket) bracketExpected = expectedOf(h, inputs.layout, inputs.bracket.start, inputs.bracket.end);
       const resolved = {
@@ -78,18 +88,27 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
         machine.recorder.phase = step.phase;
         step.run(inputs.start as bigint, inputs.end as bigint);
       }
-    } catch (e) {
-      if (e instanceof Unsupported) cut = `unsupported: ${e.message}${e.where ? ` at ${e.where}` : p.at ? ` near ${p.at}` : ''}`;
-      else if (e instanceof PathCut) cut = `cut: ${e.message}${e.where ? ` at ${e.where}` : ''}`;
-      else fault = `${machine.recorder.phase}: ${e instanceof VariantFault || e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
     }
-    const facts: PathFacts = { layout: inputs.layout, events: machine.log.events, expected, ...(bracketExpected ? { bracketExpected } : {}), ...(fault !== undefined ? { fault } : {}) };
+    const facts: PathFacts = {
+      layout: inputs.layout, events: machine.log.events, expected, ...(bracketExpected ? { bracketExpected } : {}), ...(fault !== undefined ? { fault } : {}),
+      ...(inputs.bind ? { bind: { request: inputs.bind, stores: machine.stores, ...(bound ?? {}) } } : {}),
+    };
     return { inputs, branches: [...p.branches], defs: [...p.defs], abstractions: [...p.abstractions], rules: rulesLevel(inputs), facts, ...(cut ? { cut } : {}) };
   });
 }
 
+/** A bind shape's run: the variant's kvm_gmem_bind() on the new slot, as properties/engine/execute.ts executeBind() calls it. */
+function bindOnce(variant: Variant, machine: SymMachine, r: SymBindRequest): { ret: number; pgoff: IntVal } {
+  machine.recorder.phase = 'bind';
+  if (!variant.bind) throw new Error('the variant has no bind(): it cannot be given a bind request');
+  const slot = { id: r.id, base_gfn: r.base_gfn, npages: r.npages, gmem: { pgoff: 0n as IntVal } };
+  const ret = variant.bind(machine.kernel, slot as NewMemslot, r.offset as bigint);
+  if (typeof ret !== 'number' || !Number.isSafeInteger(ret)) throw new Error(`kvm_gmem_bind() must return an int, got ${typeof ret}`);
+  return { ret, pgoff: slot.gmem.pgoff };
+}
+
 /** The shape's inputs and their rules: the first level of every query on the shape. */
-export const rulesLevel = (inputs: ShapeInputs): string => `${inputs.names.map((n) => `(declare-fun ${n} () Int)`).join('')}(assert ${boolSmt(inputs.pre)})`;
+export const rulesLevel = (inputs: ShapeInputs): string => `${inputs.names.map((n) => `(declare-fun ${n} () Int)`).join('')}${inputs.defs.join('')}(assert ${boolSmt(inputs.pre)})`;
 
 /**
  * The query whether some input takes the run's first `upTo` decisions and meets `extra`: the

@@ -6,7 +6,10 @@
 // every chunk after a binding's first starts at a multiple of 64), which covers every chunking
 // lib/xarray.c makes of a binding into at most K chunks.
 
-import { GmemFile, GmemInode, GmemList, Inode, Kernel, Kvm, Machine, Bindings, XA_PRESENT, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../model/kernel';
+import { GmemFile, GmemInode, GmemList, Inode, Kernel, Kvm, Machine, Bindings, Mapping, NewMemslot, XA_PRESENT, GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../model/kernel';
+import { ERRNO_NUMBERS } from '../model/errno';
+import { PAGE_SHIFT, PAGE_SIZE } from '../model/rules';
+import { modelRules } from './rules';
 import { KvmGfnRange, KvmMemorySlot, Phase, VariantFault } from '../model/kvm';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED, Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from '../model/vm';
 import { Path, bin, path, s64, ul, umax, umin } from './runtime';
@@ -180,9 +183,18 @@ function chunksOf(v: ViewState): SymChunk[] {
   });
 }
 
+/** One xa_store_range() a kvm_gmem_bind() made: [first, last] of the first view's bindings, and the slot's id. */
+export interface SymStore {
+  readonly first: IntVal;
+  readonly last: IntVal;
+  readonly slot: number;
+}
+
 export interface SymMachine extends Omit<Machine, 'recorder' | 'recorders' | 'walks' | 'stores'> {
   readonly recorder: { phase: Phase };
   readonly log: SymLog;
+  /** What a kvm_gmem_bind() stored, in order (model/kernel.ts's stores). */
+  readonly stores: SymStore[];
 }
 
 /** A fresh symbolic kernel for one run of one shape. */
@@ -205,7 +217,10 @@ export function makeSymKernel(layout: SymLayout): SymMachine {
   const files = Object.freeze(views.map((v) => v.gmem));
   const list = Object.freeze({}) as GmemList;
   const iSize = bin('<<', layout.filePages, 12n, 'i_size') as IntVal;
-  const inode: Inode = Object.freeze({ i_mapping: Object.freeze({ i_private_list: list }) as Inode['i_mapping'], i_private: 0n, i_size: iSize as bigint });
+  const mapping = Object.freeze({ i_private_list: list }) as Inode['i_mapping'];
+  const inode: Inode = Object.freeze({ i_mapping: mapping, i_private: 0n, i_size: iSize as bigint });
+  const stores: SymStore[] = [];
+  const needMapping = (call: string, m: unknown) => { if (m !== mapping) throw new VariantFault(call, 'mapping is not the inode\'s (inode->i_mapping)'); };
   const gmemInode: GmemInode = Object.freeze({ flags: 0n, gmem_file_list: list, page_order: layout.pageOrder });
   const decide = (c: BoolVal, where: string) => path().decide(c, where);
 
@@ -284,6 +299,23 @@ export function makeSymKernel(layout: SymLayout): SymMachine {
       if (filter !== XA_PRESENT) throw new VariantFault('xa_find', 'only XA_PRESENT is modelled');
       return find(v, requireWord('xa_find', 'index', index), requireWord('xa_find', 'max', max));
     },
+    // kvm_gmem_bind()'s, as model/kernel.ts has them (PAGE_ALIGNED is model/rules.ts's, run symbolically)
+    i_size_read(i: Inode) { needInode('i_size_read', i); return iSize; },
+    xa_empty(xa: Bindings) { return viewOf('xa_empty', xa).view.slots.length === 0; },
+    xa_store_range(xa: Bindings, first: bigint, last: bigint, entry: NewMemslot) {
+      const v = viewOf('xa_store_range', xa);
+      const id = (entry as { id?: unknown } | null)?.id;
+      if (typeof id !== 'number') throw new VariantFault('xa_store_range', 'entry must be the memslot being bound');
+      if (v.index !== 0) throw new Unsupported('xa_store_range() on a view other than the first', 'xa_store_range');
+      stores.push(Object.freeze({ first: requireWord('xa_store_range', 'first', first), last: requireWord('xa_store_range', 'last', last), slot: id }));
+    },
+    filemap_invalidate_lock(m: Mapping) { needMapping('filemap_invalidate_lock', m); },
+    filemap_invalidate_unlock(m: Mapping) { needMapping('filemap_invalidate_unlock', m); },
+    PAGE_SHIFT,
+    PAGE_SIZE,
+    PAGE_ALIGNED: (x: IntVal) => modelRules().pageAligned(x as bigint),
+    EINVAL: ERRNO_NUMBERS.EINVAL,
+    EEXIST: ERRNO_NUMBERS.EEXIST,
     KVM_MMU_LOCK: (k: Kvm) => vmOf('KVM_MMU_LOCK', k).recorder.KVM_MMU_LOCK(),
     KVM_MMU_UNLOCK: (k: Kvm) => vmOf('KVM_MMU_UNLOCK', k).recorder.KVM_MMU_UNLOCK(),
     kvm_mmu_invalidate_begin: (k: Kvm) => vmOf('kvm_mmu_invalidate_begin', k).recorder.kvm_mmu_invalidate_begin(),
@@ -305,6 +337,7 @@ export function makeSymKernel(layout: SymLayout): SymMachine {
     kernelFor,
     recorder: log,
     log,
+    stores,
     slot: (v: number, id: number) => views[v]?.slots.get(id),
   };
 }

@@ -5,13 +5,14 @@
 // properties it could have refuted unknown, with the reason.
 
 import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
+import { notJudged, property } from '../properties/properties';
 import { Witnesses, violation } from './encode';
 import { Harness, Run, explore, loadHarness, pathQuery } from './explore';
 import { Bound, FULL_BOUND, Shape, boundWords, shapeWords, shapesFor } from './shapes';
 import { Solver } from './solver';
 import { PropertyProof, VariantProof } from './verdicts';
 import { symbolicLoader } from './transform';
-import { boolSmt } from './term';
+import { BoolVal, and, boolSmt } from './term';
 
 export interface ProveOptions {
   readonly bound?: Bound;
@@ -25,14 +26,8 @@ export interface ProveOptions {
   readonly onShape?: (shape: Shape, ms: number) => void;
 }
 
-/**
- * What the prover judges: every property but bind-within-file, whose kvm_gmem_bind() bodies it
- * does not run yet. That one is said to be not judged, in the table and the JSON, never proved.
- */
-export const NOT_JUDGED: ReadonlyMap<PropertyId, string> = new Map([
-  ['bind-within-file', 'not judged by the prover: kvm_gmem_bind() bodies are not run symbolically yet (npm run check judges it on drawn requests)'],
-]);
-export const PROVER_PROPERTIES: readonly PropertyId[] = PROPERTY_IDS.filter((id) => !NOT_JUDGED.has(id));
+/** What the prover judges: every property; bind-within-file only a variant with a bind() (else not judged, never a pass). */
+export const PROVER_PROPERTIES: readonly PropertyId[] = PROPERTY_IDS;
 
 /** Loads a variant file symbolically: its default export, with operators routed through the runtime. */
 export function loadSymbolicVariant(file: string, load = symbolicLoader()): Variant {
@@ -54,11 +49,17 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
   const doubts = new Map<PropertyId, string>();
   const queriesBefore = opts.solver.queries, cachedBefore = opts.solver.cached;
   let paths = 0;
+  for (const id of ids) {
+    const why = notJudged(property(id), variant);
+    if (why) settled.set(id, { property: id, status: 'not-judged', reason: why, ms: 0 });
+  }
   const shapes = shapesFor(variant, bound).filter(opts.shapeFilter ?? (() => true));
   const open = () => ids.filter((id) => !settled.has(id));
 
   for (const shape of shapes) {
     if (open().length === 0) break;
+    // a bind shape is judged by bind-within-file only, an invalidation shape by the others
+    if (!open().some((id) => (id === 'bind-within-file') === (shape.op === 'bind'))) continue;
     const ts = performance.now();
     const doubt = (why: string) => { for (const id of open()) if (!doubts.has(id)) doubts.set(id, `${why} (in ${shapeWords(shape)})`); };
     const onPath = async (run: Run) => {
@@ -82,8 +83,10 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
         const violated = asked.filter((_, i) => ans.flags.get(flags[i]) === true);
         if (violated.length === 0) throw new Error('prover: a model of "some property is violated" violates none of them');
         for (const { id, f } of violated) {
-          // a counterexample lib/xarray.c can make, if there is one on this path; else the model's
-          const real = await opts.solver.check({ ...q, flags: [], goal: `${q.goal}${w.decls()}(assert ${boolSmt(f)})(assert ${boolSmt(run.inputs.realistic)})` });
+          // a counterexample lib/xarray.c can make, the smallest of its kind if the path has one; else the model's
+          const ask = (extra: BoolVal) => opts.solver.check({ ...q, flags: [], goal: `${q.goal}${w.decls()}(assert ${boolSmt(f)})(assert ${boolSmt(extra)})` });
+          let real = run.inputs.prefer === true ? undefined : await ask(and(run.inputs.realistic, run.inputs.prefer));
+          if (real?.status !== 'sat') real = await ask(run.inputs.realistic);
           const values = real.status === 'sat' ? real.values : ans.values;
           settled.set(id, { property: id, status: 'counterexample', shape, assignment: values, ms: performance.now() - t0, ...(run.abstractions.length ? { abstractions: run.abstractions } : {}) });
         }

@@ -14,6 +14,8 @@ export interface Branch {
   readonly smt: string;
   readonly taken: boolean;
   readonly where: string;
+  /** The condition's value on the run's input (a forced decision may take the other side). */
+  readonly shadow: boolean;
 }
 
 /** The run was stopped before its end for a reason that makes its verdicts unknown. */
@@ -34,12 +36,31 @@ export class Path {
   private readonly seen = new Map<string, boolean>();
   /** The name of each term named so far, and each division's quotient and remainder. */
   private readonly names = new Map<string, string>();
-  private readonly divisions = new Map<string, { readonly q: Sym; readonly r: Sym }>();
+  private readonly divisions = new Map<string, { readonly q: IntVal; readonly r: IntVal }>();
   private fresh = 0;
   /** The last source line the runtime was called from: where a coercion of a symbolic value is reported. */
   at = '';
 
-  constructor(readonly maxBranches: number) {}
+  /**
+   * `prefix` starts every name this path defines (a formula computed on a path of its own, the
+   * input rules', keeps its names apart from the run's). `forced`: the sides the first decisions
+   * take, whatever the shadow says (prover/rules.ts enumerates every path of a rule that way).
+   * `guard`: the definitions hold only under it (a formula that is false without it needs no
+   * names otherwise: the solver does not carry them where the guard is false).
+   */
+  constructor(readonly maxBranches: number, readonly prefix = '', private forced: readonly boolean[] = [], private readonly guard?: string) {}
+
+  /** An assertion of this path's definitions, under its guard if it has one. */
+  private assert(fact: string): string {
+    return this.guard ? `(assert (=> ${this.guard} ${fact}))` : `(assert ${fact})`;
+  }
+
+  /** Runs again from the first decision, keeping the names defined so far (one term, one name across the runs). */
+  restart(forced: readonly boolean[]): void {
+    this.branches.length = 0;
+    this.seen.clear();
+    this.forced = forced;
+  }
 
   /**
    * A name for `t`, defined by it: keeps terms small (the prototype's measured win). One term,
@@ -49,9 +70,9 @@ export class Path {
   name(t: Sym, word = t.word): Sym {
     let n = this.names.get(t.smt);
     if (n === undefined) {
-      n = `d${this.fresh++}`;
+      n = `${this.prefix}d${this.fresh++}`;
       this.names.set(t.smt, n);
-      this.defs.push(`(declare-fun ${n} () ${t.sort})(assert (= ${n} ${t.smt}))`);
+      this.defs.push(`(declare-fun ${n} () ${t.sort})${this.assert(`(= ${n} ${t.smt})`)}`);
     }
     return named(t, n, word);
   }
@@ -61,14 +82,22 @@ export class Path {
    * solves that far faster than its own div and mod (the prototype measured 6.6 s to 0.23 s on
    * the folio rule); the pair is a function of x, so it may stand beside any prefix of the path.
    */
-  divide(x: Sym, d: bigint): { readonly q: Sym; readonly r: Sym } {
+  divide(x: Sym, d: bigint): { readonly q: IntVal; readonly r: IntVal } {
     const key = `${x.smt}/${d}`;
     const hit = this.divisions.get(key);
     if (hit) return hit;
+    const common = commonFactor(x, d);
+    if (common) {
+      const { g, y } = common;
+      const sub = isSym(y) && g !== d ? this.divide(y, d / g) : { q: isSym(y) ? y : floorDiv(y, d / g), r: 0n };
+      const out = { q: sub.q, r: mul(sub.r, g) };
+      this.divisions.set(key, out);
+      return out;
+    }
     const c = x.c as bigint, b = boundsOf(x);
-    const q = new Sym('Int', `q${this.fresh}`, floorDiv(c, d), false, b && floorDiv(b[0], d), b && floorDiv(b[1], d));
-    const r = new Sym('Int', `r${this.fresh++}`, c - floorDiv(c, d) * d, false, 0n, d - 1n);
-    this.defs.push(`(declare-fun ${q.smt} () Int)(declare-fun ${r.smt} () Int)(assert (= ${x.smt} (+ (* ${d} ${q.smt}) ${r.smt})))(assert (<= 0 ${r.smt}))(assert (< ${r.smt} ${d}))`);
+    const q = new Sym('Int', `${this.prefix}q${this.fresh}`, floorDiv(c, d), false, b && floorDiv(b[0], d), b && floorDiv(b[1], d));
+    const r = new Sym('Int', `${this.prefix}r${this.fresh++}`, c - floorDiv(c, d) * d, false, 0n, d - 1n);
+    this.defs.push(`(declare-fun ${q.smt} () Int)(declare-fun ${r.smt} () Int)${this.assert(`(and (= ${x.smt} (+ (* ${d} ${q.smt}) ${r.smt})) (<= 0 ${r.smt}) (< ${r.smt} ${d}))`)}`);
     const out = { q, r };
     this.divisions.set(key, out);
     return out;
@@ -83,10 +112,10 @@ export class Path {
 
   /** A new unconstrained name with these facts about it (an over-approximation). */
   abstract(c: bigint, facts: (x: Sym) => BoolVal, where: string): Sym {
-    const n = `a${this.fresh++}`;
+    const n = `${this.prefix}a${this.fresh++}`;
     const x = new Sym('Int', n, c);
     const f = facts(x);
-    this.defs.push(`(declare-fun ${n} () Int)(assert ${typeof f === 'boolean' ? `${f}` : f.smt})`);
+    this.defs.push(`(declare-fun ${n} () Int)${this.assert(typeof f === 'boolean' ? `${f}` : f.smt)}`);
     this.abstractions.push(where);
     return x;
   }
@@ -98,12 +127,29 @@ export class Path {
     if (this.branches.length >= this.maxBranches) {
       throw new PathCut(`the path passed ${this.maxBranches} decisions on symbolic conditions (a loop whose trip count the bound does not limit?)`, where);
     }
-    const taken = cond.c as boolean;
-    this.branches.push({ smt: cond.smt, taken, where });
+    const taken = this.branches.length < this.forced.length ? this.forced[this.branches.length] : (cond.c as boolean);
+    this.branches.push({ smt: cond.smt, taken, where, shadow: cond.c as boolean });
     this.seen.set(cond.smt, taken);
     return taken;
   }
 }
+
+/**
+ * x = g*y for g, the greatest common divisor of d and of x's coefficients and constant: then
+ * floor(x / d) = floor(y / (d/g)) and x mod d = g * (y mod (d/g)), a division by a smaller
+ * number, and none at all when g is d (a byte offset 4096 * p shifted right by 12 is the page
+ * number p, and PAGE_ALIGNED of it is true, not a question for the solver).
+ */
+function commonFactor(x: Sym, d: bigint): { readonly g: bigint; readonly y: IntVal } | null {
+  if (!x.lin) return null;
+  let g = gcd(d, x.lin.c < 0n ? -x.lin.c : x.lin.c);
+  for (const { k } of x.lin.terms.values()) g = gcd(g, k < 0n ? -k : k);
+  if (g === 1n) return null;
+  let y: IntVal = x.lin.c / g;
+  for (const { k, atom } of x.lin.terms.values()) y = add(y, mul(atom, k / g));
+  return { g, y };
+}
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 
 let current: Path | undefined;
 
@@ -129,20 +175,46 @@ export function path(): Path {
 const M64 = TWO64;
 /** (unsigned long)x: x mod 2^64, written so the solver rarely needs the modulo. */
 export function ul(x: IntVal): IntVal {
-  if (!isSym(x)) return BigInt.asUintN(64, x);
-  if (x.word) return x;
+  if (isSym(x) && x.word) return x;
+  return wrapUnsigned(x, 64);
+}
+
+/** x mod 2^bits (BigInt.asUintN, C's conversion to an unsigned type of that width). */
+function wrapUnsigned(x: IntVal, bits: number): IntVal {
+  if (!isSym(x)) return BigInt.asUintN(bits, x);
+  const M = 1n << BigInt(bits);
   const s = x.smt;
   const b = boundsOf(x);
+  if (b && b[0] >= 0n && b[1] < M) return x;
   // within one wrap either side, as sums and differences of a few words are, no modulo is needed
-  const low = b && b[0] >= -M64 ? `(+ ${s} ${M64})` : `(mod ${s} ${M64})`;
-  const high = b && b[1] < 2n * M64 ? `(- ${s} ${M64})` : `(mod ${s} ${M64})`;
+  const low = b && b[0] >= -M ? `(+ ${s} ${M})` : `(mod ${s} ${M})`;
+  const high = b && b[1] < 2n * M ? `(- ${s} ${M})` : `(mod ${s} ${M})`;
   const cases = [
     ...(!b || b[0] < 0n ? [[`(< ${s} 0)`, low]] : []),
-    ...(!b || b[1] >= M64 ? [[`(>= ${s} ${M64})`, high]] : []),
+    ...(!b || b[1] >= M ? [[`(>= ${s} ${M})`, high]] : []),
   ];
   const t = cases.reduceRight((acc, [c, v]) => `(ite ${c} ${v} ${acc})`, s);
-  return path().name(new Sym('Int', t, BigInt.asUintN(64, x.c as bigint), true));
+  return path().name(new Sym('Int', t, BigInt.asUintN(bits, x.c as bigint), true, 0n, M - 1n));
 }
+
+/** BigInt.asUintN(bits, x) and BigInt.asIntN(bits, x) on a value that may be symbolic (the transform routes both here). */
+export function asUintN(bits: unknown, x: unknown, where: string): unknown {
+  if (!isSym(x)) return BigInt.asUintN(bits as number, x as bigint);
+  return located(where, () => wrapUnsigned(intOf(x, 'BigInt.asUintN'), widthOf(bits)));
+}
+export function asIntN(bits: unknown, x: unknown, where: string): unknown {
+  if (!isSym(x)) return BigInt.asIntN(bits as number, x as bigint);
+  return located(where, () => {
+    const n = widthOf(bits);
+    const w = wrapUnsigned(intOf(x, 'BigInt.asIntN'), n), half = 1n << BigInt(n - 1);
+    const t = ite(ge(w, half), sub(w, half * 2n), w);
+    return isSym(t) ? path().name(t, false) : t;
+  });
+}
+const widthOf = (bits: unknown): number => {
+  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 1 || bits > 64) throw new Unsupported(`a width of ${String(bits)} bits`);
+  return bits;
+};
 /** floor(x / d) and x mod d, d > 0 (bigint >> and & with a low mask). */
 export function divFloor(x: IntVal, d: bigint): IntVal {
   return isSym(x) ? path().divide(x, d).q : floorDiv(x, d);
@@ -153,10 +225,17 @@ export function modFloor(x: IntVal, d: bigint): IntVal {
 /** JavaScript's bigint / and %, which truncate toward zero; d > 0. */
 function divTrunc(x: IntVal, d: bigint): IntVal {
   if (!isSym(x)) return x / d;
-  return path().name(ite(ge(x, 0n), divFloor(x, d), neg(divFloor(neg(x), d))) as Sym);
+  if ((boundsOf(x)?.[0] ?? -1n) >= 0n) return divFloor(x, d);
+  const t = ite(ge(x, 0n), divFloor(x, d), neg(divFloor(neg(x), d)));
+  return isSym(t) ? path().name(t) : t;
 }
 function modTrunc(x: IntVal, d: bigint): IntVal {
-  return isSym(x) ? sub(x, mul(divTrunc(x, d), d)) : x % d;
+  if (!isSym(x)) return x % d;
+  const r = modFloor(x, d);
+  if ((boundsOf(x)?.[0] ?? -1n) >= 0n) return r;
+  // below 0 the truncated remainder is the floored one less d, unless that one is 0: one division, not two
+  const t = ite(or(ge(x, 0n), eqInt(r, 0n)), r, sub(r, d));
+  return isSym(t) ? path().name(t) : t;
 }
 
 /** (long)x: the signed reading of a 64-bit word (loff_t sums). */

@@ -10,7 +10,7 @@ import { resolve } from '../model/callers';
 import { PROPERTY_IDS } from '../model/variant';
 import { WORD64 } from '../model/word';
 import { storeRangeChunks } from '../model/xarray';
-import { caseArbFor } from '../properties/arbitraries';
+import { bindCaseArbFor, caseArbFor } from '../properties/arbitraries';
 import { Case, materialize } from '../properties/case';
 import { execute } from '../properties/engine/execute';
 import { property, violations } from '../properties/properties';
@@ -26,14 +26,16 @@ import { symbolicLoader } from './transform';
 /** The chunk edges lib/xarray.c gives a binding: the first index of each chunk after the first. */
 const edgesOf = (p: bigint, n: bigint) => storeRangeChunks(p, p + n - 1n).slice(1).map(([first]) => first);
 
-/** The shape a case lies in, or null when the invalidation never sees it (the caller refused it). */
+/** The shape a case lies in, or null when neither the invalidation nor kvm_gmem_bind() sees it (the caller refused it). */
 export function shapeOf(c: Case): Shape | null {
   const views = [c.layout, ...(c.layout.otherViews ?? [])];
-  if (c.op.kind === 'bind') return null;
   const r = resolve(materialize(c.layout), c.op, WORD64);
-  if (r.kind !== 'invalidate') return null;
   const chunks = Math.max(1, ...views.flatMap((v) => v.slots.map((s) => edgesOf(s.pgoff, s.npages).length + 1)));
+  const era = c.layout.bindEra ? { bindEra: c.layout.bindEra } : {};
+  if (r.kind === 'bind') return { slots: [c.layout.slots.length], vmTypes: ['default'], chunks, pageOrder: 0, op: 'bind', ...era };
+  if (r.kind !== 'invalidate') return null;
   return {
+    ...era,
     slots: views.map((v) => v.slots.length), vmTypes: views.map((v) => v.vmType ?? 'default'), chunks, pageOrder: c.layout.pageOrder ?? 0,
     op: c.op.kind as Shape['op'], ...(c.op.kind === 'release' && r.view ? { releaseView: r.view } : {}),
     ...(c.op.kind === 'convert' && c.layout.pageOrder ? { hugePages: 1 << 20 } : {}),
@@ -66,7 +68,9 @@ export function selfTest(file: string, opts: SelfTestOptions): SelfTestResult {
   const symbolic = loadSymbolicVariant(file, load);
   const differences: string[] = [];
   let compared = 0;
-  for (const c of fc.sample(caseArbFor(concrete), { numRuns: opts.cases, seed: opts.seed })) {
+  // the invalidation cases of its era, and as many bind requests when it has a kvm_gmem_bind()
+  const cases = [...fc.sample(caseArbFor(concrete), { numRuns: opts.cases, seed: opts.seed }), ...(concrete.bind ? fc.sample(bindCaseArbFor(concrete), { numRuns: opts.cases, seed: opts.seed }) : [])];
+  for (const c of cases) {
     const shape = shapeOf(c);
     if (!shape) continue;
     compared++;

@@ -6,7 +6,7 @@
 import { VmType, runsIn } from '../model/vm';
 import { VariantInfo } from '../properties/engine/executor';
 
-export type OpKind = 'punch' | 'release' | 'memory-failure' | 'convert';
+export type OpKind = 'punch' | 'release' | 'memory-failure' | 'convert' | 'bind';
 
 export interface Shape {
   /** Slots bound in each view (the first view first); a view's slots are in file order. */
@@ -20,6 +20,8 @@ export interface Shape {
   readonly releaseView?: number;
   /** A conversion spans at most this many huge pages (page order > 0). */
   readonly hugePages?: number;
+  /** The kvm_gmem_bind() era of the kernel that bound the slots (model/rules.ts BindEra); absent: 6.8 to 7.1. */
+  readonly bindEra?: '7.2';
 }
 
 export interface Bound {
@@ -36,12 +38,13 @@ export const FULL_BOUND: Bound = { slots: 2, views: 2, chunks: 2, hugePages: 2 }
 export const SMALL_BOUND: Bound = { slots: 1, views: 2, chunks: 2, hugePages: 1 };
 
 export const opWords = (s: Shape): string =>
-  s.op === 'release' ? `release of view ${s.releaseView ?? 0}` : s.op === 'memory-failure' ? 'memory failure (any folio order)'
+  s.op === 'bind' ? `kvm_gmem_bind() of a new slot (the ${s.bindEra ?? '6.8'} era's rules)`
+  : s.op === 'release' ? `release of view ${s.releaseView ?? 0}` : s.op === 'memory-failure' ? 'memory failure (any folio order)'
   : s.op === 'convert' ? `conversion to shared${s.pageOrder ? ` spanning at most ${s.hugePages} huge page(s)` : ''}` : 'punch hole';
 
 /** A shape in words: what its proof covers. */
 export function shapeWords(s: Shape): string {
-  const views = s.slots.map((n, i) => `${n} slot${n === 1 ? '' : 's'}${s.vmTypes[i] === 'tdx' ? ' in a TDX VM' : ''}`);
+  const views = s.slots.map((n, i) => `${n} slot${n === 1 ? '' : 's'}${s.op === 'bind' ? ' bound before' : ''}${s.vmTypes[i] === 'tdx' ? ' in a TDX VM' : ''}`);
   const layout = views.length === 1 ? views[0] : `${views.length} views (${views.join('; ')})`;
   return `${layout}, each binding of ${s.chunks === 1 ? '1' : `1 to ${s.chunks}`} xarray chunk${s.chunks === 1 ? '' : 's'}, page order ${s.pageOrder}, ${opWords(s)}`;
 }
@@ -51,18 +54,22 @@ export function boundSummary(b: Bound): string {
   return `at most ${b.slots} slot(s) per view and ${b.views} view(s) (with several views, one slot and one xarray chunk per binding), bindings of at most ${b.chunks} xarray chunks, conversions of at most ${b.hugePages} huge page(s), every number in a shape symbolic`;
 }
 
+type Era = Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert' | 'bind' | 'bindEra'>;
+
 /** A bound in words, for a variant of this era. */
-export function boundWords(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert'>, b: Bound): string {
+export function boundWords(v: Era, b: Bound): string {
   const views = v.takes === 'inode' ? `1 to ${b.views} views (VMs) of the file (with several views, bindings of one xarray chunk)` : 'one view';
   const vms = runsIn(v.vmTypes).join(' and ');
   const orders = v.zap ? 'page orders 0, 9 and 18' : 'page order 0';
   const conv = v.convert ? `; conversions to shared in one view: of any size at page order 0 (1 to ${b.slots} slots), of at most ${b.hugePages} huge page(s) at order 9 and 1 at order 18 (1 slot)` : '';
-  return `${b.slots === 1 ? '1 slot' : `1 to ${b.slots} slots`} per view, ${views}, ${vms} VMs, bindings of 1 to ${b.chunks} xarray chunks, ${orders}; punch, release and memory failure of every size${conv}`;
+  const bind = v.bind ? `; kvm_gmem_bind() of a new slot beside 0 to ${b.slots} bindings (one view, a default VM, page order 0), by the ${v.bindEra ?? '6.8'} era's rules` : '';
+  return `${b.slots === 1 ? '1 slot' : `1 to ${b.slots} slots`} per view, ${views}, ${vms} VMs, bindings of 1 to ${b.chunks} xarray chunks, ${orders}; punch, release and memory failure of every size${conv}${bind}`;
 }
 
 /** Every shape a variant of this era is proved over, within the bound. */
-export function shapesFor(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert'>, b: Bound): Shape[] {
+export function shapesFor(v: Era, b: Bound): Shape[] {
   const out: Shape[] = [];
+  const era = v.bindEra === '7.2' ? { bindEra: v.bindEra } : {};
   const viewCounts = v.takes === 'inode' ? range(1, b.views) : [1];
   const orders = v.zap ? [0, 9, 18] : [0];
   for (const vm of runsIn(v.vmTypes)) {
@@ -72,7 +79,7 @@ export function shapesFor(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'co
       for (const slots of layouts) {
         for (const pageOrder of orders) {
           // several views multiply each other's paths: their bindings are of one chunk each
-          const base = { slots, vmTypes: slots.map(() => vm), chunks: nv === 1 ? b.chunks : 1, pageOrder };
+          const base = { slots, vmTypes: slots.map(() => vm), chunks: nv === 1 ? b.chunks : 1, pageOrder, ...era };
           const ops: Shape[] = [
             { ...base, op: 'punch' },
             { ...base, op: 'memory-failure' },
@@ -84,6 +91,8 @@ export function shapesFor(v: Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'co
       }
     }
   }
+  // kvm_gmem_bind(): a request on the first view of a default VM (bind knows no other), beside the bindings made before it
+  if (v.bind) out.push(...range(0, b.slots).map((n): Shape => ({ slots: [n], vmTypes: ['default'], chunks: b.chunks, pageOrder: 0, op: 'bind', ...era })));
   return out;
 }
 

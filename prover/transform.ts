@@ -1,5 +1,5 @@
 // The source transform: a variant file (and the variant files it imports) compiled so that every
-// operator, condition, short circuit, typeof and switch goes through the symbolic runtime
+// operator, condition, short circuit, typeof, switch and BigInt.asUintN/asIntN goes through the symbolic runtime
 // (prover/runtime.ts), each call naming its file and line. Files of model/, properties/ and
 // prover/ load as they are: a variant meets the kernel only through the `k` it is handed.
 
@@ -91,6 +91,11 @@ function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
         if (ts.isDoStatement(n)) return f.updateDoStatement(n, n.statement, cond(n.expression, node));
         if (ts.isForStatement(n) && n.condition) return f.updateForStatement(n, n.initializer, cond(n.condition, node), n.incrementor, n.statement);
         if (ts.isTypeOfExpression(n)) return call('typeOf', [n.expression]);
+        // BigInt.asUintN(N, x) and asIntN: a wrap to N bits, which the runtime writes as a term
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression)
+          && n.expression.expression.text === 'BigInt' && ['asUintN', 'asIntN'].includes(n.expression.name.text) && n.arguments.length === 2) {
+          return call(n.expression.name.text, [...n.arguments, at(node)]);
+        }
         if (ts.isSwitchStatement(n)) return f.updateSwitchStatement(n, call('switchOn', [n.expression, at(node)]), n.caseBlock);
         return n;
       };
@@ -118,8 +123,10 @@ const isVariantCode = (file: string) => file.endsWith('.ts') && !PLAIN.some((d) 
  * `runtime` names another runtime module (the self-test's deliberately broken one).
  * `sources` gives the text of files that are not on disk (a variant generated from C, say): a
  * virtual path there loads like a file, and imports resolve from its folder.
+ * `modules` stands in for a harness module a loaded file imports (by its absolute path without
+ * the extension): model/rules.ts gets the runtime's s64() and u64() for model/word.ts's.
  */
-export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime = RUNTIME, sources: ReadonlyMap<string, string> = new Map()): (file: string) => unknown {
+export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime = RUNTIME, sources: ReadonlyMap<string, string> = new Map(), modules: ReadonlyMap<string, unknown> = new Map()): (file: string) => unknown {
   const cache = new Map<string, Module>();
   const load = (file: string): unknown => {
     const abs = path.resolve(file);
@@ -132,6 +139,7 @@ export function symbolicLoader(plainRequire: NodeJS.Require = require, runtime =
     m.require = ((spec: string) => {
       if (spec.startsWith('.')) {
         const base = path.resolve(path.dirname(abs), spec);
+        if (modules.has(base)) return modules.get(base);
         const found = [`${base}.ts`, path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && (sources.has(c) || fs.existsSync(c)));
         if (found && isVariantCode(found)) return load(found);
         return plainRequire(base);

@@ -7,12 +7,13 @@ import { Assignment } from './inputs';
 import { Shape } from './shapes';
 
 
-export type Status = 'proved' | 'counterexample' | 'unknown';
+/** 'not-judged': the property cannot judge the variant (bind-within-file and a variant without a kvm_gmem_bind()): no verdict, never a pass. */
+export type Status = 'proved' | 'counterexample' | 'unknown' | 'not-judged';
 
 export interface PropertyProof {
   readonly property: PropertyId;
   readonly status: Status;
-  /** Unknown: why (a solver limit, a construct at file:line, a path cut). */
+  /** Unknown: why (a solver limit, a construct at file:line, a path cut); not judged: why. */
   readonly reason?: string;
   /** Counterexample: the shape it was found in and the solver's values for that shape's inputs. */
   readonly shape?: Shape;

@@ -32,3 +32,11 @@ test('a symbolic kernel that forgets which roots an unmap reached makes it fail 
   });
   expect(r.differences.join('\n')).toMatch(/no-stale-mapping: engine fails, prover passes/);
 });
+
+test('a symbolic kernel that loses what a kvm_gmem_bind() stored makes it fail on upstream-7.2\'s bind requests', () => {
+  const r = selfTest(`${__dirname}/../variants/upstream-7.2.ts`, {
+    cases: 60, seed,
+    facts: (f) => (f.bind ? { ...f, bind: { ...f.bind, stores: [] } } : f),
+  });
+  expect(r.differences.join('\n')).toMatch(/bind-within-file: engine passes, prover fails/);
+});

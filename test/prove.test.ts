@@ -32,11 +32,58 @@ test('buggy gets a counterexample on no-stale-mapping, confirmed by the engine a
   expect(rep.shrunk!.layout.slots.map((s) => s.npages)).toEqual([1n]);
 }, 120_000);
 
-test('a path cut short (a 32-bit truncation the prover cannot follow) gives unknown with the reason, never a counterexample', async () => {
+test('a path cut short (a symbolic value made a JavaScript number) gives unknown with the reason, never a counterexample', async () => {
   // before the fix, the partial path's missing unmaps made a "counterexample" the engine did not confirm
-  const r = await proveVariant(`${__dirname}/../bench/mutants/u-gfn-u32.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'] });
+  const r = await proveVariant(`${__dirname}/fixtures/prover/cut-number.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'] });
   expect(r.results.map((p) => p.status)).toEqual(['unknown']);
   expect(r.results[0].reason).toMatch(/unsupported: a symbolic integer converted to a primitive/);
+}, 120_000);
+
+test('a 32-bit truncation (BigInt.asUintN(32, x)) is followed: u-gfn-u32 gets its counterexample, confirmed by the engine', async () => {
+  // before BigInt.asUintN was routed through the runtime, this path was cut and the verdict unknown
+  const file = `${__dirname}/../bench/mutants/u-gfn-u32.ts`;
+  const [p] = (await proveVariant(file, { solver, ...punchOnly, properties: ['no-stale-mapping'] })).results;
+  expect(p.status).toBe('counterexample');
+  expect(replayCounterexample(file, p, undefined).outcome).toBe('confirmed');
+}, 120_000);
+
+// kvm_gmem_bind() judged by proof (bind-within-file), at the small bound: each takes about a second
+const bindOnly = { bound: SMALL_BOUND, properties: ['bind-within-file' as const] };
+
+test.each(['upstream', 'upstream-2026'])('%s (the 6.8 to 7.1 kvm_gmem_bind()): the signed overflow found by proof, replayed and confirmed by the engine', async (name) => {
+  const file = `${__dirname}/../variants/${name}.ts`;
+  const [p] = (await proveVariant(file, { solver, ...bindOnly })).results;
+  expect(p.status).toBe('counterexample');
+  const rep = replayCounterexample(file, p, undefined);
+  expect(rep.outcome).toBe('confirmed');
+  // one page at guest_memfd_offset 2^63 - 4096 accepted on a small file: the finding's case
+  const op = rep.case.op as Extract<typeof rep.case.op, { kind: 'bind' }>;
+  expect([op.guest_memfd_offset, op.memory_size]).toEqual([(1n << 63n) - 4096n, 4096n]);
+  expect(rep.case.layout.filePages).toBeLessThanOrEqual(512n);
+  expect(rep.violations.join()).toMatch(/past the end of the file/);
+}, 120_000);
+
+test('upstream-7.2 (unsigned sums, -EEXIST) proves bind-within-file for every request beside 0 or 1 binding', async () => {
+  const r = await proveVariant(`${__dirname}/../variants/upstream-7.2.ts`, { solver, ...bindOnly });
+  expect(r.results.map((p) => p.status)).toEqual(['proved']);
+  expect(r.paths).toBeGreaterThan(2);
+  expect(r.bound).toMatch(/kvm_gmem_bind\(\) of a new slot beside 0 to 1 bindings .* 7\.2 era/);
+}, 120_000);
+
+test('a 7.2 kvm_gmem_bind() answering a second binding with -EINVAL gets a counterexample on the errno', async () => {
+  const file = `${__dirname}/fixtures/prover/bind-7.2-einval.ts`;
+  const [p] = (await proveVariant(file, { solver, ...bindOnly })).results;
+  expect(p.status).toBe('counterexample');
+  expect(p.shape!.slots).toEqual([1]);
+  const rep = replayCounterexample(file, p, undefined);
+  expect(rep.outcome).toBe('confirmed');
+  expect(rep.violations.join()).toMatch(/with -EINVAL where the 7\.2 rule says -EEXIST/);
+}, 120_000);
+
+test('a variant without a kvm_gmem_bind() is not judged on bind-within-file: no verdict, and no path run for it', async () => {
+  const r = await proveVariant(`${__dirname}/../variants/fixed.ts`, { solver, ...bindOnly });
+  expect(r.results.map((p) => [p.status, p.reason])).toEqual([['not-judged', expect.stringMatching(/has no bind\(\)/)]]);
+  expect(r.paths).toBe(0);
 }, 120_000);
 
 test('npm run prove saves a new counterexample as a report beside a variant checked by path, and indexes it there', async () => {

@@ -4,7 +4,7 @@
 // validates real runs' output against the file with ajv).
 //
 // One JSON object per run, told apart by `mode`: a check, an exhaustive run, a report's replay, a
-// bisect step, a patch or range check, a shard (--shard, read by --merge). A new kind of run adds its own object with its own `mode`
+// bisect step, a patch or range check, a proof, a shard (--shard, read by --merge). A new kind of run adds its own object with its own `mode`
 // to CommandOutput, reusing the parts below (Judged: what every run of generated cases prints). A run that stops before it has verdicts (a bad command line, an unreadable report) prints
 // nothing on stdout: its exit status is 2 and stderr says why.
 
@@ -160,6 +160,41 @@ export const ReplayOutput = z.object({
   exitCode: ExitCode,
 }).strict().describe('npm run check -- --report FILE --json: one saved report replayed on its variant today.');
 
+const ProveResult = z.object({
+  property: Property,
+  advisory: z.boolean(),
+  status: z.enum(['proved', 'counterexample', 'unknown', 'not-judged']).describe('proved for every value the input rules allow within the bound; a counterexample; unknown (reason says why); not-judged: bind-within-file of a variant without a kvm_gmem_bind() (or a C file, whose kvm_gmem_bind() is not translated), no verdict and never a pass.'),
+  expected: Expectation,
+  matches: z.boolean().nullable().describe('Whether the verdict is the expected one (a confirmed counterexample for a property the variant must fail, proved for one it must pass); null when not judged.'),
+  ms: Int.describe('When the verdict was settled, from the start of the variant\'s proof.'),
+  reason: z.string().nullable().describe('Why unknown (a solver limit, a construct at its file and line, a path cut), or why not judged.'),
+  shape: z.string().nullable().describe('The shape the counterexample was found in, in words.'),
+  counterexample: Case.nullable().describe('The counterexample\'s case, shrunk, as the engine replayed it.'),
+  replay: z.enum(['confirmed', 'spurious', 'bug']).nullable().describe('What the engine made of the counterexample: it fails too; it does not, through an over-approximation (unknown); it does not, a prover bug (exit 2).'),
+  report: z.string().nullable().describe('The report saved for it, or null (not saved: an expected failure a report already shows).'),
+}).strict();
+
+export const ProveOutput = z.object({
+  mode: z.literal('prove'),
+  bound: z.enum(['full', 'small']),
+  boundWords: z.string().describe('The bound, in words, for every era.'),
+  exitCode: ExitCode,
+  broken: Broken,
+  variants: z.array(z.object({
+    variant: z.string(),
+    file: z.string(),
+    bound: z.string().describe('The bound in words for the variant\'s era: what "proved" covers.'),
+    shapes: Int,
+    paths: Int,
+    queries: Int,
+    cached: Int.describe('Queries an earlier identical one answered.'),
+    ms: Int.describe('Wall time.'),
+    cpuMs: Int.describe('CPU time of the prover and the solver together.'),
+    results: z.array(ProveResult),
+  }).strict()),
+}).strict().describe('npm run prove -- --json (or npm run check -- --prove --json): each variant proved within a bound, a verdict per property.');
+
+
 // ---- a shard (--shard I/N --json): what --merge reads (properties/command/handover.ts) ----
 
 /** A 64-bit value, as a decimal string. */
@@ -239,7 +274,8 @@ export const ShardOutput = z.object({
   handover: Handover,
 }).strict().describe('npm run check -- --shard I/N --json (a check or --exhaustive): one shard\'s verdicts with their outcomes, for --merge; never a whole run\'s verdict.');
 
-export const CommandOutput = z.discriminatedUnion('mode', [CheckOutput, ExhaustiveOutput, ReplayOutput, BisectOutput, SeriesOutput, ShardOutput]);
+
+export const CommandOutput = z.discriminatedUnion('mode', [CheckOutput, ExhaustiveOutput, ReplayOutput, BisectOutput, SeriesOutput, ProveOutput, ShardOutput]);
 
 export type CheckOutput = z.infer<typeof CheckOutput>;
 export type BisectOutput = z.infer<typeof BisectOutput>;
@@ -249,6 +285,7 @@ export type ExhaustiveOutput = z.infer<typeof ExhaustiveOutput>;
 export type ReplayOutput = z.infer<typeof ReplayOutput>;
 export type ShardOutput = z.infer<typeof ShardOutput>;
 export type Handover = z.infer<typeof Handover>;
+export type ProveOutput = z.infer<typeof ProveOutput>;
 export type CommandOutput = z.infer<typeof CommandOutput>;
 
 export const OUTPUT_SCHEMA_FILE = path.join(__dirname, '..', '..', 'docs', 'check-output.schema.json');
@@ -259,7 +296,7 @@ export function outputJsonSchema(): object {
     ...z.toJSONSchema(CommandOutput, { target: 'draft-2020-12' }),
     $id: 'https://gmem-invalidate-harness/check-output.schema.json',
     title: 'gmem-invalidate-harness: the output of npm run check -- --json',
-    description: 'One object per run, by mode: a check, an exhaustive run (--exhaustive), a report replayed (--report), a bisect step (--bisect), a patch or range check (--patch, --rev), a shard (--shard, read by --merge). Generated from properties/command/output-schema.ts.',
+    description: 'One object per run, by mode: a check, an exhaustive run (--exhaustive), a report replayed (--report), a bisect step (--bisect), a patch or range check (--patch, --rev), a proof (npm run prove, --prove), a shard (--shard, read by --merge). Generated from properties/command/output-schema.ts.',
   };
 }
 

@@ -12,7 +12,7 @@ import { Expectation, Expectations, PropertyId, Variant, isAdvisory } from '../.
 import { WORD64 } from '../../model/word';
 import { CTarget, cSubject, proveC } from '../../prover/c/prove';
 import { caseOf } from '../../prover/inputs';
-import { NOT_JUDGED, PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
+import { PROVER_PROPERTIES, proveVariant } from '../../prover/prove';
 import { selfTest } from '../../prover/self-test';
 import { Bound, FULL_BOUND, SMALL_BOUND, boundSummary, shapeWords } from '../../prover/shapes';
 import { DEFAULT_RLIMIT, Solver } from '../../prover/solver';
@@ -30,6 +30,7 @@ import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports, reportsDir } from '../reports/store';
 import { namedTargets } from './targets';
+import { ProveOutput } from './output-schema';
 import { usageOf, userPath } from './args';
 
 /** Cases per variant of --self-test. */
@@ -50,8 +51,9 @@ replayed on the compiled C.
 
   --from-kernel PATH  also prove the invalidation functions of a kernel tree (or its guest_memfd.c)
 
-  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')}; ${[...NOT_JUDGED.keys()].join(', ')} is not
-                      judged by the prover yet, and said so)
+  --property ID[,ID]  only these properties (${PROVER_PROPERTIES.join(', ')});
+                      bind-within-file judges a variant's kvm_gmem_bind(): one without it, and a
+                      C file's (not translated), is not judged, and said so
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
   --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/; a
@@ -89,7 +91,7 @@ export function parseProveArgs(argv: readonly string[]): ProveArgs {
   const { values: o, positionals } = parsed;
   const props = o.property?.split(',');
   const bad = props?.filter((p) => !(PROVER_PROPERTIES as readonly string[]).includes(p)) ?? [];
-  if (bad.length) throw new Error(`${bad.map((b) => NOT_JUDGED.get(b as PropertyId) ? `${b}: ${NOT_JUDGED.get(b as PropertyId)}` : `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
+  if (bad.length) throw new Error(`${bad.map((b) => `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
   const boundName = (o.bound ?? 'full') as 'full' | 'small';
   if (boundName !== 'full' && boundName !== 'small') throw new Error(`--bound is full or small, got "${o.bound}"`);
   const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
@@ -164,20 +166,23 @@ export interface ProveRow { readonly proof: VariantProof; readonly expect: Expec
 
 /** The verdict in one word: a counterexample counts only once the engine confirmed it. */
 const word = (p: PropertyProof, rep?: Replayed) =>
-  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
+  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : p.status === 'not-judged' ? 'not judged' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
 
 /**
  * Whether a verdict is the expected one: a property the variant must pass is proved, one it must
  * fail has a confirmed counterexample, and an advisory one ('report') may be anything, shown.
  */
-export function verdictMatches(p: PropertyProof, expected: Expectation, rep?: Replayed): boolean {
+export function verdictMatches(p: PropertyProof, expected: Expectation, rep?: Replayed): boolean | null {
+  // no verdict to hold to the expectation: shown as not judged, never counted as a pass, and no failure of the run
+  if (p.status === 'not-judged') return null;
   const w = word(p, rep);
   if (w === 'PROVER-BUG') return false;
   if (expected === 'report') return true;
   return expected === 'pass' ? w === 'proved' : w === 'cex';
 }
 
-const cell = (p: PropertyProof, expected: Expectation, rep?: Replayed) => `${verdictMatches(p, expected, rep) ? '' : '!'}${word(p, rep)} ${(p.ms / 1000).toFixed(1)}s`;
+const cell = (p: PropertyProof, expected: Expectation, rep?: Replayed) =>
+  p.status === 'not-judged' ? 'not judged' : `${verdictMatches(p, expected, rep) ? '' : '!'}${word(p, rep)} ${(p.ms / 1000).toFixed(1)}s`;
 
 export function proveTable(rows: readonly ProveRow[], ids: readonly PropertyId[]): string {
   const head = ['variant', ...ids.map((id) => (isAdvisory(id) ? `${id} (advisory)` : id)), 'time'];
@@ -189,24 +194,23 @@ export function proveTable(rows: readonly ProveRow[], ids: readonly PropertyId[]
   return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(p, r.expect[p.property], r.replays.find((x) => x.property === p.property)));
+const rowMatches = (r: ProveRow) => r.proof.results.every((p) => verdictMatches(p, r.expect[p.property], r.replays.find((x) => x.property === p.property)) !== false);
 
 /**
  * The --json form: one object.
- *   { bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: string[],
- *     notJudged: [{ property, reason }] (properties the prover does not judge: no verdict, never a pass),
+ *   { mode: 'prove', bound: 'full' | 'small', boundWords: string, exitCode: 0 | 1 | 2, broken: [{ file, message }],
  *     variants: [{ variant, file, bound (in words, for the variant's era), shapes, paths, queries, cached (answered by an
  *       earlier identical query), ms (wall), cpuMs (prover and solver),
- *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown',
- *         expected: 'pass' | 'fail' | 'report', matches: boolean, ms, reason: string | null (why unknown),
+ *       results: [{ property, advisory: boolean, status: 'proved' | 'counterexample' | 'unknown' | 'not-judged',
+ *         expected: 'pass' | 'fail' | 'report', matches: boolean | null (null: not judged, no verdict), ms,
+ *         reason: string | null (why unknown, or why not judged),
  *         shape: string | null (where the counterexample was found, in words),
  *         counterexample: the shrunk case as a report's case record | null,
  *         replay: 'confirmed' | 'spurious' | 'bug' | null, report: string | null (the saved report's path) }] }] }
  */
-export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: number, broken: readonly string[]): object {
+export function proveJson(rows: readonly ProveRow[], args: Pick<ProveArgs, 'boundName' | 'bound'>, code: 0 | 1 | 2, broken: ProveOutput['broken']): ProveOutput {
   return {
-    bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
-    notJudged: [...NOT_JUDGED].map(([property, reason]) => ({ property, reason })),
+    mode: 'prove', bound: args.boundName, boundWords: boundSummary(args.bound), exitCode: code, broken,
     variants: rows.map((r) => ({
       variant: r.proof.variant, file: r.proof.file, bound: r.proof.bound, shapes: r.proof.shapes, paths: r.proof.paths, queries: r.proof.queries, cached: r.proof.cached, ms: Math.round(r.proof.ms), cpuMs: Math.round(r.proof.cpuMs),
       results: r.proof.results.map((p) => {
@@ -245,7 +249,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   if (!args.json) out(`proving ${targets.length} variant file(s) and tree(s) within the ${args.boundName} bound: ${boundSummary(args.bound)}\n\n`);
   const solver = new Solver({ rlimit: args.rlimit });
   const rows: ProveRow[] = [];
-  const broken: string[] = [];
+  const broken: ProveOutput['broken'] = [];
   try {
     for (const target of targets) {
       const { file } = target;
@@ -256,7 +260,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
         if (isC) ({ proof, variant } = await proveC(target, opts));
         else { proof = await proveVariant(file, opts); variant = loadVariantFile(file); }
       } catch (e) {
-        broken.push(`${file}: ${(e as Error).message}`);
+        broken.push({ file, message: (e as Error).message });
         continue;
       }
       const dir = args.reportsDir ? userPath(args.reportsDir) : target.tree || isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
@@ -283,20 +287,20 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
   const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
-  const code = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
+  const code: 0 | 1 | 2 = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
     out(`${JSON.stringify(proveJson(rows, args, code, broken), null, 2)}\n`);
     return code;
   }
-  for (const b of broken) err(`broken: ${b}\n`);
+  for (const b of broken) err(`broken: ${b.file}: ${b.message}\n`);
   out(`${proveTable(rows, ids)}\n`);
   const bounds = [...new Set(rows.map((r) => r.proof.bound))];
   out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);
-  for (const [id, why] of NOT_JUDGED) out(`${id}: ${why}\n`);
   for (const r of rows) {
     for (const p of r.proof.results) {
       const rep = r.replays.find((x) => x.property === p.property);
       if (p.status === 'unknown') out(`\n${r.proof.variant} ${p.property}: unknown: ${p.reason}`);
+      if (p.status === 'not-judged') out(`\n${r.proof.variant} ${p.property}: ${p.reason}`);
       if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case)}`);
       if (rep?.outcome === 'spurious') out(`\n${r.proof.variant} ${p.property}: unknown: the counterexample went through an over-approximation (${p.abstractions!.join('; ')}) and the engine does not fail it`);
       if (rep?.outcome === 'confirmed' && rep.report) out(`\n${r.proof.variant} ${p.property}: counterexample found by proof, confirmed by the engine: ${rep.report}`);
