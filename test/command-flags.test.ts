@@ -127,6 +127,14 @@ test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or
     const r = checkHere([upstream, '--no-isolate'], { [cache]: file });
     expect([r.code, r.err]).toEqual([2, `${cache}=${file} cannot be made: ${file} is not a folder\n`]);
   }
+  // under /proc, Node's recursive mkdir never returns: the command, loading itself through the
+  // transpile cache, hung there before it could refuse the variable
+  if (fs.existsSync('/proc/self')) {
+    for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
+      const r = check([upstream, '--no-isolate', '--runs', '5'], { [cache]: '/proc/no-such-cache' });
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(new RegExp(`^${cache}=/proc/no-such-cache cannot be made: `))]);
+    }
+  }
 });
 
 test('--from-kernel judges the tree alone; its reports go to --reports-dir, named by the file\'s content, and are indexed', () => {

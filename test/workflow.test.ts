@@ -7,6 +7,7 @@ import fs from 'fs';
 import path from 'path';
 import { validateWorkflow } from '@action-validator/core';
 import { parseArgs } from '../properties/command/args';
+import { SEED, readInt } from '../properties/engine/settings';
 import { ROOT } from './command-helpers';
 
 const FILE = path.join(ROOT, '.github', 'workflows', 'exhaustive.yml');
@@ -37,6 +38,17 @@ test('the matrix runs every shard the commands name, and the merge joins what th
     expect(text).toContain(`> "${kind}-\${{ matrix.shard }}.json"`);
     expect(text).toContain(`--merge shards/${kind}-*.json`);
   }
+});
+
+test('the workflow\'s seed is one the command takes, at the values GitHub gives it', () => {
+  // what each context value reaches on GitHub today: run_id passed 2^31 in 2022; run_number counts this workflow's runs
+  const reaches: Record<string, string> = { 'github.run_id': '19876543210', 'github.run_number': '250000' };
+  const seed = /^\s*FC_SEED: \$\{\{ ([\w.]+) \}\}\s*$/m.exec(text)?.[1];
+  expect(seed).toBeDefined();
+  expect(Object.keys(reaches)).toContain(seed);
+  expect(() => readInt('FC_SEED', reaches[seed!], SEED)).not.toThrow();
+  // the run_id it once had would stop every shard at its first step
+  expect(() => readInt('FC_SEED', reaches['github.run_id'], SEED)).toThrow(/FC_SEED needs an integer from -2147483648 to 2147483647/);
 });
 
 test('each check the workflow runs parses with the command\'s parser', () => {
