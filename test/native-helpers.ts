@@ -22,7 +22,7 @@ export const observable = (o: Outcome) => ({
 });
 
 /** Bind requests as bind-within-file draws them for a variant of that bind era. */
-export const sampleBinds = (numRuns: number, space: Pick<CaseSpace, 'bindEra'> = {}): Case[] => fc.sample(bindCaseArbFor(space), { seed, numRuns });
+export const sampleBinds = (numRuns: number, space: Pick<CaseSpace, 'bindEra'> = {}, offset = 0): Case[] => fc.sample(bindCaseArbFor(space), { seed: seed + offset, numRuns });
 
 /** Collects a runner's stderr instead of printing it. */
 export function stderrSink(): { text: string; write: (t: string) => void } {

@@ -50,18 +50,23 @@ describe.each(PAIRS)('%s', (file, twin) => {
   });
 
   // a twin with a kvm_gmem_bind(): the same answers, binding and stores on the requests bind-within-file draws
-  if (twin.bind) test(`gives the same answer as its twin to 200 bind requests (FC_SEED=${seed})`, () => {
+  // The draws are the property's own, which refuse most requests of the 7.2 era (15 of 200 accepted
+  // at some seeds): batches of 200 are drawn until 30 of each answer are in, so no seed makes it vacuous.
+  if (twin.bind) test(`gives the same answer as its twin to bind requests, 30 accepted and 30 refused at least (FC_SEED=${seed})`, () => {
     const c = load(file);
-    const binds = sampleBinds(200, twin);
-    const outcomes = c.runner.runMany(binds);
-    let accepted = 0;
-    for (const [i, k] of binds.entries()) {
-      const got = observable(outcomes[i]);
-      expect(got).toEqual(observable(execute(twin, k)));
-      if (got.bound?.ret === 0) accepted++;
+    let accepted = 0, refused = 0;
+    for (let batch = 0; batch < 10 && (accepted < 30 || refused < 30); batch++) {
+      const binds = sampleBinds(200, twin, batch);
+      const outcomes = c.runner.runMany(binds);
+      for (const [i, k] of binds.entries()) {
+        const got = observable(outcomes[i]);
+        expect(got).toEqual(observable(execute(twin, k)));
+        if (got.bound?.ret === 0) accepted++;
+        else refused++;
+      }
     }
-    expect(accepted).toBeGreaterThan(20); // not only refusals
-    expect(binds.length - accepted).toBeGreaterThan(20);
+    expect(accepted).toBeGreaterThanOrEqual(30); // not only refusals
+    expect(refused).toBeGreaterThanOrEqual(30);
   });
 
   test(`gives the same events as its twin on 300 cases (FC_SEED=${seed})`, () => {
