@@ -4,7 +4,10 @@
 
 import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
-import { PROPERTY_IDS, PropertyId } from '../../model/variant';
+import { CORRECTNESS, PROPERTY_IDS, PropertyId } from '../../model/variant';
+
+/** The correctness properties of the invalidation itself: what a bisect of an invalidation regression names. */
+const INVALIDATION = CORRECTNESS.filter((id) => id !== 'bind-within-file');
 import { optionsFromEnv } from '../engine/engine';
 import { IntRule, RUNS, SEED, SettingError, readInt, readSwitch } from '../engine/settings';
 import { Shard, parseShard } from '../engine/shard';
@@ -18,7 +21,7 @@ export const HELP = `Check guest_memfd invalidation variants against the harness
 usage: npm run check -- [options] [variant.ts | variant.c | folder | kernel tree ...]
        npm run check -- --from-kernel TREE --patch FILE... [--review]
        npm run check -- --from-kernel TREE --rev A..B [--review]
-       git bisect run npm --prefix HARNESS run -s check -- --from-kernel . --bisect
+       git bisect run npm --prefix HARNESS run -s check -- --from-kernel . --bisect --property ID[,ID]
 
 With no file and no --from-kernel, every TypeScript variant in variants/ is checked. A file or
 folder outside variants/ is checked by path; a new file under variants/ is picked up by name. A
@@ -45,8 +48,8 @@ variant runs in a process of its own; nothing of it runs in the command.
   --rev A..B          with --from-kernel TREE (a git repository): judge the file at A and at every
                       commit of A..B that touches it (read with git show, nothing checked out), a
                       commit x property table and the first commit whose verdict changed
-  --bisect            with --from-kernel TREE: a git bisect run step. Exit 0 good (every
-                      correctness property passes), 1 bad (one fails), 125 when the commit cannot
+  --bisect            with --from-kernel TREE and --property: a git bisect run step. Exit 0 good
+                      (each property named passes), 1 bad (one fails), 125 when the commit cannot
                       be judged (no guest_memfd file, or one the harness cannot take), 128 (aborts
                       the bisect) when the command line or the machine is wrong. Every step
                       runs seed ${BISECT_SEED} unless --seed or FC_SEED names another
@@ -276,6 +279,8 @@ function seriesRules(a: Args): void {
     if (on) throw new UsageError(`${flag} does not go with ${mode}`);
   }
   if (a.review && a.json) throw new UsageError('--review and --json are two ways to print the result: give one');
+  // a tree can fail another property at every commit, and git would then blame the first commit after GOOD
+  if (a.bisect && !a.properties) throw new UsageError(`--bisect needs --property: name what regressed (every tree from 6.8 to 7.1 fails bind-within-file at every commit, so a bisect of all of them blames the first commit after GOOD); for the invalidation: --property ${INVALIDATION.join(',')}`);
 }
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
