@@ -155,6 +155,9 @@ withGit('--rev on what is not a repository top, or with what is not a range, is 
   const said = (tree: string, range: string) => { const r = checkHere(['--from-kernel', tree, '--rev', range, ...FEW]); return [r.code, r.err.trim()]; };
   expect(said(repo, 'HEAD')).toEqual([2, '--rev takes a range A..B (the commits after A up to B, as git log A..B), got "HEAD"']);
   expect(said(repo, 'HEAD~1..no-such-branch')).toEqual([2, `--rev: no-such-branch is not a commit of the repository at ${repo}`]);
+  // an empty range is not a range without changes: nothing of it would be judged
+  expect(said(repo, 'HEAD..HEAD')).toEqual([2, '--rev HEAD..HEAD holds no commit: it is the commits after HEAD up to HEAD, as git log HEAD..HEAD lists them']);
+  expect(said(repo, 'HEAD..HEAD~2')).toEqual([2, '--rev HEAD..HEAD~2 holds no commit: it is the commits after HEAD up to HEAD~2, as git log HEAD..HEAD~2 lists them; HEAD~2 is not after HEAD (the ends swapped?)']);
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-repo-'));
   try {
     expect(said(outside, 'a..b')).toEqual([2, `--rev reads the history of a git repository: ${outside} is not in one`]);

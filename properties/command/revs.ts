@@ -50,6 +50,8 @@ export function rangeStates(tree: string, range: string, snapshots: Snapshots): 
     if (top !== fs.realpathSync(tree)) throw new RevError(`--rev: ${tree} is inside the repository at ${top}; give the top of a kernel repository, where virt/kvm/ is`);
     const [a, b] = [commitOf(tree, m[1]), commitOf(tree, m[2])];
     const all = gitOk(['rev-list', '--count', `${a}..${b}`], { cwd: tree }).trim();
+    // an empty range (A..A, or the ends swapped) would judge A alone and look like a change-free range
+    if (Number(all) === 0) throw new RevError(`--rev ${range} holds no commit: it is the commits after ${m[1]} up to ${m[2]}, as git log ${range} lists them${a === b ? '' : `; ${m[2]} is not after ${m[1]} (the ends swapped?)`}`);
     const commits = gitOk(['rev-list', '--reverse', '--topo-order', `${a}..${b}`, '--', ...GMEM_FILES], { cwd: tree }).split('\n').filter(Boolean);
     const stateAt = (commit: string, label: string): State => {
       const f = fileAt(tree, commit);
