@@ -111,7 +111,14 @@ test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or
   // FC_NUM_RUNS=0 was a green run of nothing; -5 gave FAIL! verdicts with "harness error: undefined"
   expect(() => parseArgs([], { FC_NUM_RUNS: '0' })).toThrow(/^FC_NUM_RUNS needs an integer >= 1, got "0"$/);
   expect(() => parseArgs(['--runs', '0'], {})).toThrow(/^--runs needs an integer >= 1, got "0"$/);
-  expect(() => parseArgs([], { FC_NUM_RUNS: '1e3' })).not.toThrow(); // what Number() reads, as --runs 1e3 is
+  // decimal digits only, in the flag and in the environment: Number() reads these too
+  for (const raw of ['1e3', '0x10', '+5', ' 10', '1.0']) {
+    expect(() => parseArgs([], { FC_NUM_RUNS: raw })).toThrow(`FC_NUM_RUNS needs an integer >= 1, got "${raw}"`);
+    expect(() => parseArgs(['--seed', raw], {})).toThrow(`--seed needs an integer from -2147483648 to 2147483647, got "${raw}"`);
+  }
+  expect(parseArgs([], { FC_NUM_RUNS: '0100' }).numRuns).toBe(100);
+  // GMEM_REQUIRE_KVM counts only with --live, and is held to its rule on every run: a CI's typo is said at once
+  expect(() => parseArgs([], { GMEM_REQUIRE_KVM: 'yes' })).toThrow('GMEM_REQUIRE_KVM needs 1 (on) or 0 (off), got "yes"');
   expect(parseArgs([], { FC_NUM_RUNS: '' }).numRuns).toBe(1000); // set but empty is unset
   const upstream = path.join(ROOT, 'variants', 'upstream.ts');
   for (const [env, said] of [

@@ -238,8 +238,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (a.report !== undefined && a.fromKernel.length > 1) throw new UsageError('--report replays one report: give at most one --from-kernel TREE, the tree a kernel tree\'s report runs on');
   if (a.live && a.json) throw new UsageError('--live prints the program\'s own lines, not JSON: leave out --json');
   if (a.requireLive && !a.live) throw new UsageError('--require-live makes a skipped --live run a failure: give --report FILE --live too');
-  // the environment's switch, held to 1 or 0 where it counts (a bad value: a SettingError, as FC_SEED's)
-  if (a.live) a.requireLive ||= readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
+  // the environment's switch, held to 1 or 0 on every run (a bad value: a SettingError, as FC_SEED's), used by --live
+  const requireKvm = readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
+  if (a.live) a.requireLive ||= requireKvm;
   if (a.shard !== undefined) shardRules(a, o.seed !== undefined || Boolean(env.FC_SEED), o.shard !== undefined ? '--shard' : 'GMEM_SHARD');
   if (a.merge && (a.shard !== undefined || a.exhaustive !== undefined || a.report !== undefined || a.path !== undefined || a.fromKernel.length)) {
     throw new UsageError('--merge joins the --json outputs of a run\'s shards, named as its files: it checks nothing itself (no --shard, --exhaustive, --report, --path or --from-kernel)');

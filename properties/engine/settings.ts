@@ -23,10 +23,13 @@ export class SettingError extends Error {
   }
 }
 
-/** `raw` as an integer within `rule`, or a SettingError naming the setting (`--runs`, `FC_NUM_RUNS`). */
+/**
+ * `raw` as an integer within `rule`, or a SettingError naming the setting (`--runs`, `FC_NUM_RUNS`).
+ * Decimal digits only: Number() would also read 0x10, 1e3, 1.0 and " 10", as no one writes a seed.
+ */
 export function readInt(name: string, raw: string, rule: IntRule): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isSafeInteger(n) || n < rule.min || n > rule.max) {
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < rule.min || n > rule.max) {
     const range = rule.max === Number.MAX_SAFE_INTEGER ? `>= ${rule.min}` : `from ${rule.min} to ${rule.max}`;
     throw new SettingError(`${name} needs an integer ${range}${rule.why ?? ''}, got "${raw}"`);
   }
