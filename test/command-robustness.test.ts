@@ -30,6 +30,20 @@ test('a file that exports no variant is refused in one paragraph with exit 2', (
   expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
 }, 30000);
 
+test('a variant that throws at import is broken, named on the console and in --json, and the folder\'s other variants still run', () => {
+  const dir = scratch({
+    'good.ts': `import upstream from '../variants/upstream';\nexport default { ...upstream, name: 'good' };\n`,
+    'boom.ts': `throw new Error('boom');\nexport {};\n`,
+  });
+  const boom = path.join(dir, 'boom.ts');
+  const r = checkHere([dir, '--runs', '5', '--no-typecheck']);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(`broken: ${boom}: threw at import: Error: boom`);
+  expect(r.out).toMatch(/^good +pass/m);
+  const json = JSON.parse(checkHere([dir, '--runs', '5', '--no-typecheck', '--json']).out);
+  expect(json.broken).toEqual([{ file: boom, message: expect.stringMatching(/^\S*boom\.ts: threw at import: Error: boom/) }]);
+}, 60000);
+
 test('a variant may not take a shipped variant\'s name', () => {
   const dir = scratch({ 'copy.ts': `import upstream from '../variants/upstream';\nexport default upstream;\n` });
   const r = checkHere([path.join(dir, 'copy.ts'), '--runs', '5', '--no-typecheck']);
