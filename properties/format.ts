@@ -102,6 +102,9 @@ export function formatOutcome(o: Outcome): string {
   return lines.join('\n');
 }
 
+/** A word as a POSIX shell reads it back: as it is, or in single quotes when the shell would split or expand it. */
+export const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
 /** How a command line names the variant a failure was found in, and the report that shows it, for the replay line. */
 export interface ReplayTarget {
   /** The variant as the command takes it: its file, or `--from-kernel TREE`. */
