@@ -112,7 +112,7 @@ test('a report whose variant now passes is reported as fixed and deleted only by
   expect(verdict.fixedReports).toEqual([stem]);
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(true); // checking never deletes
   const rows = indexRows(loadReports(dir), inProcessResolver([buggy, upstream]));
-  expect(indexPage(rows)).toMatch(new RegExp(`${stem}.*\\*\\*fixed\\*\\*`));
+  expect(indexPage(dir, rows)).toMatch(new RegExp(`${stem}.*\\*\\*fixed\\*\\*`));
   // the folder named (as the one beside a variant checked by path), not REPORTS_DIR's
   const elsewhere = tmp();
   execFileSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/reports/cli.ts', 'prune', dir], {

@@ -30,14 +30,14 @@ function main(argv: string[]): number {
       console.log(`pruned ${r.report.stem} (${r.report.record.variant.name} ${why[r.status]} ${r.report.record.property})`);
     }
     if (fixed.length === 0) console.log('no fixed reports to prune');
-    writeAtomic(path.join(dir, 'README.md'), indexPage(rows.filter((r) => !(r.status in why))));
+    writeAtomic(path.join(dir, 'README.md'), indexPage(dir, rows.filter((r) => !(r.status in why))));
     return 0;
   }
   if (command === 'index') {
     if (writeAtomic(path.join(dir, SCHEMA_FILE), `${JSON.stringify(reportJsonSchema(), null, 2)}\n`)) console.log(`wrote ${SCHEMA_FILE}`);
     const pages = rerenderPages(dir, rows);
     if (pages) console.log(`re-rendered ${pages} report pages`);
-    writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
+    writeAtomic(path.join(dir, 'README.md'), indexPage(dir, rows));
     const by = (s: string) => rows.filter((r) => r.status === s).length;
     console.log(`${rows.length} reports: ${by('reproduces')} reproduce, ${by('fixed')} fixed, ${by('no such variant')} of unknown variants`);
     return 0;
