@@ -4,6 +4,7 @@
 // and delete the reports whose variant now passes (the only way a report is ever deleted). The
 // folder is shrink-reports/ (or REPORTS_DIR) unless named, as the one beside a variant checked by path.
 
+import fs from 'fs';
 import path from 'path';
 import { indexPage, indexRows, rerenderPages } from './index-page';
 import { childResolver } from './variant-of';
@@ -14,6 +15,11 @@ function main(argv: string[]): number {
   const [command, folder, ...rest] = argv;
   if (rest.length) return usage();
   const dir = folder !== undefined ? path.resolve(folder) : reportsDir();
+  const fault = folderFault(dir);
+  if (fault) {
+    console.error(`${dir}: ${fault}`);
+    return 2;
+  }
   // reports of an older format take the names their content has today, before anything is replayed
   if (command === 'index') for (const m of upgradeReports(dir)) console.log(`upgraded ${m}`);
   // each variant in its own process, as a check runs it
@@ -43,6 +49,15 @@ function main(argv: string[]): number {
     return 0;
   }
   return usage();
+}
+
+/** Why `dir` is no reports folder to index or prune (it is not there, or not a folder), or null. */
+function folderFault(dir: string): string | null {
+  try {
+    return fs.statSync(dir).isDirectory() ? null : 'is not a folder';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
+  }
 }
 
 function usage(): number {
