@@ -328,7 +328,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     ...happened,
     '',
-    `${bind ? 'Calls' : 'KVM calls'}: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant threw: ${record.actual.fault}` : ''}.`,
+    `${bind ? 'Calls' : 'KVM calls'}: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant ${record.confirmation === 'hang' ? 'did not return' : 'threw'}: ${record.actual.fault}` : ''}.`,
     '',
     '## What it means in the kernel',
     '',
