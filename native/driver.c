@@ -9,7 +9,7 @@
  * replays the log through model/kvm.ts; the only state kept here is which gfns are still
  * mapped, so that kvm_unmap_gfn_range() can return what KVM would.
  *
- * Request:  case SEQ START END VIEW [view VIEW]... [release V] [bind ID BASE_GFN NPAGES OFFSET I_SIZE]
+ * Request:  case SEQ START END VIEW [view VIEW]... [release V] [bind ID BASE_GFN NPAGES OFFSET I_SIZE] [stream]
  *           VIEW = NSLOTS {ID BASE_GFN NPAGES PGOFF}... NCHUNKS {FIRST LAST ID}... MIRRORED
  *           (one VIEW per VM bound to the inode, the first one first; MIRRORED 1: a VM with
  *           mirrored TDP, a TDX VM, whose guest_memfd memory only an unmap with
@@ -17,7 +17,9 @@
  *           V's file, called as the era's kvm_gmem_release() does; `bind ...`: the case is a
  *           bind request, kvm_gmem_bind() of a new slot ID at guest_memfd_offset OFFSET on a file
  *           of I_SIZE bytes, logged "phase bind", its xa_find()s and xa_store_range()s ("store
- *           FIRST LAST ID") and "bound RET PGOFF", what it returned and slot->gmem.pgoff)
+ *           FIRST LAST ID") and "bound RET PGOFF", what it returned and slot->gmem.pgoff;
+ *           `stream`: each log line is written as it is made, so that a case that never returns
+ *           leaves every call it made before, not only those of its earlier steps)
  * Reply:    "ready" once at start; per case, log lines, then "end SEQ".  A line "view N" comes
  *           before the first call made on another view's VM or bindings than the last one
  *           logged (view 0 at the start of each case).  The log goes to a
@@ -82,6 +84,7 @@ static struct {
 	u64 bind_offset;
 	size_t logged_view;	/* the view the log's calls are on */
 	const char *phase;
+	bool stream;		/* each log line written at once (a hang's confirmation) */
 } cs;
 
 /* The guest_memfd file kvm_gmem_bind() is given; its private_data is set by the era's glue. */
@@ -90,7 +93,7 @@ struct file harness_gmem_file;
 
 static jmp_buf fault_env;
 
-/* The log of the case so far: flushed before each variant call and by the crash handler. */
+/* The log of the case so far: flushed before each variant call, by the crash handler, and after each line of a streamed case. */
 static char *out;
 static size_t out_len, out_cap;
 static int proto_fd = 1;
@@ -128,6 +131,8 @@ static void __attribute__((__format__(__printf__, 1, 2))) emit(const char *fmt, 
 			abort();
 	}
 	out_len += (size_t)n;
+	if (cs.stream)
+		flush_out();
 }
 
 static void __attribute__((__noreturn__, __format__(__printf__, 2, 3)))
@@ -658,6 +663,7 @@ static void parse_case(char *line)
 		cs.bind_offset = take(&p);
 		harness_gmem_inode.vfs_inode.i_size = (loff_t)take(&p);
 	}
+	cs.stream = take_word(&p, "stream");
 	p += strspn(p, " \n");
 	if (*p)
 		bad_request("characters after the last field");

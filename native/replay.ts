@@ -26,12 +26,14 @@ function viewFields(view: Layout): Array<string | number | bigint> {
 /**
  * `release`: the view whose file a release closes; `bind`: a bind request, kvm_gmem_bind() of the
  * new slot at guest_memfd_offset `offset` on a file of `i_size` bytes; absent for every other caller.
+ * `stream`: the driver writes each log line as it makes it (a hang's confirming run).
  */
-export function requestLine(seq: number, layout: Layout, start: bigint, end: bigint, release?: number, bind?: BindRequest): string {
+export function requestLine(seq: number, layout: Layout, start: bigint, end: bigint, release?: number, bind?: BindRequest, stream = false): string {
   const [first, ...others] = viewsOf(layout);
   const parts: Array<string | number | bigint> = ['case', seq, start, end, ...viewFields(first)];
   for (const v of others) parts.push('view', ...viewFields(v));
   if (release !== undefined) parts.push('release', release);
   if (bind) parts.push('bind', bind.slot.id, bind.slot.base_gfn, bind.slot.npages, bind.offset, bind.i_size);
+  if (stream) parts.push('stream');
   return parts.join(' ');
 }

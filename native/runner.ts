@@ -29,13 +29,13 @@ export class CRunner extends ChildRunner {
       word: WORD64,
       rejectStatus: DRIVER_REJECTS,
       child: { command: binary, protocolFd: 1, outputMarks: true, onOutput: opts.onStderr, ...(opts.childEnv ? { env: { ...process.env, ...opts.childEnv } } : {}) },
-      encode: (seq, base) => {
-        if (base.resolved.kind === 'bind') return requestLine(seq, base.layout, 0n, 0n, undefined, base.resolved);
+      encode: (seq, base, stream) => {
+        if (base.resolved.kind === 'bind') return requestLine(seq, base.layout, 0n, 0n, undefined, base.resolved, stream);
         if (base.resolved.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation or kvm_gmem_bind() is sent');
         const r = base.resolved;
         // a conversion is a TypeScript variant's own convert(): no C variant has one to call
         if (r.convert) throw new NativeHarnessError(`${binary}: a conversion case reached a C variant (C variants are not given conversions)`);
-        return requestLine(seq, base.layout, r.start, r.end, base.case.op.kind === 'release' ? r.view ?? 0 : undefined);
+        return requestLine(seq, base.layout, r.start, r.end, base.case.op.kind === 'release' ? r.view ?? 0 : undefined, undefined, stream);
       },
     }, opts);
   }

@@ -102,6 +102,9 @@ export function formatOutcome(o: Outcome): string {
   return lines.join('\n');
 }
 
+/** A word as a POSIX shell reads it back: as it is, or in single quotes when the shell would split or expand it. */
+export const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
 /** How a command line names the variant a failure was found in, and the report that shows it, for the replay line. */
 export interface ReplayTarget {
   /** The variant as the command takes it: its file, or `--from-kernel TREE`. */
@@ -125,10 +128,20 @@ export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
   return `npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} ${t.variant}`;
 }
 
+/**
+ * Why a case the variant did not finish is a mismatch whatever the variant expects. A crash fails
+ * every property (each draws the same cases); after a hang nothing more of the variant runs, so
+ * its later properties are not run (docs/isolation.md), as the table's not-run says.
+ */
+function unexpectedWhy(f: Outcome['fault']): string {
+  if (!f) return '';
+  if (f.hang) return ': a hang is never the failure a variant is expected to have; nothing of the variant runs after it: its later properties are not-run';
+  return ': a variant that does not finish a case fails every property';
+}
+
 /** One failed verdict in full: the property, why, the case, and how to replay it (the variant named as `target` says). */
 export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<the variant's file>" }): string {
-  const crashed = v.counterexample?.fault !== undefined;
-  const head = `${v.variant} fails ${v.property}` + (v.matches ? ' (expected)' : crashed ? ' (UNEXPECTED: a variant that does not finish a case fails every property)' : ' (UNEXPECTED)');
+  const head = `${v.variant} fails ${v.property}${v.matches ? ' (expected)' : ` (UNEXPECTED${unexpectedWhy(v.counterexample?.fault)})`}`;
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
   const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
   const command = failureReplay(v, target);

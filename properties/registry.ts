@@ -106,8 +106,17 @@ export function bindFault(v: { bind?: unknown; bindEra?: unknown; expect?: Parti
   return null;
 }
 
+/** The file's module; what its top-level code throws is the file's fault, and names it. */
+function importVariantFile(file: string): { default?: unknown } {
+  try {
+    return require(path.resolve(file)) as { default?: unknown };
+  } catch (e) {
+    throw new VariantFileError(file, `threw at import: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+}
+
 export function loadVariantFile(file: string): Variant {
-  const mod = require(path.resolve(file)) as { default?: unknown };
+  const mod = importVariantFile(file);
   const v = mod.default as Partial<Variant> | undefined;
   if (!v || typeof v !== 'object') throw new VariantFileError(file, 'does not default-export a variant (export default defineVariant({...}))');
   if (typeof v.name !== 'string' || v.name === '') throw new VariantFileError(file, 'the variant has no name');

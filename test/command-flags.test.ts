@@ -3,6 +3,7 @@
 // the type check (--no-typecheck) where it is not what a test is about: command-robustness and
 // the README's example hold it.
 
+import { spawnSync } from 'child_process';
 import { tempFolder } from './helpers';
 import fs from 'fs';
 import path from 'path';
@@ -44,6 +45,31 @@ export default defineVariant({ ...fixed, name: 'mine', origin: '', expect: expec
   expect(again.out).toMatch(/mine still fails mmu-bookkeeping/);
   expect(again.code).toBe(1); // it was expected to pass
 }, 30000);
+
+test('a report page\'s and its folder index\'s commands quote a path with a space, and the page\'s replay works pasted as printed', () => {
+  const dir = path.join(tempFolder('spaced-'), 'with space');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'v.ts'), `import { defineVariant, expectations } from '${ROOT}/model/variant';
+import fixed from '${ROOT}/variants/fixed';
+export default defineVariant({ ...fixed, name: 'spaced', origin: '', expect: expectations() });
+`);
+  const r = checkHere([path.join(dir, 'v.ts'), '--runs', '50', '--property', 'mmu-bookkeeping', '--no-typecheck'], { REPORTS_DIR: '' });
+  expect(r.code).toBe(1);
+  const beside = path.join(dir, 'shrink-reports');
+  const stem = fs.readdirSync(beside).find((f) => f.endsWith('.json'))!.slice(0, -'.json'.length);
+  const json = `'${path.join(beside, stem)}.json'`;
+  const page = fs.readFileSync(path.join(beside, `${stem}.md`), 'utf8');
+  expect(page).toContain(`\`npm run check -- --report ${json}\``);
+  expect(page).toContain(`\`npm run check -- --report ${json} --live\``);
+  // the folder is outside the harness: its index names it, not shrink-reports/
+  const index = fs.readFileSync(path.join(beside, 'README.md'), 'utf8');
+  expect(index).toContain(`\`npm run check -- --report '${beside}'/<name>.json\``);
+  expect(index).toContain(`\`npm run reports:prune -- '${beside}'\``);
+  const typed = /`npm run check -- (--report [^`]*\.json')`/.exec(page)![1];
+  const again = spawnSync('bash', ['-c', `node properties/command/bin.js ${typed}`], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: '' } });
+  expect([again.status, again.stderr]).toEqual([1, '']);
+  expect(again.stdout).toMatch(/spaced still fails mmu-bookkeeping/);
+}, 60000);
 
 test('--exhaustive checks the whole small scope and saves the smallest failure as a report', () => {
   const r = checkHere(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck']);

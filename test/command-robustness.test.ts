@@ -30,6 +30,32 @@ test('a file that exports no variant is refused in one paragraph with exit 2', (
   expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
 }, 30000);
 
+test('a variant that throws at import is broken, named on the console and in --json, and the folder\'s other variants still run', () => {
+  const dir = scratch({
+    'good.ts': `import upstream from '../variants/upstream';\nexport default { ...upstream, name: 'good' };\n`,
+    'boom.ts': `throw new Error('boom');\nexport {};\n`,
+  });
+  const boom = path.join(dir, 'boom.ts');
+  const r = checkHere([dir, '--runs', '5', '--no-typecheck']);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(`broken: ${boom}: threw at import: Error: boom`);
+  expect(r.out).toMatch(/^good +pass/m);
+  const json = JSON.parse(checkHere([dir, '--runs', '5', '--no-typecheck', '--json']).out);
+  expect(json.broken).toEqual([{ file: boom, message: expect.stringMatching(/^\S*boom\.ts: threw at import: Error: boom/) }]);
+}, 60000);
+
+test('--report on JSON that is not a report of this harness says so (exit 2); a report of another format still names its format', () => {
+  const dir = scratch({ 'package.json': '{ "name": "x" }\n', 'list.json': '[1, 2]\n', 'later.json': '{ "format": 3 }\n' });
+  for (const [file, why] of [
+    ['package.json', 'is not a report of this harness (it has no format field)'],
+    ['list.json', 'is not a report of this harness (it is an array, not an object with a format field)'],
+    ['later.json', 'format is 3, this harness reads format 2'],
+  ]) {
+    const r = checkHere(['--report', path.join(dir, file)]);
+    expect([file, r.code, r.out, r.err]).toEqual([file, 2, '', `${path.join(dir, file)}: ${why}\n`]);
+  }
+});
+
 test('a variant may not take a shipped variant\'s name', () => {
   const dir = scratch({ 'copy.ts': `import upstream from '../variants/upstream';\nexport default upstream;\n` });
   const r = checkHere([path.join(dir, 'copy.ts'), '--runs', '5', '--no-typecheck']);

@@ -62,6 +62,9 @@ test('a hang, in TypeScript or C, spinning or blocked, is confirmed once and sto
     for (const v of vs.slice(1)) expect([name, v.property, v.notRun || v.actual === 'not-judged', v.report]).toEqual([name, v.property, true, null]);
     expect(vs.find((v) => v.property === 'bind-within-file')).toMatchObject({ actual: 'not-judged', notRun: false });
     expect(out.variants.find((v) => v.name === name)!.hangConfirmations).toBe(1);
+    // what it called before it hung, from the run that confirmed it
+    const record = JSON.parse(fs.readFileSync(vs[0].report!.replace(/\.md$/, '.json'), 'utf8'));
+    expect([name, record.actual.calls]).toEqual([name, name === 'hostile-blocks' ? [] : ['begin: lock', 'begin: invalidate_begin']]);
   }
   // the CPU each run used, not which limit tripped: a starved run is suspected on wall time instead
   expect(of('hostile-loops')[0].violations[0]).toMatch(/used \d+ ms of CPU .*; run again alone in a fresh process with twice the limits, it used \d+ ms of CPU /);
@@ -69,6 +72,7 @@ test('a hang, in TypeScript or C, spinning or blocked, is confirmed once and sto
   // the hang's page tells the hang's story, not a property's
   const page = fs.readFileSync(of('hostile-loops')[0].report!, 'utf8');
   expect(page).toMatch(/kvm_gmem_invalidate_begin\(\) does not return when invalidating file pages/);
+  expect(page).toMatch(/^KVM calls: `begin: lock`, `begin: invalidate_begin`; the variant did not return: invalidate_begin: hang, confirmed: /m);
   expect(page).not.toMatch(/use-after-free/);
   // the index lists the report just saved as reproducing (it was confirmed: the index takes that)
   const stem = path.basename(of('hostile-loops')[0].report!, '.md');

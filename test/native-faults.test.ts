@@ -49,7 +49,7 @@ function oddAndEven(n: number) {
 }
 
 describe('a hang', () => {
-  test('is confirmed by a second run in a fresh process, reported with its phase and CPU time, and stops the variant', () => {
+  test('is confirmed by a second run in a fresh process, reported with its phase, CPU time and the calls before it, and stops the variant', () => {
     const { odd, even } = oddAndEven(60);
     const [hung, fine] = [odd.slice(0, 2), even.slice(0, 4)];
     expect([hung.length, fine.length]).toEqual([2, 4]);
@@ -59,7 +59,8 @@ describe('a hang', () => {
     // the verdict and its confirmation, with the CPU each run used; not which limit tripped: on a
     // machine at load 16-20 the first run was starved of CPU and suspected on wall time instead
     expect(outs[1].fault).toEqual({ phase: 'end', hang: true, message: expect.stringMatching(/^hang, confirmed: the case did not return and used \d+ ms of CPU .*; run again alone in a fresh process with twice the limits, it used \d+ ms of CPU /) });
-    expect(outs[1].events.map((e) => e.op)).toEqual(['lock', 'unlock']); // what _begin() did before
+    // what it did before it hung, _end()'s own lock too: the confirming run sends each call as it is made
+    expect(outs[1].events.map((e) => e.op)).toEqual(['lock', 'unlock', 'lock']);
     // one confirmation, then nothing more of this variant runs: the rest is "not run", at no cost
     for (const o of outs.slice(2)) expect(o.fault?.message).toMatch(/^not run: the variant hung on an earlier case/);
     expect(v.runner.confirmations).toBe(1);

@@ -64,6 +64,10 @@ test('a confirmed C hang fails its property once, unshrunk, and the variant runs
   expect(v.actual).toBe('fail');
   expect(v.confirmation).toBe('hang');
   expect(v.violations).toEqual([expect.stringMatching(/^invalidate_end did not return: hang, confirmed: /)]);
+  // what it called before it hung; and the others are not run, as the table says, not failed
+  const text = formatFailure(v);
+  expect(text).toMatch(/^kvm calls: lock, unlock, lock$/m);
+  expect(text).toMatch(/^hang-c fails no-warn \(UNEXPECTED: a hang is never the failure a variant is expected to have; nothing of the variant runs after it: its later properties are not-run\)$/m);
   const r = v.counterexample!.resolved;
   expect(r.kind === 'invalidate' && r.start % 2n).toBe(1n);
   // the next property is not run at all, and costs no second confirmation

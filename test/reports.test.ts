@@ -2,7 +2,7 @@
 // written atomically by concurrent writers, refused by name when broken, pruned only on request,
 // and readable: a deliberately broken variant yields a page a kernel developer can act on.
 
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { Variant, expectations } from '../model/variant';
@@ -112,7 +112,7 @@ test('a report whose variant now passes is reported as fixed and deleted only by
   expect(verdict.fixedReports).toEqual([stem]);
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(true); // checking never deletes
   const rows = indexRows(loadReports(dir), inProcessResolver([buggy, upstream]));
-  expect(indexPage(rows)).toMatch(new RegExp(`${stem}.*\\*\\*fixed\\*\\*`));
+  expect(indexPage(dir, rows)).toMatch(new RegExp(`${stem}.*\\*\\*fixed\\*\\*`));
   // the folder named (as the one beside a variant checked by path), not REPORTS_DIR's
   const elsewhere = tmp();
   execFileSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/reports/cli.ts', 'prune', dir], {
@@ -121,6 +121,18 @@ test('a report whose variant now passes is reported as fixed and deleted only by
   expect(fs.readdirSync(elsewhere)).toEqual([]);
   expect(fs.existsSync(path.join(dir, `${stem}.json`))).toBe(false);
   expect(fs.existsSync(path.join(dir, `${v.report!.stem}.json`))).toBe(true);
+}, 30000);
+
+test('reports:index and reports:prune on a folder that does not exist, or a file, say so in one line, exit 2 and write nothing', () => {
+  const dir = tmp();
+  const gone = path.join(dir, 'no-such-folder');
+  const file = path.join(dir, 'a-file');
+  fs.writeFileSync(file, 'not a folder\n');
+  for (const [command, folder, why] of [['prune', gone, 'does not exist'], ['index', gone, 'does not exist'], ['prune', file, 'is not a folder']]) {
+    const r = spawnSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/reports/cli.ts', command, folder], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+    expect([command, r.status, r.stdout, r.stderr]).toEqual([command, 2, '', `${folder}: ${why}\n`]);
+  }
+  expect(files(dir)).toEqual(['a-file']);
 }, 30000);
 
 /** fixed with min and max swapped in the end of the file range: a tired developer's edit. */

@@ -151,7 +151,7 @@ withGit('a bisect step that cannot judge its commit is 125, never 0; one that is
   }
 }, 60000);
 
-withGit('--rev on what is not a repository top, or with what is not a range, is exit 2 saying which', () => {
+withGit('--rev on what is not a repository top (a file, a folder outside git), or with what is not a range, is exit 2 saying which', () => {
   const said = (tree: string, range: string) => { const r = checkHere(['--from-kernel', tree, '--rev', range, ...FEW]); return [r.code, r.err.trim()]; };
   expect(said(repo, 'HEAD')).toEqual([2, '--rev takes a range A..B (the commits after A up to B, as git log A..B), got "HEAD"']);
   expect(said(repo, 'HEAD~1..no-such-branch')).toEqual([2, `--rev: no-such-branch is not a commit of the repository at ${repo}`]);
@@ -161,6 +161,9 @@ withGit('--rev on what is not a repository top, or with what is not a range, is 
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-repo-'));
   try {
     expect(said(outside, 'a..b')).toEqual([2, `--rev reads the history of a git repository: ${outside} is not in one`]);
+    const file = path.join(outside, 'guest_memfd.c');
+    fs.writeFileSync(file, '');
+    expect(said(file, 'a..b')).toEqual([2, `--rev reads the history of a git repository: ${file} is a file; give the tree, a folder that is a git checkout`]);
   } finally {
     fs.rmSync(outside, { recursive: true, force: true });
   }

@@ -34,5 +34,5 @@ test.each(saved.map((s) => [s.stem, s] as const))('%s still reproduces as its va
 
 test('the index page is up to date (npm run reports:index)', () => {
   const onDisk = fs.readFileSync(path.join(REPORTS_DIR, 'README.md'), 'utf8');
-  expect(onDisk).toBe(indexPage(indexRows(saved, resolve)));
+  expect(onDisk).toBe(indexPage(REPORTS_DIR, indexRows(saved, resolve)));
 });

@@ -14,7 +14,7 @@ import { HANDOVER_FORMAT, HandedVariant, Handover, handedVerdict } from './hando
 import { Outcome } from '../engine/execute';
 import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
-import { ReplayTarget, failureReplay, formatFailure, formatOutcome } from '../format';
+import { ReplayTarget, failureReplay, formatFailure, formatOutcome, shellWord } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { warm } from '../isolation/transpile';
 import { TsVariant } from '../isolation/ts-variant';
@@ -260,7 +260,7 @@ type RanVariant = CheckOutput['variants'][number];
 function typed(p: string): string {
   const rel = path.relative(process.env.INIT_CWD ?? process.cwd(), p);
   const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
-  return /^[\w./@%+=:,-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`;
+  return shellWord(shown);
 }
 
 /** How the replay line names each variant: its file, or --from-kernel and the tree it was taken from. */

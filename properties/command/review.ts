@@ -6,11 +6,11 @@
 import path from 'path';
 import { PropertyId } from '../../model/variant';
 import { caseKey } from '../case';
-import { formatOutcome } from '../format';
+import { formatOutcome, shellWord } from '../format';
 import { userspaceSteps } from '../reports/page';
 import { Comparison, PropertyChange, Step, firstChange, seriesVerdict } from './compare';
 import { patchName } from './patches';
-import { SeriesContext, describeCase, erasNote, gmemFiles, shellWord } from './series-print';
+import { SeriesContext, describeCase, erasNote, gmemFiles } from './series-print';
 
 export const WIDTH = 72;
 

@@ -45,6 +45,8 @@ export function rangeStates(tree: string, range: string, snapshots: Snapshots): 
   const m = /^(.+?)\.\.(.+)$/.exec(range);
   if (!m || m[1].endsWith('.') || m[2].startsWith('.')) throw new RevError(`--rev takes a range A..B (the commits after A up to B, as git log A..B), got "${range}"`);
   try {
+    // git cannot even start in a file (spawn's ENOTDIR)
+    if (fs.existsSync(tree) && !fs.statSync(tree).isDirectory()) throw new RevError(`--rev reads the history of a git repository: ${tree} is a file; give the tree, a folder that is a git checkout`);
     const top = repoTop(tree);
     if (!top) throw new RevError(`--rev reads the history of a git repository: ${tree} is not in one`);
     if (top !== fs.realpathSync(tree)) throw new RevError(`--rev: ${tree} is inside the repository at ${top}; give the top of a kernel repository, where virt/kvm/ is`);

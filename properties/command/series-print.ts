@@ -5,7 +5,7 @@
 import path from 'path';
 import { PropertyId, isAdvisory } from '../../model/variant';
 import { viewsOf } from '../../model/layout';
-import { formatOperation, formatOutcome } from '../format';
+import { formatOperation, formatOutcome, shellWord } from '../format';
 import { Outcome } from '../engine/execute';
 import { caseKey } from '../case';
 import { caseRecord } from '../reports/record';
@@ -32,9 +32,6 @@ export interface SeriesContext {
   /** The report a verdict was saved as, when reports are written. */
   readonly reportOf: (v: Verdict) => string | undefined;
 }
-
-/** A word as a POSIX shell reads it back. */
-export const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
 /** The replay command, as one line. */
 export const replayCommand = (args: readonly string[]): string => ['npm', 'run', 'check', '--', ...args].map(shellWord).join(' ');

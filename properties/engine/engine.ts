@@ -11,7 +11,7 @@ import { Expectation, PropertyId, expectationOf } from '../../model/variant';
 import { WORD64, Word } from '../../model/word';
 import { bindCaseArbFor, caseArbFor } from '../arbitraries';
 import { Case, caseKey } from '../case';
-import { Outcome, execute, faultOutcome } from './execute';
+import { Outcome, execute } from './execute';
 import { phaseName } from '../../model/kvm';
 import { minimize } from './minimize';
 import { PROPERTIES, Property, notJudged, violations } from '../properties';
@@ -150,7 +150,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   if (before && !isolated!.claimHang()) {
     return {
       ...base, numRuns: 0, actual: 'fail', matches: false, notRun: true,
-      counterexample: faultOutcome(before.case, before.message, word, true),
+      counterexample: before.outcome,
       violations: [`not run: the variant hung on a case of an earlier property (${before.message})`],
     };
   }
@@ -204,7 +204,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     if (hung) {
       isolated!.claimHang();
       c = hung.case;
-      counterexample = hung.outcome ?? faultOutcome(c, hung.message, word, true);
+      counterexample = hung.outcome;
       found = [`${phaseName(counterexample.fault?.phase ?? 'begin')} did not return: ${hung.message}`];
       confirmation = 'hang';
     } else if (isolated?.confirm && c && !fromSaved?.history && !(alreadyShown && counterexample?.fault === undefined)) {

@@ -132,11 +132,5 @@ export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'i
   };
 }
 
-/** The outcome of a case the variant never finished (a hang), or was not run on. */
-export function faultOutcome(c: Case, message: string, word: Word = WORD64, hang = false): Outcome {
-  const base = prepare(c, word);
-  return { ...base, fault: { phase: base.resolved.kind === 'bind' ? 'bind' : 'begin', message, ...(hang ? { hang } : {}) } };
-}
-
 /** Whether a case runs variant code: it reaches the invalidation, or kvm_gmem_bind(). */
 export const runsVariant = (r: Resolved): boolean => r.kind === 'invalidate' || r.kind === 'bind';

@@ -22,7 +22,7 @@ export type Confirmation =
 export interface Isolated {
   readonly run: Executor;
   /** The confirmed hang of this variant, if any: every case after it is "not run". */
-  hungOn(): { readonly case: Case; readonly message: string; readonly outcome?: Outcome } | undefined;
+  hungOn(): { readonly case: Case; readonly message: string; readonly outcome: Outcome } | undefined;
   /** True for the first property that asks after a hang: that one reports it, the rest are "not run". */
   claimHang(): boolean;
   /** Replays a failure in fresh processes: `fails` judges the property with the executor it is given. */

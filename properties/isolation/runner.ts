@@ -17,8 +17,13 @@ import { Limits, Reply, SyncChild, SyncChildOptions } from './sync-child';
 
 export interface ChildProgram extends LogSource {
   readonly child: SyncChildOptions;
-  /** The request line of a case that reaches the invalidation or kvm_gmem_bind(); `seq` is its place in the batch. */
-  encode(seq: number, base: Outcome): string;
+  /**
+   * The request line of a case that reaches the invalidation or kvm_gmem_bind(); `seq` is its
+   * place in the batch. `stream`: the child sends each call as it logs it, not a step at a time,
+   * so a case that never returns still tells every call it made (a write per call: for a hang's
+   * confirming run only).
+   */
+  encode(seq: number, base: Outcome, stream?: boolean): string;
 }
 
 export interface RunnerOptions {
@@ -34,8 +39,8 @@ export interface RunnerOptions {
 export interface Hang {
   readonly case: Case;
   readonly message: string;
-  /** The case's outcome: what the variant did before it hung, and the step it hung in. */
-  readonly outcome?: Outcome;
+  /** The case's outcome: every call the variant made before it hung (its confirming run sent each), and the step it hung in. */
+  readonly outcome: Outcome;
 }
 
 export { caseKey } from '../case';
@@ -277,15 +282,15 @@ export class ChildRunner {
   /** A hang candidate, run again alone in a fresh process with twice the limits. */
   private confirmHang(base: Outcome, first: Extract<Reply, { kind: 'hang' }>): Outcome {
     this.confirmations++;
-    const [again] = this.child.exchange([this.program.encode(0, base)], limitsFor(this.timeoutMs, CONFIRM_FACTOR), true);
+    const [again] = this.child.exchange([this.program.encode(0, base, true)], limitsFor(this.timeoutMs, CONFIRM_FACTOR), true);
     if (again.kind !== 'hang') {
       this.history = again.kind === 'ok' ? [base.case] : [];
       // it returns when given the chance: the first limit was the machine's, not the variant's
       return this.replayed(base, again);
     }
     const message = hangStory(first, again);
-    // what the variant did before it hung, from the first run's log
-    const before = replayLog(base.layout, first, this.program);
+    // what the variant did before it hung, from the confirming run's log: it sent every call
+    const before = replayLog(base.layout, again, this.program);
     const outcome: Outcome = { ...base, ...before, fault: { phase: before.fault?.phase ?? 'begin', message, hang: true } };
     this.hung = { case: base.case, message, outcome };
     return outcome;

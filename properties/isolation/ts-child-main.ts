@@ -23,11 +23,16 @@ import { decodeRequest } from './ts-wire';
 const PROTOCOL_FD = 3;
 const exit = process.exit.bind(process);
 
-/** A case's log as it is written: lines joined by string concatenation, which no variant can replace. */
+/**
+ * A case's log as it is written: lines joined by string concatenation, which no variant can
+ * replace. `stream`: each line is sent as it is pushed (a hang's confirming run).
+ */
 class CaseLog {
   private text = '';
+  stream = false;
   push(line: string): void {
     this.text += `${line}\n`;
+    if (this.stream) this.flush();
   }
   flush(): void {
     if (this.text) writeAll(PROTOCOL_FD, this.text);
@@ -78,6 +83,7 @@ function runCase(v: Variant, builtins: Snapshot, line: string, next: () => void)
   try {
     const r = decodeRequest(line);
     seq = r.seq;
+    log.stream = r.stream === true;
     const first: Phase = r.bind ? 'bind' : 'begin';
     log.push(`phase ${first}`);
     opened = true;

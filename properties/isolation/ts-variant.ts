@@ -53,15 +53,16 @@ export class TsVariant {
       word,
       // a heap limit of its own: a variant that takes memory without end dies of it (a memory fault) before it can use up its CPU limit
       child: { command: process.execPath, args: ['--enable-source-maps', `--max-old-space-size=${HEAP_LIMIT_MB}`, TS_CHILD, path.resolve(file)], protocolFd: 3, onOutput: opts.onOutput },
-      encode: (seq, base) => {
+      encode: (seq, base, stream) => {
         const r = base.resolved;
+        const streamed = stream ? { stream } : {};
         if (r.kind === 'bind') {
           const bind = { id: r.slot.id, base_gfn: r.slot.base_gfn, npages: r.slot.npages, offset: r.offset };
-          return encodeRequest({ seq, layout: base.layout, start: 0n, end: 0n, bind, word });
+          return encodeRequest({ seq, layout: base.layout, start: 0n, end: 0n, bind, word, ...streamed });
         }
         if (r.kind !== 'invalidate') throw new Error('only a case that reaches the invalidation or kvm_gmem_bind() is sent');
         const { start, end, view, convert } = r;
-        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), word });
+        return encodeRequest({ seq, layout: base.layout, start, end, ...(view !== undefined ? { view } : {}), ...(convert ? { convert } : {}), word, ...streamed });
       },
     }, opts);
     this.runner.begin();

@@ -18,6 +18,8 @@ export interface TsRequest {
   /** A bind request (model/callers.ts bindRequest): the new memslot and the guest_memfd_offset kvm_gmem_bind() is given. */
   readonly bind?: { readonly id: number; readonly base_gfn: bigint; readonly npages: bigint; readonly offset: bigint };
   readonly word: Word;
+  /** Each log line sent as it is made, not a step at a time (a hang's confirming run). */
+  readonly stream?: boolean;
 }
 
 type WireSlot = [number, string, string, string];
@@ -39,13 +41,14 @@ export function encodeRequest(r: TsRequest): string {
     ...(r.convert ? { c: [r.convert.toPrivate ? 1 : 0, String(r.convert.bracket.start), String(r.convert.bracket.end)] } : {}),
     ...(r.layout.pageOrder ? { p: r.layout.pageOrder } : {}),
     ...(r.bind ? { k: [r.bind.id, String(r.bind.base_gfn), String(r.bind.npages), String(r.bind.offset)] } : {}),
+    ...(r.stream ? { t: 1 } : {}),
   });
 }
 
 const words = new Map<number, Word>();
 
 export function decodeRequest(line: string): TsRequest {
-  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number; k?: [number, string, string, string] };
+  const j = JSON.parse(line) as { s: number; f: string; l: WireSlot[]; a: string; b: string; w: number; v?: 'tdx'; o?: Array<['tdx' | null, WireSlot[]]>; r?: number; c?: [number, string, string]; p?: number; k?: [number, string, string, string]; t?: 1 };
   const filePages = BigInt(j.f);
   const otherViews = j.o?.map(([vm, l]) => Object.freeze({ filePages, slots: slotsIn(l), ...(vm ? { vmType: vm } : {}), ...(j.p ? { pageOrder: j.p } : {}) }));
   let word = words.get(j.w);
@@ -58,6 +61,7 @@ export function decodeRequest(line: string): TsRequest {
     ...(j.r !== undefined ? { view: j.r } : {}),
     ...(j.c ? { convert: { toPrivate: j.c[0] === 1, bracket: { start: BigInt(j.c[1]), end: BigInt(j.c[2]) } } } : {}),
     ...(j.k ? { bind: { id: j.k[0], base_gfn: BigInt(j.k[1]), npages: BigInt(j.k[2]), offset: BigInt(j.k[3]) } } : {}),
+    ...(j.t ? { stream: true } : {}),
     word,
   };
 }

@@ -4,6 +4,7 @@
 // and delete the reports whose variant now passes (the only way a report is ever deleted). The
 // folder is shrink-reports/ (or REPORTS_DIR) unless named, as the one beside a variant checked by path.
 
+import fs from 'fs';
 import path from 'path';
 import { indexPage, indexRows, rerenderPages } from './index-page';
 import { childResolver } from './variant-of';
@@ -14,6 +15,11 @@ function main(argv: string[]): number {
   const [command, folder, ...rest] = argv;
   if (rest.length) return usage();
   const dir = folder !== undefined ? path.resolve(folder) : reportsDir();
+  const fault = folderFault(dir);
+  if (fault) {
+    console.error(`${dir}: ${fault}`);
+    return 2;
+  }
   // reports of an older format take the names their content has today, before anything is replayed
   if (command === 'index') for (const m of upgradeReports(dir)) console.log(`upgraded ${m}`);
   // each variant in its own process, as a check runs it
@@ -30,19 +36,28 @@ function main(argv: string[]): number {
       console.log(`pruned ${r.report.stem} (${r.report.record.variant.name} ${why[r.status]} ${r.report.record.property})`);
     }
     if (fixed.length === 0) console.log('no fixed reports to prune');
-    writeAtomic(path.join(dir, 'README.md'), indexPage(rows.filter((r) => !(r.status in why))));
+    writeAtomic(path.join(dir, 'README.md'), indexPage(dir, rows.filter((r) => !(r.status in why))));
     return 0;
   }
   if (command === 'index') {
     if (writeAtomic(path.join(dir, SCHEMA_FILE), `${JSON.stringify(reportJsonSchema(), null, 2)}\n`)) console.log(`wrote ${SCHEMA_FILE}`);
     const pages = rerenderPages(dir, rows);
     if (pages) console.log(`re-rendered ${pages} report pages`);
-    writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
+    writeAtomic(path.join(dir, 'README.md'), indexPage(dir, rows));
     const by = (s: string) => rows.filter((r) => r.status === s).length;
     console.log(`${rows.length} reports: ${by('reproduces')} reproduce, ${by('fixed')} fixed, ${by('no such variant')} of unknown variants`);
     return 0;
   }
   return usage();
+}
+
+/** Why `dir` is no reports folder to index or prune (it is not there, or not a folder), or null. */
+function folderFault(dir: string): string | null {
+  try {
+    return fs.statSync(dir).isDirectory() ? null : 'is not a folder';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
+  }
 }
 
 function usage(): number {

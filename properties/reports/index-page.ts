@@ -5,11 +5,12 @@ import fs from 'fs';
 import path from 'path';
 import { Expectation } from '../../model/variant';
 import { Outcome } from '../engine/execute';
-import { reportPage } from './page';
+import { shellWord } from '../format';
+import { reportPage, shown } from './page';
 import { replay } from './replay';
 import { reportSvg } from './svg';
 import { Resolver } from './variant-of';
-import { SavedReport, loadReports, writeAtomic } from './store';
+import { REPORTS_DIR, SavedReport, loadReports, writeAtomic } from './store';
 
 export type ReportStatus = 'reproduces' | 'fixed' | 'returns now' | 'no such variant';
 
@@ -54,14 +55,20 @@ export function indexRows(saved: readonly SavedReport[], resolve: Resolver): Ind
   });
 }
 
-export function indexPage(rows: readonly IndexRow[]): string {
+/**
+ * The index of the reports folder `dir`. Its commands name the folder as a report page does (from
+ * the repo, or absolute): reports:index and reports:prune take shrink-reports/ unless told another.
+ */
+export function indexPage(dir: string, rows: readonly IndexRow[]): string {
+  const folder = shellWord(shown(dir, ''));
+  const other = path.resolve(dir) === REPORTS_DIR ? '' : ` -- ${folder}`;
   const lines = [
     '# Shrink reports',
     '',
     'One report per (variant, property, counterexample), named by its content. Each has a page',
     '(`.md`, with its picture `.svg`) and a record (`.json`). Regenerate this index with',
-    '`npm run reports:index`; remove reports whose variant now passes with `npm run reports:prune`;',
-    'replay one with `npm run check -- --report shrink-reports/<name>.json`.',
+    `\`npm run reports:index${other}\`; remove reports whose variant now passes with \`npm run reports:prune${other}\`;`,
+    `replay one with \`npm run check -- --report ${folder}/<name>.json\`.`,
     '',
     '| report | variant | property | verdict | status |',
     '|---|---|---|---|---|',
@@ -94,7 +101,7 @@ export function writeIndex(dir: string, resolve: Resolver, after?: AfterCheck): 
     const kept = after && !after.checked.has(report.record.variant.name) ? before.get(report.stem) : undefined;
     return kept ? { report, ...kept } : indexRows([report], resolve)[0];
   });
-  writeAtomic(path.join(dir, 'README.md'), indexPage(rows));
+  writeAtomic(path.join(dir, 'README.md'), indexPage(dir, rows));
   return rows;
 }
 

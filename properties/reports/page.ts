@@ -11,7 +11,7 @@ import { memoryRoot } from '../../model/vm';
 import { phaseName } from '../../model/kvm';
 import { diff, unmapsOf, viewOutcomes } from '../diff';
 import { Outcome } from '../engine/execute';
-import { formatOperation } from '../format';
+import { formatOperation, shellWord } from '../format';
 import { ReportRecord, isKernelTree } from './record';
 import { selftestSnippet } from './selftest';
 import { plan, withTheBug } from '../../live/repro';
@@ -180,10 +180,10 @@ function faultStory(o: Outcome): string | undefined {
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** Where a report's file is, as the replay command should name it: from the repo, or absolute. */
-function shown(dir: string, file: string): string {
+/** Where a report's file is, as the replay command should name it: from the repo, or absolute (unquoted: shellWord() for a command). */
+export function shown(dir: string, file: string): string {
   const rel = path.relative(ROOT, path.join(dir, file));
-  return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(dir, file) : rel;
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(dir, file) : rel || '.';
 }
 
 /** A kernel tree's folder as --from-kernel takes it: the file's tree when it sits at virt/kvm/, else the file. */
@@ -194,12 +194,12 @@ function treeOf(file: string): string {
 
 /** The replay command, as it can be typed; for a kernel tree's report, with the tree named and what a changed file does. */
 function replaySection(dir: string, stem: string, record: ReportRecord): string[] {
-  const json = shown(dir, `${stem}.json`);
+  const json = shellWord(shown(dir, `${stem}.json`));
   const { name, file } = record.variant;
   if (!isKernelTree(name) || file === undefined) return [`\`npm run check -- --report ${json}\``, ''];
   const tree = treeOf(path.resolve(dir, file));
   return [
-    `\`npm run check -- --report ${json} --from-kernel ${shown(path.dirname(tree), path.basename(tree))}\``,
+    `\`npm run check -- --report ${json} --from-kernel ${shellWord(shown(path.dirname(tree), path.basename(tree)))}\``,
     '',
     `The tree is the one \`${name}\` was taken from (its file's sha256 begins \`${record.variant.sourceHash.slice(0, 8)}\`); name another ` +
       'with `--from-kernel` to replay the case there (a patched tree, or the same tree elsewhere). A tree whose file changed since ' +
@@ -328,7 +328,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     '',
     ...happened,
     '',
-    `${bind ? 'Calls' : 'KVM calls'}: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant threw: ${record.actual.fault}` : ''}.`,
+    `${bind ? 'Calls' : 'KVM calls'}: ${record.actual.calls.map((x) => `\`${x}\``).join(', ') || 'none'}${record.actual.fault ? `; the variant ${record.confirmation === 'hang' ? 'did not return' : 'threw'}: ${record.actual.fault}` : ''}.`,
     '',
     '## What it means in the kernel',
     '',
@@ -342,7 +342,7 @@ export function reportPage(dir: string, stem: string, record: ReportRecord, o: O
     selftestSnippet(o, `${variant.name} fails ${property}: ${shown(dir, `${stem}.md`)}`, `test_${stem.replace(/[^a-zA-Z0-9_]/g, '_')}`),
     '```',
     '',
-    ...liveParagraph(shown(dir, `${stem}.json`), stem, record),
+    ...liveParagraph(shellWord(shown(dir, `${stem}.json`)), stem, record),
     ...historySection(record),
     '## Replay',
     '',

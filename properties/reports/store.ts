@@ -28,6 +28,14 @@ export interface SavedReport {
   readonly record: ReportRecord;
 }
 
+/** Why parsed JSON is no report of this harness in any format (not an object, no format field), or null. */
+function notAReport(x: unknown): string | null {
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) {
+    return `is not a report of this harness (it is ${Array.isArray(x) ? 'an array' : x === null ? 'null' : `a ${typeof x}`}, not an object with a format field)`;
+  }
+  return 'format' in x ? null : 'is not a report of this harness (it has no format field)';
+}
+
 export function loadReport(file: string): SavedReport {
   let text: string;
   try {
@@ -42,6 +50,8 @@ export function loadReport(file: string): SavedReport {
   } catch (e) {
     throw new ReportFileError(file, `is not readable JSON (${(e as Error).message})`);
   }
+  const stranger = notAReport(parsed);
+  if (stranger) throw new ReportFileError(file, stranger);
   // the name covers the content as it was written, in whatever format
   const stem = path.basename(file, '.json');
   const stored = parsed as Partial<ReportRecord> | null;

@@ -10,6 +10,7 @@ import { WORD64 } from '../../model/word';
 import { Case } from '../case';
 import type { Executor } from '../engine/executor';
 import { execute } from '../engine/execute';
+import { shellWord } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { ChildRunner } from '../isolation/runner';
 import { TsVariant } from '../isolation/ts-variant';
@@ -95,7 +96,7 @@ export function childResolver(opts: ChildResolverOptions): Resolver {
     if (!file) return undefined;
     if (!fs.existsSync(file)) {
       const moved = kernel
-        ? `its tree's file ${file} (recorded relative to the report's folder, as ${where}) does not exist: name the tree, npm run check -- --report ${saved.file} --from-kernel TREE`
+        ? `its tree's file ${file} (recorded relative to the report's folder, as ${where}) does not exist: name the tree, npm run check -- --report ${shellWord(saved.file)} --from-kernel TREE`
         : `its variant's file ${file} (recorded relative to the report's folder, as ${where}) does not exist: was the report or the variant moved?`;
       throw new VariantFileError(saved.file, moved);
     }
