@@ -2,6 +2,7 @@
 // counterexample on exactly the property the matrix says, and that counterexample replays
 // through the engine, shrunk to the case the sampled check finds. One solver process per suite.
 
+import { EXPLORE_LIMITS } from '../prover/explore';
 import { proveVariant } from '../prover/prove';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Solver } from '../prover/solver';
@@ -38,6 +39,31 @@ test('a path cut short (a symbolic value made a JavaScript number) gives unknown
   expect(r.results.map((p) => p.status)).toEqual(['unknown']);
   expect(r.results[0].reason).toMatch(/unsupported: a symbolic integer converted to a primitive/);
 }, 120_000);
+
+// a loop the bound does not limit: unknown naming the loop, where a correct body proves; the cut
+// ends the shape, so a few paths are run, not one per trip count (before, the command hung)
+const loopLine = (file: string, loop: string) => `${path.relative(ROOT, file)}:${fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(loop)) + 1}`;
+test.each([
+  ['loop-stuck', 'while (', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
+  ['loop-trip', 'while (', /^cut: the path passed 100 decisions on symbolic conditions, 100 of them at one place \(a loop whose trip count the bound does not limit\) at /],
+  ['loop-forever', 'for (;;)', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
+])('%s: a loop that outruns the bound is unknown, naming the loop, never proved', async (name, loop, reason) => {
+  const file = path.join(__dirname, 'fixtures', 'prover', `${name}.ts`);
+  const r = await proveVariant(file, { solver, bound: SMALL_BOUND, properties: ['no-stale-mapping', 'no-collateral-unmap'] });
+  for (const p of r.results) {
+    expect(p.status).toBe('unknown');
+    expect(p.reason).toMatch(reason);
+    expect(p.reason).toContain(` at ${loopLine(file, loop)} (in `);
+  }
+  expect(r.paths).toBeLessThan(30);
+}, 60_000);
+
+test('a shape past its paths is cut: unknown, never proved', async () => {
+  const r = await proveVariant(`${__dirname}/../variants/fixed.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'], limits: { ...EXPLORE_LIMITS, paths: 3 } });
+  expect(r.results.map((p) => p.status)).toEqual(['unknown']);
+  expect(r.results[0].reason).toMatch(/^cut: the shape passed 3 paths \(.*\), one of them deciding \d+ times at .+ \(in 1 slot/);
+  expect(r.paths).toBe(3);
+}, 60_000);
 
 test('a 32-bit truncation (BigInt.asUintN(32, x)) is followed: u-gfn-u32 gets its counterexample, confirmed by the engine', async () => {
   // before BigInt.asUintN was routed through the runtime, this path was cut and the verdict unknown
