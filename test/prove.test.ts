@@ -6,6 +6,7 @@ import { EXPLORE_LIMITS } from '../prover/explore';
 import { proveVariant } from '../prover/prove';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Solver } from '../prover/solver';
+import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { proveMain, replayCounterexample } from '../properties/command/prove';
@@ -112,21 +113,67 @@ test('a variant without a kvm_gmem_bind() is not judged on bind-within-file: no 
   expect(r.paths).toBe(0);
 }, 120_000);
 
+/** `f` run with these environment variables ('' unsets one), each put back after. */
+async function withEnv<T>(vars: Record<string, string>, f: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) if (v === '') delete process.env[k]; else process.env[k] = v;
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(before)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
+}
+
+// upstream with the end's "- pgoff" dropped, as a developer's port outside variants/
+const myPort = () => fs.readFileSync(path.join(ROOT, 'bench', 'mutants', 'u-end-no-minus-pgoff.ts'), 'utf8').replace(/'\.\.\/\.\.\//g, "'../")
+  .replace(/expect: expectations\(\{[^}]*\}\)/, "expect: expectations({ 'no-redundant-unmap': 'report' })");
+
 test('npm run prove saves a new counterexample as a report beside a variant checked by path, and indexes it there', async () => {
   const { scratch, cleanup } = scratchFolders();
   try {
-    // upstream with the end's "- pgoff" dropped, as a developer's port outside variants/
-    const text = fs.readFileSync(path.join(ROOT, 'bench', 'mutants', 'u-end-no-minus-pgoff.ts'), 'utf8').replace(/'\.\.\/\.\.\//g, "'../")
-      .replace(/expect: expectations\(\{[^}]*\}\)/, "expect: expectations({ 'no-redundant-unmap': 'report' })");
-    const dir = scratch({ 'my-port.ts': text });
+    const dir = scratch({ 'my-port.ts': myPort() });
     const said: string[] = [];
-    const code = await proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined);
+    const code = await withEnv({ REPORTS_DIR: '' }, () => proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined));
     expect(code).toBe(1);
     const reports = path.join(dir, 'shrink-reports');
     const saved = fs.readdirSync(reports).filter((f) => f.endsWith('.md') && f !== 'README.md');
     expect(saved).toEqual([expect.stringMatching(/--no-collateral-unmap--[0-9a-f]{12}\.md$/)]);
     expect(said.join('')).toContain(path.join(reports, saved[0]));
     expect(fs.readFileSync(path.join(reports, 'README.md'), 'utf8')).toContain(saved[0].replace(/\.md$/, ''));
+  } finally {
+    cleanup();
+  }
+}, 120_000);
+
+test('npm run prove reads REPORTS_DIR as the check does: a folder that does not exist yet is made and takes the reports', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const dir = scratch({ 'my-port.ts': myPort() });
+    const named = path.join(dir, 'new', 'reports');
+    const said: string[] = [];
+    const code = await withEnv({ REPORTS_DIR: named }, () => proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined));
+    expect(code).toBe(1);
+    expect(fs.readdirSync(named).filter((f) => f.endsWith('.md'))).toEqual(['README.md', expect.stringMatching(/--no-collateral-unmap--[0-9a-f]{12}\.md$/)]);
+    expect(fs.existsSync(path.join(dir, 'shrink-reports'))).toBe(false);
+    expect(said.join('')).toContain(named);
+  } finally {
+    cleanup();
+  }
+}, 120_000);
+
+test('npm run prove refuses a reports folder that cannot be made, in one line naming the flag or the variable (exit 2), before proving', () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const file = path.join(scratch({ afile: 'a file, not a folder\n' }), 'afile');
+    const prove = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/command/prove.ts', 'variants/fixed.ts', '--bound', 'small', ...args], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000, killSignal: 'SIGKILL',
+    });
+    const byVariable = prove([], { REPORTS_DIR: file });
+    expect([byVariable.status, byVariable.stdout, byVariable.stderr]).toEqual([2, '', `the reports folder ${file} (REPORTS_DIR) cannot be made: ${file} is not a folder\n`]);
+    // the flag wins over the variable, as in the check, and a path under a file cannot be made either
+    const byFlag = prove(['--reports-dir', path.join(file, 'sub')], { REPORTS_DIR: path.join(ROOT, 'shrink-reports') });
+    expect([byFlag.status, byFlag.stdout, byFlag.stderr]).toEqual([2, '', `the reports folder ${path.join(file, 'sub')} (--reports-dir) cannot be made: ${file} is not a folder\n`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('a file, not a folder\n');
   } finally {
     cleanup();
   }
