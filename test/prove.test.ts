@@ -178,3 +178,23 @@ test('npm run prove refuses a reports folder that cannot be made, in one line na
     cleanup();
   }
 }, 120_000);
+
+test('npm run prove on files that are all broken prints why and "nothing was judged" (exit 2), not an empty table', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const file = path.join(scratch({ 'not-a-variant.ts': 'export const x = 1;\n' }), 'not-a-variant.ts');
+    let out = '', err = '';
+    const code = await proveMain([file, '--bound', 'small'], (x) => { out += x; }, (x) => { err += x; });
+    expect(code).toBe(2);
+    expect(err).toBe(`broken: ${file}: does not default-export a variant\n`);
+    expect(out).toMatch(/\n\nnothing was judged: 1 file\(s\) or tree\(s\) broken \(above\)\n$/);
+    expect(out).not.toMatch(/no-stale-mapping|proved means/);
+    // beside a file that was judged, the broken one is said and the table stands
+    out = '';
+    const mixed = await proveMain([file, 'variants/fixed.ts', '--bound', 'small', '--property', 'bind-within-file'], (x) => { out += x; }, () => undefined);
+    expect(mixed).toBe(2);
+    expect(out).toMatch(/^variant +bind-within-file +time\nfixed +not judged/m);
+  } finally {
+    cleanup();
+  }
+}, 120_000);

@@ -294,12 +294,17 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
   const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
-  const code: 0 | 1 | 2 = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
+  // a run that proved nothing is no pass, whatever stopped it
+  const code: 0 | 1 | 2 = broken.length || bugs.length || !rows.length ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
     out(`${JSON.stringify(proveJson(rows, args, code, broken), null, 2)}\n`);
     return code;
   }
-  for (const b of broken) err(`broken: ${b.file}: ${b.message}\n`);
+  for (const b of broken) err(`broken: ${b.message.startsWith(b.file) ? b.message : `${b.file}: ${b.message}`}\n`);
+  if (!rows.length) {
+    out(`nothing was judged: ${broken.length ? `${broken.length} file(s) or tree(s) broken (above)` : 'no variant file or tree was named'}\n`);
+    return code;
+  }
   out(`${proveTable(rows, ids)}\n`);
   const bounds = [...new Set(rows.map((r) => r.proof.bound))];
   out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);
