@@ -3,6 +3,7 @@
 // through the engine, shrunk to the case the sampled check finds. One solver process per suite.
 
 import { EXPLORE_LIMITS } from '../prover/explore';
+import { proveC } from '../prover/c/prove';
 import { proveVariant } from '../prover/prove';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Solver } from '../prover/solver';
@@ -197,4 +198,11 @@ test('npm run prove on files that are all broken prints why and "nothing was jud
   } finally {
     cleanup();
   }
+}, 120_000);
+
+test('a C file or tree without a kvm_gmem_bind() is not judged on bind-within-file because it has none; one with it, because it is not translated', async () => {
+  const reason = async (file: string, tree = false) => (await proveC({ file, tree }, { solver, ...bindOnly })).proof.results.map((p) => [p.status, p.reason]);
+  expect(await reason(path.join(ROOT, 'variants', 'c', 'fixed.c'))).toEqual([['not-judged', 'not judged: fixed.c has no kvm_gmem_bind()']]);
+  expect(await reason(path.join(__dirname, 'fixtures', 'linux-2026'), true)).toEqual([['not-judged', 'not judged: guest_memfd.c has no kvm_gmem_bind()']]);
+  expect(await reason(path.join(ROOT, 'variants', 'c', 'upstream.c'))).toEqual([['not-judged', expect.stringMatching(/^not judged: prover\/c translates the invalidation's functions, not kvm_gmem_bind\(\)/)]]);
 }, 120_000);
