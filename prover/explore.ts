@@ -75,11 +75,12 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
       else invalidate();
     } catch (e) {
       if (e instanceof Unsupported) cut = `unsupported: ${e.message}${e.where ? ` at ${e.where}` : p.at ? ` near ${p.at}` : ''}`;
-      else if (e instanceof PathCut) {
-        cut = `cut: ${e.message}${e.where ? ` at ${e.where}` : ''}`;
-        limited = true;
-      }
-      else fault = `${machine.recorder.phase}: ${e instanceof VariantFault || e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+      else if (!(e instanceof PathCut)) fault = `${machine.recorder.phase}: ${e instanceof VariantFault || e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    }
+    // a limit passed cuts the run even if the variant caught the PathCut and went on
+    if (p.passed) {
+      cut = `cut: ${p.passed.message}${p.passed.where ? ` at ${p.passed.where}` : ''}`;
+      limited = true;
     }
     function invalidate() {
       expected = expectedOf(h, inputs.layout, inputs.start, inputs.end, inputs.view);

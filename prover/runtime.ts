@@ -67,6 +67,8 @@ export class Path {
   /** Loop iterations this run made, per loop (its source line). */
   private iterations = 0;
   private readonly loops = new Map<string, number>();
+  /** The limit this run passed, kept even if the variant caught what was thrown (a try around its loop). */
+  passed?: PathCut;
   /** The last source line the runtime was called from: where a coercion of a symbolic value is reported. */
   at = '';
 
@@ -90,6 +92,7 @@ export class Path {
     this.seen.clear();
     this.iterations = 0;
     this.loops.clear();
+    this.passed = undefined;
     this.forced = forced;
   }
 
@@ -155,7 +158,7 @@ export class Path {
   iterate(where: string): void {
     if (this.iterations === this.limits.iterations) {
       const [loop, n] = [...this.loops].reduce((x, y) => (y[1] > x[1] ? y : x), [where, 0]);
-      throw new PathCut(`the path passed ${this.iterations} loop iterations, ${n} of them of one loop (a loop that does not end)`, loop);
+      throw (this.passed = new PathCut(`the path passed ${this.iterations} loop iterations, ${n} of them of one loop (a loop that does not end)`, loop));
     }
     this.iterations++;
     this.loops.set(where, (this.loops.get(where) ?? 0) + 1);
@@ -167,7 +170,7 @@ export class Path {
     if (again !== undefined) return again;
     if (this.branches.length >= this.limits.decisions) {
       const loop = mostFrequent(this.branches.map((b) => b.where));
-      throw new PathCut(`the path passed ${this.limits.decisions} decisions on symbolic conditions, ${loop.n} of them at one place (a loop whose trip count the bound does not limit)`, loop.where);
+      throw (this.passed = new PathCut(`the path passed ${this.limits.decisions} decisions on symbolic conditions, ${loop.n} of them at one place (a loop whose trip count the bound does not limit)`, loop.where));
     }
     const taken = this.branches.length < this.forced.length ? this.forced[this.branches.length] : (cond.c as boolean);
     this.branches.push({ smt: cond.smt, taken, where, shadow: cond.c as boolean });

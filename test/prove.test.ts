@@ -49,6 +49,7 @@ test.each([
   ['loop-stuck', 'while (', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
   ['loop-trip', 'while (', /^cut: the path passed 100 decisions on symbolic conditions, 100 of them at one place \(a loop whose trip count the bound does not limit\) at /],
   ['loop-forever', 'for (;;)', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
+  ['loop-caught', 'for (;;)', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
 ])('%s: a loop that outruns the bound is unknown, naming the loop, never proved', async (name, loop, reason) => {
   const file = path.join(__dirname, 'fixtures', 'prover', `${name}.ts`);
   const r = await proveVariant(file, { solver, bound: SMALL_BOUND, properties: ['no-stale-mapping', 'no-collateral-unmap'] });
