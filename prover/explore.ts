@@ -2,7 +2,8 @@
 // shadows, record each decision on a symbolic condition, then ask the solver for an input that
 // keeps the first j decisions and flips the next; run that, and so on (a depth-first
 // generational search), so every feasible path is run exactly once. A path cut short (a limit,
-// an unsupported construct) or a flip the solver could not decide is reported, never dropped.
+// an unsupported construct) or a flip the solver could not decide is reported, never dropped; a
+// limit (decisions or loop iterations per run, paths per shape: counts, never time) ends the shape.
 
 import path from 'path';
 import type { Resolved } from '../model/callers';
@@ -15,7 +16,7 @@ import { VariantFault } from '../model/kvm';
 import { PathFacts, SymExpected } from './encode';
 import { Assignment, ShapeInputs, SymBindRequest, inputsOf } from './inputs';
 import { SymLayout, SymMachine, makeSymKernel } from './kernel';
-import { Branch, Path, PathCut, onPath } from './runtime';
+import { Branch, Path, PathCut, RUN_LIMITS, RunLimits, mostFrequent, onPath } from './runtime';
 import { Shape } from './shapes';
 import { Answer, Query, Solver } from './solver';
 import { BoolVal, IntVal, Sym, Unsupported, boolSmt } from './term';
@@ -31,6 +32,8 @@ export interface Run {
   readonly facts: PathFacts;
   /** Why the run stopped before its end, where. */
   readonly cut?: string;
+  /** The cut was a limit of the run's (RunLimits), not a construct the runtime cannot follow. */
+  readonly limited?: boolean;
 }
 
 /** The harness's own code a run needs, loaded through the transform so its arithmetic takes symbols. */
@@ -58,13 +61,13 @@ function expectedOf(h: Harness, layout: SymLayout, start: IntVal, end: IntVal, o
 }
 
 /** One run of `variant` on shape `shape` at input `a`. */
-export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignment, maxBranches: number): Run {
-  const p = new Path(maxBranches);
+export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignment, limits: RunLimits): Run {
+  const p = new Path(limits);
   return onPath(p, () => {
     const inputs = inputsOf(shape, a);
     let expected: SymExpected[] = [];
     let bracketExpected: SymExpected[] | undefined;
-    let fault: string | undefined, cut: string | undefined;
+    let fault: string | undefined, cut: string | undefined, limited = false;
     const machine = makeSymKernel(inputs.layout);
     let bound: { ret: number; pgoff: IntVal } | undefined;
     try {
@@ -72,8 +75,12 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
       else invalidate();
     } catch (e) {
       if (e instanceof Unsupported) cut = `unsupported: ${e.message}${e.where ? ` at ${e.where}` : p.at ? ` near ${p.at}` : ''}`;
-      else if (e instanceof PathCut) cut = `cut: ${e.message}${e.where ? ` at ${e.where}` : ''}`;
-      else fault = `${machine.recorder.phase}: ${e instanceof VariantFault || e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+      else if (!(e instanceof PathCut)) fault = `${machine.recorder.phase}: ${e instanceof VariantFault || e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    }
+    // a limit passed cuts the run even if the variant caught the PathCut and went on
+    if (p.passed) {
+      cut = `cut: ${p.passed.message}${p.passed.where ? ` at ${p.passed.where}` : ''}`;
+      limited = true;
     }
     function invalidate() {
       expected = expectedOf(h, inputs.layout, inputs.start, inputs.end, inputs.view);
@@ -93,7 +100,7 @@ export function runOnce(variant: Variant, h: Harness, shape: Shape, a: Assignmen
       layout: inputs.layout, events: machine.log.events, expected, ...(bracketExpected ? { bracketExpected } : {}), ...(fault !== undefined ? { fault } : {}),
       ...(inputs.bind ? { bind: { request: inputs.bind, stores: machine.stores, ...(bound ?? {}) } } : {}),
     };
-    return { inputs, branches: [...p.branches], defs: [...p.defs], abstractions: [...p.abstractions], rules: rulesLevel(inputs), facts, ...(cut ? { cut } : {}) };
+    return { inputs, branches: [...p.branches], defs: [...p.defs], abstractions: [...p.abstractions], rules: rulesLevel(inputs), facts, ...(cut ? { cut } : {}), ...(limited ? { limited } : {}) };
   });
 }
 
@@ -134,8 +141,21 @@ export interface ExploreEvents {
   done(): boolean;
 }
 
-/** Every feasible path of `variant` over `shape`; false if the shape's rules admit no input at all. */
-export async function explore(variant: Variant, h: Harness, shape: Shape, solver: Solver, ev: ExploreEvents, maxBranches = 400): Promise<boolean> {
+/** How far the exploration of one shape may go: each run's limits, and how many paths it runs. */
+export interface ExploreLimits extends RunLimits {
+  readonly paths: number;
+}
+
+/** A shipped variant runs at most 52 paths on one shape at the full bound (buggy's two slots). */
+export const EXPLORE_LIMITS: ExploreLimits = { ...RUN_LIMITS, paths: 200 };
+
+/**
+ * Every feasible path of `variant` over `shape`; false if the shape's rules admit no input at
+ * all. A run cut by a limit, or a path past the shape's limit, ends the shape: it can no longer
+ * be proved, and a loop that outruns the bound makes a path of every trip count, each flip of its
+ * condition a query longer than the one before (the counterexamples on the paths already run stand).
+ */
+export async function explore(variant: Variant, h: Harness, shape: Shape, solver: Solver, ev: ExploreEvents, limits: ExploreLimits = EXPLORE_LIMITS): Promise<boolean> {
   const empty = inputsOf(shape, new Map());
   const first = await solver.check({ levels: [rulesLevel(empty)], goal: '', names: empty.names });
   if (first.status !== 'sat') {
@@ -143,15 +163,25 @@ export async function explore(variant: Variant, h: Harness, shape: Shape, solver
     return false;
   }
   const stack: Array<{ a: Assignment; bound: number; expect?: readonly Branch[] }> = [{ a: first.values, bound: 0 }];
+  let paths = 0;
+  /** The place one path decided most often: a loop's condition, if a loop multiplies the paths. */
+  let busiest = { where: '', n: 0 };
   while (stack.length && !ev.done()) {
+    if (paths++ === limits.paths) {
+      ev.onUnknown(`cut: the shape passed ${limits.paths} paths (a loop whose trip count the bound does not limit?), one of them deciding ${busiest.n} times at ${busiest.where}`);
+      break;
+    }
     const { a, bound, expect } = stack.pop()!;
-    const run = runOnce(variant, h, shape, a, maxBranches);
+    const run = runOnce(variant, h, shape, a, limits);
+    const here = mostFrequent(run.branches.map((b) => b.where));
+    if (here.n > busiest.n) busiest = here;
     if (expect && !expect.every((b, i) => run.branches[i]?.smt === b.smt && run.branches[i]?.taken === b.taken)) {
       if (process.env.PROVER_DEBUG) process.stderr.write(`diverged: ${JSON.stringify([...a].map(([k, x]) => `${k}=${x}`))}\n${JSON.stringify(expect.slice(0, 3))}\n${JSON.stringify(run.branches.slice(0, 3))}\n`);
       ev.onUnknown(`a run left the path the solver chose for it (at decision ${expect.findIndex((b, i) => run.branches[i]?.smt !== b.smt || run.branches[i]?.taken !== b.taken)}): a prover bug`);
       continue;
     }
     await ev.onPath(run);
+    if (run.limited) break;
     for (let j = run.branches.length - 1; j >= bound && !ev.done(); j--) {
       const flip = run.branches[j];
       const ans: Answer = await solver.check(pathQuery(run, j, [flipped(flip)]));

@@ -7,7 +7,7 @@
 import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
 import { notJudged, property } from '../properties/properties';
 import { Witnesses, violation } from './encode';
-import { Harness, Run, explore, loadHarness, pathQuery } from './explore';
+import { ExploreLimits, Harness, Run, explore, loadHarness, pathQuery } from './explore';
 import { Bound, FULL_BOUND, Shape, boundWords, shapeWords, shapesFor } from './shapes';
 import { Solver } from './solver';
 import { PropertyProof, VariantProof } from './verdicts';
@@ -18,8 +18,8 @@ export interface ProveOptions {
   readonly bound?: Bound;
   readonly properties?: readonly PropertyId[];
   readonly solver: Solver;
-  /** Decisions one path may take before it is cut (and its verdicts unknown). */
-  readonly maxBranches?: number;
+  /** How far a shape's exploration may go before it is cut (and its verdicts unknown). */
+  readonly limits?: ExploreLimits;
   /** Only the shapes this keeps (npm test proves a few). */
   readonly shapeFilter?: (s: Shape) => boolean;
   /** Called as each shape is done, for progress. */
@@ -94,7 +94,7 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
       }
     };
 
-    await explore(variant, harness, shape, opts.solver, { onPath, onUnknown: doubt, done: () => open().length === 0 }, opts.maxBranches);
+    await explore(variant, harness, shape, opts.solver, { onPath, onUnknown: doubt, done: () => open().length === 0 }, opts.limits);
     opts.onShape?.(shape, performance.now() - ts);
   }
   const ms = performance.now() - t0;

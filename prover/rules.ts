@@ -6,7 +6,7 @@
 import path from 'path';
 import * as plainWord from '../model/word';
 import type * as Rules from '../model/rules';
-import { Path, PathCut, onPath, s64, ul } from './runtime';
+import { Path, PathCut, RUN_LIMITS, onPath, s64, ul } from './runtime';
 import { BoolVal, Sym, Unsupported, and, boolSmt, or } from './term';
 import { symbolicLoader } from './transform';
 
@@ -29,7 +29,7 @@ let shipped: RulesModule | undefined;
 export const modelRules = (): RulesModule => (shipped ??= loadRules());
 
 /** Decisions one path of a rule may take (a rule has a handful; more is a loop gone wrong). */
-const MAX_RULE_DECISIONS = 500;
+const RULE_LIMITS = { ...RUN_LIMITS, decisions: 500 };
 
 /**
  * Formulas of the rules, each the disjunction over every path of the rule's code of the path's
@@ -44,7 +44,7 @@ export class RuleFormulas {
    * names they define are defined under it alone, and cost the solver nothing where it is false.
    */
   constructor(prefix: string, guard?: BoolVal) {
-    this.path = new Path(MAX_RULE_DECISIONS, prefix, [], guard === undefined ? undefined : boolSmt(guard));
+    this.path = new Path(RULE_LIMITS, prefix, [], guard === undefined ? undefined : boolSmt(guard));
   }
 
   /** SMT-LIB declarations and definitions of the names the formulas use. */

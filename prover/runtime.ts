@@ -18,6 +18,32 @@ export interface Branch {
   readonly shadow: boolean;
 }
 
+/**
+ * How far one run may go before it is cut (its verdicts unknown, never a counterexample):
+ * decisions on symbolic conditions, and loop iterations of any kind, symbolic or concrete (a loop
+ * whose condition is a decision already taken, or is no decision at all, never takes a new one).
+ * Counts, not clocks: a loaded machine cuts the same paths as an idle one.
+ */
+export interface RunLimits {
+  readonly decisions: number;
+  readonly iterations: number;
+}
+
+/** A shipped variant's run takes at most 22 decisions and 74 loop iterations at the full bound. */
+export const RUN_LIMITS: RunLimits = { decisions: 100, iterations: 10_000 };
+
+/** The location that occurs most often in `wheres`, and how often. */
+export function mostFrequent(wheres: Iterable<string>): { readonly where: string; readonly n: number } {
+  const counts = new Map<string, number>();
+  let best = { where: '', n: 0 };
+  for (const w of wheres) {
+    const n = (counts.get(w) ?? 0) + 1;
+    counts.set(w, n);
+    if (n > best.n) best = { where: w, n };
+  }
+  return best;
+}
+
 /** The run was stopped before its end for a reason that makes its verdicts unknown. */
 export class PathCut extends Error {
   constructor(message: string, readonly where?: string) {
@@ -38,6 +64,11 @@ export class Path {
   private readonly names = new Map<string, string>();
   private readonly divisions = new Map<string, { readonly q: IntVal; readonly r: IntVal }>();
   private fresh = 0;
+  /** Loop iterations this run made, per loop (its source line). */
+  private iterations = 0;
+  private readonly loops = new Map<string, number>();
+  /** The limit this run passed, kept even if the variant caught what was thrown (a try around its loop). */
+  passed?: PathCut;
   /** The last source line the runtime was called from: where a coercion of a symbolic value is reported. */
   at = '';
 
@@ -48,7 +79,7 @@ export class Path {
    * `guard`: the definitions hold only under it (a formula that is false without it needs no
    * names otherwise: the solver does not carry them where the guard is false).
    */
-  constructor(readonly maxBranches: number, readonly prefix = '', private forced: readonly boolean[] = [], private readonly guard?: string) {}
+  constructor(readonly limits: RunLimits, readonly prefix = '', private forced: readonly boolean[] = [], private readonly guard?: string) {}
 
   /** An assertion of this path's definitions, under its guard if it has one. */
   private assert(fact: string): string {
@@ -59,6 +90,9 @@ export class Path {
   restart(forced: readonly boolean[]): void {
     this.branches.length = 0;
     this.seen.clear();
+    this.iterations = 0;
+    this.loops.clear();
+    this.passed = undefined;
     this.forced = forced;
   }
 
@@ -120,12 +154,23 @@ export class Path {
     return x;
   }
 
+  /** One more iteration of the loop at `where` (every loop's body starts with one, prover/transform.ts). */
+  iterate(where: string): void {
+    if (this.iterations === this.limits.iterations) {
+      const [loop, n] = [...this.loops].reduce((x, y) => (y[1] > x[1] ? y : x), [where, 0]);
+      throw (this.passed = new PathCut(`the path passed ${this.iterations} loop iterations, ${n} of them of one loop (a loop that does not end)`, loop));
+    }
+    this.iterations++;
+    this.loops.set(where, (this.loops.get(where) ?? 0) + 1);
+  }
+
   decide(cond: BoolVal, where: string): boolean {
     if (!isSym(cond)) return cond;
     const again = this.seen.get(cond.smt);
     if (again !== undefined) return again;
-    if (this.branches.length >= this.maxBranches) {
-      throw new PathCut(`the path passed ${this.maxBranches} decisions on symbolic conditions (a loop whose trip count the bound does not limit?)`, where);
+    if (this.branches.length >= this.limits.decisions) {
+      const loop = mostFrequent(this.branches.map((b) => b.where));
+      throw (this.passed = new PathCut(`the path passed ${this.limits.decisions} decisions on symbolic conditions, ${loop.n} of them at one place (a loop whose trip count the bound does not limit)`, loop.where));
     }
     const taken = this.branches.length < this.forced.length ? this.forced[this.branches.length] : (cond.c as boolean);
     this.branches.push({ smt: cond.smt, taken, where, shadow: cond.c as boolean });
@@ -278,6 +323,11 @@ function located<T>(where: string, f: () => T): T {
     if (e instanceof Unsupported && !e.where) e.where = where;
     throw e;
   }
+}
+
+/** The start of a loop's body: counted, so a loop that never ends is cut (RunLimits). */
+export function iteration(where: string): void {
+  current?.iterate(where);
 }
 
 /** Truthiness, as JavaScript's: a symbolic integer is true when it is not 0. */

@@ -20,6 +20,7 @@ import { loadHarness, runOnce } from './explore';
 import { assignmentOf } from './inputs';
 import { loadSymbolicVariant } from './prove';
 import { Shape } from './shapes';
+import { RUN_LIMITS } from './runtime';
 import { cBool } from './term';
 import { symbolicLoader } from './transform';
 
@@ -74,7 +75,7 @@ export function selfTest(file: string, opts: SelfTestOptions): SelfTestResult {
     const shape = shapeOf(c);
     if (!shape) continue;
     compared++;
-    const run = runOnce(symbolic, harness, shape, assignmentOf(shape, c, edgesOf)!, 100_000);
+    const run = runOnce(symbolic, harness, shape, assignmentOf(shape, c, edgesOf)!, { ...RUN_LIMITS, decisions: 100_000 });
     if (run.cut) { differences.push(`${concrete.name}: the symbolic run was cut (${run.cut}) on ${show(c)}`); continue; }
     if (!cBool(run.inputs.pre)) { differences.push(`${concrete.name}: a case the model accepts breaks the prover's input rules: ${show(c)}`); continue; }
     const facts = opts.facts ? opts.facts(run.facts) : run.facts;

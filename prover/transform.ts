@@ -1,7 +1,8 @@
 // The source transform: a variant file (and the variant files it imports) compiled so that every
-// operator, condition, short circuit, typeof, switch and BigInt.asUintN/asIntN goes through the symbolic runtime
-// (prover/runtime.ts), each call naming its file and line. Files of model/, properties/ and
-// prover/ load as they are: a variant meets the kernel only through the `k` it is handed.
+// operator, condition, short circuit, typeof, switch, loop iteration and BigInt.asUintN/asIntN
+// goes through the symbolic runtime (prover/runtime.ts), each call naming its file and line.
+// Files of model/, properties/ and prover/ load as they are: a variant meets the kernel only
+// through the `k` it is handed.
 
 import fs from 'fs';
 import Module from 'module';
@@ -57,6 +58,8 @@ function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
       const at = (n: ts.Node) => f.createStringLiteral(`${rel}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`);
       const call = (fn: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT), fn), undefined, args);
       const cond = (e: ts.Expression, n: ts.Node) => call('cond', [e, at(n)]);
+      // every loop's body counts its iterations first, so a loop that never ends is cut (RunLimits)
+      const counted = (body: ts.Statement, loop: ts.Node) => f.createBlock([f.createExpressionStatement(call('iteration', [at(loop)])), body], true);
       const visit = (node: ts.Node): ts.Node => {
         const n = ts.visitEachChild(node, visit, ctx);
         if (ts.isBinaryExpression(n)) {
@@ -87,9 +90,11 @@ function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
           return f.updateConditionalExpression(n, cond(n.condition, node), n.questionToken, n.whenTrue, n.colonToken, n.whenFalse);
         }
         if (ts.isIfStatement(n)) return f.updateIfStatement(n, cond(n.expression, node), n.thenStatement, n.elseStatement);
-        if (ts.isWhileStatement(n)) return f.updateWhileStatement(n, cond(n.expression, node), n.statement);
-        if (ts.isDoStatement(n)) return f.updateDoStatement(n, n.statement, cond(n.expression, node));
-        if (ts.isForStatement(n) && n.condition) return f.updateForStatement(n, n.initializer, cond(n.condition, node), n.incrementor, n.statement);
+        if (ts.isWhileStatement(n)) return f.updateWhileStatement(n, cond(n.expression, node), counted(n.statement, node));
+        if (ts.isDoStatement(n)) return f.updateDoStatement(n, counted(n.statement, node), cond(n.expression, node));
+        if (ts.isForStatement(n)) return f.updateForStatement(n, n.initializer, n.condition && cond(n.condition, node), n.incrementor, counted(n.statement, node));
+        if (ts.isForOfStatement(n)) return f.updateForOfStatement(n, n.awaitModifier, n.initializer, n.expression, counted(n.statement, node));
+        if (ts.isForInStatement(n)) return f.updateForInStatement(n, n.initializer, n.expression, counted(n.statement, node));
         if (ts.isTypeOfExpression(n)) return call('typeOf', [n.expression]);
         // BigInt.asUintN(N, x) and asIntN: a wrap to N bits, which the runtime writes as a term
         if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression)

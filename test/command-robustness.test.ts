@@ -89,19 +89,21 @@ test('a folder that holds no variant files is broken (exit 2), not a run whose e
   expect(r.out).not.toMatch(/every verdict matches/);
 });
 
-test('a reports folder that cannot be made is refused before anything runs, naming it (exit 2)', () => {
+test('a reports folder that cannot be made is refused before anything runs, naming it and the flag or variable that named it (exit 2)', () => {
   const dir = scratch({ 'afile': 'a file, not a folder\n' });
   const upstream = path.join(ROOT, 'variants', 'upstream.ts');
   fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
   for (const [where, why] of [[path.join(dir, 'afile'), 'is not a folder'], [path.join(dir, 'afile', 'sub'), 'afile is not a folder'], [path.join(dir, 'dangling'), 'EEXIST']]) {
     const r = checkHere([upstream, '--runs', '5', '--no-typecheck', '--reports-dir', where]);
     expect([where, r.code, r.out]).toEqual([where, 2, '']);
-    expect(r.err).toContain(`the reports folder ${where} cannot be made: `);
+    expect(r.err).toContain(`the reports folder ${where} (--reports-dir) cannot be made: `);
     expect(r.err).toContain(why);
   }
+  const byVariable = checkHere([upstream, '--runs', '5', '--no-typecheck'], { REPORTS_DIR: path.join(dir, 'afile') });
+  expect([byVariable.code, byVariable.out, byVariable.err]).toEqual([2, '', `the reports folder ${path.join(dir, 'afile')} (REPORTS_DIR) cannot be made: ${path.join(dir, 'afile')} is not a folder\n`]);
   // under /proc, Node's own recursive mkdir never returns: in a process of its own, with a bound
   const r = check([upstream, '--runs', '5', '--no-typecheck', '--reports-dir', '/proc/no-such-folder']);
-  expect([r.code, r.err]).toEqual([2, expect.stringMatching(/^the reports folder \/proc\/no-such-folder cannot be made: ENOENT/)]);
+  expect([r.code, r.err]).toEqual([2, expect.stringMatching(/^the reports folder \/proc\/no-such-folder \(--reports-dir\) cannot be made: ENOENT/)]);
   expect(fs.readFileSync(path.join(dir, 'afile'), 'utf8')).toBe('a file, not a folder\n'); // nothing lost
 }, 60000);
 

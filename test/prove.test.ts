@@ -2,9 +2,12 @@
 // counterexample on exactly the property the matrix says, and that counterexample replays
 // through the engine, shrunk to the case the sampled check finds. One solver process per suite.
 
+import { EXPLORE_LIMITS } from '../prover/explore';
+import { proveC } from '../prover/c/prove';
 import { proveVariant } from '../prover/prove';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Solver } from '../prover/solver';
+import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { proveMain, replayCounterexample } from '../properties/command/prove';
@@ -38,6 +41,32 @@ test('a path cut short (a symbolic value made a JavaScript number) gives unknown
   expect(r.results.map((p) => p.status)).toEqual(['unknown']);
   expect(r.results[0].reason).toMatch(/unsupported: a symbolic integer converted to a primitive/);
 }, 120_000);
+
+// a loop the bound does not limit: unknown naming the loop, where a correct body proves; the cut
+// ends the shape, so a few paths are run, not one per trip count (before, the command hung)
+const loopLine = (file: string, loop: string) => `${path.relative(ROOT, file)}:${fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(loop)) + 1}`;
+test.each([
+  ['loop-stuck', 'while (', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
+  ['loop-trip', 'while (', /^cut: the path passed 100 decisions on symbolic conditions, 100 of them at one place \(a loop whose trip count the bound does not limit\) at /],
+  ['loop-forever', 'for (;;)', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
+  ['loop-caught', 'for (;;)', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
+])('%s: a loop that outruns the bound is unknown, naming the loop, never proved', async (name, loop, reason) => {
+  const file = path.join(__dirname, 'fixtures', 'prover', `${name}.ts`);
+  const r = await proveVariant(file, { solver, bound: SMALL_BOUND, properties: ['no-stale-mapping', 'no-collateral-unmap'] });
+  for (const p of r.results) {
+    expect(p.status).toBe('unknown');
+    expect(p.reason).toMatch(reason);
+    expect(p.reason).toContain(` at ${loopLine(file, loop)} (in `);
+  }
+  expect(r.paths).toBeLessThan(30);
+}, 60_000);
+
+test('a shape past its paths is cut: unknown, never proved', async () => {
+  const r = await proveVariant(`${__dirname}/../variants/fixed.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'], limits: { ...EXPLORE_LIMITS, paths: 3 } });
+  expect(r.results.map((p) => p.status)).toEqual(['unknown']);
+  expect(r.results[0].reason).toMatch(/^cut: the shape passed 3 paths \(.*\), one of them deciding \d+ times at .+ \(in 1 slot/);
+  expect(r.paths).toBe(3);
+}, 60_000);
 
 test('a 32-bit truncation (BigInt.asUintN(32, x)) is followed: u-gfn-u32 gets its counterexample, confirmed by the engine', async () => {
   // before BigInt.asUintN was routed through the runtime, this path was cut and the verdict unknown
@@ -86,15 +115,27 @@ test('a variant without a kvm_gmem_bind() is not judged on bind-within-file: no 
   expect(r.paths).toBe(0);
 }, 120_000);
 
+/** `f` run with these environment variables ('' unsets one), each put back after. */
+async function withEnv<T>(vars: Record<string, string>, f: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) if (v === '') delete process.env[k]; else process.env[k] = v;
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(before)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
+}
+
+// upstream with the end's "- pgoff" dropped, as a developer's port outside variants/
+const myPort = () => fs.readFileSync(path.join(ROOT, 'bench', 'mutants', 'u-end-no-minus-pgoff.ts'), 'utf8').replace(/'\.\.\/\.\.\//g, "'../")
+  .replace(/expect: expectations\(\{[^}]*\}\)/, "expect: expectations({ 'no-redundant-unmap': 'report' })");
+
 test('npm run prove saves a new counterexample as a report beside a variant checked by path, and indexes it there', async () => {
   const { scratch, cleanup } = scratchFolders();
   try {
-    // upstream with the end's "- pgoff" dropped, as a developer's port outside variants/
-    const text = fs.readFileSync(path.join(ROOT, 'bench', 'mutants', 'u-end-no-minus-pgoff.ts'), 'utf8').replace(/'\.\.\/\.\.\//g, "'../")
-      .replace(/expect: expectations\(\{[^}]*\}\)/, "expect: expectations({ 'no-redundant-unmap': 'report' })");
-    const dir = scratch({ 'my-port.ts': text });
+    const dir = scratch({ 'my-port.ts': myPort() });
     const said: string[] = [];
-    const code = await proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined);
+    const code = await withEnv({ REPORTS_DIR: '' }, () => proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined));
     expect(code).toBe(1);
     const reports = path.join(dir, 'shrink-reports');
     const saved = fs.readdirSync(reports).filter((f) => f.endsWith('.md') && f !== 'README.md');
@@ -104,4 +145,65 @@ test('npm run prove saves a new counterexample as a report beside a variant chec
   } finally {
     cleanup();
   }
+}, 120_000);
+
+test('npm run prove reads REPORTS_DIR as the check does: a folder that does not exist yet is made and takes the reports', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const dir = scratch({ 'my-port.ts': myPort() });
+    const named = path.join(dir, 'new', 'reports');
+    const said: string[] = [];
+    const code = await withEnv({ REPORTS_DIR: named }, () => proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => said.push(x), () => undefined));
+    expect(code).toBe(1);
+    expect(fs.readdirSync(named).filter((f) => f.endsWith('.md'))).toEqual(['README.md', expect.stringMatching(/--no-collateral-unmap--[0-9a-f]{12}\.md$/)]);
+    expect(fs.existsSync(path.join(dir, 'shrink-reports'))).toBe(false);
+    expect(said.join('')).toContain(named);
+  } finally {
+    cleanup();
+  }
+}, 120_000);
+
+test('npm run prove refuses a reports folder that cannot be made, in one line naming the flag or the variable (exit 2), before proving', () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const file = path.join(scratch({ afile: 'a file, not a folder\n' }), 'afile');
+    const prove = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, ['-r', './properties/isolation/register.js', 'properties/command/prove.ts', 'variants/fixed.ts', '--bound', 'small', ...args], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000, killSignal: 'SIGKILL',
+    });
+    const byVariable = prove([], { REPORTS_DIR: file });
+    expect([byVariable.status, byVariable.stdout, byVariable.stderr]).toEqual([2, '', `the reports folder ${file} (REPORTS_DIR) cannot be made: ${file} is not a folder\n`]);
+    // the flag wins over the variable, as in the check, and a path under a file cannot be made either
+    const byFlag = prove(['--reports-dir', path.join(file, 'sub')], { REPORTS_DIR: path.join(ROOT, 'shrink-reports') });
+    expect([byFlag.status, byFlag.stdout, byFlag.stderr]).toEqual([2, '', `the reports folder ${path.join(file, 'sub')} (--reports-dir) cannot be made: ${file} is not a folder\n`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('a file, not a folder\n');
+  } finally {
+    cleanup();
+  }
+}, 120_000);
+
+test('npm run prove on files that are all broken prints why and "nothing was judged" (exit 2), not an empty table', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const file = path.join(scratch({ 'not-a-variant.ts': 'export const x = 1;\n' }), 'not-a-variant.ts');
+    let out = '', err = '';
+    const code = await proveMain([file, '--bound', 'small'], (x) => { out += x; }, (x) => { err += x; });
+    expect(code).toBe(2);
+    expect(err).toBe(`broken: ${file}: does not default-export a variant\n`);
+    expect(out).toMatch(/\n\nnothing was judged: 1 file\(s\) or tree\(s\) broken \(above\)\n$/);
+    expect(out).not.toMatch(/no-stale-mapping|proved means/);
+    // beside a file that was judged, the broken one is said and the table stands
+    out = '';
+    const mixed = await proveMain([file, 'variants/fixed.ts', '--bound', 'small', '--property', 'bind-within-file'], (x) => { out += x; }, () => undefined);
+    expect(mixed).toBe(2);
+    expect(out).toMatch(/^variant +bind-within-file +time\nfixed +not judged/m);
+  } finally {
+    cleanup();
+  }
+}, 120_000);
+
+test('a C file or tree without a kvm_gmem_bind() is not judged on bind-within-file because it has none; one with it, because it is not translated', async () => {
+  const reason = async (file: string, tree = false) => (await proveC({ file, tree }, { solver, ...bindOnly })).proof.results.map((p) => [p.status, p.reason]);
+  expect(await reason(path.join(ROOT, 'variants', 'c', 'fixed.c'))).toEqual([['not-judged', 'not judged: fixed.c has no kvm_gmem_bind()']]);
+  expect(await reason(path.join(__dirname, 'fixtures', 'linux-2026'), true)).toEqual([['not-judged', 'not judged: guest_memfd.c has no kvm_gmem_bind()']]);
+  expect(await reason(path.join(ROOT, 'variants', 'c', 'upstream.c'))).toEqual([['not-judged', expect.stringMatching(/^not judged: prover\/c translates the invalidation's functions, not kvm_gmem_bind\(\)/)]]);
 }, 120_000);

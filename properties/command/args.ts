@@ -12,6 +12,8 @@ import { optionsFromEnv } from '../engine/engine';
 import { IntRule, RUNS, SEED, SettingError, readInt, readSwitch } from '../engine/settings';
 import { Shard, parseShard } from '../engine/shard';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
+import { isShipped } from '../registry';
+import { makeFolder, reportsDir } from '../reports/store';
 
 /** The seed of every --bisect step when none is given (--seed, FC_SEED). */
 export const BISECT_SEED = 1;
@@ -285,6 +287,43 @@ function seriesRules(a: Args): void {
 }
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The reports folder the user named: --reports-dir (a path from where they are), else REPORTS_DIR; and which named it. */
+export function namedReportsFolder(flag: string | undefined): { readonly dir: string; readonly by: string } | undefined {
+  if (flag) return { dir: userPath(flag), by: '--reports-dir' };
+  return process.env.REPORTS_DIR ? { dir: process.env.REPORTS_DIR, by: 'REPORTS_DIR' } : undefined;
+}
+
+/**
+ * The reports folder the user named, made before anything runs (a run must not fail at its end
+ * for want of it): a folder that exists or can be made, else an error naming the flag or the
+ * variable. The check and prove commands both hold it to this rule.
+ */
+export function prepareReportsFolder(flag: string | undefined): string | undefined {
+  const named = namedReportsFolder(flag);
+  if (named) makeFolder(named.dir, `the reports folder ${named.dir} (${named.by})`);
+  return named?.dir;
+}
+
+/**
+ * Where a variant's reports are read and written: the folder the user named, else
+ * shrink-reports/ for a shipped variant or a kernel tree (never inside the tree), and a
+ * shrink-reports/ folder beside a variant checked by path. A kernel tree's are read there and
+ * written only into a folder the user named (savesReports).
+ */
+export function reportsFolder(flag: string | undefined, l: { readonly file: string; readonly kernelTree: boolean }): string {
+  const named = namedReportsFolder(flag);
+  if (named) return named.dir;
+  if (isShipped(l.file) || l.kernelTree) return reportsDir();
+  return path.join(path.dirname(path.resolve(l.file)), 'shrink-reports');
+}
+
+/**
+ * Whether a variant's confirmed failures are saved: always, but a kernel tree's only into a folder
+ * the user named. shrink-reports/ holds the shipped variants' reviewed reports, replayed against
+ * every variant by the harness's own tests: a tree's counterexample there would fail them.
+ */
+export const savesReports = (flag: string | undefined, l: { readonly kernelTree: boolean }): boolean => !l.kernelTree || namedReportsFolder(flag) !== undefined;
 
 /**
  * A path on the command line, from where the user is: npm run moves to the package's folder and

@@ -7,7 +7,7 @@
 import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
 import { runsIn } from '../../model/vm';
-import { Args, HELP, UsageError, parseArgs, userPath } from './args';
+import { Args, HELP, UsageError, parseArgs, prepareReportsFolder, reportsFolder, savesReports, userPath } from './args';
 import { ExhaustiveVerdict, WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
 import { Shard, shardName } from '../engine/shard';
 import { HANDOVER_FORMAT, HandedVariant, Handover, handedVerdict } from './handover';
@@ -27,7 +27,7 @@ import { replay } from '../reports/replay';
 import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
-import { SavedReport, loadReport, loadReports, makeFolder, reportsDir } from '../reports/store';
+import { SavedReport, loadReport, loadReports, makeFolder } from '../reports/store';
 import { BisectOutput, CheckOutput, ExhaustiveOutput, ReplayOutput, SeriesOutput, ShardOutput } from './output-schema';
 import { namedTargets } from './targets';
 import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
@@ -162,29 +162,6 @@ function loadAll(args: Args): { loaded: Loaded[]; broken: Broken } {
   return { loaded, broken };
 }
 
-/** The reports folder the user named, --reports-dir or else REPORTS_DIR, if any. */
-const namedReportsFolder = (args: Args): string | undefined => (args.reportsDir ? userPath(args.reportsDir) : process.env.REPORTS_DIR || undefined);
-
-/**
- * Where a variant's reports are read and written: --reports-dir, else REPORTS_DIR, else
- * shrink-reports/ for a shipped variant or a kernel tree (never inside the tree), and a
- * shrink-reports/ folder beside a variant checked by path. A kernel tree's are read there and
- * written only into a folder the user named (savesReports).
- */
-function reportsFolder(args: Args, l: Pick<Loaded, 'file' | 'kernelTree'>): string {
-  const named = namedReportsFolder(args);
-  if (named) return named;
-  if (isShipped(l.file) || l.kernelTree) return reportsDir();
-  return path.join(path.dirname(path.resolve(l.file)), 'shrink-reports');
-}
-
-/**
- * Whether a variant's confirmed failures are saved: always, but a kernel tree's only into a folder
- * the user named. shrink-reports/ holds the shipped variants' reviewed reports, replayed against
- * every variant by the harness's own tests: a tree's counterexample there would fail them.
- */
-const savesReports = (args: Args, l: Pick<Loaded, 'kernelTree'>): boolean => !l.kernelTree || namedReportsFolder(args) !== undefined;
-
 const UNSAVED = '\na kernel tree\'s counterexamples are saved as reports only into a folder you name: add --reports-dir DIR (or set REPORTS_DIR)';
 
 const savedIn = new Map<string, SavedReport[]>();
@@ -222,11 +199,11 @@ function checkAll(args: Args, loaded: readonly Loaded[], how: { save: boolean; k
   const verdicts: Checked[] = [];
   try {
     for (const { file, info, who, isolated, kernelTree } of loaded) {
-      const dir = reportsFolder(args, { file, kernelTree });
+      const dir = reportsFolder(args.reportsDir, { file, kernelTree });
       const saved = savedReports(dir);
       const opts = { numRuns: args.numRuns, seed: args.seed, path: args.path, properties: args.properties, saved, isolated, onCase: progress.tick, shard };
       if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info, shard);
-      const saveHere = save && savesReports(args, { kernelTree });
+      const saveHere = save && savesReports(args.reportsDir, { kernelTree });
       for (const v of checkVariant(info, opts)) {
         const r = saveHere ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
         verdicts.push({ ...r, dir, ...(save && !saveHere && v.actual === 'fail' ? { unsaved: true } : {}) });
@@ -348,8 +325,7 @@ function run(argv: string[]): number {
   if (args.report) return replayOne(args, userPath(args.report));
   if (args.merge) return mergeRun(args);
   // a folder the user named must take reports before the run, not fail it at its end
-  const named = namedReportsFolder(args);
-  if (named) makeFolder(named);
+  const named = prepareReportsFolder(args.reportsDir);
   // so must the caches the environment names: a file there would break each variant's start
   for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
     const dir = process.env[cache];
@@ -495,7 +471,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warni
   }
   const scope = { maxPages: args.exhaustive! };
   const verdicts = loaded.flatMap(({ file, info, who, isolated, kernelTree }): ExhaustiveChecked[] => {
-    const dir = reportsFolder(args, { file, kernelTree });
+    const dir = reportsFolder(args.reportsDir, { file, kernelTree });
     const saved = savedReports(dir);
     try {
       let hangShown = false;
@@ -506,7 +482,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warni
         const verdict = { ...v, seed: 0, path: exhaustivePath(args.exhaustive!), numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated) };
         // a shard saves nothing: --merge saves what the whole scope found
         if (args.shard) return { ...verdict, dir };
-        if (!savesReports(args, { kernelTree })) return { ...verdict, dir, unsaved: v.actual === 'fail' };
+        if (!savesReports(args.reportsDir, { kernelTree })) return { ...verdict, dir, unsaved: v.actual === 'fail' };
         const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
         return { ...verdict, ...(r.report ? { report: r.report } : {}), dir, unsaved: false };
       });
@@ -596,10 +572,10 @@ function mergeRun(args: Args): number {
   const verdicts = merged.verdicts.map(({ variant, verdict }) => {
     // the reports go where this command would put the variant's: a merge saves what the whole run found, here
     const file = path.resolve(variant.file);
-    const dir = reportsFolder(args, { file, kernelTree: variant.kernelTree });
+    const dir = reportsFolder(args.reportsDir, { file, kernelTree: variant.kernelTree });
     const who = { ...reportedVariant({ name: variant.name, expect: variant.expect }, variant.sourceHash, file), expected: (id: PropertyId) => variant.expect[id] };
     const whole = merged.kind === 'exhaustive' ? { ...verdict, seed: 0, path: exhaustivePath(merged.maxPages!), numShrinks: 0 } : verdict;
-    if (!savesReports(args, { kernelTree: variant.kernelTree })) return { ...whole, dir, unsaved: whole.actual === 'fail' };
+    if (!savesReports(args.reportsDir, { kernelTree: variant.kernelTree })) return { ...whole, dir, unsaved: whole.actual === 'fail' };
     const r = reportVerdict(whole, who, { dir, saved: savedReports(dir) });
     return { ...whole, ...(r.report ? { report: r.report } : {}), dir, unsaved: false };
   });

@@ -25,13 +25,13 @@ import { childResolver } from '../reports/variant-of';
 import { inProcess, optionsFromEnv } from '../engine/engine';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
-import { isShipped, loadVariantFile, sourceHashOf } from '../registry';
+import { loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
-import { loadReports, reportsDir } from '../reports/store';
+import { loadReports } from '../reports/store';
 import { namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
-import { usageOf, userPath } from './args';
+import { prepareReportsFolder, reportsFolder, savesReports, usageOf, userPath } from './args';
 
 /** Cases per variant of --self-test. */
 export const SELF_TEST_CASES = 500;
@@ -56,8 +56,10 @@ replayed on the compiled C.
                       C file's (not translated), is not judged, and said so
   --bound B           full (default: ${JSON.stringify(FULL_BOUND)}) or small (${JSON.stringify(SMALL_BOUND)})
   --rlimit N          z3's resource limit per query (default ${DEFAULT_RLIMIT}): past it, a query is unknown
-  --reports-dir DIR   where counterexample reports go (default REPORTS_DIR, else shrink-reports/; a
-                      kernel tree's are saved only when this or REPORTS_DIR names a folder)
+  --reports-dir DIR   where counterexample reports go, a folder that exists or can be made (default
+                      REPORTS_DIR, else shrink-reports/ for a shipped variant and a shrink-reports/
+                      folder beside a variant proved by path; a kernel tree's are saved only when
+                      this or REPORTS_DIR names a folder)
   --json              one JSON object instead of the table
   --self-test         no proof: hold the prover to the engine on ${SELF_TEST_CASES} generated cases per variant
                       (prover/self-test.ts); exit 0 when they agree, 2 when they do not (a prover bug)
@@ -246,6 +248,12 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
     return 2;
   }
   if (args.selfTest) return selfTestMain(targets.filter((t) => t.file.endsWith('.ts')).map((t) => t.file), out, err);
+  try {
+    prepareReportsFolder(args.reportsDir);
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    return 2;
+  }
   if (!args.json) out(`proving ${targets.length} variant file(s) and tree(s) within the ${args.boundName} bound: ${boundSummary(args.bound)}\n\n`);
   const solver = new Solver({ rlimit: args.rlimit });
   const rows: ProveRow[] = [];
@@ -263,9 +271,8 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
         broken.push({ file, message: (e as Error).message });
         continue;
       }
-      const dir = args.reportsDir ? userPath(args.reportsDir) : target.tree || isShipped(file) ? reportsDir() : path.join(path.dirname(path.resolve(file)), 'shrink-reports');
-      // a kernel tree's counterexamples are saved only into a folder the user named, as the check does
-      const saveDir = target.tree && !args.reportsDir && !process.env.REPORTS_DIR ? undefined : dir;
+      const dir = reportsFolder(args.reportsDir, { file, kernelTree: target.tree });
+      const saveDir = savesReports(args.reportsDir, { kernelTree: target.tree }) ? dir : undefined;
       // an expected failure a saved report already shows is confirmed, not saved again
       const shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
       const found = proof.results.filter((p) => p.status === 'counterexample');
@@ -287,12 +294,17 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
   const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
-  const code: 0 | 1 | 2 = broken.length || bugs.length ? 2 : rows.every(rowMatches) ? 0 : 1;
+  // a run that proved nothing is no pass, whatever stopped it
+  const code: 0 | 1 | 2 = broken.length || bugs.length || !rows.length ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
     out(`${JSON.stringify(proveJson(rows, args, code, broken), null, 2)}\n`);
     return code;
   }
-  for (const b of broken) err(`broken: ${b.file}: ${b.message}\n`);
+  for (const b of broken) err(`broken: ${b.message.startsWith(b.file) ? b.message : `${b.file}: ${b.message}`}\n`);
+  if (!rows.length) {
+    out(`nothing was judged: ${broken.length ? `${broken.length} file(s) or tree(s) broken (above)` : 'no variant file or tree was named'}\n`);
+    return code;
+  }
   out(`${proveTable(rows, ids)}\n`);
   const bounds = [...new Set(rows.map((r) => r.proof.bound))];
   out(`\nproved means: for every value the input rules allow, within ${bounds.join('; or, for the variants of another era, ')}\n`);

@@ -5,6 +5,7 @@
 // reported never rests on the translation alone.
 
 import fs from 'fs';
+import path from 'path';
 import { Variant } from '../../model/variant';
 import { topLevel } from '../../native/cparse';
 import { GccNotFoundError } from '../../native/compile';
@@ -25,13 +26,14 @@ export interface CTarget { readonly file: string; readonly tree: boolean }
 
 export const translateTarget = (t: CTarget): Translation => (t.tree ? translateTree(t.file) : translateCFile(t.file));
 
-/** The name and expectations of a target the translator refused (its C still names it as the check does). */
-function identify(t: CTarget): { file: string; variant: Pick<Variant, 'name' | 'expect'> } {
+/** The name and expectations of a target the translator refused (its C still names it as the check does), and whether it has a kvm_gmem_bind(). */
+function identify(t: CTarget): { file: string; variant: Pick<Variant, 'name' | 'expect'>; hasBind: boolean } {
   const file = t.tree ? locateSource(t.file) : t.file;
   const src = fs.readFileSync(file, 'utf8');
-  if (!t.tree) return { file, variant: parseHeader(file, src) };
   const { functions, macros } = topLevel(src);
-  return { file, variant: kernelHeader(file, recogniseEra(file, functions, macros), []) };
+  const hasBind = functions.some((f) => f.name === 'kvm_gmem_bind');
+  if (!t.tree) return { file, variant: parseHeader(file, src), hasBind };
+  return { file, variant: kernelHeader(file, recogniseEra(file, functions, macros), []), hasBind };
 }
 
 export interface CProof {
@@ -40,8 +42,13 @@ export interface CProof {
   readonly translation?: Translation;
 }
 
-/** Why a C file's bind-within-file has no proof: the translation takes the invalidation's functions only. */
-const NO_BIND = "not judged: prover/c translates the invalidation's functions, not kvm_gmem_bind() (its goto, fget() and struct file are outside the subset); npm run check judges it on the compiled C";
+/**
+ * Why a C file's bind-within-file has no proof: it has no kvm_gmem_bind(), or the translation
+ * takes the invalidation's functions only.
+ */
+const noBind = (file: string, hasBind: boolean): string => (hasBind
+  ? "not judged: prover/c translates the invalidation's functions, not kvm_gmem_bind() (its goto, fget() and struct file are outside the subset); npm run check judges it on the compiled C"
+  : `not judged: ${path.basename(file)} has no kvm_gmem_bind()`);
 
 export async function proveC(target: CTarget, opts: ProveOptions): Promise<CProof> {
   const t0 = performance.now();
@@ -50,22 +57,24 @@ export async function proveC(target: CTarget, opts: ProveOptions): Promise<CProo
     t = translateTarget(target);
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
-    const { file, variant } = identify(target);
+    const { file, variant, hasBind } = identify(target);
     const ms = performance.now() - t0;
     const ids = opts.properties ?? PROVER_PROPERTIES;
     return {
       variant,
       proof: {
         variant: variant.name, file, bound: 'none: the C was not translated', shapes: 0, paths: 0, queries: 0, cached: 0, ms, cpuMs: ms,
-        results: ids.map((property) => (property === 'bind-within-file' ? { property, status: 'not-judged', reason: NO_BIND, ms } : { property, status: 'unknown', reason: e.message, ms })),
+        results: ids.map((property) => (property === 'bind-within-file' ? { property, status: 'not-judged', reason: noBind(file, hasBind), ms } : { property, status: 'unknown', reason: e.message, ms })),
       },
     };
   }
   const proof = await proveVariant(t.file, opts, loadSymbolic(t));
+  // the era takes a kvm_gmem_bind() of a known shape (bind) and names one of another (bindSkipped)
+  const hasBind = t.era.bind !== undefined || t.era.bindSkipped !== undefined;
   return {
     variant: t.variant,
     translation: t,
-    proof: { ...proof, results: proof.results.map((r) => (r.status === 'not-judged' ? { ...r, reason: NO_BIND } : r.reason ? { ...r, reason: cWhere(t, r.reason) } : r)) },
+    proof: { ...proof, results: proof.results.map((r) => (r.status === 'not-judged' ? { ...r, reason: noBind(t.file, hasBind) } : r.reason ? { ...r, reason: cWhere(t, r.reason) } : r)) },
   };
 }
 
