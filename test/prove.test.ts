@@ -181,6 +181,14 @@ test('npm run prove refuses a reports folder that cannot be made, in one line na
   }
 }, 120_000);
 
+test('npm run prove of only not-judged verdicts judged nothing: exit 2 and said, as the check does, never "every verdict is the expected one"', async () => {
+  let out = '';
+  const code = await proveMain([path.join(ROOT, 'variants', 'fixed.ts'), '--bound', 'small', '--property', 'bind-within-file'], (x) => { out += x; }, () => undefined);
+  expect(code).toBe(2);
+  expect(out).toMatch(/\n\nnothing was judged for the variants and properties asked for: a run that judges nothing is not a pass\n$/);
+  expect(out).not.toMatch(/every verdict is the expected one/);
+}, 120_000);
+
 test('npm run prove on files that are all broken prints why and "nothing was judged" (exit 2), not an empty table', async () => {
   const { scratch, cleanup } = scratchFolders();
   try {

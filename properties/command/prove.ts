@@ -294,8 +294,9 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
   const ids = args.properties ?? [...PROVER_PROPERTIES];
   const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
-  // a run that proved nothing is no pass, whatever stopped it
-  const code: 0 | 1 | 2 = broken.length || bugs.length || !rows.length ? 2 : rows.every(rowMatches) ? 0 : 1;
+  // a run that proved nothing is no pass, whatever stopped it: broken files, or only not-judged verdicts (as the check says)
+  const judgedNothing = rows.every((r) => r.proof.results.every((p) => p.status === 'not-judged'));
+  const code: 0 | 1 | 2 = broken.length || bugs.length || judgedNothing ? 2 : rows.every(rowMatches) ? 0 : 1;
   if (args.json) {
     out(`${JSON.stringify(proveJson(rows, args, code, broken), null, 2)}\n`);
     return code;
@@ -322,7 +323,8 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       }
     }
   }
-  out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n' : '\n\nbroken (see above)\n');
+  out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n'
+    : judgedNothing && !broken.length && !bugs.length ? '\n\nnothing was judged for the variants and properties asked for: a run that judges nothing is not a pass\n' : '\n\nbroken (see above)\n');
   return code;
 }
 
