@@ -31,7 +31,14 @@ export const PROVER_PROPERTIES: readonly PropertyId[] = PROPERTY_IDS;
 
 /** Loads a variant file symbolically: its default export, with operators routed through the runtime. */
 export function loadSymbolicVariant(file: string, load = symbolicLoader()): Variant {
-  const v = (load(file) as { default?: Variant }).default;
+  let mod: { default?: Variant };
+  try {
+    mod = load(file) as { default?: Variant };
+  } catch (e) {
+    // as the check says it (registry.ts): what its top-level code throws is the file's fault
+    throw new Error(`${file}: threw at import: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  const v = mod.default;
   if (!v || typeof v.invalidate_begin !== 'function') throw new Error(`${file}: does not default-export a variant`);
   return v;
 }

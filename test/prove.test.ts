@@ -197,6 +197,11 @@ test('npm run prove on files that are all broken prints why and "nothing was jud
     const code = await proveMain([file, '--bound', 'small'], (x) => { out += x; }, (x) => { err += x; });
     expect(code).toBe(2);
     expect(err).toBe(`broken: ${file}: does not default-export a variant\n`);
+    // a file whose top-level code throws is named, with what it threw, as the check names it
+    const boom = path.join(scratch({ 'boom.ts': "throw new Error('boom');\n" }), 'boom.ts');
+    err = '';
+    expect(await proveMain([boom, '--bound', 'small'], () => undefined, (x) => { err += x; })).toBe(2);
+    expect(err).toBe(`broken: ${boom}: threw at import: Error: boom\n`);
     expect(out).toMatch(/\n\nnothing was judged: 1 file\(s\) or tree\(s\) broken \(above\)\n$/);
     expect(out).not.toMatch(/no-stale-mapping|proved means/);
     // beside a file that was judged, the broken one is said and the table stands
