@@ -38,13 +38,22 @@ test('an origin names the base and any equivalence argument', () => {
 
 const killed = mutants.filter((m) => !m.equivalent);
 
+// A kill is a matter of odds: u-end-find-to-end needs about 100 cases on average and survived the
+// first 1000 at 4 of 30000 seeds (FC_SEED=-613667415 killed it at case 1068). So a run of the
+// default count at the next seed, and at the one after, may kill it: three runs survived are a
+// mutant the run count no longer kills, not chance (about 1 in 10^11 for it).
 test.each(killed.map((m) => [m.variant.name, m] as const))(
-  `%s is killed within ${DEFAULT_NUM_RUNS} cases by a property it declares to fail (FC_SEED=${seed})`,
+  `%s is killed within ${DEFAULT_NUM_RUNS} cases by a property it declares to fail, at FC_SEED=${seed} or one of the next 2 seeds`,
   (name, m) => {
     const ids = declaredKillers(m, baseOf(m.base));
-    const d = detect(m.variant, { seed, cap: DEFAULT_NUM_RUNS, properties: ids });
-    expect(d.harnessError).toBeUndefined();
-    expect([name, Object.keys(d.first).length > 0 ? 'killed' : `survived ${d.cases} cases of ${ids.join(', ')}`]).toEqual([name, 'killed']);
+    const survived: string[] = [];
+    for (let at = seed; survived.length < 3; at++) {
+      const d = detect(m.variant, { seed: at, cap: DEFAULT_NUM_RUNS, properties: ids });
+      expect(d.harnessError).toBeUndefined();
+      if (Object.keys(d.first).length > 0) break;
+      survived.push(`seed ${at}`);
+    }
+    expect([name, survived.length < 3 ? 'killed' : `survived ${DEFAULT_NUM_RUNS} cases of ${ids.join(', ')} at ${survived.join(', ')}`]).toEqual([name, 'killed']);
   },
 );
 

@@ -33,10 +33,16 @@ test('a symbolic kernel that forgets which roots an unmap reached makes it fail 
   expect(r.differences.join('\n')).toMatch(/no-stale-mapping: engine fails, prover passes/);
 });
 
-test('a symbolic kernel that loses what a kvm_gmem_bind() stored makes it fail on upstream-7.2\'s bind requests', () => {
-  const r = selfTest(`${__dirname}/../variants/upstream-7.2.ts`, {
-    cases: 60, seed,
-    facts: (f) => (f.bind ? { ...f, bind: { ...f.bind, stores: [] } } : f),
-  });
-  expect(r.differences.join('\n')).toMatch(/bind-within-file: engine passes, prover fails/);
+// Only an accepted request shows the loss, and 7.2 refuses most the property draws: about 9 of 60
+// are accepted, none at 4 seeds of 200000 (FC_SEED=878791972). Batches of 60 at the next seeds
+// follow until one shows it, at most 3: three that do not are a self-test blind to it, not chance.
+test(`a symbolic kernel that loses what a kvm_gmem_bind() stored makes it fail on upstream-7.2's bind requests (FC_SEED=${seed})`, () => {
+  let differences = '';
+  for (let batch = 0; batch < 3 && !/bind-within-file: engine passes, prover fails/.test(differences); batch++) {
+    differences = selfTest(`${__dirname}/../variants/upstream-7.2.ts`, {
+      cases: 60, seed: seed + batch,
+      facts: (f) => (f.bind ? { ...f, bind: { ...f.bind, stores: [] } } : f),
+    }).differences.join('\n');
+  }
+  expect(differences).toMatch(/bind-within-file: engine passes, prover fails/);
 });
