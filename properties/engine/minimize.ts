@@ -21,9 +21,14 @@ const valid = (c: Case): boolean => {
 
 function* smallerOps(op: Operation, huge = 1n): Generator<Operation> {
   if (op.kind === 'bind') {
-    // fewer pages at the same offset (an overflow needs as many as the offset lies below 2^63), then a guest address at 0
+    // fewer pages at the same offset, or ending where it ended (an overflow is of offset + size: a
+    // request ending at 2^63 keeps it with one page), then a guest address at 0
     const n = op.memory_size >> PAGE_SHIFT;
-    for (const pages of [1n, 2n, n / 2n, n - 1n]) if (pages >= 1n && pages < n) yield { ...op, memory_size: pages << PAGE_SHIFT };
+    for (const pages of [1n, 2n, n / 2n, n - 1n]) {
+      if (pages < 1n || pages >= n) continue;
+      yield { ...op, memory_size: pages << PAGE_SHIFT };
+      yield { ...op, memory_size: pages << PAGE_SHIFT, guest_memfd_offset: op.guest_memfd_offset + ((n - pages) << PAGE_SHIFT) };
+    }
     if (op.guest_phys_addr > 0n) yield { ...op, guest_phys_addr: 0n };
     return;
   }
