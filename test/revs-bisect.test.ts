@@ -86,7 +86,7 @@ withGit('git bisect run with --bisect finds the off-by-one, and its steps write 
   const reports = fs.readdirSync(path.join(ROOT, 'shrink-reports')).sort();
   git('bisect', 'start', 'HEAD', commits.shape2026);
   try {
-    const run = spawnSync('git', ['bisect', 'run', process.execPath, BIN, '--from-kernel', '.', '--bisect', '--property', INVALIDATION, '--runs', '60'], { cwd: repo, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: '' } });
+    const run = spawnSync('git', ['bisect', 'run', process.execPath, BIN, '--from-kernel', '.', '--bisect', '--property', INVALIDATION, '--runs', '60'], { cwd: repo, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: '', FC_SEED: '' } });
     expect(run.stdout).toMatch(new RegExp(`^${commits.offByOne} is the first bad commit$`, 'm'));
     expect(run.stdout).toMatch(/^bisect: bad \(exit 1\): it fails no-stale-mapping/m);
     expect(run.stdout).toMatch(/^bisect: good \(exit 0\)/m);
@@ -117,7 +117,7 @@ withGit('a bisect of a 6.8-era history: without --property it aborts, with READM
     const bisect = (...props: string[]) => {
       g('bisect', 'start', 'HEAD', good);
       try {
-        return spawnSync('git', ['bisect', 'run', process.execPath, BIN, '--from-kernel', '.', '--bisect', ...props, '--runs', '60'], { cwd: history, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: '' } });
+        return spawnSync('git', ['bisect', 'run', process.execPath, BIN, '--from-kernel', '.', '--bisect', ...props, '--runs', '60'], { cwd: history, encoding: 'utf8', env: { ...process.env, REPORTS_DIR: '', FC_SEED: '' } });
       } finally {
         g('bisect', 'reset');
       }
