@@ -10,7 +10,7 @@ import { Solver } from '../prover/solver';
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import { proveMain, replayCounterexample } from '../properties/command/prove';
+import { parseProveArgs, proveMain, replayCounterexample } from '../properties/command/prove';
 import { ROOT, scratchFolders } from './command-helpers';
 
 const solver = new Solver();
@@ -180,6 +180,13 @@ test('npm run prove refuses a reports folder that cannot be made, in one line na
     cleanup();
   }
 }, 120_000);
+
+test('prove holds its flags and the environment to the check\'s rules: decimal digits, GMEM_REQUIRE_KVM 1 or 0', () => {
+  for (const raw of ['0x10', '1e2', ' 100', '0']) expect(() => parseProveArgs(['--rlimit', raw], {})).toThrow(`--rlimit needs an integer >= 1, got "${raw}"`);
+  expect(parseProveArgs(['--rlimit', '100'], {}).rlimit).toBe(100);
+  expect(() => parseProveArgs([], { FC_SEED: '0x10' })).toThrow('FC_SEED needs an integer from -2147483648 to 2147483647, got "0x10"');
+  expect(() => parseProveArgs([], { GMEM_REQUIRE_KVM: 'yes' })).toThrow('GMEM_REQUIRE_KVM needs 1 (on) or 0 (off), got "yes"');
+});
 
 test('npm run prove of only not-judged verdicts judged nothing: exit 2 and said, as the check does, never "every verdict is the expected one"', async () => {
   let out = '';

@@ -23,6 +23,7 @@ import { formatOutcome } from '../format';
 import { writeIndex } from '../reports/index-page';
 import { childResolver } from '../reports/variant-of';
 import { inProcess, optionsFromEnv } from '../engine/engine';
+import { RUNS, readInt, readSwitch } from '../engine/settings';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
 import { loadVariantFile, sourceHashOf } from '../registry';
@@ -78,7 +79,7 @@ export interface ProveArgs {
   readonly help: boolean;
 }
 
-export function parseProveArgs(argv: readonly string[]): ProveArgs {
+export function parseProveArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ProveArgs {
   let parsed;
   try {
     parsed = utilParseArgs({
@@ -96,8 +97,10 @@ export function parseProveArgs(argv: readonly string[]): ProveArgs {
   if (bad.length) throw new Error(`${bad.map((b) => `unknown property ${b}`).join('; ')}; the prover judges ${PROVER_PROPERTIES.join(', ')}`);
   const boundName = (o.bound ?? 'full') as 'full' | 'small';
   if (boundName !== 'full' && boundName !== 'small') throw new Error(`--bound is full or small, got "${o.bound}"`);
-  const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : Number(o.rlimit);
-  if (!Number.isSafeInteger(rlimit) || rlimit < 1) throw new Error(`--rlimit needs a positive integer, got "${o.rlimit}"`);
+  const rlimit = o.rlimit === undefined ? DEFAULT_RLIMIT : readInt('--rlimit', o.rlimit, RUNS);
+  // the environment is held to the check's rules even where prove does not use it (--self-test reads FC_SEED): a CI's typo is said at once
+  optionsFromEnv(env);
+  readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
   return {
     targets: positionals, fromKernel: o['from-kernel'] ?? [], ...(props ? { properties: props as PropertyId[] } : {}), bound: boundName === 'full' ? FULL_BOUND : SMALL_BOUND, boundName, rlimit,
     ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, selfTest: o['self-test'] ?? false, help: o.help ?? false,
