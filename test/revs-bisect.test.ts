@@ -142,7 +142,10 @@ withGit('a bisect step that cannot judge its commit is 125, never 0; one that is
     expect(step(scratch)).toMatchObject({ code: BISECT.skip, out: expect.stringMatching(/^bisect: skip \(exit 125\): the harness cannot take this commit's file: .*guest_memfd\.c: no definition of/) });
     expect(step(path.join(scratch, 'no-such-tree'))).toMatchObject({ code: BISECT.abort });
     expect(step(path.join(FIX, 'linux-2026'), '--runs', 'many')).toMatchObject({ code: BISECT.abort, err: expect.stringMatching(/--runs needs an integer[\s\S]*bisect: abort \(exit 128\)/) });
-    expect(step(path.join(FIX, 'linux-2026'))).toMatchObject({ code: BISECT.good });
+    expect(step(path.join(FIX, 'linux-2026'))).toMatchObject({ code: BISECT.good, out: expect.stringMatching(/^bisect: good \(exit 0\): every property named passes$/m) });
+    // an advisory property named is bisected as asked (a failure is bad, though never a mismatch), and one no commit can judge skips
+    expect(step(path.join(FIX, 'linux-6.8'), '--property', 'no-redundant-unmap')).toMatchObject({ code: BISECT.bad, out: expect.stringMatching(/^bisect: bad \(exit 1\): it fails no-redundant-unmap$/m) });
+    expect(step(path.join(FIX, 'linux-2026'), '--property', 'bind-within-file')).toMatchObject({ code: BISECT.skip, out: expect.stringMatching(/^bisect: skip \(exit 125\): no property named is judged at this commit \(bind-within-file: not judged\)$/m) });
     // a 6.8-era bind fails at every commit before 7.2: a bad step that fails only it says how to bisect around it
     const all = checkHere(['--from-kernel', path.join(FIX, 'linux-6.8'), '--bisect', '--runs', '200', '--property', `bind-within-file,${INVALIDATION}`], { REPORTS_DIR: '' });
     expect(all).toMatchObject({ code: BISECT.bad, out: expect.stringMatching(/^bisect: bad \(exit 1\): it fails bind-within-file \(every tree from 6\.8 to 7\.1 fails it: to bisect an invalidation regression, name the others with --property no-stale-mapping,.*mmu-bookkeeping\)$/m) });

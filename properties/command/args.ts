@@ -52,7 +52,8 @@ variant runs in a process of its own; nothing of it runs in the command.
                       commit x property table and the first commit whose verdict changed
   --bisect            with --from-kernel TREE and --property: a git bisect run step. Exit 0 good
                       (each property named passes), 1 bad (one fails), 125 when the commit cannot
-                      be judged (no guest_memfd file, or one the harness cannot take), 128 (aborts
+                      be judged (no guest_memfd file, one the harness cannot take, or none of
+                      the properties named judged there), 128 (aborts
                       the bisect) when the command line or the machine is wrong. Every step
                       runs seed ${BISECT_SEED} unless --seed or FC_SEED names another
   --review            with --patch or --rev: the result as plain text wrapped at 72 columns, to

@@ -28,11 +28,18 @@ export function bisectPrecheck(tree: string): BisectResult | undefined {
 export const bisectLoadFailure = (e: Error): BisectResult =>
   e.name === 'GccNotFoundError' ? { code: BISECT.abort, why: e.message } : { code: BISECT.skip, why: `the harness cannot take this commit's file: ${e.message}` };
 
-/** The step's verdicts: skip when one could not be reached, bad when one differs from what a tree must do, else good. */
+/**
+ * The step's verdicts on the properties named: skip when one could not be reached or none was
+ * judged at this commit, bad when one fails (an advisory one too: it was named to be bisected,
+ * though it is never a mismatch) or differs from what a tree must do, else good.
+ */
 export function bisectVerdict(verdicts: readonly Verdict[]): BisectResult {
   const unjudged = verdicts.find((v) => v.harnessError !== undefined || v.confirmation === 'not-reproduced');
   if (unjudged) return { code: BISECT.skip, why: `${unjudged.property} could not be judged: ${unjudged.harnessError ?? 'its failure did not reproduce in a fresh process'}` };
-  const bad = verdicts.filter((v) => !v.matches);
+  if (verdicts.length && verdicts.every((v) => v.actual === 'not-judged')) {
+    return { code: BISECT.skip, why: `no property named is judged at this commit (${verdicts.map((v) => v.property).join(', ')}: not judged)` };
+  }
+  const bad = verdicts.filter((v) => !v.matches || v.actual === 'fail');
   if (bad.length) {
     const ids = [...new Set(bad.map((v) => v.property))];
     // the kernel's own overflow (fixed for 7.2): a bisect of an invalidation regression meets it at every commit
@@ -41,7 +48,7 @@ export function bisectVerdict(verdicts: readonly Verdict[]): BisectResult {
     return { code: BISECT.bad, why: `it fails ${ids.join(', ')}${bindOnly}` };
   }
   if (verdicts.length === 0) return { code: BISECT.skip, why: 'no property was judged' };
-  return { code: BISECT.good, why: 'every property it must pass passes' };
+  return { code: BISECT.good, why: 'every property named passes' };
 }
 
 const WORD: Record<BisectCode, string> = { 0: 'good', 1: 'bad', 125: 'skip', 128: 'abort' };
