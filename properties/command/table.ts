@@ -15,7 +15,7 @@ export interface Cell {
 
 export function verdictCell(v: Cell | undefined): string {
   if (!v) return '-';
-  if (v.notRun) return 'not-run!';
+  if (v.notRun) return v.matches ? 'not-run' : 'not-run!';
   const word = v.actual === 'pass' ? 'pass' : v.actual === 'not-judged' ? 'n/a' : 'FAIL';
   return v.matches ? word : `${word}!`;
 }
@@ -26,7 +26,10 @@ export function verdictTable(verdicts: readonly Cell[]): string {
   const rows = names.map((name) => [name, ...PROPERTY_IDS.map((id) => verdictCell(verdicts.find((v) => v.variant === name && v.property === id)))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const legend = verdicts.some((v) => v.actual === 'not-judged')
-    ? ['n/a: not judged, never a pass (bind-within-file judges a variant\'s kvm_gmem_bind(): one with no bind() gets no verdict there; --json says "not-judged")'] : [];
+  const legend = [
+    ...(verdicts.some((v) => v.actual === 'not-judged')
+      ? ['n/a: not judged, never a pass (bind-within-file judges a variant\'s kvm_gmem_bind(): one with no bind() gets no verdict there; --json says "not-judged")'] : []),
+    ...(verdicts.some((v) => v.notRun) ? ['not-run: no verdict, the variant hung on an earlier property and runs nothing more (--json: "notRun": true)'] : []),
+  ];
   return [line(header), ...rows.map(line), ...legend].join('\n');
 }
