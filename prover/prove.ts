@@ -66,9 +66,11 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
   for (const shape of shapes) {
     if (open().length === 0) break;
     // a bind shape is judged by bind-within-file only, an invalidation shape by the others
-    if (!open().some((id) => (id === 'bind-within-file') === (shape.op === 'bind'))) continue;
+    const judgedHere = () => open().filter((id) => (id === 'bind-within-file') === (shape.op === 'bind'));
+    if (!judgedHere().length) continue;
     const ts = performance.now();
-    const doubt = (why: string) => { for (const id of open()) if (!doubts.has(id)) doubts.set(id, `${why} (in ${shapeWords(shape)})`); };
+    // what a shape leaves undecided casts doubt on its own properties only
+    const doubt = (why: string) => { for (const id of judgedHere()) if (!doubts.has(id)) doubts.set(id, `${why} (in ${shapeWords(shape)})`); };
     const onPath = async (run: Run) => {
       paths++;
       // a run cut short recorded only part of what the variant does: nothing it shows may be a counterexample

@@ -61,6 +61,13 @@ test.each([
   expect(r.paths).toBeLessThan(30);
 }, 60_000);
 
+test('a loop cut in kvm_gmem_bind() leaves bind-within-file unknown and the invalidation\'s properties proved (a shape doubts only what it judges)', async () => {
+  const file = path.join(__dirname, 'fixtures', 'prover', 'bind-loop.ts');
+  const r = await proveVariant(file, { solver, bound: SMALL_BOUND, properties: ['no-stale-mapping', 'bind-within-file'] });
+  expect(r.results.map((p) => [p.property, p.status])).toEqual([['no-stale-mapping', 'proved'], ['bind-within-file', 'unknown']]);
+  expect(r.results[1].reason).toContain(` at ${loopLine(file, 'while (o')} (in `);
+}, 120_000);
+
 test('a shape past its paths is cut: unknown, never proved', async () => {
   const r = await proveVariant(`${__dirname}/../variants/fixed.ts`, { solver, ...punchOnly, properties: ['no-stale-mapping'], limits: { ...EXPLORE_LIMITS, paths: 3 } });
   expect(r.results.map((p) => p.status)).toEqual(['unknown']);
