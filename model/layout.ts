@@ -58,11 +58,15 @@ const viewsCache = new WeakMap<Layout, readonly Layout[]>();
  * adds one per file it makes; the in-flight intra-host migration series add one per VM).
  */
 export function addView(layout: Layout, vmType?: VmType): Layout {
-  const view: Layout = Object.freeze({
+  return Object.freeze({ ...layout, otherViews: Object.freeze([...(layout.otherViews ?? []), newView(layout, vmType)]) });
+}
+
+/** The view addView() adds to `layout`'s file, on its own: no bindings yet. */
+export function newView(layout: Layout, vmType?: VmType): Layout {
+  return Object.freeze({
     filePages: layout.filePages, slots: Object.freeze([]), ...(vmType && vmType !== 'default' ? { vmType } : {}),
     ...(layout.pageOrder ? { pageOrder: layout.pageOrder } : {}), ...(layout.bindEra ? { bindEra: layout.bindEra } : {}),
   });
-  return Object.freeze({ ...layout, otherViews: Object.freeze([...(layout.otherViews ?? []), view]) });
 }
 
 /** The userspace request: struct kvm_userspace_memory_region2 with KVM_MEM_GUEST_MEMFD set. */

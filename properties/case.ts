@@ -3,7 +3,7 @@
 // layout's bind era, so a generated case is one that kernel would accept.
 
 import { Operation } from '../model/callers';
-import { BindEra, Layout, PAGE_SHIFT, addView, bindEach, createGmem } from '../model/layout';
+import { BindEra, Layout, PAGE_SHIFT, Region2, bindEach, createGmem, newView } from '../model/layout';
 import { recent } from '../model/recent';
 import { VmType } from '../model/vm';
 
@@ -56,20 +56,23 @@ export const inVm = (c: Case, vmType: VmType): Case => (vmType === 'default' ? c
 export const materialize: (spec: LayoutSpec) => Layout = recent(4, (spec: LayoutSpec) => bindAll(spec));
 
 function bindAll(spec: LayoutSpec): Layout {
-  let layout = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0, spec.bindEra);
-  if (spec.vmType && spec.vmType !== 'default') layout = Object.freeze({ ...layout, vmType: spec.vmType });
-  const views: readonly ViewSpec[] = [spec, ...(spec.otherViews ?? [])];
-  views.forEach((v, i) => {
-    if (i > 0) layout = addView(layout, v.vmType);
-    layout = bindEach(layout, v.slots.map((s) => ({
-      slot: s.id,
-      guest_phys_addr: s.base_gfn << PAGE_SHIFT,
-      memory_size: s.npages << PAGE_SHIFT,
-      guest_memfd_offset: s.pgoff << PAGE_SHIFT,
-    })), i);
-  });
-  return layout;
+  const file = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0, spec.bindEra);
+  const vm = spec.vmType && spec.vmType !== 'default' ? Object.freeze({ ...file, vmType: spec.vmType }) : file;
+  const first = bindEach(vm, regionsOf(spec.slots));
+  if (!spec.otherViews?.length) return first;
+  // each view binds against its own bindings only (model/layout.ts gmemBind), so each is bound on
+  // its own, in view order, and the layout made once: what addView() and bindEach(view) make
+  const others = spec.otherViews.map((v) => bindEach(newView(file, v.vmType), regionsOf(v.slots)));
+  return Object.freeze({ ...first, otherViews: Object.freeze(others) });
 }
+
+/** KVM_SET_USER_MEMORY_REGION2's requests for the slots of a view, in order. */
+const regionsOf = (slots: readonly SlotSpec[]): Region2[] => slots.map((s) => ({
+  slot: s.id,
+  guest_phys_addr: s.base_gfn << PAGE_SHIFT,
+  memory_size: s.npages << PAGE_SHIFT,
+  guest_memfd_offset: s.pgoff << PAGE_SHIFT,
+}));
 
 /** The views of a spec, the first one first (model/layout.ts viewsOf). */
 export const viewSpecs = (spec: LayoutSpec): ViewSpec[] => [{ slots: spec.slots, ...(spec.vmType ? { vmType: spec.vmType } : {}) }, ...(spec.otherViews ?? [])];
