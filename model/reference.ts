@@ -40,7 +40,10 @@ export function expectedUnmaps(layout: Layout, start: bigint, end: bigint, view 
  * bound to the inode; a release (`only`) in the one view whose file is closed.
  */
 export function expectedUnmapsOfViews(layout: Layout, start: bigint, end: bigint, only?: number): SlotGfns[] {
-  return viewsOf(layout).flatMap((v, i) => (only === undefined || only === i ? expectedUnmaps(v, start, end, i) : []));
+  if (!layout.otherViews?.length) return only === undefined || only === 0 ? expectedUnmaps(layout, start, end, 0) : [];
+  const out: SlotGfns[] = [];
+  viewsOf(layout).forEach((v, i) => { if (only === undefined || only === i) out.push(...expectedUnmaps(v, start, end, i)); });
+  return out;
 }
 
 /** The gfns of the slot's own frames: [base_gfn, base_gfn + npages). */

@@ -287,11 +287,12 @@ const viewOf = (types: readonly VmType[]): Gen<RawView> => {
 };
 
 function otherView(first: LayoutSpec, v: RawView): ViewSpec {
-  const kept = first.slots.flatMap((s, i) => {
+  const kept: SlotSpec[] = [];
+  first.slots.forEach((s, i) => {
     const k = v.keep[i % v.keep.length];
-    if (k.drop) return [];
+    if (k.drop) return;
     const trim = k.trim < s.npages ? k.trim : s.npages - 1n;
-    return [{ id: s.id, pgoff: s.pgoff + trim, npages: s.npages - trim, base_gfn: s.base_gfn + trim }];
+    kept.push({ id: s.id, pgoff: s.pgoff + trim, npages: s.npages - trim, base_gfn: s.base_gfn + trim });
   });
   // one slide along the file for the whole view, clamped so that every binding stays inside it
   const first0 = kept.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), first.filePages);

@@ -63,7 +63,10 @@ function byView<T>(views: number, xs: readonly T[], viewOf: (x: T) => number): T
 /** diff() of every view, each slot with its view. */
 export const diff: (o: Outcome) => readonly SlotDiff[] = recent(4, (o: Outcome) => {
   const views = viewOutcomes(o);
-  return views.length === 1 ? diffOfView(o, 0) : views.flatMap(({ view, outcome }) => diffOfView(outcome, view));
+  if (views.length === 1) return diffOfView(o, 0);
+  const out: SlotDiff[] = [];
+  for (const { view, outcome } of views) out.push(...diffOfView(outcome, view));
+  return out;
 });
 
 /**

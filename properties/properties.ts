@@ -139,13 +139,18 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
 function bracketCoverage(o: Outcome): string[] {
   const r = o.resolved;
   if (r.kind !== 'invalidate' || !r.convert) return [];
-  const added = normalize(o.events.flatMap((e) => (e.op === 'range_add' && e.start < e.end ? [{ start: e.start, end: e.end }] : [])));
-  return expectedUnmaps(o.layout, r.convert.bracket.start, r.convert.bracket.end).flatMap((need) => {
+  const adds: Range[] = [];
+  for (const e of o.events) if (e.op === 'range_add' && e.start < e.end) adds.push({ start: e.start, end: e.end });
+  const added = normalize(adds);
+  const out: string[] = [];
+  for (const need of expectedUnmaps(o.layout, r.convert.bracket.start, r.convert.bracket.end)) {
     const left = subtract([need.gfns], added);
-    const what = o.layout.pageOrder ? `the huge page(s) [${r.convert!.bracket.start}, ${r.convert!.bracket.end}) being converted (a racing fault could map them huge)`
-      : `the pages [${r.convert!.bracket.start}, ${r.convert!.bracket.end}) being converted (a racing fault would not retry)`;
-    return left.length ? [`the invalidation's ranges leave out gfns ${ranges(left)} of slot ${need.slot.id}, backed by ${what}`] : [];
-  });
+    if (!left.length) continue;
+    const what = o.layout.pageOrder ? `the huge page(s) [${r.convert.bracket.start}, ${r.convert.bracket.end}) being converted (a racing fault could map them huge)`
+      : `the pages [${r.convert.bracket.start}, ${r.convert.bracket.end}) being converted (a racing fault would not retry)`;
+    out.push(`the invalidation's ranges leave out gfns ${ranges(left)} of slot ${need.slot.id}, backed by ${what}`);
+  }
+  return out;
 }
 
 const mmuBookkeeping: Property = {

@@ -66,7 +66,7 @@ export function execute(variant: Variant, c: Case, word: Word = WORD64): Outcome
   } catch (e) {
     fault = { phase: recorder.phase, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
-  return { ...before, events: recorder.events, walks, fault };
+  return { case: c, layout, resolved, expected: before.expected, events: recorder.events, walks, fault };
 }
 
 /** A bind request: the variant's kvm_gmem_bind() on the new slot, on the first view's file. */
