@@ -18,7 +18,9 @@ export function intersect(a: Range, b: Range): Range | null {
 export function normalize(rs: readonly Range[]): Range[] {
   // most sets the properties meet hold one range
   if (rs.length <= 1) return rs.length === 1 && !isEmpty(rs[0]) ? [{ start: rs[0].start, end: rs[0].end }] : [];
-  const sorted = rs.filter((r) => !isEmpty(r)).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const live = rs.filter((r) => !isEmpty(r));
+  // a slot's unmaps come in gfn order: sorted already, most of the time
+  const sorted = inOrder(live) ? live : live.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   const out: Range[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
@@ -30,6 +32,11 @@ export function normalize(rs: readonly Range[]): Range[] {
   }
   return out;
 }
+
+const inOrder = (rs: readonly Range[]): boolean => {
+  for (let i = 1; i < rs.length; i++) if (rs[i].start < rs[i - 1].start) return false;
+  return true;
+};
 
 /** The indices of `from` that no range of `minus` covers. */
 export function subtract(from: readonly Range[], minus: readonly Range[]): Range[] {
