@@ -9,6 +9,8 @@ import { pgoff_t } from './word';
 
 export const CORRECTNESS = ['no-stale-mapping', 'no-collateral-unmap', 'ranges-well-formed', 'no-warn', 'mmu-bookkeeping', 'bind-within-file'] as const;
 export const ADVISORY = ['no-redundant-unmap'] as const;
+/** The correctness properties of the invalidation itself (all but kvm_gmem_bind()'s): what a bisect of an invalidation regression names. */
+export const INVALIDATION = CORRECTNESS.filter((id) => id !== 'bind-within-file');
 export const PROPERTY_IDS = [...CORRECTNESS, ...ADVISORY] as const;
 export type PropertyId = (typeof PROPERTY_IDS)[number];
 

@@ -38,22 +38,25 @@ test('an origin names the base and any equivalence argument', () => {
 
 const killed = mutants.filter((m) => !m.equivalent);
 
-// A kill is a matter of odds: u-end-find-to-end needs about 100 cases on average and survived the
-// first 1000 at 4 of 30000 seeds (FC_SEED=-613667415 killed it at case 1068). So a run of the
-// default count at the next seed, and at the one after, may kill it: three runs survived are a
-// mutant the run count no longer kills, not chance (about 1 in 10^11 for it).
+// A kill is a matter of odds. Every mutant is killed within the default count at every seed
+// measured (30000), but one: u-end-find-to-end needs about 100 cases on average and survived the
+// first 1000 at 4 of 30000 seeds (FC_SEED=-613667415 killed it at case 1068). It alone gets the
+// next two seeds too: three runs survived are a run count that no longer kills it, not chance
+// (about 1 in 10^11).
+const RUNS_OF: Record<string, number> = { 'u-end-find-to-end': 3 };
 test.each(killed.map((m) => [m.variant.name, m] as const))(
-  `%s is killed within ${DEFAULT_NUM_RUNS} cases by a property it declares to fail, at FC_SEED=${seed} or one of the next 2 seeds`,
+  `%s is killed within ${DEFAULT_NUM_RUNS} cases by a property it declares to fail, at FC_SEED=${seed}`,
   (name, m) => {
     const ids = declaredKillers(m, baseOf(m.base));
+    const runs = RUNS_OF[name] ?? 1;
     const survived: string[] = [];
-    for (let at = seed; survived.length < 3; at++) {
+    for (let at = seed; survived.length < runs; at++) {
       const d = detect(m.variant, { seed: at, cap: DEFAULT_NUM_RUNS, properties: ids });
       expect(d.harnessError).toBeUndefined();
       if (Object.keys(d.first).length > 0) break;
       survived.push(`seed ${at}`);
     }
-    expect([name, survived.length < 3 ? 'killed' : `survived ${DEFAULT_NUM_RUNS} cases of ${ids.join(', ')} at ${survived.join(', ')}`]).toEqual([name, 'killed']);
+    expect([name, survived.length < runs ? 'killed' : `survived ${DEFAULT_NUM_RUNS} cases of ${ids.join(', ')} at ${survived.join(', ')}`]).toEqual([name, 'killed']);
   },
 );
 

@@ -18,6 +18,7 @@ import buggy from '../variants/buggy';
 import upstream from '../variants/upstream';
 import { seed } from './native-helpers';
 import { verdictCell } from '../properties/command/table';
+import { checkHere } from './command-helpers';
 
 const opts = { seed, numRuns: 1000 as const, word: WORD64 };
 /** The engine's isolated executor over a C variant's runner, with the variant at hand. */
@@ -79,5 +80,9 @@ test('a confirmed C hang fails its property once, unshrunk, and the variant runs
   const advisory = checkProperty(hangC.variant, property('no-redundant-unmap'), { ...opts, numRuns: 300, isolated: hangC });
   expect(advisory).toMatchObject({ notRun: true, matches: true });
   expect([verdictCell(next), verdictCell(advisory)]).toEqual(['not-run!', 'not-run']);
+  // the exhaustive scope says the same of the properties after its hang
+  const scope = JSON.parse(checkHere(['test/fixtures/c/hang.c', '--exhaustive', '2', '--json']).out) as { verdicts: Array<{ property: string; matches: boolean }> };
+  expect(scope.verdicts.filter((x) => ['no-stale-mapping', 'no-redundant-unmap'].includes(x.property)).map((x) => [x.property, x.matches]))
+    .toEqual([['no-stale-mapping', false], ['no-redundant-unmap', true]]);
   expect(hangC.runner.confirmations).toBe(1);
 });

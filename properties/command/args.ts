@@ -4,10 +4,7 @@
 
 import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
-import { CORRECTNESS, PROPERTY_IDS, PropertyId } from '../../model/variant';
-
-/** The correctness properties of the invalidation itself: what a bisect of an invalidation regression names. */
-const INVALIDATION = CORRECTNESS.filter((id) => id !== 'bind-within-file');
+import { INVALIDATION, PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { optionsFromEnv } from '../engine/engine';
 import { IntRule, RUNS, SEED, SettingError, readInt, readSwitch } from '../engine/settings';
 import { Shard, parseShard } from '../engine/shard';

@@ -5,7 +5,7 @@
 // "bad" to git, so a commit the harness cannot take would be blamed: it is never used here.
 
 import fs from 'fs';
-import { CORRECTNESS } from '../../model/variant';
+import { INVALIDATION } from '../../model/variant';
 import type { Verdict } from '../engine/engine';
 import { isKernelTree } from './targets';
 
@@ -44,7 +44,7 @@ export function bisectVerdict(verdicts: readonly Verdict[]): BisectResult {
     const ids = [...new Set(bad.map((v) => v.property))];
     // the kernel's own overflow (fixed for 7.2): a bisect of an invalidation regression meets it at every commit
     const bindOnly = ids.length === 1 && ids[0] === 'bind-within-file'
-      ? ` (every tree from 6.8 to 7.1 fails it: to bisect an invalidation regression, name the others with --property ${CORRECTNESS.filter((id) => id !== 'bind-within-file').join(',')})` : '';
+      ? ` (every tree from 6.8 to 7.1 fails it: to bisect an invalidation regression, name the others with --property ${INVALIDATION.join(',')})` : '';
     return { code: BISECT.bad, why: `it fails ${ids.join(', ')}${bindOnly}` };
   }
   if (verdicts.length === 0) return { code: BISECT.skip, why: 'no property was judged' };

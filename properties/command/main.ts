@@ -12,7 +12,7 @@ import { ExhaustiveVerdict, WHOLE, checkExhaustive, countScope, parseShard } fro
 import { Shard, shardName } from '../engine/shard';
 import { HANDOVER_FORMAT, HandedVariant, Handover, handedVerdict } from './handover';
 import { Outcome } from '../engine/execute';
-import { Verdict, VariantInfo, checkVariant, screens } from '../engine/engine';
+import { Verdict, VariantInfo, checkVariant, notRunMatches, screens } from '../engine/engine';
 import { outsideOf } from '../engine/saved-cases';
 import { ReplayTarget, failureReplay, formatFailure, formatOutcome, shellWord } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
@@ -479,7 +479,7 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warni
         // a hang stops every property on the same case: the first reports it, as a check does
         const notRun = v.counterexample?.fault?.hang === true && hangShown;
         hangShown ||= v.counterexample?.fault?.hang === true;
-        const verdict = { ...v, seed: 0, path: exhaustivePath(args.exhaustive!), numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated) };
+        const verdict = { ...v, ...(notRun ? { matches: notRunMatches(v.expected) } : {}), seed: 0, path: exhaustivePath(args.exhaustive!), numShrinks: 0, notRun, confirmation: confirmSmallest(v, isolated) };
         // a shard saves nothing: --merge saves what the whole scope found
         if (args.shard) return { ...verdict, dir };
         if (!savesReports(args.reportsDir, { kernelTree })) return { ...verdict, dir, unsaved: v.actual === 'fail' };

@@ -100,6 +100,9 @@ export const DEFAULT_NUM_RUNS = 1000;
  * its flag (--seed, --runs), and a bad one is a SettingError naming the variable. Set but empty
  * is unset, as a shell's `FC_SEED= npm test` means.
  */
+/** A property not run after a hang has no verdict: a mismatch, except an advisory one, which never is (the hang itself already is). */
+export const notRunMatches = (expected: Expectation): boolean => expected === 'report';
+
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
   const num = (name: string, rule: IntRule, fallback: () => number) => {
     const raw = env[name];
@@ -149,8 +152,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   const before = isolated?.hungOn();
   if (before && !isolated!.claimHang()) {
     return {
-      // no verdict: a mismatch, except for an advisory property, which never is one (the hang itself already is)
-      ...base, numRuns: 0, actual: 'fail', matches: expected === 'report', notRun: true,
+      ...base, numRuns: 0, actual: 'fail', matches: notRunMatches(expected), notRun: true,
       counterexample: before.outcome,
       violations: [`not run: the variant hung on a case of an earlier property (${before.message})`],
     };
