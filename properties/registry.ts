@@ -106,12 +106,15 @@ export function bindFault(v: { bind?: unknown; bindEra?: unknown; expect?: Parti
   return null;
 }
 
+/** What a variant file's top-level code threw, as the check and the prover both say it. */
+export const threwAtImport = (e: unknown): string => `threw at import: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+
 /** The file's module; what its top-level code throws is the file's fault, and names it. */
 function importVariantFile(file: string): { default?: unknown } {
   try {
     return require(path.resolve(file)) as { default?: unknown };
   } catch (e) {
-    throw new VariantFileError(file, `threw at import: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    throw new VariantFileError(file, threwAtImport(e));
   }
 }
 

@@ -6,6 +6,7 @@
 
 import { PROPERTY_IDS, PropertyId, Variant } from '../model/variant';
 import { notJudged, property } from '../properties/properties';
+import { threwAtImport } from '../properties/registry';
 import { Witnesses, violation } from './encode';
 import { ExploreLimits, Harness, Run, explore, loadHarness, pathQuery } from './explore';
 import { Bound, FULL_BOUND, Shape, boundWords, shapeWords, shapesFor } from './shapes';
@@ -35,8 +36,8 @@ export function loadSymbolicVariant(file: string, load = symbolicLoader()): Vari
   try {
     mod = load(file) as { default?: Variant };
   } catch (e) {
-    // as the check says it (registry.ts): what its top-level code throws is the file's fault
-    throw new Error(`${file}: threw at import: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    // what its top-level code throws is the file's fault, said as the check says it
+    throw new Error(`${file}: ${threwAtImport(e)}`);
   }
   const v = mod.default;
   if (!v || typeof v.invalidate_begin !== 'function') throw new Error(`${file}: does not default-export a variant`);
