@@ -11,6 +11,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { makeFolder } = require('./make-folder');
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -50,23 +51,6 @@ function transpile(/** @type {string} */ file, /** @type {string} */ text) {
   }).outputText;
 }
 
-/**
- * Makes `dir` and the folders above it that are missing, one at a time: Node 20's recursive
- * mkdirSync never returns for a path under /proc (GMEM_JS_CACHE=/proc/x hung every command before
- * it could refuse the variable). Throws when a folder cannot be made.
- */
-function makeDirs(/** @type {string} */ dir) {
-  const missing = [];
-  for (let at = path.resolve(dir); !fs.existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at);
-  for (const d of missing) {
-    try {
-      fs.mkdirSync(d);
-    } catch (e) {
-      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
-    }
-  }
-}
-
 /** The JavaScript of a .ts file's text: from the cache, or transpiled and then cached (written whole, by rename). */
 function compiled(/** @type {string} */ file, /** @type {string} */ text) {
   const dir = cacheDir();
@@ -76,7 +60,7 @@ function compiled(/** @type {string} */ file, /** @type {string} */ text) {
   } catch {
     const js = transpile(file, text);
     try {
-      makeDirs(dir);
+      makeFolder(dir);
       const tmp = `${at}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, js);
       fs.renameSync(tmp, at);

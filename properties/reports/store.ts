@@ -9,6 +9,7 @@ import { expectedUnmapsOfViews } from '../../model/reference';
 import { WORD64 } from '../../model/word';
 import { materialize } from '../case';
 import { ReportRecord, body, caseOf, legacyReportStem, reportStem, schemaFault, upgradeRecord, viewField } from './record';
+import { makeFolder as makeFolderOf } from '../isolation/make-folder';
 
 export const REPORTS_DIR = path.join(__dirname, '..', '..', 'shrink-reports');
 
@@ -126,31 +127,8 @@ export function loadReports(dir: string = reportsDir()): SavedReport[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE).sort().map((f) => loadReport(path.join(dir, f)));
 }
 
-/**
- * Makes the folder `dir` (the reports folder, or `what` names it) and any folders above it that
- * are missing, one at a time: Node 20's recursive mkdirSync never returns for a path under
- * /proc. A part of the path that is a file, or a folder the system will not make, is an error
- * that names the folder.
- */
-export function makeFolder(dir: string, what = `the reports folder ${dir}`): void {
-  const cannot = (why: string) => new Error(`${what} cannot be made: ${why}`);
-  const missing: string[] = [];
-  let at = path.resolve(dir);
-  while (!fs.existsSync(at) && path.dirname(at) !== at) {
-    missing.unshift(at);
-    at = path.dirname(at);
-  }
-  if (!fs.statSync(at).isDirectory()) throw cannot(`${at} is not a folder`);
-  for (const d of missing) {
-    try {
-      fs.mkdirSync(d);
-    } catch (e) {
-      // made meanwhile by another run is fine; a link to nothing is not a folder
-      const made = (e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(d, { throwIfNoEntry: false })?.isDirectory() === true;
-      if (!made) throw cannot((e as Error).message);
-    }
-  }
-}
+/** Makes the folder `dir` and the missing folders above it; an error names it (`what`: the reports folder, by default). */
+export const makeFolder = (dir: string, what = `the reports folder ${dir}`): void => makeFolderOf(dir, what);
 
 /** Write `text` to `file` through a temporary file in the same folder, unless it is already there. */
 export function writeAtomic(file: string, text: string): boolean {

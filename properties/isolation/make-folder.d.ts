@@ -1,0 +1,2 @@
+// Types of make-folder.js (plain JavaScript: the TypeScript loader needs it).
+export function makeFolder(dir: string, what?: string): void;
