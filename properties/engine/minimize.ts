@@ -73,6 +73,8 @@ function* smallerLayouts(l: LayoutSpec): Generator<LayoutSpec> {
     for (const g of [0n, s.base_gfn / 2n, s.base_gfn - 1n]) if (g >= 0n && g < s.base_gfn) yield put({ ...s, base_gfn: g });
     // one binding moved toward index 0 on its own (bind() refuses it if it lands on another)
     for (const p of [0n, s.pgoff / 2n, s.pgoff - 1n]) if (p >= 0n && p < s.pgoff) yield put({ ...s, pgoff: p });
+    // its id toward its place, as a later view's slots are: a view made the whole file keeps its ids
+    if (s.id !== i) yield put({ ...s, id: i });
   }
   const used = l.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 1n);
   for (const f of [used, l.filePages - 1n]) if (f >= used && f < l.filePages) yield { ...l, filePages: f };
