@@ -109,8 +109,19 @@ function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
   };
 }
 
+// a pure function of its three inputs, and a proof or a suite loads the same files again and
+// again (each loader, each shape): each text is transformed once per process
+const transformed = new Map<string, string>();
+
 /** The file's JavaScript with the runtime (prover/runtime.ts unless another is named) routed in. */
 export function transformSource(file: string, text: string, runtime = RUNTIME): string {
+  const key = `${runtime}\0${path.resolve(file)}\0${text}`;
+  let js = transformed.get(key);
+  if (js === undefined) transformed.set(key, (js = transformOnce(file, text, runtime)));
+  return js;
+}
+
+function transformOnce(file: string, text: string, runtime: string): string {
   const out = ts.transpileModule(text, {
     fileName: file,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
