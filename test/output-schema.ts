@@ -30,10 +30,12 @@ function compiledSchema(): Validate {
   } catch {
     const ajv = new Ajv2020({ ...OPTIONS, code: { source: true } });
     code = standaloneCode(ajv, ajv.compile(JSON.parse(text)));
-    fs.mkdirSync(CACHE, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, code);
-    fs.renameSync(tmp, file);
+    try {
+      fs.mkdirSync(CACHE, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, code);
+      fs.renameSync(tmp, file);
+    } catch { /* a read-only cache only costs time */ }
   }
   // the standalone code requires ajv's runtime helpers: resolved from here, as ajv's own would be
   const m = { exports: {} as { default?: Validate } };
