@@ -44,18 +44,24 @@ const viewsOfOutcome = recent(4, splitViews);
 function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome: Outcome }> {
   const views = viewsOf(o.layout);
   if (views.length === 1) return [{ view: 0, outcome: o }];
-  const expected = byView(views.length, o.expected, (e) => e.view);
-  const events = byView(views.length, o.events, (e) => e.view ?? 0);
-  const walks = byView(views.length, o.walks, (w) => w.view ?? 0);
+  const expected = byView(views.length, o.expected, viewOfExpected);
+  const events = byView(views.length, o.events, viewOfRecord);
+  const walks = byView(views.length, o.walks, viewOfRecord);
   return views.map((layout, view) => ({
     view,
     outcome: { ...o, layout, expected: expected[view], events: events[view], walks: walks[view] },
   }));
 }
 
+const viewOfExpected = (e: Outcome['expected'][number]) => e.view;
+/** An event's or a walk's view: absent for the first. */
+const viewOfRecord = (x: { readonly view?: number }) => x.view ?? 0;
+
 /** `xs` parted by view, each part in the order of `xs` (one pass, not a filter per view). */
 function byView<T>(views: number, xs: readonly T[], viewOf: (x: T) => number): T[][] {
-  const parts: T[][] = Array.from({ length: views }, () => []);
+  // a loop, not Array.from({ length }): this runs for every case of a file with several views
+  const parts: T[][] = [];
+  for (let v = 0; v < views; v++) parts.push([]);
   for (const x of xs) parts[viewOf(x)]?.push(x);
   return parts;
 }
