@@ -76,6 +76,12 @@ export class VariantFault extends Error {
 /** Every slot's frames, as a VM starts a case with them mapped (kept for a layout's cases; cutFrom() replaces ranges, never changes one). */
 const mappedAtFirst = recent(8, (layout: Layout) => normalize(layout.slots.map(slotGfns)));
 
+/** Whether a memslot of `slots` has id `id` (a loop: every unmap of every case asks). */
+function hasSlot(slots: readonly Memslot[], id: number): boolean {
+  for (const s of slots) if (s.id === id) return true;
+  return false;
+}
+
 /** One VM's side of a case: its MMU lock, its mmu_invalidate_in_progress, its mappings. */
 export class KvmRecorder {
   get events(): KvmEvent[] { return this.log.events; }
@@ -163,7 +169,7 @@ export class KvmRecorder {
     }
     const slot = range.slot as unknown;
     const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
-    if (typeof id !== 'number' || !this.slots.some((s) => s.id === id)) {
+    if (typeof id !== 'number' || !hasSlot(this.slots, id)) {
       throw new VariantFault(call, `range->slot is not a memslot of this VM${this.view ? ` (view ${this.view})` : ''} bound to the file`);
     }
   }
