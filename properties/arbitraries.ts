@@ -331,7 +331,8 @@ export function inViews(gen: Gen<Case>, vmTypes: readonly VmType[] | undefined):
     if (vs.length === 0) return c;
     const otherViews = vs.map((v) => otherView(c.layout, v));
     const op = c.op.kind === 'release' && which % (vs.length + 1) ? { kind: 'release' as const, view: which % (vs.length + 1) } : c.op;
-    return { ...c, layout: { ...c.layout, otherViews }, op };
+    // Object.assign, not a spread, to add a key (properties/case.ts inVm)
+    return { ...c, layout: Object.assign({}, c.layout, { otherViews }), op };
   };
 }
 
@@ -376,7 +377,8 @@ export function inSplitEra(gen: Gen<Case>, converts: boolean): Gen<Case> {
     const filePages = alignUp(c.layout.filePages, huge);
     // an order whose file would outgrow a loff_t stays at 4 KiB pages
     const order = filePages <= MAX_FILE_PAGES ? x.order : 0;
-    const layout = order ? { ...c.layout, filePages, pageOrder: order } : c.layout;
+    // Object.assign, not a spread, to add a key (properties/case.ts inVm)
+    const layout = order ? Object.assign({}, c.layout, { filePages, pageOrder: order }) : c.layout;
     const page = PAGE_SIZE << BigInt(order);
     let op = c.op;
     if (x.conversion) {
