@@ -87,8 +87,12 @@ export class KvmRecorder {
   get events(): KvmEvent[] { return this.log.events; }
   get phase(): Phase { return this.log.phase; }
   set phase(p: Phase) { this.log.phase = p; }
-  /** gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's frames start out mapped. */
-  private mapped: Range[];
+  /**
+   * gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's
+   * frames start out mapped. Made at the VM's first unmap (many cases unmap nothing in some VM).
+   */
+  private mapped: Range[] | undefined;
+  private readonly layout: Layout;
   private readonly vmType: VmType;
   private readonly slots: readonly Memslot[];
   /** kvm->mmu_invalidate_in_progress, and whether a range was added since it left 0. */
@@ -96,7 +100,7 @@ export class KvmRecorder {
   private rangeAdded = false;
 
   constructor(layout: Layout, readonly word: Word, readonly view = 0, readonly log: EventLog = new EventLog()) {
-    this.mapped = mappedAtFirst(layout).slice();
+    this.layout = layout;
     this.vmType = layout.vmType ?? 'default';
     this.slots = layout.slots;
   }
@@ -154,7 +158,7 @@ export class KvmRecorder {
     if (empty) this.kvmWarn('kvm_gfn_range_filter_to_root_types: WARN_ON_ONCE(!ret), an empty attribute filter');
     const reaches = roots.includes(memoryRoot(this.vmType));
     // The TDP MMU zaps by gfn whatever the slot: a range outside the slot is a wild unmap.
-    const hit = reaches && cutFrom(this.mapped, { start, end });
+    const hit = reaches && cutFrom((this.mapped ??= mappedAtFirst(this.layout).slice()), { start, end });
     this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit, ...(hasMirroredTdp(this.vmType) ? { roots } : {}) });
     return hit;
   }
