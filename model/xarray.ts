@@ -89,9 +89,10 @@ export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
   for (const slot of byPgoff(layout)) {
     if (endOf(slot) < start) continue;
     if (slot.pgoff > last) break;
-    for (const chunk of chunksOfSlot(slot, last)) {
-      if (chunk.last < start) continue;
-      const index = visits.length === 0 ? firstIndex(chunk, start) : chunk.first;
+    // the chunks as xa_store_range() made them, as [first, last] pairs (a walk keeps only its visits)
+    for (const [first, chunkLast] of storeRangeChunks(slot.pgoff, endOf(slot), last)) {
+      if (chunkLast < start) continue;
+      const index = visits.length === 0 ? firstIndex({ first }, start) : first;
       visits.push({ index, slot });
     }
   }
@@ -105,8 +106,14 @@ export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
  */
 export function xaFind(layout: Layout, index: bigint, max: bigint): Visit | null {
   if (index > max) return null;
-  const slot = byPgoff(layout).find((s) => endOf(s) >= index);
+  const slot = firstEndingAtOrAfter(byPgoff(layout), index);
   if (!slot || slot.pgoff > max) return null;
-  const chunks = chunksOfSlot(slot, index > slot.pgoff ? index : slot.pgoff);
-  return { index: firstIndex(chunks[chunks.length - 1], index), slot };
+  const chunks = storeRangeChunks(slot.pgoff, endOf(slot), index > slot.pgoff ? index : slot.pgoff);
+  return { index: firstIndex({ first: chunks[chunks.length - 1][0] }, index), slot };
+}
+
+/** The first binding (in index order) that ends at or after `index` (a loop: every xa_find() of every case asks). */
+function firstEndingAtOrAfter(bindings: readonly Memslot[], index: bigint): Memslot | undefined {
+  for (const s of bindings) if (endOf(s) >= index) return s;
+  return undefined;
 }
