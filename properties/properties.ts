@@ -50,6 +50,12 @@ const noCollateralUnmap: Property = {
   },
 };
 
+/** The slot an unmap names (a loop, not find(): every unmap of every case is looked up). */
+function slotOfUnmap(slots: readonly Memslot[], id: number): Memslot | undefined {
+  for (const s of slots) if (s.id === id) return s;
+  return undefined;
+}
+
 const rangesWellFormed: Property = {
   id: 'ranges-well-formed',
   title: 'each unmapped range is non-empty, not wrapped, inside its slot',
@@ -57,7 +63,7 @@ const rangesWellFormed: Property = {
     const out: string[] = [];
     for (const u of o.events) {
       if (u.op !== 'unmap') continue;
-      const slot = o.layout.slots.find((s) => s.id === u.slot)!;
+      const slot = slotOfUnmap(o.layout.slots, u.slot)!;
       if (u.start > u.end) out.push(`slot ${u.slot}: range ${show(u)} is wrapped`);
       else if (u.start === u.end) out.push(`slot ${u.slot}: range ${show(u)} is empty`);
       else if (u.start < slot.base_gfn || u.end > slot.base_gfn + slot.npages) out.push(`slot ${u.slot}: range ${show(u)} leaves the slot's gfns ${show(slotGfns(slot))}`);
