@@ -158,5 +158,10 @@ export function unbind(layout: Layout, id: number): Layout {
 
 /** The bindings in file-index order, as the xarray holds them. */
 export function bindingsByPgoff(layout: Layout): Memslot[] {
-  return [...layout.slots].sort((a, b) => (a.pgoff < b.pgoff ? -1 : a.pgoff > b.pgoff ? 1 : 0));
+  const slots = [...layout.slots];
+  // most layouts bind in file order: sorted already (the sort is stable, so the same either way)
+  for (let i = 1; i < slots.length; i++) {
+    if (slots[i].pgoff < slots[i - 1].pgoff) return slots.sort((a, b) => (a.pgoff < b.pgoff ? -1 : a.pgoff > b.pgoff ? 1 : 0));
+  }
+  return slots;
 }
