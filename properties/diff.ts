@@ -86,6 +86,8 @@ function diffOfView(o: Outcome, view: number): SlotDiff[] {
   // an unmap whose attribute filter left out the roots that map the memory unmapped nothing there (model/vm.ts)
   const root = memoryRoot(o.layout.vmType ?? 'default');
   // one pass over the reference and the log, each slot's ranges gathered in their order
+  // a view the reference spares and the variant did not touch has no slot to report
+  if (o.expected.length === 0 && !hasUnmap(o.events)) return [];
   const slots = new Map<number, { expected: Range[]; all: Range[]; inTime: Range[] }>();
   const of = (id: number) => {
     let x = slots.get(id);
@@ -105,3 +107,9 @@ function diffOfView(o: Outcome, view: number): SlotDiff[] {
     return { view, slot, expected, unmapped, missed: subtract(expected, normalize(inTime)), extra: subtract(unmapped, expected) };
   });
 }
+
+/** Whether the log holds an unmap. */
+const hasUnmap = (events: Outcome['events']): boolean => {
+  for (const e of events) if (e.op === 'unmap') return true;
+  return false;
+};
