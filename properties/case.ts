@@ -41,6 +41,9 @@ export interface Case {
 /** The case as the kernel of bind era `era` makes it; 6.8 to 7.1 is left unnamed, so its records stay as they were. */
 export function inBindEra(c: Case, era: BindEra | undefined): Case {
   if ((c.layout.bindEra ?? '6.8') === (era ?? '6.8')) return c;
+  // a layout drawn without the field (every generated one) is given it; else the field is taken
+  // out first, so that it comes last
+  if (era === '7.2' && !('bindEra' in c.layout)) return { ...c, layout: Object.assign({}, c.layout, { bindEra: era }) };
   const { bindEra: _, ...layout } = c.layout;
   return { ...c, layout: era === '7.2' ? Object.assign({}, layout, { bindEra: era }) : layout };
 }
