@@ -184,10 +184,17 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     slots: slotViews(v),
   }));
   const several = views.length > 1;
-  // a case has at most a few views of a few slots: lookups are a scan
-  const slotOf = (v: ViewState, id: number) => v.slots.find((s) => s.id === id);
+  // a case has at most a few views of a few slots: lookups are a scan (loops, as every KVM call
+  // of every case makes one: no callback per lookup)
+  const slotOf = (v: ViewState, id: number) => {
+    for (const s of v.slots) if (s.id === id) return s;
+    return undefined;
+  };
   /** Which VM a memslot object belongs to: an unmap names its slot, and must be made in that VM. */
-  const ownerOf = (slot: unknown) => views.find((v) => v.slots.includes(slot as KvmMemorySlot));
+  const ownerOf = (slot: unknown) => {
+    for (const v of views) if (v.slots.includes(slot as KvmMemorySlot)) return v;
+    return undefined;
+  };
   const files = views.map((v) => v.gmem);
   const list = {} as GmemList;
   const mapping = { i_private_list: list } as Inode['i_mapping'];
@@ -196,14 +203,12 @@ export function makeKernel(layout: Layout, word: Word): Machine {
   const mask = (call: string, y: unknown) => word.ul(requireWord(word, call, 'y', y) - 1n);
 
   const vmOf = (call: string, k: unknown): ViewState => {
-    const v = views.find((x) => x.gmem.kvm === k);
-    if (!v) throw new VariantFault(call, several ? 'kvm is not a VM bound to this file' : 'kvm is not this VM');
-    return v;
+    for (const v of views) if (v.gmem.kvm === k) return v;
+    throw new VariantFault(call, several ? 'kvm is not a VM bound to this file' : 'kvm is not this VM');
   };
   const viewOf = (call: string, xa: unknown): ViewState => {
-    const v = views.find((x) => x.gmem.bindings === xa);
-    if (!v) throw new VariantFault(call, several ? 'xa is not the bindings of a view of this file (f->bindings)' : 'xa is not the file\'s bindings (gmem->bindings)');
-    return v;
+    for (const v of views) if (v.gmem.bindings === xa) return v;
+    throw new VariantFault(call, several ? 'xa is not the bindings of a view of this file (f->bindings)' : 'xa is not the file\'s bindings (gmem->bindings)');
   };
   const needInode = (call: string, i: unknown) => {
     if (i !== inode) throw new VariantFault(call, 'inode is not the file\'s inode');

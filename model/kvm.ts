@@ -76,13 +76,23 @@ export class VariantFault extends Error {
 /** Every slot's frames, as a VM starts a case with them mapped (kept for a layout's cases; cutFrom() replaces ranges, never changes one). */
 const mappedAtFirst = recent(8, (layout: Layout) => normalize(layout.slots.map(slotGfns)));
 
+/** Whether a memslot of `slots` has id `id` (a loop: every unmap of every case asks). */
+function hasSlot(slots: readonly Memslot[], id: number): boolean {
+  for (const s of slots) if (s.id === id) return true;
+  return false;
+}
+
 /** One VM's side of a case: its MMU lock, its mmu_invalidate_in_progress, its mappings. */
 export class KvmRecorder {
   get events(): KvmEvent[] { return this.log.events; }
   get phase(): Phase { return this.log.phase; }
   set phase(p: Phase) { this.log.phase = p; }
-  /** gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's frames start out mapped. */
-  private mapped: Range[];
+  /**
+   * gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's
+   * frames start out mapped. Made at the VM's first unmap (many cases unmap nothing in some VM).
+   */
+  private mapped: Range[] | undefined;
+  private readonly layout: Layout;
   private readonly vmType: VmType;
   private readonly slots: readonly Memslot[];
   /** kvm->mmu_invalidate_in_progress, and whether a range was added since it left 0. */
@@ -90,7 +100,7 @@ export class KvmRecorder {
   private rangeAdded = false;
 
   constructor(layout: Layout, readonly word: Word, readonly view = 0, readonly log: EventLog = new EventLog()) {
-    this.mapped = mappedAtFirst(layout).slice();
+    this.layout = layout;
     this.vmType = layout.vmType ?? 'default';
     this.slots = layout.slots;
   }
@@ -148,7 +158,7 @@ export class KvmRecorder {
     if (empty) this.kvmWarn('kvm_gfn_range_filter_to_root_types: WARN_ON_ONCE(!ret), an empty attribute filter');
     const reaches = roots.includes(memoryRoot(this.vmType));
     // The TDP MMU zaps by gfn whatever the slot: a range outside the slot is a wild unmap.
-    const hit = reaches && cutFrom(this.mapped, { start, end });
+    const hit = reaches && cutFrom((this.mapped ??= mappedAtFirst(this.layout).slice()), { start, end });
     this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit, ...(hasMirroredTdp(this.vmType) ? { roots } : {}) });
     return hit;
   }
@@ -163,7 +173,7 @@ export class KvmRecorder {
     }
     const slot = range.slot as unknown;
     const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
-    if (typeof id !== 'number' || !this.slots.some((s) => s.id === id)) {
+    if (typeof id !== 'number' || !hasSlot(this.slots, id)) {
       throw new VariantFault(call, `range->slot is not a memslot of this VM${this.view ? ` (view ${this.view})` : ''} bound to the file`);
     }
   }

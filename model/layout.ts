@@ -10,6 +10,7 @@ import {
   BIND_TAKEN_EEXIST, BIND_TAKEN_EINVAL, BindEra, GFNS_TAKEN, Memslot, PAGE_SHIFT, SLOT_ID,
   bindingMeeting, kvmGmemBind, kvmGmemCreate, kvmSetMemoryRegion, slotMeetingGfns, slotWithId,
 } from './rules';
+import { recent } from './recent';
 import { VmType } from './vm';
 
 export { KVM_MEM_MAX_NR_PAGES, KVM_USER_MEM_SLOTS, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from './rules';
@@ -44,14 +45,14 @@ export const bindEraOf = (l: Pick<Layout, 'bindEra'>): BindEra => l.bindEra ?? '
 export function viewsOf(layout: Layout): Layout[] {
   if (!layout.otherViews?.length) return [layout];
   // one first-view object per layout, so what is cached per view (its xarray's chunks) is found again
-  let views = viewsCache.get(layout);
-  if (!views) {
-    const { otherViews, ...first } = layout;
-    viewsCache.set(layout, (views = [Object.freeze(first), ...otherViews]));
-  }
-  return [...views];
+  return [...viewsCache(layout)];
 }
-const viewsCache = new WeakMap<Layout, readonly Layout[]>();
+// kept for the last few layouts (model/recent.ts), as the per-view caches are: a WeakMap entry
+// per case's layout cost the collector more than the split
+const viewsCache = recent(8, (layout: Layout): readonly Layout[] => {
+  const { otherViews, ...first } = layout;
+  return [Object.freeze(first), ...(otherViews ?? [])];
+});
 
 /**
  * Another VM's view of the file: a new struct gmem_file on the inode's list (__kvm_gmem_create()
@@ -157,5 +158,10 @@ export function unbind(layout: Layout, id: number): Layout {
 
 /** The bindings in file-index order, as the xarray holds them. */
 export function bindingsByPgoff(layout: Layout): Memslot[] {
-  return [...layout.slots].sort((a, b) => (a.pgoff < b.pgoff ? -1 : a.pgoff > b.pgoff ? 1 : 0));
+  const slots = [...layout.slots];
+  // most layouts bind in file order: sorted already (the sort is stable, so the same either way)
+  for (let i = 1; i < slots.length; i++) {
+    if (slots[i].pgoff < slots[i - 1].pgoff) return slots.sort((a, b) => (a.pgoff < b.pgoff ? -1 : a.pgoff > b.pgoff ? 1 : 0));
+  }
+  return slots;
 }

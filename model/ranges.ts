@@ -20,7 +20,7 @@ export function normalize(rs: readonly Range[]): Range[] {
   if (rs.length <= 1) return rs.length === 1 && !isEmpty(rs[0]) ? [{ start: rs[0].start, end: rs[0].end }] : [];
   const live = rs.filter((r) => !isEmpty(r));
   // a slot's unmaps come in gfn order: sorted already, most of the time
-  const sorted = inOrder(live) ? live : live.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const sorted = inOrder(live) ? live : sortByStart(live);
   const out: Range[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
@@ -31,6 +31,22 @@ export function normalize(rs: readonly Range[]): Range[] {
     }
   }
   return out;
+}
+
+/**
+ * `rs` sorted by start, in place and stably (as Array.prototype.sort is): most sets met here hold
+ * a few ranges (a layout's slots, a slot's unmaps), which an insertion sort orders for less than
+ * the calls of a comparator; a long one is left to Array.prototype.sort.
+ */
+function sortByStart(rs: Range[]): Range[] {
+  if (rs.length > 16) return rs.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  for (let i = 1; i < rs.length; i++) {
+    const r = rs[i];
+    let j = i - 1;
+    for (; j >= 0 && rs[j].start > r.start; j--) rs[j + 1] = rs[j];
+    rs[j + 1] = r;
+  }
+  return rs;
 }
 
 const inOrder = (rs: readonly Range[]): boolean => {

@@ -42,7 +42,8 @@ export function expectedUnmaps(layout: Layout, start: bigint, end: bigint, view 
 export function expectedUnmapsOfViews(layout: Layout, start: bigint, end: bigint, only?: number): SlotGfns[] {
   if (!layout.otherViews?.length) return only === undefined || only === 0 ? expectedUnmaps(layout, start, end, 0) : [];
   const out: SlotGfns[] = [];
-  viewsOf(layout).forEach((v, i) => { if (only === undefined || only === i) out.push(...expectedUnmaps(v, start, end, i)); });
+  const views = viewsOf(layout);
+  for (let i = 0; i < views.length; i++) if (only === undefined || only === i) out.push(...expectedUnmaps(views[i], start, end, i));
   return out;
 }
 

@@ -32,17 +32,22 @@ export function storeRangeChunks(first: bigint, last: bigint, upTo: bigint = las
   const out: Array<[bigint, bigint]> = [];
   let f = first;
   for (;;) {
-    const len = last - f + 1n;
-    let unit = 1n;
-    while (f % (unit * XA_CHUNK_SIZE) === 0n && len >= unit * XA_CHUNK_SIZE) unit *= XA_CHUNK_SIZE;
-    const room = XA_CHUNK_SIZE - (f / unit) % XA_CHUNK_SIZE;
-    const units = len / unit < room ? len / unit : room;
-    const chunkLast = f + units * unit - 1n;
-    out.push([f, chunkLast]);
+    const chunk = chunkFrom(f, last);
+    out.push(chunk);
     // a walk needs the chunks up to the one that holds its last index (`upTo`), not the rest
-    if (chunkLast >= upTo || chunkLast === last) return out;
-    f = chunkLast + 1n;
+    if (chunk[1] >= upTo || chunk[1] === last) return out;
+    f = chunk[1] + 1n;
   }
+}
+
+/** The chunk of xa_store_range(.., last) that starts at position f: it depends on f and last only. */
+function chunkFrom(f: bigint, last: bigint): [bigint, bigint] {
+  const len = last - f + 1n;
+  let unit = 1n;
+  while (f % (unit * XA_CHUNK_SIZE) === 0n && len >= unit * XA_CHUNK_SIZE) unit *= XA_CHUNK_SIZE;
+  const room = XA_CHUNK_SIZE - (f / unit) % XA_CHUNK_SIZE;
+  const units = len / unit < room ? len / unit : room;
+  return [f, f + units * unit - 1n];
 }
 
 /** Every chunk of every binding in index order: the xarray after each bind's xa_store_range. */
@@ -54,11 +59,38 @@ const endOf = (slot: Memslot) => slot.pgoff + slot.npages - 1n;
 const chunksOfSlot = (slot: Memslot, upTo?: bigint): Chunk[] =>
   storeRangeChunks(slot.pgoff, endOf(slot), upTo).map(([first, last]) => ({ first, last, slot }));
 
+/** One binding in the xarray: its slot, its last index, and its chunks as far as they were needed. */
+interface Stored {
+  readonly slot: Memslot;
+  readonly end: bigint;
+  /** storeRangeChunks(slot.pgoff, end)'s chunks, a prefix of them: made as walks reach them. */
+  readonly chunks: Array<[bigint, bigint]>;
+}
+
 /**
  * The bindings of `layout` in index order, kept for the last few layouts: a case walks each
- * view's xarray in begin and looks in it again in end.
+ * view's xarray in begin and looks in it again in end (a conversion, once per huge page).
  */
-const byPgoff = recent(4, bindingsByPgoff);
+const xarrayOf = recent(4, (layout: Layout): Stored[] =>
+  bindingsByPgoff(layout).map((slot) => ({ slot, end: endOf(slot), chunks: [] })));
+
+/**
+ * The chunks of `b` up to the one that holds `upTo` (all of them when `upTo` is past the binding),
+ * as storeRangeChunks(pgoff, end, upTo) returns them: the prefix already made, made longer if a
+ * walk now reaches further (a chunk depends only on where it starts, so a prefix is continued).
+ */
+function chunksUpTo(b: Stored, upTo: bigint): Array<[bigint, bigint]> {
+  const { chunks } = b;
+  if (chunks.length === 0) chunks.push(...storeRangeChunks(b.slot.pgoff, b.end, upTo));
+  for (let i = 0; ; i++) {
+    if (i === chunks.length) {
+      const f = chunks[i - 1][1] + 1n;
+      chunks.push(...storeRangeChunks(f, b.end, upTo));
+    }
+    const chunkLast = chunks[i][1];
+    if (chunkLast >= upTo || chunkLast === b.end) return i === chunks.length - 1 ? chunks : chunks.slice(0, i + 1);
+  }
+}
 
 /**
  * The index a walk (or xa_find()) yields for `chunk`, the first entry present in [start, last]:
@@ -86,12 +118,14 @@ function firstIndex(chunk: Pick<Chunk, 'first'>, start: bigint): bigint {
 export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
   const visits: Visit[] = [];
   if (start > last) return visits;
-  for (const slot of byPgoff(layout)) {
-    if (endOf(slot) < start) continue;
+  for (const b of xarrayOf(layout)) {
+    if (b.end < start) continue;
+    const slot = b.slot;
     if (slot.pgoff > last) break;
-    for (const chunk of chunksOfSlot(slot, last)) {
-      if (chunk.last < start) continue;
-      const index = visits.length === 0 ? firstIndex(chunk, start) : chunk.first;
+    // the chunks as xa_store_range() made them, as [first, last] pairs (a walk keeps only its visits)
+    for (const [first, chunkLast] of chunksUpTo(b, last)) {
+      if (chunkLast < start) continue;
+      const index = visits.length === 0 ? firstIndex({ first }, start) : first;
       visits.push({ index, slot });
     }
   }
@@ -105,8 +139,14 @@ export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
  */
 export function xaFind(layout: Layout, index: bigint, max: bigint): Visit | null {
   if (index > max) return null;
-  const slot = byPgoff(layout).find((s) => endOf(s) >= index);
-  if (!slot || slot.pgoff > max) return null;
-  const chunks = chunksOfSlot(slot, index > slot.pgoff ? index : slot.pgoff);
-  return { index: firstIndex(chunks[chunks.length - 1], index), slot };
+  const b = firstEndingAtOrAfter(xarrayOf(layout), index);
+  if (!b || b.slot.pgoff > max) return null;
+  const chunks = chunksUpTo(b, index > b.slot.pgoff ? index : b.slot.pgoff);
+  return { index: firstIndex({ first: chunks[chunks.length - 1][0] }, index), slot: b.slot };
+}
+
+/** The first binding (in index order) that ends at or after `index` (a loop: every xa_find() of every case asks). */
+function firstEndingAtOrAfter(bindings: readonly Stored[], index: bigint): Stored | undefined {
+  for (const b of bindings) if (b.end >= index) return b;
+  return undefined;
 }

@@ -84,29 +84,35 @@ const slotOf: Gen<RawSlot> = (d) => ({ npages: npagesOf(d), gap: gapOf(d), gfnKe
 export const layoutOf: Gen<LayoutSpec> = (d) => {
   const raw = d.list(1, 6, slotOf);
   const firstPgoff = firstPgoffOf(d), baseGfn = baseGfnOf(d), tail = tailOf(d);
+  // (loops, not callbacks: every case draws a layout)
   // file indices: bindings in array order, each after its gap; shift down to fit the file
-  let span = tail;
-  raw.forEach((r, i) => { span += r.npages + (i > 0 ? r.gap : 0n); });
+  const n = raw.length;
+  let span = tail, gfnSpan = 0n;
+  for (let i = 0; i < n; i++) {
+    span += raw[i].npages + (i > 0 ? raw[i].gap : 0n);
+    gfnSpan += raw[i].npages + raw[i].gfnGap;
+  }
   let pgoff = firstPgoff < MAX_FILE_PAGES - span ? firstPgoff : MAX_FILE_PAGES - span;
-  const pgoffs = raw.map((r, i) => {
-    if (i > 0) pgoff += r.gap;
-    const p = pgoff;
-    pgoff += r.npages;
-    return p;
-  });
+  const pgoffs = new Array<bigint>(n);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) pgoff += raw[i].gap;
+    pgoffs[i] = pgoff;
+    pgoff += raw[i].npages;
+  }
   const filePages = pgoff + tail;
   // gfns: slots in gfnKey order, each after its gfn gap, shifted down to end by 2^52
-  const order = raw.map((_, i) => i).sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
-  let gfnSpan = 0n;
-  for (const i of order) gfnSpan += raw[i].npages + raw[i].gfnGap;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(i);
+  order.sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
   let gfn = baseGfn < MAX_GFN_END - gfnSpan ? baseGfn : MAX_GFN_END - gfnSpan;
-  const bases = new Array<bigint>(raw.length);
+  const bases = new Array<bigint>(n);
   for (const i of order) {
     gfn += raw[i].gfnGap;
     bases[i] = gfn;
     gfn += raw[i].npages;
   }
-  const slots: SlotSpec[] = raw.map((r, i) => ({ id: i, pgoff: pgoffs[i], npages: r.npages, base_gfn: bases[i] }));
+  const slots: SlotSpec[] = [];
+  for (let i = 0; i < n; i++) slots.push({ id: i, pgoff: pgoffs[i], npages: raw[i].npages, base_gfn: bases[i] });
   return { filePages, slots };
 };
 
@@ -287,23 +293,27 @@ const viewOf = (types: readonly VmType[]): Gen<RawView> => {
 };
 
 function otherView(first: LayoutSpec, v: RawView): ViewSpec {
+  // the kept bindings, and the extents the slide and the shift are clamped by, in one pass (a
+  // case with views draws this for each: no intermediate slot objects)
   const kept: SlotSpec[] = [];
-  first.slots.forEach((s, i) => {
-    const k = v.keep[i % v.keep.length];
-    if (k.drop) return;
+  let first0 = first.filePages, last = 0n, lo = MAX_GFN_END, hi = 0n;
+  for (let i = 0; i < first.slots.length; i++) {
+    const s = first.slots[i], k = v.keep[i % v.keep.length];
+    if (k.drop) continue;
     const trim = k.trim < s.npages ? k.trim : s.npages - 1n;
-    kept.push({ id: s.id, pgoff: s.pgoff + trim, npages: s.npages - trim, base_gfn: s.base_gfn + trim });
-  });
+    const pgoff = s.pgoff + trim, npages = s.npages - trim, base_gfn = s.base_gfn + trim;
+    if (pgoff < first0) first0 = pgoff;
+    if (pgoff + npages > last) last = pgoff + npages;
+    if (base_gfn < lo) lo = base_gfn;
+    if (base_gfn + npages > hi) hi = base_gfn + npages;
+    kept.push({ id: s.id, pgoff, npages, base_gfn });
+  }
   // one slide along the file for the whole view, clamped so that every binding stays inside it
-  const first0 = kept.reduce((m, s) => (s.pgoff < m ? s.pgoff : m), first.filePages);
-  const last = kept.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
   const slide = v.slide < -first0 ? -first0 : v.slide > first.filePages - last ? first.filePages - last : v.slide;
-  const slots = kept.map((s) => ({ ...s, pgoff: s.pgoff + slide }));
   // one shift for the whole view, clamped so that every slot stays in [0, 2^52)
-  const lo = slots.reduce((m, s) => (s.base_gfn < m ? s.base_gfn : m), MAX_GFN_END);
-  const hi = slots.reduce((m, s) => (s.base_gfn + s.npages > m ? s.base_gfn + s.npages : m), 0n);
   const shift = v.shift < -lo ? -lo : v.shift > MAX_GFN_END - hi ? MAX_GFN_END - hi : v.shift;
-  return { slots: slots.map((s) => ({ ...s, base_gfn: s.base_gfn + shift })), ...(v.vmType !== 'default' ? { vmType: v.vmType } : {}) };
+  const slots = kept.map((s) => ({ id: s.id, pgoff: s.pgoff + slide, npages: s.npages, base_gfn: s.base_gfn + shift }));
+  return v.vmType !== 'default' ? { slots, vmType: v.vmType } : { slots };
 }
 
 /**
@@ -321,7 +331,8 @@ export function inViews(gen: Gen<Case>, vmTypes: readonly VmType[] | undefined):
     if (vs.length === 0) return c;
     const otherViews = vs.map((v) => otherView(c.layout, v));
     const op = c.op.kind === 'release' && which % (vs.length + 1) ? { kind: 'release' as const, view: which % (vs.length + 1) } : c.op;
-    return { ...c, layout: { ...c.layout, otherViews }, op };
+    // Object.assign, not a spread, to add a key (properties/case.ts inVm)
+    return { ...c, layout: Object.assign({}, c.layout, { otherViews }), op };
   };
 }
 
@@ -366,7 +377,8 @@ export function inSplitEra(gen: Gen<Case>, converts: boolean): Gen<Case> {
     const filePages = alignUp(c.layout.filePages, huge);
     // an order whose file would outgrow a loff_t stays at 4 KiB pages
     const order = filePages <= MAX_FILE_PAGES ? x.order : 0;
-    const layout = order ? { ...c.layout, filePages, pageOrder: order } : c.layout;
+    // Object.assign, not a spread, to add a key (properties/case.ts inVm)
+    const layout = order ? Object.assign({}, c.layout, { filePages, pageOrder: order }) : c.layout;
     const page = PAGE_SIZE << BigInt(order);
     let op = c.op;
     if (x.conversion) {
