@@ -6,6 +6,7 @@ import { Layout, Memslot } from './layout';
 import { Range, cutFrom, normalize } from './ranges';
 import { recent } from './recent';
 import { slotGfns } from './reference';
+import { slotWithId } from './rules';
 import { Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from './vm';
 import { Word } from './word';
 
@@ -76,12 +77,6 @@ export class VariantFault extends Error {
 /** Every slot's frames, as a VM starts a case with them mapped (kept for a layout's cases; cutFrom() replaces ranges, never changes one). */
 const mappedAtFirst = recent(8, (layout: Layout) => normalize(layout.slots.map(slotGfns)));
 
-/** Whether a memslot of `slots` has id `id` (a loop: every unmap of every case asks). */
-function hasSlot(slots: readonly Memslot[], id: number): boolean {
-  for (const s of slots) if (s.id === id) return true;
-  return false;
-}
-
 /** One VM's side of a case: its MMU lock, its mmu_invalidate_in_progress, its mappings. */
 export class KvmRecorder {
   get events(): KvmEvent[] { return this.log.events; }
@@ -89,10 +84,11 @@ export class KvmRecorder {
   set phase(p: Phase) { this.log.phase = p; }
   /**
    * gfns with a live mapping, in the root that maps the VM's guest_memfd memory; every slot's
-   * frames start out mapped. Made at the VM's first unmap (many cases unmap nothing in some VM).
+   * frames start out mapped. Made here, before the variant runs, not at its first unmap: in a
+   * variant's child the model's code that runs inside the variant's call should be as little as
+   * can be, as a built-in the variant replaces for the length of its call would change it.
    */
-  private mapped: Range[] | undefined;
-  private readonly layout: Layout;
+  private mapped: Range[];
   private readonly vmType: VmType;
   private readonly slots: readonly Memslot[];
   /** kvm->mmu_invalidate_in_progress, and whether a range was added since it left 0. */
@@ -100,7 +96,7 @@ export class KvmRecorder {
   private rangeAdded = false;
 
   constructor(layout: Layout, readonly word: Word, readonly view = 0, readonly log: EventLog = new EventLog()) {
-    this.layout = layout;
+    this.mapped = mappedAtFirst(layout).slice();
     this.vmType = layout.vmType ?? 'default';
     this.slots = layout.slots;
   }
@@ -158,7 +154,7 @@ export class KvmRecorder {
     if (empty) this.kvmWarn('kvm_gfn_range_filter_to_root_types: WARN_ON_ONCE(!ret), an empty attribute filter');
     const reaches = roots.includes(memoryRoot(this.vmType));
     // The TDP MMU zaps by gfn whatever the slot: a range outside the slot is a wild unmap.
-    const hit = reaches && cutFrom((this.mapped ??= mappedAtFirst(this.layout).slice()), { start, end });
+    const hit = reaches && cutFrom(this.mapped, { start, end });
     this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit, ...(hasMirroredTdp(this.vmType) ? { roots } : {}) });
     return hit;
   }
@@ -173,7 +169,7 @@ export class KvmRecorder {
     }
     const slot = range.slot as unknown;
     const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
-    if (typeof id !== 'number' || !hasSlot(this.slots, id)) {
+    if (typeof id !== 'number' || slotWithId(this.slots, id) === null) {
       throw new VariantFault(call, `range->slot is not a memslot of this VM${this.view ? ` (view ${this.view})` : ''} bound to the file`);
     }
   }

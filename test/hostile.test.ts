@@ -100,7 +100,8 @@ test('printing and forking change nothing in the verdicts; a poisoner harms only
   for (const name of ['hostile-prints', 'hostile-forks', 'hostile-forks-c']) {
     expect([name, of(name).every((v) => v.matches)]).toEqual([name, true]);
   }
-  // the poisoner's own copy of the model no longer finds its bindings: it fails, alone
+  // the poisoner breaks its own process's copy of the model (its answers no longer agree with the
+  // judging process's): it fails, alone
   expect(of('hostile-poisons').find((v) => v.property === 'no-stale-mapping')).toMatchObject({ actual: 'fail', matches: false });
   // the buggy copy checked beside the poisoner still fails as buggy does
   const bad = of('hostile-bad-copy');
