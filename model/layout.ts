@@ -44,7 +44,8 @@ export const bindEraOf = (l: Pick<Layout, 'bindEra'>): BindEra => l.bindEra ?? '
 /** Every view of the inode, the first one first; a view is a Layout without otherViews. */
 export function viewsOf(layout: Layout): Layout[] {
   if (!layout.otherViews?.length) return [layout];
-  // one first-view object per layout, so what is cached per view (its xarray's chunks) is found again
+  // one first-view object per layout while it is among the last few split, so what is cached per
+  // view (its xarray's chunks) is found again
   return [...viewsCache(layout)];
 }
 // kept for the last few layouts (model/recent.ts), as the per-view caches are: a WeakMap entry

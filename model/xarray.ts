@@ -78,6 +78,7 @@ const xarrayOf = recent(4, (layout: Layout): Stored[] =>
  * The chunks of `b` up to the one that holds `upTo` (all of them when `upTo` is past the binding),
  * as storeRangeChunks(pgoff, end, upTo) returns them: the prefix already made, made longer if a
  * walk now reaches further (a chunk depends only on where it starts, so a prefix is continued).
+ * It may be the kept array itself: a caller reads it and keeps nothing of it but bigints.
  */
 function chunksUpTo(b: Stored, upTo: bigint): Array<[bigint, bigint]> {
   const { chunks } = b;
@@ -107,8 +108,8 @@ function chunksUpTo(b: Stored, upTo: bigint): Array<[bigint, bigint]> {
  * - start inside the entry: start (Documentation/core-api/xarray.rst, "Multi-Index Entries":
  *   "if the initial index is in the middle of a multi-index entry, it will not be altered").
  */
-function firstIndex(chunk: Pick<Chunk, 'first'>, start: bigint): bigint {
-  return start < chunk.first ? chunk.first : start;
+function firstIndex(chunkFirst: bigint, start: bigint): bigint {
+  return start < chunkFirst ? chunkFirst : start;
 }
 
 /**
@@ -125,7 +126,7 @@ export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
     // the chunks as xa_store_range() made them, as [first, last] pairs (a walk keeps only its visits)
     for (const [first, chunkLast] of chunksUpTo(b, last)) {
       if (chunkLast < start) continue;
-      const index = visits.length === 0 ? firstIndex({ first }, start) : first;
+      const index = visits.length === 0 ? firstIndex(first, start) : first;
       visits.push({ index, slot });
     }
   }
@@ -142,7 +143,7 @@ export function xaFind(layout: Layout, index: bigint, max: bigint): Visit | null
   const b = firstEndingAtOrAfter(xarrayOf(layout), index);
   if (!b || b.slot.pgoff > max) return null;
   const chunks = chunksUpTo(b, index > b.slot.pgoff ? index : b.slot.pgoff);
-  return { index: firstIndex({ first: chunks[chunks.length - 1][0] }, index), slot: b.slot };
+  return { index: firstIndex(chunks[chunks.length - 1][0], index), slot: b.slot };
 }
 
 /** The first binding (in index order) that ends at or after `index` (a loop: every xa_find() of every case asks). */

@@ -83,11 +83,11 @@ export const diff: (o: Outcome) => readonly SlotDiff[] = recent(4, (o: Outcome) 
  * Every unmap, early or late, counts toward extra.
  */
 function diffOfView(o: Outcome, view: number): SlotDiff[] {
+  // a view the reference spares and the variant did not touch has no slot to report
+  if (o.expected.length === 0 && !hasUnmap(o.events)) return [];
   // an unmap whose attribute filter left out the roots that map the memory unmapped nothing there (model/vm.ts)
   const root = memoryRoot(o.layout.vmType ?? 'default');
   // one pass over the reference and the log, each slot's ranges gathered in their order
-  // a view the reference spares and the variant did not touch has no slot to report
-  if (o.expected.length === 0 && !hasUnmap(o.events)) return [];
   const slots = new Map<number, { expected: Range[]; all: Range[]; inTime: Range[] }>();
   const of = (id: number) => {
     let x = slots.get(id);

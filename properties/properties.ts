@@ -9,7 +9,7 @@ import { ERRNO_NUMBERS, returnText } from '../model/errno';
 import { BindStore } from '../model/kernel';
 import { KvmEvent, Phase, phaseName } from '../model/kvm';
 import { Memslot, PAGE_SHIFT } from '../model/layout';
-import { bindingMeeting } from '../model/rules';
+import { bindingMeeting, slotWithId } from '../model/rules';
 import { Range, intersect, normalize, show, subtract } from '../model/ranges';
 import { expectedUnmaps, slotGfns } from '../model/reference';
 import { PropertyId } from '../model/variant';
@@ -50,12 +50,6 @@ const noCollateralUnmap: Property = {
   },
 };
 
-/** The slot an unmap names (a loop, not find(): every unmap of every case is looked up). */
-function slotOfUnmap(slots: readonly Memslot[], id: number): Memslot | undefined {
-  for (const s of slots) if (s.id === id) return s;
-  return undefined;
-}
-
 const rangesWellFormed: Property = {
   id: 'ranges-well-formed',
   title: 'each unmapped range is non-empty, not wrapped, inside its slot',
@@ -63,7 +57,7 @@ const rangesWellFormed: Property = {
     const out: string[] = [];
     for (const u of o.events) {
       if (u.op !== 'unmap') continue;
-      const slot = slotOfUnmap(o.layout.slots, u.slot)!;
+      const slot = slotWithId(o.layout.slots, u.slot)!;
       if (u.start > u.end) out.push(`slot ${u.slot}: range ${show(u)} is wrapped`);
       else if (u.start === u.end) out.push(`slot ${u.slot}: range ${show(u)} is empty`);
       else if (u.start < slot.base_gfn || u.end > slot.base_gfn + slot.npages) out.push(`slot ${u.slot}: range ${show(u)} leaves the slot's gfns ${show(slotGfns(slot))}`);
