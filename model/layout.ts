@@ -65,11 +65,16 @@ export function addView(layout: Layout, vmType?: VmType): Layout {
 
 /** The view addView() adds to `layout`'s file, on its own: no bindings yet. */
 export function newView(layout: Layout, vmType?: VmType): Layout {
-  return Object.freeze({
-    filePages: layout.filePages, slots: Object.freeze([]), ...(vmType && vmType !== 'default' ? { vmType } : {}),
-    ...(layout.pageOrder ? { pageOrder: layout.pageOrder } : {}), ...(layout.bindEra ? { bindEra: layout.bindEra } : {}),
-  });
+  // the fields it has, in this order (assigned, not spread from objects made for the purpose: a
+  // case with views makes one per view)
+  const view: Mutable<Layout> = { filePages: layout.filePages, slots: Object.freeze([]) };
+  if (vmType && vmType !== 'default') view.vmType = vmType;
+  if (layout.pageOrder) view.pageOrder = layout.pageOrder;
+  if (layout.bindEra) view.bindEra = layout.bindEra;
+  return Object.freeze(view);
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The userspace request: struct kvm_userspace_memory_region2 with KVM_MEM_GUEST_MEMFD set. */
 export interface Region2 {
@@ -87,7 +92,11 @@ export interface Region2 {
 export function createGmem(size: bigint, pageOrder = 0, bindEra?: BindEra): Layout {
   const r = kvmGmemCreate(size, pageOrder);
   if (r) throw KernelError.of(r, pageOrder ? `page order ${pageOrder}` : undefined);
-  return Object.freeze({ filePages: size >> PAGE_SHIFT, slots: Object.freeze([]), ...(pageOrder ? { pageOrder } : {}), ...(bindEra === '7.2' ? { bindEra } : {}) });
+  // the fields it has, in this order (as newView makes them)
+  const file: Mutable<Layout> = { filePages: size >> PAGE_SHIFT, slots: Object.freeze([]) };
+  if (pageOrder) file.pageOrder = pageOrder;
+  if (bindEra === '7.2') file.bindEra = bindEra;
+  return Object.freeze(file);
 }
 
 /** A KVM_MEM_GUEST_MEMFD region's fields as userspace gives them: checked to be what the uapi can hold. */
@@ -141,15 +150,18 @@ export function bindEach(layout: Layout, regions: readonly Region2[], view = 0):
     const updated = bindEach(others[view - 1], regions);
     return Object.freeze({ ...layout, otherViews: Object.freeze(others.map((o, i) => (i === view - 1 ? updated : o))) });
   }
-  // the checks read the slots bound so far through one view object; the layout is made once
+  // the checks read the slots bound so far through one view object; the layout is made once.
+  // The object is the checks' own and only has what they read (a literal of one shape, not a
+  // spread of the layout: a spread of layouts of many shapes cost more than the checks)
   const slots = [...layout.slots];
-  const sofar: Layout = { ...layout, slots };
+  const sofar: Layout = { filePages: layout.filePages, slots, bindEra: layout.bindEra };
   for (const r of regions) {
     checkRegion(sofar, r);
     if (r.memory_size >> PAGE_SHIFT === 0n) slots.splice(slots.indexOf(slotWithId(slots, r.slot)!), 1); // unbind()
     else slots.push(gmemBind(sofar, r));
   }
-  return Object.freeze({ ...layout, slots: Object.freeze(slots) });
+  // (Object.assign, not a spread: the same object, keys in the same order, and cheaper on layouts of many shapes)
+  return Object.freeze(Object.assign({}, layout, { slots: Object.freeze(slots) }));
 }
 
 /** Deleting the slot clears its xarray range and does not invalidate (§3 "Unbind"). */

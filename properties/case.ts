@@ -64,13 +64,14 @@ export const materialize: (spec: LayoutSpec) => Layout = recent(4, (spec: Layout
 
 function bindAll(spec: LayoutSpec): Layout {
   const file = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0, spec.bindEra);
-  const vm = spec.vmType && spec.vmType !== 'default' ? Object.freeze({ ...file, vmType: spec.vmType }) : file;
+  // Object.assign, not a spread, to add a key (inVm above)
+  const vm = spec.vmType && spec.vmType !== 'default' ? Object.freeze(Object.assign({}, file, { vmType: spec.vmType })) : file;
   const first = bindEach(vm, regionsOf(spec.slots));
   if (!spec.otherViews?.length) return first;
   // each view binds against its own bindings only (model/layout.ts gmemBind), so each is bound on
   // its own, in view order, and the layout made once: what addView() and bindEach(view) make
   const others = spec.otherViews.map((v) => bindEach(newView(file, v.vmType), regionsOf(v.slots)));
-  return Object.freeze({ ...first, otherViews: Object.freeze(others) });
+  return Object.freeze(Object.assign({}, first, { otherViews: Object.freeze(others) }));
 }
 
 /** KVM_SET_USER_MEMORY_REGION2's requests for the slots of a view, in order. */
