@@ -44,25 +44,26 @@ const viewsOfOutcome = recent(4, splitViews);
 function splitViews(o: Outcome): Array<{ readonly view: number; readonly outcome: Outcome }> {
   const views = viewsOf(o.layout);
   if (views.length === 1) return [{ view: 0, outcome: o }];
-  const expected = byView(views.length, o.expected, viewOfExpected);
-  const events = byView(views.length, o.events, viewOfRecord);
-  const walks = byView(views.length, o.walks, viewOfRecord);
+  const expected = byView(views.length, o.expected);
+  const events = byView(views.length, o.events);
+  const walks = byView(views.length, o.walks);
   return views.map((layout, view) => ({
     view,
     outcome: { ...o, layout, expected: expected[view], events: events[view], walks: walks[view] },
   }));
 }
 
-const viewOfExpected = (e: Outcome['expected'][number]) => e.view;
-/** An event's or a walk's view: absent for the first. */
-const viewOfRecord = (x: { readonly view?: number }) => x.view ?? 0;
-
-/** `xs` parted by view, each part in the order of `xs` (one pass, not a filter per view). */
-function byView<T>(views: number, xs: readonly T[], viewOf: (x: T) => number): T[][] {
-  // a loop, not Array.from({ length }): this runs for every case of a file with several views
+/**
+ * `xs` (expected unmaps, events or walks) parted by view, each part in the order of `xs` (one
+ * pass, not a filter per view); an event's or a walk's view is absent for the first, an expected
+ * unmap's is always there.
+ */
+function byView<T extends { readonly view?: number }>(views: number, xs: readonly T[]): T[][] {
+  // a loop, not Array.from({ length }): this runs for every case of a file with several views;
+  // the view read here, not by a callback per kind (a call per record cost more than the pass)
   const parts: T[][] = [];
   for (let v = 0; v < views; v++) parts.push([]);
-  for (const x of xs) parts[viewOf(x)]?.push(x);
+  for (const x of xs) parts[x.view ?? 0]?.push(x);
   return parts;
 }
 
