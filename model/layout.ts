@@ -108,10 +108,16 @@ function requireRegion(r: Region2): void {
 }
 
 /**
+ * What of a view the bind's checks read: its bindings, its file's size and its kernel's bind era.
+ * A check that needs more (a huge page's alignment, say) adds it here, and bindEach() hands it on.
+ */
+export type BindView = Pick<Layout, 'slots' | 'filePages' | 'bindEra'>;
+
+/**
  * The checks KVM_SET_USER_MEMORY_REGION2 makes before kvm_gmem_bind(), on view `layout`: throws
  * the kernel's refusal. A region of memory_size 0 that passes deletes its slot.
  */
-export function checkRegion(layout: Layout, r: Region2): void {
+export function checkRegion(layout: BindView, r: Region2): void {
   requireRegion(r);
   const refused = kvmSetMemoryRegion(r.slot, r.guest_phys_addr, r.memory_size, r.guest_memfd_offset, layout.slots);
   if (!refused) return;
@@ -123,7 +129,7 @@ export function checkRegion(layout: Layout, r: Region2): void {
  * kvm_gmem_bind()'s checks of region `r` against one view, as the kernel of the layout's era makes
  * them (model/rules.ts kvmGmemBind): throws its refusal, else returns the binding it stores.
  */
-export function gmemBind(layout: Layout, r: Region2): Memslot {
+export function gmemBind(layout: BindView, r: Region2): Memslot {
   const npages = r.memory_size >> PAGE_SHIFT;
   const pgoff = r.guest_memfd_offset >> PAGE_SHIFT;
   // the view's own bindings only: another VM's view may bind the same indices (§6)
@@ -151,10 +157,10 @@ export function bindEach(layout: Layout, regions: readonly Region2[], view = 0):
     return Object.freeze({ ...layout, otherViews: Object.freeze(others.map((o, i) => (i === view - 1 ? updated : o))) });
   }
   // the checks read the slots bound so far through one view object; the layout is made once.
-  // The object is the checks' own and only has what they read (a literal of one shape, not a
+  // The object is the checks' own and has what they read (BindView: a literal of one shape, not a
   // spread of the layout: a spread of layouts of many shapes cost more than the checks)
   const slots = [...layout.slots];
-  const sofar: Layout = { filePages: layout.filePages, slots, bindEra: layout.bindEra };
+  const sofar: BindView = { filePages: layout.filePages, slots, bindEra: layout.bindEra };
   for (const r of regions) {
     checkRegion(sofar, r);
     if (r.memory_size >> PAGE_SHIFT === 0n) slots.splice(slots.indexOf(slotWithId(slots, r.slot)!), 1); // unbind()
