@@ -203,7 +203,7 @@ function throughputSection(r: BenchResults): string[] {
   return [
     '## 4. Throughput (one core)',
     '',
-    `End to end, in one \`fc.check\` of ${t.cases} cases (seed ${t.seed}, the median of ${E2E_ROUNDS} rounds after one to warm, in CPU time: ` +
+    `End to end, in one \`fc.check\` of ${t.cases} cases (seed ${t.seed}, the median of ${E2E_ROUNDS} rounds after one to warm, each round of raw fast-check and of every variant taken in turn, in CPU time: ` +
       'the machine is shared, and the wall clock counts the time a process waits for its core): each variant\'s own generator (its VM types, views, split era), ' +
       '`execute()` once, and every property of invalidations judged on that outcome (bind-within-file draws bind requests of its own), beside raw fast-check ' +
       `in the same process: \`fc.check\` of a 5-tuple of 64-bit bigints and a trivial predicate, **${us(r.rawFastCheck)} µs per case**. ` +
