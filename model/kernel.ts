@@ -8,7 +8,7 @@ import { EventLog, KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requir
 import { Visit, walk, xaFind } from './xarray';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
 import { ERRNO_NUMBERS } from './errno';
-import { PAGE_SHIFT, PAGE_SIZE, pageAligned } from './rules';
+import { PAGE_SHIFT, PAGE_SIZE, pageAligned, slotWithId } from './rules';
 import { Word, s64 } from './word';
 
 declare const opaque: unique symbol;
@@ -186,10 +186,7 @@ export function makeKernel(layout: Layout, word: Word): Machine {
   const several = views.length > 1;
   // a case has at most a few views of a few slots: lookups are a scan (loops, as every KVM call
   // of every case makes one: no callback per lookup)
-  const slotOf = (v: ViewState, id: number) => {
-    for (const s of v.slots) if (s.id === id) return s;
-    return undefined;
-  };
+  const slotOf = (v: ViewState, id: number) => slotWithId(v.slots, id) ?? undefined;
   /** Which VM a memslot object belongs to: an unmap names its slot, and must be made in that VM. */
   const ownerOf = (slot: unknown) => {
     for (const v of views) if (v.slots.includes(slot as KvmMemorySlot)) return v;

@@ -10,6 +10,7 @@ import {
   BIND_TAKEN_EEXIST, BIND_TAKEN_EINVAL, BindEra, GFNS_TAKEN, Memslot, PAGE_SHIFT, SLOT_ID,
   bindingMeeting, kvmGmemBind, kvmGmemCreate, kvmSetMemoryRegion, slotMeetingGfns, slotWithId,
 } from './rules';
+import { extend } from './extend';
 import { recent } from './recent';
 import { VmType } from './vm';
 
@@ -166,8 +167,7 @@ export function bindEach(layout: Layout, regions: readonly Region2[], view = 0):
     if (r.memory_size >> PAGE_SHIFT === 0n) slots.splice(slots.indexOf(slotWithId(slots, r.slot)!), 1); // unbind()
     else slots.push(gmemBind(sofar, r));
   }
-  // (Object.assign, not a spread: the same object, keys in the same order, and cheaper on layouts of many shapes)
-  return Object.freeze(Object.assign({}, layout, { slots: Object.freeze(slots) }));
+  return Object.freeze(extend(layout, { slots: Object.freeze(slots) }));
 }
 
 /** Deleting the slot clears its xarray range and does not invalidate (§3 "Unbind"). */

@@ -100,7 +100,7 @@ export const IMMUTABLE = refusal('EINVAL', '__kvm_set_memory_region: guest_memfd
 export const GFNS_TAKEN = refusal('EEXIST', '__kvm_set_memory_region: gfns overlap another slot in the same address space');
 
 /** The memslot of `slots` with id `id`, or null (id_to_memslot()). */
-export function slotWithId(slots: readonly Memslot[], id: number): Memslot | null {
+export function slotWithId<S extends Pick<Memslot, 'id'>>(slots: readonly S[], id: number): S | null {
   for (const s of slots) if (s.id === id) return s;
   return null;
 }

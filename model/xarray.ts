@@ -82,12 +82,8 @@ const xarrayOf = recent(4, (layout: Layout): Stored[] =>
  */
 function chunksUpTo(b: Stored, upTo: bigint): Array<[bigint, bigint]> {
   const { chunks } = b;
-  if (chunks.length === 0) chunks.push(...storeRangeChunks(b.slot.pgoff, b.end, upTo));
   for (let i = 0; ; i++) {
-    if (i === chunks.length) {
-      const f = chunks[i - 1][1] + 1n;
-      chunks.push(...storeRangeChunks(f, b.end, upTo));
-    }
+    if (i === chunks.length) chunks.push(...storeRangeChunks(i === 0 ? b.slot.pgoff : chunks[i - 1][1] + 1n, b.end, upTo));
     const chunkLast = chunks[i][1];
     if (chunkLast >= upTo || chunkLast === b.end) return i === chunks.length - 1 ? chunks : chunks.slice(0, i + 1);
   }

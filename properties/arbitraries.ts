@@ -7,6 +7,7 @@ import {
   FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE,
   MAX_FOLIO_ORDER, Operation,
 } from '../model/callers';
+import { extend } from '../model/extend';
 import { KVM_MEM_MAX_NR_PAGES, LLONG_MAX, PAGE_SHIFT, PAGE_SIZE } from '../model/layout';
 import { alignDown, alignUp } from '../model/ranges';
 import { Variant } from '../model/variant';
@@ -331,8 +332,7 @@ export function inViews(gen: Gen<Case>, vmTypes: readonly VmType[] | undefined):
     if (vs.length === 0) return c;
     const otherViews = vs.map((v) => otherView(c.layout, v));
     const op = c.op.kind === 'release' && which % (vs.length + 1) ? { kind: 'release' as const, view: which % (vs.length + 1) } : c.op;
-    // Object.assign, not a spread, to add a key (properties/case.ts inVm)
-    return { ...c, layout: Object.assign({}, c.layout, { otherViews }), op };
+    return { ...c, layout: extend(c.layout, { otherViews }), op };
   };
 }
 
@@ -377,8 +377,7 @@ export function inSplitEra(gen: Gen<Case>, converts: boolean): Gen<Case> {
     const filePages = alignUp(c.layout.filePages, huge);
     // an order whose file would outgrow a loff_t stays at 4 KiB pages
     const order = filePages <= MAX_FILE_PAGES ? x.order : 0;
-    // Object.assign, not a spread, to add a key (properties/case.ts inVm)
-    const layout = order ? Object.assign({}, c.layout, { filePages, pageOrder: order }) : c.layout;
+    const layout = order ? extend(c.layout, { filePages, pageOrder: order }) : c.layout;
     const page = PAGE_SIZE << BigInt(order);
     let op = c.op;
     if (x.conversion) {

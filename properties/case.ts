@@ -4,6 +4,7 @@
 
 import { Operation } from '../model/callers';
 import { BindEra, Layout, PAGE_SHIFT, Region2, bindEach, createGmem, newView } from '../model/layout';
+import { extend } from '../model/extend';
 import { recent } from '../model/recent';
 import { VmType } from '../model/vm';
 
@@ -43,17 +44,13 @@ export function inBindEra(c: Case, era: BindEra | undefined): Case {
   if ((c.layout.bindEra ?? '6.8') === (era ?? '6.8')) return c;
   // a layout drawn without the field (every generated one) is given it; else the field is taken
   // out first, so that it comes last
-  if (era === '7.2' && !('bindEra' in c.layout)) return { ...c, layout: Object.assign({}, c.layout, { bindEra: era }) };
+  if (era === '7.2' && !('bindEra' in c.layout)) return { ...c, layout: extend(c.layout, { bindEra: era }) };
   const { bindEra: _, ...layout } = c.layout;
-  return { ...c, layout: era === '7.2' ? Object.assign({}, layout, { bindEra: era }) : layout };
+  return { ...c, layout: era === '7.2' ? extend(layout, { bindEra: era }) : layout };
 }
 
-// A layout given a field it did not have is made with Object.assign({}, layout, { field }), not
-// { ...layout, field }: the same object (keys in the same order), but Node 20's object spread
-// that adds a key to a generated layout costs about 1 µs, as much as several draws of a case.
-
 /** The case in a VM of that type; a default VM is left unnamed, so its records stay as they were. */
-export const inVm = (c: Case, vmType: VmType): Case => (vmType === 'default' ? c : { ...c, layout: Object.assign({}, c.layout, { vmType }) });
+export const inVm = (c: Case, vmType: VmType): Case => (vmType === 'default' ? c : { ...c, layout: extend(c.layout, { vmType }) });
 
 /**
  * KVM_CREATE_GUEST_MEMFD then one KVM_SET_USER_MEMORY_REGION2 per slot; throws the kernel's
@@ -64,14 +61,13 @@ export const materialize: (spec: LayoutSpec) => Layout = recent(4, (spec: Layout
 
 function bindAll(spec: LayoutSpec): Layout {
   const file = createGmem(spec.filePages << PAGE_SHIFT, spec.pageOrder ?? 0, spec.bindEra);
-  // Object.assign, not a spread, to add a key (inVm above)
-  const vm = spec.vmType && spec.vmType !== 'default' ? Object.freeze(Object.assign({}, file, { vmType: spec.vmType })) : file;
+  const vm = spec.vmType && spec.vmType !== 'default' ? Object.freeze(extend(file, { vmType: spec.vmType })) : file;
   const first = bindEach(vm, regionsOf(spec.slots));
   if (!spec.otherViews?.length) return first;
   // each view binds against its own bindings only (model/layout.ts gmemBind), so each is bound on
   // its own, in view order, and the layout made once: what addView() and bindEach(view) make
   const others = spec.otherViews.map((v) => bindEach(newView(file, v.vmType), regionsOf(v.slots)));
-  return Object.freeze(Object.assign({}, first, { otherViews: Object.freeze(others) }));
+  return Object.freeze(extend(first, { otherViews: Object.freeze(others) }));
 }
 
 /** KVM_SET_USER_MEMORY_REGION2's requests for the slots of a view, in order. */
