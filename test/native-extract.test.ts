@@ -12,7 +12,7 @@ import { SyncChild } from '../properties/isolation/sync-child';
 import { materialize } from '../properties/case';
 import buggy from '../variants/buggy';
 import upstream from '../variants/upstream';
-import { observable, sampleCases, seed } from './native-helpers';
+import { expectSameOutcome, observable, sampleCases, seed } from './native-helpers';
 import { checkProperty } from '../properties/engine/engine';
 import { IsolatedRunner } from '../properties/isolation/isolated';
 import { property } from '../properties/properties';
@@ -24,7 +24,7 @@ afterAll(() => opened.forEach((v) => v.runner.close()));
 const cases = sampleCases(200, 1);
 const sameAs = (v: CVariant, twin: Variant) => {
   v.runner.prefetch(cases); // in batches, not a round trip per case
-  for (const c of cases) expect(observable(v.runner.run(c))).toEqual(observable(execute(twin, c)));
+  for (const c of cases) expectSameOutcome(observable(v.runner.run(c)), observable(execute(twin, c)));
 };
 
 describe('a 6.8-era tree', () => {

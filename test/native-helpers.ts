@@ -2,6 +2,7 @@
 // compact, readable form of an outcome for comparing a C variant with its TypeScript twin.
 
 import fc from 'fast-check';
+import { isDeepStrictEqual } from 'util';
 import { Outcome } from '../properties/engine/execute';
 import { CaseSpace, bindCaseArbFor, caseArbFor } from '../properties/arbitraries';
 import { Case } from '../properties/case';
@@ -20,6 +21,15 @@ export const observable = (o: Outcome) => ({
   bound: o.bound,
   fault: o.fault,
 });
+
+/**
+ * expect(got).toEqual(want), with Node's strict comparison first: outcomes it finds equal toEqual
+ * finds equal too, and jest's own comparison costs about a millisecond an outcome (the native
+ * suites compare thousands); any difference still goes to toEqual, for its verdict and its diff.
+ */
+export function expectSameOutcome(got: unknown, want: unknown): void {
+  if (!isDeepStrictEqual(got, want)) expect(got).toEqual(want);
+}
 
 /** Bind requests as bind-within-file draws them for a variant of that bind era. */
 export const sampleBinds = (numRuns: number, space: Pick<CaseSpace, 'bindEra'> = {}, offset = 0): Case[] => fc.sample(bindCaseArbFor(space), { seed: seed + offset, numRuns });
