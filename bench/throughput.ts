@@ -233,8 +233,18 @@ export interface ThroughputResults {
   readonly growthChunks: Growth[];
 }
 
-/** Every measurement of this section, after a warm-up pass so the first variant timed does not pay for the JIT. */
+/**
+ * Every measurement of this section, after a warm-up pass so the first variant timed does not pay
+ * for the JIT. End to end first: the phases below hold thousands of generated cases and their
+ * layouts across their timings, and V8 learns from that to allocate the model's objects in its old
+ * generation at once (allocation-site pretenuring); every case measured after them, raw
+ * fast-check's too, then cost 2 to 2.5 times as much (the same with --no-allocation-site-pretenuring:
+ * as before them). See docs/cost.md.
+ */
 export function measureThroughput(variants: readonly Variant[], cfg: ThroughputConfig & { readonly reps: number }): ThroughputResults {
+  // every variant's path once before any is timed: the first one timed must not pay for the JIT
+  for (const v of variants) endToEnd(v, { ...cfg, cases: 300 });
+  const { raw, ends } = endToEndInTurn(variants, cfg);
   const warm = generatorCost({ cases: Math.min(cfg.cases, 500), seed: cfg.seed + 1 });
   for (const v of variants) phases(v, warm.cases, 0);
   const gen = generatorCost(cfg);
@@ -242,9 +252,6 @@ export function measureThroughput(variants: readonly Variant[], cfg: ThroughputC
   const upstream = variants.find((v) => v.name === 'upstream')!;
   const id: PropertyId = 'no-stale-mapping';
   const derived = rates(all.find((p) => p.variant === upstream.name)!).find((x) => x.property === id)!.casesPerSecond;
-  // every variant's path once before any is timed: the first one timed must not pay for the JIT
-  for (const v of variants) endToEnd(v, { ...cfg, cases: 300 });
-  const { raw, ends } = endToEndInTurn(variants, cfg);
   return {
     rawFastCheck: raw,
     endToEnd: ends,
