@@ -207,6 +207,8 @@ function throughputSection(r: BenchResults): string[] {
       'the machine is shared, and the wall clock counts the time a process waits for its core): each variant\'s own generator (its VM types, views, split era), ' +
       '`execute()` once, and every property of invalidations judged on that outcome (bind-within-file draws bind requests of its own), beside raw fast-check ' +
       `in the same process: \`fc.check\` of a 5-tuple of 64-bit bigints and a trivial predicate, **${us(r.rawFastCheck)} µs per case**. ` +
+      'These rounds and the engine\'s own run (below) come first: the phase breakdown holds its thousands of cases across its timings, and every case timed ' +
+      'after it costs 2 to 2.5 times as much, raw fast-check\'s too (V8 then pretenures the model\'s objects: docs/cost.md). ' +
       `The goal: ${UPSTREAM_GOAL_US} µs for upstream, ${VARIANT_GOAL_US} µs for every other variant.`,
     '',
     table(['variant', '>µs per case', '>cases/s', '>x raw fast-check', '>goal', 'met'],
