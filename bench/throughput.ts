@@ -235,11 +235,11 @@ export interface ThroughputResults {
 
 /**
  * Every measurement of this section, after a warm-up pass so the first variant timed does not pay
- * for the JIT. End to end and the engine's own run first: the phases below hold thousands of generated cases and their
- * layouts across their timings, and V8 learns from that to allocate the model's objects in its old
- * generation at once (allocation-site pretenuring); every case measured after them, raw
- * fast-check's too, then cost 2 to 2.5 times as much (the same with --no-allocation-site-pretenuring:
- * as before them). See docs/cost.md.
+ * for the JIT. End to end and the engine's own run come first: the phases below hold thousands of
+ * generated cases and their layouts across their timings, V8 learns from that to allocate the
+ * model's objects in its old generation at once (allocation-site pretenuring), and every case
+ * timed after them, raw fast-check's too, costs 2 to 2.5 times as much. With
+ * --no-allocation-site-pretenuring the order makes no difference. See docs/cost.md.
  */
 export function measureThroughput(variants: readonly Variant[], cfg: ThroughputConfig & { readonly reps: number }): ThroughputResults {
   // every variant's path once before any is timed: the first one timed must not pay for the JIT

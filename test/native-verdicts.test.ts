@@ -80,8 +80,8 @@ test('a confirmed C hang fails its property once, unshrunk, and the variant runs
   const advisory = checkProperty(hangC.variant, property('no-redundant-unmap'), { ...opts, numRuns: 300, isolated: hangC });
   expect(advisory).toMatchObject({ notRun: true, matches: true });
   expect([verdictCell(next), verdictCell(advisory)]).toEqual(['not-run!', 'not-run']);
-  // the exhaustive scope says the same of the properties after its hang (the runner's limit: at
-  // the command's default of 2 s, the hang and its confirmation spin for 6 s of CPU)
+  // the exhaustive scope over the hang: a correctness property is a mismatch, an advisory one is
+  // not (at the command's default limit of 2 s, the hang and its confirmation spun for 6 s of CPU)
   const scope = JSON.parse(checkHere(['test/fixtures/c/hang.c', '--exhaustive', '2', '--timeout', '600', '--json']).out) as { verdicts: Array<{ property: string; matches: boolean }> };
   expect(scope.verdicts.filter((x) => ['no-stale-mapping', 'no-redundant-unmap'].includes(x.property)).map((x) => [x.property, x.matches]))
     .toEqual([['no-stale-mapping', false], ['no-redundant-unmap', true]]);
