@@ -210,7 +210,8 @@ function endToEndRun(v: Variant, cfg: ThroughputConfig): () => void {
  */
 function endToEndInTurn(variants: readonly Variant[], cfg: ThroughputConfig): { raw: number; ends: EndToEnd[] } {
   const runs = [rawFastCheckRun(cfg), ...variants.map((v) => endToEndRun(v, cfg))];
-  const times = runs.map((run) => { run(); return [] as number[]; }); // one to warm each
+  // every one once before any is timed: the first one timed must not pay for the JIT
+  const times = runs.map((run) => { run(); return [] as number[]; });
   for (let r = 0; r < E2E_ROUNDS; r++) {
     runs.forEach((run, i) => {
       const t = now();
@@ -242,8 +243,6 @@ export interface ThroughputResults {
  * --no-allocation-site-pretenuring the order makes no difference. See docs/cost.md.
  */
 export function measureThroughput(variants: readonly Variant[], cfg: ThroughputConfig & { readonly reps: number }): ThroughputResults {
-  // every variant's path once before any is timed: the first one timed must not pay for the JIT
-  for (const v of variants) endToEnd(v, { ...cfg, cases: 300 });
   const { raw, ends } = endToEndInTurn(variants, cfg);
   const upstream = variants.find((v) => v.name === 'upstream')!;
   const id: PropertyId = 'no-stale-mapping';
