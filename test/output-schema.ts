@@ -3,7 +3,7 @@
 // ajv compiles the schema to JavaScript in about a second of CPU, and every suite that runs the
 // command would pay it again: the compiled code (ajv's standalone output, the same code its
 // compile() runs) is kept in node_modules/.cache, keyed by ajv's version, its options and the
-// schema's text, and written whole (by rename).
+// schema's text, and written whole (writeAtomic).
 
 import Ajv2020 from 'ajv/dist/2020';
 import standaloneCode from 'ajv/dist/standalone';
@@ -12,6 +12,8 @@ import fs from 'fs';
 import Module from 'module';
 import path from 'path';
 import { OUTPUT_SCHEMA_FILE } from '../properties/command/output-schema';
+import { makeFolder } from '../properties/isolation/make-folder';
+import { writeAtomic } from '../properties/reports/store';
 
 type Validate = ReturnType<Ajv2020['compile']>;
 let validate: Validate | undefined;
@@ -31,10 +33,8 @@ function compiledSchema(): Validate {
     const ajv = new Ajv2020({ ...OPTIONS, code: { source: true } });
     code = standaloneCode(ajv, ajv.compile(JSON.parse(text)));
     try {
-      fs.mkdirSync(CACHE, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, code);
-      fs.renameSync(tmp, file);
+      makeFolder(CACHE);
+      writeAtomic(file, code);
     } catch { /* a read-only cache only costs time */ }
   }
   // the standalone code requires ajv's runtime helpers: resolved from here, as ajv's own would be
