@@ -184,9 +184,6 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     slots: slotViews(v),
   }));
   const several = views.length > 1;
-  // a case has at most a few views of a few slots: lookups are a scan (loops, as every KVM call
-  // of every case makes one: no callback per lookup)
-  const slotOf = (v: ViewState, id: number) => slotWithId(v.slots, id) ?? undefined;
   /** Which VM a memslot object belongs to: an unmap names its slot, and must be made in that VM. */
   const ownerOf = (slot: unknown) => {
     for (const v of views) if (v.slots.includes(slot as KvmMemorySlot)) return v;
@@ -251,13 +248,13 @@ export function makeKernel(layout: Layout, word: Word): Machine {
       const to = pgoff('xa_for_each_range', 'last', last);
       const visits = walk(v.layout, from, to);
       walks.push(v.index ? { view: v.index, start: from, last: to, visits } : { start: from, last: to, visits });
-      return visits.map((x) => [x.index, slotOf(v, x.slot.id)!] as const);
+      return visits.map((x) => [x.index, slotWithId(v.slots, x.slot.id)!] as const);
     },
     xa_find(xa: Bindings, index: bigint, max: bigint, filter: typeof XA_PRESENT) {
       const v = viewOf('xa_find', xa);
       if (filter !== XA_PRESENT) throw new VariantFault('xa_find', 'only XA_PRESENT is modelled');
       const hit = xaFind(v.layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max));
-      return hit ? slotOf(v, hit.slot.id)! : null;
+      return hit ? slotWithId(v.slots, hit.slot.id)! : null;
     },
     i_size_read(i: Inode) { needInode('i_size_read', i); return inode.i_size; },
     xa_empty(xa: Bindings) { return viewOf('xa_empty', xa).layout.slots.length === 0; },
@@ -295,6 +292,6 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     if (!view) throw new RangeError(`the file has no view ${v}`);
     return (kernels[v] ??= { ...first, gmem: view.gmem, kvm: view.gmem.kvm });
   };
-  const slot = (v: number, id: number) => (views[v] ? slotOf(views[v], id) : undefined);
+  const slot = (v: number, id: number) => (views[v] ? slotWithId(views[v].slots, id) ?? undefined : undefined);
   return { kernel: first, kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), slot, walks, stores };
 }
