@@ -125,6 +125,8 @@ export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
     return v.fromSavedReport ? `npm run check -- --property ${v.property} ${t.variant}` : undefined;
   }
   if (v.actual !== 'fail' || v.notRun || !v.counterexample) return undefined;
+  // seen by the screen only, with no path to it: the same run, isolated, meets it again
+  if (!v.path && v.confirmation === 'not-reproduced') return `npm run check -- --seed=${v.seed} --runs ${v.numRuns} --property ${v.property} ${t.variant}`;
   return `npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} ${t.variant}`;
 }
 
@@ -150,6 +152,8 @@ export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<th
     : v.fromSavedReport
       ? `found by replaying the case of the saved report ${v.savedReport ?? '?'} (then made as small as this variant allows); ` +
         `to run it again: ${command ?? 'npm run check -- --report <the report of this failure, named below>'}`
-      : `replay: ${command} (then ${v.numShrinks ?? 0} shrinks)`;
+      : !v.path && v.confirmation === 'not-reproduced'
+        ? `not shrunk: seen once, by the first pass over the cases; to run it isolated: ${command}`
+        : `replay: ${command} (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

@@ -42,10 +42,11 @@ export interface CheckOptions {
    */
   readonly outcomes?: Map<string, Outcome>;
   /**
-   * Properties that no generated case of this seed and run count fails, found by screen(): their
-   * check runs only the saved cases. Ignored with a path.
+   * What screen() saw of this seed and run count's generated cases: a property no case fails
+   * runs only its saved cases; one it saw fail and its own check passes is not a pass. Ignored
+   * with a path.
    */
-  readonly screened?: ReadonlySet<PropertyId>;
+  readonly screened?: Screened;
   /**
    * The part of the run this machine checks (engine/shard.ts): the generated cases of its block of
    * indices; the saved reports are replayed by shard 0 only. A verdict counts runs as the whole
@@ -185,9 +186,20 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     if (!fromSaved && !isolated?.hungOn()) {
       const passed = (numRuns: number): Verdict => ({ ...base, numRuns, fixedReports, actual: 'pass', matches: expected !== 'fail' });
       const runs = shardParameters(opts);
-      if (opts.screened?.has(prop.id) && opts.path === undefined) return passed(runs.numRuns);
+      const seen = opts.path === undefined ? opts.screened : undefined;
+      if (seen?.passes.has(prop.id)) return passed(runs.numRuns);
       details = fc.check(fc.property(casesFor(prop, variant), (x) => !fails(x)), { ...runs, endOnFailure: false });
-      if (!details.failed) return passed(details.numRuns);
+      const sawFail = seen?.failedOn.get(prop.id);
+      if (!details.failed && !sawFail) return passed(details.numRuns);
+      if (!details.failed && sawFail) {
+        // the same cases ran again here, past the outcomes kept, and the variant answered
+        // otherwise: it keeps state, and only a fresh process can say after what
+        return {
+          ...base, numRuns: details.numRuns + (opts.shard ? runsOf(opts.shard, opts.numRuns).start : 0), fixedReports, actual: 'fail', matches: false,
+          counterexample: sawFail.outcome, confirmation: 'not-reproduced', path: '', numShrinks: 0,
+          violations: [...sawFail.found, NOT_REPRODUCED_IN_PROCESS], fromSavedReport: false,
+        };
+      }
     }
     c = fromSaved?.case ?? details?.counterexample?.[0];
     let hung = isolated?.hungOn();
@@ -248,6 +260,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   };
 }
 
+const NOT_REPRODUCED_IN_PROCESS = 'not reproduced: the first pass over the cases saw this case fail, and the property\'s own check in this process, running the same cases again, passes (the variant answers otherwise after other calls: it keeps state); run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
+
 const historyNote = (history: readonly Case[]) =>
   `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
 
@@ -273,19 +287,27 @@ export function inProcess(variant: VariantInfo, word: Word = WORD64, outcomes?: 
   };
 }
 
+/** What screen() saw: the properties no generated case fails, and each other one's first failing case. */
+export interface Screened {
+  readonly passes: ReadonlySet<PropertyId>;
+  readonly failedOn: ReadonlyMap<PropertyId, { readonly outcome: Outcome; readonly found: readonly string[] }>;
+}
+
 /**
  * The properties that no generated case fails, found in one pass over fast-check's cases for the
  * seed and run count: each case is drawn and run once and judged by every property, where each
  * property's own check would draw and judge it again. fast-check draws the same cases for a seed
  * whatever the property, so a property that passes here passes its own check; one that fails is
- * checked on its own (found again, shrunk) as if there were no screen. A harness error screens
- * nothing. In this process only: an isolated variant runs each property's saved cases before
- * its generated ones, and a hang is met on the smallest case that way.
+ * checked on its own (found again, shrunk) as if there were no screen, and its first failing case
+ * is kept, for a variant that answers otherwise when its own check runs the case again. A
+ * harness error screens nothing. In this process only: an isolated variant runs each property's
+ * saved cases before its generated ones, and a hang is met on the smallest case that way.
  */
-export function screen(variant: VariantInfo, props: readonly Property[], opts: CheckOptions): Set<PropertyId> {
+export function screen(variant: VariantInfo, props: readonly Property[], opts: CheckOptions): Screened {
   const run = inProcess(variant, opts.word ?? WORD64, opts.outcomes);
   // only the properties of the invalidation cases: a property that draws its own (bind requests) checks them itself
   const open = new Set(props.filter((p) => !p.draws).map((p) => p.id));
+  const failedOn = new Map<PropertyId, { outcome: Outcome; found: string[] }>();
   let broken = false;
   try {
     fc.check(fc.property(caseArbFor(variant), (c) => {
@@ -293,7 +315,11 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
       opts.onCase?.();
       try {
         const outcome = run(c);
-        for (const p of props) if (open.has(p.id) && violations(p, outcome).length > 0) open.delete(p.id);
+        for (const p of props) {
+          if (!open.has(p.id)) continue;
+          const found = violations(p, outcome);
+          if (found.length > 0) { open.delete(p.id); failedOn.set(p.id, { outcome, found }); }
+        }
       } catch {
         broken = true;
       }
@@ -302,7 +328,7 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
   } catch {
     broken = true; // the generator itself: each property's own check meets it and says so
   }
-  return broken ? new Set() : open;
+  return broken ? { passes: new Set(), failedOn: new Map() } : { passes: open, failedOn };
 }
 
 /** Whether checkVariant screens: in this process, without a path (else each property draws its own cases). */
