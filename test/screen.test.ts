@@ -1,8 +1,10 @@
 // screen(): one pass over fast-check's cases, judged by every property, stands in for each
 // property's own pass only where it gives the same verdict, counterexample and replay path.
 
+import fc from 'fast-check';
 import * as arbitraries from '../properties/arbitraries';
 import { checkProperty, checkVariant, screen } from '../properties/engine/engine';
+import { Outcome } from '../properties/engine/execute';
 import { formatFailure } from '../properties/format';
 import { PROPERTIES } from '../properties/properties';
 import { loadVariants } from '../properties/registry';
@@ -16,6 +18,17 @@ test.each(['buggy', 'upstream-2026', 'convert-zap-aligned', 'mike-index'])(
     const opts = { seed: 3, numRuns: 200 };
     expect(checkVariant(v, opts)).toEqual(PROPERTIES.map((p) => checkProperty(v, p, opts)));
   });
+
+test('a check keeps the outcomes of its first 2000 cases for the properties it runs again, and no more', () => {
+  // the ones a failing property's own check meets first; keeping the last 20 000 instead cost every
+  // case of a long run collection work, and dropped exactly these
+  const v = named('upstream-2026');
+  const outcomes = new Map<string, Outcome>();
+  checkVariant(v, { seed: 3, numRuns: 2500, outcomes });
+  expect(outcomes.size).toBe(2000);
+  const [first] = fc.sample(arbitraries.caseArbFor(v), { seed: 3, numRuns: 1 });
+  expect([...outcomes.values()][0].case).toEqual(first);
+});
 
 test('the screen keeps the properties no case fails, and drops the ones a case fails', () => {
   const kept = screen(named('buggy'), PROPERTIES, { seed: 3, numRuns: 200 });
