@@ -56,6 +56,23 @@ test('--report on JSON that is not a report of this harness says so (exit 2); a 
   }
 });
 
+test('--no-isolate on a variant that keeps state: what the first pass saw fail and its re-check passes is a mismatch, never a pass', () => {
+  // upstream, but its invalidate_begin does nothing on its calls 1901 to 2000, which the first
+  // pass over the cases meets among its cases 2001 to 3000 (it runs all 3000: some properties pass);
+  // the command keeps the outcomes of the first 2000 cases, so a failing property's own check runs
+  // these again, past the window
+  const dir = scratch({ 'forgets.ts': `import upstream from '../variants/upstream';
+let calls = 0;
+export default { ...upstream, name: 'forgets',
+  invalidate_begin(...a: Parameters<typeof upstream.invalidate_begin>) { if (++calls > 1900 && calls <= 2000) return; upstream.invalidate_begin(...a); } };
+` });
+  const r = checkHere([path.join(dir, 'forgets.ts'), '--no-isolate', '--runs', '3000', '--seed', '5', '--json', '--no-typecheck']);
+  expect(r.code).toBe(1);
+  const v = JSON.parse(r.out).verdicts.find((x: { property: string }) => x.property === 'no-stale-mapping');
+  expect(v).toMatchObject({ property: 'no-stale-mapping', actual: 'fail', matches: false, confirmation: 'not-reproduced', report: null });
+  expect(v.replay).toBe(`npm run check -- --seed=5 --runs 3000 --property no-stale-mapping ${path.relative(ROOT, path.join(dir, 'forgets.ts'))}`);
+}, 60_000);
+
 test('a variant may not take a shipped variant\'s name', () => {
   const dir = scratch({ 'copy.ts': `import upstream from '../variants/upstream';\nexport default upstream;\n` });
   const r = checkHere([path.join(dir, 'copy.ts'), '--runs', '5', '--no-typecheck']);
