@@ -113,6 +113,9 @@ export interface ReplayTarget {
   readonly report?: string;
 }
 
+/** A failure only the first pass over the cases saw (engine.ts screen()), with no path to it: the same run, isolated, meets it again. */
+const seenOnce = (v: Verdict) => !v.path && v.confirmation === 'not-reproduced';
+
 /**
  * The command that replays a failure, as it can be typed: a generated case by its seed, path and
  * variant; a hang, or a case found by replaying a saved report, by that report (a kernel tree's
@@ -125,8 +128,7 @@ export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
     return v.fromSavedReport ? `npm run check -- --property ${v.property} ${t.variant}` : undefined;
   }
   if (v.actual !== 'fail' || v.notRun || !v.counterexample) return undefined;
-  // seen by the screen only, with no path to it: the same run, isolated, meets it again
-  if (!v.path && v.confirmation === 'not-reproduced') return `npm run check -- --seed=${v.seed} --runs ${v.numRuns} --property ${v.property} ${t.variant}`;
+  if (seenOnce(v)) return `npm run check -- --seed=${v.seed} --runs ${v.numRuns} --property ${v.property} ${t.variant}`;
   return `npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} ${t.variant}`;
 }
 
@@ -152,7 +154,7 @@ export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<th
     : v.fromSavedReport
       ? `found by replaying the case of the saved report ${v.savedReport ?? '?'} (then made as small as this variant allows); ` +
         `to run it again: ${command ?? 'npm run check -- --report <the report of this failure, named below>'}`
-      : !v.path && v.confirmation === 'not-reproduced'
+      : seenOnce(v)
         ? `not shrunk: seen once, by the first pass over the cases; to run it isolated: ${command}`
         : `replay: ${command} (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;

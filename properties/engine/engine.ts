@@ -195,7 +195,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
         // the same cases ran again here, past the outcomes kept, and the variant answered
         // otherwise: it keeps state, and only a fresh process can say after what
         return {
-          ...base, numRuns: details.numRuns + (opts.shard ? runsOf(opts.shard, opts.numRuns).start : 0), fixedReports, actual: 'fail', matches: false,
+          ...base, numRuns: wholeRuns(details.numRuns, opts), fixedReports, actual: 'fail', matches: false,
           counterexample: sawFail.outcome, confirmation: 'not-reproduced', path: '', numShrinks: 0,
           violations: [...sawFail.found, NOT_REPRODUCED_IN_PROCESS], fromSavedReport: false,
         };
@@ -243,8 +243,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   const unsound = confirmation === 'not-reproduced';
   return {
     ...base,
-    // a shard's run k is the whole run's run first + k
-    numRuns: details ? details.numRuns + (opts.shard && opts.path === undefined ? runsOf(opts.shard, opts.numRuns).start : 0) : savedRuns,
+    numRuns: details ? wholeRuns(details.numRuns, opts) : savedRuns,
     fixedReports,
     actual: 'fail',
     matches: harnessError === undefined && !crashed && (expected === 'report' || (expected === 'fail' && !unsound)),
@@ -260,6 +259,9 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   };
 }
 
+/** A shard's run k is the whole run's run first + k: a failure's numRuns counts as the whole run does. */
+const wholeRuns = (numRuns: number, opts: CheckOptions) => numRuns + (opts.shard && opts.path === undefined ? runsOf(opts.shard, opts.numRuns).start : 0);
+
 const NOT_REPRODUCED_IN_PROCESS = 'not reproduced: the first pass over the cases saw this case fail, and the property\'s own check in this process, running the same cases again, passes (the variant answers otherwise after other calls: it keeps state); run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
 
 const historyNote = (history: readonly Case[]) =>
@@ -268,8 +270,8 @@ const historyNote = (history: readonly Case[]) =>
 /**
  * The outcomes a check keeps: its first cases', which a property the screen found failing runs
  * again first (its own check starts at the first case). More would cost the collector work on
- * every case after them (a run of 21 000 cases: 2.8 s of CPU keeping the last 20 000, 2.4 s
- * keeping the first 2000: docs/cost.md); a failure found later runs its earlier cases again, and a
+ * every case after them (a run of 21 000 cases: 3.0 to 3.3 s of CPU keeping the last 20 000, 2.6
+ * to 2.8 s keeping the first 2000: docs/cost.md); a failure found later runs its earlier cases again, and a
  * variant that answers otherwise then is not reproduced, never passed (checkProperty).
  */
 const KEPT_LIMIT = 2000;
