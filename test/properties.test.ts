@@ -203,6 +203,13 @@ test.each([
   expect(f['no-stale-mapping'][0]).toMatch(message);
 });
 
+test('a throw of a value that cannot be printed is the variant\'s fault, named as its own process names it, not a harness error', () => {
+  const o = execute(variant(() => { throw Object.create(null); }), punch(2n, 4n));
+  expect(o.fault).toEqual({ phase: 'begin', message: 'an exception that cannot be printed' });
+  const getter = Object.defineProperty(new Error('x'), 'message', { get() { throw new Error('no'); } });
+  expect(execute(variant(() => { throw getter; }), punch(2n, 4n)).fault?.message).toBe('an exception that cannot be printed');
+});
+
 test('inputs are frozen: a variant cannot poison the next case', () => {
   const v = variant((k, start, end) => {
     const [[, slot]] = k.xa_for_each_range(k.gmem.bindings, start, k.ul(end - 1n));

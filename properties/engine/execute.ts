@@ -64,9 +64,22 @@ export function execute(variant: Variant, c: Case, word: Word = WORD64): Outcome
       step.run(start, end);
     }
   } catch (e) {
-    fault = { phase: recorder.phase, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+    fault = { phase: recorder.phase, message: thrownText(e) };
   }
   return { case: c, layout, resolved, expected: before.expected, events: recorder.events, walks, fault };
+}
+
+/**
+ * What a variant threw, as its failure says it; a value that cannot be made a string (a null
+ * prototype, a getter that throws) is still the variant's fault, named as its own process names it
+ * (isolation/ts-child-main.ts), not a harness error.
+ */
+function thrownText(e: unknown): string {
+  try {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } catch {
+    return 'an exception that cannot be printed';
+  }
 }
 
 /** A bind request: the variant's kvm_gmem_bind() on the new slot, on the first view's file. */
@@ -80,7 +93,7 @@ function executeBind(variant: Pick<Variant, 'bind'>, before: Outcome, r: BindReq
     if (typeof ret !== 'number' || !Number.isSafeInteger(ret)) throw new Error(`kvm_gmem_bind() must return an int, got ${typeof ret} ${String(ret)}`);
     return { ...before, events: machine.recorder.events, bound: { ret, pgoff: slot.gmem.pgoff, stores: machine.stores } };
   } catch (e) {
-    return { ...before, events: machine.recorder.events, fault: { phase: 'bind', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } };
+    return { ...before, events: machine.recorder.events, fault: { phase: 'bind', message: thrownText(e) } };
   }
 }
 
