@@ -38,11 +38,17 @@ test('the screen keeps the properties no case fails, and drops the ones a case f
   expect(kept.failedOn.has('no-collateral-unmap')).toBe(false);
 });
 
-test('a harness error in the screen keeps nothing: each property meets it on its own', () => {
+test('a harness error in the screen passes nothing: each property meets it on its own; what failed before it is kept', () => {
   const opts = { seed: 3, numRuns: 50 as const };
   expect(screen(named('upstream'), PROPERTIES, opts).passes.size).toBeGreaterThan(0);
   const breaks = { ...PROPERTIES[0], check: () => { throw new Error('the harness broke'); } };
   expect(screen(named('upstream'), [breaks, ...PROPERTIES.slice(1)], opts).passes.size).toBe(0);
+  // buggy fails no-stale-mapping early; the harness breaks later, on the screen's 100th case
+  let judged = 0;
+  const breaksLate = { ...PROPERTIES[1], check: () => { if (++judged === 100) throw new Error('the harness broke'); return []; } };
+  const late = screen(named('buggy'), [PROPERTIES[0], breaksLate], { seed: 3, numRuns: 200 });
+  expect(late.passes.size).toBe(0);
+  expect(late.failedOn.get('no-stale-mapping')?.index).toBeLessThan(99);
 });
 
 test('a generator that throws screens nothing: each property meets it on its own, as a harness error', () => {
@@ -64,7 +70,7 @@ test('a generator that throws screens nothing: each property meets it on its own
 
 test('a property the screen saw fail and its own check passes is not a pass: the variant keeps state', () => {
   // upstream, but its invalidate_begin does nothing on its calls 200 to 399: only the screen's
-  // pass meets them. Past the 20 000 outcomes a check keeps, a property's own check runs the
+  // pass meets them. Past the 2000 outcomes a check keeps, a property's own check runs the
   // screen's cases again; an outcome map that keeps nothing stands for that here.
   const up = named('upstream');
   let calls = 0;
@@ -87,4 +93,24 @@ test('a property the screen saw fail and its own check passes is not a pass: the
     .toBe('not shrunk: seen once, by the first pass over the cases; to run it isolated: npm run check -- --seed=3 --runs 1000 --property no-stale-mapping v.ts');
   // the same variant without its state fails no property here
   expect(checkVariant(up, { seed: 3, numRuns: 1000 }).every((v) => v.actual === 'pass' || v.expected !== 'pass')).toBe(true);
+});
+
+test('a property whose own check first fails on another case than the screen saw is not reproduced either', () => {
+  // upstream, but its invalidate_begin does nothing on its calls 200 to 399 and 1000 to 1199: the
+  // screen meets the first window, the properties' own checks, running the cases again, the second
+  const up = named('upstream');
+  let calls = 0;
+  const stateful = {
+    ...up, name: 'upstream-twice',
+    invalidate_begin: (...a: Parameters<NonNullable<typeof up.invalidate_begin>>) => {
+      calls++;
+      if ((calls > 200 && calls <= 400) || (calls > 1000 && calls <= 1200)) return;
+      up.invalidate_begin!(...a);
+    },
+  };
+  const forgets = new (class extends Map<string, never> { override set() { return this; } })();
+  const stale = checkVariant(stateful, { seed: 3, numRuns: 1000, outcomes: forgets }).find((v) => v.property === 'no-stale-mapping')!;
+  expect(stale).toMatchObject({ actual: 'fail', matches: false, confirmation: 'not-reproduced', numRuns: 1000, numShrinks: 0 });
+  expect(stale.path).toBeUndefined();
+  expect(stale.violations!.at(-1)).toMatch(/^not reproduced: the first pass over the cases saw case (\d+) fail, and .* first fails at case (?!\1\b)\d+ .*keeps state/);
 });

@@ -167,6 +167,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   let found: string[] = [], harnessError: string | undefined, counterexample: Outcome | undefined;
   let confirmation: Verdict['confirmation'] = isolated ? undefined : 'in-process';
   let history: readonly Case[] | undefined;
+  /** A failure the screen saw that this property's own check does not meet first (a variant with state, run here). */
+  let notHere: (ScreenFailure & { seenAt: number; then?: number; runs: number }) | undefined;
   // An expected failure a saved report already shows (not a crash) needs no confirmation: nothing
   // will be saved for it, and its verdict matches whether or not it reproduces in a fresh process.
   const alreadyShown = expected !== 'pass' && (opts.saved ?? []).some((s) => s.record.variant.name === variant.name && s.record.property === prop.id);
@@ -188,22 +190,31 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       const runs = shardParameters(opts);
       const seen = opts.path === undefined ? opts.screened : undefined;
       if (seen?.passes.has(prop.id)) return passed(runs.numRuns);
-      details = fc.check(fc.property(casesFor(prop, variant), (x) => !fails(x)), { ...runs, endOnFailure: false });
+      // the index of the first generated case that fails, as the screen counts its cases
+      let at = 0, firstFail = -1;
+      details = fc.check(fc.property(casesFor(prop, variant), (x) => {
+        const failed = fails(x);
+        if (failed && firstFail < 0) firstFail = at;
+        at++;
+        return !failed;
+      }), { ...runs, endOnFailure: false });
       const sawFail = seen?.failedOn.get(prop.id);
       if (!details.failed && !sawFail) return passed(details.numRuns);
-      if (!details.failed && sawFail) {
-        // the same cases ran again here, past the outcomes kept, and the variant answered
-        // otherwise: it keeps state, and only a fresh process can say after what
-        return {
-          ...base, numRuns: wholeRuns(details.numRuns, opts), fixedReports, actual: 'fail', matches: false,
-          counterexample: sawFail.outcome, confirmation: 'not-reproduced', path: '', numShrinks: 0,
-          violations: [...sawFail.found, NOT_REPRODUCED_IN_PROCESS], fromSavedReport: false,
-        };
+      // the same cases ran again here (past the outcomes kept) and the first to fail is not the
+      // screen's: the variant answers otherwise after other calls, which only a fresh process can
+      // follow. Its verdict is the screen's case, not reproduced, and nothing is saved.
+      if (sawFail && (!details.failed || firstFail !== sawFail.index)) {
+        // in the whole run's numbering, as a shard's verdict counts
+        notHere = { ...sawFail, seenAt: wholeRuns(sawFail.index, opts), then: details.failed ? wholeRuns(firstFail, opts) : undefined, runs: wholeRuns(runs.numRuns, opts) };
       }
     }
     c = fromSaved?.case ?? details?.counterexample?.[0];
     let hung = isolated?.hungOn();
-    if (fromSaved?.history && !hung) {
+    if (notHere) {
+      counterexample = notHere.outcome;
+      found = [...notHere.found, notReproducedHere(notHere.seenAt, notHere.then)];
+      confirmation = 'not-reproduced';
+    } else if (fromSaved?.history && !hung) {
       // a saved history-dependent failure: its case is already the smallest, and its history known
       history = fromSaved.history;
       ({ outcome: counterexample, found } = judgeAfter(fromSaved.case, history));
@@ -243,14 +254,14 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   const unsound = confirmation === 'not-reproduced';
   return {
     ...base,
-    numRuns: details ? wholeRuns(details.numRuns, opts) : savedRuns,
+    // a failure only the screen saw: the whole run's count, whose cases hold it, and no path to it
+    numRuns: notHere ? notHere.runs : details ? wholeRuns(details.numRuns, opts) : savedRuns,
     fixedReports,
     actual: 'fail',
     matches: harnessError === undefined && !crashed && (expected === 'report' || (expected === 'fail' && !unsound)),
     counterexample,
     violations: harnessError ? [harnessError] : found,
-    path: details?.counterexamplePath ?? '',
-    numShrinks: details?.numShrinks ?? 0,
+    ...(notHere ? { numShrinks: 0 } : { path: details?.counterexamplePath ?? '', numShrinks: details?.numShrinks ?? 0 }),
     harnessError,
     confirmation,
     ...(history ? { history } : {}),
@@ -262,7 +273,11 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
 /** A shard's run k is the whole run's run first + k: a failure's numRuns counts as the whole run does. */
 const wholeRuns = (numRuns: number, opts: CheckOptions) => numRuns + (opts.shard && opts.path === undefined ? runsOf(opts.shard, opts.numRuns).start : 0);
 
-const NOT_REPRODUCED_IN_PROCESS = 'not reproduced: the first pass over the cases saw this case fail, and the property\'s own check in this process, running the same cases again, passes (the variant answers otherwise after other calls: it keeps state); run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
+/** Why a failure the screen saw at case `index` (0-based) is not reproduced by its property's own check, which first failed at `then`, or passed. */
+const notReproducedHere = (index: number, then: number | undefined) =>
+  `not reproduced: the first pass over the cases saw case ${index + 1} fail, and the property's own check in this process, running the same cases again, ` +
+  `${then === undefined ? 'passes' : `first fails at case ${then + 1}`} (the variant answers otherwise after other calls: it keeps state); ` +
+  'run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
 
 const historyNote = (history: readonly Case[]) =>
   `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
@@ -271,8 +286,9 @@ const historyNote = (history: readonly Case[]) =>
  * The outcomes a check keeps: its first cases', which a property the screen found failing runs
  * again first (its own check starts at the first case). More would cost the collector work on
  * every case after them (a run of 21 000 cases: 3.0 to 3.3 s of CPU keeping the last 20 000, 2.6
- * to 2.8 s keeping the first 2000: docs/cost.md); a failure found later runs its earlier cases again, and a
- * variant that answers otherwise then is not reproduced, never passed (checkProperty).
+ * to 2.8 s keeping the first 2000: docs/cost.md); a failure found later runs its earlier cases again
+ * (the trade: a property that first fails at case 7762 of 10 000 cost more), and a variant that
+ * answers otherwise then is not reproduced, never passed (checkProperty).
  */
 const KEPT_LIMIT = 2000;
 
@@ -295,10 +311,17 @@ export function inProcess(variant: VariantInfo, word: Word = WORD64, outcomes?: 
   };
 }
 
+/** A property's first failing generated case in the screen: its index (0-based, in the run or shard), outcome and violations. */
+export interface ScreenFailure {
+  readonly index: number;
+  readonly outcome: Outcome;
+  readonly found: readonly string[];
+}
+
 /** What screen() saw: the properties no generated case fails, and each other one's first failing case. */
 export interface Screened {
   readonly passes: ReadonlySet<PropertyId>;
-  readonly failedOn: ReadonlyMap<PropertyId, { readonly outcome: Outcome; readonly found: readonly string[] }>;
+  readonly failedOn: ReadonlyMap<PropertyId, ScreenFailure>;
 }
 
 /**
@@ -307,18 +330,19 @@ export interface Screened {
  * property's own check would draw and judge it again. fast-check draws the same cases for a seed
  * whatever the property, so a property that passes here passes its own check; one that fails is
  * checked on its own (found again, shrunk) as if there were no screen, and its first failing case
- * is kept, for a variant that answers otherwise when its own check runs the case again. A
- * harness error screens nothing. In this process only: an isolated variant runs each property's
+ * is kept: its own check must fail first on that case, or the variant answers otherwise when run
+ * again (checkProperty). A harness error screens nothing, but keeps what failed before it. In this process only: an isolated variant runs each property's
  * saved cases before its generated ones, and a hang is met on the smallest case that way.
  */
 export function screen(variant: VariantInfo, props: readonly Property[], opts: CheckOptions): Screened {
   const run = inProcess(variant, opts.word ?? WORD64, opts.outcomes);
   // only the properties of the invalidation cases: a property that draws its own (bind requests) checks them itself
   const open = new Set(props.filter((p) => !p.draws).map((p) => p.id));
-  const failedOn = new Map<PropertyId, { outcome: Outcome; found: string[] }>();
-  let broken = false;
+  const failedOn = new Map<PropertyId, ScreenFailure>();
+  let broken = false, index = -1;
   try {
     fc.check(fc.property(caseArbFor(variant), (c) => {
+      index++;
       if (broken || open.size === 0) return true;
       opts.onCase?.();
       try {
@@ -326,7 +350,7 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
         for (const p of props) {
           if (!open.has(p.id)) continue;
           const found = violations(p, outcome);
-          if (found.length > 0) { open.delete(p.id); failedOn.set(p.id, { outcome, found }); }
+          if (found.length > 0) { open.delete(p.id); failedOn.set(p.id, { index, outcome, found }); }
         }
       } catch {
         broken = true;
@@ -336,7 +360,8 @@ export function screen(variant: VariantInfo, props: readonly Property[], opts: C
   } catch {
     broken = true; // the generator itself: each property's own check meets it and says so
   }
-  return broken ? { passes: new Set(), failedOn: new Map() } : { passes: open, failedOn };
+  // broken, every property is checked on its own; what failed before the break still binds it
+  return { passes: broken ? new Set() : open, failedOn };
 }
 
 /** Whether checkVariant screens: in this process, without a path (else each property draws its own cases). */
