@@ -71,9 +71,10 @@ test('a generator that throws screens nothing: each property meets it on its own
 /**
  * Upstream, but its invalidate_begin does nothing on its calls in the windows (first, last] given:
  * a variant with state. Past the 2000 outcomes a check keeps, a property's own check runs the
- * screen's cases again; checked with an outcome map that keeps nothing, which stands for that.
+ * screen's cases again; checked with an outcome map that keeps nothing, which stands for that
+ * (or, `keeps`, with one that keeps every outcome, as below 2000 cases).
  */
-function forgetting(windows: ReadonlyArray<readonly [number, number]>) {
+function forgetting(windows: ReadonlyArray<readonly [number, number]>, keeps = false) {
   const up = named('upstream');
   const state = { calls: 0 };
   const variant = {
@@ -84,8 +85,8 @@ function forgetting(windows: ReadonlyArray<readonly [number, number]>) {
       up.invalidate_begin!(...a);
     },
   };
-  const forgets = new (class extends Map<string, never> { override set() { return this; } })();
-  const staleVerdict = () => checkVariant(variant, { seed: 3, numRuns: 1000, outcomes: forgets }).find((v) => v.property === 'no-stale-mapping')!;
+  const outcomes = keeps ? new Map() : new (class extends Map<string, never> { override set() { return this; } })();
+  const staleVerdict = () => checkVariant(variant, { seed: 3, numRuns: 1000, outcomes }).find((v) => v.property === 'no-stale-mapping')!;
   return { state, staleVerdict };
 }
 
@@ -110,4 +111,25 @@ test('a property whose own check first fails on another case than the screen saw
   expect(stale).toMatchObject({ actual: 'fail', matches: false, confirmation: 'not-reproduced', numRuns: 1000, numShrinks: 0 });
   expect(stale.path).toBeUndefined();
   expect(stale.violations!.at(-1)).toMatch(/^not reproduced: the first pass over the cases saw case (\d+) fail, and .* first fails at case (?!\1\b)\d+ .*keeps state/);
+});
+
+test('a failure met among the kept outcomes is run once more before it is saved: a variant with state is not reproduced', () => {
+  // the screen and the own check both see calls 200 to 399 (the own check through the kept
+  // outcomes); the shrunk case, run once more in this process, passes
+  const stale = forgetting([[200, 400]], true).staleVerdict();
+  expect(stale).toMatchObject({ actual: 'fail', matches: false, confirmation: 'not-reproduced' });
+  expect(stale.violations!.at(-1)).toMatch(/^not reproduced: run once more in this process, it passes .*keeps state/);
+});
+
+test('a harness error first met in a property\'s own check is a harness error, not the variant\'s state', () => {
+  let own = false;
+  const real = PROPERTIES[0];
+  const breaksLater = { ...real, check: (o: Parameters<typeof real.check>[0]) => { if (own) throw new Error('the harness broke'); return real.check(o); } };
+  const opts = { seed: 3, numRuns: 200 };
+  const screened = screen(named('buggy'), [breaksLater], opts);
+  expect(screened.failedOn.has(real.id)).toBe(true);
+  own = true;
+  const v = checkProperty(named('buggy'), breaksLater, { ...opts, screened });
+  expect(v).toMatchObject({ actual: 'fail', matches: false, harnessError: 'Error: the harness broke' });
+  expect(v.confirmation).not.toBe('not-reproduced');
 });

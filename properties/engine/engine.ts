@@ -43,8 +43,8 @@ export interface CheckOptions {
   readonly outcomes?: Map<string, Outcome>;
   /**
    * What screen() saw of this seed and run count's generated cases: a property no case fails
-   * runs only its saved cases; one it saw fail and its own check passes is not a pass. Ignored
-   * with a path.
+   * runs only its saved cases; one it saw fail, whose own check passes or first fails on another
+   * case, is not reproduced. Ignored with a path.
    */
   readonly screened?: Screened;
   /**
@@ -168,7 +168,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   let confirmation: Verdict['confirmation'] = isolated ? undefined : 'in-process';
   let history: readonly Case[] | undefined;
   /** A failure the screen saw that this property's own check does not meet first (a variant with state, run here). */
-  let notHere: (ScreenFailure & { seenAt: number; then?: number; runs: number }) | undefined;
+  let notHere: (Omit<ScreenFailure, 'index'> & { seenAt: number; then?: number; runs: number }) | undefined;
   // An expected failure a saved report already shows (not a crash) needs no confirmation: nothing
   // will be saved for it, and its verdict matches whether or not it reproduces in a fresh process.
   const alreadyShown = expected !== 'pass' && (opts.saved ?? []).some((s) => s.record.variant.name === variant.name && s.record.property === prop.id);
@@ -190,22 +190,28 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       const runs = shardParameters(opts);
       const seen = opts.path === undefined ? opts.screened : undefined;
       if (seen?.passes.has(prop.id)) return passed(runs.numRuns);
-      // the index of the first generated case that fails, as the screen counts its cases
-      let at = 0, firstFail = -1;
+      // the index of the first generated case that fails (or throws), as the screen counts its cases
+      let at = 0, firstFail = -1, threw = false;
       details = fc.check(fc.property(casesFor(prop, variant), (x) => {
-        const failed = fails(x);
-        if (failed && firstFail < 0) firstFail = at;
-        at++;
-        return !failed;
+        const i = at++;
+        try {
+          const failed = fails(x);
+          if (failed && firstFail < 0) firstFail = i;
+          return !failed;
+        } catch (e) {
+          if (firstFail < 0) { firstFail = i; threw = true; }
+          throw e;
+        }
       }), { ...runs, endOnFailure: false });
       const sawFail = seen?.failedOn.get(prop.id);
       if (!details.failed && !sawFail) return passed(details.numRuns);
       // the same cases ran again here (past the outcomes kept) and the first to fail is not the
       // screen's: the variant answers otherwise after other calls, which only a fresh process can
-      // follow. Its verdict is the screen's case, not reproduced, and nothing is saved.
-      if (sawFail && (!details.failed || firstFail !== sawFail.index)) {
+      // follow. Its verdict is the screen's case, not reproduced, and nothing is saved. (A throw
+      // first is the harness's: judged below, it is a harness error.)
+      if (sawFail && !threw && (!details.failed || firstFail !== sawFail.index)) {
         // in the whole run's numbering, as a shard's verdict counts
-        notHere = { ...sawFail, seenAt: wholeRuns(sawFail.index, opts), then: details.failed ? wholeRuns(firstFail, opts) : undefined, runs: wholeRuns(runs.numRuns, opts) };
+        notHere = { outcome: sawFail.outcome, found: sawFail.found, seenAt: wholeRuns(sawFail.index, opts), then: details.failed ? wholeRuns(firstFail, opts) : undefined, runs: wholeRuns(runs.numRuns, opts) };
       }
     }
     c = fromSaved?.case ?? details?.counterexample?.[0];
@@ -226,6 +232,12 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       ({ outcome: counterexample, found } = judge(c));
       // a hang while re-running or minimizing: that case is the counterexample, unshrunk
       hung = isolated?.hungOn();
+      // in this process the shrunk case may be a kept outcome, from a state long gone: run once
+      // more, it must fail again before it is saved (a variant without state always does)
+      if (!isolated && found.length > 0 && judgeWith(inProcess(variant, word), c).found.length === 0) {
+        confirmation = 'not-reproduced';
+        found = [...found, NOT_AGAIN_HERE];
+      }
     }
     if (hung) {
       isolated!.claimHang();
@@ -277,6 +289,9 @@ const wholeRuns = (numRuns: number, opts: CheckOptions) => numRuns + (opts.shard
 const notReproducedHere = (index: number, then: number | undefined) =>
   `not reproduced: the first pass over the cases saw case ${index + 1} fail, and the property's own check in this process, running the same cases again, ` +
   `${then === undefined ? 'passes' : `first fails at case ${then + 1}`} (the variant answers otherwise after other calls: it keeps state); ` +
+  'run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
+
+const NOT_AGAIN_HERE = 'not reproduced: run once more in this process, it passes (the variant answers otherwise after other calls: it keeps state); ' +
   'run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
 
 const historyNote = (history: readonly Case[]) =>
