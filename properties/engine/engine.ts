@@ -285,14 +285,15 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
 /** A shard's run k is the whole run's run first + k: a failure's numRuns counts as the whole run does. */
 const wholeRuns = (numRuns: number, opts: CheckOptions) => numRuns + (opts.shard && opts.path === undefined ? runsOf(opts.shard, opts.numRuns).start : 0);
 
+/** What an in-process failure that is not reproduced means, and what to do. */
+const KEEPS_STATE = ' (the variant answers otherwise after other calls: it keeps state); run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
+
 /** Why a failure the screen saw at case `index` (0-based) is not reproduced by its property's own check, which first failed at `then`, or passed. */
 const notReproducedHere = (index: number, then: number | undefined) =>
   `not reproduced: the first pass over the cases saw case ${index + 1} fail, and the property's own check in this process, running the same cases again, ` +
-  `${then === undefined ? 'passes' : `first fails at case ${then + 1}`} (the variant answers otherwise after other calls: it keeps state); ` +
-  'run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
+  `${then === undefined ? 'passes' : `first fails at case ${then + 1}`}${KEEPS_STATE}`;
 
-const NOT_AGAIN_HERE = 'not reproduced: run once more in this process, it passes (the variant answers otherwise after other calls: it keeps state); ' +
-  'run it isolated (without --no-isolate), where a fresh process finds the history it needs; nothing is saved';
+const NOT_AGAIN_HERE = `not reproduced: run once more in this process, it passes${KEEPS_STATE}`;
 
 const historyNote = (history: readonly Case[]) =>
   `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
@@ -346,8 +347,9 @@ export interface Screened {
  * whatever the property, so a property that passes here passes its own check; one that fails is
  * checked on its own (found again, shrunk) as if there were no screen, and its first failing case
  * is kept: its own check must fail first on that case, or the variant answers otherwise when run
- * again (checkProperty). A harness error screens nothing, but keeps what failed before it. In this process only: an isolated variant runs each property's
- * saved cases before its generated ones, and a hang is met on the smallest case that way.
+ * again (checkProperty). A harness error screens nothing, but keeps what failed before it. In this
+ * process only: an isolated variant runs each property's saved cases before its generated ones,
+ * and a hang is met on the smallest case that way.
  */
 export function screen(variant: VariantInfo, props: readonly Property[], opts: CheckOptions): Screened {
   const run = inProcess(variant, opts.word ?? WORD64, opts.outcomes);
