@@ -113,7 +113,7 @@ export interface ReplayTarget {
   readonly report?: string;
 }
 
-/** A failure only the first pass over the cases saw (engine.ts screen()), with no path to it: the same run, isolated, meets it again. */
+/** A failure not reproduced in this process (engine.ts), with no path to it: the cases up to it, run isolated, meet it again. */
 const seenOnce = (v: Verdict) => !v.path && v.confirmation === 'not-reproduced';
 
 /**
@@ -155,7 +155,7 @@ export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<th
       ? `found by replaying the case of the saved report ${v.savedReport ?? '?'} (then made as small as this variant allows); ` +
         `to run it again: ${command ?? 'npm run check -- --report <the report of this failure, named below>'}`
       : seenOnce(v)
-        ? `not shrunk: seen once, by the first pass over the cases; to run it isolated: ${command}`
+        ? `no path replays it (not reproduced in this process); to run the cases up to it isolated: ${command}`
         : `replay: ${command} (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;
 }

@@ -6,7 +6,7 @@ import * as arbitraries from '../properties/arbitraries';
 import { checkProperty, checkVariant, screen } from '../properties/engine/engine';
 import { Outcome } from '../properties/engine/execute';
 import { formatFailure } from '../properties/format';
-import { PROPERTIES } from '../properties/properties';
+import { PROPERTIES, property } from '../properties/properties';
 import { loadVariants } from '../properties/registry';
 
 const variants = loadVariants();
@@ -100,7 +100,7 @@ test('a property the screen saw fail and its own check passes is not a pass: the
   expect(stale.violations!.at(-1)).toMatch(/^not reproduced: .* passes .* keeps state/);
   // no path leads to it: the replay line runs the same cases isolated, where the history is found
   expect(formatFailure(stale, { variant: 'v.ts' }).split('\n').at(-1))
-    .toBe('not shrunk: seen once, by the first pass over the cases; to run it isolated: npm run check -- --seed=3 --runs 1000 --property no-stale-mapping v.ts');
+    .toBe('no path replays it (not reproduced in this process); to run the cases up to it isolated: npm run check -- --seed=3 --runs 1000 --property no-stale-mapping v.ts');
   // the same variant without its state fails no property here
   expect(checkVariant(named('upstream'), { seed: 3, numRuns: 1000 }).every((v) => v.actual === 'pass' || v.expected !== 'pass')).toBe(true);
 });
@@ -118,7 +118,11 @@ test('a failure met among the kept outcomes is run once more before it is saved:
   // outcomes); the shrunk case, run once more in this process, passes
   const stale = forgetting([[200, 400]], true).staleVerdict();
   expect(stale).toMatchObject({ actual: 'fail', matches: false, confirmation: 'not-reproduced' });
-  expect(stale.violations!.at(-1)).toMatch(/^not reproduced: run once more in this process, it passes .*keeps state/);
+  expect(stale.violations!.at(-1)).toMatch(/^not reproduced: judged again in this process, or run once more without the outcomes kept, its case passes .*keeps state/);
+  // what the failing judgement saw, and a replay of the cases up to it, not a path
+  expect(stale.violations!.length).toBeGreaterThan(1);
+  expect(stale.path).toBeUndefined();
+  expect(formatFailure(stale, { variant: 'v.ts' }).split('\n').at(-1)).toMatch(/to run the cases up to it isolated: npm run check -- --seed=3 --runs \d+ --property no-stale-mapping v\.ts$/);
 });
 
 test('a harness error first met in a property\'s own check is a harness error, not the variant\'s state', () => {
@@ -132,4 +136,23 @@ test('a harness error first met in a property\'s own check is a harness error, n
   const v = checkProperty(named('buggy'), breaksLater, { ...opts, screened });
   expect(v).toMatchObject({ actual: 'fail', matches: false, harnessError: 'Error: the harness broke' });
   expect(v.confirmation).not.toBe('not-reproduced');
+});
+
+test('a shrunk failure that passes when judged again is not saved with no reason: it is not reproduced', () => {
+  // upstream, but its invalidate_begin does nothing the first time it is asked for a range: every
+  // failure passes when its case is judged again (no outcome is kept to hide that)
+  const up = named('upstream');
+  const asked = new Set<string>();
+  const once = {
+    ...up, name: 'upstream-once',
+    invalidate_begin: (...a: Parameters<NonNullable<typeof up.invalidate_begin>>) => {
+      const key = `${a[1]}:${a[2]}`;
+      if (!asked.has(key)) { asked.add(key); return; }
+      up.invalidate_begin!(...a);
+    },
+  };
+  const v = checkProperty(once, property('no-stale-mapping'), { seed: 3, numRuns: 300 });
+  expect(v).toMatchObject({ actual: 'fail', matches: false, confirmation: 'not-reproduced' });
+  expect(v.violations!.length).toBeGreaterThan(1); // what it was seen to do, then why it is not saved
+  expect(v.violations!.at(-1)).toMatch(/^not reproduced: judged again in this process/);
 });

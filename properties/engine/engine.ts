@@ -169,6 +169,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   let history: readonly Case[] | undefined;
   /** A failure the screen saw that this property's own check does not meet first (a variant with state, run here). */
   let notHere: (Omit<ScreenFailure, 'index'> & { seenAt: number; then?: number; runs: number }) | undefined;
+  /** A failure not reproduced in this process: no path leads to it, and its replay runs the cases before it, isolated. */
+  let noPath = false;
   // An expected failure a saved report already shows (not a crash) needs no confirmation: nothing
   // will be saved for it, and its verdict matches whether or not it reproduces in a fresh process.
   const alreadyShown = expected !== 'pass' && (opts.saved ?? []).some((s) => s.record.variant.name === variant.name && s.record.property === prop.id);
@@ -227,16 +229,30 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       confirmation = 'history';
       found = [...found, historyNote(history)];
     } else if (!hung && c) {
-      judge(c); // throws here, outside minimize's guard, if the harness breaks on this case
-      c = minimize(c, (x) => { try { return fails(x); } catch { return false; } });
+      // the last judgement that failed: what a case that then passes here was seen to do
+      let failedLast: ReturnType<typeof judge> | undefined;
+      const failsHere = (x: Case) => {
+        const r = judge(x);
+        if (r.found.length > 0) failedLast = r;
+        return r.found.length > 0;
+      };
+      failsHere(c); // throws here, outside minimize's guard, if the harness breaks on this case
+      c = minimize(c, (x) => { try { return failsHere(x); } catch { return false; } });
       ({ outcome: counterexample, found } = judge(c));
       // a hang while re-running or minimizing: that case is the counterexample, unshrunk
       hung = isolated?.hungOn();
-      // in this process the shrunk case may be a kept outcome, from a state long gone: run once
-      // more, it must fail again before it is saved (a variant without state always does)
-      if (!isolated && found.length > 0 && judgeWith(inProcess(variant, word), c).found.length === 0) {
-        confirmation = 'not-reproduced';
-        found = [...found, NOT_AGAIN_HERE];
+      // In this process the shrunk case may be a kept outcome, from a state long gone: it must fail
+      // when judged again, and when run once more without the kept outcomes (a variant without
+      // state always does), before it is saved; as isolated, an expected failure a saved report
+      // shows needs no second run.
+      if (!isolated) {
+        const again = found.length === 0 || (!(alreadyShown && counterexample?.fault === undefined) && judgeWith(inProcess(variant, word), c).found.length === 0);
+        if (again) {
+          if (found.length === 0 && failedLast) ({ outcome: counterexample, found } = failedLast);
+          found = [...found, NOT_AGAIN_HERE];
+          confirmation = 'not-reproduced';
+          noPath = true;
+        }
       }
     }
     if (hung) {
@@ -273,7 +289,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     matches: harnessError === undefined && !crashed && (expected === 'report' || (expected === 'fail' && !unsound)),
     counterexample,
     violations: harnessError ? [harnessError] : found,
-    ...(notHere ? { numShrinks: 0 } : { path: details?.counterexamplePath ?? '', numShrinks: details?.numShrinks ?? 0 }),
+    ...(notHere ? { numShrinks: 0 } : noPath ? { numShrinks: details?.numShrinks ?? 0 } : { path: details?.counterexamplePath ?? '', numShrinks: details?.numShrinks ?? 0 }),
     harnessError,
     confirmation,
     ...(history ? { history } : {}),
@@ -293,7 +309,7 @@ const notReproducedHere = (index: number, then: number | undefined) =>
   `not reproduced: the first pass over the cases saw case ${index + 1} fail, and the property's own check in this process, running the same cases again, ` +
   `${then === undefined ? 'passes' : `first fails at case ${then + 1}`}${KEEPS_STATE}`;
 
-const NOT_AGAIN_HERE = `not reproduced: run once more in this process, it passes${KEEPS_STATE}`;
+const NOT_AGAIN_HERE = `not reproduced: judged again in this process, or run once more without the outcomes kept, its case passes${KEEPS_STATE}`;
 
 const historyNote = (history: readonly Case[]) =>
   `history-dependent: in a fresh process it fails only after ${history.length} earlier case(s) (the variant keeps state across calls; its report replays them)`;
