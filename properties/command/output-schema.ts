@@ -44,7 +44,7 @@ const CheckVerdict = z.object({
   actual: z.enum(['pass', 'fail', 'not-judged']).describe('not-judged: no verdict was given (bind-within-file on a variant without a kvm_gmem_bind()), never a pass; violations says why.'),
   matches: z.boolean(),
   violations: z.array(z.string()).describe('What the counterexample breaks, or what broke the harness on it (or why it was not judged).'),
-  path: z.string().nullable().describe('fast-check\'s path to the counterexample for the run\'s seed; null when it came from a saved report, passed, or was seen only by the first pass over the cases (not reproduced in this process).'),
+  path: z.string().nullable().describe('fast-check\'s path to the counterexample for the run\'s seed; null when it came from a saved report, passed, or was not reproduced in the command\'s process (--no-isolate).'),
   replay: z.string().nullable().describe('The command that replays this failure, as printed; null when it passed (or was not run).'),
   report: z.string().nullable().describe('The report page that shows it (new or already saved), or null.'),
   confirmation: z.enum(['reproduced', 'history', 'not-reproduced', 'hang', 'in-process']).nullable().describe('How the failure was confirmed (a fresh process, alone or after a history; a hang; in this process).'),
