@@ -246,8 +246,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
       // state always does), before it is saved; as isolated, an expected failure a saved report
       // shows needs no second run.
       if (!isolated) {
-        const again = found.length === 0 || (!(alreadyShown && counterexample?.fault === undefined) && judgeWith(inProcess(variant, word), c).found.length === 0);
-        if (again) {
+        const notReproduced = found.length === 0 || (!(alreadyShown && counterexample?.fault === undefined) && judgeWith(inProcess(variant, word), c).found.length === 0);
+        if (notReproduced) {
           if (found.length === 0 && failedLast) ({ outcome: counterexample, found } = failedLast);
           found = [...found, NOT_AGAIN_HERE];
           confirmation = 'not-reproduced';
