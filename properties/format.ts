@@ -114,7 +114,7 @@ export interface ReplayTarget {
 }
 
 /** A failure not reproduced in this process (engine.ts), with no path to it: the cases up to it, run isolated, meet it again. */
-const seenOnce = (v: Verdict) => !v.path && v.confirmation === 'not-reproduced';
+const noPathTo = (v: Verdict) => !v.path && v.confirmation === 'not-reproduced';
 
 /**
  * The command that replays a failure, as it can be typed: a generated case by its seed, path and
@@ -128,7 +128,7 @@ export function failureReplay(v: Verdict, t: ReplayTarget): string | undefined {
     return v.fromSavedReport ? `npm run check -- --property ${v.property} ${t.variant}` : undefined;
   }
   if (v.actual !== 'fail' || v.notRun || !v.counterexample) return undefined;
-  if (seenOnce(v)) return `npm run check -- --seed=${v.seed} --runs ${v.numRuns} --property ${v.property} ${t.variant}`;
+  if (noPathTo(v)) return `npm run check -- --seed=${v.seed} --runs ${v.numRuns} --property ${v.property} ${t.variant}`;
   return `npm run check -- --seed=${v.seed} --path ${v.path || '?'} --property ${v.property} ${t.variant}`;
 }
 
@@ -154,7 +154,7 @@ export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<th
     : v.fromSavedReport
       ? `found by replaying the case of the saved report ${v.savedReport ?? '?'} (then made as small as this variant allows); ` +
         `to run it again: ${command ?? 'npm run check -- --report <the report of this failure, named below>'}`
-      : seenOnce(v)
+      : noPathTo(v)
         ? `no path replays it (not reproduced in this process); to run the cases up to it isolated: ${command}`
         : `replay: ${command} (then ${v.numShrinks ?? 0} shrinks)`;
   return `${head}\n${why}\n${body}\n${replay}`;

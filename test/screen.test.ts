@@ -68,23 +68,28 @@ test('a generator that throws screens nothing: each property meets it on its own
   }
 });
 
-/**
- * Upstream, but its invalidate_begin does nothing on its calls in the windows (first, last] given:
- * a variant with state. Past the 2000 outcomes a check keeps, a property's own check runs the
- * screen's cases again; checked with an outcome map that keeps nothing, which stands for that
- * (or, `keeps`, with one that keeps every outcome, as below 2000 cases).
- */
-function forgetting(windows: ReadonlyArray<readonly [number, number]>, keeps = false) {
+/** Upstream, but its invalidate_begin does nothing when `skips` says so, on its call number `call` (from 1): a variant with state. */
+function upstreamThat(skips: (call: number, start: bigint, end: bigint) => boolean) {
   const up = named('upstream');
   const state = { calls: 0 };
   const variant = {
-    ...up, name: 'upstream-forgetting',
+    ...up, name: 'upstream-with-state',
     invalidate_begin: (...a: Parameters<NonNullable<typeof up.invalidate_begin>>) => {
-      state.calls++;
-      if (windows.some(([first, last]) => state.calls > first && state.calls <= last)) return;
+      if (skips(++state.calls, a[1], a[2])) return;
       up.invalidate_begin!(...a);
     },
   };
+  return { variant, state };
+}
+
+/**
+ * Upstream that does nothing on its calls in the windows (first, last] given. Past the 2000
+ * outcomes a check keeps, a property's own check runs the screen's cases again; checked with an
+ * outcome map that keeps nothing, which stands for that (or, `keeps`, with one that keeps every
+ * outcome, as below 2000 cases).
+ */
+function forgetting(windows: ReadonlyArray<readonly [number, number]>, keeps = false) {
+  const { variant, state } = upstreamThat((call) => windows.some(([first, last]) => call > first && call <= last));
   const outcomes = keeps ? new Map() : new (class extends Map<string, never> { override set() { return this; } })();
   const staleVerdict = () => checkVariant(variant, { seed: 3, numRuns: 1000, outcomes }).find((v) => v.property === 'no-stale-mapping')!;
   return { state, staleVerdict };
@@ -141,16 +146,13 @@ test('a harness error first met in a property\'s own check is a harness error, n
 test('a shrunk failure that passes when judged again is not saved with no reason: it is not reproduced', () => {
   // upstream, but its invalidate_begin does nothing the first time it is asked for a range: every
   // failure passes when its case is judged again (no outcome is kept to hide that)
-  const up = named('upstream');
   const asked = new Set<string>();
-  const once = {
-    ...up, name: 'upstream-once',
-    invalidate_begin: (...a: Parameters<NonNullable<typeof up.invalidate_begin>>) => {
-      const key = `${a[1]}:${a[2]}`;
-      if (!asked.has(key)) { asked.add(key); return; }
-      up.invalidate_begin!(...a);
-    },
-  };
+  const { variant: once } = upstreamThat((_, start, end) => {
+    const key = `${start}:${end}`;
+    if (asked.has(key)) return false;
+    asked.add(key);
+    return true;
+  });
   const v = checkProperty(once, property('no-stale-mapping'), { seed: 3, numRuns: 300 });
   expect(v).toMatchObject({ actual: 'fail', matches: false, confirmation: 'not-reproduced' });
   expect(v.violations!.length).toBeGreaterThan(1); // what it was seen to do, then why it is not saved

@@ -169,8 +169,6 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   let history: readonly Case[] | undefined;
   /** A failure the screen saw that this property's own check does not meet first (a variant with state, run here). */
   let notHere: (Omit<ScreenFailure, 'index'> & { seenAt: number; then?: number; runs: number }) | undefined;
-  /** A failure not reproduced in this process: no path leads to it, and its replay runs the cases before it, isolated. */
-  let noPath = false;
   // An expected failure a saved report already shows (not a crash) needs no confirmation: nothing
   // will be saved for it, and its verdict matches whether or not it reproduces in a fresh process.
   const alreadyShown = expected !== 'pass' && (opts.saved ?? []).some((s) => s.record.variant.name === variant.name && s.record.property === prop.id);
@@ -251,7 +249,6 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
           if (found.length === 0 && failedLast) ({ outcome: counterexample, found } = failedLast);
           found = [...found, NOT_AGAIN_HERE];
           confirmation = 'not-reproduced';
-          noPath = true;
         }
       }
     }
@@ -280,6 +277,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
   // one; nor is a failure that comes and goes
   const crashed = counterexample?.fault !== undefined;
   const unsound = confirmation === 'not-reproduced';
+  // not reproduced in this process: no path leads to it (its replay runs the cases up to it, isolated)
+  const noPath = unsound && !isolated;
   return {
     ...base,
     // a failure only the screen saw: the whole run's count, whose cases hold it, and no path to it
@@ -289,7 +288,8 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     matches: harnessError === undefined && !crashed && (expected === 'report' || (expected === 'fail' && !unsound)),
     counterexample,
     violations: harnessError ? [harnessError] : found,
-    ...(notHere ? { numShrinks: 0 } : noPath ? { numShrinks: details?.numShrinks ?? 0 } : { path: details?.counterexamplePath ?? '', numShrinks: details?.numShrinks ?? 0 }),
+    numShrinks: notHere ? 0 : details?.numShrinks ?? 0,
+    ...(noPath ? {} : { path: details?.counterexamplePath ?? '' }),
     harnessError,
     confirmation,
     ...(history ? { history } : {}),
