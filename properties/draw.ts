@@ -4,7 +4,8 @@
 // made again from its tape and shrunk by shrinking the tape: an item of a list dropped, a branch
 // moved toward the first with its own choices at their simplest, a choice moved toward its
 // simplest. A case drawn this way costs a few dozen draws from fast-check's random stream
-// instead of a hundred fast-check arbitraries, values and contexts. The draws follow fast-check's
+// instead of a hundred fast-check arbitraries, values and contexts, and a case's tape is made only
+// when it is shrunk (by drawing it again from a copy of its stream). The draws follow fast-check's
 // own laws (its bias toward small values and the ends of a range, oneof's weights, array's
 // lengths), so cases are distributed as its combinators would draw them.
 
@@ -96,22 +97,24 @@ export function oneof<T>(...gens: ReadonlyArray<readonly [weight: number, gen: G
   return (d) => d.oneof(choice);
 }
 
-// a rank is the distance from fast-check's shrink target: 0 when the range holds it (ranks 0,
-// 1, 2, 3, 4 are 0, -1, 1, -2, 2), else the end nearest to 0; a rank past the range is its end
+// a rank is the distance from fast-check's shrink target: 0 when it lies inside the range (ranks
+// 0, 1, 2, 3, 4 are 0, -1, 1, -2, 2), else the end nearest to 0 (a range from 0 counts up from it,
+// so that every rank is a value of the range and a choice shrinks one by one to its least failing
+// value); a rank past the range is its end
 function rankOf(v: number, min: number, max: number): number {
-  if (min <= 0 && max >= 0) return v >= 0 ? 2 * v : -2 * v - 1;
-  return min > 0 ? v - min : max - v;
+  if (min < 0 && max > 0) return v >= 0 ? 2 * v : -2 * v - 1;
+  return min >= 0 ? v - min : max - v;
 }
 function valueOf(rank: number, min: number, max: number): number {
-  const v = min <= 0 && max >= 0 ? (rank % 2 === 0 ? rank / 2 : -(rank + 1) / 2) : min > 0 ? min + rank : max - rank;
+  const v = min < 0 && max > 0 ? (rank % 2 === 0 ? rank / 2 : -(rank + 1) / 2) : min >= 0 ? min + rank : max - rank;
   return v < min ? min : v > max ? max : v;
 }
 function bigRankOf(v: bigint, min: bigint, max: bigint): bigint {
-  if (min <= 0n && max >= 0n) return v >= 0n ? 2n * v : -2n * v - 1n;
-  return min > 0n ? v - min : max - v;
+  if (min < 0n && max > 0n) return v >= 0n ? 2n * v : -2n * v - 1n;
+  return min >= 0n ? v - min : max - v;
 }
 function bigValueOf(rank: bigint, min: bigint, max: bigint): bigint {
-  const v = min <= 0n && max >= 0n ? (rank % 2n === 0n ? rank / 2n : -(rank + 1n) / 2n) : min > 0n ? min + rank : max - rank;
+  const v = min < 0n && max > 0n ? (rank % 2n === 0n ? rank / 2n : -(rank + 1n) / 2n) : min >= 0n ? min + rank : max - rank;
   return v < min ? min : v > max ? max : v;
 }
 
@@ -127,7 +130,11 @@ class Drawing implements Draw {
   private at = 0;
   private readonly replaying: boolean;
 
-  constructor(private readonly mrng: fc.Random | undefined, source: Tape | undefined, private bias: number | undefined) {
+  /**
+   * `recording` false: draw from the random stream and keep no tape (a case's first drawing: only
+   * a case that fails is shrunk, and its tape is then made by drawing it again, recording).
+   */
+  constructor(private readonly mrng: fc.Random | undefined, source: Tape | undefined, private bias: number | undefined, private readonly recording = true) {
     this.src = source;
     this.replaying = mrng === undefined;
   }
@@ -196,7 +203,7 @@ class Drawing implements Draw {
       const [lo, hi] = this.pickRange(r.biased);
       v = lo + this.uniform(hi - lo);
     } else v = r.min + this.uniform(r.max - r.min);
-    this.out.push(rankOf(v, r.min, r.max));
+    if (this.recording) this.out.push(rankOf(v, r.min, r.max));
     return v;
   }
 
@@ -212,14 +219,14 @@ class Drawing implements Draw {
       const [lo, hi] = this.pickRange(b.biased);
       v = this.mrng!.nextBigInt(lo, hi);
     } else v = this.mrng!.nextBigInt(b.min, b.max);
-    this.out.push(bigRankOf(v, b.min, b.max));
+    if (this.recording) this.out.push(bigRankOf(v, b.min, b.max));
     return v as T;
   }
 
   private index(n: number): number {
     const r = this.replayedRank();
     const i = r === undefined ? this.mrng!.nextInt(0, n - 1) : Math.min(Number(r), n - 1);
-    this.out.push(i);
+    if (this.recording) this.out.push(i);
     return i;
   }
 
@@ -232,6 +239,7 @@ class Drawing implements Draw {
     let i: number;
     if (r !== undefined) i = Math.min(Number(r), choice.gens.length - 1);
     else for (let pick = this.mrng!.nextInt(0, choice.total - 1), b = 0; ; b++) if ((pick -= choice.weights[b]) < 0) { i = b; break; }
+    if (!this.recording) return choice.gens[i](this);
     this.out.push(i);
     return this.within(this.replaying ? this.next() : undefined, choice.gens[i]);
   }
@@ -263,7 +271,16 @@ class Drawing implements Draw {
     }
     const outer = this.bias, out = this.out;
     this.bias = itemBias;
-    const values: T[] = [], tapes: Entry[] = [];
+    const values: T[] = [];
+    if (!this.recording) {
+      try {
+        for (let i = 0; i < n; i++) values.push(item(this));
+      } finally {
+        this.bias = outer;
+      }
+      return values;
+    }
+    const tapes: Entry[] = [];
     this.out = tapes;
     try {
       for (let i = 0; i < n; i++) values.push(this.within(replayed[i], item));
@@ -345,15 +362,20 @@ function* lowered(t: Tape): Generator<Tape> {
   }
 }
 
+/** A value's context before it is shrunk: where its draws came from, to draw them again recording. */
+class Unrecorded {
+  constructor(readonly mrng: fc.Random, readonly bias: number | undefined) {}
+}
+
 class TapeArbitrary<T> extends fc.Arbitrary<T> {
   constructor(private readonly gen: Gen<T>) {
     super();
   }
 
   generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<T> {
-    const d = new Drawing(mrng, undefined, biasFactor);
-    const value = this.gen(d);
-    return new fc.Value(value, d.tape);
+    const start = mrng.clone();
+    const value = this.gen(new Drawing(mrng, undefined, biasFactor, false));
+    return new fc.Value(value, new Unrecorded(start, biasFactor));
   }
 
   canShrinkWithoutContext(value: unknown): value is T {
@@ -361,7 +383,15 @@ class TapeArbitrary<T> extends fc.Arbitrary<T> {
   }
 
   shrink(_: T, context: unknown): fc.Stream<fc.Value<T>> {
-    return Array.isArray(context) ? new fc.Stream(this.smaller(context)) : fc.Stream.nil();
+    const tape = context instanceof Unrecorded ? this.recorded(context) : context;
+    return Array.isArray(tape) ? new fc.Stream(this.smaller(tape)) : fc.Stream.nil();
+  }
+
+  /** The tape of a drawing made without one: the same draws again from a copy of its stream, recorded. */
+  private recorded(u: Unrecorded): Tape {
+    const d = new Drawing(u.mrng.clone(), undefined, u.bias);
+    this.gen(d);
+    return d.tape;
   }
 
   /** The values of smaller tapes: every list item dropped, then every choice moved toward its simplest. */
