@@ -66,7 +66,7 @@ export function summary(r: BenchResults): string[] {
       best.map((b) => `${b.variant} ${count(b.project.median, b.project.cap)} / ${count(b.project.worst, b.project.cap)} vs ${count(b.naive?.median ?? null, b.naive?.cap ?? 0)}`).join('; ') + '.',
     `- **Exhaustive small scope** (one core, budget ${ms(r.config.scope.budgetMs)}): ` +
       largest.map((x) => `${x.variant} N = ${x.maxPages} (${x.cases.toLocaleString('en')} cases, ${ms(x.ms)} of CPU)`).join('; ') + '.',
-    `- **Throughput** (one core, end to end in one fc.check, every property judged on one execution; raw fast-check ${us(r.rawFastCheck)} µs/case in the same run): ` +
+    `- **Throughput** (one core, end to end as the engine's first pass runs a case: one execution, every property judged until it first fails; raw fast-check ${us(r.rawFastCheck)} µs/case in the same run): ` +
       r.endToEnd.map((e) => `${e.variant} ${us(e.usPerCase)}`).join(', ') + ' µs/case' +
       `; goal ${UPSTREAM_GOAL_US} µs for upstream and ${VARIANT_GOAL_US} µs for every other variant: ${overList(overGoal(r))}` +
       `; at the goal's ratio to raw fast-check (set where raw took ${ISSUE_RAW_US} µs: ${us(scaled(r, UPSTREAM_GOAL_US))} and ${us(scaled(r, VARIANT_GOAL_US))} µs here): ${overList(overScaledGoal(r))}.`,
@@ -189,9 +189,11 @@ function shrinkSection(r: BenchResults): string[] {
 /** Issue 22's goals, in µs per case end to end: upstream, and any other shipped variant. */
 const UPSTREAM_GOAL_US = 20, VARIANT_GOAL_US = 30;
 /**
- * Raw fast-check's case where those goals were set (issue 22: 3.2 µs). On a faster machine, or in a
- * fresher process, the same code meets a µs goal it would miss there; a ratio to raw fast-check in
- * the same run moves less with them.
+ * Raw fast-check's case where those goals were set (issue 22: 3.2 µs). On a faster machine the same
+ * code meets a µs goal it would miss there, and a ratio to raw fast-check in the same run moves
+ * less with the machine; but raw fast-check's own case moves with how warm its code is (2.7 to 3.8
+ * µs in a fresh process after one round, 1.3 to 1.6 in this section's rounds), so the ratio to it
+ * here is the stricter reading.
  */
 const ISSUE_RAW_US = 3.2;
 const goalOf = (variant: string) => (variant === 'upstream' ? UPSTREAM_GOAL_US : VARIANT_GOAL_US);
@@ -214,14 +216,15 @@ function throughputSection(r: BenchResults): string[] {
   return [
     '## 4. Throughput (one core)',
     '',
-    `End to end, in one \`fc.check\` of ${t.cases} cases (seed ${t.seed}, the median of ${E2E_ROUNDS} rounds after one to warm, each round of raw fast-check and of every variant taken in turn, in CPU time: ` +
+    `End to end, ${t.cases} cases as the engine's first pass over them (\`screen()\`) spends them (seed ${t.seed}, the median of ${E2E_ROUNDS} rounds after one to warm, each round of raw fast-check and of every variant taken in turn, in CPU time: ` +
       'the machine is shared, and the wall clock counts the time a process waits for its core): each variant\'s own generator (its VM types, views, split era), ' +
-      '`execute()` once, and every property of invalidations judged on that outcome (bind-within-file draws bind requests of its own), beside raw fast-check ' +
+      '`execute()` once, and every property of invalidations judged on that outcome until it first fails (its verdict is then made, and its own check shrinks it; bind-within-file draws bind requests of its own), beside raw fast-check ' +
       `in the same process: \`fc.check\` of a 5-tuple of 64-bit bigints and a trivial predicate, **${us(r.rawFastCheck)} µs per case**. ` +
       'These rounds and the engine\'s own run (below) come first: the phase breakdown holds its thousands of cases across its timings, and every case timed ' +
       'after it costs 2 to 2.5 times as much, raw fast-check\'s too (V8 then pretenures the model\'s objects: docs/cost.md). ' +
       `The goal: ${UPSTREAM_GOAL_US} µs for upstream, ${VARIANT_GOAL_US} µs for every other variant, set where raw fast-check took ${ISSUE_RAW_US} µs a case; ` +
-      `so also at that ratio to raw fast-check in this run (${(UPSTREAM_GOAL_US / ISSUE_RAW_US).toFixed(2)}x and ${(VARIANT_GOAL_US / ISSUE_RAW_US).toFixed(1)}x), which moves less than µs with the machine and the process's state.`,
+      `so also at that ratio to raw fast-check in this run (${(UPSTREAM_GOAL_US / ISSUE_RAW_US).toFixed(2)}x and ${(VARIANT_GOAL_US / ISSUE_RAW_US).toFixed(1)}x), which moves less than µs with the machine, ` +
+      'but holds the variants to raw fast-check at its warmest: its own case costs 2.7 to 3.8 µs in a fresh process after one round to warm, as the 3.2 µs the goal was set at, and less once fast-check\'s code is hot, as here (docs/cost.md).',
     '',
     table(['variant', '>µs per case', '>cases/s', '>x raw fast-check', '>goal µs', 'met', '>at the ratio, µs', 'met at the ratio'],
       r.endToEnd.map((e) => [e.variant, us(e.usPerCase), k(1e6 / e.usPerCase), (e.usPerCase / r.rawFastCheck).toFixed(1), goalOf(e.variant), e.usPerCase <= goalOf(e.variant) ? 'yes' : 'NO',
