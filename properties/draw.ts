@@ -5,7 +5,8 @@
 // moved toward the first with its own choices at their simplest, a choice moved toward its
 // simplest. A case drawn this way costs a few dozen draws from fast-check's random stream
 // instead of a hundred fast-check arbitraries, values and contexts, and a case's tape is made only
-// when it is shrunk (by drawing it again from a copy of its stream). The draws follow fast-check's
+// when it is shrunk (by drawing it again from a copy of its stream: a generator must be a function
+// of its draws alone, reading no other state). The draws follow fast-check's
 // own laws (its bias toward small values and the ends of a range, oneof's weights, array's
 // lengths), so cases are distributed as its combinators would draw them.
 
