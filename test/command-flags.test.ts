@@ -103,6 +103,19 @@ test('--path replays the printed failure, and the header says it replays a path,
   expect(JSON.parse(checkHere([...on, '--path', first.path, '--json']).out).verdicts[0].counterexample).toEqual(first.counterexample);
 });
 
+test('a --path that leads to no case (another version\'s, or mistyped) is exit 2 saying so, with nothing to replay', () => {
+  const buggy = path.join(ROOT, 'variants', 'buggy.ts');
+  const on = [buggy, '--property', 'no-stale-mapping', '--no-isolate', '--seed', '5'];
+  const first = JSON.parse(checkHere([...on, '--json']).out).verdicts[0];
+  // past the shrink steps the path has: no candidate is there
+  const r = checkHere([...on, '--path', `${first.path}${':0'.repeat(60)}`]);
+  expect(r.code).toBe(2);
+  expect(r.out).toMatch(/buggy, no-stale-mapping: not judged, the harness broke/);
+  expect(r.out).toMatch(/leads to no case of seed 5 with these generators: a path is only good for the version of the harness that printed it/);
+  expect(r.out).toMatch(/nothing to replay/);
+  expect(r.out).not.toMatch(/undefined|fails no-stale-mapping/);
+});
+
 test('--help explains every flag; a bad flag is exit 2 with the reason', () => {
   const help = check(['--help']); // the real bin, as npm run check runs it
   expect(help.code).toBe(0);
