@@ -110,6 +110,7 @@ test('a --path that leads to no case (another version\'s, or mistyped) is exit 2
   // past the shrink steps the path has: no candidate is there
   const r = checkHere([...on, '--path', `${first.path}${':0'.repeat(60)}`]);
   expect(r.code).toBe(2);
+  expect(r.out).toMatch(/^buggy +error! /m); // the table's cell: no verdict, not a failure of the variant
   expect(r.out).toMatch(/buggy, no-stale-mapping: not judged, the harness broke/);
   expect(r.out).toMatch(/leads to no case of seed 5 with these generators: a path is only good for the version of the harness that printed it/);
   expect(r.out).toMatch(/nothing to replay/);
