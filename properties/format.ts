@@ -145,13 +145,13 @@ function unexpectedWhy(f: Outcome['fault']): string {
 
 /** One failed verdict in full: the property, why, the case, and how to replay it (the variant named as `target` says). */
 export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<the variant's file>" }): string {
-  // a harness error is no verdict on the variant: said once, as what broke
-  if (v.harnessError !== undefined && !v.counterexample) {
-    return `${v.variant}, ${v.property}: not judged, the harness broke\nharness error: ${v.harnessError}\nnothing to replay: the harness broke before it had a case`;
+  // a failure without a case is a harness error: no verdict on the variant, said once, as what broke
+  if (!v.counterexample) {
+    return `${v.variant}, ${v.property}: not judged, the harness broke\nharness error: ${v.harnessError ?? 'no case to show'}\nnothing to replay: the harness broke before it had a case`;
   }
   const head = `${v.variant} fails ${v.property}${v.matches ? ' (expected)' : ` (UNEXPECTED${unexpectedWhy(v.counterexample?.fault)})`}`;
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
-  const body = v.counterexample ? formatOutcome(v.counterexample) : `harness error: ${v.harnessError}`;
+  const body = formatOutcome(v.counterexample);
   const command = failureReplay(v, target);
   const replay = v.confirmation === 'hang'
     ? `a hang is not shrunk nor replayed by path: run its case again with ${command ?? '--report on its report'}`

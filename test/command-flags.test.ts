@@ -113,6 +113,7 @@ test('a --path that leads to no case (another version\'s, or mistyped) is exit 2
   expect(r.out).toMatch(/^buggy +error! /m); // the table's cell: no verdict, not a failure of the variant
   expect(r.out).toMatch(/buggy, no-stale-mapping: not judged, the harness broke/);
   expect(r.out).toMatch(/leads to no case of seed 5 with these generators: a path is only good for the version of the harness that printed it/);
+  expect(r.out).toMatch(/run the seed without --path \(npm run check -- --seed=5 --property no-stale-mapping <the variant>\)/);
   expect(r.out).toMatch(/nothing to replay/);
   expect(r.out).not.toMatch(/undefined|fails no-stale-mapping/);
 });

@@ -271,7 +271,7 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
     }
   } catch (e) {
     harnessError = opts.path !== undefined && e instanceof Error && /Unable to replay/.test(e.message)
-      ? pathNotReplayed(opts.path, opts.seed)
+      ? pathNotReplayed(opts.path, opts.seed, prop.id)
       : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     counterexample = undefined;
   }
@@ -301,10 +301,10 @@ export function checkProperty(variant: VariantInfo, prop: Property, opts: CheckO
 }
 
 /** fast-check could not follow a --path: it leads to no case of the seed with these generators. */
-const pathNotReplayed = (path: string, seed: number) =>
+const pathNotReplayed = (path: string, seed: number, id: PropertyId) =>
   `--path ${path.length > 40 ? `${path.slice(0, 40)}...` : path} leads to no case of seed ${seed} with these generators: ` +
   'a path is only good for the version of the harness that printed it (its generators and their shrinking), or it was mistyped; ' +
-  `to find the failure again, run the seed without --path (npm run check -- --seed=${seed} --property P FILE), or replay its saved report (--report)`;
+  `to find the failure again, run the seed without --path (npm run check -- --seed=${seed} --property ${id} <the variant>), or replay its saved report (--report)`;
 
 /** A shard's run k is the whole run's run first + k: a failure's numRuns counts as the whole run does. */
 const wholeRuns = (numRuns: number, opts: CheckOptions) => numRuns + (opts.shard && opts.path === undefined ? runsOf(opts.shard, opts.numRuns).start : 0);
