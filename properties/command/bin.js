@@ -2,8 +2,20 @@
 // The `gmem-check` bin entry (and npm run check): runs the TypeScript command without a build
 // step, its files loaded through the transpile cache the variants' processes use
 // (properties/isolation/transpile.js), so a run starts in a fraction of a second.
-require('../isolation/transpile').install();
 const argv = process.argv.slice(2);
+// the transpile cache the environment names is made before any file loads through it: a folder
+// that cannot be made is refused at once, as main() refuses it, not after every file of the
+// command has been transpiled without a cache (seconds of CPU); --help needs no cache
+const cache = process.env.GMEM_JS_CACHE;
+if (cache && !argv.includes('--help') && !argv.includes('-h')) {
+  try {
+    require('../isolation/make-folder').makeFolder(cache, `GMEM_JS_CACHE=${cache}`);
+  } catch (e) {
+    process.stderr.write(`${/** @type {Error} */ (e).message}\n`);
+    process.exit(2);
+  }
+}
+require('../isolation/transpile').install();
 // --prove: the same files proved for every input within a bound (npm run prove)
 if (argv.includes('--prove')) require('./prove.ts').proveMain(argv).then((/** @type {number} */ code) => { process.exitCode = code; });
 else process.exitCode = require('./main.ts').main(argv);

@@ -322,15 +322,16 @@ function run(argv: string[]): number {
     say(HELP);
     return EXIT.ok;
   }
-  if (args.report) return replayOne(args, userPath(args.report));
-  if (args.merge) return mergeRun(args);
-  // a folder the user named must take reports before the run, not fail it at its end
-  const named = prepareReportsFolder(args.reportsDir);
-  // so must the caches the environment names: a file there would break each variant's start
+  // the caches the environment names must take files before anything runs: a file there would
+  // break each variant's start (bin.js refuses GMEM_JS_CACHE before it loads this file)
   for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
     const dir = process.env[cache];
     if (dir) makeFolder(dir, `${cache}=${dir}`);
   }
+  if (args.report) return replayOne(args, userPath(args.report));
+  if (args.merge) return mergeRun(args);
+  // so must a folder the user named take reports, before the run, not fail it at its end
+  const named = prepareReportsFolder(args.reportsDir);
   if (args.bisect) return bisectStep(args, named);
   if (args.patches.length || args.rev !== undefined) return series(args, named);
   const { loaded, broken } = loadAll(args);
