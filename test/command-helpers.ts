@@ -66,18 +66,50 @@ export function checkHere(args: string[], env: Record<string, string> = {}): Ran
   }
 }
 
+/** Whether a process with this pid is running (EPERM: it is, as another user's). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let scratchMade = 0;
+/**
+ * A scratch folder named by its test file and its place in that file's run (.scratch-FILE-N), the
+ * same on every run: the caches keyed by a variant file's path (its type check, its transpiled
+ * text) hold it on a warm run, as they hold a user's file that stays where it is. A run owns it by
+ * a pid file beside it; one another run still owns gets a fresh random name instead, one a killed
+ * run left is taken over.
+ */
+function claimScratch(): string {
+  const file = path.basename(expect.getState().testPath ?? 'suite').replace(/\.test\.ts$/, '');
+  const dir = path.join(ROOT, `.scratch-${file}-${++scratchMade}`), owner = `${dir}.owner`;
+  const pid = fs.existsSync(owner) ? Number(fs.readFileSync(owner, 'utf8')) : NaN;
+  if (pid > 0 && pid !== process.pid && running(pid)) return fs.mkdtempSync(path.join(ROOT, '.scratch-'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.writeFileSync(owner, String(process.pid));
+  fs.mkdirSync(dir);
+  return dir;
+}
+
 /** Scratch folders made by one test file, removed by it (never another file's). */
 export function scratchFolders() {
   const made: string[] = [];
   return {
     scratch(files: Record<string, string>): string {
-      const dir = fs.mkdtempSync(path.join(ROOT, '.scratch-'));
+      const dir = claimScratch();
       made.push(dir);
       for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
       return dir;
     },
     cleanup(): void {
-      for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+      for (const d of made.splice(0)) {
+        fs.rmSync(d, { recursive: true, force: true });
+        fs.rmSync(`${d}.owner`, { force: true });
+      }
     },
   };
 }
