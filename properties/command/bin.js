@@ -5,9 +5,9 @@
 const argv = process.argv.slice(2);
 // the transpile cache the environment names is made before any file loads through it: a folder
 // that cannot be made is refused at once, as main() refuses it, not after every file of the
-// command has been transpiled without a cache (seconds of CPU); --help needs no cache
+// command has been transpiled without a cache (3 s of CPU), --help as much as a run
 const cache = process.env.GMEM_JS_CACHE;
-if (cache && !argv.includes('--help') && !argv.includes('-h')) {
+if (cache) {
   try {
     require('../isolation/make-folder').makeFolder(cache, `GMEM_JS_CACHE=${cache}`);
   } catch (e) {
