@@ -53,7 +53,7 @@ describe('a hang', () => {
     const { odd, even } = oddAndEven(60);
     const [hung, fine] = [odd.slice(0, 2), even.slice(0, 4)];
     expect([hung.length, fine.length]).toEqual([2, 4]);
-    const v = open('hang', { timeoutMs: 600 });
+    const v = open('hang', { timeoutMs: 250 });
     const outs = v.runner.runMany([fine[0], hung[0], fine[1], hung[1], fine[2], fine[3]]);
     expect(outs[0].fault).toBeUndefined();
     // the verdict and its confirmation, with the CPU each run used; not which limit tripped: on a
