@@ -171,9 +171,13 @@ test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or
     expect([r.code, r.out, r.err]).toEqual([2, '', expect.stringMatching(said)]);
   }
   const file = path.join(scratch({ 'not-a-folder': '' }), 'not-a-folder');
+  // a check, a replay and a merge alike: refused before anything runs
+  const report = path.join(ROOT, 'shrink-reports', 'buggy--mmu-bookkeeping--ad626d5ccdac.json');
   for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
-    const r = checkHere([upstream, '--no-isolate'], { [cache]: file });
-    expect([r.code, r.err]).toEqual([2, `${cache}=${file} cannot be made: ${file} is not a folder\n`]);
+    for (const args of [[upstream, '--no-isolate'], ['--report', report], ['--merge', path.join(ROOT, 'no-such-shard.json')]]) {
+      const r = checkHere(args, { [cache]: file });
+      expect([args[0], r.code, r.err]).toEqual([args[0], 2, `${cache}=${file} cannot be made: ${file} is not a folder\n`]);
+    }
   }
   // under /proc, Node's recursive mkdir never returns: the command, loading itself through the
   // transpile cache, hung there before it could refuse the variable
@@ -182,9 +186,12 @@ test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or
       const r = check([upstream, '--no-isolate', '--runs', '5'], { [cache]: '/proc/no-such-cache' });
       expect([r.code, r.err]).toEqual([2, expect.stringMatching(new RegExp(`^${cache}=/proc/no-such-cache cannot be made: `))]);
     }
-    // the bin refuses GMEM_JS_CACHE before it loads the command through it, whatever it was asked
+    // main() refuses it by its own rules, the bin having loaded the command through the default
+    // cache meanwhile: --help first, and under git bisect run 128 (abort), never 2 (a bad commit)
     const help = check(['--help'], { GMEM_JS_CACHE: '/proc/no-such-cache' });
-    expect([help.code, help.out, help.err]).toEqual([2, '', expect.stringMatching(/^GMEM_JS_CACHE=\/proc\/no-such-cache cannot be made: /)]);
+    expect([help.code, help.err, help.out]).toEqual([0, '', expect.stringContaining('--no-typecheck')]);
+    const bisect = check(['--from-kernel', path.join(ROOT, 'test', 'fixtures', 'linux-6.8'), '--bisect', '--property', 'no-stale-mapping', '--runs', '5'], { GMEM_JS_CACHE: '/proc/no-such-cache' });
+    expect([bisect.code, bisect.err]).toEqual([128, expect.stringMatching(/^GMEM_JS_CACHE=\/proc\/no-such-cache cannot be made: .*\nbisect: abort \(exit 128\)/s)]);
   }
 });
 

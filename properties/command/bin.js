@@ -3,19 +3,22 @@
 // step, its files loaded through the transpile cache the variants' processes use
 // (properties/isolation/transpile.js), so a run starts in a fraction of a second.
 const argv = process.argv.slice(2);
-// the transpile cache the environment names is made before any file loads through it: a folder
-// that cannot be made is refused at once, as main() refuses it, not after every file of the
-// command has been transpiled without a cache (3 s of CPU), --help as much as a run
-const cache = process.env.GMEM_JS_CACHE;
-if (cache) {
+// A GMEM_JS_CACHE that cannot be made is main()'s to refuse, by its own rules (help first, 128
+// under --bisect); the command's own files load through the default cache meanwhile, not
+// transpiled one by one without a cache (3 s of CPU only to be refused).
+const named = process.env.GMEM_JS_CACHE;
+let unusable = false;
+if (named) {
   try {
-    require('../isolation/make-folder').makeFolder(cache, `GMEM_JS_CACHE=${cache}`);
-  } catch (e) {
-    process.stderr.write(`${/** @type {Error} */ (e).message}\n`);
-    process.exit(2);
+    require('../isolation/make-folder').makeFolder(named);
+  } catch {
+    unusable = true;
+    delete process.env.GMEM_JS_CACHE;
   }
 }
 require('../isolation/transpile').install();
 // --prove: the same files proved for every input within a bound (npm run prove)
-if (argv.includes('--prove')) require('./prove.ts').proveMain(argv).then((/** @type {number} */ code) => { process.exitCode = code; });
-else process.exitCode = require('./main.ts').main(argv);
+const command = argv.includes('--prove') ? require('./prove.ts') : require('./main.ts');
+if (unusable) process.env.GMEM_JS_CACHE = named;
+if (argv.includes('--prove')) command.proveMain(argv).then((/** @type {number} */ code) => { process.exitCode = code; });
+else process.exitCode = command.main(argv);
