@@ -80,19 +80,44 @@ let scratchMade = 0;
 /**
  * A scratch folder named by its test file and its place in that file's run (.scratch-FILE-N), the
  * same on every run: the caches keyed by a variant file's path (its type check, its transpiled
- * text) hold it on a warm run, as they hold a user's file that stays where it is. A run owns it by
- * a pid file beside it; one another run still owns gets a fresh random name instead, one a killed
- * run left is taken over.
+ * text) hold it on a warm run, as they hold a user's file that stays where it is. A run claims it
+ * by creating the pid file beside it, which one run alone can do; a folder another run holds
+ * (or is claiming: its pid not yet written) gets a fresh random name instead, and the claim of a
+ * run that was killed is moved aside, by one run alone, and made again.
  */
 function claimScratch(): string {
   const file = path.basename(expect.getState().testPath ?? 'suite').replace(/\.test\.ts$/, '');
   const dir = path.join(ROOT, `.scratch-${file}-${++scratchMade}`), owner = `${dir}.owner`;
-  const pid = fs.existsSync(owner) ? Number(fs.readFileSync(owner, 'utf8')) : NaN;
-  if (pid > 0 && pid !== process.pid && running(pid)) return fs.mkdtempSync(path.join(ROOT, '.scratch-'));
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.writeFileSync(owner, String(process.pid));
-  fs.mkdirSync(dir);
-  return dir;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(owner, String(process.pid), { flag: 'wx' });
+      fs.rmSync(dir, { recursive: true, force: true }); // what a killed run left in it
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(owner, 'utf8'));
+    } catch {
+      continue; // given up meanwhile: claim it again
+    }
+    if (!(pid > 0) || running(pid)) break;
+    const aside = `${owner}.${process.pid}`;
+    try {
+      fs.renameSync(owner, aside);
+    } catch {
+      continue; // another run moved it first
+    }
+    const moved = fs.readFileSync(aside, 'utf8');
+    if (Number(moved) !== pid) { // a live claim made since it was read: given back
+      fs.renameSync(aside, owner);
+      break;
+    }
+    fs.rmSync(aside);
+  }
+  return fs.mkdtempSync(path.join(ROOT, '.scratch-'));
 }
 
 /** Scratch folders made by one test file, removed by it (never another file's). */
