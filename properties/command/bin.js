@@ -18,7 +18,8 @@ if (named) {
 }
 require('../isolation/transpile').install();
 // --prove: the same files proved for every input within a bound (npm run prove)
-const command = argv.includes('--prove') ? require('./prove.ts') : require('./main.ts');
+const prove = argv.includes('--prove');
+const command = prove ? require('./prove.ts') : require('./main.ts');
 if (unusable) process.env.GMEM_JS_CACHE = named;
-if (argv.includes('--prove')) command.proveMain(argv).then((/** @type {number} */ code) => { process.exitCode = code; });
+if (prove) command.proveMain(argv).then((/** @type {number} */ code) => { process.exitCode = code; });
 else process.exitCode = command.main(argv);

@@ -323,7 +323,8 @@ function run(argv: string[]): number {
     return EXIT.ok;
   }
   // the caches the environment names must take files before anything runs: a file there would
-  // break each variant's start (bin.js refuses GMEM_JS_CACHE before it loads this file)
+  // break each variant's start (bin.js, when GMEM_JS_CACHE cannot be made, loaded this file through
+  // the default cache so that this refusal costs no more than any other)
   for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
     const dir = process.env[cache];
     if (dir) makeFolder(dir, `${cache}=${dir}`);
