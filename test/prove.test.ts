@@ -188,6 +188,27 @@ test('npm run prove refuses a reports folder that cannot be made, in one line na
   }
 }, 120_000);
 
+test('npm run prove refuses a cache folder the environment names that cannot be made (exit 2), as the check does, before proving', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const file = path.join(scratch({ afile: 'a file, not a folder\n' }), 'afile');
+    for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
+      const before = process.env[cache];
+      process.env[cache] = file;
+      let out = '', err = '';
+      try {
+        const code = await proveMain([path.join(ROOT, 'variants', 'fixed.ts'), '--bound', 'small'], (x) => { out += x; }, (x) => { err += x; });
+        expect([cache, code, out, err]).toEqual([cache, 2, '', `${cache}=${file} cannot be made: ${file} is not a folder\n`]);
+      } finally {
+        if (before === undefined) delete process.env[cache];
+        else process.env[cache] = before;
+      }
+    }
+  } finally {
+    cleanup();
+  }
+});
+
 test('prove holds its flags and the environment to the check\'s rules: decimal digits, GMEM_REQUIRE_KVM 1 or 0', () => {
   for (const raw of ['0x10', '1e2', ' 100', '0']) expect(() => parseProveArgs(['--rlimit', raw], {})).toThrow(`--rlimit needs an integer >= 1, got "${raw}"`);
   expect(parseProveArgs(['--rlimit', '100'], {}).rlimit).toBe(100);

@@ -293,6 +293,18 @@ export function namedReportsFolder(flag: string | undefined): { readonly dir: st
 }
 
 /**
+ * The caches the environment names (GMEM_NATIVE_CACHE, GMEM_JS_CACHE), made before anything runs:
+ * a file there would break each variant's start. The check and prove commands both refuse one
+ * that cannot be made, naming the variable.
+ */
+export function prepareCacheFolders(env: NodeJS.ProcessEnv = process.env): void {
+  for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
+    const dir = env[cache];
+    if (dir) makeFolder(dir, `${cache}=${dir}`);
+  }
+}
+
+/**
  * The reports folder the user named, made before anything runs (a run must not fail at its end
  * for want of it): a folder that exists or can be made, else an error naming the flag or the
  * variable. The check and prove commands both hold it to this rule.

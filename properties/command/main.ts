@@ -7,7 +7,7 @@
 import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
 import { runsIn } from '../../model/vm';
-import { Args, HELP, UsageError, parseArgs, prepareReportsFolder, reportsFolder, savesReports, userPath } from './args';
+import { Args, HELP, UsageError, parseArgs, prepareCacheFolders, prepareReportsFolder, reportsFolder, savesReports, userPath } from './args';
 import { ExhaustiveVerdict, WHOLE, checkExhaustive, countScope, parseShard } from '../engine/exhaustive';
 import { Shard, shardName } from '../engine/shard';
 import { HANDOVER_FORMAT, HandedVariant, Handover, handedVerdict } from './handover';
@@ -27,7 +27,7 @@ import { replay } from '../reports/replay';
 import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
-import { SavedReport, loadReport, loadReports, makeFolder } from '../reports/store';
+import { SavedReport, loadReport, loadReports } from '../reports/store';
 import { BisectOutput, CheckOutput, ExhaustiveOutput, ReplayOutput, SeriesOutput, ShardOutput } from './output-schema';
 import { namedTargets } from './targets';
 import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
@@ -322,16 +322,13 @@ function run(argv: string[]): number {
     say(HELP);
     return EXIT.ok;
   }
-  // the caches the environment names must take files before anything runs: a file there would
-  // break each variant's start (bin.js, when GMEM_JS_CACHE cannot be made, loaded this file through
-  // the default cache so that this refusal costs no more than any other)
-  for (const cache of ['GMEM_NATIVE_CACHE', 'GMEM_JS_CACHE']) {
-    const dir = process.env[cache];
-    if (dir) makeFolder(dir, `${cache}=${dir}`);
-  }
+  // every mode refuses a cache that cannot be made before it runs anything (bin.js, when
+  // GMEM_JS_CACHE cannot be made, loaded this file through the default cache, so that this
+  // refusal costs no more than any other)
+  prepareCacheFolders();
   if (args.report) return replayOne(args, userPath(args.report));
   if (args.merge) return mergeRun(args);
-  // so must a folder the user named take reports, before the run, not fail it at its end
+  // a folder the user named must take reports before the run, not fail it at its end
   const named = prepareReportsFolder(args.reportsDir);
   if (args.bisect) return bisectStep(args, named);
   if (args.patches.length || args.rev !== undefined) return series(args, named);

@@ -32,7 +32,7 @@ import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports } from '../reports/store';
 import { namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
-import { prepareReportsFolder, reportsFolder, savesReports, usageOf, userPath } from './args';
+import { prepareCacheFolders, prepareReportsFolder, reportsFolder, savesReports, usageOf, userPath } from './args';
 
 /** Cases per variant of --self-test. */
 export const SELF_TEST_CASES = 500;
@@ -241,6 +241,12 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
     return 2;
   }
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
+  try {
+    prepareCacheFolders();
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    return 2;
+  }
   let targets: CTarget[];
   try {
     const named = namedTargets(args.targets, args.fromKernel.length > 0);
