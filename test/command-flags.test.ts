@@ -186,7 +186,7 @@ test('the environment is held to its flag\'s rule: a bad FC_NUM_RUNS, FC_SEED or
       const r = check([upstream, '--no-isolate', '--runs', '5'], { [cache]: '/proc/no-such-cache' });
       expect([r.code, r.err]).toEqual([2, expect.stringMatching(new RegExp(`^${cache}=/proc/no-such-cache cannot be made: `))]);
     }
-    // main() refuses it by its own rules, the bin having loaded the command through the default
+    // main() refuses it by its own rules, the command having loaded itself through the default
     // cache meanwhile: --help first, and under git bisect run 128 (abort), never 2 (a bad commit)
     const help = check(['--help'], { GMEM_JS_CACHE: '/proc/no-such-cache' });
     expect([help.code, help.err, help.out]).toEqual([0, '', expect.stringContaining('--no-typecheck')]);

@@ -322,9 +322,8 @@ function run(argv: string[]): number {
     say(HELP);
     return EXIT.ok;
   }
-  // every mode refuses a cache that cannot be made before it runs anything (bin.js, when
-  // GMEM_JS_CACHE cannot be made, loaded this file through the default cache, so that this
-  // refusal costs no more than any other)
+  // every mode refuses a cache that cannot be made before it runs anything (this file was loaded
+  // through the default cache meanwhile: transpile.js install())
   prepareCacheFolders();
   if (args.report) return replayOne(args, userPath(args.report));
   if (args.merge) return mergeRun(args);
