@@ -149,7 +149,7 @@ export function formatFailure(v: Verdict, target: ReplayTarget = { variant: "<th
   if (!v.counterexample) {
     return `${v.variant}, ${v.property}: not judged, the harness broke\nharness error: ${v.harnessError ?? 'no case to show'}\nnothing to replay: the harness broke before it had a case`;
   }
-  const head = `${v.variant} fails ${v.property}${v.matches ? ' (expected)' : ` (UNEXPECTED${unexpectedWhy(v.counterexample?.fault)})`}`;
+  const head = `${v.variant} fails ${v.property}${v.matches ? ' (expected)' : ` (UNEXPECTED${unexpectedWhy(v.counterexample.fault)})`}`;
   const why = (v.violations ?? []).map((s) => `  - ${s}`).join('\n');
   const body = formatOutcome(v.counterexample);
   const command = failureReplay(v, target);

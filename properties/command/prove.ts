@@ -241,14 +241,9 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
     return 2;
   }
   if (args.help) { out(`${PROVE_HELP}\n`); return 0; }
-  try {
-    prepareCacheFolders();
-  } catch (e) {
-    err(`${(e as Error).message}\n`);
-    return 2;
-  }
   let targets: CTarget[];
   try {
+    prepareCacheFolders();
     const named = namedTargets(args.targets, args.fromKernel.length > 0);
     const files = named.files.filter((f) => f.endsWith('.ts') || f.endsWith('.c'));
     targets = [...files.map((file) => ({ file, tree: false })), ...[...named.trees, ...args.fromKernel.map(userPath)].map((file) => ({ file, tree: true }))];

@@ -32,6 +32,18 @@ function cacheDir() {
   return defaultCacheDir();
 }
 
+/** GMEM_JS_CACHE is unset, or names a folder that exists or can be made. */
+function namedCacheUsable() {
+  const named = process.env.GMEM_JS_CACHE;
+  if (!named) return true;
+  try {
+    makeFolder(named);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function defaultCacheDir() {
   const modules = path.join(ROOT, 'node_modules');
   if (fs.existsSync(modules)) return path.join(modules, '.cache', 'gmem-js');
@@ -79,12 +91,7 @@ function compiled(/** @type {string} */ file, /** @type {string} */ text, dir = 
  * meanwhile, not each transpiled again without a cache (3 s of CPU for the command).
  */
 function install() {
-  let dir = cacheDir();
-  try {
-    makeFolder(dir);
-  } catch {
-    dir = defaultCacheDir();
-  }
+  const dir = namedCacheUsable() ? cacheDir() : defaultCacheDir();
   // eslint-disable-next-line n/no-deprecated-api -- the one synchronous hook CommonJS has
   require.extensions['.ts'] = (m, filename) => {
     /** @type {any} */ (m)._compile(compiled(filename, fs.readFileSync(filename, 'utf8'), dir), filename);
