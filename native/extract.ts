@@ -51,8 +51,11 @@ export function invalidationRoots(era: EraInfo): string[] {
 /** Every function the harness calls: the invalidation's, and its kvm_gmem_bind(), for bind-within-file, when it has one of a known shape. */
 export const rootsOf = (era: EraInfo): string[] => [...invalidationRoots(era), ...(era.bind ? ['kvm_gmem_bind'] : [])];
 
-/** The two functions and, transitively, the file's functions they call and macros they name. */
-export function closure(functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
+/**
+ * The two functions and, transitively, the file's functions they call and macros they name.
+ * Throws if `file` defines one of them twice, differently: the harness does not evaluate #if.
+ */
+export function closure(file: string, functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
   const firstFn = new Map<string, FunctionDef>();
   for (const f of functions) if (!firstFn.has(f.name)) firstFn.set(f.name, f);
   const firstMacro = new Map<string, MacroDef>();
@@ -71,7 +74,22 @@ export function closure(functions: readonly FunctionDef[], macros: readonly Macr
       if (next) { taken.set(id, next); queue.push(next); }
     }
   }
-  return [...taken.values()].sort((a, b) => a.start - b.start);
+  const items = [...taken.values()].sort((a, b) => a.start - b.start);
+  for (const it of items) definedOnce(file, (it.kind === 'function' ? functions : macros).filter((d) => d.name === it.name));
+  return items;
+}
+
+/**
+ * Refuses a function or macro the file defines more than once, differently: which one the kernel
+ * compiles is the preprocessor's choice, which the harness does not make. Two definitions that
+ * differ only in spacing are one; in a comment, two (a refusal costs less than a guess).
+ */
+function definedOnce(file: string, defs: ReadonlyArray<FunctionDef | MacroDef>): void {
+  const code = (d: FunctionDef | MacroDef) => d.text.replace(/\s+/g, ' ');
+  if (defs.every((d) => code(d) === code(defs[0]))) return;
+  throw new ExtractError(`${file} defines ${defs[0].name} ${defs.length} times, differently (lines ${defs.map((d) => d.line).join(', ')}), `
+    + 'and the harness does not evaluate #if: it cannot tell which one the kernel compiles. Give it a copy with the '
+    + 'others removed (unifdef does this for a configuration), or the function as a C variant');
 }
 
 /**
@@ -83,7 +101,7 @@ export function extractInvalidation(treeOrFile: string, shownAs?: string): Extra
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
   const era = recogniseEra(file, functions, macros);
-  const items = closure(functions, macros, rootsOf(era));
+  const items = closure(file, functions, macros, rootsOf(era));
   const where = JSON.stringify(shownAs ?? file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win

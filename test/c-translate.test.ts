@@ -118,6 +118,15 @@ describe('what the subset leaves out is refused at its line, never guessed', () 
   test('and the unedited file translates', () => {
     expect(refusal((s) => s)).toBe('translated');
   });
+
+  test('a function the tree defines twice, differently, under #if: the preprocessor\'s choice is not guessed', () => {
+    // 6.8's kvm_gmem_invalidate_begin() (lines 52 to 85), again under #else with an off-by-one
+    const lines = fs.readFileSync(path.join(ROOT, 'test/fixtures/linux-6.8/virt/kvm/guest_memfd.c'), 'utf8').split('\n');
+    const def = lines.slice(51, 85).join('\n');
+    const file = path.join(dir, 'guest_memfd.c');
+    fs.writeFileSync(file, [...lines.slice(0, 51), '#ifdef CONFIG_OTHER', def, '#else', def.replace(/(\.end\s*=[^;]*)- pgoff/, '$1- pgoff - 1'), '#endif', ...lines.slice(85)].join('\n'));
+    expect(() => translateTree(file)).toThrow(/defines kvm_gmem_invalidate_begin 2 times, differently \(lines 53, 88\), and the harness does not evaluate #if/);
+  });
 });
 
 test('npm run prove and check --prove take C files and --from-kernel trees', () => {

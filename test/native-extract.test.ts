@@ -2,6 +2,9 @@
 // functions (and only what they use) are taken out by brace matching, their era told from the
 // signatures, compiled unmodified under the shim, and judged like any variant.
 
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import { Variant, expectations } from '../model/variant';
 import { execute } from '../properties/engine/execute';
 import { CVariant, loadKernelVariant } from '../native/cvariant';
@@ -119,6 +122,38 @@ describe('what extraction refuses', () => {
   test('a folder that is not a kernel tree', () => {
     expect(() => extractInvalidation('test/fixtures/c')).toThrow(ExtractError);
     expect(() => extractInvalidation('test/fixtures/c')).toThrow(/is a folder without virt\/kvm\/guest_memfd\.c or virt\/kvm\/guest_mem\.c/);
+  });
+
+  // the harness does not evaluate #if: of two different definitions it cannot tell the compiled one
+  describe('a function or macro it takes, defined twice under #if', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmem-twice-'));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    /** The fixture's file with `name`'s definition (lines from..to, 1-based) written again, changed by `edit`, under #ifdef/#else. */
+    const twice = (fixture: string, from: number, to: number, edit: (def: string) => string) => {
+      const lines = fs.readFileSync(`test/fixtures/${fixture}/virt/kvm/guest_memfd.c`, 'utf8').split('\n');
+      const def = lines.slice(from - 1, to).join('\n');
+      const file = path.join(dir, `${fixture}-${from}-${fs.readdirSync(dir).length}.c`);
+      fs.writeFileSync(file, [...lines.slice(0, from - 1), '#ifdef CONFIG_OTHER', def, '#else', edit(def), '#endif', ...lines.slice(to)].join('\n'));
+      return file;
+    };
+
+    test('differently: refused, naming the function and its lines', () => {
+      // 6.8's kvm_gmem_invalidate_begin() is lines 52 to 85; the #else copy has the off-by-one a user tried
+      const file = twice('linux-6.8', 52, 85, (def) => def.replace(/(\.end\s*=[^;]*)- pgoff/, '$1- pgoff - 1'));
+      expect(fs.readFileSync(file, 'utf8')).toMatch(/- pgoff - 1/);
+      expect(() => extractInvalidation(file)).toThrow(ExtractError);
+      expect(() => extractInvalidation(file)).toThrow(/defines kvm_gmem_invalidate_begin 2 times, differently \(lines 53, 88\), and the harness does not evaluate #if/);
+    });
+
+    test('a macro it takes, differently: refused too', () => {
+      const file = twice('linux-2026', 39, 40, (def) => def.replace('gmem_file_list', 'other_list'));
+      expect(() => extractInvalidation(file)).toThrow(/defines kvm_gmem_for_each_file 2 times, differently \(lines 40, 43\)/);
+    });
+
+    test('the same but for spacing: one definition, taken', () => {
+      const file = twice('linux-6.8', 52, 85, (def) => def.replace(/\t/g, '        '));
+      expect(extractInvalidation(file).taken).toEqual(['kvm_gmem_invalidate_begin', 'kvm_gmem_invalidate_end', 'kvm_gmem_bind']);
+    });
   });
 
   test('a file without the functions', () => {
