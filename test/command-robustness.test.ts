@@ -80,6 +80,21 @@ test('a variant may not take a shipped variant\'s name', () => {
   expect(r.err).toMatch(/the name "upstream" belongs to variants\/upstream\.ts/);
 }, 30000);
 
+test('nor may a C variant, by its harness comment or its file\'s name: its reports would pass for the shipped one\'s', () => {
+  const buggyC = fs.readFileSync(path.join(ROOT, 'variants', 'c', 'buggy.c'), 'utf8');
+  const dir = scratch({
+    'as-ts.c': buggyC.replace('name=buggy-c', 'name=upstream'),
+    'as-c.c': buggyC.replace('name=buggy-c', 'name=upstream-c'),
+    'buggy.c': buggyC.replace(/ \* harness:.*\n/, ''),
+  });
+  expect(fs.readFileSync(path.join(dir, 'buggy.c'), 'utf8')).not.toMatch(/harness:/);
+  const r = checkHere(['as-ts.c', 'as-c.c', 'buggy.c'].map((f) => path.join(dir, f)).concat('--runs', '5'));
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/as-ts\.c: the name "upstream" belongs to variants\/upstream\.ts/);
+  expect(r.err).toMatch(/as-c\.c: the name "upstream-c" belongs to variants\/c\/upstream\.c/);
+  expect(r.err).toMatch(/buggy\.c: the name "buggy" belongs to variants\/buggy\.ts/);
+}, 60000);
+
 test('a C file that does not compile is broken (exit 2), and the TypeScript variants still run', () => {
   const r = checkHere([path.join(__dirname, 'fixtures', 'c', 'syntax-error.c'), path.join(ROOT, 'variants', 'upstream.ts'), '--runs', '50', '--no-typecheck']);
   expect(r.code).toBe(2);
