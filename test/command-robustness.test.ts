@@ -74,10 +74,14 @@ export default { ...upstream, name: 'forgets',
 }, 60_000);
 
 test('a variant may not take a shipped variant\'s name', () => {
-  const dir = scratch({ 'copy.ts': `import upstream from '../variants/upstream';\nexport default upstream;\n` });
-  const r = checkHere([path.join(dir, 'copy.ts'), '--runs', '5', '--no-typecheck']);
+  const dir = scratch({
+    'copy.ts': `import upstream from '../variants/upstream';\nexport default upstream;\n`,
+    'c-name.ts': `import upstream from '../variants/upstream';\nexport default { ...upstream, name: 'upstream-c' };\n`,
+  });
+  const r = checkHere([path.join(dir, 'copy.ts'), path.join(dir, 'c-name.ts'), '--runs', '5', '--no-typecheck']);
   expect(r.code).toBe(2);
-  expect(r.err).toMatch(/the name "upstream" belongs to variants\/upstream\.ts/);
+  expect(r.err).toMatch(/copy\.ts: the name "upstream" belongs to variants\/upstream\.ts/);
+  expect(r.err).toMatch(/c-name\.ts: the name "upstream-c" belongs to variants\/c\/upstream\.c/);
 }, 30000);
 
 test('nor may a C variant, by its harness comment or its file\'s name: its reports would pass for the shipped one\'s', () => {
