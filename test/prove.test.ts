@@ -244,6 +244,11 @@ test('npm run prove on files that are all broken prints why and "nothing was jud
     const mixed = await proveMain([file, 'variants/fixed.ts', '--bound', 'small', '--property', 'bind-within-file'], (x) => { out += x; }, () => undefined);
     expect(mixed).toBe(2);
     expect(out).toMatch(/^variant +bind-within-file +time\nfixed +not judged/m);
+    // a copy under a shipped variant's name is refused, as the check refuses it: its reports would pass for that one's
+    const copy = path.join(scratch({ 'copy.ts': "import fixed from '../variants/fixed';\nexport default fixed;\n" }), 'copy.ts');
+    err = '';
+    expect(await proveMain([copy, '--bound', 'small', '--property', 'bind-within-file'], () => undefined, (x) => { err += x; })).toBe(2);
+    expect(err).toBe(`broken: ${copy}: the name "fixed" belongs to variants/fixed.ts; give your variant a name of its own\n`);
   } finally {
     cleanup();
   }

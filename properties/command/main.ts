@@ -4,7 +4,6 @@
 // prints or poisons its copy of the model is a reported failure and the run goes on; no
 // variant code runs in this process. Exit 0/1/2: see HELP in args.ts.
 
-import fs from 'fs';
 import path from 'path';
 import { PropertyId, expectationOf } from '../../model/variant';
 import { runsIn } from '../../model/vm';
@@ -22,7 +21,7 @@ import { TsVariant } from '../isolation/ts-variant';
 import { PROPERTIES, property, violations } from '../properties';
 import { PortWarning, filterWarning, viewsWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
-import { VARIANTS_DIR, VariantFileError, historyRank, isShipped, loadVariantFile, shippedNames, sourceHashOf } from '../registry';
+import { VariantFileError, historyRank, isShipped, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord, isKernelTree } from '../reports/record';
 import { replay } from '../reports/replay';
 import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
@@ -30,7 +29,7 @@ import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
 import { SavedReport, loadReport, loadReports } from '../reports/store';
 import { BisectOutput, CheckOutput, ExhaustiveOutput, ReplayOutput, SeriesOutput, ShardOutput } from './output-schema';
-import { namedTargets } from './targets';
+import { nameTaken, namedTargets } from './targets';
 import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
 import { Judge, compareStates, seriesVerdict } from './compare';
 import { headOf } from './git';
@@ -87,10 +86,10 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number, shownAs?: s
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }, shownAs) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
   const { name, origin, expect, vmTypes, takes, zap, release_zap, convert, bind, bindEra } = variant;
-  const owner = fromKernel || isShipped(file) ? undefined : shippedOwner(name);
-  if (owner) {
+  const taken = fromKernel ? undefined : nameTaken(file, name);
+  if (taken) {
     variant.runner.close();
-    throw new VariantFileError(file, nameTaken(name, owner));
+    throw new VariantFileError(file, taken);
   }
   const info: VariantInfo = {
     name, origin, expect, ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}),
@@ -102,21 +101,6 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number, shownAs?: s
   };
 }
 
-/**
- * The shipped variant called `name`, TypeScript (named after its file) or C (by its harness
- * comment: native/header.ts, which needs no gcc, loaded only when no TypeScript one matches).
- */
-function shippedOwner(name: string): string | undefined {
-  const ts = shippedNames().get(name);
-  if (ts) return ts;
-  const { parseHeader } = require('../../native/header') as typeof import('../../native/header');
-  const dir = path.join(VARIANTS_DIR, 'c');
-  return fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => f.endsWith('.c') && parseHeader(f, fs.readFileSync(f, 'utf8')).name === name);
-}
-
-/** Why a variant of the user's may not be called `name`: a shipped variant (TypeScript or C) is; its reports would pass for that one's. */
-const nameTaken = (name: string, owner: string) => `the name "${name}" belongs to ${path.relative(path.join(VARIANTS_DIR, '..'), owner)}; give your variant a name of its own`;
-
 /** A TypeScript file: its declarations from its own process (or, with --no-isolate, loaded here). */
 function loadTs(file: string, child: TsVariant | undefined): Loaded {
   const info: VariantInfo = child ? child.ready() : loadVariantFile(file);
@@ -126,8 +110,8 @@ function loadTs(file: string, child: TsVariant | undefined): Loaded {
   };
   const stem = path.basename(file, '.ts');
   if (isShipped(file) && info.name !== stem) refuse(`a variant under variants/ is named after its file: name it "${stem}" (or rename the file to ${info.name}.ts)`);
-  const owner = isShipped(file) ? undefined : shippedOwner(info.name);
-  if (owner) refuse(nameTaken(info.name, owner));
+  const taken = nameTaken(file, info.name);
+  if (taken) refuse(taken);
   const isolated = child ? new IsolatedRunner(child.runner) : undefined;
   return { file, info, who: reportedVariant(info, sourceHashOf(file), file), isolated, kernelTree: false, alsoAt: [] };
 }

@@ -30,7 +30,7 @@ import { loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { loadReports } from '../reports/store';
-import { namedTargets } from './targets';
+import { nameTaken, namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
 import { prepareCacheFolders, prepareReportsFolder, reportsFolder, savesReports, usageOf, userPath } from './args';
 
@@ -273,6 +273,11 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
         else { proof = await proveVariant(file, opts); variant = loadVariantFile(file); }
       } catch (e) {
         broken.push({ file, message: (e as Error).message });
+        continue;
+      }
+      const taken = target.tree ? undefined : nameTaken(file, variant.name);
+      if (taken) {
+        broken.push({ file, message: `${file}: ${taken}` });
         continue;
       }
       const dir = reportsFolder(args.reportsDir, { file, kernelTree: target.tree });
