@@ -11,7 +11,7 @@ interface Vector {
   queries: Array<{ start: string; end: string; visits: Array<[string, number]> }>;
 }
 
-const file = process.env.XARRAY_VECTORS ?? path.join(__dirname, 'data', 'xarray-vectors.jsonl');
+const file = process.env.XARRAY_VECTORS || path.join(__dirname, 'data', 'xarray-vectors.jsonl');
 const vectors: Vector[] = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 
 test(`the vector file ${path.basename(file)} is not empty`, () => {
