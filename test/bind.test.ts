@@ -13,6 +13,7 @@ import { loadCVariant } from '../native/cvariant';
 import { Case } from '../properties/case';
 import { checkProperty, checkVariant, optionsFromEnv } from '../properties/engine/engine';
 import { IsolatedRunner } from '../properties/isolation/isolated';
+import { formatFailure } from '../properties/format';
 import { bindViolations, property } from '../properties/properties';
 import { loadReports } from '../properties/reports/store';
 import upstream from '../variants/upstream';
@@ -53,6 +54,16 @@ test("7.2's body judged by the errnos of 6.8 fails on a second binding: the era'
   const r = judge(wrongEra);
   expect(r.actual).toBe('fail');
   expect(r.violations![0]).toMatch(/with -EEXIST where the 6\.8 to 7\.1 rule says -EINVAL \(kvm_gmem_bind: file range overlaps another binding of the view: slot \d+\)/);
+});
+
+test('a kvm_gmem_bind() that does not return an int fails bind-within-file, and its failure says so, not that every property fails', () => {
+  const wrongType = defineVariant({ ...upstream72, name: 'bind-returns-text', bind: (...a: Parameters<NonNullable<Variant['bind']>>) => String(upstream72.bind!(...a)) as unknown as number });
+  const r = judge(wrongType);
+  expect([r.actual, r.matches]).toEqual(['fail', false]);
+  expect(r.violations![0]).toMatch(/^bind threw: .*kvm_gmem_bind\(\) must return an int, got string/);
+  const text = formatFailure(r);
+  expect(text).toMatch(/\(UNEXPECTED: a kvm_gmem_bind\(\) that does not return its answer is never the failure a variant is expected to have\)/);
+  expect(text).not.toMatch(/fails every property/);
 });
 
 describe('each wrong answer of a kvm_gmem_bind() is a violation', () => {
