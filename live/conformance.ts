@@ -40,6 +40,7 @@ import { RESULTS_FILE, recordRun } from './results';
 import { caseRecord } from '../properties/reports/record';
 import { RUNS, SEED, readInt } from '../properties/engine/settings';
 import { writeAtomic } from '../properties/reports/store';
+import { usageOf } from '../properties/command/args';
 
 // ---- the model's answers ----
 
@@ -503,7 +504,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       strict: true,
     }).values;
   } catch (e) {
-    throw new Error(`${(e as Error).message.split('\n')[0]} (see --help)`);
+    throw usageOf(e);
   }
   const runs = o.runs === undefined ? 2000 : readInt('--runs', o.runs, RUNS);
   const hva = o.hva ?? 'none';

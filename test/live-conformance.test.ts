@@ -113,6 +113,8 @@ test('npm run kvm holds --runs, --seed and FC_SEED to the check\'s rules', () =>
   expect(() => parseCli(['--runs', '0'], {})).toThrow(/^--runs needs an integer >= 1, got "0"$/);
   expect(() => parseCli([], { FC_SEED: '99999999999' })).toThrow(/^FC_SEED needs an integer from -2147483648 to 2147483647/);
   expect(parseCli(['--seed', '7'], { FC_SEED: 'ignored' }).seed).toBe(7);
+  // node's "argument is ambiguous" for a value that starts with "-", in the check's words
+  expect(() => parseCli(['--runs', '-1'], {})).toThrow(/^--runs needs a value; one that starts with "-" is written --runs=VALUE$/);
 });
 
 test('the runner compiles without a warning', () => {
