@@ -40,6 +40,7 @@ import { RESULTS_FILE, recordRun } from './results';
 import { caseRecord } from '../properties/reports/record';
 import { RUNS, SEED, readInt } from '../properties/engine/settings';
 import { writeAtomic } from '../properties/reports/store';
+import { optionsFromEnv } from '../properties/engine/engine';
 import { usageOf } from '../properties/command/args';
 
 // ---- the model's answers ----
@@ -454,11 +455,14 @@ export function runConformance(opts: ConformanceOptions): ConformanceSummary {
 
 // ---- the command ----
 
+/** The cases of a run when neither --runs nor FC_NUM_RUNS names a number (live/README.md's figures are of this many). */
+export const LIVE_NUM_RUNS = 2000;
+
 export const HELP = `Hold the model against the live kernel: generated cases run on /dev/kvm and compared.
 
 usage: npm run kvm -- [options]
 
-  --runs N       cases (default 2000)
+  --runs N       cases (default FC_NUM_RUNS or ${LIVE_NUM_RUNS})
   --seed S       fast-check seed (default FC_SEED or random); printed
   --path P       replay fast-check's path P of that seed (printed with a disagreement)
   --out DIR      where a disagreement is saved, a page and its JSON (default shrink-reports/live/)
@@ -506,13 +510,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   } catch (e) {
     throw usageOf(e);
   }
-  const runs = o.runs === undefined ? 2000 : readInt('--runs', o.runs, RUNS);
+  // FC_NUM_RUNS and FC_SEED under the check's rules, a bad one refused even beside its flag
+  const fromEnv = optionsFromEnv(env, LIVE_NUM_RUNS);
   const hva = o.hva ?? 'none';
   if (hva !== 'none' && hva !== 'mmap') throw new Error('--hva takes none or mmap');
-  const envSeed = env.FC_SEED;
   return {
-    runs,
-    seed: o.seed !== undefined ? readInt('--seed', o.seed, SEED) : envSeed ? readInt('FC_SEED', envSeed, SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
+    runs: o.runs === undefined ? fromEnv.numRuns : readInt('--runs', o.runs, RUNS),
+    seed: o.seed === undefined ? fromEnv.seed : readInt('--seed', o.seed, SEED),
     ...(o.path !== undefined ? { path: o.path } : {}),
     out: o.out !== undefined ? path.resolve(o.out) : path.join(__dirname, '..', 'shrink-reports', 'live'),
     counters: !o['no-counters'],

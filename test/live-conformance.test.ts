@@ -112,9 +112,19 @@ describe('the comparison', () => {
 test('npm run kvm holds --runs, --seed and FC_SEED to the check\'s rules', () => {
   expect(() => parseCli(['--runs', '0'], {})).toThrow(/^--runs needs an integer >= 1, got "0"$/);
   expect(() => parseCli([], { FC_SEED: '99999999999' })).toThrow(/^FC_SEED needs an integer from -2147483648 to 2147483647/);
-  expect(parseCli(['--seed', '7'], { FC_SEED: 'ignored' }).seed).toBe(7);
+  expect(parseCli(['--seed', '7'], { FC_SEED: '8' }).seed).toBe(7);
+  // as the check: a CI's typo in the variable is said even where the flag wins
+  expect(() => parseCli(['--seed', '7'], { FC_SEED: 'ignored' })).toThrow(/^FC_SEED needs an integer from -2147483648 to 2147483647, got "ignored"$/);
   // node's "argument is ambiguous" for a value that starts with "-", in the check's words
   expect(() => parseCli(['--runs', '-1'], {})).toThrow(/^--runs needs a value; one that starts with "-" is written --runs=VALUE$/);
+});
+
+test('npm run kvm takes its cases from FC_NUM_RUNS under the rule of --runs, the flag first, 2000 when neither is given', () => {
+  expect(parseCli([], { FC_NUM_RUNS: '5' }).runs).toBe(5);
+  expect(parseCli(['--runs', '3'], { FC_NUM_RUNS: '5' }).runs).toBe(3);
+  expect(parseCli([], { FC_NUM_RUNS: '' }).runs).toBe(2000);
+  for (const raw of ['abc', '0', '1e3']) expect(() => parseCli([], { FC_NUM_RUNS: raw })).toThrow(`FC_NUM_RUNS needs an integer >= 1, got "${raw}"`);
+  expect(() => parseCli(['--runs', '3'], { FC_NUM_RUNS: 'abc' })).toThrow(/^FC_NUM_RUNS needs an integer >= 1/);
 });
 
 test('the runner compiles without a warning', () => {
@@ -154,6 +164,26 @@ describe('without a usable /dev/kvm', () => {
       else process.env.GMEM_KVM_DEVICE = device;
     }
     expect(fs.readFileSync(record, 'utf8')).toMatch(/\| required, unusable: \/nonexistent does not exist \(no KVM here\) \|\n$/);
+  });
+
+  test('a bad FC_NUM_RUNS is exit 2 naming it, before the skip, and no run is recorded', () => {
+    const record = path.join(scratch, 'bad-runs.md');
+    const said: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((t: string) => { said.push(t); });
+    const saved = { device: process.env.GMEM_KVM_DEVICE, runs: process.env.FC_NUM_RUNS };
+    process.env.GMEM_KVM_DEVICE = '/nonexistent';
+    process.env.FC_NUM_RUNS = 'abc';
+    try {
+      expect(main(['--record', record])).toBe(2);
+      expect(said).toEqual(['kvm: FC_NUM_RUNS needs an integer >= 1, got "abc"']);
+    } finally {
+      spy.mockRestore();
+      for (const [name, was] of [['GMEM_KVM_DEVICE', saved.device], ['FC_NUM_RUNS', saved.runs]] as const) {
+        if (was === undefined) delete process.env[name];
+        else process.env[name] = was;
+      }
+    }
+    expect(fs.existsSync(record)).toBe(false);
   });
 });
 

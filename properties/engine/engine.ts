@@ -96,21 +96,21 @@ export interface Verdict {
 
 export const DEFAULT_NUM_RUNS = 1000;
 
-/**
- * FC_SEED and FC_NUM_RUNS, or a fresh seed and the default run count; each is held to the rule of
- * its flag (--seed, --runs), and a bad one is a SettingError naming the variable. Set but empty
- * is unset, as a shell's `FC_SEED= npm test` means.
- */
 /** A property not run after a hang has no verdict: a mismatch, except an advisory one, which never is (the hang itself already is). */
 export const notRunMatches = (expected: Expectation): boolean => expected === 'report';
 
-export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
+/**
+ * FC_SEED and FC_NUM_RUNS, or a fresh seed and the command's default run count; each is held to
+ * the rule of its flag (--seed, --runs), and a bad one is a SettingError naming the variable. Set
+ * but empty is unset, as a shell's `FC_SEED= npm test` means.
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env, defaultRuns = DEFAULT_NUM_RUNS): { numRuns: number; seed: number } {
   const num = (name: string, rule: IntRule, fallback: () => number) => {
     const raw = env[name];
     return raw === undefined || raw === '' ? fallback() : readInt(name, raw, rule);
   };
   return {
-    numRuns: num('FC_NUM_RUNS', RUNS, () => DEFAULT_NUM_RUNS),
+    numRuns: num('FC_NUM_RUNS', RUNS, () => defaultRuns),
     seed: num('FC_SEED', SEED, () => Date.now() ^ (Math.random() * 0x7fffffff)),
   };
 }
