@@ -92,6 +92,28 @@ test('--path needs the one --property it replays', () => {
   expect(() => parseArgs(['--seed', '1', '--path', '0'], {})).toThrow(/give it with --property/);
 });
 
+test('a --path not as fast-check prints it is bad input, refused before anything runs, saying what a path looks like', () => {
+  const on = ['--seed', '1', '--property', 'no-stale-mapping'];
+  for (const p of ['abc', '', '0:', ':0', '0::1', '-1', '1.5', ' 0', '0x1']) {
+    expect(() => parseArgs([...on, `--path=${p}`], {})).toThrow(`--path needs fast-check's path of a case, non-negative integers joined by ":" as printed with a failure (like 0:1:3), got "${p}"`);
+  }
+  expect(parseArgs([...on, '--path', '0:1:3'], {}).path).toBe('0:1:3');
+  // was a harness error! cell saying the path leads to no case of the seed
+  const r = checkHere([path.join(ROOT, 'variants', 'upstream.ts'), '--seed=1691080340', '--path', 'abc', '--property', 'no-stale-mapping', '--no-isolate']);
+  expect(r).toMatchObject({ code: 2, out: '' });
+  expect(r.err).toMatch(/^--path needs fast-check's path of a case, .* \(like 0:1:3\), got "abc"$/m);
+});
+
+test('a --path without the seed it was printed with is refused: under another seed it leads to another case', () => {
+  const on = ['--path', '0:0', '--property', 'no-stale-mapping'];
+  expect(() => parseArgs(on, {})).toThrow(/^--path replays a case of one seed: give the seed it was printed with \(--seed, or FC_SEED\)$/);
+  expect(parseArgs(on, { FC_SEED: '3' })).toMatchObject({ path: '0:0', seed: 3 });
+  expect(parseArgs([...on, '--seed', '4'], {})).toMatchObject({ path: '0:0', seed: 4 });
+  const r = checkHere([path.join(ROOT, 'variants', 'upstream.ts'), ...on, '--no-isolate'], { FC_SEED: '' });
+  expect(r).toMatchObject({ code: 2, out: '' });
+  expect(r.err).toMatch(/^--path replays a case of one seed/m);
+});
+
 test('--path replays the printed failure, and the header says it replays a path, not --runs cases', () => {
   const buggy = path.join(ROOT, 'variants', 'buggy.ts');
   const on = [buggy, '--property', 'no-stale-mapping', '--no-isolate', '--seed', '5'];

@@ -31,8 +31,9 @@ variant runs in a process of its own; nothing of it runs in the command.
   --runs N            cases per property (default FC_NUM_RUNS or 1000)
   --seed S            fast-check seed (default FC_SEED or random); printed, so a run can be replayed
                       (a negative one is written --seed=-S)
-  --path P            replay fast-check's path P of that seed for one --property (printed with
-                      each failure); saved reports are not replayed first then
+  --path P            replay fast-check's path P (like 0:1:3, printed with each failure) of the
+                      seed --seed or FC_SEED names, for one --property; saved reports are not
+                      replayed first then
   --timeout MS        CPU time a case may use before the variant is suspected of hanging (default
                       2000, at least ${MIN_LIMIT_MS}); a suspected hang is run again alone in a fresh
                       process with twice the limits and only a second hang is reported (a case
@@ -241,16 +242,28 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   // the environment's switch, held to 1 or 0 on every run (a bad value: a SettingError, as FC_SEED's), used by --live
   const requireKvm = readSwitch('GMEM_REQUIRE_KVM', env.GMEM_REQUIRE_KVM);
   if (a.live) a.requireLive ||= requireKvm;
-  if (a.shard !== undefined) shardRules(a, o.seed !== undefined || Boolean(env.FC_SEED), o.shard !== undefined ? '--shard' : 'GMEM_SHARD');
+  const seeded = o.seed !== undefined || Boolean(env.FC_SEED);
+  if (a.shard !== undefined) shardRules(a, seeded, o.shard !== undefined ? '--shard' : 'GMEM_SHARD');
   if (a.merge && (a.shard !== undefined || a.exhaustive !== undefined || a.report !== undefined || a.path !== undefined || a.fromKernel.length)) {
     throw new UsageError('--merge joins the --json outputs of a run\'s shards, named as its files: it checks nothing itself (no --shard, --exhaustive, --report, --path or --from-kernel)');
   }
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   seriesRules(a);
+  if (a.path !== undefined) pathRules(a.path, seeded);
   // each bisect step is a process of its own: a fresh seed per step could find a bug at one
   // commit and miss it at the next, and blame the wrong one
   if (a.bisect && o.seed === undefined && !env.FC_SEED) a.seed = BISECT_SEED;
   return a;
+}
+
+/**
+ * What a --path needs: fast-check's path of a case (the index of the case, then of each shrink
+ * step, as printed with a failure), and the seed it was printed with: under any other seed the
+ * same path leads to another case.
+ */
+export function pathRules(p: string, seeded: boolean): void {
+  if (!/^\d+(:\d+)*$/.test(p)) throw new UsageError(`--path needs fast-check's path of a case, non-negative integers joined by ":" as printed with a failure (like 0:1:3), got "${p}"`);
+  if (!seeded) throw new UsageError('--path replays a case of one seed: give the seed it was printed with (--seed, or FC_SEED)');
 }
 
 /** What a shard needs: a shard of i/n, of a check whose every shard draws the same cases (one seed), with a case for each. */
