@@ -41,7 +41,7 @@ import { caseRecord } from '../properties/reports/record';
 import { RUNS, SEED, readInt } from '../properties/engine/settings';
 import { writeAtomic } from '../properties/reports/store';
 import { optionsFromEnv } from '../properties/engine/engine';
-import { usageOf } from '../properties/command/args';
+import { pathRules, usageOf } from '../properties/command/args';
 
 // ---- the model's answers ----
 
@@ -464,7 +464,8 @@ usage: npm run kvm -- [options]
 
   --runs N       cases (default FC_NUM_RUNS or ${LIVE_NUM_RUNS})
   --seed S       fast-check seed (default FC_SEED or random); printed
-  --path P       replay fast-check's path P of that seed (printed with a disagreement)
+  --path P       replay fast-check's path P (like 0:1:3, printed with a disagreement) of the
+                 seed --seed or FC_SEED names
   --out DIR      where a disagreement is saved, a page and its JSON (default shrink-reports/live/)
   --no-counters  compare errnos and data only, not the KVM statistics
   --hva H        userspace_addr of the guest_memfd slots: none (default, a PROT_NONE
@@ -512,6 +513,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   }
   // FC_NUM_RUNS and FC_SEED under the check's rules, a bad one refused even beside its flag
   const fromEnv = optionsFromEnv(env, LIVE_NUM_RUNS);
+  if (o.path !== undefined) pathRules(o.path, o.seed !== undefined || Boolean(env.FC_SEED));
   const hva = o.hva ?? 'none';
   if (hva !== 'none' && hva !== 'mmap') throw new Error('--hva takes none or mmap');
   return {

@@ -119,6 +119,12 @@ test('npm run kvm holds --runs, --seed and FC_SEED to the check\'s rules', () =>
   expect(() => parseCli(['--runs', '-1'], {})).toThrow(/^--runs needs a value; one that starts with "-" is written --runs=VALUE$/);
 });
 
+test('npm run kvm holds --path to the check\'s rules: fast-check\'s form, with its seed', () => {
+  expect(() => parseCli(['--seed', '1', '--path', 'abc'], {})).toThrow(/^--path needs fast-check's path of a case, .*got "abc"$/);
+  expect(() => parseCli(['--path', '0:1'], {})).toThrow(/^--path replays a case of one seed/);
+  expect(parseCli(['--path', '0:1'], { FC_SEED: '2' })).toMatchObject({ path: '0:1', seed: 2 });
+});
+
 test('npm run kvm takes its cases from FC_NUM_RUNS under the rule of --runs, the flag first, 2000 when neither is given', () => {
   expect(parseCli([], { FC_NUM_RUNS: '5' }).runs).toBe(5);
   expect(parseCli(['--runs', '3'], { FC_NUM_RUNS: '5' }).runs).toBe(3);
