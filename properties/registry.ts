@@ -126,6 +126,9 @@ export function loadVariantFile(file: string): Variant {
   for (const fn of ['invalidate_begin', 'invalidate_end'] as const) {
     if (typeof v[fn] !== 'function') throw new VariantFileError(file, `the variant has no ${fn} function`);
   }
+  const declared = typeof v.expect === 'object' && v.expect !== null ? Object.keys(v.expect) : [];
+  const unknown = declared.filter((id) => !(PROPERTY_IDS as readonly string[]).includes(id));
+  if (unknown.length) throw new VariantFileError(file, `unknown property ${unknown.map((id) => `"${id}"`).join(', ')} in expect (the properties are ${PROPERTY_IDS.join(', ')})`);
   const missing = PROPERTY_IDS.filter((id) => !['pass', 'fail', 'report'].includes(v.expect?.[id] as string));
   if (missing.length) throw new VariantFileError(file, `no valid expectation for ${missing.join(', ')} (use expectations({...}))`);
   const vmFault = vmTypesFault(v.vmTypes);

@@ -30,6 +30,20 @@ test('a file that exports no variant is refused in one paragraph with exit 2', (
   expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
 }, 30000);
 
+test('a misspelt expectation key is the file\'s fault (exit 2), naming the key and the properties, without the type check too', () => {
+  const dir = scratch({ 'maping.ts': `import { defineVariant, expectations } from '../model/variant';
+import upstream from '../variants/upstream';
+export default defineVariant({ ...upstream, name: 'maping', origin: '', expect: expectations({ 'no-stale-maping': 'fail' }) });
+` });
+  const file = path.join(dir, 'maping.ts');
+  // the type check refuses it too (TS2353); these runs skip it, as a user may, in the variant's process and in this one
+  for (const flags of [['--no-typecheck'], ['--no-typecheck', '--no-isolate']]) {
+    const r = checkHere([file, '--runs', '5', '--property', 'no-stale-mapping', ...flags]);
+    expect([flags, r.code]).toEqual([flags, 2]);
+    expect(r.err).toContain(`broken: ${file}: unknown property "no-stale-maping" in expect (the properties are ${PROPERTY_IDS.join(', ')})`);
+  }
+}, 30000);
+
 test('a variant that throws at import is broken, named on the console and in --json, and the folder\'s other variants still run', () => {
   const dir = scratch({
     'good.ts': `import upstream from '../variants/upstream';\nexport default { ...upstream, name: 'good' };\n`,
