@@ -48,6 +48,36 @@ test('concurrent writers lose nothing and leave no temporary files', async () =>
   expect(files(dir).filter((f) => f.endsWith('.md'))).toHaveLength(21);
 }, 30000);
 
+/** fs.writeFileSync as on a full disk for the files `full` picks: part of the text written, then ENOSPC. */
+function diskFullFor(full: (file: string) => boolean) {
+  const real = fs.writeFileSync;
+  return jest.spyOn(fs, 'writeFileSync').mockImplementation((file, data, options) => {
+    if (!full(String(file))) return real(file, data, options);
+    real(file, String(data).slice(0, 1), options);
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+  });
+}
+
+test('a report that cannot be written (a full disk) names the file and the cause, and leaves no temporary file and none of the parts it made', () => {
+  const c = { layout: spec(4n, [[1n, 1n, 0n]]), op: { kind: 'punch' as const, mode: 3, offset: 0n, len: 8192n } };
+  const record = buildRecord({ name: 'buggy', sourceHash: 'x' }, 'no-stale-mapping', execute(buggy, c), ['v'], { seed: 1, path: '0', numRuns: 1, numShrinks: 0 });
+  const stem = reportStem('buggy', 'no-stale-mapping', record.counterexample);
+  const render = () => ({ markdown: 'm', svg: 's' });
+  const dir = tmp();
+  const full = diskFullFor((f) => f.startsWith(path.join(dir, `${stem}.md.`))); // the page, after the picture
+  try {
+    expect(() => saveReport(dir, record, render)).toThrow(`${path.join(dir, `${stem}.md`)} cannot be written: ENOSPC: no space left on device, write`);
+    expect(files(dir)).toEqual([]);
+    fs.writeFileSync(path.join(dir, `${stem}.svg`), 's'); // a part that was there before stays
+    expect(() => saveReport(dir, record, render)).toThrow(/ENOSPC/);
+    expect(files(dir)).toEqual([`${stem}.svg`]);
+  } finally {
+    full.mockRestore();
+  }
+  expect(saveReport(dir, record, render).written).toBe(true); // with room again, saved whole
+  expect(files(dir)).toEqual([`${stem}.json`, `${stem}.md`, `${stem}.svg`]);
+});
+
 test('a corrupt or hand-edited report fails with the file name and what is wrong', () => {
   const dir = tmp();
   const v = checkAndReport(buggy, property('no-warn'), opts(dir));

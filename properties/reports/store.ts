@@ -1,6 +1,7 @@
 // The shrink-reports folder: each report is <stem>.json (the record), <stem>.md (the page) and
-// <stem>.svg (its picture). Files are written atomically (a temporary file, then rename), a
-// report whose body is already saved is left alone, and a broken file is refused by name.
+// <stem>.svg (its picture). Files are written atomically (a temporary file, then rename; none is
+// left when that fails), a report is saved whole or not at all, a report whose body is already
+// saved is left alone, and a broken file is refused by name.
 
 import fs from 'fs';
 import path from 'path';
@@ -20,6 +21,16 @@ export class ReportFileError extends Error {
   constructor(readonly file: string, fault: string) {
     super(`${file}: ${fault}`);
     this.name = 'ReportFileError';
+  }
+}
+
+/** A file that could not be written (its folder is full, say): the file and the cause. */
+export class WriteError extends Error {
+  readonly code: string | undefined;
+  constructor(readonly file: string, cause: NodeJS.ErrnoException) {
+    super(`${file} cannot be written: ${cause.message}`);
+    this.name = 'WriteError';
+    this.code = cause.code;
   }
 }
 
@@ -130,12 +141,21 @@ export function loadReports(dir: string = reportsDir()): SavedReport[] {
 /** Makes the folder `dir` and the missing folders above it; an error names it (`what`: the reports folder, by default). */
 export const makeFolder = (dir: string, what = `the reports folder ${dir}`): void => makeFolderOf(dir, what);
 
-/** Write `text` to `file` through a temporary file in the same folder, unless it is already there. */
+/**
+ * Write `text` to `file` through a temporary file in the same folder, unless it is already there.
+ * A write or rename that fails (a full disk) removes the temporary file and throws an error that
+ * names `file`.
+ */
 export function writeAtomic(file: string, text: string): boolean {
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new WriteError(file, e as NodeJS.ErrnoException);
+  }
   return true;
 }
 
@@ -161,9 +181,17 @@ export function saveReport(dir: string, record: ReportRecord, render: (stem: str
   }
   makeFolder(dir);
   const { markdown, svg } = render(stem);
-  writeAtomic(path.join(dir, `${stem}.svg`), svg);
-  writeAtomic(path.join(dir, `${stem}.md`), markdown);
-  writeAtomic(json, `${JSON.stringify(record, null, 2)}\n`);
+  // all or nothing: a part that fails removes the parts this call made (never one that was there)
+  const made: string[] = [];
+  try {
+    for (const [file, text] of [[path.join(dir, `${stem}.svg`), svg], [path.join(dir, `${stem}.md`), markdown], [json, `${JSON.stringify(record, null, 2)}\n`]]) {
+      const existed = fs.existsSync(file);
+      if (writeAtomic(file, text) && !existed) made.push(file);
+    }
+  } catch (e) {
+    for (const file of made) fs.rmSync(file, { force: true });
+    throw e;
+  }
   return { stem, written: true };
 }
 
