@@ -1,11 +1,13 @@
 // The command against variant files a user gets wrong (test/hostile.test.ts has the variants that
 // misbehave when they run: hangs, throws, crashes): files that do not compile or export nothing,
-// a stolen name, C beside TypeScript, a folder with no variants, a reports folder that cannot be.
+// a stolen name, C beside TypeScript, a folder with no variants, a reports folder that cannot be
+// made or that fills up.
 
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { ROOT, check, checkHere, scratchFolders } from './command-helpers';
+import { diskFullFor } from './helpers';
 import { PROPERTY_IDS } from '../model/variant';
 
 const { scratch, cleanup } = scratchFolders();
@@ -155,6 +157,38 @@ test('a reports folder that cannot be made is refused before anything runs, nami
   const r = check([upstream, '--runs', '5', '--no-typecheck', '--reports-dir', '/proc/no-such-folder']);
   expect([r.code, r.err]).toEqual([2, expect.stringMatching(/^the reports folder \/proc\/no-such-folder \(--reports-dir\) cannot be made: ENOENT/)]);
   expect(fs.readFileSync(path.join(dir, 'afile'), 'utf8')).toBe('a file, not a folder\n'); // nothing lost
+}, 60000);
+
+test('a report that cannot be saved (a full disk) is named with its cause, the verdicts are still printed, no temporary file is left, and the run exits 2', () => {
+  const buggy = path.join(ROOT, 'variants', 'buggy.ts');
+  const args = [buggy, '--runs', '50', '--no-typecheck'];
+  // the disk fills at no-warn's report; the other reports are saved
+  const noWarn = (f: string) => path.basename(f).startsWith('buggy--no-warn--') && f.endsWith('.tmp');
+  for (const json of [false, true]) {
+    const full = diskFullFor(noWarn);
+    let r;
+    try {
+      r = checkHere(json ? [...args, '--json'] : args);
+    } finally {
+      full.mockRestore();
+    }
+    const saved = fs.readdirSync(r.reports);
+    expect([json, r.code, saved.filter((f) => f.endsWith('.tmp') || f.startsWith('buggy--no-warn--'))]).toEqual([json, 2, []]);
+    expect(saved.filter((f) => f.endsWith('.json'))).toHaveLength(3); // no-stale-mapping, mmu-bookkeeping, no-redundant-unmap
+    const why = new RegExp(`the report of buggy failing no-warn was not saved: ${r.reports}/buggy--no-warn--\\w+\\.svg cannot be written: ENOSPC: no space left on device, write`);
+    if (json) {
+      const out = JSON.parse(r.out);
+      expect(out.exitCode).toBe(2);
+      expect(out.broken).toEqual([{ file: expect.stringMatching(/buggy--no-warn--\w+\.svg$/), message: expect.stringMatching(why) }]);
+      expect(out.verdicts.map((v: { property: string; actual: string; report: string | null }) => [v.property, v.actual, v.report !== null]))
+        .toContainEqual(['no-warn', 'fail', false]);
+      expect(out.verdicts).toHaveLength(PROPERTY_IDS.length);
+    } else {
+      expect(r.err).toMatch(new RegExp(`^broken: ${why.source}`, 'm'));
+      expect(r.out).toMatch(/^buggy +FAIL +pass +pass +FAIL +FAIL/m); // the verdict table
+      expect(r.out).toMatch(/; 1 report\(s\) not saved \(above\)\n$/);
+    }
+  }
 }, 60000);
 
 test('a mistyped flag is one line and the usage line, not the whole of --help; a tree that does not exist judges nothing and says so', () => {

@@ -1,5 +1,6 @@
 // Small builders shared by the suites: a layout from (pgoff, npages, base_gfn) triples, bound
-// through the model's own bind(), and the fast-check options taken from FC_SEED / FC_NUM_RUNS.
+// through the model's own bind(), the fast-check options taken from FC_SEED / FC_NUM_RUNS, and a
+// full disk for the files a test picks.
 
 import fs from 'fs';
 import os from 'os';
@@ -50,4 +51,14 @@ export function tempFolder(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   temporary.push(dir);
   return dir;
+}
+
+/** fs.writeFileSync as on a full disk for the files `full` picks: part of the text written, then ENOSPC. */
+export function diskFullFor(full: (file: string) => boolean) {
+  const real = fs.writeFileSync;
+  return jest.spyOn(fs, 'writeFileSync').mockImplementation((file, data, options) => {
+    if (!full(String(file))) return real(file, data, options);
+    real(file, String(data).slice(0, 1), options);
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+  });
 }

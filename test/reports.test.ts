@@ -17,7 +17,7 @@ import { selftestSnippet } from '../properties/reports/selftest';
 import buggy from '../variants/buggy';
 import fixed from '../variants/fixed';
 import upstream from '../variants/upstream';
-import { checkAndReport, spec, tempFolder } from './helpers';
+import { checkAndReport, diskFullFor, spec, tempFolder } from './helpers';
 
 const tmp = () => tempFolder('reports-');
 const opts = (dir: string, seed = 7) => ({ seed, numRuns: 300 as const, reports: { dir, saved: loadReports(dir) } });
@@ -47,16 +47,6 @@ test('concurrent writers lose nothing and leave no temporary files', async () =>
   expect(files(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   expect(files(dir).filter((f) => f.endsWith('.md'))).toHaveLength(21);
 }, 30000);
-
-/** fs.writeFileSync as on a full disk for the files `full` picks: part of the text written, then ENOSPC. */
-function diskFullFor(full: (file: string) => boolean) {
-  const real = fs.writeFileSync;
-  return jest.spyOn(fs, 'writeFileSync').mockImplementation((file, data, options) => {
-    if (!full(String(file))) return real(file, data, options);
-    real(file, String(data).slice(0, 1), options);
-    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
-  });
-}
 
 test('a report that cannot be written (a full disk) names the file and the cause, and leaves no temporary file and none of the parts it made', () => {
   const c = { layout: spec(4n, [[1n, 1n, 0n]]), op: { kind: 'punch' as const, mode: 3, offset: 0n, len: 8192n } };

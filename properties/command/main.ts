@@ -24,11 +24,12 @@ import { Progress } from './progress';
 import { VariantFileError, historyRank, isShipped, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord, isKernelTree } from '../reports/record';
 import { replay } from '../reports/replay';
-import { ReportedVariant, reportVerdict, reportedVariant } from '../reports/reporter';
+import { ReportedVariant, reportedVariant } from '../reports/reporter';
 import { writeIndex } from '../reports/index-page';
 import { ReportVariant, childResolver, isolatedVariant } from '../reports/variant-of';
 import { SavedReport, loadReport, loadReports } from '../reports/store';
 import { BisectOutput, CheckOutput, ExhaustiveOutput, ReplayOutput, SeriesOutput, ShardOutput } from './output-schema';
+import { SaveError, saveVerdict, withSaveErrors } from './save';
 import { nameTaken, namedTargets } from './targets';
 import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
 import { Judge, compareStates, seriesVerdict } from './compare';
@@ -175,8 +176,11 @@ function savedReports(dir: string): SavedReport[] {
   return savedIn.get(dir)!;
 }
 
-/** A verdict with the reports folder of its variant; `unsaved`: a failure not saved as a report (a kernel tree's, no folder named). */
-type Checked = Verdict & { dir: string; unsaved?: boolean };
+/**
+ * A verdict with the reports folder of its variant; `unsaved`: a failure not saved as a report (a
+ * kernel tree's, no folder named); `saveError`: its report could not be saved.
+ */
+type Checked = Verdict & { dir: string; unsaved?: boolean; saveError?: SaveError };
 
 /** Variants already running, for replaying reports (the index) without starting them again. */
 function reuseFrom(loaded: readonly Loaded[]) {
@@ -210,7 +214,7 @@ function checkAll(args: Args, loaded: readonly Loaded[], how: { save: boolean; k
       if (!args.path) isolated?.prefetch(args.seed, args.numRuns, info, shard);
       const saveHere = save && savesReports(args.reportsDir, { kernelTree });
       for (const v of checkVariant(info, opts)) {
-        const r = saveHere ? reportVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
+        const r = saveHere ? saveVerdict(v, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved }) : v;
         verdicts.push({ ...r, dir, ...(save && !saveHere && v.actual === 'fail' ? { unsaved: true } : {}) });
       }
     }
@@ -316,9 +320,11 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
   const fixed = verdicts.flatMap((v) => v.fixedReports ?? []);
   if (fixed.length) say(`\nfixed (the variant now passes; npm run reports:prune removes them):\n${fixed.map((s) => `  ${s}`).join('\n')}`);
   const bad = verdicts.filter((v) => !v.matches).length;
+  const notSaved = verdicts.filter((v) => v.saveError).length;
+  const files = broken.length - notSaved;
   say(code === EXIT.ok ? '\nevery verdict matches its expectation'
     : verdicts.length === 0 ? `\nnothing was judged: ${broken.length} file(s) or tree(s) broken (above)`
-      : `\n${bad} verdict(s) differ from their expectation (marked !)${broken.length ? `; ${broken.length} file(s) or tree(s) broken (above)` : ''}`);
+      : `\n${bad} verdict(s) differ from their expectation (marked !)${files ? `; ${files} file(s) or tree(s) broken (above)` : ''}${notSaved ? `; ${notSaved} report(s) not saved (above)` : ''}`);
 }
 
 function run(argv: string[]): number {
@@ -342,17 +348,18 @@ function run(argv: string[]): number {
   for (const w of warnings) warn(formatPortWarning(w));
   if (args.exhaustive !== undefined) return exhaustive(args, loaded, broken, warnings);
   const verdicts = checkAll(args, loaded);
-  const code = exitCode(broken, verdicts);
+  const all = withSaveErrors(broken, verdicts);
+  const code = exitCode(all, verdicts);
   const ran = loaded.map(ranOf);
   if (args.shard && args.json) return printShard(args, 'check', code, loaded, ran, broken, warnings, verdicts);
   const nothing = nothingJudged(verdicts);
   if (nothing) {
-    if (args.json) printJson(args, { mode: 'check', exitCode: EXIT.broken }, [...broken, { file: '-', message: nothing }], verdicts, ran, warnings, replayTargets(loaded));
+    if (args.json) printJson(args, { mode: 'check', exitCode: EXIT.broken }, [...all, { file: '-', message: nothing }], verdicts, ran, warnings, replayTargets(loaded));
     else warn(nothing);
     return EXIT.broken;
   }
-  if (args.json) printJson(args, { mode: 'check', exitCode: code }, broken, verdicts, ran, warnings, replayTargets(loaded));
-  else printText(args, code, broken, verdicts, ran, replayTargets(loaded));
+  if (args.json) printJson(args, { mode: 'check', exitCode: code }, all, verdicts, ran, warnings, replayTargets(loaded));
+  else printText(args, code, all, verdicts, ran, replayTargets(loaded));
   return code;
 }
 
@@ -376,10 +383,12 @@ function bisectStep(args: Args, named: string | undefined): number {
   }
   try {
     const verdicts = checkAll(args, [loaded], seriesHow(named));
-    const r = bisectVerdict(verdicts);
-    if (args.json) printJson(args, { mode: 'bisect', exitCode: r.code }, [], verdicts, [ranOf(loaded)], [], replayTargets([loaded]));
+    // a report not saved is the harness failing (a full folder): it would fail at every commit
+    const notSaved = withSaveErrors([], verdicts);
+    const r = notSaved.length ? { code: BISECT.abort, why: 'a report could not be saved (above)' } : bisectVerdict(verdicts);
+    if (args.json) printJson(args, { mode: 'bisect', exitCode: r.code }, notSaved, verdicts, [ranOf(loaded)], [], replayTargets([loaded]));
     else {
-      printText(args, exitCode([], verdicts), [], verdicts, [ranOf(loaded)], replayTargets([loaded]));
+      printText(args, exitCode(notSaved, verdicts), notSaved, verdicts, [ranOf(loaded)], replayTargets([loaded]));
       if (!named && verdicts.some((v) => v.actual === 'fail')) say('(no report written: a bisect step writes none unless --reports-dir names a folder)');
       say('');
     }
@@ -443,8 +452,9 @@ function series(args: Args, named: string | undefined): number {
     }
     const cmp = compareStates(made.states, judge, { properties });
     const verdict = seriesVerdict(cmp);
-    const code = verdict === 'unjudged' ? EXIT.broken : verdict === 'broke' ? EXIT.failed : EXIT.ok;
-    const broken = cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why }));
+    const notSaved = withSaveErrors([], all);
+    const code = verdict === 'unjudged' || notSaved.length ? EXIT.broken : verdict === 'broke' ? EXIT.failed : EXIT.ok;
+    const broken = withSaveErrors(cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why })), all);
     if (args.json) {
       // a state's verdict is replayed as the whole check is, for its property (its file is a scratch copy)
       const replay = (v: Checked) => (v.actual === 'fail' && !v.notRun ? seriesReplay(ctx.replay(v.property)) : undefined);
@@ -456,10 +466,11 @@ function series(args: Args, named: string | undefined): number {
     } else if (args.review) say(reviewText(cmp, ctx));
     else {
       say(seriesText(cmp, ctx));
-      say(code === EXIT.ok ? `\nno ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it`
-        : code === EXIT.failed ? `\na ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it (BROKE above)`
-          : '\nsomething could not be judged (above): no verdict');
+      say(verdict === 'unjudged' ? '\nsomething could not be judged (above): no verdict'
+        : verdict === 'broke' ? `\na ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it (BROKE above)`
+          : `\nno ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it`);
     }
+    if (!args.json) for (const b of notSaved) warn(`broken: ${b.message}`);
     return code;
   } finally {
     snapshots.close();
@@ -486,24 +497,25 @@ function exhaustive(args: Args, loaded: readonly Loaded[], broken: Broken, warni
         // a shard saves nothing: --merge saves what the whole scope found
         if (args.shard) return { ...verdict, dir };
         if (!savesReports(args.reportsDir, { kernelTree })) return { ...verdict, dir, unsaved: v.actual === 'fail' };
-        const r = reportVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
-        return { ...verdict, ...(r.report ? { report: r.report } : {}), dir, unsaved: false };
+        const r = saveVerdict(verdict, { ...who, expected: (id) => expectationOf(info, id) }, { dir, saved });
+        return { ...verdict, ...(r.report ? { report: r.report } : {}), ...(r.saveError ? { saveError: r.saveError } : {}), dir, unsaved: false };
       });
     } finally {
       isolated?.close();
     }
   });
-  const code = exitCode(broken, verdicts);
+  const all = withSaveErrors(broken, verdicts);
+  const code = exitCode(all, verdicts);
   if (args.shard) {
     if (args.json) return printShard(args, 'exhaustive', code, loaded, loaded.map(ranOf), broken, warnings, verdicts);
   } else refreshIndexes(args, verdicts, checkedNames(loaded), reuseFrom(loaded));
-  return printExhaustive(args, code, broken, verdicts, loaded.map(checkedVariant));
+  return printExhaustive(args, code, all, verdicts, loaded.map(checkedVariant));
 }
 
 /** The path a report of the exhaustive scope records: the whole scope, never a shard of it (a shard saves nothing; --merge saves the whole scope's). */
 const exhaustivePath = (maxPages: number) => `exhaustive N=${maxPages} shard 1/1`;
 
-type ExhaustiveChecked = ExhaustiveVerdict & { seed: number; path: string; notRun?: boolean; confirmation?: Verdict['confirmation']; report?: { stem: string; written: boolean }; dir: string; unsaved?: boolean };
+type ExhaustiveChecked = ExhaustiveVerdict & { seed: number; path: string; notRun?: boolean; confirmation?: Verdict['confirmation']; report?: { stem: string; written: boolean }; dir: string; unsaved?: boolean; saveError?: SaveError };
 
 /** An exhaustive run's verdicts, as a table with each failure's smallest case, or as JSON; its exit status. */
 function printExhaustive(args: Args, code: CheckOutput['exitCode'], broken: Broken, verdicts: readonly ExhaustiveChecked[], variants: ExhaustiveOutput['variants']): number {
@@ -539,7 +551,9 @@ function printExhaustive(args: Args, code: CheckOutput['exitCode'], broken: Brok
     if (v.report) say(`report: ${reportPath(v)}`);
   }
   if (verdicts.some((v) => v.unsaved)) say(UNSAVED);
-  say(code === EXIT.ok ? '\nevery verdict matches its expectation' : '\nsome verdicts differ from their expectation (marked !)');
+  const notSaved = verdicts.filter((v) => v.saveError).length;
+  say(code === EXIT.ok ? '\nevery verdict matches its expectation'
+    : `\n${verdicts.some((v) => !v.matches) ? 'some verdicts differ from their expectation (marked !)' : 'no verdict differs from its expectation'}${notSaved ? `; ${notSaved} report(s) not saved (above)` : ''}`);
   return code;
 }
 
@@ -579,15 +593,16 @@ function mergeRun(args: Args): number {
     const who = { ...reportedVariant({ name: variant.name, expect: variant.expect }, variant.sourceHash, file), expected: (id: PropertyId) => variant.expect[id] };
     const whole = merged.kind === 'exhaustive' ? { ...verdict, seed: 0, path: exhaustivePath(merged.maxPages!), numShrinks: 0 } : verdict;
     if (!savesReports(args.reportsDir, { kernelTree: variant.kernelTree })) return { ...whole, dir, unsaved: whole.actual === 'fail' };
-    const r = reportVerdict(whole, who, { dir, saved: savedReports(dir) });
-    return { ...whole, ...(r.report ? { report: r.report } : {}), dir, unsaved: false };
+    const r = saveVerdict(whole, who, { dir, saved: savedReports(dir) });
+    return { ...whole, ...(r.report ? { report: r.report } : {}), ...(r.saveError ? { saveError: r.saveError } : {}), dir, unsaved: false };
   });
   refreshIndexes(args, verdicts, new Set(merged.variants.map((v) => v.name)));
-  const code = exitCode(merged.broken, verdicts);
+  const broken = withSaveErrors(merged.broken, verdicts);
+  const code = exitCode(broken, verdicts);
   for (const w of merged.warnings) warn(formatPortWarning(w));
   const whole: Args = { ...args, shard: undefined, seed: merged.seed ?? args.seed, numRuns: merged.numRuns ?? args.numRuns, exhaustive: merged.maxPages };
   const ran = merged.variants.map((v) => v.ran);
-  if (merged.kind === 'exhaustive') return printExhaustive(whole, code, merged.broken, verdicts as unknown as ExhaustiveChecked[], ran.map(({ name, file, vmTypes, alsoAt }) => ({ name, file, vmTypes, ...(alsoAt ? { alsoAt } : {}) })));
+  if (merged.kind === 'exhaustive') return printExhaustive(whole, code, broken, verdicts as unknown as ExhaustiveChecked[], ran.map(({ name, file, vmTypes, alsoAt }) => ({ name, file, vmTypes, ...(alsoAt ? { alsoAt } : {}) })));
   // the replay line names the variant as the run's did: its file, or --from-kernel and its tree
   const target = (v: Checked): ReplayTarget => {
     const of = merged.variants.find((x) => x.name === v.variant);
@@ -596,12 +611,12 @@ function mergeRun(args: Args): number {
   };
   const nothing = nothingJudged(verdicts);
   if (nothing) {
-    if (whole.json) printJson(whole, { mode: 'check', exitCode: EXIT.broken }, [...merged.broken, { file: '-', message: nothing }], verdicts, ran, merged.warnings, target);
+    if (whole.json) printJson(whole, { mode: 'check', exitCode: EXIT.broken }, [...broken, { file: '-', message: nothing }], verdicts, ran, merged.warnings, target);
     else warn(nothing);
     return EXIT.broken;
   }
-  if (whole.json) printJson(whole, { mode: 'check', exitCode: code }, merged.broken, verdicts, ran, merged.warnings, target);
-  else printText(whole, code, merged.broken, verdicts, ran, target);
+  if (whole.json) printJson(whole, { mode: 'check', exitCode: code }, broken, verdicts, ran, merged.warnings, target);
+  else printText(whole, code, broken, verdicts, ran, target);
   return code;
 }
 

@@ -25,7 +25,7 @@ const ExitCode = z.union([z.literal(0), z.literal(1), z.literal(2)])
   .meta({ id: 'ExitCode', description: 'The exit status: 0 every verdict matches its expectation, 1 one does not, 2 something is broken.' });
 
 export const Broken = z.array(z.object({ file: z.string(), message: z.string() }).strict())
-  .meta({ id: 'Broken', description: 'The files the command could not check, and why (each message names its file).' });
+  .meta({ id: 'Broken', description: 'The files the command could not check, or could not write (a report not saved: its verdict is listed without it), and why (each message names its file).' });
 
 const CheckedVariant = z.object({
   name: z.string(),
