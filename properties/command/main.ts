@@ -30,6 +30,7 @@ import { ReportVariant, childResolver, isolatedVariant } from '../reports/varian
 import { SavedReport, loadReport, loadReports } from '../reports/store';
 import { BisectOutput, CheckOutput, ExhaustiveOutput, ReplayOutput, SeriesOutput, ShardOutput } from './output-schema';
 import { SaveError, saveVerdict, withSaveErrors } from './save';
+import { outliveClosedReaders } from './closed-output';
 import { nameTaken, namedTargets } from './targets';
 import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
 import { Judge, compareStates, seriesVerdict } from './compare';
@@ -716,4 +717,7 @@ export function main(argv: string[], to: Sink = STDIO): number {
   }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  outliveClosedReaders();
+  process.exitCode = main(process.argv.slice(2));
+}

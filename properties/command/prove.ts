@@ -33,6 +33,7 @@ import { loadReports } from '../reports/store';
 import { nameTaken, namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
 import { prepareCacheFolders, prepareReportsFolder, reportsFolder, savesReports, usageOf, userPath } from './args';
+import { outliveClosedReaders } from './closed-output';
 
 /** Cases per variant of --self-test. */
 export const SELF_TEST_CASES = 500;
@@ -356,4 +357,7 @@ function selfTestMain(files: readonly string[], out: (s: string) => void, err: (
   return bad ? 2 : 0;
 }
 
-if (require.main === module) proveMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });
+if (require.main === module) {
+  outliveClosedReaders();
+  proveMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });
+}
