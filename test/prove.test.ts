@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { parseProveArgs, proveMain, replayCounterexample } from '../properties/command/prove';
+import { diskFullFor } from './helpers';
 import { ROOT, scratchFolders } from './command-helpers';
 
 const solver = new Solver();
@@ -166,6 +167,24 @@ test('npm run prove reads REPORTS_DIR as the check does: a folder that does not 
     expect(fs.existsSync(path.join(dir, 'shrink-reports'))).toBe(false);
     expect(said.join('')).toContain(named);
   } finally {
+    cleanup();
+  }
+}, 120_000);
+
+test('npm run prove on a full disk: the report not saved is named with its cause, no part of it is left, the table stands, and the run exits 2 (as the check)', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  const full = diskFullFor((f) => f.endsWith('.tmp') && path.basename(f).includes('--no-collateral-unmap--'));
+  try {
+    const dir = scratch({ 'my-port.ts': myPort() });
+    const named = path.join(dir, 'reports');
+    let out = '', err = '';
+    const code = await withEnv({ REPORTS_DIR: named }, () => proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], (x) => { out += x; }, (x) => { err += x; }));
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`^broken: .*the report of u-end-no-minus-pgoff failing no-collateral-unmap was not saved: ${named}/u-end-no-minus-pgoff--no-collateral-unmap--[0-9a-f]{12}\\.svg cannot be written: ENOSPC`, 'm'));
+    expect(out).toMatch(/^u-end-no-minus-pgoff +!?cex /m);
+    expect(fs.readdirSync(named).filter((f) => f.includes('--no-collateral-unmap--'))).toEqual([]);
+  } finally {
+    full.mockRestore();
     cleanup();
   }
 }, 120_000);

@@ -29,7 +29,8 @@ import { property, violations } from '../properties';
 import { loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
-import { loadReports } from '../reports/store';
+import { WriteError, loadReports } from '../reports/store';
+import { SaveError } from './save';
 import { nameTaken, namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
 import { prepareCacheFolders, prepareReportsFolder, reportsFolder, savesReports, usageOf, userPath } from './args';
@@ -121,6 +122,8 @@ export interface Replayed {
   readonly report?: string;
   /** The report was new (not one already saved with the same content): its folder's index needs it. */
   readonly written?: { readonly dir: string; readonly stem: string };
+  /** The report could not be saved (its folder full, say): listed with the broken files, exit 2, as the check does. */
+  readonly saveError?: SaveError;
 }
 
 /** What a counterexample is replayed on: a TypeScript variant in this process, or a C variant's compiled program (prover/c/prove.ts). */
@@ -149,7 +152,14 @@ export function replayCounterexample(file: string, r: PropertyProof, dir: string
   const v = judge(shrunk);
   if (!dir) return { property: r.property, outcome: 'confirmed', case: c, shrunk, ran: outcome, violations: v };
   const who = reportedVariant(variant, sourceHashOf(file), file);
-  const saved = saveFailure(dir, who, r.property, outcome, [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
+  let saved: ReturnType<typeof saveFailure>;
+  try {
+    saved = saveFailure(dir, who, r.property, outcome, [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
+  } catch (e) {
+    if (!(e instanceof WriteError)) throw e;
+    const saveError = { file: e.file, message: `the report of ${variant.name} failing ${r.property} was not saved: ${e.message}` };
+    return { property: r.property, outcome: 'confirmed', case: c, shrunk, ran: outcome, violations: v, saveError };
+  }
   return {
     property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`),
     ...(saved.written ? { written: { dir, stem: saved.stem } } : {}),
@@ -296,6 +306,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
         subject?.close();
       }
       rows.push({ proof, expect: variant.expect, replays });
+      broken.push(...replays.flatMap((x) => (x.saveError ? [x.saveError] : [])));
       if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries (${proof.cached} cached), ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
     }
   } finally {
