@@ -104,6 +104,18 @@ test('a --path not as fast-check prints it is bad input, refused before anything
   expect(r.err).toMatch(/^--path needs fast-check's path of a case, .* \(like 0:1:3\), got "abc"$/m);
 });
 
+test('what a replay or an exhaustive run would ignore is refused, not ignored in a green run', () => {
+  const report = ['--report', 'shrink-reports/buggy--no-stale-mapping--1b8e40dbe242.json'];
+  expect(() => parseArgs([...report, 'variants/upstream.ts'], {})).toThrow(/^--report replays the variant its report names: variants\/upstream\.ts would not be checked$/);
+  for (const extra of [['--property', 'no-warn'], ['--seed', '1', '--path', '0'], ['--exhaustive', '3']]) {
+    expect(() => parseArgs([...report, ...extra], {})).toThrow(new RegExp(`^${extra.at(-2)} does not go with --report: a report replays its own case, for its own property$`));
+  }
+  expect(() => parseArgs(['--exhaustive', '3', '--seed', '1', '--path', '0', '--property', 'no-warn'], {})).toThrow(/^--path replays one case of a seed: --exhaustive runs every case of its scope, and has none$/);
+  // what they do take
+  expect(parseArgs([...report, '--from-kernel', 'tree', '--json'], {})).toMatchObject({ report: report[1], fromKernel: ['tree'], json: true });
+  expect(parseArgs(['--exhaustive', '3', '--property', 'no-warn'], {})).toMatchObject({ exhaustive: 3, properties: ['no-warn'] });
+});
+
 test('a --path without the seed it was printed with is refused: under another seed it leads to another case', () => {
   const on = ['--path', '0:0', '--property', 'no-stale-mapping'];
   expect(() => parseArgs(on, {})).toThrow(/^--path replays a case of one seed: give the seed it was printed with \(--seed, or FC_SEED\)$/);

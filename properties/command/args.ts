@@ -56,9 +56,11 @@ variant runs in a process of its own; nothing of it runs in the command.
                       runs seed ${BISECT_SEED} unless --seed or FC_SEED names another
   --review            with --patch or --rev: the result as plain text wrapped at 72 columns, to
                       paste into a mailing-list reply
-  --report FILE       replay one saved report against its variant; exit 0 if it behaves as expected
-                      (a kernel tree's report: on the tree --from-kernel names, else on the file its
-                      record names; a tree whose file changed since is said to have changed)
+  --report FILE       replay one saved report against its variant, for its property; exit 0 if
+                      the variant's verdict on its case is the declared one (a kernel tree's
+                      report: on the tree --from-kernel names, else on the file its record names;
+                      a tree whose file changed since is said to have changed); no variant,
+                      --property, --path or --exhaustive goes with it
   --live              with --report: build the report's self-checking C program instead and run it
                       on this machine's /dev/kvm; exit 0 PASS, 1 FAIL (no usable KVM: one line
                       "live: skipped: <why>", exit 0)
@@ -247,6 +249,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (a.merge && (a.shard !== undefined || a.exhaustive !== undefined || a.report !== undefined || a.path !== undefined || a.fromKernel.length)) {
     throw new UsageError('--merge joins the --json outputs of a run\'s shards, named as its files: it checks nothing itself (no --shard, --exhaustive, --report, --path or --from-kernel)');
   }
+  replayRules(a);
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   seriesRules(a);
   if (a.path !== undefined) pathRules(a.path, seeded);
@@ -264,6 +267,17 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 export function pathRules(p: string, seeded: boolean): void {
   if (!/^\d+(:\d+)*$/.test(p)) throw new UsageError(`--path needs fast-check's path of a case, non-negative integers joined by ":" as printed with a failure (like 0:1:3), got "${p}"`);
   if (!seeded) throw new UsageError('--path replays a case of one seed: give the seed it was printed with (--seed, or FC_SEED)');
+}
+
+/** --report and --exhaustive: nothing named that they would ignore (a run that ignores what it was asked looks like it did it). */
+function replayRules(a: Args): void {
+  if (a.report !== undefined) {
+    if (a.targets.length) throw new UsageError(`--report replays the variant its report names: ${a.targets[0]} would not be checked`);
+    for (const [on, flag] of [[a.properties !== undefined, '--property'], [a.path !== undefined, '--path'], [a.exhaustive !== undefined, '--exhaustive']] as const) {
+      if (on) throw new UsageError(`${flag} does not go with --report: a report replays its own case, for its own property`);
+    }
+  }
+  if (a.exhaustive !== undefined && a.path !== undefined) throw new UsageError('--path replays one case of a seed: --exhaustive runs every case of its scope, and has none');
 }
 
 /** What a shard needs: a shard of i/n, of a check whose every shard draws the same cases (one seed), with a case for each. */
