@@ -183,6 +183,21 @@ test('npm run prove on a full disk: the report not saved is named with its cause
     expect(err).toMatch(new RegExp(`^broken: .*the report of u-end-no-minus-pgoff failing no-collateral-unmap was not saved: ${named}/u-end-no-minus-pgoff--no-collateral-unmap--[0-9a-f]{12}\\.svg cannot be written: ENOSPC`, 'm'));
     expect(out).toMatch(/^u-end-no-minus-pgoff +!?cex /m);
     expect(fs.readdirSync(named).filter((f) => f.includes('--no-collateral-unmap--'))).toEqual([]);
+    // the folder beside the variant, made at the first save, cannot be made either
+    const beside = path.join(dir, 'shrink-reports');
+    const real = fs.mkdirSync;
+    const mkdir = jest.spyOn(fs, 'mkdirSync').mockImplementation((d, o) => {
+      if (String(d) === beside) throw Object.assign(new Error('ENOSPC: no space left on device, mkdir'), { code: 'ENOSPC' });
+      return real(d, o);
+    });
+    try {
+      err = '';
+      const code2 = await withEnv({ REPORTS_DIR: '' }, () => proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], () => undefined, (x) => { err += x; }));
+      expect(code2).toBe(2);
+      expect(err).toMatch(new RegExp(`^broken: .*failing no-collateral-unmap was not saved: the reports folder ${beside} cannot be made: ENOSPC`, 'm'));
+    } finally {
+      mkdir.mockRestore();
+    }
   } finally {
     full.mockRestore();
     cleanup();

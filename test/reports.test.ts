@@ -8,7 +8,7 @@ import path from 'path';
 import { Variant, expectations } from '../model/variant';
 import { formatFailure } from '../properties/format';
 import { property } from '../properties/properties';
-import { ReportFileError, loadReports, saveReport, upgradeReports } from '../properties/reports/store';
+import { ReportFileError, loadReports, saveReport, upgradeReports, WriteError } from '../properties/reports/store';
 import { indexPage, indexRows } from '../properties/reports/index-page';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { buildRecord, legacyReportStem, reportStem } from '../properties/reports/record';
@@ -66,6 +66,26 @@ test('a report that cannot be written (a full disk) names the file and the cause
   }
   expect(saveReport(dir, record, render).written).toBe(true); // with room again, saved whole
   expect(files(dir)).toEqual([`${stem}.json`, `${stem}.md`, `${stem}.svg`]);
+  // a report under the same name that says something else is replaced whole or not at all: the
+  // record failing last leaves the old picture and page, not new ones beside the old record
+  const old = new Map(files(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  const other = { ...record, violations: ['another story'] };
+  const fullAtRecord = diskFullFor((f) => f.startsWith(path.join(dir, `${stem}.json.`)));
+  try {
+    expect(() => saveReport(dir, other, () => ({ markdown: 'm2', svg: 's2' }))).toThrow(/\.json cannot be written: ENOSPC/);
+  } finally {
+    fullAtRecord.mockRestore();
+  }
+  expect(new Map(files(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]))).toEqual(old);
+  // a folder that cannot be made (mkdir on a full disk) is a WriteError too, naming the folder
+  const mkdir = jest.spyOn(fs, 'mkdirSync').mockImplementation(() => { throw Object.assign(new Error('ENOSPC: no space left on device, mkdir'), { code: 'ENOSPC' }); });
+  try {
+    const sub = path.join(dir, 'sub');
+    expect(() => saveReport(sub, record, render)).toThrow(WriteError);
+    expect(() => saveReport(sub, record, render)).toThrow(new RegExp(`^the reports folder ${sub} cannot be made: ENOSPC`));
+  } finally {
+    mkdir.mockRestore();
+  }
 });
 
 test('a corrupt or hand-edited report fails with the file name and what is wrong', () => {

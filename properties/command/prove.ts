@@ -29,8 +29,8 @@ import { property, violations } from '../properties';
 import { loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
-import { WriteError, loadReports } from '../reports/store';
-import { SaveError } from './save';
+import { loadReports } from '../reports/store';
+import { SaveError, saveErrorOf } from './save';
 import { nameTaken, namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
 import { prepareCacheFolders, prepareReportsFolder, reportsFolder, savesReports, usageOf, userPath } from './args';
@@ -156,9 +156,7 @@ export function replayCounterexample(file: string, r: PropertyProof, dir: string
   try {
     saved = saveFailure(dir, who, r.property, outcome, [...v], { seed: 0, path: '', numRuns: 0, numShrinks: steps, proof: { shape: shapeWords(r.shape!) } }, 'in-process');
   } catch (e) {
-    if (!(e instanceof WriteError)) throw e;
-    const saveError = { file: e.file, message: `the report of ${variant.name} failing ${r.property} was not saved: ${e.message}` };
-    return { property: r.property, outcome: 'confirmed', case: c, shrunk, ran: outcome, violations: v, saveError };
+    return { property: r.property, outcome: 'confirmed', case: c, shrunk, ran: outcome, violations: v, saveError: saveErrorOf(e, variant.name, r.property) };
   }
   return {
     property: r.property, outcome: 'confirmed', case: c, shrunk, violations: v, report: path.join(dir, `${saved.stem}.md`),

@@ -18,9 +18,14 @@ export function saveVerdict(v: Verdict, who: ReportedVariant, ctx: SaveContext):
   try {
     return reportVerdict(v, who, ctx);
   } catch (e) {
-    const file = e instanceof WriteError ? e.file : ctx.dir;
-    return { ...v, saveError: { file, message: `the report of ${v.variant} failing ${v.property} was not saved: ${(e as Error).message}` } };
+    return { ...v, saveError: saveErrorOf(e, v.variant, v.property) };
   }
+}
+
+/** A report of `variant` failing `property` not saved, as the broken files list it; anything but a WriteError (a bug, not a full disk) is thrown on. */
+export function saveErrorOf(e: unknown, variant: string, property: string): SaveError {
+  if (!(e instanceof WriteError)) throw e;
+  return { file: e.file, message: `the report of ${variant} failing ${property} was not saved: ${e.message}` };
 }
 
 /** The broken files, then the reports that could not be saved. */

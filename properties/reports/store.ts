@@ -24,13 +24,15 @@ export class ReportFileError extends Error {
   }
 }
 
-/** A file that could not be written (its folder is full, say): the file and the cause. */
+/** A report's file, or its folder, that could not be written or made (a full disk, say): which, and why. */
 export class WriteError extends Error {
-  readonly code: string | undefined;
-  constructor(readonly file: string, cause: NodeJS.ErrnoException) {
-    super(`${file} cannot be written: ${cause.message}`);
+  constructor(readonly file: string, message: string) {
+    super(message);
     this.name = 'WriteError';
-    this.code = cause.code;
+  }
+
+  static of(file: string, cause: unknown): WriteError {
+    return new WriteError(file, `${file} cannot be written: ${(cause as Error).message}`);
   }
 }
 
@@ -143,20 +145,43 @@ export const makeFolder = (dir: string, what = `the reports folder ${dir}`): voi
 
 /**
  * Write `text` to `file` through a temporary file in the same folder, unless it is already there.
- * A write or rename that fails (a full disk) removes the temporary file and throws an error that
- * names `file`.
+ * A write or rename that fails (a full disk) removes the temporary file and throws a WriteError.
  */
 export function writeAtomic(file: string, text: string): boolean {
-  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  return writeAllAtomic([[file, text]]).length > 0;
+}
+
+/**
+ * Each [file, text] not already there, all or none: every text goes to a temporary file first, and
+ * only when all are written are they renamed, in order (a reader of the last never finds an earlier
+ * one missing or old). A write that fails (a full disk) removes every temporary file, leaves every
+ * file as it was, and throws a WriteError naming its file. The files written, in order.
+ */
+export function writeAllAtomic(parts: ReadonlyArray<readonly [file: string, text: string]>): string[] {
+  const changed = parts.filter(([file, text]) => !(fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text));
+  const staged: Array<[file: string, tmp: string]> = [];
   try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
+    for (const [file, text] of changed) {
+      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      staged.push([file, tmp]);
+      try {
+        fs.writeFileSync(tmp, text);
+      } catch (e) {
+        throw WriteError.of(file, e);
+      }
+    }
+    for (const [file, tmp] of staged) {
+      try {
+        fs.renameSync(tmp, file);
+      } catch (e) {
+        throw WriteError.of(file, e);
+      }
+    }
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new WriteError(file, e as NodeJS.ErrnoException);
+    for (const [, tmp] of staged) fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  return true;
+  return changed.map(([file]) => file);
 }
 
 export interface Rendered {
@@ -167,7 +192,8 @@ export interface Rendered {
 /**
  * Saves a report under its content-derived stem. If a report with that stem already says the
  * same thing (everything but how it was found), nothing is written: the first finding stands.
- * The JSON goes last, so a reader never sees a record without its page.
+ * Its three files are written all or none (writeAllAtomic), the JSON last, so a reader never sees
+ * a record without its page; a folder that cannot be made, or a file not written, is a WriteError.
  */
 export function saveReport(dir: string, record: ReportRecord, render: (stem: string) => Rendered): { stem: string; written: boolean } {
   const stem = reportStem(record.variant.name, record.property, record.counterexample, record.history);
@@ -179,19 +205,14 @@ export function saveReport(dir: string, record: ReportRecord, render: (stem: str
       // a broken file under this name is replaced by the good record
     }
   }
-  makeFolder(dir);
-  const { markdown, svg } = render(stem);
-  // all or nothing: a part that fails removes the parts this call made (never one that was there)
-  const made: string[] = [];
   try {
-    for (const [file, text] of [[path.join(dir, `${stem}.svg`), svg], [path.join(dir, `${stem}.md`), markdown], [json, `${JSON.stringify(record, null, 2)}\n`]]) {
-      const existed = fs.existsSync(file);
-      if (writeAtomic(file, text) && !existed) made.push(file);
-    }
+    makeFolder(dir);
   } catch (e) {
-    for (const file of made) fs.rmSync(file, { force: true });
-    throw e;
+    throw new WriteError(dir, (e as Error).message);
   }
+  const { markdown, svg } = render(stem);
+  // all or nothing, the record last
+  writeAllAtomic([[path.join(dir, `${stem}.svg`), svg], [path.join(dir, `${stem}.md`), markdown], [json, `${JSON.stringify(record, null, 2)}\n`]]);
   return { stem, written: true };
 }
 
