@@ -75,7 +75,8 @@ export function closure(file: string, functions: readonly FunctionDef[], macros:
     }
   }
   const items = [...taken.values()].sort((a, b) => a.start - b.start);
-  for (const it of items) definedOnce(file, (it.kind === 'function' ? functions : macros).filter((d) => d.name === it.name));
+  // a function and a macro of one name are two definitions too (#ifdef: the function; #else: a macro)
+  for (const it of items) definedOnce(file, [...functions, ...macros].filter((d) => d.name === it.name).sort((a, b) => a.start - b.start));
   return items;
 }
 

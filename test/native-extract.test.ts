@@ -150,6 +150,12 @@ describe('what extraction refuses', () => {
       expect(() => extractInvalidation(file)).toThrow(/defines kvm_gmem_for_each_file 2 times, differently \(lines 40, 43\)/);
     });
 
+    test('a function under #ifdef and a macro of its name under #else: refused too', () => {
+      // 7.2's kvm_gmem_supports_mmap() (lines 201 to 204), which its kvm_gmem_bind() calls
+      const file = twice('linux-7.2', 201, 204, () => '#define kvm_gmem_supports_mmap(inode) true');
+      expect(() => extractInvalidation(file)).toThrow(/defines kvm_gmem_supports_mmap 2 times, differently \(lines 202, 207\)/);
+    });
+
     test('the same but for spacing: one definition, taken', () => {
       const file = twice('linux-6.8', 52, 85, (def) => def.replace(/\t/g, '        '));
       expect(extractInvalidation(file).taken).toEqual(['kvm_gmem_invalidate_begin', 'kvm_gmem_invalidate_end', 'kvm_gmem_bind']);
