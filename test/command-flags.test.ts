@@ -111,6 +111,13 @@ test('what a replay or an exhaustive run would ignore is refused, not ignored in
     expect(() => parseArgs([...report, ...extra], {})).toThrow(new RegExp(`^${extra.at(-2)} does not go with --report: a report replays its own case, for its own property$`));
   }
   expect(() => parseArgs(['--exhaustive', '3', '--seed', '1', '--path', '0', '--property', 'no-warn'], {})).toThrow(/^--path replays one case of a seed: --exhaustive runs every case of its scope, and has none$/);
+  // nor the flags of drawn cases, given on the command line (a CI's FC_NUM_RUNS and FC_SEED are set for every run)
+  for (const flag of ['--runs', '--seed']) {
+    expect(() => parseArgs([...report, flag, '7'], {})).toThrow(`${flag} does not go with --report: a report replays its own case, for its own property`);
+    expect(() => parseArgs(['--exhaustive', '3', flag, '7'], {})).toThrow(`${flag} does not go with --exhaustive: it runs every case of its scope, none drawn`);
+  }
+  expect(parseArgs(report, { FC_NUM_RUNS: '7', FC_SEED: '7' })).toMatchObject({ report: report[1] });
+  expect(parseArgs(['--exhaustive', '3'], { FC_NUM_RUNS: '7', FC_SEED: '7' })).toMatchObject({ exhaustive: 3 });
   // what they do take
   expect(parseArgs([...report, '--from-kernel', 'tree', '--json'], {})).toMatchObject({ report: report[1], fromKernel: ['tree'], json: true });
   expect(parseArgs(['--exhaustive', '3', '--property', 'no-warn'], {})).toMatchObject({ exhaustive: 3, properties: ['no-warn'] });

@@ -60,7 +60,7 @@ variant runs in a process of its own; nothing of it runs in the command.
                       the variant's verdict on its case is the declared one (a kernel tree's
                       report: on the tree --from-kernel names, else on the file its record names;
                       a tree whose file changed since is said to have changed); no variant,
-                      --property, --path or --exhaustive goes with it
+                      --property, --runs, --seed, --path or --exhaustive goes with it
   --live              with --report: build the report's self-checking C program instead and run it
                       on this machine's /dev/kvm; exit 0 PASS, 1 FAIL (no usable KVM: one line
                       "live: skipped: <why>", exit 0)
@@ -73,7 +73,7 @@ variant runs in a process of its own; nothing of it runs in the command.
   --exhaustive N      instead of random cases, every layout of up to 3 slots in a file of N pages
                       against every punch [s, e) with e <= N + 1, release and every folio
                       (a property a variant must fail may pass in a scope too small to reach its
-                      failure)
+                      failure); no case is drawn, so no --runs, --seed or --path goes with it
   --shard I/N         check only shard I of N (1/4 is the first of four, as jest --shard counts;
                       GMEM_SHARD=I/N when the flag is not given), to split the job over N machines: a
                       check's cases by index (every shard with one --seed), an --exhaustive
@@ -249,7 +249,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (a.merge && (a.shard !== undefined || a.exhaustive !== undefined || a.report !== undefined || a.path !== undefined || a.fromKernel.length)) {
     throw new UsageError('--merge joins the --json outputs of a run\'s shards, named as its files: it checks nothing itself (no --shard, --exhaustive, --report, --path or --from-kernel)');
   }
-  replayRules(a);
+  replayRules(a, { runs: o.runs !== undefined, seed: o.seed !== undefined });
   if (a.path !== undefined && a.properties?.length !== 1) throw new UsageError('--path replays the failure of one property: give it with --property');
   seriesRules(a);
   if (a.path !== undefined) pathRules(a.path, seeded);
@@ -269,15 +269,23 @@ export function pathRules(p: string, seeded: boolean): void {
   if (!seeded) throw new UsageError('--path replays a case of one seed: give the seed it was printed with (--seed, or FC_SEED)');
 }
 
-/** --report and --exhaustive: nothing named that they would ignore (a run that ignores what it was asked looks like it did it). */
-function replayRules(a: Args): void {
+/**
+ * --report and --exhaustive: no flag they would ignore (a run that ignores what it was asked looks
+ * like it did it). `drawn`: the flags of drawn cases given on the command line; FC_NUM_RUNS and
+ * FC_SEED, which a CI sets for every run, are not held against them.
+ */
+function replayRules(a: Args, drawn: { runs: boolean; seed: boolean }): void {
+  const given = (flags: ReadonlyArray<readonly [boolean, string]>) => flags.find(([on]) => on)?.[1];
   if (a.report !== undefined) {
     if (a.targets.length) throw new UsageError(`--report replays the variant its report names: ${a.targets[0]} would not be checked`);
-    for (const [on, flag] of [[a.properties !== undefined, '--property'], [a.path !== undefined, '--path'], [a.exhaustive !== undefined, '--exhaustive']] as const) {
-      if (on) throw new UsageError(`${flag} does not go with --report: a report replays its own case, for its own property`);
-    }
+    const flag = given([[a.properties !== undefined, '--property'], [a.path !== undefined, '--path'], [a.exhaustive !== undefined, '--exhaustive'], [drawn.runs, '--runs'], [drawn.seed, '--seed']]);
+    if (flag) throw new UsageError(`${flag} does not go with --report: a report replays its own case, for its own property`);
   }
-  if (a.exhaustive !== undefined && a.path !== undefined) throw new UsageError('--path replays one case of a seed: --exhaustive runs every case of its scope, and has none');
+  if (a.exhaustive !== undefined) {
+    if (a.path !== undefined) throw new UsageError('--path replays one case of a seed: --exhaustive runs every case of its scope, and has none');
+    const flag = given([[drawn.runs, '--runs'], [drawn.seed, '--seed']]);
+    if (flag) throw new UsageError(`${flag} does not go with --exhaustive: it runs every case of its scope, none drawn`);
+  }
 }
 
 /** What a shard needs: a shard of i/n, of a check whose every shard draws the same cases (one seed), with a case for each. */
