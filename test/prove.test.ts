@@ -204,6 +204,19 @@ test('npm run prove on a full disk: the report not saved is named with its cause
   }
 }, 120_000);
 
+test('npm run prove beside a reports folder it cannot read names it (exit 2), as the check does, not a stack trace', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const dir = scratch({ 'my-port.ts': myPort(), 'shrink-reports': 'a file where the folder would be\n' });
+    let err = '';
+    const code = await withEnv({ REPORTS_DIR: '' }, () => proveMain([path.join(dir, 'my-port.ts'), '--bound', 'small', '--property', 'no-collateral-unmap'], () => undefined, (x) => { err += x; }));
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`^broken: .*my-port\\.ts: ${dir}/shrink-reports: the reports folder cannot be read: ENOTDIR`, 'm'));
+  } finally {
+    cleanup();
+  }
+}, 120_000);
+
 test('npm run prove refuses a reports folder that cannot be made, in one line naming the flag or the variable (exit 2), before proving', () => {
   const { scratch, cleanup } = scratchFolders();
   try {

@@ -29,7 +29,7 @@ import { property, violations } from '../properties';
 import { loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
-import { loadReports } from '../reports/store';
+import { ReportFileError, loadReports } from '../reports/store';
 import { SaveError, saveErrorOf } from './save';
 import { nameTaken, namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
@@ -292,7 +292,14 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       const dir = reportsFolder(args.reportsDir, { file, kernelTree: target.tree });
       const saveDir = savesReports(args.reportsDir, { kernelTree: target.tree }) ? dir : undefined;
       // an expected failure a saved report already shows is confirmed, not saved again
-      const shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
+      let shown: Set<PropertyId>;
+      try {
+        shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
+      } catch (e) {
+        if (!(e instanceof ReportFileError)) throw e;
+        broken.push({ file, message: e.message });
+        continue;
+      }
       const found = proof.results.filter((p) => p.status === 'counterexample');
       // a C variant's counterexample is replayed on its compiled C
       const subject = isC && found.length ? cSubject(target) : undefined;

@@ -137,7 +137,13 @@ function derivedFault(record: ReportRecord): string | null {
 
 export function loadReports(dir: string = reportsDir()): SavedReport[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE).sort().map((f) => loadReport(path.join(dir, f)));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    throw new ReportFileError(dir, `the reports folder cannot be read: ${(e as Error).message}`);
+  }
+  return names.filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE).sort().map((f) => loadReport(path.join(dir, f)));
 }
 
 /** Makes the folder `dir` and the missing folders above it; an error names it (`what`: the reports folder, by default). */
