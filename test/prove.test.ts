@@ -278,7 +278,7 @@ test('npm run prove on files that are all broken prints why and "nothing was jud
     let out = '', err = '';
     const code = await proveMain([file, '--bound', 'small'], (x) => { out += x; }, (x) => { err += x; });
     expect(code).toBe(2);
-    expect(err).toBe(`broken: ${file}: does not default-export a variant\n`);
+    expect(err).toBe(`broken: ${file}: does not default-export a variant (export default defineVariant({...}))\n`);
     // a file whose top-level code throws is named, with what it threw, as the check names it
     const boom = path.join(scratch({ 'boom.ts': "throw new Error('boom');\n" }), 'boom.ts');
     err = '';

@@ -85,14 +85,12 @@ const checkedVariant = (l: Loaded): ExhaustiveOutput['variants'][number] =>
 function loadC(file: string, fromKernel: boolean, timeoutMs: number, shownAs?: string): Loaded {
   // `file` is a tree (or its guest_memfd.c) for a kernel variant, the .c file for any other
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
+  // refused before gcc runs: the name is in the file's harness comment (or is its file's)
+  const taken = fromKernel ? undefined : nameTaken(file, native.cVariantName(file));
+  if (taken) throw new VariantFileError(file, taken);
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }, shownAs) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);
   const { name, origin, expect, vmTypes, takes, zap, release_zap, convert, bind, bindEra } = variant;
-  const taken = fromKernel ? undefined : nameTaken(file, name);
-  if (taken) {
-    variant.runner.close();
-    throw new VariantFileError(file, taken);
-  }
   const info: VariantInfo = {
     name, origin, expect, ...(vmTypes ? { vmTypes } : {}), ...(takes ? { takes } : {}),
     ...(zap ? { zap, release_zap } : {}), ...(convert ? { convert } : {}), ...(bind ? { bind, ...(bindEra ? { bindEra } : {}) } : {}),
@@ -325,7 +323,7 @@ function printText(args: Args, code: number, broken: Broken, verdicts: readonly 
   const files = broken.length - notSaved;
   say(code === EXIT.ok ? '\nevery verdict matches its expectation'
     : verdicts.length === 0 ? `\nnothing was judged: ${broken.length} file(s) or tree(s) broken (above)`
-      : `\n${bad} verdict(s) differ from their expectation (marked !)${files ? `; ${files} file(s) or tree(s) broken (above)` : ''}${notSaved ? `; ${notSaved} report(s) not saved (above)` : ''}`);
+      : `\n${bad ? `${bad} verdict(s) differ from their expectation (marked !)` : 'no verdict differs from its expectation'}${files ? `; ${files} file(s) or tree(s) broken (above)` : ''}${notSaved ? `; ${notSaved} report(s) not saved (above)` : ''}`);
 }
 
 function run(argv: string[]): number {

@@ -26,7 +26,7 @@ import { inProcess, optionsFromEnv } from '../engine/engine';
 import { RUNS, readInt, readSwitch } from '../engine/settings';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
-import { loadVariantFile, sourceHashOf } from '../registry';
+import { VariantFileError, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { ReportFileError, loadReports } from '../reports/store';
@@ -108,6 +108,9 @@ export function parseProveArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, selfTest: o['self-test'] ?? false, help: o.help ?? false,
   };
 }
+
+/** A C variant file's name, read without compiling it (native/ loaded only where C is proved, as the check loads it). */
+const cVariantNameOf = (file: string): string => (require('../../native/cvariant') as typeof import('../../native/cvariant')).cVariantName(file);
 
 /** What became of a counterexample in the engine. */
 export interface Replayed {
@@ -278,15 +281,13 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       const opts = { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) };
       let proof: VariantProof, variant: Pick<Variant, 'name' | 'expect'>;
       try {
+        // a variant under a shipped variant's name is refused before it is proved
+        const taken = target.tree ? undefined : nameTaken(file, isC ? cVariantNameOf(file) : loadVariantFile(file).name);
+        if (taken) throw new VariantFileError(file, taken);
         if (isC) ({ proof, variant } = await proveC(target, opts));
         else { proof = await proveVariant(file, opts); variant = loadVariantFile(file); }
       } catch (e) {
         broken.push({ file, message: (e as Error).message });
-        continue;
-      }
-      const taken = target.tree ? undefined : nameTaken(file, variant.name);
-      if (taken) {
-        broken.push({ file, message: `${file}: ${taken}` });
         continue;
       }
       const dir = reportsFolder(args.reportsDir, { file, kernelTree: target.tree });
