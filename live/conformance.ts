@@ -20,7 +20,6 @@
 
 import fc from 'fast-check';
 import crypto from 'crypto';
-import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { parseArgs as utilParseArgs } from 'util';
@@ -39,7 +38,7 @@ import { kernelBuild } from './kernel-build';
 import { RESULTS_FILE, recordRun } from './results';
 import { caseRecord } from '../properties/reports/record';
 import { RUNS, SEED, readInt } from '../properties/engine/settings';
-import { writeAtomic } from '../properties/reports/store';
+import { makeFolder, writeAllAtomic } from '../properties/reports/store';
 import { optionsFromEnv } from '../properties/engine/engine';
 import { pathRules, usageOf } from '../properties/command/args';
 
@@ -265,11 +264,10 @@ export function saveDisagreement(dir: string, c: Case, r: LiveResult | undefined
     disagreements: found,
     found: how,
   };
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const file = path.join(dir, `${stem}.json`);
-  // the page first and the record last, as the other reports: a reader never sees a record without its page
-  writeAtomic(path.join(dir, `${stem}.md`), disagreementPage(stem, c, r, found, record.kernel));
-  writeAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
+  // both or neither, the record last, as the other reports: a reader never sees a record without its page
+  writeAllAtomic([[path.join(dir, `${stem}.md`), disagreementPage(stem, c, r, found, record.kernel)], [file, `${JSON.stringify(record, null, 2)}\n`]]);
   return file;
 }
 

@@ -9,7 +9,8 @@ import path from 'path';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../model/callers';
 import { Case } from '../properties/case';
 import { GfnRead, LiveResult, caseLine, compileRunner, liveKvm } from '../live/kernel';
-import { compareLive, formatLiveCase, main, parseCli, runConformance } from '../live/conformance';
+import { compareLive, formatLiveCase, main, parseCli, runConformance, saveDisagreement } from '../live/conformance';
+import { diskFullFor } from './helpers';
 import { onTheLiveKernel } from './live-gate';
 
 const ROOT = path.join(__dirname, '..');
@@ -131,6 +132,20 @@ test('npm run kvm takes its cases from FC_NUM_RUNS under the rule of --runs, the
   expect(parseCli([], { FC_NUM_RUNS: '' }).runs).toBe(2000);
   for (const raw of ['abc', '0', '1e3']) expect(() => parseCli([], { FC_NUM_RUNS: raw })).toThrow(`FC_NUM_RUNS needs an integer >= 1, got "${raw}"`);
   expect(() => parseCli(['--runs', '3'], { FC_NUM_RUNS: 'abc' })).toThrow(/^FC_NUM_RUNS needs an integer >= 1/);
+});
+
+test('a disagreement that cannot be saved (a full disk) leaves neither its page nor its record, and names the file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-full-'));
+  const full = diskFullFor((f) => f.endsWith('.tmp') && path.basename(f).includes('.json.'));
+  try {
+    expect(() => saveDisagreement(dir, twoSlots, undefined, ['a made-up disagreement'], { seed: 1 })).toThrow(/live--[0-9a-f]{12}\.json cannot be written: ENOSPC/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  } finally {
+    full.mockRestore();
+  }
+  const saved = saveDisagreement(dir, twoSlots, undefined, ['a made-up disagreement'], { seed: 1 });
+  expect(fs.readdirSync(dir).sort()).toEqual([path.basename(saved), path.basename(saved).replace(/\.json$/, '.md')]); // with room, both
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('the runner compiles without a warning', () => {
