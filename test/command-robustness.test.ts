@@ -106,9 +106,13 @@ test('nor may a C variant, by its harness comment or its file\'s name: its repor
     'as-ts.c': buggyC.replace('name=buggy-c', 'name=upstream'),
     'as-c.c': buggyC.replace('name=buggy-c', 'name=upstream-c'),
     'buggy.c': buggyC.replace(/ \* harness:.*\n/, ''),
+    // refused before gcc sees it: its own fault would be a compile error
+    'no-c.c': `${buggyC.replace('name=buggy-c', 'name=fixed-c')}\nthis is not C\n`,
   });
   expect(fs.readFileSync(path.join(dir, 'buggy.c'), 'utf8')).not.toMatch(/harness:/);
-  const r = checkHere(['as-ts.c', 'as-c.c', 'buggy.c'].map((f) => path.join(dir, f)).concat('--runs', '5'));
+  const r = checkHere(['as-ts.c', 'as-c.c', 'buggy.c', 'no-c.c'].map((f) => path.join(dir, f)).concat('--runs', '5'));
+  expect(r.err).toMatch(/no-c\.c: the name "fixed-c" belongs to variants\/c\/fixed\.c/);
+  expect(r.err).not.toMatch(/error:/);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/as-ts\.c: the name "upstream" belongs to variants\/upstream\.ts/);
   expect(r.err).toMatch(/as-c\.c: the name "upstream-c" belongs to variants\/c\/upstream\.c/);
@@ -189,6 +193,22 @@ test('a report that cannot be saved (a full disk) is named with its cause, the v
       expect(r.out).toMatch(/; 1 report\(s\) not saved \(above\)\n$/);
     }
   }
+}, 60000);
+
+test('a report with a folder in its page\'s place is not saved, named, and the verdicts are still printed (exit 2)', () => {
+  const args = [path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--runs', '50', '--no-isolate', '--no-typecheck'];
+  // the report's name, from a first run; the second saves into a folder of its own (a command
+  // run in this process keeps what it read of a folder)
+  const first = checkHere(args);
+  const stem = fs.readdirSync(first.reports).find((f) => f.endsWith('.json'))!.replace(/\.json$/, '');
+  const dir = path.join(scratch({}), 'reports');
+  const page = path.join(dir, `${stem}.md`);
+  fs.mkdirSync(page, { recursive: true });
+  const r = checkHere(args, { REPORTS_DIR: dir });
+  expect(r.code).toBe(2);
+  expect(r.out).toMatch(/^buggy +FAIL/m);
+  expect(r.err).toMatch(new RegExp(`^broken: .*the report of buggy failing no-stale-mapping was not saved: ${page} cannot be written: `, 'm'));
+  expect(fs.readdirSync(dir)).toEqual([`${stem}.md`]); // no part, no temporary file
 }, 60000);
 
 test('a mistyped flag is one line and the usage line, not the whole of --help; a tree that does not exist judges nothing and says so', () => {

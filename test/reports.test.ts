@@ -8,7 +8,7 @@ import path from 'path';
 import { Variant, expectations } from '../model/variant';
 import { formatFailure } from '../properties/format';
 import { property } from '../properties/properties';
-import { ReportFileError, loadReports, saveReport, upgradeReports, WriteError } from '../properties/reports/store';
+import { ReportFileError, loadReports, saveReport, upgradeReports, WriteError, writeAllAtomic } from '../properties/reports/store';
 import { indexPage, indexRows } from '../properties/reports/index-page';
 import { inProcessResolver } from '../properties/reports/variant-of';
 import { buildRecord, legacyReportStem, reportStem } from '../properties/reports/record';
@@ -86,6 +86,29 @@ test('a report that cannot be written (a full disk) names the file and the cause
   } finally {
     mkdir.mockRestore();
   }
+});
+
+test('writeAllAtomic: a rename that fails puts back every file it replaced and removes every file it made; a folder in a file\'s place fails named; a file named twice gets its last text', () => {
+  const dir = tmp();
+  const [a, b, c] = ['a.svg', 'b.md', 'c.json'].map((f) => path.join(dir, f));
+  fs.writeFileSync(a, 'old a');
+  const rename = fs.renameSync;
+  const failing = jest.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+    if (String(to) === c) throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+    return rename(from, to);
+  });
+  try {
+    expect(() => writeAllAtomic([[a, 'new a'], [b, 'new b'], [c, 'new c']])).toThrow(`${c} cannot be written: EIO: i/o error, rename`);
+  } finally {
+    failing.mockRestore();
+  }
+  expect(files(dir)).toEqual(['a.svg']); // b made and removed, no temporary or aside file left
+  expect(fs.readFileSync(a, 'utf8')).toBe('old a');
+  fs.mkdirSync(b); // a folder where the page would go
+  expect(() => writeAllAtomic([[a, 'new a'], [b, 'new b']])).toThrow(new RegExp(`^${b} cannot be written: `));
+  expect([files(dir), fs.readFileSync(a, 'utf8')]).toEqual([['a.svg', 'b.md'], 'old a']);
+  expect(writeAllAtomic([[c, 'first'], [c, 'last']])).toEqual([c]);
+  expect(fs.readFileSync(c, 'utf8')).toBe('last');
 });
 
 test('a corrupt or hand-edited report fails with the file name and what is wrong', () => {

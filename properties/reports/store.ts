@@ -158,36 +158,62 @@ export function writeAtomic(file: string, text: string): boolean {
 }
 
 /**
- * Each [file, text] not already there, all or none: every text goes to a temporary file first, and
- * only when all are written are they renamed, in order (a reader of the last never finds an earlier
- * one missing or old). A write that fails (a full disk) removes every temporary file, leaves every
- * file as it was, and throws a WriteError naming its file. The files written, in order.
+ * Each [file, text] not already there (a file named twice: its last text), all or none: every
+ * text goes to a temporary file first, and only when all are written are they renamed, in order
+ * (a reader of the last never finds an earlier one missing or old). A failure (a full disk; a
+ * folder where a file should be) leaves every file as it was: each file replaced is copied aside
+ * first and put back, each file new is removed if it is still the one renamed in; it throws a
+ * WriteError naming its file. The files written, in order.
  */
 export function writeAllAtomic(parts: ReadonlyArray<readonly [file: string, text: string]>): string[] {
-  const changed = parts.filter(([file, text]) => !(fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text));
-  const staged: Array<[file: string, tmp: string]> = [];
+  const changed = [...new Map(parts)].filter(([file, text]) => !holds(file, text));
+  const staged: Array<{ file: string; tmp: string; aside?: string; ino?: number }> = [];
   try {
     for (const [file, text] of changed) {
       const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      staged.push([file, tmp]);
-      try {
-        fs.writeFileSync(tmp, text);
-      } catch (e) {
-        throw WriteError.of(file, e);
-      }
+      staged.push({ file, tmp });
+      writing(file, () => fs.writeFileSync(tmp, text));
     }
-    for (const [file, tmp] of staged) {
-      try {
-        fs.renameSync(tmp, file);
-      } catch (e) {
-        throw WriteError.of(file, e);
+    for (const part of staged) {
+      if (fs.existsSync(part.file)) {
+        part.aside = `${part.tmp}.old`;
+        writing(part.file, () => fs.copyFileSync(part.file, part.aside!));
       }
+      writing(part.file, () => fs.renameSync(part.tmp, part.file));
+      part.ino = fs.statSync(part.file, { throwIfNoEntry: false })?.ino ?? -1;
     }
   } catch (e) {
-    for (const [, tmp] of staged) fs.rmSync(tmp, { force: true });
+    for (const part of staged.reverse()) {
+      try {
+        if (part.ino !== undefined && part.aside) fs.renameSync(part.aside, part.file);
+        // a new file is removed only while it is ours: a concurrent writer's may have replaced it
+        else if (part.ino !== undefined && fs.statSync(part.file, { throwIfNoEntry: false })?.ino === part.ino) fs.rmSync(part.file);
+      } catch { /* put back as far as the disk lets it */ }
+      fs.rmSync(part.tmp, { force: true });
+    }
     throw e;
+  } finally {
+    for (const part of staged) if (part.aside) fs.rmSync(part.aside, { force: true });
   }
   return changed.map(([file]) => file);
+}
+
+/** Whether `file` holds `text` already; one that cannot be read does not (its write then fails, named). */
+function holds(file: string, text: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8') === text;
+  } catch {
+    return false;
+  }
+}
+
+/** `f`, its failure a WriteError naming `file`. */
+function writing(file: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    throw WriteError.of(file, e);
+  }
 }
 
 export interface Rendered {
