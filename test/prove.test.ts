@@ -296,6 +296,11 @@ test('npm run prove on files that are all broken prints why and "nothing was jud
     err = '';
     expect(await proveMain([copy, '--bound', 'small', '--property', 'bind-within-file'], () => undefined, (x) => { err += x; })).toBe(2);
     expect(err).toBe(`broken: ${copy}: the name "fixed" belongs to variants/fixed.ts; give your variant a name of its own\n`);
+    // a C file too, by its harness comment, before it is translated (its own fault would be a refusal at its line)
+    const cCopy = path.join(scratch({ 'copy.c': `${fs.readFileSync(path.join(ROOT, 'variants', 'c', 'fixed.c'), 'utf8')}\nthis is not C\n` }), 'copy.c');
+    err = '';
+    expect(await proveMain([cCopy, '--bound', 'small', '--property', 'bind-within-file'], () => undefined, (x) => { err += x; })).toBe(2);
+    expect(err).toBe(`broken: ${cCopy}: the name "fixed-c" belongs to variants/c/fixed.c; give your variant a name of its own\n`);
   } finally {
     cleanup();
   }

@@ -29,7 +29,7 @@ import { property, violations } from '../properties';
 import { VariantFileError, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
-import { ReportFileError, loadReports } from '../reports/store';
+import { SavedReport, loadReports } from '../reports/store';
 import { SaveError, saveErrorOf } from './save';
 import { nameTaken, namedTargets } from './targets';
 import { ProveOutput } from './output-schema';
@@ -279,28 +279,22 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       const { file } = target;
       const isC = target.tree || file.endsWith('.c');
       const opts = { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) };
-      let proof: VariantProof, variant: Pick<Variant, 'name' | 'expect'>;
+      const dir = reportsFolder(args.reportsDir, { file, kernelTree: target.tree });
+      const saveDir = savesReports(args.reportsDir, { kernelTree: target.tree }) ? dir : undefined;
+      let proof: VariantProof, variant: Pick<Variant, 'name' | 'expect'>, saved: SavedReport[];
       try {
-        // a variant under a shipped variant's name is refused before it is proved
+        // refused before it is proved: a variant under a shipped variant's name, a reports folder that cannot be read
         const taken = target.tree ? undefined : nameTaken(file, isC ? cVariantNameOf(file) : loadVariantFile(file).name);
         if (taken) throw new VariantFileError(file, taken);
+        saved = loadReports(dir);
         if (isC) ({ proof, variant } = await proveC(target, opts));
         else { proof = await proveVariant(file, opts); variant = loadVariantFile(file); }
       } catch (e) {
         broken.push({ file, message: (e as Error).message });
         continue;
       }
-      const dir = reportsFolder(args.reportsDir, { file, kernelTree: target.tree });
-      const saveDir = savesReports(args.reportsDir, { kernelTree: target.tree }) ? dir : undefined;
       // an expected failure a saved report already shows is confirmed, not saved again
-      let shown: Set<PropertyId>;
-      try {
-        shown = new Set(loadReports(dir).filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
-      } catch (e) {
-        if (!(e instanceof ReportFileError)) throw e;
-        broken.push({ file, message: e.message });
-        continue;
-      }
+      const shown = new Set(saved.filter((s) => s.record.variant.name === variant.name).map((s) => s.record.property));
       const found = proof.results.filter((p) => p.status === 'counterexample');
       // a C variant's counterexample is replayed on its compiled C
       const subject = isC && found.length ? cSubject(target) : undefined;
