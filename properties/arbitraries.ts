@@ -13,7 +13,7 @@ import { alignDown, alignUp } from '../model/ranges';
 import { Variant } from '../model/variant';
 import { VmType, runsIn } from '../model/vm';
 import { Case, LayoutSpec, SlotSpec, ViewSpec, inBindEra, inVm } from './case';
-import { Draw, Gen, arbitrary, big, int, oneof } from './draw';
+import { Draw, Gen, arbitrary, big, int, oneof, oneofWith } from './draw';
 
 export { big, int, oneof } from './draw';
 
@@ -102,9 +102,14 @@ export const layoutOf: Gen<LayoutSpec> = (d) => {
   }
   const filePages = pgoff + tail;
   // gfns: slots in gfnKey order, each after its gfn gap, shifted down to end by 2^52
+  // by gfnKey, then index: an insertion sort of the at most 6 (the order sort() with that
+  // comparator gives, the keys and indices being a total order), without its call per comparison
   const order: number[] = [];
-  for (let i = 0; i < n; i++) order.push(i);
-  order.sort((a, b) => raw[a].gfnKey - raw[b].gfnKey || a - b);
+  for (let i = 0; i < n; i++) {
+    let j = order.length;
+    for (; j > 0 && raw[order[j - 1]].gfnKey > raw[i].gfnKey; j--) order[j] = order[j - 1];
+    order[j] = i;
+  }
   let gfn = baseGfn < MAX_GFN_END - gfnSpan ? baseGfn : MAX_GFN_END - gfnSpan;
   const bases = new Array<bigint>(n);
   for (const i of order) {
@@ -204,19 +209,19 @@ export const badPunchOf = (p: Gen<PunchSpec>) => (d: Draw) => ({ p: p(d), how: d
 export const beyondOf = big(0n, 3n), insideOf = big(0n, 70n), fewOf = big(1n, 3n);
 
 /** The caller's operation of a case, drawn against its layout. */
-const operationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
-  [10, (d) => {
+const operationOf = oneofWith<LayoutSpec, Operation>(
+  [10, (d, layout) => {
     const [s, e] = punchRange(layout, punchSpec(d));
     return pages(s, e - s);
   }],
-  [2, (d) => {
+  [2, (d, layout) => {
     const { p, how, by } = badPunchOf(punchSpec)(d);
     const [s, e] = punchRange(layout, p);
     return corrupt(s << PAGE_SHIFT, (e - s) << PAGE_SHIFT, how, by);
   }],
-  [2, constant({ kind: 'release' })],
+  [2, () => ({ kind: 'release' })],
   // a punch just past the last binding: it meets none (where begin/end imbalances show)
-  [5, (d) => {
+  [5, (d, layout) => {
     const dist = beyondOf(d), n = fewOf(d);
     const last = layout.slots.reduce((m, s) => (s.pgoff + s.npages > m ? s.pgoff + s.npages : m), 0n);
     let s = last + dist;
@@ -224,12 +229,12 @@ const operationOf = (layout: LayoutSpec): Gen<Operation> => oneof<Operation>(
     return pages(s, n);
   }],
   // a punch that starts strictly inside a slot (where over-invalidating from base_gfn shows)
-  [4, (d) => {
+  [4, (d, layout) => {
     const slot = slotIndexOf(d), dist = insideOf(d), n = fewOf(d);
     const sl = layout.slots[slot % layout.slots.length];
     return pages(sl.npages > 1n ? sl.pgoff + 1n + (dist % (sl.npages - 1n)) : sl.pgoff, n);
   }],
-  [2, (d) => {
+  [2, (d, layout) => {
     const at = anchor(d), order = folioOrderOf(d);
     const nr = 1n << BigInt(order);
     let i = resolveAnchor(layout, at);
@@ -246,7 +251,7 @@ export const pages = (s: bigint, n: bigint): Operation => ({ kind: 'punch', mode
 /** A case in a default VM with one view: a layout and what the caller does to it. */
 export const drawCase: Gen<Case> = (d) => {
   const layout = layoutOf(d);
-  return { layout, op: operationOf(layout)(d) };
+  return { layout, op: operationOf(d, layout) };
 };
 
 /** The cases of drawCase, as an arbitrary (a default VM, one view, 4 KiB pages). */
@@ -359,7 +364,8 @@ const orderOf = oneof([2, constant(0)], [2, constant(9)], [1, constant(18)]);
 const alignedOf = oneof([3, constant(true)], [1, constant(false)]);
 
 /** A conversion of pages [from, to) of the file (clamped into it), mostly to shared: a conversion to private is a no-op on a file that is all private. */
-const conversionOf = (d: Draw) => ({ p: punchSpec(d), toPrivate: oneof([4, constant(false)], [1, constant(true)])(d) });
+const toPrivateOf = oneof([4, constant(false)], [1, constant(true)]);
+const conversionOf = (d: Draw) => ({ p: punchSpec(d), toPrivate: toPrivateOf(d) });
 /** fc.option(conversion, { freq: 2 }): as often none as one. */
 const maybeConversionOf = oneof<ReturnType<typeof conversionOf> | undefined>([1, constant(undefined)], [1, conversionOf]);
 
@@ -386,7 +392,8 @@ export function inSplitEra(gen: Gen<Case>, converts: boolean): Gen<Case> {
       // at most 16 huge pages: the series converts one huge page per batch, and a real caller
       // converts what it uses (a million batches is a slow case, not a case of interest)
       const most = from + MAX_CONVERSION_BATCHES * huge;
-      const to = [e <= layout.filePages ? (e > from ? e : from + 1n) : layout.filePages, most].reduce((m, v) => (v < m ? v : m));
+      const upTo = e <= layout.filePages ? (e > from ? e : from + 1n) : layout.filePages;
+      const to = most < upTo ? most : upTo;
       op = { kind: 'convert', offset: from << PAGE_SHIFT, size: (to - from) << PAGE_SHIFT, toPrivate: x.conversion.toPrivate };
     } else if (order && op.kind === 'punch' && x.aligned && op.offset >= 0n && op.len > 0n) {
       const from = alignDown(op.offset, page);

@@ -30,8 +30,11 @@ export interface Draw {
   value<T extends number | bigint>(range: Range<T>): T;
   /** One of `values`, each as likely (fc.constantFrom); shrinks toward the first. */
   from<T>(values: readonly T[]): T;
-  /** One of `choice`'s generators by weight (fc.oneof with cross-shrink); shrinks toward the first, at its simplest. */
-  oneof<T>(choice: Choice<T>): T;
+  /**
+   * One of `choice`'s generators by weight (fc.oneof with cross-shrink); shrinks toward the first,
+   * at its simplest. `arg` is handed to the generator chosen (oneofWith()).
+   */
+  oneof<T, A = undefined>(choice: Choice<T, A>, arg?: A): T;
   /** true or false, each as likely, never biased (fc.boolean); shrinks toward false. */
   bool(): boolean;
   /** min to max items (fc.array's law for their number and bias); shrinks by dropping items. */
@@ -85,17 +88,30 @@ export function big(min: bigint, max: bigint): Gen<bigint> {
   return (d) => d.value(r);
 }
 
-/** Generators by weight, made once by oneof(). */
-export interface Choice<T> {
-  readonly gens: ReadonlyArray<Gen<T>>;
+/** Generators by weight, made once by oneof() (or oneofWith(): each given an argument `A`). */
+export interface Choice<T, A = undefined> {
+  readonly gens: ReadonlyArray<(d: Draw, arg: A) => T>;
   readonly weights: readonly number[];
   readonly total: number;
 }
 
+const choiceOf = <T, A>(gens: ReadonlyArray<readonly [number, (d: Draw, arg: A) => T]>): Choice<T, A> =>
+  ({ gens: gens.map(([, g]) => g), weights: gens.map(([w]) => w), total: gens.reduce((n, [w]) => n + w, 0) });
+
 /** `gens` by weight, as fc.oneof({ weight, arbitrary }, ...) draws them. */
 export function oneof<T>(...gens: ReadonlyArray<readonly [weight: number, gen: Gen<T>]>): Gen<T> {
-  const choice: Choice<T> = { gens: gens.map(([, g]) => g), weights: gens.map(([w]) => w), total: gens.reduce((n, [w]) => n + w, 0) };
+  const choice: Choice<T> = choiceOf(gens);
   return (d) => d.oneof(choice);
+}
+
+/**
+ * oneof() of generators that draw against an argument (a case's operation against its layout):
+ * the choice is made once, where a oneof() made per argument made its branches, their closures
+ * and its weights again for every case. The same draws, tape and shrinking as oneof().
+ */
+export function oneofWith<A, T>(...gens: ReadonlyArray<readonly [weight: number, gen: (d: Draw, arg: A) => T]>): (d: Draw, arg: A) => T {
+  const choice: Choice<T, A> = choiceOf(gens);
+  return (d, arg) => d.oneof(choice, arg);
 }
 
 // a rank is the distance from fast-check's shrink target: 0 when it lies inside the range (ranks
@@ -156,15 +172,15 @@ class Drawing implements Draw {
     return isRank(e) ? e : 0;
   }
 
-  /** `f`'s draws on a tape of their own (a branch's, or a list item's), replaying `source`. */
-  private within<T>(source: Entry | undefined, f: Gen<T>): T {
+  /** `f`'s draws on a tape of their own (a branch's, or a list item's), replaying `source`; `arg` is handed to f. */
+  private within<T, A>(source: Entry | undefined, f: (d: Draw, arg: A) => T, arg: A): T {
     const { out, src, at } = this;
     const mine: Entry[] = [];
     this.out = mine;
     this.src = this.replaying ? (Array.isArray(source) ? source : []) : undefined;
     this.at = 0;
     try {
-      return f(this);
+      return f(this, arg);
     } finally {
       this.out = out;
       this.src = src;
@@ -201,8 +217,8 @@ class Drawing implements Draw {
     let v: number;
     if (replayed !== undefined) v = valueOf(Number(replayed), r.min, r.max);
     else if (this.biasedNow()) {
-      const [lo, hi] = this.pickRange(r.biased);
-      v = lo + this.uniform(hi - lo);
+      const range = this.pickRange(r.biased); // not destructured: no iterator per biased draw
+      v = range[0] + this.uniform(range[1] - range[0]);
     } else v = r.min + this.uniform(r.max - r.min);
     if (this.recording) this.out.push(rankOf(v, r.min, r.max));
     return v;
@@ -217,8 +233,8 @@ class Drawing implements Draw {
     let v: bigint;
     if (replayed !== undefined) v = bigValueOf(BigInt(replayed), b.min, b.max);
     else if (this.biasedNow()) {
-      const [lo, hi] = this.pickRange(b.biased);
-      v = this.mrng!.nextBigInt(lo, hi);
+      const range = this.pickRange(b.biased);
+      v = this.mrng!.nextBigInt(range[0], range[1]);
     } else v = this.mrng!.nextBigInt(b.min, b.max);
     if (this.recording) this.out.push(bigRankOf(v, b.min, b.max));
     return v as T;
@@ -235,14 +251,14 @@ class Drawing implements Draw {
     return values[this.index(values.length)];
   }
 
-  oneof<T>(choice: Choice<T>): T {
+  oneof<T, A = undefined>(choice: Choice<T, A>, arg?: A): T {
     const r = this.replayedRank();
     let i: number;
     if (r !== undefined) i = Math.min(Number(r), choice.gens.length - 1);
     else for (let pick = this.mrng!.nextInt(0, choice.total - 1), b = 0; ; b++) if ((pick -= choice.weights[b]) < 0) { i = b; break; }
-    if (!this.recording) return choice.gens[i](this);
+    if (!this.recording) return choice.gens[i](this, arg as A);
     this.out.push(i);
-    return this.within(this.replaying ? this.next() : undefined, choice.gens[i]);
+    return this.within(this.replaying ? this.next() : undefined, choice.gens[i], arg as A);
   }
 
   bool(): boolean {
@@ -284,7 +300,7 @@ class Drawing implements Draw {
     const tapes: Entry[] = [];
     this.out = tapes;
     try {
-      for (let i = 0; i < n; i++) values.push(this.within(replayed[i], item));
+      for (let i = 0; i < n; i++) values.push(this.within(replayed[i], item, undefined));
     } finally {
       this.bias = outer;
       this.out = out;
