@@ -2,13 +2,13 @@
 // gmem_file: each VM's kvm and bindings), the xarray walk, the word helpers and the KVM calls,
 // each named as in the kernel so that a port of kvm_gmem_invalidate_begin()/_end() of any era
 // reads line for line like the C it came from (KERNEL-FACTS §6 for the views).
-import { Layout, viewsOf } from './layout';
+import { Layout, slotById, viewsOf } from './layout';
 import { recent } from './recent';
 import { EventLog, KvmGfnRange, KvmMemorySlot, KvmRecorder, VariantFault, requireWord } from './kvm';
 import { Visit, walk, xaFind } from './xarray';
 import { KVM_FILTER_PRIVATE, KVM_FILTER_SHARED } from './vm';
 import { ERRNO_NUMBERS } from './errno';
-import { PAGE_SHIFT, PAGE_SIZE, pageAligned, slotWithId } from './rules';
+import { PAGE_SHIFT, PAGE_SIZE, pageAligned } from './rules';
 import { Word, s64 } from './word';
 
 declare const opaque: unique symbol;
@@ -248,13 +248,16 @@ export function makeKernel(layout: Layout, word: Word): Machine {
       const to = pgoff('xa_for_each_range', 'last', last);
       const visits = walk(v.layout, from, to);
       walks.push(v.index ? { view: v.index, start: from, last: to, visits } : { start: from, last: to, visits });
-      return visits.map((x) => [x.index, slotWithId(v.slots, x.slot.id)!] as const);
+      // a loop, not visits.map(): a conversion walks every view once per huge page
+      const out: Array<readonly [bigint, KvmMemorySlot]> = [];
+      for (let i = 0; i < visits.length; i++) out.push([visits[i].index, slotById(v.slots, visits[i].slot.id)!]);
+      return out;
     },
     xa_find(xa: Bindings, index: bigint, max: bigint, filter: typeof XA_PRESENT) {
       const v = viewOf('xa_find', xa);
       if (filter !== XA_PRESENT) throw new VariantFault('xa_find', 'only XA_PRESENT is modelled');
       const hit = xaFind(v.layout, pgoff('xa_find', 'index', index), pgoff('xa_find', 'max', max));
-      return hit ? slotWithId(v.slots, hit.slot.id)! : null;
+      return hit ? slotById(v.slots, hit.slot.id)! : null;
     },
     i_size_read(i: Inode) { needInode('i_size_read', i); return inode.i_size; },
     xa_empty(xa: Bindings) { return viewOf('xa_empty', xa).layout.slots.length === 0; },
@@ -292,6 +295,6 @@ export function makeKernel(layout: Layout, word: Word): Machine {
     if (!view) throw new RangeError(`the file has no view ${v}`);
     return (kernels[v] ??= { ...first, gmem: view.gmem, kvm: view.gmem.kvm });
   };
-  const slot = (v: number, id: number) => (views[v] ? slotWithId(views[v].slots, id) ?? undefined : undefined);
+  const slot = (v: number, id: number) => (views[v] ? slotById(views[v].slots, id) ?? undefined : undefined);
   return { kernel: first, kernelFor, recorder: views[0].recorder, recorders: views.map((v) => v.recorder), slot, walks, stores };
 }

@@ -2,11 +2,10 @@
 // functions (virt/kvm/kvm_main.c): MMU lock, the mmu_invalidate_in_progress count, range
 // bookkeeping, unmaps, TLB flushes and WARNs. It judges nothing; the properties read its log.
 
-import { Layout, Memslot } from './layout';
+import { Layout, Memslot, slotById } from './layout';
 import { Range, cutFrom, normalize } from './ranges';
 import { recent } from './recent';
 import { slotGfns } from './reference';
-import { slotWithId } from './rules';
 import { Root, VmType, filterToRoots, hasMirroredTdp, memoryRoot } from './vm';
 import { Word } from './word';
 
@@ -76,6 +75,8 @@ export class VariantFault extends Error {
 
 /** Every slot's frames, as a VM starts a case with them mapped (kept for a layout's cases; cutFrom() replaces ranges, never changes one). */
 const mappedAtFirst = recent(8, (layout: Layout) => normalize(layout.slots.map(slotGfns)));
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** One VM's side of a case: its MMU lock, its mmu_invalidate_in_progress, its mappings. */
 export class KvmRecorder {
@@ -155,7 +156,11 @@ export class KvmRecorder {
     const reaches = roots.includes(memoryRoot(this.vmType));
     // The TDP MMU zaps by gfn whatever the slot: a range outside the slot is a wild unmap.
     const hit = reaches && cutFrom(this.mapped, { start, end });
-    this.push({ op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit, ...(hasMirroredTdp(this.vmType) ? { roots } : {}) });
+    // the record's fields in this order, roots last and only on a VM with mirrored TDP (assigned,
+    // not spread in: every unmap of every case is recorded here)
+    const e: Mutable<Extract<KvmEvent, { op: 'unmap' }>> = { op: 'unmap', phase: this.phase, slot: range.slot.id, start, end, flush: hit };
+    if (hasMirroredTdp(this.vmType)) e.roots = roots;
+    this.push(e);
     return hit;
   }
 
@@ -169,7 +174,7 @@ export class KvmRecorder {
     }
     const slot = range.slot as unknown;
     const id = typeof slot === 'object' && slot !== null ? (slot as { id?: unknown }).id : undefined;
-    if (typeof id !== 'number' || slotWithId(this.slots, id) === null) {
+    if (typeof id !== 'number' || slotById(this.slots, id) === null) {
       throw new VariantFault(call, `range->slot is not a memslot of this VM${this.view ? ` (view ${this.view})` : ''} bound to the file`);
     }
   }

@@ -115,14 +115,20 @@ function firstIndex(chunkFirst: bigint, start: bigint): bigint {
 export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
   const visits: Visit[] = [];
   if (start > last) return visits;
-  for (const b of xarrayOf(layout)) {
+  // indexed loops, no for-of or destructuring: every walk of every case runs here, and those
+  // allocated an iterator and its results per binding and per chunk
+  const bindings = xarrayOf(layout);
+  for (let i = 0; i < bindings.length; i++) {
+    const b = bindings[i];
     if (b.end < start) continue;
     const slot = b.slot;
     if (slot.pgoff > last) break;
     // the chunks as xa_store_range() made them, as [first, last] pairs (a walk keeps only its visits)
-    for (const [first, chunkLast] of chunksUpTo(b, last)) {
-      if (chunkLast < start) continue;
-      const index = visits.length === 0 ? firstIndex(first, start) : first;
+    const chunks = chunksUpTo(b, last);
+    for (let j = 0; j < chunks.length; j++) {
+      const chunk = chunks[j];
+      if (chunk[1] < start) continue;
+      const index = visits.length === 0 ? firstIndex(chunk[0], start) : chunk[0];
       visits.push({ index, slot });
     }
   }

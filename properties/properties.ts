@@ -8,8 +8,8 @@ import { BindRequest } from '../model/callers';
 import { ERRNO_NUMBERS, returnText } from '../model/errno';
 import { BindStore } from '../model/kernel';
 import { KvmEvent, Phase, phaseName } from '../model/kvm';
-import { Memslot, PAGE_SHIFT } from '../model/layout';
-import { bindingMeeting, slotWithId } from '../model/rules';
+import { Memslot, PAGE_SHIFT, slotById } from '../model/layout';
+import { bindingMeeting } from '../model/rules';
 import { Range, intersect, normalize, show, subtract } from '../model/ranges';
 import { expectedUnmaps, slotGfns } from '../model/reference';
 import { PropertyId } from '../model/variant';
@@ -57,7 +57,7 @@ const rangesWellFormed: Property = {
     const out: string[] = [];
     for (const u of o.events) {
       if (u.op !== 'unmap') continue;
-      const slot = slotWithId(o.layout.slots, u.slot)!;
+      const slot = slotById(o.layout.slots, u.slot)!;
       if (u.start > u.end) out.push(`slot ${u.slot}: range ${show(u)} is wrapped`);
       else if (u.start === u.end) out.push(`slot ${u.slot}: range ${show(u)} is empty`);
       else if (u.start < slot.base_gfn || u.end > slot.base_gfn + slot.npages) out.push(`slot ${u.slot}: range ${show(u)} leaves the slot's gfns ${show(slotGfns(slot))}`);
