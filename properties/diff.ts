@@ -88,11 +88,15 @@ function diffOfView(o: Outcome, view: number): SlotDiff[] {
   if (o.expected.length === 0 && !hasUnmap(o.events)) return [];
   // an unmap whose attribute filter left out the roots that map the memory unmapped nothing there (model/vm.ts)
   const root = memoryRoot(o.layout.vmType ?? 'default');
-  // one pass over the reference and the log, each slot's ranges gathered in their order
-  const slots = new Map<number, { expected: Range[]; all: Range[]; inTime: Range[] }>();
+  // one pass over the reference and the log, each slot's ranges gathered in their order; the
+  // slots kept in ascending id as they are met (a view has a few: no Map, no sort of its keys)
+  const slots: Gathered[] = [];
   const of = (id: number) => {
-    let x = slots.get(id);
-    if (x === undefined) slots.set(id, (x = { expected: [], all: [], inTime: [] }));
+    let i = 0;
+    while (i < slots.length && slots[i].slot < id) i++;
+    if (i < slots.length && slots[i].slot === id) return slots[i];
+    const x: Gathered = { slot: id, expected: [], all: [], inTime: [] };
+    slots.splice(i, 0, x);
     return x;
   };
   for (const e of o.expected) of(e.slot.id).expected.push(e.gfns);
@@ -102,11 +106,21 @@ function diffOfView(o: Outcome, view: number): SlotDiff[] {
     x.all.push(r);
     if (u.phase !== 'end') x.inTime.push(r);
   }
-  return [...slots.keys()].sort((a, b) => a - b).map((slot) => {
-    const { expected, all, inTime } = slots.get(slot)!;
+  const out: SlotDiff[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const { slot, expected, all, inTime } = slots[i];
     const unmapped = normalize(all);
-    return { view, slot, expected, unmapped, missed: subtract(expected, normalize(inTime)), extra: subtract(unmapped, expected) };
-  });
+    out.push({ view, slot, expected, unmapped, missed: subtract(expected, normalize(inTime)), extra: subtract(unmapped, expected) });
+  }
+  return out;
+}
+
+/** One slot's ranges in a view: what the reference says it must lose, every unmap under it, and those made in time. */
+interface Gathered {
+  readonly slot: number;
+  readonly expected: Range[];
+  readonly all: Range[];
+  readonly inTime: Range[];
 }
 
 /** Whether the log holds an unmap. */

@@ -115,12 +115,12 @@ export interface Step {
 export function callsOf(variant: Pick<Variant, 'takes' | 'invalidate_begin' | 'invalidate_end' | 'zap' | 'release_begin' | 'release_zap' | 'release_end' | 'convert'>, m: Machine, r: Invalidate, enter: (p: Phase) => void = (p) => { m.recorder.phase = p; }): { readonly steps: readonly Step[] } {
   if (variant.takes === 'inode' && r.convert) {
     const k = m.kernel;
-    // each of the three runs in its own phase, and the conversion's own code between them in 'convert'
-    const within = (p: Phase, f: () => void) => { enter(p); f(); enter('convert'); };
+    // each of the three runs in its own phase, and the conversion's own code between them in
+    // 'convert' (written out, no closure per call: a conversion calls them once per huge page)
     const fns = {
-      kvm_gmem_invalidate_begin: (s: bigint, e: bigint) => within('begin', () => variant.invalidate_begin(k, s, e)),
-      kvm_gmem_zap: (s: bigint, e: bigint) => within('zap', () => variant.zap!(k, s, e)),
-      kvm_gmem_invalidate_end: (s: bigint, e: bigint) => within('end', () => variant.invalidate_end(k, s, e)),
+      kvm_gmem_invalidate_begin: (s: bigint, e: bigint) => { enter('begin'); variant.invalidate_begin(k, s, e); enter('convert'); },
+      kvm_gmem_zap: (s: bigint, e: bigint) => { enter('zap'); variant.zap!(k, s, e); enter('convert'); },
+      kvm_gmem_invalidate_end: (s: bigint, e: bigint) => { enter('end'); variant.invalidate_end(k, s, e); enter('convert'); },
     };
     const toPrivate = r.convert.toPrivate;
     return { steps: [{ phase: 'convert', run: (s, e) => variant.convert!(k, fns, s, e - s, toPrivate) }] };
