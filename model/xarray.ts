@@ -75,17 +75,18 @@ const xarrayOf = recent(4, (layout: Layout): Stored[] =>
   bindingsByPgoff(layout).map((slot) => ({ slot, end: endOf(slot), chunks: [] })));
 
 /**
- * The chunks of `b` up to the one that holds `upTo` (all of them when `upTo` is past the binding),
- * as storeRangeChunks(pgoff, end, upTo) returns them: the prefix already made, made longer if a
- * walk now reaches further (a chunk depends only on where it starts, so a prefix is continued).
- * It may be the kept array itself: a caller reads it and keeps nothing of it but bigints.
+ * How many of `b`'s chunks storeRangeChunks(pgoff, end, upTo) returns: those up to the one that
+ * holds `upTo` (all of them when `upTo` is past the binding), a prefix of b.chunks, which is made
+ * longer first if a walk now reaches further (a chunk depends only on where it starts, so a
+ * prefix is continued). A count, not a copy of the prefix: a conversion walks a binding one
+ * huge page at a time, each walk reading fewer chunks than are kept.
  */
-function chunksUpTo(b: Stored, upTo: bigint): Array<[bigint, bigint]> {
+function chunksUpTo(b: Stored, upTo: bigint): number {
   const { chunks } = b;
   for (let i = 0; ; i++) {
     if (i === chunks.length) chunks.push(...storeRangeChunks(i === 0 ? b.slot.pgoff : chunks[i - 1][1] + 1n, b.end, upTo));
     const chunkLast = chunks[i][1];
-    if (chunkLast >= upTo || chunkLast === b.end) return i === chunks.length - 1 ? chunks : chunks.slice(0, i + 1);
+    if (chunkLast >= upTo || chunkLast === b.end) return i + 1;
   }
 }
 
@@ -124,8 +125,8 @@ export function walk(layout: Layout, start: bigint, last: bigint): Visit[] {
     const slot = b.slot;
     if (slot.pgoff > last) break;
     // the chunks as xa_store_range() made them, as [first, last] pairs (a walk keeps only its visits)
-    const chunks = chunksUpTo(b, last);
-    for (let j = 0; j < chunks.length; j++) {
+    const n = chunksUpTo(b, last), chunks = b.chunks;
+    for (let j = 0; j < n; j++) {
       const chunk = chunks[j];
       if (chunk[1] < start) continue;
       const index = visits.length === 0 ? firstIndex(chunk[0], start) : chunk[0];
@@ -144,8 +145,8 @@ export function xaFind(layout: Layout, index: bigint, max: bigint): Visit | null
   if (index > max) return null;
   const b = firstEndingAtOrAfter(xarrayOf(layout), index);
   if (!b || b.slot.pgoff > max) return null;
-  const chunks = chunksUpTo(b, index > b.slot.pgoff ? index : b.slot.pgoff);
-  return { index: firstIndex(chunks[chunks.length - 1][0], index), slot: b.slot };
+  const n = chunksUpTo(b, index > b.slot.pgoff ? index : b.slot.pgoff);
+  return { index: firstIndex(b.chunks[n - 1][0], index), slot: b.slot };
 }
 
 /** The first binding (in index order) that ends at or after `index` (a loop: every xa_find() of every case asks). */
