@@ -248,10 +248,7 @@ export function makeKernel(layout: Layout, word: Word): Machine {
       const to = pgoff('xa_for_each_range', 'last', last);
       const visits = walk(v.layout, from, to);
       walks.push(v.index ? { view: v.index, start: from, last: to, visits } : { start: from, last: to, visits });
-      // a loop, not visits.map(): a conversion walks every view once per huge page
-      const out: Array<readonly [bigint, KvmMemorySlot]> = [];
-      for (let i = 0; i < visits.length; i++) out.push([visits[i].index, slotById(v.slots, visits[i].slot.id)!]);
-      return out;
+      return visits.map((x) => [x.index, slotById(v.slots, x.slot.id)!] as const);
     },
     xa_find(xa: Bindings, index: bigint, max: bigint, filter: typeof XA_PRESENT) {
       const v = viewOf('xa_find', xa);

@@ -76,6 +76,9 @@ const noWarn: Property = {
   },
 };
 
+/** An unmap's gfn range as a message says it. */
+const unmapText = (e: { readonly start: bigint; readonly end: bigint }) => show({ start: e.start, end: e.end });
+
 /** Replays the log against the rules of virt/kvm/kvm_main.c (6.8) and the mmu_notifier protocol. */
 function bookkeeping(events: readonly KvmEvent[]): string[] {
   const out: string[] = [];
@@ -121,12 +124,12 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
         }
         break;
       case 'unmap': {
-        const r = () => show({ start: e.start, end: e.end });
-        if (e.phase === 'end') broke(e, `unmap of ${r()} in invalidate_end, after the caller truncated the folios`);
-        if (!locked) broke(e, `unmap of ${r()} outside the MMU lock`);
-        if (!(inProgress > 0)) broke(e, `unmap of ${r()} with no invalidation in progress`);
+        // its range is written only into a message (no closure made per unmap to write it)
+        if (e.phase === 'end') broke(e, `unmap of ${unmapText(e)} in invalidate_end, after the caller truncated the folios`);
+        if (!locked) broke(e, `unmap of ${unmapText(e)} outside the MMU lock`);
+        if (!(inProgress > 0)) broke(e, `unmap of ${unmapText(e)} with no invalidation in progress`);
         const covered = e.start >= e.end || (added && addedStart <= e.start && e.end <= addedEnd);
-        if (!covered) broke(e, `unmap of ${r()} outside the ranges added to the invalidation (a racing fault would not retry)`);
+        if (!covered) broke(e, `unmap of ${unmapText(e)} outside the ranges added to the invalidation (a racing fault would not retry)`);
         if (e.flush) flushDue = true;
         break;
       }
