@@ -66,9 +66,22 @@ export function addView(layout: Layout, vmType?: VmType): Layout {
 
 /** The view addView() adds to `layout`'s file, on its own: no bindings yet. */
 export function newView(layout: Layout, vmType?: VmType): Layout {
+  return viewWith(layout, vmType, Object.freeze([]));
+}
+
+/**
+ * newView(file, vmType) with each region bound in turn: what bindEach(newView(file, vmType),
+ * regions) makes, without making the empty view first (a case with views binds one per view).
+ */
+export function bindNewView(file: Layout, vmType: VmType | undefined, regions: readonly Region2[]): Layout {
+  return viewWith(file, vmType, boundSlots({ filePages: file.filePages, slots: [], bindEra: file.bindEra }, regions));
+}
+
+/** A view of `layout`'s file in a VM of `vmType` with these bound slots: newView()'s fields. */
+function viewWith(layout: Layout, vmType: VmType | undefined, slots: readonly Memslot[]): Layout {
   // the fields it has, in this order (assigned, not spread from objects made for the purpose: a
   // case with views makes one per view)
-  const view: Mutable<Layout> = { filePages: layout.filePages, slots: Object.freeze([]) };
+  const view: Mutable<Layout> = { filePages: layout.filePages, slots };
   if (vmType && vmType !== 'default') view.vmType = vmType;
   if (layout.pageOrder) view.pageOrder = layout.pageOrder;
   if (layout.bindEra) view.bindEra = layout.bindEra;
@@ -157,6 +170,11 @@ export function bindEach(layout: Layout, regions: readonly Region2[], view = 0):
     const updated = bindEach(others[view - 1], regions);
     return Object.freeze({ ...layout, otherViews: Object.freeze(others.map((o, i) => (i === view - 1 ? updated : o))) });
   }
+  return Object.freeze(extend(layout, { slots: boundSlots(layout, regions) }));
+}
+
+/** The slots of view `layout` after bind() of each region in turn, frozen; throws the kernel's refusal. */
+function boundSlots(layout: BindView, regions: readonly Region2[]): readonly Memslot[] {
   // the checks read the slots bound so far through one view object; the layout is made once.
   // The object is the checks' own and has what they read (BindView: a literal of one shape, not a
   // spread of the layout: a spread of layouts of many shapes cost more than the checks)
@@ -167,7 +185,7 @@ export function bindEach(layout: Layout, regions: readonly Region2[], view = 0):
     if (r.memory_size >> PAGE_SHIFT === 0n) slots.splice(slots.indexOf(slotWithId(slots, r.slot)!), 1); // unbind()
     else slots.push(gmemBind(sofar, r));
   }
-  return Object.freeze(extend(layout, { slots: Object.freeze(slots) }));
+  return Object.freeze(slots);
 }
 
 /** Deleting the slot clears its xarray range and does not invalidate (§3 "Unbind"). */

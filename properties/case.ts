@@ -3,7 +3,7 @@
 // layout's bind era, so a generated case is one that kernel would accept.
 
 import { Operation } from '../model/callers';
-import { BindEra, Layout, PAGE_SHIFT, Region2, bindEach, createGmem, newView } from '../model/layout';
+import { BindEra, Layout, PAGE_SHIFT, Region2, bindEach, bindNewView, createGmem } from '../model/layout';
 import { extend } from '../model/extend';
 import { recent } from '../model/recent';
 import { VmType } from '../model/vm';
@@ -66,7 +66,7 @@ function bindAll(spec: LayoutSpec): Layout {
   if (!spec.otherViews?.length) return first;
   // each view binds against its own bindings only (model/layout.ts gmemBind), so each is bound on
   // its own, in view order, and the layout made once: what addView() and bindEach(view) make
-  const others = spec.otherViews.map((v) => bindEach(newView(file, v.vmType), regionsOf(v.slots)));
+  const others = spec.otherViews.map((v) => bindNewView(file, v.vmType, regionsOf(v.slots)));
   return Object.freeze(extend(first, { otherViews: Object.freeze(others) }));
 }
 
