@@ -2,11 +2,12 @@
 // variant expects, and are all listed, with their status, in the regenerated index page.
 
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { loadVariants } from '../properties/registry';
 import { indexPage, indexRows } from '../properties/reports/index-page';
 import { replay } from '../properties/reports/replay';
-import { inProcessResolver } from '../properties/reports/variant-of';
+import { childResolver, inProcessResolver } from '../properties/reports/variant-of';
 import { REPORTS_DIR, loadReports } from '../properties/reports/store';
 
 const saved = loadReports(REPORTS_DIR);
@@ -30,6 +31,25 @@ test.each(saved.map((s) => [s.stem, s] as const))('%s still reproduces as its va
   expect(['fail', 'report']).toContain(of!.expected(report.record.property));
   expect(fs.existsSync(path.join(REPORTS_DIR, `${report.stem}.md`))).toBe(true);
   expect(fs.existsSync(path.join(REPORTS_DIR, `${report.stem}.svg`))).toBe(true);
+});
+
+test('a shipped C variant\'s report, in a copy of the folder (a CI\'s artifact), still finds its variant by name: prune would call it gone', () => {
+  const report = saved.find((s) => s.record.variant.name === 'buggy-c')!;
+  expect(report.record.variant.file).toBe('../variants/c/buggy.c'); // recorded relative to shrink-reports/
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'reports-copy-'));
+  try {
+    for (const ext of ['json', 'md', 'svg']) fs.copyFileSync(path.join(REPORTS_DIR, `${report.stem}.${ext}`), path.join(copy, `${report.stem}.${ext}`));
+    const [moved] = loadReports(copy);
+    const of = childResolver({ timeoutMs: 2000 })(moved);
+    expect(of?.file).toBe(path.join(__dirname, '..', 'variants', 'c', 'buggy.c'));
+    try {
+      expect(replay(moved, of!).violations).not.toEqual([]);
+    } finally {
+      of!.close();
+    }
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 test('the index page is up to date (npm run reports:index)', () => {

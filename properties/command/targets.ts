@@ -4,7 +4,7 @@
 
 import fs from 'fs';
 import path from 'path';
-import { VARIANTS_DIR, VariantFileError, isShipped, shippedNames } from '../registry';
+import { VARIANTS_DIR, VariantFileError, isShipped, shippedFileOf } from '../registry';
 import { GMEM_FILES, PATCH_EXTENSIONS } from './patches';
 import { userPath } from './args';
 
@@ -50,17 +50,9 @@ export function namedTargets(targets: readonly string[], orNone = false): { file
 
 /**
  * Why the user's variant `file` may not be called `name`, or undefined: a shipped variant is, and
- * the reports would pass for that one's. A shipped TypeScript variant is named after its file, a C
- * one by its harness comment (native/header.ts, which needs no gcc, read only when no TypeScript
- * name matches).
+ * the reports would pass for that one's.
  */
 export function nameTaken(file: string, name: string): string | undefined {
-  if (isShipped(file)) return undefined;
-  let owner = shippedNames().get(name);
-  if (!owner) {
-    const { parseHeader } = require('../../native/header') as typeof import('../../native/header');
-    const dir = path.join(VARIANTS_DIR, 'c');
-    owner = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => f.endsWith('.c') && parseHeader(f, fs.readFileSync(f, 'utf8')).name === name);
-  }
+  const owner = isShipped(file) ? undefined : shippedFileOf(name);
   return owner ? `the name "${name}" belongs to ${path.relative(path.join(VARIANTS_DIR, '..'), owner)}; give your variant a name of its own` : undefined;
 }

@@ -14,7 +14,7 @@ import { shellWord } from '../format';
 import { IsolatedRunner } from '../isolation/isolated';
 import { ChildRunner } from '../isolation/runner';
 import { TsVariant } from '../isolation/ts-variant';
-import { VariantFileError, shippedNames, sourceHashOf, variantSourceHash } from '../registry';
+import { VariantFileError, shippedFileOf, shippedNames, sourceHashOf, variantSourceHash } from '../registry';
 import { isKernelTree } from './record';
 import { SavedReport } from './store';
 
@@ -84,15 +84,20 @@ export interface ChildResolverOptions {
 
 /**
  * The command's resolver: a shipped TypeScript variant by its name (variants/<name>.ts), any
- * other by the file its record names, relative to the report's folder; a C file compiled and
+ * other by the file its record names, relative to the report's folder (a shipped C variant by its
+ * name when that file is not there); a C file compiled and
  * a kernel tree extracted as `--from-kernel` does. Each runs in its own process.
  */
 export function childResolver(opts: ChildResolverOptions): Resolver {
   return (saved) => {
     const { name, file: where } = saved.record.variant;
     const kernel = isKernelTree(name);
+    const recorded = where === undefined ? undefined : path.resolve(path.dirname(saved.file), where);
     const file = kernel && opts.tree !== undefined ? opts.tree
-      : where === undefined ? shippedNames().get(name) : path.resolve(path.dirname(saved.file), where);
+      : recorded === undefined ? shippedNames().get(name)
+        // a shipped C variant's report names its file relative to the report's folder: in a copy
+        // of the folder (a CI's artifact) its name finds it, as a shipped TypeScript one's does
+        : !kernel && !fs.existsSync(recorded) ? shippedFileOf(name) ?? recorded : recorded;
     if (!file) return undefined;
     if (!fs.existsSync(file)) {
       const moved = kernel
