@@ -80,6 +80,16 @@ test('--exhaustive checks the whole small scope and saves the smallest failure a
   expect(() => parseArgs(['--shard', '1/2'], {})).toThrow(/--shard splits the cases of one seed/);
   expect(() => parseArgs([], { GMEM_SHARD: '5/4', FC_SEED: '1' })).toThrow(/GMEM_SHARD: a shard is i\/n with 1 <= i <= n .*"5\/4"/);
   expect(parseArgs([], { GMEM_SHARD: '2/4', FC_SEED: '1' }).shard).toBe('2/4');
+  expect(() => parseArgs([], { GMEM_SHARD: '2/4' })).toThrow(/^GMEM_SHARD splits the cases of one seed/); // named as given
+  // set for a whole CI job, it shards what shards: a replay, a merge or a series step of the job is not held to it
+  const job = { GMEM_SHARD: '2/4' };
+  expect(parseArgs(['--report', 'r.json'], job).shard).toBeUndefined();
+  expect(parseArgs(['--merge', 'a.json', 'b.json'], job).shard).toBeUndefined();
+  expect(parseArgs(['--from-kernel', 'tree', '--patch', 'p.patch'], job).shard).toBeUndefined();
+  expect(parseArgs(['--from-kernel', 'tree', '--bisect', '--property', 'no-warn'], job).shard).toBeUndefined();
+  expect(parseArgs(['--exhaustive', '3'], job).shard).toBe('2/4');
+  // its value is still held to the rule
+  expect(() => parseArgs(['--report', 'r.json'], { GMEM_SHARD: '5/4' })).toThrow(/^GMEM_SHARD: a shard is i\/n/);
   // --json holds for --exhaustive too: one object, the same verdict
   const j = checkHere(['--exhaustive', '2', path.join(ROOT, 'variants', 'buggy.ts'), '--property', 'no-stale-mapping', '--no-typecheck', '--json']);
   const out = JSON.parse(j.out);

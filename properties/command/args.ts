@@ -211,6 +211,16 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   // --patch a.patch b.patch (a shell's *.patch): the files after it are patches too, in order
   const patching = o.patch !== undefined;
   const patches = patching ? parsed.tokens.flatMap((t) => (t.kind === 'option' && t.name === 'patch' ? [t.value!] : t.kind === 'positional' ? [t.value] : [])) : [];
+  // GMEM_SHARD, set for a whole CI job, shards what shards (a check, --exhaustive); a replay, a
+  // merge or a series step of the job is not held to it, as FC_SEED is not (its value still is)
+  const sharding = o.report === undefined && !o.merge && !patching && o.rev === undefined && !o.bisect && o.path === undefined;
+  if (o.shard === undefined && env.GMEM_SHARD && !sharding) {
+    try {
+      parseShard(env.GMEM_SHARD);
+    } catch (e) {
+      throw new UsageError(`GMEM_SHARD: ${(e as Error).message}`);
+    }
+  }
   const a: Args = {
     targets: patching ? [] : parsed.positionals,
     fromKernel: o['from-kernel'] ?? [],
@@ -229,7 +239,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     requireLive: o['require-live'] ?? false,
     ...(o['reports-dir'] !== undefined ? { reportsDir: o['reports-dir'] } : {}),
     ...(o.exhaustive !== undefined ? { exhaustive: int('exhaustive', o.exhaustive, { min: 1, max: Number.MAX_SAFE_INTEGER }, 0) } : {}),
-    ...(o.shard !== undefined ? { shard: o.shard } : env.GMEM_SHARD ? { shard: env.GMEM_SHARD } : {}),
+    ...(o.shard !== undefined ? { shard: o.shard } : env.GMEM_SHARD && sharding ? { shard: env.GMEM_SHARD } : {}),
     merge: o.merge ?? false,
     typecheck: !o['no-typecheck'],
     isolate: !o['no-isolate'],
@@ -297,9 +307,9 @@ function shardRules(a: Args, seeded: boolean, from: '--shard' | 'GMEM_SHARD'): v
     throw new UsageError(`${from}: ${(e as Error).message}`);
   }
   if (a.exhaustive !== undefined) return;
-  if (a.path !== undefined || a.report !== undefined) throw new UsageError('--shard splits a check\'s cases: a --path or a --report replays one case');
-  if (!seeded) throw new UsageError('--shard splits the cases of one seed: give every shard the same --seed (or FC_SEED)');
-  if (shard.count > a.numRuns) throw new UsageError(`--shard ${a.shard}: ${shard.count} shards need at least ${shard.count} cases per property (--runs), one each`);
+  if (a.path !== undefined || a.report !== undefined) throw new UsageError(`${from} splits a check's cases: a --path or a --report replays one case`);
+  if (!seeded) throw new UsageError(`${from} splits the cases of one seed: give every shard the same --seed (or FC_SEED)`);
+  if (shard.count > a.numRuns) throw new UsageError(`${from} ${a.shard}: ${shard.count} shards need at least ${shard.count} cases per property (--runs), one each`);
 }
 
 /** --patch, --rev and --bisect: one tree, one mode, and nothing they would ignore. */
