@@ -92,9 +92,6 @@ function make(file: string, header: { name: string; origin: string; expect: Vari
   });
 }
 
-/** A C variant file's name, from its harness comment (or its file's name), read without compiling it. */
-export const cVariantName = (file: string): string => parseHeader(file, fs.readFileSync(file, 'utf8')).name;
-
 /** A .c variant: its harness comment, its era, compiled. */
 export function loadCVariant(file: string, opts: LoadOptions = {}): CVariant {
   const src = fs.readFileSync(file, 'utf8');

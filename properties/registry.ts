@@ -60,18 +60,24 @@ export function shippedNames(dir: string = VARIANTS_DIR): Map<string, string> {
 }
 
 /**
- * The shipped variant's file called `name`, TypeScript or C, or undefined. A C one is named by its
- * harness comment, read (native/header.ts, which needs no gcc, loaded here only when no TypeScript
- * name matches) without compiling it. A user's variant may not take a shipped name, so the name
- * finds the file wherever a report of it is.
+ * A C variant file's name, from its harness comment (or its file's name), read without compiling
+ * it: native/header.ts needs no gcc, and is loaded only when a C variant's name is asked for.
+ */
+export function cVariantName(file: string): string {
+  const { parseHeader } = require('../native/header') as typeof import('../native/header');
+  return parseHeader(file, fs.readFileSync(file, 'utf8')).name;
+}
+
+/**
+ * The shipped variant's file called `name`, TypeScript or C, or undefined. A user's variant may
+ * not take a shipped name, so the name finds the file wherever a report of it is.
  */
 export function shippedFileOf(name: string, dir: string = VARIANTS_DIR): string | undefined {
   const ts = shippedNames(dir).get(name);
   if (ts) return ts;
-  const { parseHeader } = require('../native/header') as typeof import('../native/header');
   const cDir = path.join(dir, 'c');
   if (!fs.existsSync(cDir)) return undefined;
-  return fs.readdirSync(cDir).map((f) => path.join(cDir, f)).find((f) => f.endsWith('.c') && parseHeader(f, fs.readFileSync(f, 'utf8')).name === name);
+  return fs.readdirSync(cDir).map((f) => path.join(cDir, f)).find((f) => f.endsWith('.c') && cVariantName(f) === name);
 }
 
 /** What is wrong with a variant's vmTypes, or null: absent, or a list of known VM types with 'default' among them (every era runs there). */

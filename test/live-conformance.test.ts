@@ -136,16 +136,19 @@ test('npm run kvm takes its cases from FC_NUM_RUNS under the rule of --runs, the
 
 test('a disagreement that cannot be saved (a full disk) leaves neither its page nor its record, and names the file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-full-'));
-  const full = diskFullFor((f) => f.endsWith('.tmp') && path.basename(f).includes('.json.'));
   try {
-    expect(() => saveDisagreement(dir, twoSlots, undefined, ['a made-up disagreement'], { seed: 1 })).toThrow(/live--[0-9a-f]{12}\.json cannot be written: ENOSPC/);
-    expect(fs.readdirSync(dir)).toEqual([]);
+    const full = diskFullFor((f) => f.endsWith('.tmp') && path.basename(f).includes('.json.'));
+    try {
+      expect(() => saveDisagreement(dir, twoSlots, undefined, ['a made-up disagreement'], { seed: 1 })).toThrow(/live--[0-9a-f]{12}\.json cannot be written: ENOSPC/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      full.mockRestore();
+    }
+    const saved = saveDisagreement(dir, twoSlots, undefined, ['a made-up disagreement'], { seed: 1 });
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(saved), path.basename(saved).replace(/\.json$/, '.md')]); // with room, both
   } finally {
-    full.mockRestore();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  const saved = saveDisagreement(dir, twoSlots, undefined, ['a made-up disagreement'], { seed: 1 });
-  expect(fs.readdirSync(dir).sort()).toEqual([path.basename(saved), path.basename(saved).replace(/\.json$/, '.md')]); // with room, both
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('the runner compiles without a warning', () => {

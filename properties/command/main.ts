@@ -21,7 +21,7 @@ import { TsVariant } from '../isolation/ts-variant';
 import { PROPERTIES, property, violations } from '../properties';
 import { PortWarning, filterWarning, viewsWarning, formatPortWarning, portWarnings } from './port-check';
 import { Progress } from './progress';
-import { VariantFileError, historyRank, isShipped, loadVariantFile, sourceHashOf } from '../registry';
+import { VariantFileError, cVariantName, historyRank, isShipped, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord, isKernelTree } from '../reports/record';
 import { replay } from '../reports/replay';
 import { ReportedVariant, reportedVariant } from '../reports/reporter';
@@ -86,7 +86,7 @@ function loadC(file: string, fromKernel: boolean, timeoutMs: number, shownAs?: s
   // `file` is a tree (or its guest_memfd.c) for a kernel variant, the .c file for any other
   const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
   // refused before gcc runs: the name is in the file's harness comment (or is its file's)
-  const taken = fromKernel ? undefined : nameTaken(file, native.cVariantName(file));
+  const taken = fromKernel ? undefined : nameTaken(file, cVariantName(file));
   if (taken) throw new VariantFileError(file, taken);
   const variant = fromKernel ? native.loadKernelVariant(file, { timeoutMs, onStderr: variantOutput }, shownAs) : native.loadCVariant(file, { timeoutMs, onStderr: variantOutput });
   if (variant.warnings.trim()) warn(`gcc warnings for ${file}:\n${variant.warnings.trimEnd()}\n`);

@@ -26,7 +26,7 @@ import { inProcess, optionsFromEnv } from '../engine/engine';
 import { RUNS, readInt, readSwitch } from '../engine/settings';
 import { minimize } from '../engine/minimize';
 import { property, violations } from '../properties';
-import { VariantFileError, loadVariantFile, sourceHashOf } from '../registry';
+import { VariantFileError, cVariantName, loadVariantFile, sourceHashOf } from '../registry';
 import { caseRecord } from '../reports/record';
 import { reportedVariant, saveFailure } from '../reports/reporter';
 import { SavedReport, loadReports } from '../reports/store';
@@ -108,9 +108,6 @@ export function parseProveArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     ...(o['reports-dir'] ? { reportsDir: o['reports-dir'] } : {}), json: o.json ?? false, selfTest: o['self-test'] ?? false, help: o.help ?? false,
   };
 }
-
-/** A C variant file's name, read without compiling it (native/ loaded only where C is proved, as the check loads it). */
-const cVariantNameOf = (file: string): string => (require('../../native/cvariant') as typeof import('../../native/cvariant')).cVariantName(file);
 
 /** What became of a counterexample in the engine. */
 export interface Replayed {
@@ -284,7 +281,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       let proof: VariantProof, variant: Pick<Variant, 'name' | 'expect'>, saved: SavedReport[];
       try {
         // refused before it is proved: a variant under a shipped variant's name, a reports folder that cannot be read
-        const taken = target.tree ? undefined : nameTaken(file, isC ? cVariantNameOf(file) : loadVariantFile(file).name);
+        const taken = target.tree ? undefined : nameTaken(file, isC ? cVariantName(file) : loadVariantFile(file).name);
         if (taken) throw new VariantFileError(file, taken);
         saved = loadReports(dir);
         if (isC) ({ proof, variant } = await proveC(target, opts));

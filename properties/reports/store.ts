@@ -183,7 +183,7 @@ export function writeAllAtomic(parts: ReadonlyArray<readonly [file: string, text
       part.ino = fs.statSync(part.file, { throwIfNoEntry: false })?.ino ?? -1;
     }
   } catch (e) {
-    for (const part of staged.reverse()) {
+    for (const part of [...staged].reverse()) {
       try {
         if (part.ino !== undefined && part.aside) fs.renameSync(part.aside, part.file);
         // a new file is removed only while it is ours: a concurrent writer's may have replaced it
