@@ -12,7 +12,7 @@ import { property } from '../properties/properties';
 import { bugsOf } from '../bench/detection';
 import { SlotSpec, materialize } from '../properties/case';
 import {
-  caseSize, cases, checkExhaustive, countScope, gfnPlacements, layouts, operations, parseShard, placements,
+  caseSize, cases, checkExhaustive, countScope, gfnPlacements, hasLayouts, layouts, operations, parseShard, placements,
 } from '../properties/engine/exhaustive';
 import { loadVariantFile, loadVariants } from '../properties/registry';
 
@@ -68,6 +68,7 @@ test('every layout is one the kernel accepts, and countScope counts them', () =>
     }
     const { layouts: counted, operations: ops, cases: total } = countScope(scope);
     expect(n).toBe(counted);
+    expect([hasLayouts(scope, n), hasLayouts(scope, n + 1)]).toEqual([true, false]);
     expect(ops).toBeGreaterThan(0);
     expect(total).toBe([...cases(scope)].length); // the enumeration itself, not countScope's formula
   }
@@ -148,6 +149,16 @@ test('the shards of a scope partition its cases', () => {
   expect(parts.reduce((n, p) => n + p.length, 0)).toBe(whole.length);
   expect(new Set(parts.flat())).toEqual(new Set(whole));
   expect(Math.max(...parts.map((p) => p.length)) - Math.min(...parts.map((p) => p.length))).toBeLessThanOrEqual(countScope(scope).operations);
+});
+
+test('a shard that holds no layout of the scope judges nothing: never a pass', () => {
+  // N = 1 has 3 layouts; the command refuses a 4th shard, and the engine, given one, says it judged nothing
+  expect(countScope({ maxPages: 1 }).layouts).toBe(3);
+  const rs = checkExhaustive(named('upstream'), { maxPages: 1, shard: parseShard('4/4') });
+  expect(rs.map((r) => [r.actual, r.numRuns])).toEqual(rs.map(() => ['not-judged', 0]));
+  expect(rs[0].violations?.[0]).toMatch(/no case of the scope ran/);
+  const last = checkExhaustive(named('upstream'), { maxPages: 1, shard: parseShard('3/3') });
+  expect(last.filter((r) => r.numRuns === 0).map((r) => r.property)).toEqual(['bind-within-file']); // judged by the generated check only
 });
 
 test('upstream passes every correctness property over the scope, fixed passes the range math', () => {

@@ -138,6 +138,10 @@ test('a shard of a check needs one seed for every shard, and a case for each sha
     expect(run(['--seed', '1', 'variants/upstream.ts'], { GMEM_SHARD: bad })).toMatchObject({ code: 2, out: '', err: expect.stringMatching(new RegExp(`GMEM_SHARD: a shard is i/n with 1 <= i <= n .*"${bad}"`)) });
     expect(run(['--exhaustive', '2', '--shard', bad, 'variants/upstream.ts'])).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/a shard is i\/n/) });
   }
+  // an --exhaustive shard splits layouts: N = 1 has 3, so a fourth shard would judge nothing
+  expect(run(['--exhaustive', '1', '--shard', '4/4', 'variants/upstream.ts'])).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/--shard 4\/4: --exhaustive 1 has 3 layouts, .* at most 3 shards/) });
+  expect(run(['--exhaustive', '1', 'variants/upstream.ts'], { GMEM_SHARD: '1/9' })).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/GMEM_SHARD 1\/9: --exhaustive 1 has 3 layouts/) });
+  expect(run(['--no-isolate', '--exhaustive', '1', '--shard', '3/3', 'variants/upstream.ts']).code).toBe(0);
   expect(run(['--merge', '--shard', '1/2', 'x.json'])).toMatchObject({ code: 2, err: expect.stringMatching(/--merge joins/) });
   expect(fs.existsSync(path.join(ROOT, 'x.json'))).toBe(false);
 });

@@ -6,6 +6,7 @@ import path from 'path';
 import { ParseArgsConfig, parseArgs as utilParseArgs } from 'util';
 import { INVALIDATION, PROPERTY_IDS, PropertyId } from '../../model/variant';
 import { optionsFromEnv } from '../engine/engine';
+import { countScope, hasLayouts } from '../engine/exhaustive';
 import { IntRule, RUNS, SEED, SettingError, readInt, readSwitch } from '../engine/settings';
 import { Shard, parseShard } from '../engine/shard';
 import { MIN_LIMIT_MS } from '../isolation/sync-child';
@@ -306,7 +307,14 @@ function shardRules(a: Args, seeded: boolean, from: '--shard' | 'GMEM_SHARD'): v
   } catch (e) {
     throw new UsageError(`${from}: ${(e as Error).message}`);
   }
-  if (a.exhaustive !== undefined) return;
+  if (a.exhaustive !== undefined) {
+    // an --exhaustive shard splits the scope's layouts: one with none would judge nothing and look green
+    if (!hasLayouts({ maxPages: a.exhaustive }, shard.count)) {
+      const { layouts } = countScope({ maxPages: a.exhaustive });
+      throw new UsageError(`${from} ${a.shard}: --exhaustive ${a.exhaustive} has ${layouts} layouts, and its shards split them: at most ${layouts} shards, one layout each`);
+    }
+    return;
+  }
   if (a.path !== undefined || a.report !== undefined) throw new UsageError(`${from} splits a check's cases: a --path or a --report replays one case`);
   if (!seeded) throw new UsageError(`${from} splits the cases of one seed: give every shard the same --seed (or FC_SEED)`);
   if (shard.count > a.numRuns) throw new UsageError(`${from} ${a.shard}: ${shard.count} shards need at least ${shard.count} cases per property (--runs), one each`);

@@ -249,15 +249,28 @@ const withSecondView = (layout: LayoutSpec): LayoutSpec =>
 export function countScope(scope: Scope): { layouts: number; operations: number; cases: number } {
   const s = scopeOf(scope);
   let nLayouts = 0;
-  for (const bindings of keptPlacements(s)) {
-    const k = bindings.length;
-    let perms = 1;
-    for (let i = 2; i <= k; i++) perms *= i;
-    nLayouts += perms * (1 << Math.max(k - 1, 0)) * lowestGfns(s, k);
-  }
+  for (const bindings of keptPlacements(s)) nLayouts += layoutsOfPlacement(s, bindings.length);
   let nOps = 0;
   for (const _ of operations(scope)) nOps++;
   return { layouts: nLayouts, operations: nOps, cases: nLayouts * nOps };
+}
+
+/**
+ * Whether the scope has at least `count` layouts, so that `count` shards each get one (shards
+ * split layouts); it stops counting there, so a scope too large to count in full still answers.
+ */
+export function hasLayouts(scope: Scope, count: number): boolean {
+  const s = scopeOf(scope);
+  let n = 0;
+  for (const bindings of keptPlacements(s)) if ((n += layoutsOfPlacement(s, bindings.length)) >= count) return true;
+  return false;
+}
+
+/** How many layouts a kept placement of k bindings gives (gfnPlacements): every gfn order, gap choice and lowest gfn. */
+function layoutsOfPlacement(s: Required<Scope>, k: number): number {
+  let perms = 1;
+  for (let i = 2; i <= k; i++) perms *= i;
+  return perms * (1 << Math.max(k - 1, 0)) * lowestGfns(s, k);
 }
 
 /** How big a case is for a reader: slots, then pages bound, then pages invalidated, then the highest index touched. */
@@ -358,6 +371,8 @@ export function checkExhaustive(variant: VariantInfo, opts: ExhaustiveOptions): 
       // the mode, not the variant, leaves it unjudged: no mismatch, and never a pass
       return { variant: variant.name, property: p.id, expected, numRuns: 0, scope, shard, failures: 0, crashes: 0, complete, actual: 'not-judged', matches: true, violations: [why] };
     }
+    // a shard with no layout of the scope (the command refuses one), or a variant that ran no case: judged nothing, never a pass
+    if (checked === 0) return { variant: variant.name, property: p.id, expected, numRuns: 0, scope, shard, failures: 0, crashes: 0, complete, actual: 'not-judged', matches: true, violations: ['not judged: no case of the scope ran (this shard holds none of its layouts)'] };
     const base = { variant: variant.name, property: p.id, expected, numRuns: checked, scope, shard, failures: t.failures, crashes: t.crashes, complete };
     if (!t.smallest) return { ...base, actual: 'pass' as const, matches: true };
     const { outcome, violations: found } = t.smallest;
