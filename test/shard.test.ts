@@ -129,6 +129,42 @@ test('a merge of what is not every shard of one run is refused, naming the file'
   expect(merge(a, b).code).toBe(0);
 }, 120_000);
 
+// a shard's file is JSON: the merge runs each failure it saves again, on the variant here
+test('a merge saves a shard\'s failure only when the variant here does what the shard says', () => {
+  const out = folder('confirm-shards-');
+  const shards = [1, 2].map((i) => {
+    const r = checkHere(['--no-isolate', '--seed', '7', '--runs', '40', '--shard', `${i}/2`, '--json', mutant]);
+    expect(r.err).toBe('');
+    return JSON.parse(r.out);
+  });
+  const merge = (edit: (hs: Array<{ handover: any }>) => void) => {
+    const hs = structuredClone(shards);
+    edit(hs);
+    const files = hs.map((h, i) => {
+      const file = path.join(out, `s-${i}.json`);
+      fs.writeFileSync(file, JSON.stringify(h));
+      return file;
+    });
+    const reports = folder('confirm-reports-');
+    return { ...checkHere(['--merge', ...files], { REPORTS_DIR: reports }), saved: fs.readdirSync(reports).filter((f) => f.endsWith('.json')).map((f) => f.split('--')[1]).sort() };
+  };
+  const collateral = (h: { handover: any }) => h.handover.verdicts.find((v: { property: string }) => v.property === 'no-collateral-unmap');
+  // as handed: both failures saved, as the whole run saves them
+  expect(merge(() => undefined)).toMatchObject({ code: 0, saved: ['no-collateral-unmap', 'no-redundant-unmap'] });
+  // an event the variant did not make
+  const forged = merge((hs) => {
+    const events = collateral(hs[1]).counterexample.events;
+    events.push({ ...events[events.length - 1] });
+  });
+  expect(forged).toMatchObject({ code: 2, saved: ['no-redundant-unmap'], err: expect.stringMatching(/broken: u26-release-all-views failing no-collateral-unmap: the shards' counterexample was not saved: the variant does something else on its case here/) });
+  // shards of another version of the file
+  const other = merge((hs) => { for (const h of hs) h.handover.variants[0].sourceHash = '0'.repeat(64); });
+  expect(other).toMatchObject({ code: 2, saved: [], err: expect.stringMatching(/u26-release-all-views\.ts is not the file the shards checked \(its sha256 differs\)/) });
+  // a hang the variant does not have
+  const hang = merge((hs) => { collateral(hs[1]).confirmation = 'hang'; });
+  expect(hang).toMatchObject({ code: 2, err: expect.stringMatching(/the shard says the variant hung on its case, and here it returns/) });
+}, 120_000);
+
 test('a shard of a check needs one seed for every shard, and a case for each shard', () => {
   const run = (args: string[], env: Record<string, string> = {}) => checkHere(args, env);
   expect(run(['--shard', '1/2', 'variants/upstream.ts'], { FC_SEED: '' })).toMatchObject({ code: 2, err: expect.stringMatching(/give every shard the same --seed/) });

@@ -2,7 +2,8 @@
 // outcomes as JSON, every 64-bit value a decimal string, and back. An outcome is handed as its
 // case and what the variant did (the KVM calls, the walks, a bind's answer, a fault); the rest of
 // it (the layout, the caller's range, the reference) the merge derives from the case as the run
-// did, so the merge prints and saves what the whole run would have without running a variant.
+// did, so the merge prints and saves what the whole run would have; merge-confirm.ts runs each
+// failure it saves again on the variant first.
 // The shape is output-schema.ts's Handover.
 
 import { WalkRecord } from '../../model/kernel';

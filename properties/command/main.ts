@@ -585,12 +585,16 @@ function printShard(args: Args, kind: Handover['kind'], code: CheckOutput['exitC
  */
 function mergeRun(args: Args): number {
   const merged = (require('./merge') as typeof import('./merge')).mergeShards(args.targets.map(userPath));
-  const verdicts = merged.verdicts.map(({ variant, verdict }) => {
+  // each failure to be saved runs again here first: a shard's file is only JSON (merge-confirm.ts)
+  const refused = (require('./merge-confirm') as typeof import('./merge-confirm')).confirmMerged(merged.verdicts, args.timeoutMs);
+  const verdicts = merged.verdicts.map(({ variant, verdict }, i) => {
     // the reports go where this command would put the variant's: a merge saves what the whole run found, here
     const file = path.resolve(variant.file);
     const dir = reportsFolder(args.reportsDir, { file, kernelTree: variant.kernelTree });
     const who = { ...reportedVariant({ name: variant.name, expect: variant.expect }, variant.sourceHash, file), expected: (id: PropertyId) => variant.expect[id] };
     const whole = merged.kind === 'exhaustive' ? { ...verdict, seed: 0, path: exhaustivePath(merged.maxPages!), numShrinks: 0 } : verdict;
+    const why = refused[i];
+    if (why !== undefined) return { ...whole, dir, unsaved: false, saveError: { file: variant.file, message: why } };
     if (!savesReports(args.reportsDir, { kernelTree: variant.kernelTree })) return { ...whole, dir, unsaved: whole.actual === 'fail' };
     const r = saveVerdict(whole, who, { dir, saved: savedReports(dir) });
     return { ...whole, ...(r.report ? { report: r.report } : {}), ...(r.saveError ? { saveError: r.saveError } : {}), dir, unsaved: false };

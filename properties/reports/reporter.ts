@@ -40,7 +40,7 @@ export interface SaveContext {
 }
 
 /** A failure confirmed enough to save: by a fresh process, a confirmed hang, or run in this process. */
-const confirmed = (v: Verdict): boolean =>
+export const confirmed = (v: Verdict): boolean =>
   v.actual === 'fail' && v.counterexample !== undefined && !v.notRun && v.harnessError === undefined
   && v.confirmation !== undefined && v.confirmation !== 'not-reproduced';
 

@@ -107,25 +107,36 @@ export function childResolver(opts: ChildResolverOptions): Resolver {
     }
     const reused = opts.reuse?.(name, file);
     if (reused) return { ...reused, close: () => undefined };
-    if (file.endsWith('.ts')) {
-      const ts = new TsVariant(file, { timeoutMs: opts.timeoutMs });
-      const meta = ts.ready();
-      if (meta.name !== name) {
-        ts.runner.close();
-        return undefined;
-      }
-      return { ...isolatedVariant(meta, sourceHashOf(file), ts.runner), file };
-    }
-    const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
-    const v = kernel
-      ? native.loadKernelVariant(file, { timeoutMs: opts.timeoutMs })
-      : native.loadCVariant(file, { timeoutMs: opts.timeoutMs });
-    const changed = kernel && v.name !== name;
-    // a kernel tree's name carries its file's hash: this report is of another version of the file
-    if (changed && !opts.asItIsNow && opts.tree === undefined) {
-      v.runner.close();
+    return openVariant(name, file, opts);
+  };
+}
+
+/**
+ * The variant of this name at this file, in its own process: a TypeScript file, a C file
+ * compiled, a kernel tree (or its guest_memfd.c) extracted; undefined when the file holds a
+ * variant of another name (for a kernel tree, another version of its file, unless `asItIsNow`
+ * or a `tree` is given).
+ */
+export function openVariant(name: string, file: string, opts: Pick<ChildResolverOptions, 'timeoutMs' | 'tree' | 'asItIsNow'>): ReportVariant | undefined {
+  const kernel = isKernelTree(name);
+  if (file.endsWith('.ts')) {
+    const ts = new TsVariant(file, { timeoutMs: opts.timeoutMs });
+    const meta = ts.ready();
+    if (meta.name !== name) {
+      ts.runner.close();
       return undefined;
     }
-    return { ...isolatedVariant(v, sourceHashOf(v.file), v.runner), file: v.file, ...(changed ? { changedTo: v.name } : {}) };
-  };
+    return { ...isolatedVariant(meta, sourceHashOf(file), ts.runner), file };
+  }
+  const native = require('../../native/cvariant') as typeof import('../../native/cvariant');
+  const v = kernel
+    ? native.loadKernelVariant(file, { timeoutMs: opts.timeoutMs })
+    : native.loadCVariant(file, { timeoutMs: opts.timeoutMs });
+  const changed = kernel && v.name !== name;
+  // a kernel tree's name carries its file's hash: this report is of another version of the file
+  if (changed && !opts.asItIsNow && opts.tree === undefined) {
+    v.runner.close();
+    return undefined;
+  }
+  return { ...isolatedVariant(v, sourceHashOf(v.file), v.runner), file: v.file, ...(changed ? { changedTo: v.name } : {}) };
 }
