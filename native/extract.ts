@@ -6,7 +6,7 @@
 
 import fs from 'fs';
 import path from 'path';
-import { FunctionDef, MacroDef, identifiers, topLevel } from './cparse';
+import { FunctionDef, MacroDef, identifiers, maskC, topLevel } from './cparse';
 import { EraInfo, recogniseEra, glue } from './era';
 
 export interface Extraction {
@@ -55,7 +55,7 @@ export const rootsOf = (era: EraInfo): string[] => [...invalidationRoots(era), .
  * The two functions and, transitively, the file's functions they call and macros they name.
  * Throws if `file` defines one of them twice, differently: the harness does not evaluate #if.
  */
-export function closure(file: string, functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
+export function closure(file: string, src: string, functions: readonly FunctionDef[], macros: readonly MacroDef[], roots: readonly string[]): Item[] {
   const firstFn = new Map<string, FunctionDef>();
   for (const f of functions) if (!firstFn.has(f.name)) firstFn.set(f.name, f);
   const firstMacro = new Map<string, MacroDef>();
@@ -77,7 +77,52 @@ export function closure(file: string, functions: readonly FunctionDef[], macros:
   const items = [...taken.values()].sort((a, b) => a.start - b.start);
   // a function and a macro of one name are two definitions too (#ifdef: the function; #else: a macro)
   for (const it of items) definedOnce(file, [...functions, ...macros].filter((d) => d.name === it.name).sort((a, b) => a.start - b.start));
+  const dead = neverCompiled(src);
+  const deadAt = (at: number) => dead.find((r) => at >= r.start && at < r.end);
+  for (const it of items) {
+    // (definedOnce let through only copies alike: one of them built is as good as the one taken)
+    const region = deadAt(it.start);
+    if (region && [...functions, ...macros].filter((d) => d.name === it.name).every((d) => deadAt(d.start))) {
+      throw new ExtractError(`${file} defines ${it.name} (line ${it.line}) only in the branch of line ${region.line}, which is never built (#if 0, #elif 0, or a branch after #if 1): the kernel never compiles it, `
+        + 'and the harness would judge it. Give it the file as it is built (a copy without that branch), or the function as a C variant');
+    }
+  }
   return items;
+}
+
+/**
+ * The regions a literal condition leaves out: a `#if 0` (or `#elif 0`) to its next `#elif`,
+ * `#else` or `#endif`, and whatever follows a `#if 1` (or `#elif 1`) to its `#endif` (nested
+ * conditionals counted). These are the conditions whose answer needs no configuration, so the
+ * harness can tell that what lies there is never built. Directives in comments are masked first.
+ */
+export function neverCompiled(src: string): Array<{ start: number; end: number; line: number }> {
+  const masked = maskC(src);
+  const out: Array<{ start: number; end: number; line: number }> = [];
+  // per open conditional: where its dead branch began (if it is in one), and whether a branch was surely taken
+  const open: Array<{ deadFrom?: { start: number; line: number }; taken: boolean }> = [];
+  const directive = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/gm;
+  for (const m of masked.matchAll(directive)) {
+    const [, kind, rest] = m;
+    const here = { start: m.index!, line: masked.slice(0, m.index!).split('\n').length };
+    const literal = kind === 'if' || kind === 'elif' ? /^\s*([01])\s*$/.exec(rest)?.[1] : undefined;
+    if (kind.startsWith('if')) {
+      if (open.some((o) => o.deadFrom)) { open.push({ taken: false }); continue; } // inside a dead region: that region covers it
+      open.push({ ...(literal === '0' ? { deadFrom: here } : {}), taken: literal === '1' });
+      continue;
+    }
+    const top = open[open.length - 1];
+    if (!top) continue; // an unmatched directive: gcc's to refuse
+    if (top.deadFrom) out.push({ start: top.deadFrom.start, end: here.start, line: top.deadFrom.line });
+    top.deadFrom = undefined;
+    if (kind === 'endif') { open.pop(); continue; }
+    if (open.slice(0, -1).some((o) => o.deadFrom)) continue;
+    // a branch after one surely taken is never built; an #elif 0 never is; an #elif 1 is surely taken
+    if (top.taken || literal === '0') top.deadFrom = here;
+    if (literal === '1') top.taken = true;
+  }
+  for (const o of open) if (o.deadFrom) out.push({ start: o.deadFrom.start, end: masked.length, line: o.deadFrom.line });
+  return out;
 }
 
 /**
@@ -102,7 +147,7 @@ export function extractInvalidation(treeOrFile: string, shownAs?: string): Extra
   const src = fs.readFileSync(file, 'utf8');
   const { functions, macros } = topLevel(src);
   const era = recogniseEra(file, functions, macros);
-  const items = closure(file, functions, macros, rootsOf(era));
+  const items = closure(file, src, functions, macros, rootsOf(era));
   const where = JSON.stringify(shownAs ?? file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win

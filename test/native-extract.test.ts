@@ -162,6 +162,38 @@ describe('what extraction refuses', () => {
     });
   });
 
+  // the one conditional the harness can answer: a literal 0 or 1
+  describe('a function it takes, defined only where #if 0 (or the branch after #if 1) leaves it out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmem-dead-'));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    /** 6.8's file with kvm_gmem_invalidate_begin() (lines 52 to 85) wrapped in the lines given. */
+    const wrapped = (before: string[], after: string[]) => {
+      const lines = fs.readFileSync('test/fixtures/linux-6.8/virt/kvm/guest_memfd.c', 'utf8').split('\n');
+      const file = path.join(dir, `wrapped-${fs.readdirSync(dir).length}.c`);
+      fs.writeFileSync(file, [...lines.slice(0, 51), ...before, ...lines.slice(51, 85), ...after, ...lines.slice(85)].join('\n'));
+      return file;
+    };
+
+    test.each([
+      ['#if 0', ['#if 0'], ['#endif'], 52],
+      ['#if 0 with a conditional inside', ['#if 0', '#ifdef CONFIG_X', '#endif'], ['#endif'], 52],
+      ['#else of #if 1', ['#if 1', '#else'], ['#endif'], 53],
+      ['#elif 0', ['#ifdef CONFIG_X', '#elif 0'], ['#endif'], 53],
+    ])('%s: refused, naming the function and the branch', (_, before, after, line) => {
+      expect(() => extractInvalidation(wrapped(before, after))).toThrow(new RegExp(`defines kvm_gmem_invalidate_begin \\(line \\d+\\) only in the branch of line ${line}, which is never built .* the kernel never compiles it`));
+    });
+
+    test.each([
+      ['#if 1', ['#if 1'], ['#endif']],
+      ['#else of #if 0', ['#if 0', '#else'], ['#endif']],
+      ['#ifdef (not the harness\'s to answer)', ['#ifdef CONFIG_X'], ['#endif']],
+      ['#if 0 in a comment', ['/*', '#if 0', '*/'], []],
+      ['#if 0 closed before it', ['#if 0', '#endif'], []],
+    ])('%s: taken', (_, before, after) => {
+      expect(extractInvalidation(wrapped(before, after)).taken).toContain('kvm_gmem_invalidate_begin');
+    });
+  });
+
   test('a file without the functions', () => {
     expect(() => extractInvalidation('native/driver.c')).toThrow(EraError);
     expect(() => extractInvalidation('native/driver.c')).toThrow(/no definition of kvm_gmem_invalidate_begin or kvm_gmem_invalidate_start and kvm_gmem_invalidate_end/);

@@ -93,7 +93,7 @@ type Header = Pick<Variant, 'name' | 'origin' | 'expect'>;
 function translate(file: string, src: string, functions: readonly FunctionDef[], macros: readonly MacroDef[], era: EraInfo, header: (taken: readonly string[]) => Header): Translation {
   const rel = path.relative(process.cwd(), file) || file;
   // the invalidation's functions: a kvm_gmem_bind() is not translated (the prover does not judge bind-within-file)
-  const items: Item[] = closure(file, functions, macros, invalidationRoots(era));
+  const items: Item[] = closure(file, src, functions, macros, invalidationRoots(era));
   const fileMacros = new Map<string, Macro>();
   for (const m of items) if (m.kind === 'macro') fileMacros.set(m.name, parseDefine(m.text, rel, m.line));
   const asts = new Map<string, FunctionAst>();
