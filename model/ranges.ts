@@ -84,6 +84,17 @@ export function subtract(from: readonly Range[], minus: readonly Range[]): Range
 }
 
 /**
+ * Whether `set` (sorted, disjoint, non-adjacent, as normalize() returns) holds every index of `r`:
+ * whether subtract([r], set) is empty, without making it. Such a set covers a non-empty range only
+ * with one of its ranges, as a gap lies between any two.
+ */
+export function covers(set: readonly Range[], r: Range): boolean {
+  if (isEmpty(r)) return true;
+  for (let i = 0; i < set.length; i++) if (set[i].start <= r.start && r.end <= set[i].end) return true;
+  return false;
+}
+
+/**
  * Removes `r` from `set` (sorted, disjoint, non-adjacent, as normalize() returns), in place, in
  * O(log n) plus the pieces moved: a VM's mappings take one unmap after another. Returns whether
  * any index of `r` was in the set.
