@@ -102,11 +102,9 @@ function diffOfView(o: Outcome, view: number): SlotDiff[] {
   for (const e of o.expected) of(e.slot.id).expected.push(e.gfns);
   for (const u of o.events) {
     if (u.op !== 'unmap' || (u.roots && !u.roots.includes(root))) continue;
-    // the unmap itself as its range: normalize() and subtract() copy what they keep, so no
-    // SlotDiff holds an event
-    const x = of(u.slot);
-    x.all.push(u);
-    if (u.phase !== 'end') x.inTime.push(u);
+    const x = of(u.slot), r = { start: u.start, end: u.end };
+    x.all.push(r);
+    if (u.phase !== 'end') x.inTime.push(r);
   }
   const out: SlotDiff[] = [];
   for (let i = 0; i < slots.length; i++) {

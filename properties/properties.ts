@@ -154,9 +154,8 @@ function bracketCoverage(o: Outcome): string[] {
   const needs = expectedUnmaps(o.layout, r.convert.bracket.start, r.convert.bracket.end);
   // a view with no binding in the huge pages converted has nothing to cover: no ranges gathered
   if (needs.length === 0) return [];
-  // the events themselves as ranges: normalize() copies what it keeps
   const adds: Range[] = [];
-  for (const e of o.events) if (e.op === 'range_add' && e.start < e.end) adds.push(e);
+  for (const e of o.events) if (e.op === 'range_add' && e.start < e.end) adds.push({ start: e.start, end: e.end });
   const added = normalize(adds);
   const out: string[] = [];
   for (const need of needs) {
