@@ -7,7 +7,7 @@
 import { BindRequest } from '../model/callers';
 import { ERRNO_NUMBERS, returnText } from '../model/errno';
 import { BindStore } from '../model/kernel';
-import { KvmEvent, Phase, phaseName } from '../model/kvm';
+import { KvmEvent, phaseName } from '../model/kvm';
 import { Memslot, PAGE_SHIFT, slotById } from '../model/layout';
 import { bindingMeeting } from '../model/rules';
 import { Range, covers, intersect, normalize, show, subtract } from '../model/ranges';
@@ -87,11 +87,6 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
   let added = false, addedStart = 0n, addedEnd = 0n;
   // every case passes through here: a message is only built for a rule that is broken
   const broke = (e: KvmEvent, what: string) => out.push(`${what} (in ${phaseName(e.phase)})`);
-  const phaseEnd = (phase: Phase) => {
-    if (locked) out.push(`${phaseName(phase)} returned with the MMU lock held`);
-    if (flushDue) out.push(`${phaseName(phase)} unmapped something and returned without a TLB flush`);
-    flushDue = false;
-  };
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     switch (e.op) {
@@ -136,8 +131,14 @@ function bookkeeping(events: readonly KvmEvent[]): string[] {
       case 'flush': flushDue = false; break;
       case 'warn': break;
     }
+    // the end of a phase, written here rather than as a closure: a closure that wrote `locked` and
+    // `flushDue` made them live in a context object, read and written there on every event
     const next = events[i + 1];
-    if (next === undefined || next.phase !== e.phase) phaseEnd(e.phase);
+    if (next === undefined || next.phase !== e.phase) {
+      if (locked) out.push(`${phaseName(e.phase)} returned with the MMU lock held`);
+      if (flushDue) out.push(`${phaseName(e.phase)} unmapped something and returned without a TLB flush`);
+      flushDue = false;
+    }
   }
   if (inProgress !== 0) out.push(`mmu_invalidate_in_progress is ${inProgress} after invalidate_begin + invalidate_end, not 0`);
   return out;
