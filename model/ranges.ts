@@ -18,11 +18,14 @@ export function intersect(a: Range, b: Range): Range | null {
 export function normalize(rs: readonly Range[]): Range[] {
   // most sets the properties meet hold one range
   if (rs.length <= 1) return rs.length === 1 && !isEmpty(rs[0]) ? [{ start: rs[0].start, end: rs[0].end }] : [];
-  const live = rs.filter((r) => !isEmpty(r));
-  // a slot's unmaps come in gfn order: sorted already, most of the time
-  const sorted = inOrder(live) ? live : sortByStart(live);
+  // a slot's unmaps come in gfn order: sorted already, most of the time, and then merged as they
+  // are, the empty ones skipped (no copy of `rs` made); else its non-empty ranges are sorted in a
+  // copy. The result is the one such list of the indices, whichever way it was reached
+  const sorted = inOrder(rs) ? rs : sortByStart(rs.filter((r) => !isEmpty(r)));
   const out: Range[] = [];
-  for (const r of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const r = sorted[i];
+    if (isEmpty(r)) continue;
     const last = out[out.length - 1];
     if (last && r.start <= last.end) {
       if (r.end > last.end) out[out.length - 1] = { start: last.start, end: r.end };
