@@ -9,7 +9,12 @@ export function recent<K extends object, V>(size: number, f: (k: K) => V): (k: K
   const values: V[] = new Array(size);
   let next = 0;
   return (k) => {
-    for (let i = 0; i < size; i++) if (keys[i] === k) return values[i];
+    // newest first: what a case asks for again is most often what it asked for last (the keys are
+    // distinct, as a key is stored only when it is not found, so the order finds the same entry)
+    for (let n = 1; n <= size; n++) {
+      const i = (next - n + size) % size;
+      if (keys[i] === k) return values[i];
+    }
     const v = f(k);
     keys[next] = k;
     values[next] = v;
