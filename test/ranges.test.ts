@@ -2,7 +2,7 @@
 // on every unmap, against subtract(), the plain definition.
 
 import fc from 'fast-check';
-import { Range, cutFrom, intersect, normalize, subtract } from '../model/ranges';
+import { Range, covers, cutFrom, intersect, normalize, subtract } from '../model/ranges';
 
 const r = (start: number, end: number): Range => ({ start: BigInt(start), end: BigInt(end) });
 
@@ -24,5 +24,21 @@ test('cutFrom equals subtract on any set and range, and says whether they met', 
     const met = cutFrom(set, cut);
     expect(set).toEqual(subtract(before, [cut]));
     expect(met).toBe(before.some((m) => intersect(m, cut) !== null));
+  }), { numRuns: 500, seed: 1 });
+});
+
+test('covers() says whether subtract() leaves nothing, and normalize() gives the one sorted, disjoint, non-adjacent list', () => {
+  const range = fc.tuple(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 })).map(([a, b]) => r(a, b));
+  fc.assert(fc.property(fc.array(range, { maxLength: 8 }), range, (rs, need) => {
+    const set = normalize(rs);
+    expect(covers(set, need)).toBe(subtract([need], set).length === 0);
+    // the indices the list holds are those of rs, each once, in order, with a gap between ranges
+    const indices = (xs: readonly Range[]) => [...new Set(xs.flatMap((x) => Array.from({ length: Math.max(0, Number(x.end - x.start)) }, (_, i) => Number(x.start) + i)))].sort((a, b) => a - b);
+    expect(indices(set)).toEqual(indices(rs));
+    for (let i = 0; i < set.length; i++) {
+      expect(set[i].start < set[i].end).toBe(true);
+      if (i > 0) expect(set[i - 1].end < set[i].start).toBe(true);
+      expect(rs).not.toContain(set[i]); // copies, never the ranges it was given
+    }
   }), { numRuns: 500, seed: 1 });
 });
