@@ -38,7 +38,7 @@ import { kernelBuild } from './kernel-build';
 import { RESULTS_FILE, recordRun } from './results';
 import { caseRecord } from '../properties/reports/record';
 import { RUNS, SEED, readInt } from '../properties/engine/settings';
-import { makeFolder, writeAllAtomic } from '../properties/reports/store';
+import { WriteError, makeFolder, writeAllAtomic } from '../properties/reports/store';
 import { optionsFromEnv } from '../properties/engine/engine';
 import { pathRules, usageOf } from '../properties/command/args';
 
@@ -543,7 +543,22 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
   const s = runConformance({ runs: args.runs, seed: args.seed, path: args.path, out: args.out, counters: args.counters, hva: args.hva });
   const outcome = s.skipped !== undefined ? (args.requireLive ? `required, unusable: ${s.skipped}` : `skipped: ${s.skipped}`)
     : s.disagreements ? 'disagrees' : 'agrees';
-  recordRun(args.record, { date: new Date(), build: kernelBuild(), device: kvmDevice(), seed: args.seed, cases: s.cases, agreements: s.agreements, disagreements: s.disagreements, outcome });
+  // a row not recorded (a full disk) is said after what the run found, and the run is broken (exit 2), as a report not saved is
+  let notRecorded: string | undefined;
+  try {
+    recordRun(args.record, { date: new Date(), build: kernelBuild(), device: kvmDevice(), seed: args.seed, cases: s.cases, agreements: s.agreements, disagreements: s.disagreements, outcome });
+  } catch (e) {
+    if (!(e instanceof WriteError) && !(e as NodeJS.ErrnoException).code) throw e;
+    notRecorded = `kvm: broken: the run's row was not recorded in ${args.record}: ${(e as Error).message}`;
+  }
+  const code = told(args, s);
+  if (notRecorded === undefined) return code;
+  console.error(notRecorded);
+  return 2;
+}
+
+/** What the run found, on the console; its exit status. */
+function told(args: CliArgs, s: ReturnType<typeof runConformance>): number {
   if (s.skipped !== undefined) {
     if (args.requireLive) {
       console.error(`kvm: ${requiredButUnusable(s.skipped)}`);

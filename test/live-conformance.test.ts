@@ -190,6 +190,25 @@ describe('without a usable /dev/kvm', () => {
     expect(fs.readFileSync(record, 'utf8')).toMatch(/\| required, unusable: \/nonexistent does not exist \(no KVM here\) \|\n$/);
   });
 
+  test('a row that cannot be recorded (a full disk; here a file where its folder should be) is said after the skip, exit 2, not a stack trace', () => {
+    const blocker = path.join(scratch, 'a-file');
+    fs.writeFileSync(blocker, '');
+    const record = path.join(blocker, 'RESULTS.md');
+    const out: string[] = [], err: string[] = [];
+    const spies = [jest.spyOn(console, 'log').mockImplementation((t: string) => { out.push(t); }), jest.spyOn(console, 'error').mockImplementation((t: string) => { err.push(t); })];
+    const device = process.env.GMEM_KVM_DEVICE;
+    process.env.GMEM_KVM_DEVICE = '/nonexistent';
+    try {
+      expect(main(['--runs', '5', '--record', record])).toBe(2);
+      expect(out).toEqual(['kvm: skipped: /nonexistent does not exist (no KVM here)']);
+      expect(err).toEqual([expect.stringMatching(new RegExp(`^kvm: broken: the run's row was not recorded in ${record.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*(EEXIST|ENOTDIR)`))]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      if (device === undefined) delete process.env.GMEM_KVM_DEVICE;
+      else process.env.GMEM_KVM_DEVICE = device;
+    }
+  });
+
   test('a bad FC_NUM_RUNS is exit 2 naming it, before the skip, and no run is recorded', () => {
     const record = path.join(scratch, 'bad-runs.md');
     const said: string[] = [];
