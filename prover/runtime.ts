@@ -496,6 +496,51 @@ export function switchOn(x: unknown, where: string): unknown {
   return x;
 }
 
+// JavaScript compares a Set's or Map's keys, an array's elements for includes()/indexOf() and
+// Object.is()'s operands by identity (SameValueZero), never through an operator the runtime sees:
+// two symbolic values are two objects, unequal whatever their values, so such a test would follow
+// one side only and could prove what fails. A symbolic value met there is unsupported.
+
+/** Methods that compare their first argument with a collection's keys or an array's elements by identity. */
+export const KEYED_METHODS: ReadonlySet<string> = new Set(['has', 'get', 'set', 'add', 'delete', 'includes', 'indexOf', 'lastIndexOf']);
+
+const byIdentity = (what: string, where: string) => new Unsupported(`a symbolic value compared by identity (${what}), which JavaScript does without an operator the prover can follow`, where);
+
+// (by their built-in tag, not instanceof: a variant may run in another realm than this runtime, as under jest)
+const KEYED_KINDS = ['Set', 'Map', 'WeakSet', 'WeakMap'];
+const kindOf = (x: unknown) => Object.prototype.toString.call(x).slice(8, -1);
+const isNative = (f: unknown) => typeof f === 'function' && /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(f));
+
+/** recv.name(...args), refused when a native collection or array would compare a symbolic value by identity. */
+export function member(recv: any, name: string, args: unknown[], where: string): unknown {
+  if (Array.isArray(recv) && (name === 'includes' || name === 'indexOf' || name === 'lastIndexOf')) {
+    if (isSym(args[0]) || recv.some((x) => isSym(x))) throw byIdentity(`Array.prototype.${name}`, where);
+  } else if (KEYED_KINDS.includes(kindOf(recv)) && isSym(args[0])) {
+    throw byIdentity(`${kindOf(recv)}.prototype.${name}`, where);
+  }
+  return recv[name](...args);
+}
+
+/** new Set(...), new Map(...) and their weak kinds, refused when a key it is given is symbolic. */
+export function construct(ctor: new (...a: unknown[]) => unknown, args: unknown[], where: string): unknown {
+  const keyed = isNative(ctor) && KEYED_KINDS.includes(ctor.name);
+  const given = args[0] as Iterable<unknown> | null | undefined;
+  if (keyed && given != null && typeof (given as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
+    const byKey = ctor.name === 'Map' || ctor.name === 'WeakMap';
+    for (const x of given) {
+      const key = byKey ? (Array.isArray(x) ? x[0] : undefined) : x;
+      if (isSym(key)) throw byIdentity(`new ${ctor.name}()`, where);
+    }
+  }
+  return new ctor(...args);
+}
+
+/** Object.is(a, b): refused on a symbolic operand. */
+export function objectIs(a: unknown, b: unknown, where: string): boolean {
+  if (isSym(a) || isSym(b)) throw byIdentity('Object.is', where);
+  return Object.is(a, b);
+}
+
 /** A value the transform cannot route (a ++ or a compound bitwise assignment on a symbolic value). */
 export function plain(x: unknown, what: string, where: string): unknown {
   if (isSym(x)) throw new Unsupported(`${what} of a symbolic value`, where);

@@ -10,6 +10,8 @@ import path from 'path';
 import ts from 'typescript';
 
 const RUNTIME = path.join(__dirname, 'runtime');
+/** runtime.ts's KEYED_METHODS (not imported: the transform loads without the runtime and its solver terms). */
+const KEYED_METHODS = ['has', 'get', 'set', 'add', 'delete', 'includes', 'indexOf', 'lastIndexOf'];
 const RT = '__sym';
 const ROOT = path.resolve(__dirname, '..');
 /** Folders whose files are the harness, never transformed. */
@@ -102,6 +104,17 @@ function transformer(file: string): ts.TransformerFactory<ts.SourceFile> {
           return call(n.expression.name.text, [...n.arguments, at(node)]);
         }
         if (ts.isSwitchStatement(n)) return f.updateSwitchStatement(n, call('switchOn', [n.expression, at(node)]), n.caseBlock);
+        // comparisons by identity (a Set's or Map's key, includes/indexOf, Object.is): the runtime refuses a symbolic value there
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && !n.expression.questionDotToken && !n.questionDotToken) {
+          const name = n.expression.name.text;
+          if (ts.isIdentifier(n.expression.expression) && n.expression.expression.text === 'Object' && name === 'is' && n.arguments.length === 2) {
+            return call('objectIs', [...n.arguments, at(node)]);
+          }
+          if (KEYED_METHODS.includes(name)) return call('member', [n.expression.expression, f.createStringLiteral(name), f.createArrayLiteralExpression(n.arguments), at(node)]);
+        }
+        if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && ['Set', 'Map', 'WeakSet', 'WeakMap'].includes(n.expression.text)) {
+          return call('construct', [n.expression, f.createArrayLiteralExpression(n.arguments ?? []), at(node)]);
+        }
         return n;
       };
       return ts.visitNode(sf, visit) as ts.SourceFile;

@@ -8,6 +8,10 @@ import { proveVariant } from '../prover/prove';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Solver } from '../prover/solver';
 import { spawnSync } from 'child_process';
+import { Case } from '../properties/case';
+import { execute } from '../properties/engine/execute';
+import { property, violations } from '../properties/properties';
+import { loadVariantFile } from '../properties/registry';
 import fs from 'fs';
 import path from 'path';
 import { parseProveArgs, proveMain, replayCounterexample } from '../properties/command/prove';
@@ -45,6 +49,22 @@ test('a path cut short (a symbolic value made a JavaScript number) gives unknown
 
 // a loop the bound does not limit: unknown naming the loop, where a correct body proves; the cut
 // ends the shape, so a few paths are run, not one per trip count (before, the command hung)
+// a Set's or Map's keys, includes/indexOf and Object.is compare by identity, which the runtime
+// cannot see: two symbolic values are two objects, so the test would always be false
+test.each([
+  ['includes', 'Array.prototype.includes'], ['indexof', 'Array.prototype.indexOf'], ['set', 'new Set()'], ['map', 'new Map()'], ['objectis', 'Object.is'],
+])('identity-%s: a symbolic value compared by identity (%s) is unknown at its line, never proved; the engine finds the bug it hides', async (name, what) => {
+  const file = path.join(__dirname, 'fixtures', 'prover', `identity-${name}.ts`);
+  const r = await proveVariant(file, { solver, ...punchOnly, properties: ['no-stale-mapping'] });
+  expect(r.results.map((p) => p.status)).toEqual(['unknown']);
+  const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('if (')) + 1;
+  expect(r.results[0].reason).toContain(`a symbolic value compared by identity (${what})`);
+  expect(r.results[0].reason).toContain(`identity-${name}.ts:${line}`);
+  // a punch of the one page of a slot at index 0: begin returns at once, and the page stays mapped
+  const c: Case = { layout: { filePages: 1n, slots: [{ id: 0, pgoff: 0n, npages: 1n, base_gfn: 0n }] }, op: { kind: 'punch', mode: 3, offset: 0n, len: 4096n } };
+  expect(violations(property('no-stale-mapping'), execute(loadVariantFile(file), c)).join()).toMatch(/still mapped/);
+}, 120_000);
+
 const loopLine = (file: string, loop: string) => `${path.relative(ROOT, file)}:${fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(loop)) + 1}`;
 test.each([
   ['loop-stuck', 'while (', /^cut: the path passed 10000 loop iterations, 10000 of them of one loop \(a loop that does not end\) at /],
