@@ -51,19 +51,20 @@ export function shapeWords(s: Shape): string {
 
 /** A bound in words, for every era: the most of each thing a shape has. */
 export function boundSummary(b: Bound): string {
-  return `at most ${b.slots} slot(s) per view and ${b.views} view(s) (with several views, one slot and one xarray chunk per binding), bindings of at most ${b.chunks} xarray chunks, conversions of at most ${b.hugePages} huge page(s), every number in a shape symbolic`;
+  return `one view of at most ${b.slots} slot(s), bindings of at most ${b.chunks} xarray chunks; or at most ${b.views} views (VMs) of the file, each of at most one slot, bindings of one xarray chunk; conversions of at most ${b.hugePages} huge page(s); every number in a shape symbolic`;
 }
 
 type Era = Pick<VariantInfo, 'takes' | 'vmTypes' | 'zap' | 'convert' | 'bind' | 'bindEra'>;
 
 /** A bound in words, for a variant of this era. */
 export function boundWords(v: Era, b: Bound): string {
-  const views = v.takes === 'inode' ? `1 to ${b.views} views (VMs) of the file (with several views, bindings of one xarray chunk)` : 'one view';
+  // several views multiply each other's paths: shapesFor gives them one slot each, of one chunk
+  const views = v.takes === 'inode' ? `; or ${b.views === 2 ? '2' : `2 to ${b.views}`} views (VMs) of the file, each of at most one slot, bindings of one xarray chunk` : '';
   const vms = runsIn(v.vmTypes).join(' and ');
   const orders = v.zap ? 'page orders 0, 9 and 18' : 'page order 0';
   const conv = v.convert ? `; conversions to shared in one view: of any size at page order 0 (1 to ${b.slots} slots), of at most ${b.hugePages} huge page(s) at order 9 and 1 at order 18 (1 slot)` : '';
   const bind = v.bind ? `; kvm_gmem_bind() of a new slot beside 0 to ${b.slots} bindings (one view, a default VM, page order 0), by the ${v.bindEra ?? '6.8'} era's rules` : '';
-  return `${b.slots === 1 ? '1 slot' : `1 to ${b.slots} slots`} per view, ${views}, ${vms} VMs, bindings of 1 to ${b.chunks} xarray chunks, ${orders}; punch, release and memory failure of every size${conv}${bind}`;
+  return `one view of ${b.slots === 1 ? '1 slot' : `1 to ${b.slots} slots`}, bindings of 1 to ${b.chunks} xarray chunks${views}; ${vms} VMs, ${orders}; punch, release and memory failure of every size${conv}${bind}`;
 }
 
 /** Every shape a variant of this era is proved over, within the bound. */
