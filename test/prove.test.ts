@@ -16,7 +16,7 @@ import fs from 'fs';
 import path from 'path';
 import { parseProveArgs, proveMain, replayCounterexample } from '../properties/command/prove';
 import { diskFullFor } from './helpers';
-import { ROOT, scratchFolders } from './command-helpers';
+import { ROOT, checkHere, scratchFolders } from './command-helpers';
 
 const solver = new Solver();
 afterAll(() => solver.close());
@@ -170,6 +170,23 @@ test('npm run prove saves a new counterexample as a report beside a variant chec
     expect(saved).toEqual([expect.stringMatching(/--no-collateral-unmap--[0-9a-f]{12}\.md$/)]);
     expect(said.join('')).toContain(path.join(reports, saved[0]));
     expect(fs.readFileSync(path.join(reports, 'README.md'), 'utf8')).toContain(saved[0].replace(/\.md$/, ''));
+  } finally {
+    cleanup();
+  }
+}, 120_000);
+
+test('proved is only as wide as the bound: a saved report of the same file that fails the property outside it is named beside the proof', async () => {
+  const { scratch, cleanup } = scratchFolders();
+  try {
+    const reports = scratch({});
+    const file = path.join(__dirname, 'fixtures', 'prover', 'third-visit.ts');
+    // the check meets the third visit (a binding of three chunks, or a third binding) and saves it
+    const check = checkHere(['--no-isolate', '--seed', '1', '--runs', '2000', '--property', 'no-stale-mapping', '--reports-dir', reports, file]);
+    expect(check.code).toBe(1);
+    const said: string[] = [];
+    const code = await proveMain([file, '--bound', 'small', '--property', 'no-stale-mapping', '--reports-dir', reports], (x) => said.push(x), () => undefined);
+    expect(code).toBe(0);
+    expect(said.join('')).toMatch(/third-visit no-stale-mapping: proved within the bound, yet its saved report .*third-visit--no-stale-mapping--[0-9a-f]{12}\.json fails it on a case outside the bound/);
   } finally {
     cleanup();
   }

@@ -176,7 +176,13 @@ function refreshIndexes(written: ReadonlyArray<{ dir: string; stem: string }>, v
   }
 }
 
-export interface ProveRow { readonly proof: VariantProof; readonly expect: Expectations; readonly replays: readonly Replayed[] }
+export interface ProveRow {
+  readonly proof: VariantProof;
+  readonly expect: Expectations;
+  readonly replays: readonly Replayed[];
+  /** Saved reports of this very file (its name and sha256) that fail a property: a failure the bound may not reach. */
+  readonly reported?: readonly SavedReport[];
+}
 
 /** The verdict in one word: a counterexample counts only once the engine confirmed it. */
 const word = (p: PropertyProof, rep?: Replayed) =>
@@ -302,7 +308,9 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       } finally {
         subject?.close();
       }
-      rows.push({ proof, expect: variant.expect, replays });
+      const current = target.tree ? undefined : sourceHashOf(file); // a tree's name carries its file's hash
+      const reported = saved.filter((s) => s.record.variant.name === variant.name && (current === undefined || s.record.variant.sourceHash === current));
+      rows.push({ proof, expect: variant.expect, replays, reported });
       broken.push(...replays.flatMap((x) => (x.saveError ? [x.saveError] : [])));
       if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries (${proof.cached} cached), ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
     }
@@ -331,6 +339,9 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
     for (const p of r.proof.results) {
       const rep = r.replays.find((x) => x.property === p.property);
       if (p.status === 'unknown') out(`\n${r.proof.variant} ${p.property}: unknown: ${p.reason}`);
+      // proved is only as wide as the bound: a saved counterexample of the same file lies outside it
+      const outside = p.status === 'proved' ? r.reported?.find((s) => s.record.property === p.property) : undefined;
+      if (outside) out(`\n${r.proof.variant} ${p.property}: proved within the bound, yet its saved report ${path.relative(process.cwd(), outside.file)} fails it on a case outside the bound (npm run check -- --report replays it)`);
       if (p.status === 'not-judged') out(`\n${r.proof.variant} ${p.property}: ${p.reason}`);
       if (rep?.outcome === 'bug') out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: the counterexample found by proof passes in the engine: ${caseKey(rep.case)}`);
       if (rep?.outcome === 'spurious') out(`\n${r.proof.variant} ${p.property}: unknown: the counterexample went through an over-approximation (${p.abstractions!.join('; ')}) and the engine does not fail it`);
