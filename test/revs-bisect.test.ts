@@ -60,6 +60,45 @@ if (hasGit) {
   git('commit', '-qam', 'KVM: guest_memfd: a comment'); commits.comment = git('rev-parse', 'HEAD');
 }
 
+/**
+ * A 6.8-era history with branches, as make-repos.sh of the user trial built it: brk breaks huge
+ * offsets, fx (on brk) fixes them, cm (on brk, still broken) adds a comment, and fx2 merges cm into fx.
+ */
+const branchy = fs.mkdtempSync(path.join(os.tmpdir(), 'gmem-branchy-'));
+afterAll(() => fs.rmSync(branchy, { recursive: true, force: true }));
+const b = (...args: string[]) => gitIn(branchy, ...args);
+const GMEM68 = path.join(branchy, 'virt', 'kvm', 'guest_memfd.c');
+const edit68 = (from: string | RegExp, to: string) => fs.writeFileSync(GMEM68, fs.readFileSync(GMEM68, 'utf8').replace(from, to));
+const END68 = '.end = slot->base_gfn + min(pgoff + slot->npages, end) - pgoff,';
+const at68: Record<string, string> = {};
+if (hasGit) {
+  b('init', '-q');
+  fs.cpSync(path.join(FIX, 'linux-6.8', 'virt'), path.join(branchy, 'virt'), { recursive: true });
+  b('add', '-A'); b('commit', '-qm', 'base 6.8'); at68.base = b('rev-parse', 'HEAD');
+  edit68(END68, END68.replace(/,$/, ' - !!(pgoff >> 40),'));
+  b('commit', '-qam', 'KVM: guest_memfd: subtle break for huge pgoff'); at68.brk = b('rev-parse', 'HEAD');
+  b('checkout', '-qb', 'cm');
+  edit68(/\n/, '\n/* cm */\n');
+  b('commit', '-qam', 'cm: comment only'); at68.cm = b('rev-parse', 'HEAD');
+  b('checkout', '-qb', 'fx', at68.brk);
+  edit68(' - !!(pgoff >> 40),', ',');
+  b('commit', '-qam', 'fx: fix huge pgoff'); at68.fx = b('rev-parse', 'HEAD');
+  b('merge', '-q', '--no-edit', 'cm'); at68.fx2 = b('rev-parse', 'HEAD');
+}
+
+withGit('--rev over a merge judges each commit against its first parent: a side branch\'s comment is not blamed against the fix beside it', () => {
+  const range = (r: string) => checkHere(['--from-kernel', branchy, '--rev', r, '--runs', '300', '--seed', '1', '--property', 'no-stale-mapping', '--json']);
+  const r = range(`${at68.brk}..${at68.fx2}`);
+  expect(r.code).toBe(0);
+  const { series } = JSON.parse(r.out);
+  expect(series.states.map((s: { commit: string }) => s.commit)).toEqual([at68.brk, at68.fx, at68.fx2]);
+  expect(series.steps.map((s: { changes: Array<{ change: string }> }) => s.changes[0].change)).toEqual(['fixed', 'unchanged']);
+  // A off the first-parent line: the first row is where the line leaves the range, the parent of its oldest commit
+  const off = JSON.parse(range(`${at68.cm}..${at68.fx2}`).out).series;
+  expect(off.states.map((s: { commit: string }) => s.commit)).toEqual([at68.brk, at68.fx, at68.fx2]);
+  expect(off.states[0].label).toMatch(/where .* first-parent line leaves/);
+}, 60000);
+
 withGit('--rev: a commit x property table from the 2023 file to the 2026 one, the first change and the first break named; the repository untouched', () => {
   const head = git('rev-parse', 'HEAD');
   const r = checkHere(['--from-kernel', repo, '--rev', `${commits.readme}..HEAD`, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap,no-warn,mmu-bookkeeping', '--json']);

@@ -1,7 +1,10 @@
 // --from-kernel TREE --rev A..B: the commits of the range that touch the guest_memfd file
 // (virt/kvm/guest_memfd.c, or 2023's guest_mem.c), oldest first, and the file at A and at each
 // of them, read with git show (nothing is checked out; the tree, its index and its refs are left
-// as they are). These are the states compare.ts judges.
+// as they are). These are the states compare.ts judges, each against the one before it, so the
+// range is walked along B's first parents (as git log --first-parent shows mainline): a merge is
+// one step from its first parent, and a side branch's commits, whose parent is not the row above
+// them, are not rows of their own.
 
 import fs from 'fs';
 import type { State } from './compare';
@@ -17,7 +20,7 @@ export class RevError extends Error {
 }
 
 export interface RangeStates {
-  /** A, then each commit of A..B that touches the file. */
+  /** A (or the first parent of the first-parent line's oldest commit), then each commit of that line that touches the file. */
   readonly states: State[];
   /** The commits of A..B, touching the file or not. */
   readonly commitsInRange: number;
@@ -40,7 +43,13 @@ function fileAt(tree: string, commit: string): { file: string; text: Buffer } | 
   return undefined;
 }
 
-/** The range as states: A, then every commit of A..B that touches the file, oldest first. */
+/** A commit's first parent, or undefined for a root commit. */
+function firstParentOf(tree: string, commit: string): string | undefined {
+  const r = git(['rev-parse', '--verify', '--quiet', `${commit}^1`], { cwd: tree });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The range as states: A, then every commit of B's first-parent line down to A that touches the file, oldest first. */
 export function rangeStates(tree: string, range: string, snapshots: Snapshots): RangeStates {
   const m = /^(.+?)\.\.(.+)$/.exec(range);
   if (!m || m[1].endsWith('.') || m[2].startsWith('.')) throw new RevError(`--rev takes a range A..B (the commits after A up to B, as git log A..B), got "${range}"`);
@@ -54,13 +63,20 @@ export function rangeStates(tree: string, range: string, snapshots: Snapshots): 
     const all = gitOk(['rev-list', '--count', `${a}..${b}`], { cwd: tree }).trim();
     // an empty range (A..A, or the ends swapped) would judge A alone and look like a change-free range
     if (Number(all) === 0) throw new RevError(`--rev ${range} holds no commit: it is the commits after ${m[1]} up to ${m[2]}, as git log ${range} lists them${a === b ? '' : `; ${m[2]} is not after ${m[1]} (the ends swapped?)`}`);
-    const commits = gitOk(['rev-list', '--reverse', '--topo-order', `${a}..${b}`, '--', ...GMEM_FILES], { cwd: tree }).split('\n').filter(Boolean);
+    const list = (...more: string[]) => gitOk(['rev-list', '--first-parent', '--reverse', `${a}..${b}`, ...more], { cwd: tree }).split('\n').filter(Boolean);
+    // with --first-parent, git compares each commit (a merge too) with its first parent only
+    const commits = list('--', ...GMEM_FILES);
+    const base = firstParentOf(tree, list()[0]);
     const stateAt = (commit: string, label: string): State => {
       const f = fileAt(tree, commit);
       return { label, commit, ...(f ? { file: f.file, dir: snapshots.add(f.file, f.text) } : {}) };
     };
     const subject = (c: string) => gitOk(['log', '-1', '--format=%s', c], { cwd: tree }).trim();
-    const states = [stateAt(a, `${a.slice(0, 12)} (${m[1]}) ${subject(a)}`), ...commits.map((c) => stateAt(c, `${c.slice(0, 12)} ${subject(c)}`))];
+    // A off B's first-parent line: the line's own base is what its oldest commit changed
+    const first = base === undefined ? { label: `no commit (the first-parent line of ${m[2]} starts at a root commit)` }
+      : base === a ? stateAt(a, `${a.slice(0, 12)} (${m[1]}) ${subject(a)}`)
+        : stateAt(base, `${base.slice(0, 12)} (where ${m[2]}'s first-parent line leaves ${m[1]}..${m[2]}) ${subject(base)}`);
+    const states = [first, ...commits.map((c) => stateAt(c, `${c.slice(0, 12)} ${subject(c)}`))];
     return { states, commitsInRange: Number(all) };
   } catch (e) {
     if (e instanceof GitError) throw new RevError(e.message);

@@ -76,7 +76,7 @@ export function checkedLine(c: Comparison, ctx: SeriesContext): string {
   const at = ctx.head ? ` (git ${ctx.head.commit.slice(0, 12)}${ctx.head.dirty ? ', with uncommitted changes to the guest_memfd file' : ''})` : '';
   const what = ctx.kind === 'patch'
     ? `${file} of ${ctx.tree}${at}, before and after each of the ${c.results.length - 1} patch(es) that touch it (of ${ctx.patches!.length})`
-    : `${file} of ${ctx.tree} at ${ctx.range!.split('..')[0]} and at each of the ${c.results.length - 1} commit(s) of ${ctx.range} that touch it (of ${ctx.commitsInRange} in the range)`;
+    : `${file} of ${ctx.tree} at ${ctx.range!.split('..')[0]} and at each of the ${c.results.length - 1} commit(s) of ${ctx.range} that touch it (of ${ctx.commitsInRange} in the range), along the first parents of ${ctx.range!.split('..')[1]} (as git log --first-parent shows them: a merge is one step, judged against its first parent)`;
   return `checked ${what}\nseed ${ctx.seed}, ${ctx.numRuns} cases per property, the same for every state (a verdict that changes is the change's, not the seed's)${erasNote(c)}`;
 }
 
