@@ -94,6 +94,29 @@ describe('--from-kernel TREE --patch', () => {
     expect(r.out).toMatch(/^seed 3, 60 cases per property, the same for every state/m);
   }, 60000);
 
+  withGit('a patch that takes the file away (renamed to another name, or removed) leaves states that cannot be judged: said as such, exit 2; the 2023 rename to guest_memfd.c is followed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gone-patches-'));
+    const rename = (from: string, to: string) => `diff --git a/${from} b/${to}\nsimilarity index 100%\nrename from ${from}\nrename to ${to}\n`;
+    const F = 'virt/kvm/guest_memfd.c';
+    const lines = fs.readFileSync(path.join(LINUX_2026, F), 'utf8').replace(/\n$/, '').split('\n');
+    const remove = `diff --git a/${F} b/${F}\ndeleted file mode 100644\n--- a/${F}\n+++ /dev/null\n@@ -1,${lines.length} +0,0 @@\n${lines.map((l) => `-${l}`).join('\n')}\n`;
+    const put = (name: string, text: string) => { fs.writeFileSync(path.join(dir, name), text); return path.join(dir, name); };
+    try {
+      const renamed = checkHere(['--from-kernel', LINUX_2026, '--patch', put('rename.diff', rename(F, 'virt/kvm/guest_memfd_new.c')), ...FEW, '--property', 'no-stale-mapping']);
+      expect(renamed.code).toBe(2);
+      expect(renamed.out).toMatch(/^patch "rename\.diff" renames virt\/kvm\/guest_memfd\.c to virt\/kvm\/guest_memfd_new\.c: the states after it have no file to judge$/m);
+      expect(renamed.out).not.toMatch(/nothing judged/);
+      const removed = checkHere(['--from-kernel', LINUX_2026, '--patch', put('remove.diff', remove), ...FEW, '--property', 'no-stale-mapping', '--json']);
+      expect(removed.code).toBe(2);
+      expect(JSON.parse(removed.out).broken).toEqual([{ file: 'remove.diff', message: 'patch "remove.diff" removes virt/kvm/guest_memfd.c: the states after it have no file to judge' }]);
+      const era = checkHere(['--from-kernel', LINUX_2023, '--patch', put('era.diff', rename('virt/kvm/guest_mem.c', F)), ...FEW, '--property', 'no-stale-mapping', '--json']);
+      expect(era.code).toBe(0);
+      expect(JSON.parse(era.out).series.states.map((x: { file: string }) => x.file)).toEqual(['virt/kvm/guest_mem.c', F]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
+
   withGit('an off-by-one on the 2026 body breaks no-stale-mapping: exit 1, its counterexample passes before; no report unless a folder is named', () => {
     const harnessReports = snapshot(path.join(ROOT, 'shrink-reports'));
     const r = checkHere(['--from-kernel', LINUX_2026, '--patch', OFF_BY_ONE, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap', '--json'], { REPORTS_DIR: '' });

@@ -84,6 +84,9 @@ if (hasGit) {
   edit68(' - !!(pgoff >> 40),', ',');
   b('commit', '-qam', 'fx: fix huge pgoff'); at68.fx = b('rev-parse', 'HEAD');
   b('merge', '-q', '--no-edit', 'cm'); at68.fx2 = b('rev-parse', 'HEAD');
+  b('checkout', '-qb', 'ren', at68.base);
+  b('mv', 'virt/kvm/guest_memfd.c', 'virt/kvm/guest_memfd_new.c');
+  b('commit', '-qm', 'rename'); at68.ren = b('rev-parse', 'HEAD');
 }
 
 withGit('--rev over a merge judges each commit against its first parent: a side branch\'s comment is not blamed against the fix beside it', () => {
@@ -97,6 +100,13 @@ withGit('--rev over a merge judges each commit against its first parent: a side 
   const off = JSON.parse(range(`${at68.cm}..${at68.fx2}`).out).series;
   expect(off.states.map((s: { commit: string }) => s.commit)).toEqual([at68.brk, at68.fx, at68.fx2]);
   expect(off.states[0].label).toMatch(/where .* first-parent line leaves/);
+}, 60000);
+
+withGit('--rev over a commit that renames the file away: the states after it cannot be judged, said as such, exit 2', () => {
+  const r = checkHere(['--from-kernel', branchy, '--rev', `${at68.base}..${at68.ren}`, ...FEW, '--property', 'no-stale-mapping']);
+  expect(r.code).toBe(2);
+  expect(r.out).toMatch(new RegExp(`^commit ${at68.ren.slice(0, 12)} rename renames virt/kvm/guest_memfd\\.c to virt/kvm/guest_memfd_new\\.c: the states after it have no file to judge$`, 'm'));
+  expect(r.out).not.toMatch(/file removed/);
 }, 60000);
 
 withGit('--rev: a commit x property table from the 2023 file to the 2026 one, the first change and the first break named; the repository untouched', () => {

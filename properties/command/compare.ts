@@ -29,6 +29,8 @@ export interface State {
   readonly commit?: string;
   /** The patch that made it (--patch): the file named, its place in a mailbox, its subject. */
   readonly patch?: { readonly file: string; readonly message?: number; readonly subject: string };
+  /** What the step into this state did to the file it takes away: "renames virt/kvm/guest_memfd.c to ...", "removes virt/kvm/guest_memfd.c". */
+  readonly gone?: string;
 }
 
 /** A state's file judged as --from-kernel judges a tree: its verdicts, and its process, still running. */
@@ -123,7 +125,7 @@ export function compareStates(states: readonly State[], judge: Judge, opts: { pr
   try {
     for (const s of states) {
       if (!s.dir || !s.file) {
-        judged.push({ missing: { kind: 'absent', why: 'no virt/kvm/guest_memfd.c or guest_mem.c' } });
+        judged.push({ missing: { kind: 'absent', why: s.gone ? `${s.gone}: no file to judge here` : 'no virt/kvm/guest_memfd.c or guest_mem.c' } });
         continue;
       }
       // a file judged once per name and content (the era is read from the text, the name kept apart all the same)
@@ -255,9 +257,16 @@ function step(results: readonly StateResult[], a: number, b: number, properties:
   return { from: a, to: b, changes };
 }
 
-/** What the series comes to: a state or property the harness could not judge, a break of a property the tree must pass, or neither. */
+/** The first state whose step took the file away (removed, or renamed to a name the harness does not judge), if any. */
+export const fileGone = (c: Comparison): StateResult | undefined => c.results.find((r) => r.state.gone !== undefined);
+
+/**
+ * What the series comes to: a state or property the harness could not judge (a state whose file
+ * is gone among them: what comes after it is never judged), a break of a property the tree must
+ * pass, or neither.
+ */
 export function seriesVerdict(c: Comparison): 'unjudged' | 'broke' | 'ok' {
-  if (c.results.some((r) => r.missing?.kind === 'broken') || c.steps.some((s) => s.changes.some((x) => x.change === 'unjudged'))) return 'unjudged';
+  if (c.results.some((r) => r.missing?.kind === 'broken') || fileGone(c) || c.steps.some((s) => s.changes.some((x) => x.change === 'unjudged'))) return 'unjudged';
   return c.steps.some((s) => s.changes.some((x) => x.counts)) ? 'broke' : 'ok';
 }
 

@@ -33,12 +33,12 @@ import { SaveError, saveVerdict, withSaveErrors } from './save';
 import { outliveClosedReaders } from './closed-output';
 import { nameTaken, namedTargets } from './targets';
 import { BISECT, BisectResult, bisectLine, bisectLoadFailure, bisectPrecheck, bisectVerdict } from './bisect';
-import { Judge, compareStates, seriesVerdict } from './compare';
+import { Judge, compareStates, fileGone, seriesVerdict } from './compare';
 import { headOf } from './git';
 import { GMEM_FILES, seriesStates } from './patches';
 import { rangeStates } from './revs';
 import { reviewText } from './review';
-import { SeriesContext, replayCommand as seriesReplay, seriesJson, seriesText } from './series-print';
+import { SeriesContext, goneLine, replayCommand as seriesReplay, seriesJson, seriesText } from './series-print';
 import { Snapshots } from './snapshots';
 import { verdictTable } from './table';
 import { typecheckInChild } from '../isolation/typecheck';
@@ -453,7 +453,11 @@ function series(args: Args, named: string | undefined): number {
     const verdict = seriesVerdict(cmp);
     const notSaved = withSaveErrors([], all);
     const code = verdict === 'unjudged' || notSaved.length ? EXIT.broken : verdict === 'broke' ? EXIT.failed : EXIT.ok;
-    const broken = withSaveErrors(cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why })), all);
+    const gone = goneLine(cmp, ctx.kind);
+    const broken = withSaveErrors([
+      ...cmp.results.filter((r) => r.missing?.kind === 'broken').map((r) => ({ file: r.state.label, message: r.missing!.why })),
+      ...(gone ? [{ file: fileGone(cmp)!.state.label, message: gone }] : []),
+    ], all);
     if (args.json) {
       // a state's verdict is replayed as the whole check is, for its property (its file is a scratch copy)
       const replay = (v: Checked) => (v.actual === 'fail' && !v.notRun ? seriesReplay(ctx.replay(v.property)) : undefined);
@@ -465,7 +469,7 @@ function series(args: Args, named: string | undefined): number {
     } else if (args.review) say(reviewText(cmp, ctx));
     else {
       say(seriesText(cmp, ctx));
-      say(verdict === 'unjudged' ? '\nsomething could not be judged (above): no verdict'
+      say(verdict === 'unjudged' ? `\n${gone && !cmp.results.some((r) => r.missing?.kind === 'broken') ? 'the file is gone' : 'something could not be judged'} (above): no verdict`
         : verdict === 'broke' ? `\na ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it (BROKE above)`
           : `\nno ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it`);
     }

@@ -62,7 +62,20 @@ function pathsOf(diff: string, cwd: string, name: string): string[] {
     if (m[1] !== '') out.push(m[1]);
     else out.push(fields[++i], fields[++i]);
   }
-  return out;
+  // a rename with no change of content has no numstat record
+  for (const r of renamesIn(diff)) out.push(r.from, r.to);
+  return [...new Set(out)];
+}
+
+/** The renames a diff makes, from its "rename from" and "rename to" lines. */
+function renamesIn(diff: string): Array<{ from: string; to: string }> {
+  return [...diff.matchAll(/^rename from (.+)\nrename to (.+)$/gm)].map((m) => ({ from: m[1], to: m[2] }));
+}
+
+/** What a patch did to the guest_memfd file it took away: renamed it (to what) or removed it. */
+export function goneBy(diff: string, file: string): string {
+  const to = renamesIn(diff).find((r) => r.from === file)?.to;
+  return to ? `renames ${file} to ${to}` : `removes ${file}`;
 }
 
 /** The patch files named: a folder stands for its patches and mails in name order (git format-patch -o numbers them). */
@@ -161,6 +174,7 @@ export function seriesStates(tree: string, files: readonly string[], snapshots: 
       const g = gmemOf();
       return { label, ...extra, ...(g ? { file: g.file, dir: snapshots.add(g.file, g.text) } : {}) };
     };
+    let had = gmemOf()?.file;
     const states: State[] = [stateOf('the tree', {})];
     const untouched: Patch[] = [];
     patches.forEach((p, i) => {
@@ -180,7 +194,10 @@ export function seriesStates(tree: string, files: readonly string[], snapshots: 
         return;
       }
       const place = patches.length > 1 ? `${i + 1}/${patches.length} ` : '';
-      states.push(stateOf(`${place}${p.subject}`, { patch: { file: p.file, ...(p.message ? { message: p.message } : {}), subject: p.subject } }));
+      const now = gmemOf()?.file;
+      const gone = had && !now ? { gone: goneBy(p.diff, had) } : {};
+      had = now;
+      states.push(stateOf(`${place}${p.subject}`, { patch: { file: p.file, ...(p.message ? { message: p.message } : {}), subject: p.subject }, ...gone }));
     });
     return { states, patches, skipped, untouched };
   } catch (e) {

@@ -10,7 +10,7 @@ import { formatOutcome, shellWord } from '../format';
 import { userspaceSteps } from '../reports/page';
 import { Comparison, PropertyChange, Step, firstChange, seriesVerdict } from './compare';
 import { patchName } from './patches';
-import { SeriesContext, describeCase, erasNote, gmemFiles } from './series-print';
+import { SeriesContext, describeCase, erasNote, gmemFiles, goneLine } from './series-print';
 
 export const WIDTH = 72;
 
@@ -111,7 +111,7 @@ export function reviewText(c: Comparison, ctx: SeriesContext): string {
   const first = firstChange(c);
   const verdict = seriesVerdict(c);
   out.push('', verdict === 'broke' ? `Result: a ${ctx.kind === 'patch' ? 'patch' : 'commit'} breaks a property that passed before it.`
-    : verdict === 'unjudged' ? 'Result: something could not be judged (above); no verdict.'
+    : verdict === 'unjudged' ? `Result: ${goneLine(c, ctx.kind) ?? 'something could not be judged (above)'}; no verdict.`
       : first ? `Result: no break; first change at ${c.results[first.to].state.label}.` : 'Result: no verdict changed.');
   return wrap(out.join('\n'));
 }

@@ -43,6 +43,13 @@ function fileAt(tree: string, commit: string): { file: string; text: Buffer } | 
   return undefined;
 }
 
+/** What a commit did to the guest_memfd file its first parent had: renamed it (to what) or removed it. */
+function goneAt(tree: string, commit: string, file: string): string {
+  const status = gitOk(['diff', '--name-status', '-M', `${commit}^1`, commit], { cwd: tree });
+  const to = status.split('\n').map((l) => l.split('\t')).find((f) => f[0].startsWith('R') && f[1] === file)?.[2];
+  return to ? `renames ${file} to ${to}` : `removes ${file}`;
+}
+
 /** A commit's first parent, or undefined for a root commit. */
 function firstParentOf(tree: string, commit: string): string | undefined {
   const r = git(['rev-parse', '--verify', '--quiet', `${commit}^1`], { cwd: tree });
@@ -67,16 +74,18 @@ export function rangeStates(tree: string, range: string, snapshots: Snapshots): 
     // with --first-parent, git compares each commit (a merge too) with its first parent only
     const commits = list('--', ...GMEM_FILES);
     const base = firstParentOf(tree, list()[0]);
-    const stateAt = (commit: string, label: string): State => {
+    const stateAt = (commit: string, label: string, before?: string): State => {
       const f = fileAt(tree, commit);
-      return { label, commit, ...(f ? { file: f.file, dir: snapshots.add(f.file, f.text) } : {}) };
+      const gone = !f && before ? { gone: goneAt(tree, commit, before) } : {};
+      return { label, commit, ...(f ? { file: f.file, dir: snapshots.add(f.file, f.text) } : gone) };
     };
     const subject = (c: string) => gitOk(['log', '-1', '--format=%s', c], { cwd: tree }).trim();
     // A off B's first-parent line: the line's own base is what its oldest commit changed
     const first = base === undefined ? { label: `no commit (the first-parent line of ${m[2]} starts at a root commit)` }
       : base === a ? stateAt(a, `${a.slice(0, 12)} (${m[1]}) ${subject(a)}`)
         : stateAt(base, `${base.slice(0, 12)} (where ${m[2]}'s first-parent line leaves ${m[1]}..${m[2]}) ${subject(base)}`);
-    const states = [first, ...commits.map((c) => stateAt(c, `${c.slice(0, 12)} ${subject(c)}`))];
+    const states: State[] = [first];
+    for (const c of commits) states.push(stateAt(c, `${c.slice(0, 12)} ${subject(c)}`, states[states.length - 1].file));
     return { states, commitsInRange: Number(all) };
   } catch (e) {
     if (e instanceof GitError) throw new RevError(e.message);

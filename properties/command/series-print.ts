@@ -10,7 +10,7 @@ import { Outcome } from '../engine/execute';
 import { caseKey } from '../case';
 import { caseRecord } from '../reports/record';
 import type { Verdict } from '../engine/engine';
-import { Comparison, PropertyChange, StateResult, Step, firstBreak, firstChange } from './compare';
+import { Comparison, PropertyChange, StateResult, Step, fileGone, firstBreak, firstChange } from './compare';
 import type { SeriesDetail } from './output-schema';
 import { Patch, Skipped, patchName } from './patches';
 
@@ -97,6 +97,15 @@ function patchNotes(ctx: SeriesContext): string[] {
   ];
 }
 
+/** The patch or commit that took the file away, in a sentence: what follows it is not judged. */
+export function goneLine(c: Comparison, kind: SeriesContext['kind']): string | undefined {
+  const r = fileGone(c);
+  if (!r) return undefined;
+  const patch = r.state.patch, label = r.state.label;
+  const name = kind === 'patch' ? `patch ${/^\d+\/\d+ /.test(label) ? label.replace(/^(\d+\/\d+) (.*)$/, '$1 "$2"') : `"${patch?.subject ?? label}"`}` : `commit ${label}`;
+  return `${name} ${r.state.gone}: the states after it have no file to judge`;
+}
+
 /** One step: each property it changed, with the counterexample of a break, and the rest in a line. */
 function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
   const before = c.results[s.from], after = c.results[s.to];
@@ -104,9 +113,10 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
   const from = p && (p.subject !== path.basename(p.file) || p.message) ? ` (${path.basename(p.file)}${p.message ? `, message ${p.message}` : ''})` : '';
   const out = [`${after.state.label}${from}:`];
   if (after.missing?.kind === 'broken') out.push(`  cannot be judged:\n${indent(after.missing.why)}`);
+  if (after.state.gone) out.push(`  ${after.state.gone}: no file to judge after it`);
   // a case that breaks several properties (a hang breaks them all) is shown once
   const shown = new Map<string, PropertyId>();
-  for (const x of s.changes.filter((y) => y.change !== 'unchanged')) {
+  for (const x of s.changes.filter((y) => y.change !== 'unchanged' && !(y.change === 'removed' && after.state.gone))) {
     if (x.change === 'unjudged') {
       if (after.missing?.kind !== 'broken' && before.missing?.kind !== 'broken') out.push(`  ${x.property}: not judged (${(after.properties.get(x.property)!.why ?? before.properties.get(x.property)!.why) ?? ''})`);
       continue;
@@ -145,6 +155,8 @@ export function seriesText(c: Comparison, ctx: SeriesContext): string {
   const first = firstChange(c);
   const of = ctx.kind === 'patch' ? 'patch' : 'commit';
   const changed = (s: Step) => s.changes.filter((x) => x.change === 'fixed' || x.change === 'broke').map((x) => `${x.change} ${x.property}`).join(', ');
+  const gone = goneLine(c, ctx.kind);
+  if (gone) out.push('', gone);
   if (first) out.push('', `first ${of} whose verdict changed: ${c.results[first.to].state.label} (${changed(first)})`);
   else out.push('', `no ${of} changed a verdict`);
   const broke = firstBreak(c);
