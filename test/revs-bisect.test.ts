@@ -190,6 +190,11 @@ withGit('a bisect step that cannot judge its commit is 125, never 0; one that is
     fs.writeFileSync(path.join(scratch, 'virt', 'kvm', 'guest_memfd.c'), 'int kvm_gmem_bind(void);\n');
     expect(step(scratch)).toMatchObject({ code: BISECT.skip, out: expect.stringMatching(/^bisect: skip \(exit 125\): the harness cannot take this commit's file: .*guest_memfd\.c: no definition of/) });
     expect(step(path.join(scratch, 'no-such-tree'))).toMatchObject({ code: BISECT.abort });
+    // --json: stdout is the step's object in every case (a skip, an abort), its line on stderr
+    const json = (r: { code: number | null; out: string; err: string }) => ({ code: r.code, object: JSON.parse(r.out), err: r.err });
+    expect(json(step(scratch, '--json'))).toMatchObject({ code: BISECT.skip, object: { mode: 'bisect', exitCode: BISECT.skip, verdicts: [] }, err: expect.stringMatching(/^bisect: skip \(exit 125\): the harness cannot take/m) });
+    expect(json(step(path.join(scratch, 'no-such-tree'), '--json'))).toMatchObject({ code: BISECT.abort, object: { exitCode: BISECT.abort, why: expect.stringMatching(/does not exist/) } });
+    expect(json(step(path.join(FIX, 'linux-2026'), '--runs', 'many', '--json'))).toMatchObject({ code: BISECT.abort, object: { exitCode: BISECT.abort, seed: null }, err: expect.stringMatching(/bisect: abort \(exit 128\)/) });
     expect(step(path.join(FIX, 'linux-2026'), '--runs', 'many')).toMatchObject({ code: BISECT.abort, err: expect.stringMatching(/--runs needs an integer[\s\S]*bisect: abort \(exit 128\)/) });
     expect(step(path.join(FIX, 'linux-2026'))).toMatchObject({ code: BISECT.good, out: expect.stringMatching(/^bisect: good \(exit 0\): every property named passes$/m) });
     // an advisory property named is bisected as asked (a failure is bad, though never a mismatch), and one no commit can judge skips

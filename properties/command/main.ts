@@ -274,7 +274,7 @@ const verdictJson = (v: Checked, replay: string | undefined): CheckOutput['verdi
 });
 
 /** --json of a check (or, with its exit codes, of a bisect step). */
-function printJson(args: Args, mode: { mode: 'check'; exitCode: CheckOutput['exitCode'] } | { mode: 'bisect'; exitCode: BisectOutput['exitCode'] },
+function printJson(args: Args, mode: { mode: 'check'; exitCode: CheckOutput['exitCode'] } | { mode: 'bisect'; exitCode: BisectOutput['exitCode']; why: string },
   broken: Broken, verdicts: readonly Checked[], ran: readonly RanVariant[], warnings: readonly PortWarning[], target: (v: Checked) => ReplayTarget): void {
   const out: CheckOutput | BisectOutput = {
     ...mode, seed: args.seed, numRuns: args.numRuns, broken: [...broken], variants: [...ran], warnings: [...warnings],
@@ -368,8 +368,13 @@ const seriesHow = (named: string | undefined) => ({ save: named !== undefined, k
 /** --bisect: the checked-out tree judged, the result in git bisect run's exit codes (bisect.ts). */
 function bisectStep(args: Args, named: string | undefined): number {
   const tree = userPath(args.fromKernel[0]);
+  // with --json, stdout is the step's object whatever the answer, and its line goes to stderr
   const answer = (r: BisectResult) => {
-    say(bisectLine(r));
+    if (!args.json) say(bisectLine(r));
+    else {
+      printJson(args, { mode: 'bisect', exitCode: r.code, why: r.why }, [{ file: tree, message: r.why }], [], [], [], replayTargets([]));
+      warn(bisectLine(r));
+    }
     return r.code;
   };
   const early = bisectPrecheck(tree);
@@ -385,7 +390,10 @@ function bisectStep(args: Args, named: string | undefined): number {
     // a report not saved is the harness failing (a full folder): it would fail at every commit
     const notSaved = withSaveErrors([], verdicts);
     const r = notSaved.length ? { code: BISECT.abort, why: 'a report could not be saved (above)' } : bisectVerdict(verdicts);
-    if (args.json) printJson(args, { mode: 'bisect', exitCode: r.code }, notSaved, verdicts, [ranOf(loaded)], [], replayTargets([loaded]));
+    if (args.json) {
+      printJson(args, { mode: 'bisect', exitCode: r.code, why: r.why }, notSaved, verdicts, [ranOf(loaded)], [], replayTargets([loaded]));
+      warn(bisectLine(r));
+    }
     else {
       printText(args, exitCode(notSaved, verdicts), notSaved, verdicts, [ranOf(loaded)], replayTargets([loaded]));
       if (!named && verdicts.some((v) => v.actual === 'fail')) say('(no report written: a bisect step writes none unless --reports-dir names a folder)');
@@ -714,7 +722,12 @@ export function main(argv: string[], to: Sink = STDIO): number {
     warn(e instanceof UsageError ? `${e.message}\n${HELP.split('\n').find((l) => l.startsWith('usage: '))}\n(npm run check -- --help lists every option)` : (e as Error).message);
     // under git bisect run, 2 would mark the commit bad: a command line that is wrong at every commit aborts the bisect
     if (argv.includes('--bisect')) {
-      warn(bisectLine({ code: BISECT.abort, why: 'the command itself failed (above), as it would at every commit' }));
+      const abort = { code: BISECT.abort, why: 'the command itself failed (above), as it would at every commit' } as const;
+      if (argv.includes('--json')) {
+        const out: BisectOutput = { mode: 'bisect', exitCode: abort.code, why: abort.why, seed: null, numRuns: null, broken: [{ file: '-', message: (e as Error).message }], variants: [], warnings: [], verdicts: [] };
+        say(JSON.stringify(out, null, 2));
+      }
+      warn(bisectLine(abort));
       return BISECT.abort;
     }
     return EXIT.broken;

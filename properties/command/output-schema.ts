@@ -77,7 +77,10 @@ export const CheckOutput = z.object({ mode: z.literal('check'), exitCode: ExitCo
 export const BisectOutput = z.object({
   mode: z.literal('bisect'),
   exitCode: z.union([z.literal(0), z.literal(1), z.literal(125), z.literal(128)]).describe('git bisect run\'s: 0 good, 1 bad, 125 skip this commit, 128 abort.'),
+  why: z.string().describe('Why the step answers so, as its "bisect: ..." line on stderr says; a skip or an abort before any verdict names its cause in broken too.'),
   ...Judged,
+  seed: Int.nullable().describe('null when the command line could not be read (an abort).'),
+  numRuns: Int.nullable().describe('null when the command line could not be read (an abort).'),
 }).strict().describe('npm run check -- --from-kernel TREE --bisect --json: the checked-out tree judged, for git bisect run.');
 
 const SeriesKind = z.enum(['patch', 'rev']).describe('patch: --patch, the tree and its file after each patch; rev: --rev A..B, each commit that touches the file.');
