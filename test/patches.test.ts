@@ -117,6 +117,20 @@ describe('--from-kernel TREE --patch', () => {
     }
   }, 60000);
 
+  withGit('a patch that moves the file to another era and fails only on the new era\'s cases is not called BROKE: the state before cannot run them (exit 2, said)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'era-patch-'));
+    const F = 'virt/kvm/guest_memfd.c';
+    const diff = `--- a/${F}\n+++ b/${F}\n@@ -66,4 +66,5 @@\n \t\t\t.slot = slot,\n \t\t\t.may_block = true,\n+\t\t\t.attr_filter = KVM_FILTER_SHARED,\n \t\t};\n \n`;
+    try {
+      fs.writeFileSync(path.join(dir, 'attr.diff'), diff);
+      const r = checkHere(['--from-kernel', path.join(FIX, 'linux-6.8'), '--patch', path.join(dir, 'attr.diff'), '--runs', '300', '--seed', '1', '--property', 'no-stale-mapping', '--json']);
+      expect(r.code).toBe(2);
+      expect(changes(r.out, 0)['no-stale-mapping']).toMatchObject({ before: 'pass', after: 'fail', change: 'unjudged', counts: false, note: expect.stringMatching(/^it fails only on cases the state before cannot run \(.*TDX VM.*\), so whether this step broke it is not known$/) });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
+
   withGit('an off-by-one on the 2026 body breaks no-stale-mapping: exit 1, its counterexample passes before; no report unless a folder is named', () => {
     const harnessReports = snapshot(path.join(ROOT, 'shrink-reports'));
     const r = checkHere(['--from-kernel', LINUX_2026, '--patch', OFF_BY_ONE, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap', '--json'], { REPORTS_DIR: '' });

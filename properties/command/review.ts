@@ -89,7 +89,7 @@ function stepLines(c: Comparison, s: Step, ctx: SeriesContext): string[] {
     out.push(`  advisory ${x.property} now fails on a case that passed before: ${x.counterexample!.violations[0] ?? ''} (${describeCase(x.counterexample!.outcome)})`);
   }
   for (const x of listed('added')) out.push(`  new file: ${x.property} ${verdictWord(x.after)}`);
-  for (const x of listed('unjudged')) if (after.missing?.kind !== 'broken') out.push(`  not judged: ${x.property}`);
+  for (const x of listed('unjudged')) if (after.missing?.kind !== 'broken') out.push(`  not judged: ${x.property}${x.note ? ` (${x.note})` : ''}`);
   const same = listed('unchanged');
   if (same.length) out.push(`  unchanged: ${same.map((x) => `${x.property} (${verdictWord(x.after)})`).join(', ')}`);
   return out;

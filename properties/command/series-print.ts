@@ -117,6 +117,10 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
   // a case that breaks several properties (a hang breaks them all) is shown once
   const shown = new Map<string, PropertyId>();
   for (const x of s.changes.filter((y) => y.change !== 'unchanged' && !(y.change === 'removed' && after.state.gone))) {
+    if (x.change === 'unjudged' && x.note && x.counterexample) {
+      out.push(`  ${x.property}: FAIL, not judged against the state before: ${x.note}`, ...x.counterexample.violations.map((v) => `    - ${v}`), indent(formatOutcome(x.counterexample.outcome)));
+      continue;
+    }
     if (x.change === 'unjudged') {
       if (after.missing?.kind !== 'broken' && before.missing?.kind !== 'broken') out.push(`  ${x.property}: not judged (${(after.properties.get(x.property)!.why ?? before.properties.get(x.property)!.why) ?? ''})`);
       continue;
