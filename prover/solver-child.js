@@ -99,6 +99,9 @@ async function main() {
   };
 
   reply({ ready: true });
+  // the parent gone (its end of the pipe closed) ends this process at once, even mid-check:
+  // the loop below sees the end only once z3 answers, which may be never
+  process.stdin.on('end', () => process.exit(0));
   const lines = readline.createInterface({ input: process.stdin });
   for await (const line of lines) {
     if (!line.trim()) continue;

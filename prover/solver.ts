@@ -7,6 +7,7 @@
 
 import { ChildProcess, spawn } from 'child_process';
 import { createHash } from 'crypto';
+import { existsSync } from 'fs';
 import path from 'path';
 import readline from 'readline';
 
@@ -33,6 +34,9 @@ export interface SolverOptions {
 }
 
 export const DEFAULT_RLIMIT = 40_000_000;
+
+/** util-linux's setpriv, if the machine has it. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => existsSync(f));
 
 /** The child's values: decimal strings by name. */
 export function parseValues(values: Record<string, string>): Map<string, bigint> {
@@ -63,7 +67,10 @@ export class Solver {
   constructor(private readonly opts: SolverOptions = {}) {}
 
   private start(): Promise<void> {
-    const child = spawn(process.execPath, [path.join(__dirname, 'solver-child.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = [process.execPath, path.join(__dirname, 'solver-child.js')];
+    // setpriv's PR_SET_PDEATHSIG kills the child when this process dies, even by SIGKILL (as properties/isolation/supervisor.js starts its children)
+    const [cmd, ...args] = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...argv] : argv;
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     let err = '';
     child.stderr!.on('data', (d) => { err += d; });

@@ -277,6 +277,11 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   const solver = new Solver({ rlimit: args.rlimit });
   const rows: ProveRow[] = [];
   const broken: ProveOutput['broken'] = [];
+  const stopOnSignal = onInterrupt((sig) => {
+    // the solver's process ends with this one; what was judged is still worth seeing
+    solver.close();
+    if (!args.json && rows.length) out(`\ninterrupted (${sig}): the verdicts of the variants done so far\n${proveTable(rows, args.properties ?? [...PROVER_PROPERTIES])}\n`);
+  });
   try {
     for (const target of targets) {
       const { file } = target;
@@ -315,6 +320,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
       if (!args.json) err(`${proof.variant}: ${proof.shapes} shapes, ${proof.paths} paths, ${proof.queries} queries (${proof.cached} cached), ${(proof.ms / 1000).toFixed(1)} s (${(proof.cpuMs / 1000).toFixed(1)} s of CPU)\n`);
     }
   } finally {
+    stopOnSignal();
     solver.close();
   }
   refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
@@ -355,6 +361,21 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n'
     : judgedNothing && !broken.length && !bugs.length ? '\n\nnothing was judged for the variants and properties asked for: a run that judges nothing is not a pass\n' : '\n\nbroken (see above)\n');
   return code;
+}
+
+/**
+ * Runs `then` on SIGINT or SIGTERM, then ends the process by the same signal (its default
+ * action, so a shell sees the usual status); returns what removes the handlers.
+ */
+function onInterrupt(then: (sig: NodeJS.Signals) => void): () => void {
+  const on = (sig: NodeJS.Signals) => {
+    off();
+    try { then(sig); } finally { process.kill(process.pid, sig); }
+  };
+  const off = () => { process.off('SIGINT', on); process.off('SIGTERM', on); };
+  process.once('SIGINT', on);
+  process.once('SIGTERM', on);
+  return off;
 }
 
 /** --self-test: the differential test at its full size; a difference is a prover bug (exit 2). */
