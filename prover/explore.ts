@@ -137,6 +137,8 @@ export interface ExploreEvents {
   onPath(run: Run): Promise<void>;
   /** A flip the solver could not decide: the paths beyond it are unexplored. */
   onUnknown(reason: string): void;
+  /** The prover disagreeing with itself (a run off the path its formulas chose, with nothing to excuse it): unknown, and a prover bug. */
+  onBug(reason: string): void;
   /** Stop early: every property is settled. */
   done(): boolean;
 }
@@ -162,7 +164,7 @@ export async function explore(variant: Variant, h: Harness, shape: Shape, solver
     if (first.status === 'unknown') ev.onUnknown(`the shape's input rules: ${first.reason}`);
     return false;
   }
-  const stack: Array<{ a: Assignment; bound: number; expect?: readonly Branch[] }> = [{ a: first.values, bound: 0 }];
+  const stack: Array<{ a: Assignment; bound: number; expect?: readonly Branch[]; through?: readonly string[] }> = [{ a: first.values, bound: 0 }];
   let paths = 0;
   /** The place one path decided most often: a loop's condition, if a loop multiplies the paths. */
   let busiest = { where: '', n: 0 };
@@ -171,13 +173,17 @@ export async function explore(variant: Variant, h: Harness, shape: Shape, solver
       ev.onUnknown(`cut: the shape passed ${limits.paths} paths (a loop whose trip count the bound does not limit?), one of them deciding ${busiest.n} times at ${busiest.where}`);
       break;
     }
-    const { a, bound, expect } = stack.pop()!;
+    const { a, bound, expect, through } = stack.pop()!;
     const run = runOnce(variant, h, shape, a, limits);
     const here = mostFrequent(run.branches.map((b) => b.where));
     if (here.n > busiest.n) busiest = here;
     if (expect && !expect.every((b, i) => run.branches[i]?.smt === b.smt && run.branches[i]?.taken === b.taken)) {
       if (process.env.PROVER_DEBUG) process.stderr.write(`diverged: ${JSON.stringify([...a].map(([k, x]) => `${k}=${x}`))}\n${JSON.stringify(expect.slice(0, 3))}\n${JSON.stringify(run.branches.slice(0, 3))}\n`);
-      ev.onUnknown(`a run left the path the solver chose for it (at decision ${expect.findIndex((b, i) => run.branches[i]?.smt !== b.smt || run.branches[i]?.taken !== b.taken)}): a prover bug`);
+      const at = expect.findIndex((b, i) => run.branches[i]?.smt !== b.smt || run.branches[i]?.taken !== b.taken);
+      // an over-approximated operation's formula admits values its concrete result does not: a model may lead elsewhere
+      const approx = [...new Set([...(through ?? []), ...run.abstractions])];
+      if (approx.length) ev.onUnknown(`a run left the path the solver chose for it (at decision ${at}) after an over-approximation (${approx.join('; ')}): the paths beyond it are unexplored`);
+      else ev.onBug(`a run left the path the solver chose for it (at decision ${at}): a prover bug`);
       continue;
     }
     await ev.onPath(run);
@@ -185,7 +191,7 @@ export async function explore(variant: Variant, h: Harness, shape: Shape, solver
     for (let j = run.branches.length - 1; j >= bound && !ev.done(); j--) {
       const flip = run.branches[j];
       const ans: Answer = await solver.check(pathQuery(run, j, [flipped(flip)]));
-      if (ans.status === 'sat') stack.push({ a: ans.values, bound: j + 1, expect: [...run.branches.slice(0, j), { ...flip, taken: !flip.taken }] });
+      if (ans.status === 'sat') stack.push({ a: ans.values, bound: j + 1, expect: [...run.branches.slice(0, j), { ...flip, taken: !flip.taken }], through: run.abstractions });
       else if (ans.status === 'unknown') ev.onUnknown(`deciding "${flip.where}" the other way: ${ans.reason}`);
     }
   }

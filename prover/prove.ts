@@ -55,6 +55,8 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
   const settled = new Map<PropertyId, PropertyProof>();
   /** Why each open property cannot be proved, once something was left undecided. */
   const doubts = new Map<PropertyId, string>();
+  /** The doubts that are the prover's own fault. */
+  const bugs = new Set<PropertyId>();
   const queriesBefore = opts.solver.queries, cachedBefore = opts.solver.cached;
   let paths = 0;
   for (const id of ids) {
@@ -104,12 +106,13 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
       }
     };
 
-    await explore(variant, harness, shape, opts.solver, { onPath, onUnknown: doubt, done: () => open().length === 0 }, opts.limits);
+    const onBug = (why: string) => { for (const id of judgedHere()) if (!doubts.has(id)) bugs.add(id); doubt(why); };
+    await explore(variant, harness, shape, opts.solver, { onPath, onUnknown: doubt, onBug, done: () => open().length === 0 }, opts.limits);
     opts.onShape?.(shape, performance.now() - ts);
   }
   const ms = performance.now() - t0;
   const results = ids.map((id): PropertyProof => settled.get(id) ?? (doubts.has(id)
-    ? { property: id, status: 'unknown', reason: doubts.get(id)!, ms }
+    ? { property: id, status: 'unknown', reason: doubts.get(id)!, ms, ...(bugs.has(id) ? { proverBug: true } : {}) }
     : { property: id, status: 'proved', ms }));
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000 + opts.solver.cpuMs - solverCpu0;

@@ -141,6 +141,16 @@ export class Solver {
     });
   }
 
+  /**
+   * Starts afresh for what is asked next: a new process, and only the unsat answers kept. A model
+   * z3 gives depends on what it was asked before, and which model leads where can decide a
+   * verdict (a path through an over-approximation), so a variant's must not depend on the others'.
+   */
+  forget(): void {
+    this.close();
+    for (const [k, a] of this.cache) if (a.status === 'sat') this.cache.delete(k);
+  }
+
   close(): void {
     const c = this.child;
     this.child = undefined;

@@ -20,6 +20,8 @@ export interface PropertyProof {
   readonly assignment?: Assignment;
   /** Over-approximations the counterexample's path went through (it may not be real). */
   readonly abstractions?: readonly string[];
+  /** Unknown because the prover disagreed with itself: a prover bug (the command's exit 2). */
+  readonly proverBug?: boolean;
   /** When the verdict was settled, from the start of the variant's proof. */
   readonly ms: number;
 }

@@ -14,7 +14,7 @@ import { property, violations } from '../properties/properties';
 import { loadVariantFile } from '../properties/registry';
 import fs from 'fs';
 import path from 'path';
-import { parseProveArgs, proveMain, replayCounterexample } from '../properties/command/prove';
+import { parseProveArgs, proveMain, proveTable, replayCounterexample, verdictMatches } from '../properties/command/prove';
 import { diskFullFor } from './helpers';
 import { ROOT, checkHere, scratchFolders } from './command-helpers';
 
@@ -349,3 +349,9 @@ test('a C file or tree without a kvm_gmem_bind() is not judged on bind-within-fi
   expect(await reason(path.join(__dirname, 'fixtures', 'linux-2026'), true)).toEqual([['not-judged', 'not judged: guest_memfd.c has no kvm_gmem_bind()']]);
   expect(await reason(path.join(ROOT, 'variants', 'c', 'upstream.c'))).toEqual([['not-judged', expect.stringMatching(/^not judged: prover\/c translates the invalidation's functions, not kvm_gmem_bind\(\)/)]]);
 }, 120_000);
+
+test('an unknown that is the prover disagreeing with itself is a prover bug: never a matching verdict, shown as such', () => {
+  const p = { property: 'no-stale-mapping' as const, status: 'unknown' as const, reason: 'a run left the path the solver chose for it (at decision 5): a prover bug', proverBug: true, ms: 0 };
+  expect(verdictMatches(p, 'report')).toBe(false);
+  expect(proveTable([{ proof: { variant: 'v', file: 'v.ts', bound: '', shapes: 1, paths: 1, queries: 1, cached: 0, ms: 0, cpuMs: 0, results: [p] }, expect: { 'no-stale-mapping': 'pass' } as never, replays: [] }], ['no-stale-mapping'])).toMatch(/!PROVER-BUG/);
+});

@@ -186,7 +186,7 @@ export interface ProveRow {
 
 /** The verdict in one word: a counterexample counts only once the engine confirmed it. */
 const word = (p: PropertyProof, rep?: Replayed) =>
-  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? 'unknown' : p.status === 'not-judged' ? 'not judged' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
+  p.status === 'proved' ? 'proved' : p.status === 'unknown' ? (p.proverBug ? 'PROVER-BUG' : 'unknown') : p.status === 'not-judged' ? 'not judged' : rep?.outcome === 'confirmed' ? 'cex' : rep?.outcome === 'spurious' ? 'unknown' : 'PROVER-BUG';
 
 /**
  * Whether a verdict is the expected one: a property the variant must pass is proved, one it must
@@ -284,6 +284,8 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   });
   try {
     for (const target of targets) {
+      // each variant meets the solver as if it were proved alone: its verdicts do not depend on the others in the run
+      solver.forget();
       const { file } = target;
       const isC = target.tree || file.endsWith('.c');
       const opts = { solver, bound: args.bound, ...(args.properties ? { properties: args.properties } : {}) };
@@ -325,7 +327,7 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   }
   refreshIndexes(rows.flatMap((r) => r.replays.flatMap((x) => (x.written ? [x.written] : []))), rows.map((r) => r.proof.variant), err);
   const ids = args.properties ?? [...PROVER_PROPERTIES];
-  const bugs = rows.flatMap((r) => r.replays.filter((x) => x.outcome === 'bug').map((x) => ({ r, x })));
+  const bugs = rows.flatMap((r) => [...r.replays.filter((x) => x.outcome === 'bug'), ...r.proof.results.filter((p) => p.proverBug)]);
   // a run that proved nothing is no pass, whatever stopped it: broken files, or only not-judged verdicts (as the check says)
   const judgedNothing = rows.every((r) => r.proof.results.every((p) => p.status === 'not-judged'));
   const code: 0 | 1 | 2 = broken.length || bugs.length || judgedNothing ? 2 : rows.every(rowMatches) ? 0 : 1;
@@ -344,7 +346,8 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
   for (const r of rows) {
     for (const p of r.proof.results) {
       const rep = r.replays.find((x) => x.property === p.property);
-      if (p.status === 'unknown') out(`\n${r.proof.variant} ${p.property}: unknown: ${p.reason}`);
+      if (p.status === 'unknown' && !p.proverBug) out(`\n${r.proof.variant} ${p.property}: unknown: ${p.reason}`);
+      if (p.proverBug) out(`\nPROVER BUG: ${r.proof.variant} ${p.property}: unknown: ${p.reason}. The symbolic run and the concrete run of the same input disagree: a fault of the prover, not of the variant, and this property is not judged; report it with the variant file (PROVER_DEBUG=1 prints the run that diverged), and let npm run check judge the property meanwhile`);
       // proved is only as wide as the bound: a saved counterexample of the same file lies outside it
       const outside = p.status === 'proved' ? r.reported?.find((s) => s.record.property === p.property) : undefined;
       if (outside) out(`\n${r.proof.variant} ${p.property}: proved within the bound, yet its saved report ${path.relative(process.cwd(), outside.file)} fails it on a case outside the bound (npm run check -- --report replays it)`);
@@ -359,7 +362,8 @@ export async function proveMain(argv: readonly string[], out: (s: string) => voi
     }
   }
   out(code === 0 ? '\n\nevery verdict is the expected one\n' : code === 1 ? '\n\nsome verdicts are not the expected ones (marked !), or unknown\n'
-    : judgedNothing && !broken.length && !bugs.length ? '\n\nnothing was judged for the variants and properties asked for: a run that judges nothing is not a pass\n' : '\n\nbroken (see above)\n');
+    : judgedNothing && !broken.length && !bugs.length ? '\n\nnothing was judged for the variants and properties asked for: a run that judges nothing is not a pass\n'
+    : broken.length ? '\n\nbroken (see above)\n' : '\n\na prover bug (see above)\n');
   return code;
 }
 
