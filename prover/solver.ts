@@ -7,7 +7,7 @@
 
 import { ChildProcess, spawn } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import readline from 'readline';
 
@@ -31,9 +31,22 @@ export interface SolverOptions {
   readonly rlimit?: number;
   /** Wall-clock guard per query, for a child that hangs outright. */
   readonly guardMs?: number;
+  /** CPU the child may use on one query (where /proc tells): z3's rlimit does not bound its integer search on every query. */
+  readonly cpuLimitMs?: number;
 }
 
 export const DEFAULT_RLIMIT = 40_000_000;
+export const DEFAULT_CPU_LIMIT_MS = 60_000;
+
+/** The CPU a process has used, in ms, from /proc (undefined where there is none). */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 /** util-linux's setpriv, if the machine has it. */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => existsSync(f));
@@ -122,15 +135,28 @@ export class Solver {
     const id = this.next++;
     const child = this.child!;
     const guardMs = this.opts.guardMs ?? 600_000;
+    const cpuLimitMs = this.opts.cpuLimitMs ?? DEFAULT_CPU_LIMIT_MS;
+    const cpu0 = cpuMsOf(child.pid);
     return new Promise<Answer>((resolve) => {
-      const timer = setTimeout(() => {
+      const stop = (reason: string) => {
+        clearTimeout(timer);
+        clearInterval(watch);
         this.waiting.delete(id);
-        resolve({ status: 'unknown', reason: `the solver did not answer within ${guardMs / 1000} s (stopped)` });
+        resolve({ status: 'unknown', reason });
+        // the next query starts another process, not one this kill has yet to end
+        if (this.child === child) this.child = undefined, this.ready = undefined;
         child.kill('SIGKILL');
-      }, guardMs);
+      };
+      const timer = setTimeout(() => stop(`the solver did not answer within ${guardMs / 1000} s (stopped)`), guardMs);
+      // z3 can spend minutes within its rlimit on some integer queries (32-bit casts' mod 2^32): CPU, not load, bounds them
+      const watch = setInterval(() => {
+        const used = cpu0 === undefined ? undefined : cpuMsOf(child.pid);
+        if (used !== undefined && used - cpu0! > cpuLimitMs) stop(`solver limit reached (${cpuLimitMs / 1000} s of the solver's CPU on one query, before z3's rlimit ${this.opts.rlimit ?? DEFAULT_RLIMIT})`);
+      }, Math.min(1000, cpuLimitMs / 4));
       const t0 = performance.now();
       this.waiting.set(id, (a) => {
         clearTimeout(timer);
+        clearInterval(watch);
         if (process.env.PROVER_SLOW && performance.now() - t0 > Number(process.env.PROVER_SLOW)) {
           const text = `${q.levels.join('')}${q.goal}`;
           process.stderr.write(`slow query ${Math.round(performance.now() - t0)} ms ${a.status}: ${text.length} chars\n${process.env.PROVER_SMT ? `${text}\n` : ''}`);
