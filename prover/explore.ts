@@ -192,7 +192,11 @@ export async function explore(variant: Variant, h: Harness, shape: Shape, solver
       const flip = run.branches[j];
       const ans: Answer = await solver.check(pathQuery(run, j, [flipped(flip)]));
       if (ans.status === 'sat') stack.push({ a: ans.values, bound: j + 1, expect: [...run.branches.slice(0, j), { ...flip, taken: !flip.taken }], through: run.abstractions });
-      else if (ans.status === 'unknown') ev.onUnknown(`deciding "${flip.where}" the other way: ${ans.reason}`);
+      else if (ans.status === 'unknown') {
+        ev.onUnknown(`deciding "${flip.where}" the other way: ${ans.reason}`);
+        // the shape is unknown already, and each further query as hard costs the limit again
+        return true;
+      }
     }
   }
   return true;

@@ -73,6 +73,8 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
     if (!judgedHere().length) continue;
     const ts = performance.now();
     // what a shape leaves undecided casts doubt on its own properties only
+    /** A query of this shape the solver gave up on: the rest of the shape is not explored. */
+    let gaveUp = false;
     const doubt = (why: string) => { for (const id of judgedHere()) if (!doubts.has(id)) doubts.set(id, `${why} (in ${shapeWords(shape)})`); };
     const onPath = async (run: Run) => {
       paths++;
@@ -90,6 +92,7 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
         if (ans.status === 'unsat') break;
         if (ans.status === 'unknown') {
           for (const { id } of asked) if (!doubts.has(id)) doubts.set(id, `the solver gave up on a path (${ans.reason}) (in ${shapeWords(shape)})`);
+          gaveUp = true;
           break;
         }
         const violated = asked.filter((_, i) => ans.flags.get(flags[i]) === true);
@@ -107,7 +110,7 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
     };
 
     const onBug = (why: string) => { for (const id of judgedHere()) if (!doubts.has(id)) bugs.add(id); doubt(why); };
-    await explore(variant, harness, shape, opts.solver, { onPath, onUnknown: doubt, onBug, done: () => open().length === 0 }, opts.limits);
+    await explore(variant, harness, shape, opts.solver, { onPath, onUnknown: doubt, onBug, done: () => gaveUp || open().length === 0 }, opts.limits);
     opts.onShape?.(shape, performance.now() - ts);
   }
   const ms = performance.now() - t0;

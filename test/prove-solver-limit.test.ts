@@ -3,7 +3,9 @@
 
 import fs from 'fs';
 import path from 'path';
-import { Query, Solver } from '../prover/solver';
+import { proveVariant } from '../prover/prove';
+import { SMALL_BOUND } from '../prover/shapes';
+import { Answer, Query, Solver } from '../prover/solver';
 
 const query = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'prover', 'u32-casts-query.json'), 'utf8')) as Query;
 
@@ -15,6 +17,27 @@ const query = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'prove
     expect(a).toEqual({ status: 'unknown', reason: expect.stringMatching(/solver limit reached \(3 s of the solver's CPU on one query/) });
     expect(Date.now() - t0).toBeLessThan(30_000);
     expect((await solver.check({ levels: [], goal: '(declare-fun x () Int)(assert (> x 1))', names: ['x'] })).status).toBe('sat');
+  } finally {
+    solver.close();
+  }
+}, 60_000);
+
+/** A solver that gives up on every query but a shape's first (whether its input rules admit anything). */
+class GivingUp extends Solver {
+  asked = 0;
+  override async check(q: Query): Promise<Answer> {
+    this.asked++;
+    return q.goal === '' ? super.check(q) : { status: 'unknown', reason: 'solver limit reached (test)' };
+  }
+}
+
+test('a query the solver gives up on ends its shape: the shape costs the limit once, and its properties are unknown', async () => {
+  const solver = new GivingUp();
+  try {
+    const r = await proveVariant(path.join(__dirname, '..', 'variants', 'upstream.ts'), { solver, bound: SMALL_BOUND, shapeFilter: (s) => s.op === 'punch', properties: ['no-stale-mapping'] });
+    expect(r.results.map((p) => [p.status, p.reason])).toEqual([['unknown', expect.stringMatching(/the solver gave up on a path \(solver limit reached \(test\)\)/)]]);
+    // a shape's rules, then its first path's query; before, every flip of that path was asked too
+    expect(solver.asked).toBe(2 * r.shapes);
   } finally {
     solver.close();
   }
