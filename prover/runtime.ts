@@ -501,9 +501,6 @@ export function switchOn(x: unknown, where: string): unknown {
 // two symbolic values are two objects, unequal whatever their values, so such a test would follow
 // one side only and could prove what fails. A symbolic value met there is unsupported.
 
-/** Methods that compare their first argument with a collection's keys or an array's elements by identity. */
-export const KEYED_METHODS: ReadonlySet<string> = new Set(['has', 'get', 'set', 'add', 'delete', 'includes', 'indexOf', 'lastIndexOf']);
-
 const byIdentity = (what: string, where: string) => new Unsupported(`a symbolic value compared by identity (${what}), which JavaScript does without an operator the prover can follow`, where);
 
 // (by their built-in tag, not instanceof: a variant may run in another realm than this runtime, as under jest)

@@ -10,7 +10,7 @@ import path from 'path';
 import ts from 'typescript';
 
 const RUNTIME = path.join(__dirname, 'runtime');
-/** runtime.ts's KEYED_METHODS (not imported: the transform loads without the runtime and its solver terms). */
+/** Methods that compare their first argument with a collection's keys or an array's elements by identity (runtime.ts member()). */
 const KEYED_METHODS = ['has', 'get', 'set', 'add', 'delete', 'includes', 'indexOf', 'lastIndexOf'];
 const RT = '__sym';
 const ROOT = path.resolve(__dirname, '..');
