@@ -91,6 +91,23 @@ export function closure(file: string, src: string, functions: readonly FunctionD
 }
 
 /**
+ * The file's text with each function and macro the harness takes replaced by its name, spacing
+ * folded: two versions of a file whose such texts differ differ outside what is judged (a caller
+ * of the functions, say). Throws as extractInvalidation() does on a file it cannot take.
+ */
+export function untaken(file: string): { text: string; taken: string[] } {
+  const src = fs.readFileSync(file, 'utf8');
+  const { functions, macros } = topLevel(src);
+  const items = closure(file, src, functions, macros, rootsOf(recogniseEra(file, functions, macros)));
+  let text = '', at = 0;
+  for (const it of items) {
+    text += `${src.slice(at, it.start)}<${it.name}>`;
+    at = it.end;
+  }
+  return { text: `${text}${src.slice(at)}`.replace(/\s+/g, ' '), taken: items.map((i) => i.name) };
+}
+
+/**
  * The regions a literal condition leaves out: a `#if 0` (or `#elif 0`) to its next `#elif`,
  * `#else` or `#endif`, and whatever follows a `#if 1` (or `#elif 1`) to its `#endif` (nested
  * conditionals counted). These are the conditions whose answer needs no configuration, so the

@@ -88,7 +88,9 @@ describe('--from-kernel TREE --patch', () => {
     const r = checkHere(['--from-kernel', LINUX_2023, '--patch', SERIES, ...FEW, '--property', 'no-stale-mapping,no-collateral-unmap']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/skipped \(no diff in it: a cover letter or a reply\): "KVM: guest_mem: alignment checks and an overflow fix" \(2023-gmem-series\.mbx, message 1\)/);
-    expect(r.out).toMatch(/^1\/2 KVM: guest_mem: Add alignment checks \(2023-gmem-series\.mbx, message 2\):\n {2}unchanged: no-stale-mapping \(FAIL\), no-collateral-unmap \(pass\)/m);
+    // 1/2 adds fallocate's alignment checks: lines no verdict covers, and said
+    expect(r.out).toMatch(/^1\/2 KVM: guest_mem: Add alignment checks \(2023-gmem-series\.mbx, message 2\):\n {2}it also changes virt\/kvm\/guest_mem\.c outside what the harness judges \(kvm_gmem_invalidate_begin, kvm_gmem_invalidate_end\): no verdict here covers those lines\n {2}unchanged: no-stale-mapping \(FAIL\), no-collateral-unmap \(pass\)/m);
+    expect(r.out).toMatch(/^2\/2 KVM: guest_mem: Prevent overflows in kvm_gmem_invalidate_begin\(\) \(2023-gmem-series\.mbx, message 3\):\n {2}fixed/m);
     expect(r.out).toMatch(/^2\/2 KVM: guest_mem: Prevent overflows in kvm_gmem_invalidate_begin\(\) \(2023-gmem-series\.mbx, message 3\):\n {2}fixed no-stale-mapping/m);
     expect(r.out).toMatch(/^first patch whose verdict changed: 2\/2 /m);
     expect(r.out).toMatch(/^seed 3, 60 cases per property, the same for every state/m);
@@ -140,6 +142,8 @@ describe('--from-kernel TREE --patch', () => {
     expect(c['no-stale-mapping'].violations[0]).toMatch(/still mapped/);
     expect(c['no-stale-mapping'].counterexample).toMatchObject({ layout: { slots: [expect.anything()] } });
     expect(c['no-collateral-unmap'].change).toBe('unchanged');
+    // its change lies inside kvm_gmem_invalidate_begin(): nothing outside what is judged
+    expect(JSON.parse(r.out).series.steps[0].outside).toBeNull();
     expect(JSON.parse(r.out).verdicts.every((v: { report: unknown }) => v.report === null)).toBe(true);
     expect(snapshot(path.join(ROOT, 'shrink-reports'))).toEqual(harnessReports);
 
@@ -157,6 +161,26 @@ describe('--from-kernel TREE --patch', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 60000);
+
+  withGit('a patch that changes a caller (punch_hole passing end - 1) is not judged by any verdict, and the step says so, as green as it is', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caller-patch-'));
+    try {
+      const file = path.join('virt', 'kvm', 'guest_memfd.c');
+      const text = fs.readFileSync(path.join(FIX, 'linux-6.8', file), 'utf8');
+      for (const [side, body] of [['a', text], ['b', text.replace('kvm_gmem_invalidate_begin(gmem, start, end);', 'kvm_gmem_invalidate_begin(gmem, start, end - 1);')]]) {
+        fs.mkdirSync(path.join(dir, side, 'virt', 'kvm'), { recursive: true });
+        fs.writeFileSync(path.join(dir, side, file), body);
+      }
+      const diff = spawnSync('diff', ['-u', `a/${file}`, `b/${file}`], { cwd: dir, encoding: 'utf8' }).stdout;
+      expect(diff).toContain('+\t\tkvm_gmem_invalidate_begin(gmem, start, end - 1);');
+      fs.writeFileSync(path.join(dir, 'caller.diff'), diff);
+      const r = checkHere(['--from-kernel', path.join(FIX, 'linux-6.8'), '--patch', path.join(dir, 'caller.diff'), ...FEW, '--property', 'no-stale-mapping'], { REPORTS_DIR: '' });
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`  it also changes ${file} outside what the harness judges (kvm_gmem_invalidate_begin, kvm_gmem_invalidate_end, kvm_gmem_bind): no verdict here covers those lines`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   withGit('every property on a tree with no kvm_gmem_bind(): bind-within-file is n/a on both sides and never makes the run exit 2 (a break is 1, a comment 0)', () => {
     const broke = checkHere(['--from-kernel', LINUX_2026, '--patch', OFF_BY_ONE, ...FEW, '--json'], { REPORTS_DIR: '' });

@@ -103,6 +103,8 @@ export interface Step {
   readonly from: number;
   readonly to: number;
   readonly changes: readonly PropertyChange[];
+  /** The step also changed the file outside the functions and macros the harness takes: said, since no verdict covers it. */
+  readonly outside?: string;
 }
 
 export interface Comparison {
@@ -258,7 +260,25 @@ function step(results: readonly StateResult[], a: number, b: number, properties:
     const gone = pb.failing.find((f) => !failsIn(pa, f.found) && !cannotIn(pa, f.found));
     return { ...base, change: 'unchanged', ...(gone ? { note: 'the case it failed on before passes now, but it still fails on others' } : {}) };
   });
-  return { from: a, to: b, changes };
+  const outside = outsideJudged(before.state, after.state);
+  return { from: a, to: b, changes, ...(outside ? { outside } : {}) };
+}
+
+/**
+ * Whether a step changed its file outside what the harness takes from it (a caller's arguments to
+ * kvm_gmem_invalidate_begin(), say): what it says, or undefined when it did not, or a side has no
+ * file that can be taken (said elsewhere).
+ */
+function outsideJudged(before: State, after: State): string | undefined {
+  if (!before.dir || !before.file || !after.dir || !after.file) return undefined;
+  // native/ is loaded only where it is needed, as the command loads it
+  const { untaken } = require('../../native/extract') as typeof import('../../native/extract');
+  try {
+    const a = untaken(path.join(before.dir, before.file)), b = untaken(path.join(after.dir, after.file));
+    return a.text === b.text ? undefined : `it also changes ${after.file} outside what the harness judges (${b.taken.join(', ')}): no verdict here covers those lines`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first state whose step took the file away (removed, or renamed to a name the harness does not judge), if any. */

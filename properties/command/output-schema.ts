@@ -105,6 +105,7 @@ const SeriesDetail = z.object({
   steps: z.array(z.object({
     from: Int,
     to: Int,
+    outside: z.string().nullable().describe('The step also changed the file outside the functions and macros the harness judges (a caller of them, say): what it says, which no verdict covers; null when it did not.'),
     changes: z.array(z.object({
       property: Property,
       before: StateWord,

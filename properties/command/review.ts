@@ -60,6 +60,7 @@ function stepLines(c: Comparison, s: Step, ctx: SeriesContext): string[] {
   const p = after.state.patch;
   const out = [p ? `${patchName(p)}:` : `${after.state.label}:`];
   if (after.missing?.kind === 'broken') out.push(`  not judged: ${after.missing.why}`);
+  if (s.outside) out.push(`  ${s.outside}`);
   const listed = (kind: PropertyChange['change']) => s.changes.filter((x) => x.change === kind);
   const shown = new Map<string, PropertyId>();
   for (const x of listed('broke').filter((y) => y.counts)) {

@@ -114,6 +114,7 @@ function stepText(c: Comparison, s: Step, ctx: SeriesContext): string {
   const out = [`${after.state.label}${from}:`];
   if (after.missing?.kind === 'broken') out.push(`  cannot be judged:\n${indent(after.missing.why)}`);
   if (after.state.gone) out.push(`  ${after.state.gone}: no file to judge after it`);
+  if (s.outside) out.push(`  ${s.outside}`);
   // a case that breaks several properties (a hang breaks them all) is shown once
   const shown = new Map<string, PropertyId>();
   for (const x of s.changes.filter((y) => y.change !== 'unchanged' && !(y.change === 'removed' && after.state.gone))) {
@@ -196,6 +197,8 @@ export function seriesJson(c: Comparison, ctx: SeriesContext): SeriesDetail {
     // break (the case as it failed after) or of a fix (as it failed before)
     steps: c.steps.map((s) => ({
       from: s.from, to: s.to,
+      // the step also changed the file outside the functions and macros the harness judges
+      outside: s.outside ?? null,
       changes: s.changes.map((x) => ({
         property: x.property, before: x.before, after: x.after, change: x.change, counts: x.counts, note: x.note ?? null,
         counterexample: x.counterexample ? caseRecord(x.counterexample.found.case) : null,
