@@ -91,7 +91,8 @@ export async function proveVariant(file: string, opts: ProveOptions, loaded?: { 
         const ans = await opts.solver.check({ ...q, goal: `${q.goal}${goal}` });
         if (ans.status === 'unsat') break;
         if (ans.status === 'unknown') {
-          for (const { id } of asked) if (!doubts.has(id)) doubts.set(id, `the solver gave up on a path (${ans.reason}) (in ${shapeWords(shape)})`);
+          // the shape's exploration ends here: every property it judges is in doubt, not only those this path might violate
+          doubt(`the solver gave up on a path (${ans.reason})`);
           gaveUp = true;
           break;
         }

@@ -3,7 +3,7 @@
 
 import fs from 'fs';
 import path from 'path';
-import { proveVariant } from '../prover/prove';
+import { PROVER_PROPERTIES, proveVariant } from '../prover/prove';
 import { SMALL_BOUND } from '../prover/shapes';
 import { Answer, Query, Solver } from '../prover/solver';
 
@@ -36,6 +36,20 @@ test('a query the solver gives up on ends its shape: the shape costs the limit o
     expect(r.results.map((p) => [p.status, p.reason])).toEqual([['unknown', expect.stringMatching(/the solver gave up on a path \(solver limit reached \(test\)\)/)]]);
     // a shape's rules, then its first path's query; before, every flip of that path was asked too
     expect(solver.asked).toBe(2 * r.shapes);
+  } finally {
+    solver.close();
+  }
+}, 60_000);
+
+// the query given up on asks only the properties the path may violate; the others, left unexplored on the shape's other paths, must not be proved
+test('a shape ended by a query the solver gave up on proves none of its properties, not even one that path could not violate', async () => {
+  const solver = new GivingUp();
+  try {
+    // (bind-within-file is judged in bind shapes only, which this filter leaves out)
+    const r = await proveVariant(path.join(__dirname, '..', 'variants', 'upstream.ts'), { solver, bound: SMALL_BOUND, shapeFilter: (s) => s.op === 'punch', properties: PROVER_PROPERTIES.filter((id) => id !== 'bind-within-file') });
+    const judged = r.results;
+    expect(judged.length).toBeGreaterThan(1);
+    expect(judged.map((p) => [p.property, p.status])).toEqual(judged.map((p) => [p.property, 'unknown']));
   } finally {
     solver.close();
   }
