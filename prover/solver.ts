@@ -7,9 +7,10 @@
 
 import { ChildProcess, spawn } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import path from 'path';
 import readline from 'readline';
+import { statOf } from '../properties/isolation/proc-stat';
 
 export type Answer =
   | { readonly status: 'sat'; readonly values: ReadonlyMap<string, bigint>; readonly flags: ReadonlyMap<string, boolean> }
@@ -37,16 +38,6 @@ export interface SolverOptions {
 
 export const DEFAULT_RLIMIT = 40_000_000;
 export const DEFAULT_CPU_LIMIT_MS = 60_000;
-
-/** The CPU a process has used, in ms, from /proc (undefined where there is none). */
-function cpuMsOf(pid: number | undefined): number | undefined {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /** util-linux's setpriv, if the machine has it. */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => existsSync(f));
@@ -136,7 +127,7 @@ export class Solver {
     const child = this.child!;
     const guardMs = this.opts.guardMs ?? 600_000;
     const cpuLimitMs = this.opts.cpuLimitMs ?? DEFAULT_CPU_LIMIT_MS;
-    const cpu0 = cpuMsOf(child.pid);
+    const cpu0 = child.pid === undefined ? undefined : statOf(child.pid)?.own;
     return new Promise<Answer>((resolve) => {
       const stop = (reason: string) => {
         clearTimeout(timer);
@@ -150,7 +141,7 @@ export class Solver {
       const timer = setTimeout(() => stop(`the solver did not answer within ${guardMs / 1000} s (stopped)`), guardMs);
       // z3 can spend minutes within its rlimit on some integer queries (32-bit casts' mod 2^32): CPU, not load, bounds them
       const watch = setInterval(() => {
-        const used = cpu0 === undefined ? undefined : cpuMsOf(child.pid);
+        const used = cpu0 === undefined ? undefined : statOf(child.pid!)?.own;
         if (used !== undefined && used - cpu0! > cpuLimitMs) stop(`solver limit reached (${cpuLimitMs / 1000} s of the solver's CPU on one query, before z3's rlimit ${this.opts.rlimit ?? DEFAULT_RLIMIT})`);
       }, Math.min(1000, cpuLimitMs / 4));
       const t0 = performance.now();

@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { statOf } from '../properties/isolation/proc-stat';
 import { ROOT } from './command-helpers';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'prover', 'u32-casts.c');
@@ -14,25 +15,16 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'prover', 'u32-casts.c');
 function solverOf(ppid: number): number | undefined {
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === ppid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('solver-child.js')) return Number(pid);
+      if (statOf(pid)?.ppid === ppid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('solver-child.js')) return Number(pid);
     } catch { /* gone */ }
   }
   return undefined;
 }
 
 /** CPU the process has used, in ms (0 once it is gone). */
-function cpuMsOf(pid: number): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
+const cpuMsOf = (pid: number) => statOf(pid)?.own ?? 0;
 
-const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+const alive = (pid: number) => { const s = statOf(pid); return s !== undefined && s.state !== 'Z'; };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor<T>(what: () => T | undefined, ms: number): Promise<T | undefined> {

@@ -24,9 +24,8 @@
 const { parentPort, workerData } = require('worker_threads');
 const { spawn } = require('child_process');
 const fs = require('fs');
+const { statOf } = require('./proc-stat');
 
-/** USER_HZ: /proc reports CPU time in ticks of 1/100 s on Linux. */
-const CLK_TCK = 100;
 /** How often a running case's memory is looked at. */
 const MEMORY_TICK_MS = 250;
 /** V8's own words when a process reaches its heap limit (it then aborts). */
@@ -49,17 +48,6 @@ function killGroup(/** @type {Child | null} */ c) {
   if (!c || c.pid === undefined) return;
   try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone already */ }
   try { c.kill('SIGKILL'); } catch { /* gone already */ }
-}
-
-/** [utime + stime, cutime + cstime] of /proc/PID/stat in ms, or undefined (gone, or not Linux). */
-function statOf(/** @type {string} */ pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pgrp: Number(f[2]), own: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK, reaped: ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Resident memory of a process in MB, or undefined (gone, or not Linux). */
