@@ -75,19 +75,28 @@ export function closure(file: string, src: string, functions: readonly FunctionD
     }
   }
   const items = [...taken.values()].sort((a, b) => a.start - b.start);
-  // a function and a macro of one name are two definitions too (#ifdef: the function; #else: a macro)
-  for (const it of items) definedOnce(file, [...functions, ...macros].filter((d) => d.name === it.name).sort((a, b) => a.start - b.start));
   const dead = neverCompiled(src);
   const deadAt = (at: number) => dead.find((r) => at >= r.start && at < r.end);
   for (const it of items) {
+    // a function and a macro of one name are two definitions too (#ifdef: the function; #else: a macro)
+    const defs = [...functions, ...macros].filter((d) => d.name === it.name).sort((a, b) => a.start - b.start);
+    definedOnce(file, defs);
     // (definedOnce let through only copies alike: one of them built is as good as the one taken)
     const region = deadAt(it.start);
-    if (region && [...functions, ...macros].filter((d) => d.name === it.name).every((d) => deadAt(d.start))) {
+    if (region && defs.every((d) => deadAt(d.start))) {
       throw new ExtractError(`${file} defines ${it.name} (line ${it.line}) only in the branch of line ${region.line}, which is never built (#if 0, #elif 0, or a branch after #if 1): the kernel never compiles it, `
         + 'and the harness would judge it. Give it the file as it is built (a copy without that branch), or the function as a C variant');
     }
   }
   return items;
+}
+
+/** The file's text, its era, and what the harness takes from it (closure()), or the refusal. */
+function takenFrom(file: string): { src: string; era: EraInfo; items: Item[] } {
+  const src = fs.readFileSync(file, 'utf8');
+  const { functions, macros } = topLevel(src);
+  const era = recogniseEra(file, functions, macros);
+  return { src, era, items: closure(file, src, functions, macros, rootsOf(era)) };
 }
 
 /**
@@ -96,9 +105,7 @@ export function closure(file: string, src: string, functions: readonly FunctionD
  * of the functions, say). Throws as extractInvalidation() does on a file it cannot take.
  */
 export function untaken(file: string): { text: string; taken: string[] } {
-  const src = fs.readFileSync(file, 'utf8');
-  const { functions, macros } = topLevel(src);
-  const items = closure(file, src, functions, macros, rootsOf(recogniseEra(file, functions, macros)));
+  const { src, items } = takenFrom(file);
   let text = '', at = 0;
   for (const it of items) {
     text += `${src.slice(at, it.start)}<${it.name}>`;
@@ -161,10 +168,7 @@ function definedOnce(file: string, defs: ReadonlyArray<FunctionDef | MacroDef>):
  */
 export function extractInvalidation(treeOrFile: string, shownAs?: string): Extraction {
   const file = locateSource(treeOrFile);
-  const src = fs.readFileSync(file, 'utf8');
-  const { functions, macros } = topLevel(src);
-  const era = recogniseEra(file, functions, macros);
-  const items = closure(file, src, functions, macros, rootsOf(era));
+  const { era, items } = takenFrom(file);
   const where = JSON.stringify(shownAs ?? file);
   const body = items.map((it) =>
     // the shim offers guest_memfd.c's own helpers (GMEM_I, ...) as macros: the tree's win
