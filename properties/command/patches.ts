@@ -72,10 +72,12 @@ function renamesIn(diff: string): Array<{ from: string; to: string }> {
   return [...diff.matchAll(/^rename from (.+)\nrename to (.+)$/gm)].map((m) => ({ from: m[1], to: m[2] }));
 }
 
+/** State.gone's words, for a patch and a commit alike: the file renamed to `to`, or removed. */
+export const goneWords = (file: string, to: string | undefined): string => (to ? `renames ${file} to ${to}` : `removes ${file}`);
+
 /** What a patch did to the guest_memfd file it took away: renamed it (to what) or removed it. */
 export function goneBy(diff: string, file: string): string {
-  const to = renamesIn(diff).find((r) => r.from === file)?.to;
-  return to ? `renames ${file} to ${to}` : `removes ${file}`;
+  return goneWords(file, renamesIn(diff).find((r) => r.from === file)?.to);
 }
 
 /** The patch files named: a folder stands for its patches and mails in name order (git format-patch -o numbers them). */

@@ -9,7 +9,7 @@
 import fs from 'fs';
 import type { State } from './compare';
 import { GitError, git, gitOk, repoTop } from './git';
-import { GMEM_FILES } from './patches';
+import { GMEM_FILES, goneWords } from './patches';
 import { Snapshots } from './snapshots';
 
 export class RevError extends Error {
@@ -46,8 +46,7 @@ function fileAt(tree: string, commit: string): { file: string; text: Buffer } | 
 /** What a commit did to the guest_memfd file its first parent had: renamed it (to what) or removed it. */
 function goneAt(tree: string, commit: string, file: string): string {
   const status = gitOk(['diff', '--name-status', '-M', `${commit}^1`, commit], { cwd: tree });
-  const to = status.split('\n').map((l) => l.split('\t')).find((f) => f[0].startsWith('R') && f[1] === file)?.[2];
-  return to ? `renames ${file} to ${to}` : `removes ${file}`;
+  return goneWords(file, status.split('\n').map((l) => l.split('\t')).find((f) => f[0].startsWith('R') && f[1] === file)?.[2]);
 }
 
 /** A commit's first parent, or undefined for a root commit. */
