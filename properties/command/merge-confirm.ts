@@ -7,6 +7,7 @@
 // and that fails the property.
 
 import path from 'path';
+import { isDeepStrictEqual } from 'util';
 import { Verdict } from '../engine/engine';
 import { outcomeRecord, HandedVariant } from './handover';
 import { confirmed } from '../reports/reporter';
@@ -15,14 +16,13 @@ import { ReportVariant, openVariant } from '../reports/variant-of';
 import { Outcome } from '../engine/execute';
 
 /**
- * What a variant did on a case, as a merge compares it: a fault by its phase and kind, not its
- * message (a hang's names its time); objects by their keys in order (a handed event's keys come
- * back in another order).
+ * What a variant did on a case, as a merge compares it: as JSON holds it (a shard's went through
+ * JSON, which drops a field left undefined), a fault by its phase and kind, not its message (a
+ * hang's names its time). isDeepStrictEqual() then ignores the order of keys, which JSON changes.
  */
-function doing(o: Outcome): string {
+function doing(o: Outcome): unknown {
   const { events, walks, bound, fault } = outcomeRecord(o);
-  const sorted = (_: string, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v);
-  return JSON.stringify({ events, walks, bound, fault: fault && { phase: fault.phase, hang: fault.hang === true } }, sorted);
+  return JSON.parse(JSON.stringify({ events, walks, bound, fault: fault && { phase: fault.phase, hang: fault.hang === true } }));
 }
 
 /**
@@ -53,7 +53,7 @@ export function confirmMerged(verdicts: ReadonlyArray<{ readonly variant: Handed
         return not(`its case could not be run here (${(e as Error).message})`);
       }
       if (verdict.confirmation === 'hang') return again.outcome.fault?.hang ? undefined : not('the shard says the variant hung on its case, and here it returns');
-      if (doing(again.outcome) !== doing(o)) return not('the variant does something else on its case here than the shard says it did (a shard of another commit, or an edited file?)');
+      if (!isDeepStrictEqual(doing(again.outcome), doing(o))) return not('the variant does something else on its case here than the shard says it did (a shard of another commit, or an edited file?)');
       if (again.violations.length === 0) return not('here the variant passes the property on its case');
       return undefined;
     });
