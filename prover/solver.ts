@@ -91,7 +91,10 @@ export class Solver {
           : msg.status === 'unsat' ? { status: 'unsat' } : { status: 'unknown', reason: reasonOf(msg.reason, this.opts.rlimit ?? DEFAULT_RLIMIT) });
       });
       child.on('exit', (code, signal) => {
-        if (this.child === child) this.child = undefined, this.ready = undefined;
+        if (this.child === child) {
+          this.child = undefined;
+          this.ready = undefined;
+        }
         this.cpuDone += this.cpuNow;
         this.cpuNow = 0;
         const why = `the solver's process ended (${signal ?? `exit ${code}`})${err.trim() ? `: ${err.trim().split('\n').slice(-1)[0]}` : ''}`;
@@ -135,7 +138,10 @@ export class Solver {
         this.waiting.delete(id);
         resolve({ status: 'unknown', reason });
         // the next query starts another process, not one this kill has yet to end
-        if (this.child === child) this.child = undefined, this.ready = undefined;
+        if (this.child === child) {
+          this.child = undefined;
+          this.ready = undefined;
+        }
         child.kill('SIGKILL');
       };
       const timer = setTimeout(() => stop(`the solver did not answer within ${guardMs / 1000} s (stopped)`), guardMs);
